@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+/* arm64 vCPU register file: X0-X30, SP_EL1, PC, PSTATE, EL1 sysregs. */
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <asm/cputype.h>
+#include <asm/ptrace.h>
+#include <asm/sysreg.h>
+
+#include "../../axvm.h"
+
+#ifndef SYS_SP_EL0
+#define SYS_SP_EL0	sys_reg(3, 0, 4, 1, 0)
+#endif
+
+/* The EL1 system registers a vCPU carries, in the uAPI's id encoding. */
+static const u32 axvm_arm64_sysregs[] = {
+	SYS_SCTLR_EL1, SYS_TTBR0_EL1, SYS_TTBR1_EL1, SYS_TCR_EL1,
+	SYS_MAIR_EL1, SYS_AMAIR_EL1, SYS_VBAR_EL1, SYS_ESR_EL1,
+	SYS_FAR_EL1, SYS_ELR_EL1, SYS_SPSR_EL1, SYS_CPACR_EL1,
+	SYS_CONTEXTIDR_EL1, SYS_TPIDR_EL1, SYS_TPIDR_EL0, SYS_TPIDRRO_EL0,
+	SYS_PAR_EL1, SYS_CNTKCTL_EL1, SYS_CNTV_CTL_EL0, SYS_CNTV_CVAL_EL0,
+	SYS_MPIDR_EL1, SYS_SP_EL0,
+};
+
+#define AXVM_ARM64_NR_SYSREGS	ARRAY_SIZE(axvm_arm64_sysregs)
+
+struct axvm_arm64_vcpu {
+	u64 x[31];
+	u64 sp_el1;
+	u64 pc;
+	u64 pstate;
+	u64 sysregs[AXVM_ARM64_NR_SYSREGS];
+};
+
+static u64 axvm_arm64_uapi_id(u32 enc)
+{
+	return AXVM_SYSREG_ARM64(sys_reg_Op0(enc), sys_reg_Op1(enc),
+				 sys_reg_CRn(enc), sys_reg_CRm(enc),
+				 sys_reg_Op2(enc));
+}
+
+static int axvm_arm64_sysreg_index(u64 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < AXVM_ARM64_NR_SYSREGS; i++)
+		if (axvm_arm64_uapi_id(axvm_arm64_sysregs[i]) == id)
+			return i;
+	return -ENOENT;
+}
+
+static void axvm_arm64_set_sysreg(struct axvm_arm64_vcpu *a, u32 enc, u64 v)
+{
+	a->sysregs[axvm_arm64_sysreg_index(axvm_arm64_uapi_id(enc))] = v;
+}
+
+int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id)
+{
+	struct axvm_arm64_vcpu *a;
+
+	/* Only the affinity fields of MPIDR_EL1 name a CPU. */
+	if (arch_id & ~MPIDR_HWID_BITMASK)
+		return -EINVAL;
+
+	a = kzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
+	if (!a)
+		return -ENOMEM;
+	/* Reset: EL1h with every exception masked, MMU and caches off. */
+	a->pstate = PSR_MODE_EL1h | PSR_D_BIT | PSR_A_BIT | PSR_I_BIT |
+		    PSR_F_BIT;
+	axvm_arm64_set_sysreg(a, SYS_SCTLR_EL1, INIT_SCTLR_EL1_MMU_OFF);
+	/* MPIDR_EL1.RES1 (bit 31) and the vCPU's affinity. */
+	axvm_arm64_set_sysreg(a, SYS_MPIDR_EL1, BIT_ULL(31) | arch_id);
+	vcpu->arch = a;
+	return 0;
+}
+
+void axvm_arch_vcpu_destroy(struct axvm_vcpu *vcpu)
+{
+	kfree(vcpu->arch);
+	vcpu->arch = NULL;
+}
+
+void axvm_arch_get_regs(struct axvm_vcpu *vcpu, struct axvm_regs *regs)
+{
+	struct axvm_arm64_vcpu *a = vcpu->arch;
+
+	memcpy(regs->gpr, a->x, sizeof(a->x));
+	regs->gpr[31] = a->sp_el1;
+	regs->pc = a->pc;
+	regs->pstate = a->pstate;
+}
+
+#define AXVM_ARM64_PSTATE_OK						\
+	(PSR_N_BIT | PSR_Z_BIT | PSR_C_BIT | PSR_V_BIT | PSR_D_BIT |	\
+	 PSR_A_BIT | PSR_I_BIT | PSR_F_BIT | PSR_PAN_BIT | PSR_UAO_BIT |	\
+	 PSR_DIT_BIT | PSR_TCO_BIT | PSR_SSBS_BIT | PSR_BTYPE_MASK |	\
+	 PSR_MODE_MASK)
+
+int axvm_arch_set_regs(struct axvm_vcpu *vcpu, const struct axvm_regs *regs)
+{
+	struct axvm_arm64_vcpu *a = vcpu->arch;
+	u64 mode = regs->pstate & PSR_MODE_MASK;
+
+	/* AArch64 EL0 or EL1 only: the guest never gets EL2 or AArch32. */
+	if (regs->pstate & ~AXVM_ARM64_PSTATE_OK)
+		return -EINVAL;
+	if (mode != PSR_MODE_EL0t && mode != PSR_MODE_EL1t &&
+	    mode != PSR_MODE_EL1h)
+		return -EINVAL;
+
+	memcpy(a->x, regs->gpr, sizeof(a->x));
+	a->sp_el1 = regs->gpr[31];
+	a->pc = regs->pc;
+	a->pstate = regs->pstate;
+	return 0;
+}
+
+int axvm_arch_get_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 *val)
+{
+	struct axvm_arm64_vcpu *a = vcpu->arch;
+	int i = axvm_arm64_sysreg_index(id);
+
+	if (i < 0)
+		return i;
+	*val = a->sysregs[i];
+	return 0;
+}
+
+int axvm_arch_set_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 val)
+{
+	struct axvm_arm64_vcpu *a = vcpu->arch;
+	int i = axvm_arm64_sysreg_index(id);
+
+	if (i < 0)
+		return i;
+	/* The guest's CPU identity is fixed when the vCPU is created. */
+	if (axvm_arm64_sysregs[i] == SYS_MPIDR_EL1)
+		return val == a->sysregs[i] ? 0 : -EINVAL;
+	a->sysregs[i] = val;
+	return 0;
+}

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * x86: pick VMX (Intel) or SVM (AMD) by what the CPU reports and route
+ * the per-CPU take-over to that half.
+ */
+#define pr_fmt(fmt) "axvm: " fmt
+
+#include <linux/module.h>
+#include <asm/cpufeature.h>
+#include <asm/processor.h>
+
+#include "x86.h"
+
+static bool axvm_use_svm;
+
+int axvm_arch_probe(struct axvm_arch_info *info)
+{
+	int ret;
+
+	info->can_run = false;
+	info->guest_phys_bits = 48;	/* 4-level EPT/NPT */
+	info->nr_irqs = 256;		/* interrupt vectors */
+
+	/*
+	 * Raw CPUID, not boot_cpu_has(): the kernel hides VMX when firmware
+	 * disabled it, and "disabled" must be told apart from "absent".
+	 */
+	if (cpuid_ecx(1) & BIT(X86_FEATURE_VMX & 31)) {
+		info->arch = AXVM_ARCH_X86_VMX;
+		info->name = "x86 VMX";
+		ret = axvm_vmx_probe();
+	} else if (cpuid_eax(0x80000000) >= 0x80000001 &&
+		   cpuid_ecx(0x80000001) & BIT(X86_FEATURE_SVM & 31)) {
+		info->arch = AXVM_ARCH_X86_SVM;
+		info->name = "x86 SVM";
+		axvm_use_svm = true;
+		ret = axvm_svm_probe();
+	} else {
+		pr_err("the CPU has neither VMX nor SVM\n");
+		ret = -ENODEV;
+	}
+	return ret;
+}
+
+void axvm_arch_release(void)
+{
+	if (axvm_use_svm)
+		axvm_svm_release();
+	else
+		axvm_vmx_release();
+}
+
+int axvm_arch_cpu_enable(void)
+{
+	return axvm_use_svm ? axvm_svm_cpu_enable() : axvm_vmx_cpu_enable();
+}
+
+void axvm_arch_cpu_disable(void)
+{
+	if (axvm_use_svm)
+		axvm_svm_cpu_disable();
+	else
+		axvm_vmx_cpu_disable();
+}
+
+int axvm_arch_vm_init(struct axvm_vm *vm)
+{
+	return 0;
+}
+
+void axvm_arch_vm_destroy(struct axvm_vm *vm)
+{
+}
+
+void axvm_arch_vm_unmap(struct axvm_vm *vm, u64 gpa, u64 size)
+{
+}
+
+int axvm_arch_vcpu_run(struct axvm_vcpu *vcpu)
+{
+	return -EOPNOTSUPP;
+}

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * x86 vCPU register file, shared by VMX and SVM: general registers, RIP,
+ * RFLAGS, control registers, EFER, descriptor tables, segments and the
+ * MSRs the kernel keeps for the guest. Reset follows the architectural
+ * power-on state, so a guest can start in real mode at F000:FFF0.
+ */
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <asm/msr-index.h>
+#include <asm/processor-flags.h>
+
+#include "x86.h"
+
+#define AXVM_X86_NR_SEGS	8	/* ES CS SS DS FS GS LDTR TR */
+#define AXVM_X86_SEG_FS		4
+#define AXVM_X86_SEG_GS		5
+
+struct axvm_x86_seg {
+	u16 sel;
+	u64 base;
+	u32 limit;
+	u32 attr;	/* VMX access-rights layout, bit 16: unusable */
+};
+
+/* MSRs whose guest values the kernel keeps (others exit to userspace). */
+static const u32 axvm_x86_msrs[] = {
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
+	MSR_KERNEL_GS_BASE, MSR_IA32_CR_PAT, MSR_TSC_AUX,
+};
+
+#define AXVM_X86_NR_MSRS	ARRAY_SIZE(axvm_x86_msrs)
+
+struct axvm_x86_vcpu {
+	u64 gpr[16];
+	u64 rip;
+	u64 rflags;
+	u64 cr0, cr2, cr3, cr4, cr8, efer;
+	u64 gdtr_base, idtr_base;
+	u32 gdtr_limit, idtr_limit;
+	struct axvm_x86_seg seg[AXVM_X86_NR_SEGS];
+	u64 msrs[AXVM_X86_NR_MSRS];
+};
+
+/* RFLAGS bits that are reserved: bit 1 is always one, these zero. */
+#define AXVM_X86_RFLAGS_RSVD						\
+	(~(u64)(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF |		\
+		X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_TF |		\
+		X86_EFLAGS_IF | X86_EFLAGS_DF | X86_EFLAGS_OF |		\
+		X86_EFLAGS_IOPL | X86_EFLAGS_NT | X86_EFLAGS_RF |	\
+		X86_EFLAGS_VM | X86_EFLAGS_AC | X86_EFLAGS_VIF |	\
+		X86_EFLAGS_VIP | X86_EFLAGS_ID | X86_EFLAGS_FIXED))
+
+static u64 *axvm_x86_reg64(struct axvm_x86_vcpu *x, u64 id);
+
+static void axvm_x86_reset(struct axvm_x86_vcpu *x)
+{
+	int i;
+
+	x->rip = 0xfff0;
+	x->rflags = X86_EFLAGS_FIXED;
+	x->cr0 = X86_CR0_ET | X86_CR0_CD | X86_CR0_NW;
+	for (i = 0; i < AXVM_X86_NR_SEGS; i++) {
+		x->seg[i].limit = 0xffff;
+		x->seg[i].attr = 0x93;		/* present, data, rw, accessed */
+	}
+	x->seg[1].sel = 0xf000;			/* CS */
+	x->seg[1].base = 0xffff0000;
+	x->seg[1].attr = 0x9b;			/* present, code, rx, accessed */
+	x->seg[6].attr = 0x82;			/* LDTR: present LDT */
+	x->seg[7].attr = 0x8b;			/* TR: present busy TSS */
+	x->gdtr_limit = 0xffff;
+	x->idtr_limit = 0xffff;
+	/* IA32_PAT power-on value */
+	*axvm_x86_reg64(x, AXVM_SYSREG_X86_MSR(MSR_IA32_CR_PAT)) =
+		0x0007040600070406ULL;
+}
+
+int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id)
+{
+	struct axvm_x86_vcpu *x;
+
+	/* x2APIC ids are 32 bits wide. */
+	if (arch_id > U32_MAX)
+		return -EINVAL;
+	x = kzalloc(sizeof(*x), GFP_KERNEL_ACCOUNT);
+	if (!x)
+		return -ENOMEM;
+	axvm_x86_reset(x);
+	vcpu->arch = x;
+	return 0;
+}
+
+void axvm_arch_vcpu_destroy(struct axvm_vcpu *vcpu)
+{
+	kfree(vcpu->arch);
+	vcpu->arch = NULL;
+}
+
+void axvm_arch_get_regs(struct axvm_vcpu *vcpu, struct axvm_regs *regs)
+{
+	struct axvm_x86_vcpu *x = vcpu->arch;
+
+	memcpy(regs->gpr, x->gpr, sizeof(x->gpr));
+	regs->pc = x->rip;
+	regs->pstate = x->rflags;
+}
+
+int axvm_arch_set_regs(struct axvm_vcpu *vcpu, const struct axvm_regs *regs)
+{
+	struct axvm_x86_vcpu *x = vcpu->arch;
+	unsigned int i;
+
+	for (i = ARRAY_SIZE(x->gpr); i < ARRAY_SIZE(regs->gpr); i++)
+		if (regs->gpr[i])
+			return -EINVAL;
+	if (regs->pstate & AXVM_X86_RFLAGS_RSVD ||
+	    !(regs->pstate & X86_EFLAGS_FIXED))
+		return -EINVAL;
+
+	memcpy(x->gpr, regs->gpr, sizeof(x->gpr));
+	x->rip = regs->pc;
+	x->rflags = regs->pstate;
+	return 0;
+}
+
+/* Where a register id lives in the register file; NULL when unknown. */
+static u64 *axvm_x86_reg64(struct axvm_x86_vcpu *x, u64 id)
+{
+	unsigned int i;
+
+	if ((id & ~0xffffffffULL) == AXVM_SYSREG_CLASS_X86_MSR) {
+		u32 msr = id & 0xffffffff;
+
+		if (msr == MSR_FS_BASE)
+			return &x->seg[AXVM_X86_SEG_FS].base;
+		if (msr == MSR_GS_BASE)
+			return &x->seg[AXVM_X86_SEG_GS].base;
+		if (msr == MSR_EFER)
+			return &x->efer;
+		for (i = 0; i < AXVM_X86_NR_MSRS; i++)
+			if (axvm_x86_msrs[i] == msr)
+				return &x->msrs[i];
+		return NULL;
+	}
+
+	switch (id) {
+	case AXVM_SYSREG_X86_CR0:
+		return &x->cr0;
+	case AXVM_SYSREG_X86_CR2:
+		return &x->cr2;
+	case AXVM_SYSREG_X86_CR3:
+		return &x->cr3;
+	case AXVM_SYSREG_X86_CR4:
+		return &x->cr4;
+	case AXVM_SYSREG_X86_CR8:
+		return &x->cr8;
+	case AXVM_SYSREG_X86_EFER:
+		return &x->efer;
+	case AXVM_SYSREG_X86_GDTR_BASE:
+		return &x->gdtr_base;
+	case AXVM_SYSREG_X86_IDTR_BASE:
+		return &x->idtr_base;
+	}
+	for (i = 0; i < AXVM_X86_NR_SEGS; i++)
+		if (id == AXVM_SYSREG_X86_SEG_BASE(i))
+			return &x->seg[i].base;
+	return NULL;
+}
+
+/* 32-bit and 16-bit fields: the value and its width. */
+static u32 *axvm_x86_reg32(struct axvm_x86_vcpu *x, u64 id, u64 *max)
+{
+	unsigned int i;
+
+	*max = U32_MAX;
+	if (id == AXVM_SYSREG_X86_GDTR_LIMIT || id == AXVM_SYSREG_X86_IDTR_LIMIT) {
+		*max = U16_MAX;
+		return id == AXVM_SYSREG_X86_GDTR_LIMIT ? &x->gdtr_limit :
+							  &x->idtr_limit;
+	}
+	for (i = 0; i < AXVM_X86_NR_SEGS; i++) {
+		if (id == AXVM_SYSREG_X86_SEG_LIMIT(i))
+			return &x->seg[i].limit;
+		if (id == AXVM_SYSREG_X86_SEG_ATTR(i)) {
+			*max = 0x1ffff;
+			return &x->seg[i].attr;
+		}
+	}
+	return NULL;
+}
+
+static int axvm_x86_seg_sel(u64 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < AXVM_X86_NR_SEGS; i++)
+		if (id == AXVM_SYSREG_X86_SEG_SEL(i))
+			return i;
+	return -ENOENT;
+}
+
+int axvm_arch_get_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 *val)
+{
+	struct axvm_x86_vcpu *x = vcpu->arch;
+	u64 *p64, max;
+	u32 *p32;
+	int seg;
+
+	p64 = axvm_x86_reg64(x, id);
+	if (p64) {
+		*val = *p64;
+		return 0;
+	}
+	p32 = axvm_x86_reg32(x, id, &max);
+	if (p32) {
+		*val = *p32;
+		return 0;
+	}
+	seg = axvm_x86_seg_sel(id);
+	if (seg < 0)
+		return seg;
+	*val = x->seg[seg].sel;
+	return 0;
+}
+
+int axvm_arch_set_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 val)
+{
+	struct axvm_x86_vcpu *x = vcpu->arch;
+	u64 *p64, max;
+	u32 *p32;
+	int seg;
+
+	p64 = axvm_x86_reg64(x, id);
+	if (p64) {
+		*p64 = val;
+		return 0;
+	}
+	p32 = axvm_x86_reg32(x, id, &max);
+	if (p32) {
+		if (val > max)
+			return -EINVAL;
+		*p32 = val;
+		return 0;
+	}
+	seg = axvm_x86_seg_sel(id);
+	if (seg < 0)
+		return seg;
+	if (val > U16_MAX)
+		return -EINVAL;
+	x->seg[seg].sel = val;
+	return 0;
+}

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VMX operation: VMXON on every CPU with a per-CPU VMXON region, after
+ * checking that firmware enabled VMX in IA32_FEAT_CTL and that nobody
+ * else (KVM) is in VMX operation already.
+ */
+#define pr_fmt(fmt) "axvm: " fmt
+
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <asm/asm.h>
+#include <asm/msr.h>
+#include <asm/tlbflush.h>
+
+#include "x86.h"
+
+static DEFINE_PER_CPU(struct page *, axvm_vmxon_page);
+static u32 axvm_vmcs_revision;
+
+static bool axvm_vmx_feat_ctl_ok(u64 *feat)
+{
+	const u64 need = FEAT_CTL_LOCKED | FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX;
+
+	if (rdmsrl_safe(MSR_IA32_FEAT_CTL, feat))
+		*feat = 0;
+	return (*feat & need) == need;
+}
+
+/* CR0 and CR4 must honour the fixed bits of the VMX capability MSRs. */
+static bool axvm_vmx_fixed_ok(unsigned long val, u32 msr0, u32 msr1)
+{
+	u64 fixed0, fixed1;
+
+	rdmsrl(msr0, fixed0);
+	rdmsrl(msr1, fixed1);
+	return (val & fixed0) == fixed0 && !(val & ~fixed1);
+}
+
+void axvm_vmx_release(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		__free_page(per_cpu(axvm_vmxon_page, cpu));
+		per_cpu(axvm_vmxon_page, cpu) = NULL;
+	}
+}
+
+int axvm_vmx_probe(void)
+{
+	u64 feat, basic;
+	int cpu;
+
+	if (!axvm_vmx_feat_ctl_ok(&feat)) {
+		pr_err("VMX is disabled by firmware (IA32_FEAT_CTL %#llx is not locked with VMX enabled)\n",
+		       feat);
+		return -EPERM;
+	}
+	if (cr4_read_shadow() & X86_CR4_VMXE) {
+		pr_err("VMX is in use by another hypervisor (CR4.VMXE is set)\n");
+		return -EBUSY;
+	}
+
+	rdmsrl(MSR_IA32_VMX_BASIC, basic);
+	if (basic & VMX_BASIC_64 ||
+	    (basic & VMX_BASIC_MEM_TYPE_MASK) >> VMX_BASIC_MEM_TYPE_SHIFT !=
+	    VMX_BASIC_MEM_TYPE_WB ||
+	    ((basic >> VMX_BASIC_VMCS_SIZE_SHIFT) & 0x1fff) > PAGE_SIZE) {
+		pr_err("unsupported VMX implementation (IA32_VMX_BASIC %#llx)\n",
+		       basic);
+		return -EOPNOTSUPP;
+	}
+	axvm_vmcs_revision = basic & 0x7fffffff;
+
+	/* Allocated here so that enabling a CPU needs no allocation. */
+	for_each_possible_cpu(cpu) {
+		struct page *page = alloc_pages_node(cpu_to_node(cpu),
+						     GFP_KERNEL | __GFP_ZERO, 0);
+
+		if (!page) {
+			axvm_vmx_release();
+			return -ENOMEM;
+		}
+		*(u32 *)page_address(page) = axvm_vmcs_revision;
+		per_cpu(axvm_vmxon_page, cpu) = page;
+	}
+	return 0;
+}
+
+static int axvm_vmxon(u64 pa)
+{
+	asm_volatile_goto("1: vmxon %[pa]\n\t"
+			  "jbe %l[fail]\n\t"
+			  _ASM_EXTABLE(1b, %l[fault])
+			  : : [pa] "m" (pa) : "cc", "memory" : fail, fault);
+	return 0;
+fail:
+	return -EIO;
+fault:
+	return -EFAULT;
+}
+
+static int axvm_vmxoff(void)
+{
+	asm_volatile_goto("1: vmxoff\n\t"
+			  _ASM_EXTABLE(1b, %l[fault])
+			  : : : "cc", "memory" : fault);
+	return 0;
+fault:
+	return -EFAULT;
+}
+
+int axvm_vmx_cpu_enable(void)
+{
+	struct page *page = this_cpu_read(axvm_vmxon_page);
+	u64 feat;
+	int ret;
+
+	if (cr4_read_shadow() & X86_CR4_VMXE)
+		return -EBUSY;
+	if (!axvm_vmx_feat_ctl_ok(&feat))
+		return -EPERM;
+	if (!axvm_vmx_fixed_ok(read_cr0(), MSR_IA32_VMX_CR0_FIXED0,
+			       MSR_IA32_VMX_CR0_FIXED1) ||
+	    !axvm_vmx_fixed_ok(cr4_read_shadow() | X86_CR4_VMXE,
+			       MSR_IA32_VMX_CR4_FIXED0,
+			       MSR_IA32_VMX_CR4_FIXED1))
+		return -EOPNOTSUPP;
+
+	cr4_set_bits(X86_CR4_VMXE);
+	ret = axvm_vmxon(page_to_phys(page));
+	if (ret)
+		cr4_clear_bits(X86_CR4_VMXE);
+	return ret;
+}
+
+void axvm_vmx_cpu_disable(void)
+{
+	WARN_ON_ONCE(axvm_vmxoff());
+	cr4_clear_bits(X86_CR4_VMXE);
+}

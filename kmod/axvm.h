@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Generic axvm objects: the module, a VM, a vCPU, a memory region. */
+#ifndef AXVM_H
+#define AXVM_H
+
+#include <linux/cpumask.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/xarray.h>
+#include <linux/axvm.h>
+
+#include "axvm_arch.h"
+
+#define AXVM_MAX_VCPUS		64
+#define AXVM_MAX_VCPU_ID	256
+#define AXVM_MAX_MEM_REGIONS	32
+#define AXVM_MAX_IRQS		1024
+
+extern struct axvm_arch_info axvm_info;
+
+/* kmod/cpu.c: virtualization on every online CPU. */
+int axvm_cpus_take_over(void);
+void axvm_cpus_give_back(void);
+int axvm_cpus_reboot_notifier_register(void);
+void axvm_cpus_reboot_notifier_unregister(void);
+bool axvm_cpus_rebooting(void);
+
+/* One guest-physical range backed by pinned pages of the VM's process. */
+struct axvm_mem_region {
+	u32 slot;
+	u32 flags;		/* AXVM_MEM_* */
+	u64 gpa;
+	u64 size;
+	u64 uaddr;
+	unsigned long npages;
+	struct page **pages;
+};
+
+struct axvm_vm {
+	struct kref ref;
+	struct mm_struct *mm;		/* owner; grabbed, not pinned */
+
+	struct mutex lock;		/* vCPU creation, arch_id uniqueness */
+	struct xarray vcpus;		/* id -> struct axvm_vcpu */
+	unsigned int nr_vcpus;
+
+	struct mutex mem_lock;		/* the regions below */
+	struct axvm_mem_region *regions[AXVM_MAX_MEM_REGIONS];
+	unsigned long pinned_pages;	/* charged to mm->locked_vm */
+
+	void *arch;			/* owned by kmod/arch */
+};
+
+enum axvm_vcpu_flag_bits {
+	AXVM_VCPU_RUNNING,		/* a thread is inside RUN */
+};
+
+struct axvm_vcpu {
+	struct axvm_vm *vm;		/* holds a reference */
+	u32 id;
+	u64 arch_id;
+	cpumask_var_t affinity;
+
+	unsigned long flags;		/* enum axvm_vcpu_flag_bits */
+	struct mutex mutex;		/* state below, arch state */
+	struct axvm_run *run;		/* the page shared with userspace */
+	struct axvm_exit_stats stats;
+
+	spinlock_t irq_lock;		/* irq_pending */
+	unsigned long *irq_pending;	/* axvm_info.nr_irqs bits */
+
+	void *arch;			/* owned by kmod/arch */
+};
+
+/* kmod/vm.c */
+int axvm_vm_create(unsigned long flags);
+void axvm_vm_put(struct axvm_vm *vm);
+int axvm_vm_check_owner(struct axvm_vm *vm);
+
+/* kmod/vcpu.c */
+int axvm_vcpu_create(struct axvm_vm *vm, const struct axvm_vcpu_create *cfg);
+
+/* kmod/memory.c */
+int axvm_mem_set_region(struct axvm_vm *vm,
+			const struct axvm_memory_region *req);
+void axvm_mem_free_all(struct axvm_vm *vm);
+
+#endif /* AXVM_H */

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest memory regions: ranges of the VM owner's address space, pinned
+ * (FOLL_LONGTERM) for as long as they are mapped and charged to the
+ * owner's RLIMIT_MEMLOCK, as VFIO does. Stage-2 tables are filled from
+ * them by the backend on fault.
+ */
+#define pr_fmt(fmt) "axvm: " fmt
+
+#include <linux/mm.h>
+#include <linux/nospec.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "axvm.h"
+
+/* Pin in chunks so a huge region stays killable and preemptible. */
+#define AXVM_PIN_CHUNK	512
+
+static bool axvm_mem_overlaps(struct axvm_vm *vm, u32 skip, u64 gpa,
+			      u64 size)
+{
+	u32 i;
+
+	for (i = 0; i < AXVM_MAX_MEM_REGIONS; i++) {
+		struct axvm_mem_region *r = vm->regions[i];
+
+		if (!r || i == skip)
+			continue;
+		if (gpa < r->gpa + r->size && r->gpa < gpa + size)
+			return true;
+	}
+	return false;
+}
+
+static void axvm_mem_unpin(struct axvm_mem_region *r, unsigned long npinned)
+{
+	unpin_user_pages_dirty_lock(r->pages, npinned,
+				    !(r->flags & AXVM_MEM_READONLY));
+}
+
+static int axvm_mem_pin(struct axvm_vm *vm, struct axvm_mem_region *r)
+{
+	unsigned int gup = FOLL_LONGTERM;
+	unsigned long done = 0;
+	int ret;
+
+	if (!(r->flags & AXVM_MEM_READONLY))
+		gup |= FOLL_WRITE;
+
+	ret = account_locked_vm(vm->mm, r->npages, true);
+	if (ret)
+		return ret;
+
+	while (done < r->npages) {
+		int chunk = min_t(unsigned long, r->npages - done,
+				  AXVM_PIN_CHUNK);
+
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto err;
+		}
+		ret = pin_user_pages_fast(r->uaddr + done * PAGE_SIZE, chunk,
+					  gup, r->pages + done);
+		if (ret <= 0) {
+			ret = ret ? ret : -EFAULT;
+			goto err;
+		}
+		done += ret;
+		cond_resched();
+	}
+	vm->pinned_pages += r->npages;
+	return 0;
+
+err:
+	axvm_mem_unpin(r, done);
+	account_locked_vm(vm->mm, r->npages, false);
+	/* Any failure to reach the caller's pages is a bad address. */
+	return ret == -ENOMEM || ret == -EINTR ? ret : -EFAULT;
+}
+
+static void axvm_mem_delete(struct axvm_vm *vm, struct axvm_mem_region *r)
+{
+	/* No stage-2 entry may point at a page once it is unpinned. */
+	axvm_arch_vm_unmap(vm, r->gpa, r->size);
+	vm->regions[r->slot] = NULL;
+	axvm_mem_unpin(r, r->npages);
+	account_locked_vm(vm->mm, r->npages, false);
+	vm->pinned_pages -= r->npages;
+	kvfree(r->pages);
+	kfree(r);
+}
+
+static int axvm_mem_create(struct axvm_vm *vm,
+			   const struct axvm_memory_region *req, u32 slot)
+{
+	struct axvm_mem_region *r;
+	unsigned long npages = req->size >> PAGE_SHIFT;
+	int ret;
+
+	if (!access_ok(u64_to_user_ptr(req->userspace_addr), req->size))
+		return -EFAULT;
+	/* More than RAM can never be pinned; also bounds the page array. */
+	if (npages > totalram_pages())
+		return -ENOMEM;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return -ENOMEM;
+	r->pages = kvcalloc(npages, sizeof(*r->pages),
+			    GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!r->pages) {
+		kfree(r);
+		return -ENOMEM;
+	}
+	r->slot = slot;
+	r->flags = req->flags;
+	r->gpa = req->guest_phys_addr;
+	r->size = req->size;
+	r->uaddr = req->userspace_addr;
+	r->npages = npages;
+
+	ret = axvm_mem_pin(vm, r);
+	if (ret) {
+		kvfree(r->pages);
+		kfree(r);
+		return ret;
+	}
+	vm->regions[slot] = r;
+	return 0;
+}
+
+/* Same memory, same size and flags: only the guest address changes. */
+static int axvm_mem_move(struct axvm_vm *vm, struct axvm_mem_region *r,
+			 const struct axvm_memory_region *req)
+{
+	if (req->size != r->size || req->userspace_addr != r->uaddr ||
+	    req->flags != r->flags)
+		return -EINVAL;
+	if (req->guest_phys_addr == r->gpa)
+		return 0;
+	axvm_arch_vm_unmap(vm, r->gpa, r->size);
+	r->gpa = req->guest_phys_addr;
+	return 0;
+}
+
+int axvm_mem_set_region(struct axvm_vm *vm,
+			const struct axvm_memory_region *req)
+{
+	u64 limit = 1ULL << axvm_info.guest_phys_bits;
+	struct axvm_mem_region *old;
+	u32 slot;
+	int ret;
+
+	if (req->slot >= AXVM_MAX_MEM_REGIONS)
+		return -EINVAL;
+	if (req->flags & ~AXVM_MEM_FLAGS)
+		return -EINVAL;
+	if (!PAGE_ALIGNED(req->guest_phys_addr) || !PAGE_ALIGNED(req->size) ||
+	    !PAGE_ALIGNED(req->userspace_addr))
+		return -EINVAL;
+	if (req->size > limit || req->guest_phys_addr > limit - req->size)
+		return -EINVAL;
+	slot = array_index_nospec(req->slot, AXVM_MAX_MEM_REGIONS);
+
+	mutex_lock(&vm->mem_lock);
+	old = vm->regions[slot];
+	if (!req->size) {
+		ret = -EINVAL;
+		if (old) {
+			axvm_mem_delete(vm, old);
+			ret = 0;
+		}
+	} else if (axvm_mem_overlaps(vm, slot, req->guest_phys_addr,
+				     req->size)) {
+		ret = -EEXIST;
+	} else if (old) {
+		ret = axvm_mem_move(vm, old, req);
+	} else {
+		ret = axvm_mem_create(vm, req, slot);
+	}
+	mutex_unlock(&vm->mem_lock);
+	return ret;
+}
+
+void axvm_mem_free_all(struct axvm_vm *vm)
+{
+	u32 i;
+
+	mutex_lock(&vm->mem_lock);
+	for (i = 0; i < AXVM_MAX_MEM_REGIONS; i++)
+		if (vm->regions[i])
+			axvm_mem_delete(vm, vm->regions[i]);
+	mutex_unlock(&vm->mem_lock);
+	WARN_ON(vm->pinned_pages);
+}

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A VM: an anonymous-inode fd holding a refcounted struct axvm_vm. Each
+ * vCPU fd holds a reference too, so the VM outlives every vCPU whatever
+ * the order the fds are closed in.
+ */
+#define pr_fmt(fmt) "axvm: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "axvm.h"
+
+static void axvm_vm_release_ref(struct kref *ref)
+{
+	struct axvm_vm *vm = container_of(ref, struct axvm_vm, ref);
+
+	WARN_ON(!xa_empty(&vm->vcpus));
+	axvm_mem_free_all(vm);
+	axvm_arch_vm_destroy(vm);
+	xa_destroy(&vm->vcpus);
+	mmdrop(vm->mm);
+	kfree(vm);
+}
+
+void axvm_vm_put(struct axvm_vm *vm)
+{
+	kref_put(&vm->ref, axvm_vm_release_ref);
+}
+
+/*
+ * Only the process that created the VM drives it: its memory regions are
+ * that process's pages. A forked child (or any other mm) gets -EIO.
+ */
+int axvm_vm_check_owner(struct axvm_vm *vm)
+{
+	return current->mm == vm->mm ? 0 : -EIO;
+}
+
+static long axvm_vm_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg)
+{
+	struct axvm_vm *vm = file->private_data;
+	void __user *argp = (void __user *)arg;
+	int ret;
+
+	ret = axvm_vm_check_owner(vm);
+	if (ret)
+		return ret;
+
+	switch (cmd) {
+	case AXVM_SET_MEMORY_REGION: {
+		struct axvm_memory_region req;
+
+		if (copy_from_user(&req, argp, sizeof(req)))
+			return -EFAULT;
+		return axvm_mem_set_region(vm, &req);
+	}
+	case AXVM_CREATE_VCPU: {
+		struct axvm_vcpu_create cfg;
+
+		if (copy_from_user(&cfg, argp, sizeof(cfg)))
+			return -EFAULT;
+		return axvm_vcpu_create(vm, &cfg);
+	}
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int axvm_vm_release(struct inode *inode, struct file *file)
+{
+	axvm_vm_put(file->private_data);
+	return 0;
+}
+
+static const struct file_operations axvm_vm_fops = {
+	.owner		= THIS_MODULE,
+	.release	= axvm_vm_release,
+	.unlocked_ioctl	= axvm_vm_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+int axvm_vm_create(unsigned long flags)
+{
+	struct axvm_vm *vm;
+	int ret, fd;
+
+	if (flags)
+		return -EINVAL;
+	if (axvm_cpus_rebooting())
+		return -EBUSY;
+
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		return -ENOMEM;
+	kref_init(&vm->ref);
+	mutex_init(&vm->lock);
+	mutex_init(&vm->mem_lock);
+	xa_init(&vm->vcpus);
+	vm->mm = current->mm;
+	mmgrab(vm->mm);
+
+	ret = axvm_arch_vm_init(vm);
+	if (ret) {
+		mmdrop(vm->mm);
+		kfree(vm);
+		return ret;
+	}
+
+	fd = anon_inode_getfd("axvm-vm", &axvm_vm_fops, vm, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		axvm_vm_put(vm);
+	return fd;
+}

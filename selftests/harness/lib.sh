@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for the axvm test harness; sourced, never run.
+
+set -eu
+
+AXVM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+AXVM_CACHE=${AXVM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/axvm}
+AXVM_OUT=${AXVM_OUT:-$AXVM_ROOT/out}
+JOBS=${JOBS:-$(nproc)}
+
+LINUX_TARBALL=/usr/src/linux-source-6.1.tar.xz
+
+log() { printf '[axvm] %s\n' "$*" >&2; }
+die() { printf '[axvm] error: %s\n' "$*" >&2; exit 1; }
+
+# Debian architecture names of the three kernels and their toolchains.
+kernel_arch() {
+	case $1 in
+	arm64) echo arm64 ;;
+	riscv64) echo riscv ;;
+	x86_64) echo x86_64 ;;
+	*) die "unknown kernel: $1" ;;
+	esac
+}
+
+cross_compile() {
+	case $1 in
+	arm64) echo aarch64-linux-gnu- ;;
+	riscv64) echo riscv64-linux-gnu- ;;
+	x86_64) echo "" ;;
+	esac
+}
+
+kernel_image() {
+	case $1 in
+	arm64|riscv64) echo arch/$(kernel_arch "$1")/boot/Image ;;
+	x86_64) echo arch/x86/boot/bzImage ;;
+	esac
+}
+
+# The kernel a lane boots.
+lane_kernel() {
+	case $1 in
+	arm64) echo arm64 ;;
+	riscv64) echo riscv64 ;;
+	x86-svm|x86-vmx) echo x86_64 ;;
+	*) die "unknown lane: $1 (lanes: arm64 riscv64 x86-svm x86-vmx)" ;;
+	esac
+}
+
+# Unpacked linux-source-6.1, shared by every kernel build, keyed by the
+# Debian package version.
+linux_src() {
+	local ver dir
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+	dir=$AXVM_CACHE/src/$ver/linux-source-6.1
+	if [ ! -f "$dir/.axvm-unpacked" ]; then
+		log "unpacking linux-source-6.1 $ver"
+		rm -rf "$AXVM_CACHE/src/$ver"
+		mkdir -p "$AXVM_CACHE/src/$ver"
+		tar -C "$AXVM_CACHE/src/$ver" -xf "$LINUX_TARBALL"
+		touch "$dir/.axvm-unpacked"
+	fi
+	echo "$dir"
+}
+
+# Cache directory of one kernel build: keyed by the source version, the
+# config fragments and the script that builds it.
+kernel_dir() {
+	local k=$1 ver key
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+	key=$(cat "$AXVM_ROOT/selftests/configs/common.config" \
+		  "$AXVM_ROOT/selftests/configs/$k.config" \
+		  "$AXVM_ROOT/selftests/harness/kernel.sh" |
+	      sha256sum | cut -c1-16)
+	echo "$AXVM_CACHE/kernels/$k-$ver-$key"
+}

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * axvm: the /dev/axvm ioctl interface.
+ *
+ * Three kinds of file descriptor carry the API: /dev/axvm itself (system
+ * ioctls), a VM fd (from AXVM_CREATE_VM) and a vCPU fd (from
+ * AXVM_CREATE_VCPU). Documentation/api.rst describes every ioctl, struct
+ * and errno.
+ */
+#ifndef _UAPI_LINUX_AXVM_H
+#define _UAPI_LINUX_AXVM_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+/* Bumped on every incompatible change; additions are announced by caps. */
+#define AXVM_API_VERSION	1
+
+#define AXVMIO			0xB8
+
+/* Values of AXVM_CAP_ARCH. */
+#define AXVM_ARCH_X86_VMX	1
+#define AXVM_ARCH_X86_SVM	2
+#define AXVM_ARCH_ARM64		3
+#define AXVM_ARCH_RISCV64	4
+
+/* Capabilities, queried with AXVM_CHECK_CAP; 0 means "not supported". */
+#define AXVM_CAP_ARCH			1	/* an AXVM_ARCH_* value */
+#define AXVM_CAP_RUN			2	/* 1 when this backend enters guests */
+#define AXVM_CAP_MAX_VCPUS		3	/* vCPUs per VM */
+#define AXVM_CAP_MAX_VCPU_ID		4	/* highest vCPU id + 1 */
+#define AXVM_CAP_NR_MEM_REGIONS		5	/* memory region slots per VM */
+#define AXVM_CAP_READONLY_MEM		6	/* AXVM_MEM_READONLY works */
+#define AXVM_CAP_GUEST_PHYS_BITS	7	/* guest physical address bits */
+#define AXVM_CAP_EXIT_STATS		8	/* counters in AXVM_GET_EXIT_STATS */
+#define AXVM_CAP_NR_IRQS		9	/* INJECT_IRQ accepts irq < value */
+#define AXVM_CAP_IMMEDIATE_EXIT		10	/* axvm_run.immediate_exit */
+
+/* System ioctls, on the /dev/axvm fd. */
+#define AXVM_GET_API_VERSION	_IO(AXVMIO, 0x00)
+#define AXVM_CHECK_CAP		_IO(AXVMIO, 0x01)	/* arg: AXVM_CAP_* */
+#define AXVM_CREATE_VM		_IO(AXVMIO, 0x02)	/* arg: 0 */
+#define AXVM_GET_VCPU_MMAP_SIZE	_IO(AXVMIO, 0x03)
+
+/*
+ * A memory region maps [userspace_addr, userspace_addr + size) of the
+ * calling process into guest physical memory at guest_phys_addr. All three
+ * must be page aligned. size == 0 deletes the slot; an existing slot may be
+ * moved (new guest_phys_addr) or change flags, but not be resized or
+ * pointed at other memory.
+ */
+#define AXVM_MEM_READONLY	(1U << 0)	/* guest writes exit as MMIO */
+#define AXVM_MEM_FLAGS		AXVM_MEM_READONLY
+
+struct axvm_memory_region {
+	__u32 slot;
+	__u32 flags;
+	__u64 guest_phys_addr;
+	__u64 size;
+	__u64 userspace_addr;
+};
+
+/* A physical-CPU affinity mask: bit n of mask[n / 64] is CPU n. */
+#define AXVM_AFFINITY_WORDS	16
+
+struct axvm_vcpu_create {
+	__u32 id;		/* unique in the VM, < AXVM_CAP_MAX_VCPU_ID */
+	__u32 flags;		/* must be 0 */
+	/*
+	 * The guest-visible CPU identity: MPIDR_EL1 affinity bits on arm64,
+	 * the hart id on riscv64, the APIC id on x86.
+	 */
+	__u64 arch_id;
+	/* All zero: the module's default (see Documentation/api.rst). */
+	__u64 affinity[AXVM_AFFINITY_WORDS];
+};
+
+/* VM ioctls, on a VM fd. */
+#define AXVM_SET_MEMORY_REGION	_IOW(AXVMIO, 0x10, struct axvm_memory_region)
+#define AXVM_CREATE_VCPU	_IOW(AXVMIO, 0x11, struct axvm_vcpu_create)
+
+/*
+ * General registers and program counter. Layout by architecture:
+ *  x86:     gpr[0..15] = RAX RCX RDX RBX RSP RBP RSI RDI R8..R15,
+ *           pc = RIP, pstate = RFLAGS; gpr[16..31] must be 0.
+ *  arm64:   gpr[0..30] = X0..X30, gpr[31] = SP_EL1 (the stack of the
+ *           guest kernel; SP_EL0 is a system register), pc = PC,
+ *           pstate = PSTATE (SPSR_EL2 format).
+ *  riscv64: gpr[n] = x<n> (gpr[0] reads 0, writes must be 0), pc = sepc
+ *           of the guest, pstate must be 0.
+ */
+struct axvm_regs {
+	__u64 gpr[32];
+	__u64 pc;
+	__u64 pstate;
+	__u64 reserved[6];	/* must be 0 */
+};
+
+/*
+ * One system register, by id:
+ *  arm64:   AXVM_SYSREG_ARM64(op0, op1, crn, crm, op2) (the MRS encoding)
+ *  riscv64: AXVM_SYSREG_RISCV_CSR(csr number)
+ *  x86:     AXVM_SYSREG_X86_MSR(msr index) or an AXVM_SYSREG_X86_* id.
+ */
+#define AXVM_SYSREG_CLASS_SHIFT		56
+#define AXVM_SYSREG_CLASS_ARM64		(0x1ULL << AXVM_SYSREG_CLASS_SHIFT)
+#define AXVM_SYSREG_CLASS_RISCV_CSR	(0x2ULL << AXVM_SYSREG_CLASS_SHIFT)
+#define AXVM_SYSREG_CLASS_X86_MSR	(0x3ULL << AXVM_SYSREG_CLASS_SHIFT)
+#define AXVM_SYSREG_CLASS_X86		(0x4ULL << AXVM_SYSREG_CLASS_SHIFT)
+
+#define AXVM_SYSREG_ARM64(op0, op1, crn, crm, op2)			\
+	(AXVM_SYSREG_CLASS_ARM64 | ((__u64)(op0) << 14) |		\
+	 ((__u64)(op1) << 11) | ((__u64)(crn) << 7) |			\
+	 ((__u64)(crm) << 3) | (__u64)(op2))
+#define AXVM_SYSREG_RISCV_CSR(csr)					\
+	(AXVM_SYSREG_CLASS_RISCV_CSR | ((__u64)(csr) & 0xfff))
+#define AXVM_SYSREG_X86_MSR(index)					\
+	(AXVM_SYSREG_CLASS_X86_MSR | ((__u64)(index) & 0xffffffffULL))
+
+/* x86 registers that are not MSRs. Segments pack as described in api.rst. */
+#define AXVM_SYSREG_X86_CR0	(AXVM_SYSREG_CLASS_X86 | 0x00)
+#define AXVM_SYSREG_X86_CR2	(AXVM_SYSREG_CLASS_X86 | 0x02)
+#define AXVM_SYSREG_X86_CR3	(AXVM_SYSREG_CLASS_X86 | 0x03)
+#define AXVM_SYSREG_X86_CR4	(AXVM_SYSREG_CLASS_X86 | 0x04)
+#define AXVM_SYSREG_X86_CR8	(AXVM_SYSREG_CLASS_X86 | 0x08)
+#define AXVM_SYSREG_X86_EFER	(AXVM_SYSREG_CLASS_X86 | 0x10)
+#define AXVM_SYSREG_X86_GDTR_BASE	(AXVM_SYSREG_CLASS_X86 | 0x20)
+#define AXVM_SYSREG_X86_GDTR_LIMIT	(AXVM_SYSREG_CLASS_X86 | 0x21)
+#define AXVM_SYSREG_X86_IDTR_BASE	(AXVM_SYSREG_CLASS_X86 | 0x22)
+#define AXVM_SYSREG_X86_IDTR_LIMIT	(AXVM_SYSREG_CLASS_X86 | 0x23)
+/* seg: 0 ES, 1 CS, 2 SS, 3 DS, 4 FS, 5 GS, 6 LDTR, 7 TR */
+#define AXVM_SYSREG_X86_SEG_SEL(seg)	(AXVM_SYSREG_CLASS_X86 | 0x100 | (seg))
+#define AXVM_SYSREG_X86_SEG_BASE(seg)	(AXVM_SYSREG_CLASS_X86 | 0x110 | (seg))
+#define AXVM_SYSREG_X86_SEG_LIMIT(seg)	(AXVM_SYSREG_CLASS_X86 | 0x120 | (seg))
+#define AXVM_SYSREG_X86_SEG_ATTR(seg)	(AXVM_SYSREG_CLASS_X86 | 0x130 | (seg))
+
+struct axvm_sysreg {
+	__u64 id;
+	__u64 value;
+};
+
+/*
+ * Interrupt injection. irq is a GIC INTID on arm64, an x86 vector on x86,
+ * an hvip bit (interrupt cause) on riscv64. AXVM_IRQ_LEVEL_HIGH raises the
+ * line, its absence lowers it (edge-style sources raise it only).
+ */
+#define AXVM_IRQ_LEVEL_HIGH	(1U << 0)
+#define AXVM_IRQ_FLAGS		AXVM_IRQ_LEVEL_HIGH
+
+struct axvm_irq {
+	__u32 irq;
+	__u32 flags;
+};
+
+/* Exit reasons, in axvm_run.exit_reason and as AXVM_GET_EXIT_STATS index. */
+#define AXVM_EXIT_NONE			0	/* nothing (absorbed) */
+#define AXVM_EXIT_MMIO			1
+#define AXVM_EXIT_IO			2	/* x86 port I/O */
+#define AXVM_EXIT_SYSREG		3
+#define AXVM_EXIT_HYPERCALL		4
+#define AXVM_EXIT_HALT			5
+#define AXVM_EXIT_CPU_UP		6
+#define AXVM_EXIT_CPU_DOWN		7
+#define AXVM_EXIT_SYSTEM_DOWN		8
+#define AXVM_EXIT_NESTED_PAGE_FAULT	9
+#define AXVM_EXIT_FAIL_ENTRY		10
+#define AXVM_EXIT_IPI			11
+#define AXVM_EXIT_INTR			12	/* signal or immediate_exit */
+#define AXVM_EXIT_INTERNAL_ERROR	13
+/* Absorbed by the kernel: counted, never seen in exit_reason. */
+#define AXVM_EXIT_EXTERNAL_INTERRUPT	14
+#define AXVM_EXIT_STAGE2_FAULT		15	/* on guest RAM, mapped in */
+#define AXVM_EXIT_REASONS		16
+
+/* axvm_run.system_down.type */
+#define AXVM_SYSTEM_DOWN_POWEROFF	1
+#define AXVM_SYSTEM_DOWN_RESET		2
+#define AXVM_SYSTEM_DOWN_CRASH		3
+
+/* axvm_run.internal.suberror */
+#define AXVM_INTERNAL_UNHANDLED_EXIT	1	/* data[]: raw arch exit */
+#define AXVM_INTERNAL_DECODE_FAILED	2	/* data[]: insn bytes, addr */
+
+/*
+ * The run page, shared with userspace by mmap() of the vCPU fd (offset 0,
+ * AXVM_GET_VCPU_MMAP_SIZE bytes). The kernel writes exit_reason and the
+ * union member it names when RUN returns; userspace writes the results of
+ * an MMIO/IO read, a system-register read or a hypercall before the next
+ * RUN, which completes the exit.
+ */
+struct axvm_run {
+	/* in */
+	__u8 immediate_exit;	/* RUN returns AXVM_EXIT_INTR at once */
+	__u8 padding1[7];
+	/* out */
+	__u32 exit_reason;
+	__u32 padding2;
+	__u64 reserved[6];
+
+	union {
+		/* AXVM_EXIT_MMIO */
+		struct {
+			__u64 phys_addr;
+			__u64 data;	/* write: value; read: filled by user */
+			__u32 len;	/* 1, 2, 4 or 8 */
+			__u8 is_write;
+			__u8 sign_extend;
+			__u8 reg;	/* guest register, informational */
+			__u8 padding;
+		} mmio;
+		/* AXVM_EXIT_IO */
+		struct {
+			__u16 port;
+			__u8 size;	/* 1, 2 or 4 */
+			__u8 is_write;
+			__u32 count;	/* 1, or the count of a string op */
+			__u64 data;	/* write: value; read: filled by user */
+		} io;
+		/* AXVM_EXIT_SYSREG */
+		struct {
+			__u64 id;	/* AXVM_SYSREG_* encoding */
+			__u64 value;	/* write: value; read: filled by user */
+			__u8 is_write;
+			__u8 reg;
+			__u8 padding[6];
+		} sysreg;
+		/* AXVM_EXIT_HYPERCALL */
+		struct {
+			__u64 nr;
+			__u64 args[6];
+			__u64 ret;	/* filled by user */
+		} hypercall;
+		/* AXVM_EXIT_CPU_UP */
+		struct {
+			__u64 target;	/* arch_id of the vCPU to start */
+			__u64 entry;
+			__u64 arg;
+		} cpu_up;
+		/* AXVM_EXIT_CPU_DOWN */
+		struct {
+			__u64 state;
+		} cpu_down;
+		/* AXVM_EXIT_SYSTEM_DOWN */
+		struct {
+			__u32 type;	/* AXVM_SYSTEM_DOWN_* */
+			__u32 padding;
+			__u64 data;
+		} system_down;
+		/* AXVM_EXIT_NESTED_PAGE_FAULT */
+		struct {
+			__u64 gpa;
+			__u64 flags;	/* arch fault syndrome */
+		} npf;
+		/* AXVM_EXIT_FAIL_ENTRY */
+		struct {
+			__u64 hardware_reason;
+			__u64 data;
+		} fail_entry;
+		/* AXVM_EXIT_IPI */
+		struct {
+			__u64 target;	/* arch_id */
+			__u32 vector;
+			__u32 padding;
+		} ipi;
+		/* AXVM_EXIT_INTERNAL_ERROR */
+		struct {
+			__u32 suberror;
+			__u32 ndata;
+			__u64 data[16];
+		} internal;
+		__u8 padding3[256];
+	};
+};
+
+/* Counters of every exit by reason, including absorbed ones. */
+struct axvm_exit_stats {
+	__u64 count[AXVM_EXIT_REASONS];
+	__u64 runs;		/* RUN calls that entered the run loop */
+	__u64 reserved[7];
+};
+
+/* vCPU ioctls, on a vCPU fd. */
+#define AXVM_RUN		_IO(AXVMIO, 0x20)
+#define AXVM_GET_REGS		_IOR(AXVMIO, 0x21, struct axvm_regs)
+#define AXVM_SET_REGS		_IOW(AXVMIO, 0x22, struct axvm_regs)
+#define AXVM_GET_SYSREG		_IOWR(AXVMIO, 0x23, struct axvm_sysreg)
+#define AXVM_SET_SYSREG		_IOW(AXVMIO, 0x24, struct axvm_sysreg)
+#define AXVM_INJECT_IRQ		_IOW(AXVMIO, 0x25, struct axvm_irq)
+#define AXVM_GET_EXIT_STATS	_IOR(AXVMIO, 0x26, struct axvm_exit_stats)
+
+#endif /* _UAPI_LINUX_AXVM_H */

@@ -132,17 +132,13 @@ static int axvm_mem_create(struct axvm_vm *vm,
 }
 
 /* Same memory, same size and flags: only the guest address changes. */
-static int axvm_mem_move(struct axvm_vm *vm, struct axvm_mem_region *r,
-			 const struct axvm_memory_region *req)
+static void axvm_mem_move(struct axvm_vm *vm, struct axvm_mem_region *r,
+			  u64 gpa)
 {
-	if (req->size != r->size || req->userspace_addr != r->uaddr ||
-	    req->flags != r->flags)
-		return -EINVAL;
-	if (req->guest_phys_addr == r->gpa)
-		return 0;
+	if (gpa == r->gpa)
+		return;
 	axvm_arch_vm_unmap(vm, r->gpa, r->size);
-	r->gpa = req->guest_phys_addr;
-	return 0;
+	r->gpa = gpa;
 }
 
 int axvm_mem_set_region(struct axvm_vm *vm,
@@ -172,11 +168,17 @@ int axvm_mem_set_region(struct axvm_vm *vm,
 			axvm_mem_delete(vm, old);
 			ret = 0;
 		}
+	} else if (old && (req->size != old->size ||
+			   req->userspace_addr != old->uaddr ||
+			   req->flags != old->flags)) {
+		/* An existing slot may only move. */
+		ret = -EINVAL;
 	} else if (axvm_mem_overlaps(vm, slot, req->guest_phys_addr,
 				     req->size)) {
 		ret = -EEXIST;
 	} else if (old) {
-		ret = axvm_mem_move(vm, old, req);
+		axvm_mem_move(vm, old, req->guest_phys_addr);
+		ret = 0;
 	} else {
 		ret = axvm_mem_create(vm, req, slot);
 	}

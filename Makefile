@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make                 axvm.ko against KDIR, vmctl and the selftests
+# make demo            boot the arm64 emulated machine and run vmctl there
+# make check           the whole test suite on every lane (LANES=... for some)
+# make lint            checkpatch --strict, W=1 and sparse over kmod/
+#
+# Cross builds: make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- KDIR=...
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+ARCH ?= $(shell uname -m | sed -e 's/aarch64/arm64/' -e 's/riscv64/riscv/')
+CROSS_COMPILE ?=
+# Userspace outputs, one directory per architecture.
+OUT ?= $(CURDIR)/build/$(ARCH)
+# kselftest_harness.h comes from a kernel source tree.
+LINUX_SRC ?= $(firstword $(wildcard $(KDIR)/source) $(KDIR))
+KSFT_DIR ?= $(LINUX_SRC)/tools/testing/selftests
+
+USER_CC := $(CROSS_COMPILE)gcc
+USER_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -static \
+	       -I$(CURDIR)/uapi -pthread
+
+SELFTESTS := api_test bad_args_test memory_test module_test vm_test
+
+.PHONY: all module vmctl selftests init demo check lint clean
+
+all: module vmctl selftests
+
+module:
+	@test -d $(KDIR) || { echo "KDIR $(KDIR) does not exist: install the kernel headers or pass KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) ARCH=$(ARCH) CROSS_COMPILE=$(CROSS_COMPILE) modules
+
+vmctl: $(OUT)/vmctl
+$(OUT)/vmctl: tools/vmctl/*.c uapi/linux/axvm.h
+	@mkdir -p $(OUT)
+	$(USER_CC) $(USER_CFLAGS) -o $@ tools/vmctl/*.c
+
+selftests: $(addprefix $(OUT)/selftests/,$(SELFTESTS))
+$(OUT)/selftests/%: selftests/%.c selftests/axvm_util.h uapi/linux/axvm.h
+	@test -f $(KSFT_DIR)/kselftest_harness.h || { echo "no kselftest_harness.h under $(KSFT_DIR): set LINUX_SRC to a kernel source tree" >&2; exit 1; }
+	@mkdir -p $(OUT)/selftests
+	$(USER_CC) $(USER_CFLAGS) -I$(KSFT_DIR) -o $@ $<
+
+init: $(OUT)/init
+$(OUT)/init: selftests/init/init.c
+	@mkdir -p $(OUT)
+	$(USER_CC) $(USER_CFLAGS) -o $@ $<
+
+demo:
+	selftests/harness/demo.sh
+
+check:
+	selftests/harness/check.sh $(LANES)
+
+lint:
+	selftests/harness/lint.sh
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	rm -rf build out

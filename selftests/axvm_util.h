@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers shared by the axvm selftests. */
+#ifndef AXVM_SELFTEST_UTIL_H
+#define AXVM_SELFTEST_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/axvm.h>
+
+#define AXVM_DEV	"/dev/axvm"
+
+static inline int axvm_open(void)
+{
+	return open(AXVM_DEV, O_RDWR | O_CLOEXEC);
+}
+
+static inline int axvm_cap(int sys, int cap)
+{
+	return ioctl(sys, AXVM_CHECK_CAP, cap);
+}
+
+static inline int axvm_create_vcpu(int vm, uint32_t id, uint64_t arch_id)
+{
+	struct axvm_vcpu_create c;
+
+	memset(&c, 0, sizeof(c));
+	c.id = id;
+	c.arch_id = arch_id;
+	return ioctl(vm, AXVM_CREATE_VCPU, &c);
+}
+
+/* A distinct, valid CPU identity for vCPU @id on this architecture. */
+static inline uint64_t axvm_arch_id(uint32_t id)
+{
+#if defined(__aarch64__)
+	return ((uint64_t)(id / 16) << 8) | (id % 16);	/* Aff1.Aff0 */
+#else
+	return id;
+#endif
+}
+
+/* An invalid CPU identity, or 0 when every value is valid (riscv). */
+static inline uint64_t axvm_bad_arch_id(void)
+{
+#if defined(__aarch64__)
+	return 1ULL << 31;		/* MPIDR_EL1.RES1, not affinity */
+#elif defined(__x86_64__)
+	return 1ULL << 32;		/* wider than an x2APIC id */
+#else
+	return 0;
+#endif
+}
+
+/* A system register every vCPU carries and userspace may write. */
+static inline uint64_t axvm_test_sysreg(void)
+{
+#if defined(__aarch64__)
+	return AXVM_SYSREG_ARM64(3, 0, 12, 0, 0);	/* VBAR_EL1 */
+#elif defined(__riscv)
+	return AXVM_SYSREG_RISCV_CSR(0x105);		/* stvec */
+#else
+	return AXVM_SYSREG_X86_MSR(0xc0000082);		/* LSTAR */
+#endif
+}
+
+static inline void *axvm_alloc(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static inline int axvm_set_region(int vm, uint32_t slot, uint32_t flags,
+				  uint64_t gpa, uint64_t size, void *hva)
+{
+	struct axvm_memory_region r = {
+		.slot = slot,
+		.flags = flags,
+		.guest_phys_addr = gpa,
+		.size = size,
+		.userspace_addr = (uintptr_t)hva,
+	};
+
+	return ioctl(vm, AXVM_SET_MEMORY_REGION, &r);
+}
+
+/* The module's reference count, or -1 when it cannot be read. */
+static inline long axvm_module_refcnt(void)
+{
+	FILE *f = fopen("/sys/module/axvm/refcnt", "r");
+	long n = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
+/* A field of /proc/self/status, in kB; -1 when absent. */
+static inline long axvm_status_kb(const char *field)
+{
+	char line[256];
+	size_t len = strlen(field);
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, len) && line[len] == ':')
+			v = strtol(line + len + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+#endif /* AXVM_SELFTEST_UTIL_H */

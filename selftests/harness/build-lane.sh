@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build everything one kernel's lanes boot: the kernel (cached), axvm.ko
+# against it, vmctl, the selftests and init, packed into an initramfs.
+# Usage: build-lane.sh arm64|riscv64|x86_64 ; prints the output directory.
+
+. "$(dirname "$0")/lib.sh"
+
+k=$1
+kdir=$("$AXVM_ROOT/selftests/harness/kernel.sh" "$k")
+src=$(linux_src)
+arch=$(kernel_arch "$k")
+cc=$(cross_compile "$k")
+out=$AXVM_OUT/$k
+mkdir -p "$out"
+
+# The module builds in a copy of the sources: kbuild writes its objects
+# next to them, and each architecture needs its own.
+rm -rf "$out/mod"
+mkdir -p "$out/mod"
+cp -r "$AXVM_ROOT/Kbuild" "$AXVM_ROOT/kmod" "$AXVM_ROOT/uapi" "$out/mod/"
+make -s -C "$kdir" M="$out/mod" ARCH="$arch" CROSS_COMPILE="$cc" \
+	W=1 modules >"$out/module-build.log" 2>&1 ||
+	{ cat "$out/module-build.log" >&2; die "$k: axvm.ko does not build"; }
+if grep -q "warning:" "$out/module-build.log"; then
+	cat "$out/module-build.log" >&2
+	die "$k: axvm.ko builds with warnings"
+fi
+
+make -s -C "$AXVM_ROOT" OUT="$out/user" ARCH="$arch" CROSS_COMPILE="$cc" \
+	LINUX_SRC="$src" vmctl selftests init >&2 ||
+	die "$k: userspace does not build"
+
+gen=$AXVM_CACHE/bin/gen_init_cpio
+if [ ! -x "$gen" ]; then
+	mkdir -p "$AXVM_CACHE/bin"
+	gcc -O2 -o "$gen" "$src/usr/gen_init_cpio.c"
+fi
+
+{
+	echo "dir /dev 0755 0 0"
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	echo "dir /proc 0755 0 0"
+	echo "dir /sys 0755 0 0"
+	echo "dir /selftests 0755 0 0"
+	echo "file /init $out/user/init 0755 0 0"
+	echo "file /vmctl $out/user/vmctl 0755 0 0"
+	echo "file /axvm.ko $out/mod/kmod/axvm.ko 0644 0 0"
+	for t in "$out"/user/selftests/*; do
+		echo "file /selftests/$(basename "$t") $t 0755 0 0"
+	done
+	# Extra files a caller wants in the guest (the demo's script).
+	for f in ${AXVM_INITRD_EXTRA:-}; do
+		echo "file /$(basename "$f") $f 0755 0 0"
+	done
+} >"$out/initramfs.list"
+"$gen" "$out/initramfs.list" >"$out/initramfs.cpio"
+cp "$kdir/$(kernel_image "$k")" "$out/kernel"
+echo "$out"

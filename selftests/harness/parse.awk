@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: GPL-2.0
+# Turn one lane's console log into results. Prints one line per test:
+#   PASS|FAIL|SKIP <lane> <binary> <test> [reason]
+# and a last line: COUNTS <passed> <failed> <skipped>.
+# A lane is healthy when the module loaded and unloaded, every binary
+# finished, init reached AXVM-DONE and no kernel splat was printed; that
+# is one more test, "<lane> lane-health".
+
+function result(kind, bin, name, why) {
+	printf "%s %s %s %s%s\n", kind, lane, bin, name, why == "" ? "" : " (" why ")"
+	if (kind == "PASS") pass++
+	else if (kind == "FAIL") fail++
+	else skip++
+}
+
+function problem(why) {
+	problems = problems (problems == "" ? "" : "; ") why
+}
+
+BEGIN { pass = fail = skip = 0; bin = ""; done = 0; insmod = rmmod = "" }
+
+{ sub(/\r$/, "") }
+
+# Kernel splats, wherever they show (console or the dmesg dump).
+/(BUG:|WARNING:|Oops|Kernel panic|Unable to handle kernel|general protection fault|kernel BUG at|possible circular locking|inconsistent lock state|possible recursive locking|UBSAN:|KASAN:|INFO: task .* blocked|soft lockup|hard LOCKUP|Call trace:|Call Trace:)/ {
+	if (!splat)
+		problem("kernel splat: " $0)
+	splat = 1
+}
+
+/^AXVM-INSMOD / { insmod = $2; if ($2 != 0) problem("insmod failed: " $0) }
+/^AXVM-RMMOD / { rmmod = $2; if ($2 != 0) problem("rmmod failed: " $0) }
+/^AXVM-DONE/ { done = 1 }
+
+/^AXVM-BEGIN / { bin = $2; plan = -1; seen = 0; bfail = 0; next }
+
+bin != "" && /^1\.\.[0-9]+/ { plan = substr($1, 4) + 0; next }
+
+bin != "" && /^ok [0-9]+ # SKIP/ {
+	why = $0; sub(/^ok [0-9]+ # SKIP ?/, "", why)
+	result("SKIP", bin, "test" $2, why); seen++; next
+}
+bin != "" && /^ok [0-9]+ / { result("PASS", bin, $3); seen++; next }
+bin != "" && /^not ok [0-9]+ / { result("FAIL", bin, $4); seen++; bfail++; next }
+
+/^AXVM-END / {
+	status = $3
+	if (plan < 0 || seen < plan) {
+		missing = plan < 0 ? 1 : plan - seen
+		result("FAIL", $2, "incomplete", missing " test(s) without a result, " status)
+	} else if (status != "exit=0" && bfail == 0) {
+		result("FAIL", $2, "exit-status", status)
+	}
+	bin = ""
+	next
+}
+
+END {
+	if (bin != "")
+		problem("binary " bin " never finished")
+	if (insmod == "")
+		problem("init never loaded the module (no AXVM-INSMOD line)")
+	if (!done)
+		problem("the guest did not reach AXVM-DONE (crash, hang or timeout)")
+	if (problems == "")
+		result("PASS", "lane", "lane-health")
+	else
+		result("FAIL", "lane", "lane-health", problems)
+	printf "COUNTS %d %d %d\n", pass, fail, skip
+}

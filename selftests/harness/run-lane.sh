@@ -1,0 +1,102 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot one lane's emulated machine, run the suite in it and report.
+# Usage: run-lane.sh arm64|riscv64|x86-svm|x86-vmx
+# Writes $AXVM_OUT/logs/<lane>.log (full console) and
+# $AXVM_OUT/results/<lane> (the parsed results, last line COUNTS p f s).
+
+. "$(dirname "$0")/lib.sh"
+
+lane=$1
+k=$(lane_kernel "$lane")
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-900}	# seconds, power-on to power-off
+TEST_TIMEOUT=${TEST_TIMEOUT:-300}	# seconds per test binary, in the guest
+out=$AXVM_OUT/$k
+logs=$AXVM_OUT/logs
+mkdir -p "$logs" "$AXVM_OUT/results"
+log=$logs/$lane.log
+res=$AXVM_OUT/results/$lane
+: >"$log"
+
+append="loglevel=5 panic=-1 axvm.test_timeout=$TEST_TIMEOUT ${AXVM_APPEND:-}"
+qemu_common=(-smp 2 -m 1G -display none -serial stdio -monitor none
+	     -no-reboot -kernel "$out/kernel" -initrd "$out/initramfs.cpio")
+
+boot_bochs() {
+	local iso=$out/vmx.iso dir=$out/iso rc=$out/bochsrc
+	rm -rf "$dir"
+	mkdir -p "$dir/isolinux"
+	cp /usr/lib/ISOLINUX/isolinux.bin \
+	   /usr/lib/syslinux/modules/bios/ldlinux.c32 "$dir/isolinux/"
+	cp "$out/kernel" "$dir/bzImage"
+	cp "$out/initramfs.cpio" "$dir/initrd"
+	cat >"$dir/isolinux/isolinux.cfg" <<-CFG
+	default axvm
+	prompt 0
+	timeout 0
+	label axvm
+	  kernel /bzImage
+	  append initrd=/initrd console=ttyS0 $append
+	CFG
+	genisoimage -quiet -o "$iso" -b isolinux/isolinux.bin \
+		-c isolinux/boot.cat -no-emul-boot -boot-load-size 4 \
+		-boot-info-table -J -R "$dir"
+	cat >"$rc" <<-RC
+	megs: 1024
+	cpu: model=corei7_skylake_x, count=1, ips=100000000, reset_on_triple_fault=0
+	romimage: file=/usr/share/bochs/BIOS-bochs-latest
+	vgaromimage: file=/usr/share/vgabios/vgabios.bin
+	ata0-master: type=cdrom, path=$iso, status=inserted
+	boot: cdrom
+	com1: enabled=1, mode=file, dev=$log
+	display_library: rfb, options="timeout=0"
+	sound: driver=dummy
+	speaker: enabled=0
+	clock: sync=none, time0=local
+	log: $out/bochs.log
+	panic: action=fatal
+	error: action=report
+	RC
+	echo c >"$out/bochs.cmds"
+	timeout --kill-after=10 "$BOOT_TIMEOUT" \
+		bochs -q -f "$rc" -rc "$out/bochs.cmds" </dev/null \
+		>"$out/bochs.out" 2>&1
+}
+
+boot() {
+	case $lane in
+	arm64)
+		timeout --kill-after=10 "$BOOT_TIMEOUT" qemu-system-aarch64 \
+			-M virt,virtualization=on,gic-version=3 -cpu max \
+			"${qemu_common[@]}" -append "console=ttyAMA0 $append" \
+			</dev/null >"$log" 2>&1 ;;
+	riscv64)
+		timeout --kill-after=10 "$BOOT_TIMEOUT" qemu-system-riscv64 \
+			-M virt -cpu rv64,h=true \
+			-bios /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin \
+			"${qemu_common[@]}" -append "console=ttyS0 $append" \
+			</dev/null >"$log" 2>&1 ;;
+	x86-svm)
+		timeout --kill-after=10 "$BOOT_TIMEOUT" qemu-system-x86_64 \
+			-M q35 -cpu max "${qemu_common[@]}" \
+			-append "console=ttyS0 $append" \
+			</dev/null >"$log" 2>&1 ;;
+	x86-vmx)
+		boot_bochs ;;
+	esac
+}
+
+start=$(date +%s)
+boot && rc=0 || rc=$?
+secs=$(( $(date +%s) - start ))
+[ $rc = 124 ] && echo "AXVM-HARNESS boot timeout after ${BOOT_TIMEOUT}s" >>"$log"
+
+awk -v lane="$lane" -f "$AXVM_ROOT/selftests/harness/parse.awk" "$log" >"$res"
+read -r _ p f s < <(tail -1 "$res")
+grep -v '^COUNTS' "$res" | grep -v '^PASS' || true
+if grep -q "^FAIL $lane lane" "$res"; then
+	log "$lane: last console lines:"
+	grep -v '^dmesg: ' "$log" | tail -25 | sed 's/^/    | /' >&2
+fi
+log "$lane: $p passed, $f failed, $s skipped in ${secs}s (console: $log)"
+echo "$secs" >"$AXVM_OUT/results/$lane.secs"

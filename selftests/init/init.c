@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /init of the test guests: load axvm.ko, run every binary in /selftests
+ * (kselftest TAP on the console, framed by AXVM-BEGIN/AXVM-END lines the
+ * host parses), unload the module, dump the kernel log and power off.
+ * Static, no libc beyond what glibc's static build gives.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MODULE_PATH	"/axvm.ko"
+#define TEST_DIR	"/selftests"
+
+static unsigned int test_timeout = 300;	/* seconds per test binary */
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+}
+
+static void mount_one(const char *src, const char *dst, const char *type)
+{
+	mkdir(dst, 0755);
+	if (mount(src, dst, type, 0, NULL) && errno != EBUSY)
+		say("AXVM-INIT mount %s: %s\n", dst, strerror(errno));
+}
+
+static void read_cmdline(void)
+{
+	char buf[1024], *p;
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (!f)
+		return;
+	if (fgets(buf, sizeof(buf), f)) {
+		p = strstr(buf, "axvm.test_timeout=");
+		if (p)
+			test_timeout = strtoul(p + strlen("axvm.test_timeout="),
+					       NULL, 10);
+	}
+	fclose(f);
+}
+
+static int load_module(const char *params)
+{
+	int fd = open(MODULE_PATH, O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, params, 0);
+	ret = ret ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static int unload_module(void)
+{
+	return syscall(SYS_delete_module, "axvm", O_NONBLOCK) ? -errno : 0;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Run one test binary in its own process group, killed on timeout. */
+static void run_test(const char *name)
+{
+	char path[512];
+	double start = now();
+	int status = 0;
+	pid_t pid, w;
+
+	snprintf(path, sizeof(path), "%s/%s", TEST_DIR, name);
+	say("AXVM-BEGIN %s\n", name);
+	pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		setenv("AXVM_MODULE", MODULE_PATH, 1);
+		execl(path, path, (char *)NULL);
+		say("exec %s: %s\n", path, strerror(errno));
+		_exit(127);
+	}
+	if (pid < 0) {
+		say("AXVM-END %s fork-failed\n", name);
+		return;
+	}
+	for (;;) {
+		w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			break;
+		if (now() - start > test_timeout) {
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			say("AXVM-END %s timeout %.1fs\n", name, now() - start);
+			return;
+		}
+		usleep(20000);
+	}
+	if (WIFEXITED(status))
+		say("AXVM-END %s exit=%d %.1fs\n", name, WEXITSTATUS(status),
+		    now() - start);
+	else
+		say("AXVM-END %s signal=%d %.1fs\n", name, WTERMSIG(status),
+		    now() - start);
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* The whole kernel log, after the tests, so nothing interleaves. */
+static void dump_kmsg(void)
+{
+	char rec[2048];
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	ssize_t n;
+
+	if (fd < 0) {
+		say("AXVM-INIT /dev/kmsg: %s\n", strerror(errno));
+		return;
+	}
+	say("AXVM-DMESG-BEGIN\n");
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten record: go on */
+		if (n < 0 && errno != EAGAIN)
+			say("AXVM-INIT reading /dev/kmsg: %s\n", strerror(errno));
+		if (n <= 0)
+			break;
+		rec[n] = 0;
+		say("dmesg: %s", strchr(rec, ';') ? strchr(rec, ';') + 1 : rec);
+	}
+	say("AXVM-DMESG-END\n");
+	close(fd);
+}
+
+int main(void)
+{
+	struct dirent **list;
+	int n, i, ret;
+
+	mount_one("proc", "/proc", "proc");
+	mount_one("sysfs", "/sys", "sysfs");
+	mount_one("devtmpfs", "/dev", "devtmpfs");
+	setenv("PATH", "/", 1);
+	read_cmdline();
+
+	say("AXVM-INIT start, %ld CPUs online\n", sysconf(_SC_NPROCESSORS_ONLN));
+	ret = load_module("");
+	say("AXVM-INSMOD %d %s\n", ret, ret ? strerror(-ret) : "ok");
+
+	if (!ret) {
+		n = scandir(TEST_DIR, &list, NULL, by_name);
+		for (i = 0; i < n; i++) {
+			if (list[i]->d_name[0] != '.')
+				run_test(list[i]->d_name);
+			free(list[i]);
+		}
+		if (n > 0)
+			free(list);
+		ret = unload_module();
+		say("AXVM-RMMOD %d %s\n", ret, ret ? strerror(-ret) : "ok");
+	}
+
+	dump_kmsg();
+	say("AXVM-DONE\n");
+	sync();
+	reboot(RB_POWER_OFF);
+	for (;;)
+		pause();
+}

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The module itself: rmmod refused while a VM exists and working after,
+ * reload, a take-over that fails on one CPU leaving every CPU as it was,
+ * and CPU offline/online while loaded. Needs the module's path in
+ * $AXVM_MODULE (the test guests' init sets it).
+ */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <stdbool.h>
+#include <sys/syscall.h>
+
+#include "axvm_util.h"
+#include "kselftest_harness.h"
+
+static int load(const char *params)
+{
+	const char *path = getenv("AXVM_MODULE");
+	int fd, ret;
+
+	if (!path)
+		return -ENOENT;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static int unload(void)
+{
+	return syscall(SYS_delete_module, "axvm", O_NONBLOCK) ? -errno : 0;
+}
+
+static bool loaded(void)
+{
+	return access("/sys/module/axvm", F_OK) == 0;
+}
+
+static int cpu_online(int cpu, int on)
+{
+	char path[64];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online",
+		 cpu);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, on ? "1" : "0", 1) == 1 ? 0 : -errno;
+	close(fd);
+	return ret;
+}
+
+FIXTURE(mod) {
+	bool can_reload;
+};
+
+FIXTURE_SETUP(mod)
+{
+	self->can_reload = getenv("AXVM_MODULE") != NULL;
+	ASSERT_TRUE(loaded());
+}
+
+FIXTURE_TEARDOWN(mod)
+{
+	/* Leave the module loaded for whatever runs next. */
+	if (!loaded())
+		load("");
+}
+
+TEST_F(mod, rmmod_refused_while_vm_exists)
+{
+	int sys, vm, vcpu;
+
+	if (!self->can_reload)
+		SKIP(return, "AXVM_MODULE not set: cannot reload the module");
+	sys = axvm_open();
+	ASSERT_GE(sys, 0);
+	vm = ioctl(sys, AXVM_CREATE_VM, 0);
+	ASSERT_GE(vm, 0);
+	close(sys);
+
+	/* Only the VM fd holds the module now. */
+	EXPECT_EQ(-EWOULDBLOCK, unload());
+	EXPECT_TRUE(loaded());
+	/* Still fully working. */
+	vcpu = axvm_create_vcpu(vm, 0, 0);
+	EXPECT_GE(vcpu, 0);
+	close(vm);
+	/* The vCPU alone holds its VM, and the module. */
+	EXPECT_EQ(-EWOULDBLOCK, unload());
+	close(vcpu);
+
+	ASSERT_EQ(0, unload());
+	EXPECT_FALSE(loaded());
+	EXPECT_EQ(-1, axvm_open());
+	ASSERT_EQ(0, load(""));
+	sys = axvm_open();
+	ASSERT_GE(sys, 0);
+	vm = ioctl(sys, AXVM_CREATE_VM, 0);
+	EXPECT_GE(vm, 0);
+	close(vm);
+	close(sys);
+}
+
+TEST_F(mod, reload_many_times)
+{
+	int i;
+
+	if (!self->can_reload)
+		SKIP(return, "AXVM_MODULE not set: cannot reload the module");
+	for (i = 0; i < 20; i++) {
+		ASSERT_EQ(0, unload()) TH_LOG("round %d", i);
+		ASSERT_EQ(0, load("")) TH_LOG("round %d", i);
+	}
+}
+
+/*
+ * Take-over failing on the last CPU: the load fails, and the CPUs already
+ * taken over are given back, so a normal load works afterwards.
+ */
+TEST_F(mod, failed_take_over_rolls_back)
+{
+	int last = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+	char params[64];
+
+	if (!self->can_reload)
+		SKIP(return, "AXVM_MODULE not set: cannot reload the module");
+	ASSERT_GE(last, 1) TH_LOG("needs two CPUs");
+	ASSERT_EQ(0, unload());
+	snprintf(params, sizeof(params), "fail_cpu_enable=%d", last);
+	EXPECT_EQ(-EIO, load(params));
+	EXPECT_FALSE(loaded());
+	ASSERT_EQ(0, load(""));
+	EXPECT_TRUE(loaded());
+}
+
+/* CPU hotplug gives a CPU back and takes it over again. */
+TEST_F(mod, cpu_offline_online)
+{
+	int last = sysconf(_SC_NPROCESSORS_CONF) - 1, sys, vm, vcpu;
+	struct axvm_vcpu_create c = { .id = 0 };
+	struct axvm_run *run;
+
+	if (access("/sys/devices/system/cpu/cpu1/online", F_OK))
+		SKIP(return, "CPU hotplug not available");
+	ASSERT_EQ(0, cpu_online(last, 0));
+	ASSERT_EQ(0, cpu_online(last, 1));
+	ASSERT_EQ(0, cpu_online(last, 0));
+
+	/* While it is offline, a vCPU pinned only to it is refused. */
+	sys = axvm_open();
+	ASSERT_GE(sys, 0);
+	vm = ioctl(sys, AXVM_CREATE_VM, 0);
+	ASSERT_GE(vm, 0);
+	c.affinity[last / 64] = 1ULL << (last % 64);
+	EXPECT_EQ(-1, ioctl(vm, AXVM_CREATE_VCPU, &c));
+	EXPECT_EQ(EINVAL, errno);
+
+	ASSERT_EQ(0, cpu_online(last, 1));
+	vcpu = ioctl(vm, AXVM_CREATE_VCPU, &c);
+	ASSERT_GE(vcpu, 0);
+	run = mmap(NULL, getpagesize(), PROT_READ | PROT_WRITE, MAP_SHARED,
+		   vcpu, 0);
+	ASSERT_NE(MAP_FAILED, run);
+	run->immediate_exit = 1;
+	EXPECT_EQ(-1, ioctl(vcpu, AXVM_RUN, 0));
+	EXPECT_EQ(EINTR, errno);
+	EXPECT_EQ(last, sched_getcpu());
+
+	/* Offlining the CPU a vCPU thread is pinned to still works. */
+	EXPECT_EQ(0, cpu_online(last, 0));
+	EXPECT_EQ(0, cpu_online(last, 1));
+	munmap(run, getpagesize());
+	close(vcpu);
+	close(vm);
+	close(sys);
+}
+
+TEST_HARNESS_MAIN

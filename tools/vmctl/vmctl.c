@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmctl: the userspace controller of /dev/axvm. This first version only
+ * reports what the module offers ("vmctl info"); running guests comes with
+ * the backends.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/axvm.h>
+
+static const char *arch_name(int arch)
+{
+	switch (arch) {
+	case AXVM_ARCH_X86_VMX:
+		return "x86-64 VMX";
+	case AXVM_ARCH_X86_SVM:
+		return "x86-64 SVM";
+	case AXVM_ARCH_ARM64:
+		return "arm64 VHE";
+	case AXVM_ARCH_RISCV64:
+		return "riscv64 H";
+	default:
+		return "unknown";
+	}
+}
+
+static const struct {
+	int cap;
+	const char *name;
+} caps[] = {
+	{ AXVM_CAP_RUN, "run" },
+	{ AXVM_CAP_MAX_VCPUS, "max-vcpus" },
+	{ AXVM_CAP_MAX_VCPU_ID, "max-vcpu-id" },
+	{ AXVM_CAP_NR_MEM_REGIONS, "mem-regions" },
+	{ AXVM_CAP_READONLY_MEM, "readonly-mem" },
+	{ AXVM_CAP_GUEST_PHYS_BITS, "guest-phys-bits" },
+	{ AXVM_CAP_EXIT_STATS, "exit-stats" },
+	{ AXVM_CAP_NR_IRQS, "irqs" },
+	{ AXVM_CAP_IMMEDIATE_EXIT, "immediate-exit" },
+};
+
+static int cmd_info(const char *dev)
+{
+	int fd = open(dev, O_RDWR | O_CLOEXEC);
+	int version;
+	size_t i;
+
+	if (fd < 0) {
+		fprintf(stderr, "vmctl: %s: %s%s\n", dev, strerror(errno),
+			errno == ENOENT ? " (is axvm.ko loaded?)" : "");
+		return 1;
+	}
+	version = ioctl(fd, AXVM_GET_API_VERSION, 0);
+	if (version != AXVM_API_VERSION) {
+		fprintf(stderr, "vmctl: %s: API version %d, vmctl speaks %d\n",
+			dev, version, AXVM_API_VERSION);
+		close(fd);
+		return 1;
+	}
+	printf("api-version: %d\n", version);
+	printf("arch: %s\n", arch_name(ioctl(fd, AXVM_CHECK_CAP, AXVM_CAP_ARCH)));
+	printf("cpus: %ld online, %ld configured\n",
+	       sysconf(_SC_NPROCESSORS_ONLN), sysconf(_SC_NPROCESSORS_CONF));
+	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+		printf("cap %s: %d\n", caps[i].name,
+		       ioctl(fd, AXVM_CHECK_CAP, caps[i].cap));
+	close(fd);
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vmctl [--device PATH] COMMAND\n"
+		"\n"
+		"commands:\n"
+		"  info      print the module's API version, architecture,\n"
+		"            CPUs and capabilities\n"
+		"\n"
+		"options:\n"
+		"  --device PATH   the axvm device (default /dev/axvm)\n"
+		"  --help          this text\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *dev = "/dev/axvm";
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--device") && i + 1 < argc) {
+			dev = argv[++i];
+		} else if (!strcmp(argv[i], "info") && i == argc - 1) {
+			return cmd_info(dev);
+		} else {
+			fprintf(stderr, "vmctl: unknown argument '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	usage(stderr);
+	return 2;
+}

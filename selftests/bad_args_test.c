@@ -7,9 +7,17 @@
 #include "axvm_util.h"
 #include "kselftest_harness.h"
 
-/* Unmapped user address and a kernel address. */
-#define WILD_USER	((void *)0x10000UL)
+/* A kernel address; an unmapped user address is made by each test. */
 #define WILD_KERNEL	((void *)(uintptr_t)-(1UL << 40))
+
+static void *unmapped_user_address(void)
+{
+	void *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+
+	munmap(p, 4096);
+	return p;
+}
 
 FIXTURE(bad) {
 	int sys;
@@ -42,7 +50,7 @@ FIXTURE_TEARDOWN(bad)
 
 TEST_F(bad, null_and_wild_pointers)
 {
-	void *ptrs[] = { NULL, WILD_USER, WILD_KERNEL };
+	void *ptrs[] = { NULL, unmapped_user_address(), WILD_KERNEL };
 	unsigned int i;
 
 	for (i = 0; i < 3; i++) {

@@ -9,6 +9,7 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
+#include <asm/io.h>
 #include <asm/msr.h>
 #include <asm/svm.h>
 

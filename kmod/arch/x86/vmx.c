@@ -10,6 +10,7 @@
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <asm/asm.h>
+#include <asm/io.h>
 #include <asm/msr.h>
 #include <asm/tlbflush.h>
 
@@ -90,10 +91,10 @@ int axvm_vmx_probe(void)
 
 static int axvm_vmxon(u64 pa)
 {
-	asm_volatile_goto("1: vmxon %[pa]\n\t"
-			  "jbe %l[fail]\n\t"
-			  _ASM_EXTABLE(1b, %l[fault])
-			  : : [pa] "m" (pa) : "cc", "memory" : fail, fault);
+	asm goto("1: vmxon %[pa]\n\t"
+		  "jbe %l[fail]\n\t"
+		  _ASM_EXTABLE(1b, %l[fault])
+		  : : [pa] "m" (pa) : "cc", "memory" : fail, fault);
 	return 0;
 fail:
 	return -EIO;
@@ -103,9 +104,9 @@ fault:
 
 static int axvm_vmxoff(void)
 {
-	asm_volatile_goto("1: vmxoff\n\t"
-			  _ASM_EXTABLE(1b, %l[fault])
-			  : : : "cc", "memory" : fault);
+	asm goto("1: vmxoff\n\t"
+		  _ASM_EXTABLE(1b, %l[fault])
+		  : : : "cc", "memory" : fault);
 	return 0;
 fault:
 	return -EFAULT;
@@ -122,10 +123,10 @@ int axvm_vmx_cpu_enable(void)
 	if (!axvm_vmx_feat_ctl_ok(&feat))
 		return -EPERM;
 	if (!axvm_vmx_fixed_ok(read_cr0(), MSR_IA32_VMX_CR0_FIXED0,
-			       MSR_IA32_VMX_CR0_FIXED1) ||
+		       MSR_IA32_VMX_CR0_FIXED1) ||
 	    !axvm_vmx_fixed_ok(cr4_read_shadow() | X86_CR4_VMXE,
-			       MSR_IA32_VMX_CR4_FIXED0,
-			       MSR_IA32_VMX_CR4_FIXED1))
+		       MSR_IA32_VMX_CR4_FIXED0,
+		       MSR_IA32_VMX_CR4_FIXED1))
 		return -EOPNOTSUPP;
 
 	cr4_set_bits(X86_CR4_VMXE);

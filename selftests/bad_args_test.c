@@ -79,8 +79,8 @@ TEST_F(bad, wrong_sizes)
 	EXPECT_ERRNO(ENOTTY, ioctl(self->vcpu, _IOWR(AXVMIO, 0x23, __u64), buf));
 	EXPECT_ERRNO(ENOTTY, ioctl(self->vcpu, _IOW(AXVMIO, 0x25, __u32), buf));
 	/* Same number, other direction. */
-	EXPECT_ERRNO(ENOTTY, ioctl(self->vcpu, _IOW(AXVMIO, 0x21,
-						     struct axvm_regs), buf));
+	EXPECT_ERRNO(ENOTTY,
+		     ioctl(self->vcpu, _IOW(AXVMIO, 0x21, struct axvm_regs), buf));
 }
 
 TEST_F(bad, wrong_fd_kind)

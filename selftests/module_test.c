@@ -59,7 +59,7 @@ FIXTURE(mod) {
 
 FIXTURE_SETUP(mod)
 {
-	self->can_reload = getenv("AXVM_MODULE") != NULL;
+	self->can_reload = !!getenv("AXVM_MODULE");
 	ASSERT_TRUE(loaded());
 }
 

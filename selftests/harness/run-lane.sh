@@ -18,10 +18,13 @@ log=$logs/$lane.log
 res=$AXVM_OUT/results/$lane
 : >"$log"
 
-append="loglevel=5 panic=-1 axvm.test_timeout=$TEST_TIMEOUT ${AXVM_APPEND:-}"
+append="loglevel=3 panic=-1 axvm.test_timeout=$TEST_TIMEOUT ${AXVM_APPEND:-}"
 qemu_common=(-smp 2 -m 1G -display none -serial stdio -monitor none
 	     -no-reboot -kernel "$out/kernel" -initrd "$out/initramfs.cpio")
 
+# Bochs's corei7_skylake_x reports an XSAVE area size for its AVX-512
+# state that does not add up, and 6.1 warns at boot about it: the lane
+# boots without AVX-512 (clearcpuid), keeping XSAVE and AVX.
 boot_bochs() {
 	local iso=$out/vmx.iso dir=$out/iso rc=$out/bochsrc
 	rm -rf "$dir"
@@ -36,14 +39,14 @@ boot_bochs() {
 	timeout 0
 	label axvm
 	  kernel /bzImage
-	  append initrd=/initrd console=ttyS0 $append
+	  append initrd=/initrd console=ttyS0 clearcpuid=avx512f $append
 	CFG
 	genisoimage -quiet -o "$iso" -b isolinux/isolinux.bin \
 		-c isolinux/boot.cat -no-emul-boot -boot-load-size 4 \
 		-boot-info-table -J -R "$dir"
 	cat >"$rc" <<-RC
 	megs: 1024
-	cpu: model=corei7_skylake_x, count=1, ips=100000000, reset_on_triple_fault=0
+	cpu: model=corei7_skylake_x, count=2, ips=100000000, reset_on_triple_fault=0
 	romimage: file=/usr/share/bochs/BIOS-bochs-latest
 	vgaromimage: file=/usr/share/vgabios/vgabios.bin
 	ata0-master: type=cdrom, path=$iso, status=inserted

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@
 #define TEST_DIR	"/selftests"
 
 static unsigned int test_timeout = 300;	/* seconds per test binary */
+static int demo;			/* axvm.demo=1: run vmctl, no tests */
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -53,6 +55,7 @@ static void read_cmdline(void)
 	if (!f)
 		return;
 	if (fgets(buf, sizeof(buf), f)) {
+		demo = strstr(buf, "axvm.demo=1") != NULL;
 		p = strstr(buf, "axvm.test_timeout=");
 		if (p)
 			test_timeout = strtoul(p + strlen("axvm.test_timeout="),
@@ -130,6 +133,24 @@ static void run_test(const char *name)
 		    now() - start);
 }
 
+/* The demo: what vmctl sees of the module in this machine. */
+static void run_demo(void)
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execl("/vmctl", "vmctl", "info", (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		say("AXVM-DEMO-OK\n");
+	else
+		say("AXVM-DEMO-FAILED status %d\n", status);
+}
+
 static int by_name(const struct dirent **a, const struct dirent **b)
 {
 	return strcmp((*a)->d_name, (*b)->d_name);
@@ -138,7 +159,7 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 /* The whole kernel log, after the tests, so nothing interleaves. */
 static void dump_kmsg(void)
 {
-	char rec[2048];
+	char rec[2048], *text;
 	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
 	ssize_t n;
 
@@ -156,7 +177,10 @@ static void dump_kmsg(void)
 		if (n <= 0)
 			break;
 		rec[n] = 0;
-		say("dmesg: %s", strchr(rec, ';') ? strchr(rec, ';') + 1 : rec);
+		/* The message only: drop the header and the dictionary. */
+		text = strchr(rec, ';') ? strchr(rec, ';') + 1 : rec;
+		text[strcspn(text, "\n")] = 0;
+		say("dmesg: %s\n", text);
 	}
 	say("AXVM-DMESG-END\n");
 	close(fd);
@@ -177,7 +201,11 @@ int main(void)
 	ret = load_module("");
 	say("AXVM-INSMOD %d %s\n", ret, ret ? strerror(-ret) : "ok");
 
-	if (!ret) {
+	if (!ret && demo) {
+		run_demo();
+		ret = unload_module();
+		say("AXVM-RMMOD %d %s\n", ret, ret ? strerror(-ret) : "ok");
+	} else if (!ret) {
 		n = scandir(TEST_DIR, &list, NULL, by_name);
 		for (i = 0; i < n; i++) {
 			if (list[i]->d_name[0] != '.')
@@ -190,8 +218,12 @@ int main(void)
 		say("AXVM-RMMOD %d %s\n", ret, ret ? strerror(-ret) : "ok");
 	}
 
-	dump_kmsg();
+	if (!demo)
+		dump_kmsg();
 	say("AXVM-DONE\n");
+	/* Let the UART send everything before the machine goes away. */
+	tcdrain(STDOUT_FILENO);
+	sleep(1);
 	sync();
 	reboot(RB_POWER_OFF);
 	for (;;)

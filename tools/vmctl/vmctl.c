@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include <linux/axvm.h>
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 static const char *arch_name(int arch)
 {
 	switch (arch) {
@@ -66,14 +68,14 @@ static int cmd_info(const char *dev)
 	printf("arch: %s\n", arch_name(ioctl(fd, AXVM_CHECK_CAP, AXVM_CAP_ARCH)));
 	printf("cpus: %ld online, %ld configured\n",
 	       sysconf(_SC_NPROCESSORS_ONLN), sysconf(_SC_NPROCESSORS_CONF));
-	for (i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(caps); i++)
 		printf("cap %s: %d\n", caps[i].name,
 		       ioctl(fd, AXVM_CHECK_CAP, caps[i].cap));
 	close(fd);
 	return 0;
 }
 
-static void usage(FILE *f)
+static void print_help(FILE *f)
 {
 	fprintf(f,
 		"usage: vmctl [--device PATH] COMMAND\n"
@@ -94,18 +96,19 @@ int main(int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
+			print_help(stdout);
 			return 0;
-		} else if (!strcmp(argv[i], "--device") && i + 1 < argc) {
-			dev = argv[++i];
-		} else if (!strcmp(argv[i], "info") && i == argc - 1) {
-			return cmd_info(dev);
-		} else {
-			fprintf(stderr, "vmctl: unknown argument '%s'\n", argv[i]);
-			usage(stderr);
-			return 2;
 		}
+		if (!strcmp(argv[i], "--device") && i + 1 < argc) {
+			dev = argv[++i];
+			continue;
+		}
+		if (!strcmp(argv[i], "info") && i == argc - 1)
+			return cmd_info(dev);
+		fprintf(stderr, "vmctl: unknown argument '%s'\n", argv[i]);
+		print_help(stderr);
+		return 2;
 	}
-	usage(stderr);
+	print_help(stderr);
 	return 2;
 }

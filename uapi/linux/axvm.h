@@ -49,7 +49,7 @@
  * moved (new guest_phys_addr) or change flags, but not be resized or
  * pointed at other memory.
  */
-#define AXVM_MEM_READONLY	(1U << 0)	/* guest writes exit as MMIO */
+#define AXVM_MEM_READONLY	0x1U	/* guest writes exit as MMIO */
 #define AXVM_MEM_FLAGS		AXVM_MEM_READONLY
 
 struct axvm_memory_region {
@@ -144,7 +144,7 @@ struct axvm_sysreg {
  * an hvip bit (interrupt cause) on riscv64. AXVM_IRQ_LEVEL_HIGH raises the
  * line, its absence lowers it (edge-style sources raise it only).
  */
-#define AXVM_IRQ_LEVEL_HIGH	(1U << 0)
+#define AXVM_IRQ_LEVEL_HIGH	0x1U
 #define AXVM_IRQ_FLAGS		AXVM_IRQ_LEVEL_HIGH
 
 struct axvm_irq {

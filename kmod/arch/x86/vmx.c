@@ -89,27 +89,29 @@ int axvm_vmx_probe(void)
 	return 0;
 }
 
+/* 0 on success, -EIO on VMfail, -EFAULT when VMXON faulted. */
 static int axvm_vmxon(u64 pa)
 {
-	asm goto("1: vmxon %[pa]\n\t"
-		  "jbe %l[fail]\n\t"
-		  _ASM_EXTABLE(1b, %l[fault])
-		  : : [pa] "m" (pa) : "cc", "memory" : fail, fault);
-	return 0;
-fail:
-	return -EIO;
-fault:
-	return -EFAULT;
+	u8 res = 2;	/* stays 2 when the fixup skips to label 2 */
+
+	asm volatile("1: vmxon %[pa]\n\t"
+		     "setna %[res]\n"
+		     "2:\n\t"
+		     _ASM_EXTABLE(1b, 2b)
+		     : [res] "+qm" (res) : [pa] "m" (pa) : "cc", "memory");
+	return res == 0 ? 0 : res == 1 ? -EIO : -EFAULT;
 }
 
 static int axvm_vmxoff(void)
 {
-	asm goto("1: vmxoff\n\t"
-		  _ASM_EXTABLE(1b, %l[fault])
-		  : : : "cc", "memory" : fault);
-	return 0;
-fault:
-	return -EFAULT;
+	u8 faulted = 1;
+
+	asm volatile("1: vmxoff\n\t"
+		     "movb $0, %[faulted]\n"
+		     "2:\n\t"
+		     _ASM_EXTABLE(1b, 2b)
+		     : [faulted] "+qm" (faulted) : : "cc", "memory");
+	return faulted ? -EFAULT : 0;
 }
 
 int axvm_vmx_cpu_enable(void)
@@ -123,10 +125,10 @@ int axvm_vmx_cpu_enable(void)
 	if (!axvm_vmx_feat_ctl_ok(&feat))
 		return -EPERM;
 	if (!axvm_vmx_fixed_ok(read_cr0(), MSR_IA32_VMX_CR0_FIXED0,
-		       MSR_IA32_VMX_CR0_FIXED1) ||
+			       MSR_IA32_VMX_CR0_FIXED1) ||
 	    !axvm_vmx_fixed_ok(cr4_read_shadow() | X86_CR4_VMXE,
-		       MSR_IA32_VMX_CR4_FIXED0,
-		       MSR_IA32_VMX_CR4_FIXED1))
+			       MSR_IA32_VMX_CR4_FIXED0,
+			       MSR_IA32_VMX_CR4_FIXED1))
 		return -EOPNOTSUPP;
 
 	cr4_set_bits(X86_CR4_VMXE);

@@ -1,0 +1,61 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The whole test suite: style gates, a DKMS build against Debian's
+# headers, and the kselftest suite on every lane. The last line is
+# "N passed, N failed" (", N skipped" when any).
+# Usage: check.sh [lane...]   (lanes: arm64 riscv64 x86-svm x86-vmx;
+# naming lanes runs only those, without the style and DKMS checks)
+
+. "$(dirname "$0")/lib.sh"
+
+H=$AXVM_ROOT/selftests/harness
+start=$(date +%s)
+"$H/deps.sh" all
+
+lanes=${*:-arm64 riscv64 x86-svm x86-vmx}
+full=0
+[ $# = 0 ] && full=1
+results=$AXVM_OUT/check-results
+mkdir -p "$AXVM_OUT"
+: >"$results"
+
+if [ $full = 1 ]; then
+	log "style gates"
+	"$H/lint.sh" >>"$results" || true
+	log "DKMS build against linux-headers-amd64"
+	"$H/dkms-check.sh" >>"$results" || true
+fi
+
+built=
+for lane in $lanes; do
+	k=$(lane_kernel "$lane")
+	case " $built " in
+	*" $k "*) ;;
+	*)
+		if ! "$H/build-lane.sh" "$k" >/dev/null; then
+			echo "FAIL $lane build (kernel, module or userspace)" >>"$results"
+			continue
+		fi
+		built="$built $k" ;;
+	esac
+	log "lane $lane"
+	"$H/run-lane.sh" "$lane" || true
+	grep -v '^COUNTS' "$AXVM_OUT/results/$lane" >>"$results"
+done
+
+pass=$(grep -c '^PASS' "$results" || true)
+fail=$(grep -c '^FAIL' "$results" || true)
+skip=$(grep -c '^SKIP' "$results" || true)
+echo
+grep '^FAIL\|^SKIP' "$results" || true
+for lane in $lanes; do
+	f=$AXVM_OUT/results/$lane
+	[ -f "$f" ] || continue
+	read -r _ p fl s < <(tail -1 "$f")
+	echo "lane $lane: $p passed, $fl failed, $s skipped, $(cat "$f.secs")s"
+done
+echo "total time $(( $(date +%s) - start ))s; logs in $AXVM_OUT/logs"
+line="$pass passed, $fail failed"
+[ "$skip" -gt 0 ] && line="$line, $skip skipped"
+echo "$line"
+[ "$fail" = 0 ]

@@ -40,14 +40,30 @@ static void axvm_mem_unpin(struct axvm_mem_region *r, unsigned long npinned)
 				    !(r->flags & AXVM_MEM_READONLY));
 }
 
-static int axvm_mem_pin(struct axvm_vm *vm, struct axvm_mem_region *r)
+/*
+ * Pin for writing whenever the mapping allows it, read-only regions too:
+ * a read-only pin of never-written anonymous memory would pin the shared
+ * zero page, and the guest would never see what userspace writes later.
+ * Only a read-only region may fall back to a read-only pin.
+ */
+static int axvm_mem_pin_chunk(struct axvm_mem_region *r, unsigned long done,
+			      int chunk)
 {
-	unsigned int gup = FOLL_LONGTERM;
-	unsigned long done = 0;
+	unsigned long addr = r->uaddr + done * PAGE_SIZE;
 	int ret;
 
-	if (!(r->flags & AXVM_MEM_READONLY))
-		gup |= FOLL_WRITE;
+	ret = pin_user_pages_fast(addr, chunk, FOLL_LONGTERM | FOLL_WRITE,
+				  r->pages + done);
+	if (ret == -EFAULT && r->flags & AXVM_MEM_READONLY)
+		ret = pin_user_pages_fast(addr, chunk, FOLL_LONGTERM,
+					  r->pages + done);
+	return ret;
+}
+
+static int axvm_mem_pin(struct axvm_vm *vm, struct axvm_mem_region *r)
+{
+	unsigned long done = 0;
+	int ret;
 
 	ret = account_locked_vm(vm->mm, r->npages, true);
 	if (ret)
@@ -61,8 +77,7 @@ static int axvm_mem_pin(struct axvm_vm *vm, struct axvm_mem_region *r)
 			ret = -EINTR;
 			goto err;
 		}
-		ret = pin_user_pages_fast(r->uaddr + done * PAGE_SIZE, chunk,
-					  gup, r->pages + done);
+		ret = axvm_mem_pin_chunk(r, done, chunk);
 		if (ret <= 0) {
 			ret = ret ? ret : -EFAULT;
 			goto err;

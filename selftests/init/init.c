@@ -55,7 +55,7 @@ static void read_cmdline(void)
 	if (!f)
 		return;
 	if (fgets(buf, sizeof(buf), f)) {
-		demo = strstr(buf, "axvm.demo=1") != NULL;
+		demo = !!strstr(buf, "axvm.demo=1");
 		p = strstr(buf, "axvm.test_timeout=");
 		if (p)
 			test_timeout = strtoul(p + strlen("axvm.test_timeout="),

@@ -30,6 +30,21 @@ else
 	status=1
 fi
 
+# The uAPI header alone, as C11 and C++, with every padding explicit.
+uapi_ok=1
+for lang in "c -std=c11" "c++ -std=c++11"; do
+	# shellcheck disable=SC2086
+	printf '#include <linux/axvm.h>\n' |
+		gcc -x $lang -Wall -Wextra -Wpadded -pedantic -Werror \
+		    -I"$AXVM_ROOT/uapi" -fsyntax-only - || uapi_ok=0
+done
+if [ $uapi_ok = 1 ]; then
+	echo "PASS lint uapi header standalone C11/C++ no implicit padding"
+else
+	echo "FAIL lint uapi header standalone C11/C++ no implicit padding"
+	status=1
+fi
+
 # Debian's sparse 0.6.4 cannot parse the riscv -march string of 6.1
 # (multi-letter Z extensions): hand it the base ISA instead.
 mkdir -p "$AXVM_OUT/lint"

@@ -3,7 +3,8 @@
 # The whole test suite: style gates, a DKMS build against Debian's
 # headers, and the kselftest suite on every lane. The last line is
 # "N passed, N failed" (", N skipped" when any).
-# Usage: check.sh [lane...]   (lanes: arm64 riscv64 x86-svm x86-vmx;
+# Usage: check.sh [lane...]   (lanes: arm64 riscv64 x86-svm x86-vmx,
+# and arm64-el1 riscv64-noh x86-nosvm where the load must be refused;
 # naming lanes runs only those, without the style and DKMS checks)
 
 . "$(dirname "$0")/lib.sh"
@@ -12,7 +13,7 @@ H=$AXVM_ROOT/selftests/harness
 start=$(date +%s)
 "$H/deps.sh" all
 
-lanes=${*:-arm64 riscv64 x86-svm x86-vmx}
+lanes=${*:-arm64 riscv64 x86-svm x86-vmx arm64-el1 riscv64-noh x86-nosvm}
 full=0
 [ $# = 0 ] && full=1
 results=$AXVM_OUT/check-results

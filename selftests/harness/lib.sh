@@ -44,7 +44,10 @@ lane_kernel() {
 	arm64) echo arm64 ;;
 	riscv64) echo riscv64 ;;
 	x86-svm|x86-vmx) echo x86_64 ;;
-	*) die "unknown lane: $1 (lanes: arm64 riscv64 x86-svm x86-vmx)" ;;
+	arm64-el1) echo arm64 ;;
+	riscv64-noh) echo riscv64 ;;
+	x86-nosvm) echo x86_64 ;;
+	*) die "unknown lane: $1 (lanes: arm64 riscv64 x86-svm x86-vmx arm64-el1 riscv64-noh x86-nosvm)" ;;
 	esac
 }
 
@@ -62,6 +65,23 @@ linux_src() {
 		touch "$dir/.axvm-unpacked"
 	fi
 	echo "$dir"
+}
+
+# Lanes whose machine has no usable virtualization: the load must fail
+# with this errno and log line.
+refusal_errno() {
+	case $1 in
+	arm64-el1) echo -95 ;;		# EOPNOTSUPP
+	riscv64-noh|x86-nosvm) echo -19 ;;	# ENODEV
+	esac
+}
+
+refusal_message() {
+	case $1 in
+	arm64-el1) echo "axvm: the kernel runs at EL1" ;;
+	riscv64-noh) echo "axvm: the CPU has no H extension" ;;
+	x86-nosvm) echo "axvm: the CPU has neither VMX nor SVM" ;;
+	esac
 }
 
 # Cache directory of one kernel build: keyed by the source version, the

@@ -28,6 +28,10 @@ BEGIN { pass = fail = skip = 0; bin = ""; done = 0; insmod = rmmod = "" }
 	splat = 1
 }
 
+# Refusal lanes: the load must fail with the expected errno and line.
+/^AXVM-REFUSE / { refused = $2 }
+expect_msg != "" && index($0, expect_msg) { refuse_msg = 1 }
+
 /^AXVM-INSMOD / { insmod = $2; if ($2 != 0) problem("insmod failed: " $0) }
 /^AXVM-RMMOD / { rmmod = $2; if ($2 != 0) problem("rmmod failed: " $0) }
 /^AXVM-DONE/ { done = 1 }
@@ -56,6 +60,16 @@ bin != "" && /^not ok [0-9]+ / { result("FAIL", bin, $4); seen++; bfail++; next 
 }
 
 END {
+	if (expect_errno != "") {
+		if (refused == expect_errno && refuse_msg)
+			result("PASS", "module", "refused-load")
+		else
+			result("FAIL", "module", "refused-load",
+			       "want errno " expect_errno " and \"" expect_msg \
+			       "\", got " (refused == "" ? "no result" : refused) \
+			       (refuse_msg ? "" : " without the log line"))
+		insmod = "refuse lane"
+	}
 	if (bin != "")
 		problem("binary " bin " never finished")
 	if (insmod == "")

@@ -19,6 +19,7 @@ res=$AXVM_OUT/results/$lane
 : >"$log"
 
 append="loglevel=3 panic=-1 axvm.test_timeout=$TEST_TIMEOUT ${AXVM_APPEND:-}"
+[ -n "$(refusal_errno "$lane")" ] && append="$append axvm.refuse=1"
 qemu_common=(-smp 2 -m 1G -display none -serial stdio -monitor none
 	     -no-reboot -kernel "$out/kernel" -initrd "$out/initramfs.cpio")
 
@@ -86,6 +87,22 @@ boot() {
 			</dev/null >"$log" 2>&1 ;;
 	x86-vmx)
 		boot_bochs ;;
+	arm64-el1)
+		timeout --kill-after=10 "$BOOT_TIMEOUT" qemu-system-aarch64 \
+			-M virt,gic-version=3 -cpu max \
+			"${qemu_common[@]}" -append "console=ttyAMA0 $append" \
+			</dev/null >"$log" 2>&1 ;;
+	riscv64-noh)
+		timeout --kill-after=10 "$BOOT_TIMEOUT" qemu-system-riscv64 \
+			-M virt -cpu rv64,h=false \
+			-bios /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin \
+			"${qemu_common[@]}" -append "console=ttyS0 $append" \
+			</dev/null >"$log" 2>&1 ;;
+	x86-nosvm)
+		timeout --kill-after=10 "$BOOT_TIMEOUT" qemu-system-x86_64 \
+			-M q35 -cpu max,svm=off,vmx=off "${qemu_common[@]}" \
+			-append "console=ttyS0 $append" \
+			</dev/null >"$log" 2>&1 ;;
 	esac
 }
 
@@ -94,7 +111,8 @@ boot && rc=0 || rc=$?
 secs=$(( $(date +%s) - start ))
 [ $rc = 124 ] && echo "AXVM-HARNESS boot timeout after ${BOOT_TIMEOUT}s" >>"$log"
 
-awk -v lane="$lane" -f "$AXVM_ROOT/selftests/harness/parse.awk" "$log" >"$res"
+awk -v lane="$lane" -v expect_errno="$(refusal_errno "$lane")" \
+	-v expect_msg="$(refusal_message "$lane")" -f "$AXVM_ROOT/selftests/harness/parse.awk" "$log" >"$res"
 read -r _ p f s < <(tail -1 "$res")
 grep -v '^COUNTS' "$res" | grep -v '^PASS' || true
 if grep -q "^FAIL $lane lane" "$res"; then

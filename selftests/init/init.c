@@ -28,6 +28,7 @@
 
 static unsigned int test_timeout = 300;	/* seconds per test binary */
 static int demo;			/* axvm.demo=1: run vmctl, no tests */
+static int refuse;			/* axvm.refuse=1: the load must fail */
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -56,6 +57,7 @@ static void read_cmdline(void)
 		return;
 	if (fgets(buf, sizeof(buf), f)) {
 		demo = !!strstr(buf, "axvm.demo=1");
+		refuse = !!strstr(buf, "axvm.refuse=1");
 		p = strstr(buf, "axvm.test_timeout=");
 		if (p)
 			test_timeout = strtoul(p + strlen("axvm.test_timeout="),
@@ -199,6 +201,17 @@ int main(void)
 
 	say("AXVM-INIT start, %ld CPUs online\n", sysconf(_SC_NPROCESSORS_ONLN));
 	ret = load_module("");
+	if (refuse) {
+		/* A machine without usable virtualization: report, stop. */
+		say("AXVM-REFUSE %d %s\n", ret, ret ? strerror(-ret) : "ok");
+		if (!ret)
+			unload_module();
+		dump_kmsg();
+		say("AXVM-DONE\n");
+		tcdrain(STDOUT_FILENO);
+		sync();
+		reboot(RB_POWER_OFF);
+	}
 	say("AXVM-INSMOD %d %s\n", ret, ret ? strerror(-ret) : "ok");
 
 	if (!ret && demo) {

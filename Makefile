@@ -21,6 +21,9 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -sta
 	       -I$(CURDIR)/uapi -pthread
 
 SELFTESTS := api_test bad_args_test memory_test module_test vm_test
+ifneq ($(filter x86 x86_64,$(ARCH)),)
+SELFTESTS += kvm_coexist_test
+endif
 
 .PHONY: all module vmctl selftests init demo check lint clean
 

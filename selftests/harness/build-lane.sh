@@ -46,6 +46,14 @@ fi
 	echo "file /init $out/user/init 0755 0 0"
 	echo "file /vmctl $out/user/vmctl 0755 0 0"
 	echo "file /axvm.ko $out/mod/kmod/axvm.ko 0644 0 0"
+	# x86 tests load the kernel's own KVM modules to check coexistence.
+	if [ "$k" = x86_64 ]; then
+		echo "dir /kvm 0755 0 0"
+		for m in virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko \
+			 arch/x86/kvm/kvm-amd.ko arch/x86/kvm/kvm-intel.ko; do
+			echo "file /kvm/$(basename "$m") $kdir/$m 0644 0 0"
+		done
+	fi
 	for t in "$out"/user/selftests/*; do
 		echo "file /selftests/$(basename "$t") $t 0755 0 0"
 	done

@@ -18,6 +18,7 @@
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/klog.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -161,31 +162,34 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 /* The whole kernel log, after the tests, so nothing interleaves. */
 static void dump_kmsg(void)
 {
-	char rec[2048], *text;
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
-	ssize_t n;
+	int size = klogctl(10, NULL, 0);	/* SYSLOG_ACTION_SIZE_BUFFER */
+	char *buf, *line, *next;
+	int n;
 
-	if (fd < 0) {
-		say("AXVM-INIT /dev/kmsg: %s\n", strerror(errno));
+	buf = size > 0 ? malloc(size + 1) : NULL;
+	if (!buf) {
+		say("AXVM-INIT kernel log size: %s\n", strerror(errno));
 		return;
 	}
+	n = klogctl(3, buf, size);		/* SYSLOG_ACTION_READ_ALL */
+	if (n < 0) {
+		say("AXVM-INIT reading the kernel log: %s\n", strerror(errno));
+		free(buf);
+		return;
+	}
+	buf[n] = 0;
 	say("AXVM-DMESG-BEGIN\n");
-	for (;;) {
-		n = read(fd, rec, sizeof(rec) - 1);
-		if (n < 0 && errno == EPIPE)
-			continue;	/* overwritten record: go on */
-		if (n < 0 && errno != EAGAIN)
-			say("AXVM-INIT reading /dev/kmsg: %s\n", strerror(errno));
-		if (n <= 0)
-			break;
-		rec[n] = 0;
-		/* The message only: drop the header and the dictionary. */
-		text = strchr(rec, ';') ? strchr(rec, ';') + 1 : rec;
-		text[strcspn(text, "\n")] = 0;
-		say("dmesg: %s\n", text);
+	for (line = buf; *line; line = next) {
+		next = line + strcspn(line, "\n");
+		if (*next)
+			*next++ = 0;
+		/* Drop the "<level>" prefix. */
+		if (line[0] == '<' && strchr(line, '>'))
+			line = strchr(line, '>') + 1;
+		say("dmesg: %s\n", line);
 	}
 	say("AXVM-DMESG-END\n");
-	close(fd);
+	free(buf);
 }
 
 int main(void)

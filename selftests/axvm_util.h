@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/axvm.h>
 
@@ -121,6 +122,26 @@ static inline long axvm_status_kb(const char *field)
 			v = strtol(line + len + 1, NULL, 10);
 	fclose(f);
 	return v;
+}
+
+/* finit_module() of the file at @path: 0 or -errno. */
+static inline int axvm_load_module(const char *path, const char *params)
+{
+	int fd, ret;
+
+	if (!path)
+		return -ENOENT;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static inline int axvm_unload_module(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
 }
 
 #endif /* AXVM_SELFTEST_UTIL_H */

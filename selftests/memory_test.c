@@ -208,6 +208,23 @@ TEST_F(mem, accounting)
 	EXPECT_EQ(base, axvm_status_kb("VmLck"));
 }
 
+/* Drop CAP_IPC_LOCK and set RLIMIT_MEMLOCK; an exit code on failure. */
+static int limit_memlock(rlim_t bytes)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+	struct rlimit rl = { bytes, bytes };
+
+	if (syscall(SYS_capget, &hdr, data))
+		return 10;
+	data[CAP_IPC_LOCK / 32].effective &= ~(1U << (CAP_IPC_LOCK % 32));
+	if (syscall(SYS_capset, &hdr, data))
+		return 11;
+	return setrlimit(RLIMIT_MEMLOCK, &rl) ? 12 : 0;
+}
+
 /* Without CAP_IPC_LOCK, RLIMIT_MEMLOCK bounds what a VM may pin. */
 TEST_F(mem, memlock_limit)
 {
@@ -216,46 +233,13 @@ TEST_F(mem, memlock_limit)
 
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
-		struct __user_cap_header_struct hdr = {
-			.version = _LINUX_CAPABILITY_VERSION_3,
-		};
-		struct __user_cap_data_struct data[2];
-		struct rlimit rl = { 256 << 10, 256 << 10 };
-
-		if (syscall(SYS_capget, &hdr, data))
-			_exit(10);
-		data[CAP_IPC_LOCK / 32].effective &= ~(1U << (CAP_IPC_LOCK % 32));
-		if (syscall(SYS_capset, &hdr, data))
-			_exit(11);
-		if (setrlimit(RLIMIT_MEMLOCK, &rl))
-			_exit(12);
-		if (axvm_set_region(self->vm, 0, 0, 0, MB, self->buf) != -1)
-			_exit(1);
-		/* Forked child: the VM is not its own. */
-		_exit(errno == EIO ? 0 : 2);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_EQ(0, WEXITSTATUS(status));
-
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		struct __user_cap_header_struct hdr = {
-			.version = _LINUX_CAPABILITY_VERSION_3,
-		};
-		struct __user_cap_data_struct data[2];
-		struct rlimit rl = { 256 << 10, 256 << 10 };
 		int sys = axvm_open(), vm = ioctl(sys, AXVM_CREATE_VM, 0);
+		int err = limit_memlock(256 << 10);
 
 		if (vm < 0)
 			_exit(13);
-		if (syscall(SYS_capget, &hdr, data))
-			_exit(10);
-		data[CAP_IPC_LOCK / 32].effective &= ~(1U << (CAP_IPC_LOCK % 32));
-		if (syscall(SYS_capset, &hdr, data))
-			_exit(11);
-		if (setrlimit(RLIMIT_MEMLOCK, &rl))
-			_exit(12);
+		if (err)
+			_exit(err);
 		if (axvm_set_region(vm, 0, 0, 0, MB, self->buf) != -1 ||
 		    errno != ENOMEM)
 			_exit(3);

@@ -8,29 +8,18 @@
 #define _GNU_SOURCE
 #include <sched.h>
 #include <stdbool.h>
-#include <sys/syscall.h>
 
 #include "axvm_util.h"
 #include "kselftest_harness.h"
 
 static int load(const char *params)
 {
-	const char *path = getenv("AXVM_MODULE");
-	int fd, ret;
-
-	if (!path)
-		return -ENOENT;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
-	close(fd);
-	return ret;
+	return axvm_load_module(getenv("AXVM_MODULE"), params);
 }
 
 static int unload(void)
 {
-	return syscall(SYS_delete_module, "axvm", O_NONBLOCK) ? -errno : 0;
+	return axvm_unload_module("axvm");
 }
 
 static bool loaded(void)

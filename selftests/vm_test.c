@@ -391,4 +391,59 @@ TEST_F(vm, inject_irq)
 	close(vcpu);
 }
 
+struct race_arg {
+	int vm;
+	int index;
+	char *mem;
+	int failures;
+};
+
+/* One thread of the race: create and close vCPUs, add and drop regions. */
+static void *race_thread(void *p)
+{
+	struct race_arg *a = p;
+	size_t psz = sysconf(_SC_PAGESIZE);
+	int i, fd, ret;
+
+	for (i = 0; i < 300; i++) {
+		fd = axvm_create_vcpu(a->vm, a->index, axvm_arch_id(a->index));
+		if (fd < 0)
+			a->failures++;
+		ret = axvm_set_region(a->vm, a->index, 0,
+				      (uint64_t)a->index << 20, 16 * psz,
+				      a->mem + a->index * 16 * psz);
+		/* Another thread's region never overlaps this one. */
+		if (ret)
+			a->failures++;
+		if (axvm_set_region(a->vm, a->index, 0, 0, 0, NULL))
+			a->failures++;
+		close(fd);
+	}
+	return NULL;
+}
+
+/* Threads racing on one VM: no failure, no leak, no lockdep splat. */
+TEST_F(vm, threads_race)
+{
+	size_t psz = sysconf(_SC_PAGESIZE);
+	struct race_arg args[4];
+	pthread_t t[4];
+	long locked = axvm_status_kb("VmLck");
+	char *mem = axvm_alloc(4 * 16 * psz);
+	int i;
+
+	ASSERT_NE(NULL, mem);
+	for (i = 0; i < 4; i++) {
+		args[i] = (struct race_arg){ .vm = self->vm, .index = i,
+					     .mem = mem };
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, race_thread, &args[i]));
+	}
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, pthread_join(t[i], NULL));
+		EXPECT_EQ(0, args[i].failures) TH_LOG("thread %d", i);
+	}
+	EXPECT_EQ(locked, axvm_status_kb("VmLck"));
+	munmap(mem, 4 * 16 * psz);
+}
+
 TEST_HARNESS_MAIN

@@ -21,6 +21,8 @@ mkdir -p "$AXVM_OUT"
 : >"$results"
 
 if [ $full = 1 ]; then
+	log "harness self-test"
+	"$H/parse-test.sh" >>"$results" || true
 	log "style gates"
 	"$H/lint.sh" >>"$results" || true
 	log "DKMS build against linux-headers-amd64"

@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The result parser against made-up console logs: a splat, a crash, a
+# binary cut short, a timeout or a wrong refusal must each fail the lane.
+# Prints PASS/FAIL lines like parse.awk.
+
+. "$(dirname "$0")/lib.sh"
+
+parse() {
+	awk -v lane=t -v expect_errno="${2:-}" -v expect_msg="${3:-}" \
+	    -f "$AXVM_ROOT/selftests/harness/parse.awk" <<<"$1"
+}
+
+# case name, expected "COUNTS p f s", log text, [errno, message]
+expect() {
+	local got
+	got=$(parse "$3" "${4:-}" "${5:-}" | tail -1)
+	if [ "$got" = "$2" ]; then
+		echo "PASS harness parse $1"
+	else
+		echo "FAIL harness parse $1 (want '$2', got '$got')"
+	fi
+}
+
+good="AXVM-INSMOD 0 ok
+AXVM-BEGIN a_test
+TAP version 13
+1..3
+ok 1 f.one
+ok 2 # SKIP needs a guest
+not ok 3 f.three
+AXVM-END a_test exit=1 0.1s
+AXVM-RMMOD 0 ok
+AXVM-DONE"
+
+expect healthy "COUNTS 2 1 1" "$good"
+expect splat "COUNTS 1 2 1" "${good/AXVM-RMMOD/dmesg: WARNING: CPU: 0 PID: 1 at x.c:1
+AXVM-RMMOD}"
+expect lockdep "COUNTS 1 2 1" "${good/AXVM-RMMOD/dmesg: WARNING: possible circular locking dependency detected
+AXVM-RMMOD}"
+expect crash-before-done "COUNTS 1 2 1" "${good%AXVM-DONE}"
+expect binary-cut-short "COUNTS 2 1 1" "${good/not ok 3 f.three/}"
+expect timeout "COUNTS 2 1 1" "${good/not ok 3 f.three
+AXVM-END a_test exit=1/AXVM-END a_test timeout}"
+expect crash-exit-status "COUNTS 3 1 1" "${good/not ok 3 f.three
+AXVM-END a_test exit=1/ok 3 f.three
+AXVM-END a_test signal=11}"
+expect insmod-failed "COUNTS 0 1 0" "AXVM-INSMOD -19 No such device
+AXVM-DONE"
+expect rmmod-failed "COUNTS 1 2 1" "${good/AXVM-RMMOD 0 ok/AXVM-RMMOD -11 busy}"
+refusal="AXVM-REFUSE -19 No such device
+dmesg: axvm: the CPU has no H extension
+AXVM-DONE"
+expect refusal "COUNTS 2 0 0" "$refusal" -19 "axvm: the CPU has no H extension"
+expect refusal-wrong-errno "COUNTS 1 1 0" "$refusal" -95 "axvm: the CPU has no H extension"
+expect refusal-no-message "COUNTS 1 1 0" "$refusal" -19 "axvm: something else"

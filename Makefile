@@ -20,9 +20,13 @@ USER_CC := $(CROSS_COMPILE)gcc
 USER_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -static \
 	       -I$(CURDIR)/uapi -pthread
 
-SELFTESTS := api_test bad_args_test memory_test module_test vm_test
+SELFTESTS := api_test bad_args_test guest_lib_test memory_test module_test \
+	     vm_test
 ifneq ($(filter x86 x86_64,$(ARCH)),)
 SELFTESTS += kvm_coexist_test
+endif
+ifeq ($(ARCH),arm64)
+SELFTESTS += arm64_test
 endif
 
 .PHONY: all module vmctl selftests init demo check lint clean
@@ -38,11 +42,17 @@ $(OUT)/vmctl: tools/vmctl/*.c uapi/linux/axvm.h
 	@mkdir -p $(OUT)
 	$(USER_CC) $(USER_CFLAGS) -o $@ tools/vmctl/*.c
 
+# The guest-code library (selftests/lib/) is linked into every selftest.
+TEST_LIB_SRCS := $(wildcard selftests/lib/*.c selftests/lib/*.S)
+TEST_LIB_HDRS := $(wildcard selftests/lib/*.h)
+
 selftests: $(addprefix $(OUT)/selftests/,$(SELFTESTS))
-$(OUT)/selftests/%: selftests/%.c selftests/axvm_util.h uapi/linux/axvm.h
+$(OUT)/selftests/%: selftests/%.c selftests/axvm_util.h uapi/linux/axvm.h \
+		    $(TEST_LIB_SRCS) $(TEST_LIB_HDRS)
 	@test -f $(KSFT_DIR)/kselftest_harness.h || { echo "no kselftest_harness.h under $(KSFT_DIR): set LINUX_SRC to a kernel source tree" >&2; exit 1; }
 	@mkdir -p $(OUT)/selftests
-	$(USER_CC) $(USER_CFLAGS) -I$(KSFT_DIR) -o $@ $<
+	$(USER_CC) $(USER_CFLAGS) -I$(KSFT_DIR) -Iselftests/lib -o $@ $< \
+		$(TEST_LIB_SRCS)
 
 init: $(OUT)/init
 $(OUT)/init: selftests/init/init.c

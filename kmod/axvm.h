@@ -7,6 +7,7 @@
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 #include <linux/axvm.h>
 
@@ -37,6 +38,17 @@ struct axvm_mem_region {
 	struct page **pages;
 };
 
+/* kmod/stage2.c: a stage-2 table in a backend's format. */
+struct axvm_s2 {
+	const struct axvm_s2_format *fmt;
+	u64 *root;
+};
+
+int axvm_s2_init(struct axvm_s2 *s2, const struct axvm_s2_format *fmt);
+void axvm_s2_destroy(struct axvm_s2 *s2);
+int axvm_s2_map(struct axvm_s2 *s2, u64 gpa, phys_addr_t pa, bool writable);
+void axvm_s2_unmap(struct axvm_s2 *s2, u64 gpa, u64 size);
+
 struct axvm_vm {
 	struct kref ref;
 	struct mm_struct *mm;		/* owner; grabbed, not pinned */
@@ -45,8 +57,9 @@ struct axvm_vm {
 	struct xarray vcpus;		/* id -> struct axvm_vcpu */
 	unsigned int nr_vcpus;
 
-	struct mutex mem_lock;		/* the regions below */
+	struct mutex mem_lock;		/* the regions and s2 below */
 	struct axvm_mem_region *regions[AXVM_MAX_MEM_REGIONS];
+	struct axvm_s2 s2;		/* fmt NULL: no stage 2 yet */
 	unsigned long pinned_pages;	/* charged to mm->locked_vm */
 
 	void *arch;			/* owned by kmod/arch */
@@ -54,6 +67,12 @@ struct axvm_vm {
 
 enum axvm_vcpu_flag_bits {
 	AXVM_VCPU_RUNNING,		/* a thread is inside RUN */
+};
+
+/* axvm_vcpu.mode: whether a kick needs an IPI to reach the vCPU. */
+enum axvm_vcpu_mode {
+	AXVM_VCPU_OUTSIDE_GUEST,
+	AXVM_VCPU_IN_GUEST,		/* between guest_enter and guest_exit */
 };
 
 struct axvm_vcpu {
@@ -69,6 +88,10 @@ struct axvm_vcpu {
 
 	spinlock_t irq_lock;		/* irq_pending */
 	unsigned long *irq_pending;	/* axvm_info.nr_irqs bits */
+
+	int mode;			/* enum axvm_vcpu_mode */
+	int cpu;			/* where it last entered the guest */
+	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
 
 	void *arch;			/* owned by kmod/arch */
 };

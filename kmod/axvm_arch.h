@@ -13,6 +13,24 @@
 
 struct axvm_vm;
 struct axvm_vcpu;
+struct page;
+
+/*
+ * A stage-2 table format (EPT, NPT, arm64 stage 2, riscv G-stage), as the
+ * generic walker in kmod/stage2.c needs it: every level below the root
+ * has 512 entries of 8 bytes; the root is 2^root_order pages.
+ */
+struct axvm_s2_format {
+	unsigned int levels;
+	unsigned int root_order;
+	u64 (*table)(phys_addr_t pa);		/* entry pointing at a table */
+	u64 (*leaf)(phys_addr_t pa, bool writable);	/* a 4 KiB page */
+	bool (*is_valid)(u64 entry);
+	bool (*is_table)(u64 entry);		/* valid entry, not a leaf */
+	phys_addr_t (*address)(u64 entry);
+	/* Before a page is mapped: cache maintenance the guest needs. */
+	void (*prepare_page)(struct page *page);
+};
 
 /* What a backend reports about this machine when it probes. */
 struct axvm_arch_info {
@@ -21,6 +39,8 @@ struct axvm_arch_info {
 	u32 guest_phys_bits;	/* regions must end below 1 << bits */
 	u32 nr_irqs;		/* injectable interrupt numbers */
 	const char *name;	/* for the kernel log */
+	/* The stage-2 format, or NULL while the backend runs no guest. */
+	const struct axvm_s2_format *s2_format;
 };
 
 /*
@@ -44,8 +64,11 @@ void axvm_arch_cpu_disable(void);
 /* Per-VM state of the backend (stage-2 root, VMID/ASID, ...). */
 int axvm_arch_vm_init(struct axvm_vm *vm);
 void axvm_arch_vm_destroy(struct axvm_vm *vm);
-/* Drop stage-2 mappings of [gpa, gpa + size) and flush before returning. */
-void axvm_arch_vm_unmap(struct axvm_vm *vm, u64 gpa, u64 size);
+/*
+ * Stage-2 entries of [gpa, gpa + size) were removed: invalidate the TLBs
+ * of every CPU for them before returning.
+ */
+void axvm_arch_vm_flush(struct axvm_vm *vm, u64 gpa, u64 size);
 
 /*
  * Per-vCPU state. create() checks @arch_id (MPIDR, hart id, APIC id) and
@@ -74,6 +97,42 @@ int axvm_arch_get_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 *val);
 int axvm_arch_set_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 val);
 
 /* Services of the generic core to backends. */
+
+/*
+ * A guest access faulted at @gpa in stage 2: map the page when it is guest
+ * RAM. 0: mapped; -ENOENT: no region (MMIO); -EROFS: a write to a
+ * read-only region (MMIO write). Sleeps.
+ */
+int axvm_mem_fault(struct axvm_vm *vm, u64 gpa, bool write);
+/*
+ * Guest mode, for kicks. The backend calls guest_enter() with interrupts
+ * disabled before it reads the pending interrupts for an entry, and
+ * guest_exit() after the guest left; a kick in between is an IPI that
+ * makes the guest exit at once.
+ */
+void axvm_vcpu_guest_enter(struct axvm_vcpu *vcpu);
+void axvm_vcpu_guest_exit(struct axvm_vcpu *vcpu);
+/* Wake a halted vCPU; any context, hard interrupts included. */
+void axvm_vcpu_wake(struct axvm_vcpu *vcpu);
+/* Wake it or make it leave the guest; process context. */
+void axvm_vcpu_kick(struct axvm_vcpu *vcpu);
+/*
+ * Sleep until @cond(vcpu) holds or a signal arrives; every wake or kick
+ * re-evaluates it. Returns 0 or -EINTR.
+ */
+int axvm_vcpu_block(struct axvm_vcpu *vcpu,
+		    bool (*cond)(struct axvm_vcpu *vcpu));
+/*
+ * Call @fn on the vCPU of @vm whose arch_id is @arch_id, with the VM's
+ * vCPU list locked (the vCPU cannot go away meanwhile). Returns what @fn
+ * returns, or -ENOENT when no vCPU has that identity.
+ */
+int axvm_vm_with_vcpu(struct axvm_vm *vm, u64 arch_id,
+		      int (*fn)(struct axvm_vcpu *vcpu, void *data),
+		      void *data);
+
+/* Physical address of the stage-2 root, for the backend's table base. */
+phys_addr_t axvm_s2_root(struct axvm_vm *vm);
 
 /* True when KVM is built into the running kernel or loaded as a module. */
 bool axvm_kvm_present(void);

@@ -95,10 +95,18 @@ err:
 	return ret == -ENOMEM || ret == -EINTR ? ret : -EFAULT;
 }
 
+static void axvm_mem_unmap(struct axvm_vm *vm, u64 gpa, u64 size)
+{
+	if (!vm->s2.fmt)
+		return;
+	axvm_s2_unmap(&vm->s2, gpa, size);
+	axvm_arch_vm_flush(vm, gpa, size);
+}
+
 static void axvm_mem_delete(struct axvm_vm *vm, struct axvm_mem_region *r)
 {
 	/* No stage-2 entry may point at a page once it is unpinned. */
-	axvm_arch_vm_unmap(vm, r->gpa, r->size);
+	axvm_mem_unmap(vm, r->gpa, r->size);
 	vm->regions[r->slot] = NULL;
 	axvm_mem_unpin(r, r->npages);
 	account_locked_vm(vm->mm, r->npages, false);
@@ -152,7 +160,7 @@ static void axvm_mem_move(struct axvm_vm *vm, struct axvm_mem_region *r,
 {
 	if (gpa == r->gpa)
 		return;
-	axvm_arch_vm_unmap(vm, r->gpa, r->size);
+	axvm_mem_unmap(vm, r->gpa, r->size);
 	r->gpa = gpa;
 }
 
@@ -211,4 +219,38 @@ void axvm_mem_free_all(struct axvm_vm *vm)
 			axvm_mem_delete(vm, vm->regions[i]);
 	mutex_unlock(&vm->mem_lock);
 	WARN_ON(vm->pinned_pages);
+}
+
+static struct axvm_mem_region *axvm_mem_find(struct axvm_vm *vm, u64 gpa)
+{
+	u32 i;
+
+	for (i = 0; i < AXVM_MAX_MEM_REGIONS; i++) {
+		struct axvm_mem_region *r = vm->regions[i];
+
+		if (r && gpa >= r->gpa && gpa - r->gpa < r->size)
+			return r;
+	}
+	return NULL;
+}
+
+int axvm_mem_fault(struct axvm_vm *vm, u64 gpa, bool write)
+{
+	struct axvm_mem_region *r;
+	struct page *page;
+	int ret;
+
+	mutex_lock(&vm->mem_lock);
+	r = axvm_mem_find(vm, gpa);
+	if (!r) {
+		ret = -ENOENT;
+	} else if (write && r->flags & AXVM_MEM_READONLY) {
+		ret = -EROFS;
+	} else {
+		page = r->pages[(gpa - r->gpa) >> PAGE_SHIFT];
+		ret = axvm_s2_map(&vm->s2, gpa & PAGE_MASK, page_to_phys(page),
+				  !(r->flags & AXVM_MEM_READONLY));
+	}
+	mutex_unlock(&vm->mem_lock);
+	return ret;
 }

@@ -20,6 +20,49 @@
 
 #include "axvm.h"
 
+void axvm_vcpu_guest_enter(struct axvm_vcpu *vcpu)
+{
+	vcpu->cpu = smp_processor_id();
+	/* Ordered before the backend reads irq_pending. */
+	smp_store_mb(vcpu->mode, AXVM_VCPU_IN_GUEST);
+}
+
+void axvm_vcpu_guest_exit(struct axvm_vcpu *vcpu)
+{
+	WRITE_ONCE(vcpu->mode, AXVM_VCPU_OUTSIDE_GUEST);
+}
+
+void axvm_vcpu_wake(struct axvm_vcpu *vcpu)
+{
+	wake_up_interruptible(&vcpu->wq);
+}
+
+/* The IPI itself is the message: the guest exits to take it. */
+static void axvm_vcpu_kick_ipi(void *unused)
+{
+}
+
+void axvm_vcpu_kick(struct axvm_vcpu *vcpu)
+{
+	int cpu;
+
+	axvm_vcpu_wake(vcpu);
+	/* Pairs with guest_enter(): the new state or the IPI reaches it. */
+	smp_mb();
+	if (READ_ONCE(vcpu->mode) != AXVM_VCPU_IN_GUEST)
+		return;
+	cpu = READ_ONCE(vcpu->cpu);
+	if (cpu != get_cpu())
+		smp_call_function_single(cpu, axvm_vcpu_kick_ipi, NULL, 0);
+	put_cpu();
+}
+
+int axvm_vcpu_block(struct axvm_vcpu *vcpu,
+		    bool (*cond)(struct axvm_vcpu *vcpu))
+{
+	return wait_event_interruptible(vcpu->wq, cond(vcpu)) ? -EINTR : 0;
+}
+
 static int axvm_vcpu_interrupted(struct axvm_vcpu *vcpu)
 {
 	vcpu->run->exit_reason = AXVM_EXIT_INTR;
@@ -162,6 +205,7 @@ static int axvm_vcpu_inject_irq(struct axvm_vcpu *vcpu, void __user *argp)
 	else
 		__clear_bit(irq.irq, vcpu->irq_pending);
 	spin_unlock(&vcpu->irq_lock);
+	axvm_vcpu_kick(vcpu);
 	return 0;
 }
 
@@ -315,6 +359,7 @@ int axvm_vcpu_create(struct axvm_vm *vm, const struct axvm_vcpu_create *cfg)
 	vcpu->arch_id = cfg->arch_id;
 	mutex_init(&vcpu->mutex);
 	spin_lock_init(&vcpu->irq_lock);
+	init_waitqueue_head(&vcpu->wq);
 	vcpu->run = (struct axvm_run *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	vcpu->irq_pending = bitmap_zalloc(axvm_info.nr_irqs, GFP_KERNEL_ACCOUNT);
 	if (!vcpu->run || !vcpu->irq_pending ||

@@ -23,6 +23,7 @@ static void axvm_vm_release_ref(struct kref *ref)
 	WARN_ON(!xa_empty(&vm->vcpus));
 	axvm_mem_free_all(vm);
 	axvm_arch_vm_destroy(vm);
+	axvm_s2_destroy(&vm->s2);
 	xa_destroy(&vm->vcpus);
 	mmdrop(vm->mm);
 	kfree(vm);
@@ -40,6 +41,25 @@ void axvm_vm_put(struct axvm_vm *vm)
 int axvm_vm_check_owner(struct axvm_vm *vm)
 {
 	return current->mm == vm->mm ? 0 : -EIO;
+}
+
+int axvm_vm_with_vcpu(struct axvm_vm *vm, u64 arch_id,
+		      int (*fn)(struct axvm_vcpu *vcpu, void *data),
+		      void *data)
+{
+	struct axvm_vcpu *vcpu;
+	unsigned long idx;
+	int ret = -ENOENT;
+
+	mutex_lock(&vm->lock);
+	xa_for_each(&vm->vcpus, idx, vcpu) {
+		if (vcpu->arch_id == arch_id) {
+			ret = fn(vcpu, data);
+			break;
+		}
+	}
+	mutex_unlock(&vm->lock);
+	return ret;
 }
 
 static long axvm_vm_ioctl(struct file *file, unsigned int cmd,
@@ -107,7 +127,12 @@ int axvm_vm_create(unsigned long flags)
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
 
-	ret = axvm_arch_vm_init(vm);
+	ret = axvm_info.s2_format ? axvm_s2_init(&vm->s2, axvm_info.s2_format) : 0;
+	if (!ret) {
+		ret = axvm_arch_vm_init(vm);
+		if (ret)
+			axvm_s2_destroy(&vm->s2);
+	}
 	if (ret) {
 		mmdrop(vm->mm);
 		kfree(vm);

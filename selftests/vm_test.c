@@ -253,17 +253,20 @@ TEST_F(vm, immediate_exit)
 	close(vcpu);
 }
 
-/* Until the lane's backend enters guests, RUN says so. */
-TEST_F(vm, run_without_backend)
+/*
+ * RUN takes no argument; until the lane's backend enters guests, RUN
+ * says so (where it does, the backend's own tests run guests).
+ */
+TEST_F(vm, run_arg_and_backend)
 {
 	int vcpu = axvm_create_vcpu(self->vm, 0, 0);
 	struct axvm_exit_stats st;
 
 	ASSERT_GE(vcpu, 0);
-	if (axvm_cap(self->sys, AXVM_CAP_RUN))
-		SKIP(close(vcpu); return, "this backend enters guests");
-	EXPECT_EQ(-1, ioctl(vcpu, AXVM_RUN, 0));
-	EXPECT_EQ(EOPNOTSUPP, errno);
+	if (!axvm_cap(self->sys, AXVM_CAP_RUN)) {
+		EXPECT_EQ(-1, ioctl(vcpu, AXVM_RUN, 0));
+		EXPECT_EQ(EOPNOTSUPP, errno);
+	}
 	EXPECT_EQ(-1, ioctl(vcpu, AXVM_RUN, 1));
 	EXPECT_EQ(EINVAL, errno);
 	ASSERT_EQ(0, ioctl(vcpu, AXVM_GET_EXIT_STATS, &st));

@@ -27,6 +27,7 @@ if grep -q "warning:" "$out/module-build.log"; then
 	die "$k: axvm.ko builds with warnings"
 fi
 
+rm -rf "$out/user"
 make -s -C "$AXVM_ROOT" OUT="$out/user" ARCH="$arch" CROSS_COMPILE="$cc" \
 	LINUX_SRC="$src" vmctl selftests init >&2 ||
 	die "$k: userspace does not build"

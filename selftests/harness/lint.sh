@@ -15,7 +15,7 @@ kernel_files=$(git ls-files 'kmod/*.[ch]' 'uapi/*.h')
 # Userspace code uses C99 types and plain attributes, as kselftests do.
 user_files=$(git ls-files 'tools/vmctl/*.[ch]' 'selftests/*.[ch]' \
 	     'selftests/init/*.c')
-user_ignore=PREFER_KERNEL_TYPES,BIT_MACRO,PREFER_DEFINED_ATTRIBUTE_MACRO
+user_ignore=PREFER_KERNEL_TYPES,BIT_MACRO,PREFER_DEFINED_ATTRIBUTE_MACRO,VOLATILE
 checkpatch() {
 	"$src/scripts/checkpatch.pl" --strict --no-tree --quiet \
 		--ignore "SPDX_LICENSE_TAG,CAMELCASE${1:+,$1}" -f $2 2>&1

@@ -71,7 +71,7 @@ boot() {
 	case $lane in
 	arm64)
 		timeout --kill-after=10 "$BOOT_TIMEOUT" qemu-system-aarch64 \
-			-M virt,virtualization=on,gic-version=3 -cpu max \
+			-M virt,virtualization=on,gic-version=3 -cpu max ${QEMU_EXTRA:-} \
 			"${qemu_common[@]}" -append "console=ttyAMA0 $append" \
 			</dev/null >"$log" 2>&1 ;;
 	riscv64)

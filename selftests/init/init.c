@@ -30,6 +30,7 @@
 static unsigned int test_timeout = 300;	/* seconds per test binary */
 static int demo;			/* axvm.demo=1: run vmctl, no tests */
 static int refuse;			/* axvm.refuse=1: the load must fail */
+static char only[256];			/* axvm.only=A,B: run only these */
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -59,6 +60,9 @@ static void read_cmdline(void)
 	if (fgets(buf, sizeof(buf), f)) {
 		demo = !!strstr(buf, "axvm.demo=1");
 		refuse = !!strstr(buf, "axvm.refuse=1");
+		p = strstr(buf, "axvm.only=");
+		if (p)
+			sscanf(p + strlen("axvm.only="), "%255[^ \n]", only);
 		p = strstr(buf, "axvm.test_timeout=");
 		if (p)
 			test_timeout = strtoul(p + strlen("axvm.test_timeout="),
@@ -225,7 +229,8 @@ int main(void)
 	} else if (!ret) {
 		n = scandir(TEST_DIR, &list, NULL, by_name);
 		for (i = 0; i < n; i++) {
-			if (list[i]->d_name[0] != '.')
+			if (list[i]->d_name[0] != '.' &&
+			    (!only[0] || strstr(only, list[i]->d_name)))
 				run_test(list[i]->d_name);
 			free(list[i]);
 		}

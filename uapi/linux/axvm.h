@@ -235,6 +235,7 @@ struct axvm_run {
 			__u64 target;	/* arch_id of the vCPU to start */
 			__u64 entry;
 			__u64 arg;
+			__u64 ret;	/* guest's result: preset 0, user may set */
 		} cpu_up;
 		/* AXVM_EXIT_CPU_DOWN */
 		struct {

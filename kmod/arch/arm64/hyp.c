@@ -2,22 +2,109 @@
 /*
  * arm64: axvm runs guests from a VHE host, the kernel itself at EL2. It
  * owns no EL2 state outside a guest run, so taking over a CPU only checks
- * that the CPU really runs the kernel at EL2.
+ * that the CPU really runs the kernel at EL2. Per VM: a VMID and a
+ * stage-2 table (4 KiB granule, 40-bit IPA, two concatenated level-1
+ * tables as the root).
  */
 #define pr_fmt(fmt) "axvm: " fmt
 
+#include <linux/idr.h>
 #include <linux/module.h>
+#include <linux/slab.h>
+#include <asm/cacheflush.h>
+#include <asm/cpufeature.h>
+#include <asm/kvm_arm.h>
+#include <asm/sysreg.h>
+#include <asm/tlbflush.h>
 #include <asm/virt.h>
 
-#include "../../axvm.h"
+#include "arm64.h"
+
+#define AXVM_ARM64_IPA_BITS	40
+
+/* Stage-2 descriptor bits (ARM DDI 0487, D8.3). */
+#define S2_VALID		BIT_ULL(0)
+#define S2_TABLE_OR_PAGE	BIT_ULL(1)
+#define S2_MEMATTR_NORMAL_WB	(0xfULL << 2)
+#define S2_AP_R			BIT_ULL(6)
+#define S2_AP_W			BIT_ULL(7)
+#define S2_SH_INNER		(3ULL << 8)
+#define S2_AF			BIT_ULL(10)
+#define S2_ADDR			GENMASK_ULL(47, 12)
+
+u64 axvm_arm64_vtcr;
+static DEFINE_IDA(axvm_arm64_vmids);
+static unsigned int axvm_arm64_vmid_bits;
+
+static u64 axvm_arm64_s2_table(phys_addr_t pa)
+{
+	return (pa & S2_ADDR) | S2_VALID | S2_TABLE_OR_PAGE;
+}
+
+static u64 axvm_arm64_s2_leaf(phys_addr_t pa, bool writable)
+{
+	return (pa & S2_ADDR) | S2_VALID | S2_TABLE_OR_PAGE | S2_AF |
+	       S2_SH_INNER | S2_MEMATTR_NORMAL_WB | S2_AP_R |
+	       (writable ? S2_AP_W : 0);
+}
+
+static bool axvm_arm64_s2_valid(u64 entry)
+{
+	return entry & S2_VALID;
+}
+
+static bool axvm_arm64_s2_is_table(u64 entry)
+{
+	return (entry & (S2_VALID | S2_TABLE_OR_PAGE)) ==
+	       (S2_VALID | S2_TABLE_OR_PAGE);
+}
+
+static phys_addr_t axvm_arm64_s2_address(u64 entry)
+{
+	return entry & S2_ADDR;
+}
+
+/*
+ * A guest with its MMU off reads memory non-cacheable: clean what the
+ * host wrote through its cacheable mapping out to the point of coherency,
+ * and drop stale instructions.
+ */
+static void axvm_arm64_s2_prepare(struct page *page)
+{
+	unsigned long line = cache_line_size();
+	unsigned long addr = (unsigned long)page_address(page);
+	unsigned long end = addr + PAGE_SIZE;
+
+	for (addr = ALIGN_DOWN(addr, line); addr < end; addr += line)
+		asm volatile("dc civac, %0" : : "r" (addr) : "memory");
+	dsb(ish);
+	asm volatile("ic ialluis" : : : "memory");
+	dsb(ish);
+	isb();
+}
+
+static const struct axvm_s2_format axvm_arm64_s2_format = {
+	.levels = 3,		/* level 1 (root), 2, 3 */
+	.root_order = 1,	/* 2 x 512 entries: IPA bit 39 */
+	.table = axvm_arm64_s2_table,
+	.leaf = axvm_arm64_s2_leaf,
+	.is_valid = axvm_arm64_s2_valid,
+	.is_table = axvm_arm64_s2_is_table,
+	.address = axvm_arm64_s2_address,
+	.prepare_page = axvm_arm64_s2_prepare,
+};
 
 int axvm_arch_probe(struct axvm_arch_info *info)
 {
+	u64 mmfr0, mmfr1, parange;
+	int ret;
+
 	info->arch = AXVM_ARCH_ARM64;
 	info->name = "arm64 VHE";
-	info->can_run = false;
-	info->guest_phys_bits = 40;
+	info->can_run = true;
+	info->guest_phys_bits = AXVM_ARM64_IPA_BITS;
 	info->nr_irqs = 1020;	/* GICv3 INTIDs below the special range */
+	info->s2_format = &axvm_arm64_s2_format;
 
 	/* Linux stays at EL2 only when it runs with VHE. */
 	if (!is_kernel_in_hyp_mode()) {
@@ -28,11 +115,36 @@ int axvm_arch_probe(struct axvm_arch_info *info)
 		pr_err("KVM is present in this kernel and shares EL2 with axvm; refusing to load\n");
 		return -EBUSY;
 	}
+
+	mmfr0 = read_sanitised_ftr_reg(SYS_ID_AA64MMFR0_EL1);
+	mmfr1 = read_sanitised_ftr_reg(SYS_ID_AA64MMFR1_EL1);
+	parange = cpuid_feature_extract_unsigned_field(mmfr0,
+					ID_AA64MMFR0_EL1_PARANGE_SHIFT);
+	if (parange < ID_AA64MMFR0_EL1_PARANGE_40) {
+		pr_err("physical addresses narrower than 40 bits are not supported\n");
+		return -EOPNOTSUPP;
+	}
+	parange = min_t(u64, parange, ID_AA64MMFR0_EL1_PARANGE_48);
+	axvm_arm64_vmid_bits =
+		cpuid_feature_extract_unsigned_field(mmfr1,
+					ID_AA64MMFR1_EL1_VMIDBits_SHIFT) == 2 ?
+		16 : 8;
+
+	ret = axvm_arm64_vgic_probe();
+	if (ret)
+		return ret;
+
+	axvm_arm64_vtcr = VTCR_EL2_COMMON_BITS | VTCR_EL2_TG0_4K |
+			  VTCR_EL2_T0SZ(AXVM_ARM64_IPA_BITS) |
+			  (1 << VTCR_EL2_SL0_SHIFT) |	/* start at level 1 */
+			  (parange << VTCR_EL2_PS_SHIFT) |
+			  (axvm_arm64_vmid_bits == 16 ? VTCR_EL2_VS_16BIT : 0);
 	return 0;
 }
 
 void axvm_arch_release(void)
 {
+	ida_destroy(&axvm_arm64_vmids);
 }
 
 int axvm_arch_cpu_enable(void)
@@ -44,20 +156,67 @@ void axvm_arch_cpu_disable(void)
 {
 }
 
+/*
+ * Invalidate every stage-1+2 TLB entry of a VMID on all CPUs. With VHE
+ * the host runs with HCR_EL2.TGE set, where TLBIs name the host's EL2&0
+ * regime: clear TGE and load the VM's VTTBR for the operation.
+ */
+void axvm_arm64_flush_vmid(u64 vttbr)
+{
+	unsigned long flags;
+	u64 hcr, old;
+
+	local_irq_save(flags);
+	hcr = read_sysreg(hcr_el2);
+	old = read_sysreg(vttbr_el2);
+	write_sysreg(vttbr, vttbr_el2);
+	write_sysreg(hcr & ~HCR_TGE, hcr_el2);
+	isb();
+	dsb(ishst);
+	__tlbi(vmalls12e1is);
+	dsb(ish);
+	isb();
+	write_sysreg(hcr, hcr_el2);
+	write_sysreg(old, vttbr_el2);
+	isb();
+	local_irq_restore(flags);
+}
+
 int axvm_arch_vm_init(struct axvm_vm *vm)
 {
+	struct axvm_arm64_vm *a;
+	int vmid;
+
+	a = kzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
+	if (!a)
+		return -ENOMEM;
+	/* VMID 0 stays unused; one VMID per live VM. */
+	vmid = ida_alloc_range(&axvm_arm64_vmids, 1,
+			       (1U << axvm_arm64_vmid_bits) - 1, GFP_KERNEL);
+	if (vmid < 0) {
+		kfree(a);
+		return vmid == -ENOSPC ? -ENOSPC : vmid;
+	}
+	a->vmid = vmid;
+	a->vttbr = axvm_s2_root(vm) | ((u64)vmid << VTTBR_VMID_SHIFT);
+	/* A previous owner of this VMID may have left TLB entries. */
+	atomic_set(&a->stale_tlb, 1);
+	vm->arch = a;
 	return 0;
 }
 
 void axvm_arch_vm_destroy(struct axvm_vm *vm)
 {
+	struct axvm_arm64_vm *a = vm->arch;
+
+	ida_free(&axvm_arm64_vmids, a->vmid);
+	kfree(a);
+	vm->arch = NULL;
 }
 
-void axvm_arch_vm_unmap(struct axvm_vm *vm, u64 gpa, u64 size)
+void axvm_arch_vm_flush(struct axvm_vm *vm, u64 gpa, u64 size)
 {
-}
+	struct axvm_arm64_vm *a = vm->arch;
 
-int axvm_arch_vcpu_run(struct axvm_vcpu *vcpu)
-{
-	return -EOPNOTSUPP;
+	axvm_arm64_flush_vmid(a->vttbr);
 }

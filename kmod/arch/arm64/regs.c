@@ -6,30 +6,36 @@
 #include <asm/ptrace.h>
 #include <asm/sysreg.h>
 
-#include "../../axvm.h"
+#include "arm64.h"
 
 #ifndef SYS_SP_EL0
 #define SYS_SP_EL0	sys_reg(3, 0, 4, 1, 0)
 #endif
 
-/* The EL1 system registers a vCPU carries, in the uAPI's id encoding. */
-static const u32 axvm_arm64_sysregs[] = {
-	SYS_SCTLR_EL1, SYS_TTBR0_EL1, SYS_TTBR1_EL1, SYS_TCR_EL1,
-	SYS_MAIR_EL1, SYS_AMAIR_EL1, SYS_VBAR_EL1, SYS_ESR_EL1,
-	SYS_FAR_EL1, SYS_ELR_EL1, SYS_SPSR_EL1, SYS_CPACR_EL1,
-	SYS_CONTEXTIDR_EL1, SYS_TPIDR_EL1, SYS_TPIDR_EL0, SYS_TPIDRRO_EL0,
-	SYS_PAR_EL1, SYS_CNTKCTL_EL1, SYS_CNTV_CTL_EL0, SYS_CNTV_CVAL_EL0,
-	SYS_MPIDR_EL1, SYS_SP_EL0,
-};
-
-#define AXVM_ARM64_NR_SYSREGS	ARRAY_SIZE(axvm_arm64_sysregs)
-
-struct axvm_arm64_vcpu {
-	u64 x[31];
-	u64 sp_el1;
-	u64 pc;
-	u64 pstate;
-	u64 sysregs[AXVM_ARM64_NR_SYSREGS];
+/* The EL1 system registers a vCPU carries, by their MRS encoding. */
+static const u32 axvm_arm64_sysregs[AXVM_ARM64_NR_SYSREGS] = {
+	[AXVM_ARM64_SCTLR] = SYS_SCTLR_EL1,
+	[AXVM_ARM64_TTBR0] = SYS_TTBR0_EL1,
+	[AXVM_ARM64_TTBR1] = SYS_TTBR1_EL1,
+	[AXVM_ARM64_TCR] = SYS_TCR_EL1,
+	[AXVM_ARM64_MAIR] = SYS_MAIR_EL1,
+	[AXVM_ARM64_AMAIR] = SYS_AMAIR_EL1,
+	[AXVM_ARM64_VBAR] = SYS_VBAR_EL1,
+	[AXVM_ARM64_ESR] = SYS_ESR_EL1,
+	[AXVM_ARM64_FAR] = SYS_FAR_EL1,
+	[AXVM_ARM64_ELR] = SYS_ELR_EL1,
+	[AXVM_ARM64_SPSR] = SYS_SPSR_EL1,
+	[AXVM_ARM64_CPACR] = SYS_CPACR_EL1,
+	[AXVM_ARM64_CONTEXTIDR] = SYS_CONTEXTIDR_EL1,
+	[AXVM_ARM64_TPIDR_EL1] = SYS_TPIDR_EL1,
+	[AXVM_ARM64_TPIDR_EL0] = SYS_TPIDR_EL0,
+	[AXVM_ARM64_TPIDRRO_EL0] = SYS_TPIDRRO_EL0,
+	[AXVM_ARM64_PAR] = SYS_PAR_EL1,
+	[AXVM_ARM64_CNTKCTL] = SYS_CNTKCTL_EL1,
+	[AXVM_ARM64_CNTV_CTL] = SYS_CNTV_CTL_EL0,
+	[AXVM_ARM64_CNTV_CVAL] = SYS_CNTV_CVAL_EL0,
+	[AXVM_ARM64_MPIDR] = SYS_MPIDR_EL1,
+	[AXVM_ARM64_SP_EL0] = SYS_SP_EL0,
 };
 
 static u64 axvm_arm64_uapi_id(u32 enc)
@@ -49,11 +55,6 @@ static int axvm_arm64_sysreg_index(u64 id)
 	return -ENOENT;
 }
 
-static void axvm_arm64_set_sysreg(struct axvm_arm64_vcpu *a, u32 enc, u64 v)
-{
-	a->sysregs[axvm_arm64_sysreg_index(axvm_arm64_uapi_id(enc))] = v;
-}
-
 int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id)
 {
 	struct axvm_arm64_vcpu *a;
@@ -68,15 +69,21 @@ int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id)
 	/* Reset: EL1h with every exception masked, MMU and caches off. */
 	a->pstate = PSR_MODE_EL1h | PSR_D_BIT | PSR_A_BIT | PSR_I_BIT |
 		    PSR_F_BIT;
-	axvm_arm64_set_sysreg(a, SYS_SCTLR_EL1, INIT_SCTLR_EL1_MMU_OFF);
+	a->sysregs[AXVM_ARM64_SCTLR] = INIT_SCTLR_EL1_MMU_OFF;
 	/* MPIDR_EL1.RES1 (bit 31) and the vCPU's affinity. */
-	axvm_arm64_set_sysreg(a, SYS_MPIDR_EL1, BIT_ULL(31) | arch_id);
+	a->sysregs[AXVM_ARM64_MPIDR] = BIT_ULL(31) | arch_id;
+	/* FP exceptions untrapped, round to nearest: the reset FPCR. */
+	a->fp.fpcr = 0;
+	axvm_arm64_vgic_reset(a);
+	a->vcpu = vcpu;
+	axvm_arm64_timer_init(a);
 	vcpu->arch = a;
 	return 0;
 }
 
 void axvm_arch_vcpu_destroy(struct axvm_vcpu *vcpu)
 {
+	axvm_arm64_timer_destroy(vcpu->arch);
 	kfree(vcpu->arch);
 	vcpu->arch = NULL;
 }
@@ -113,6 +120,8 @@ int axvm_arch_set_regs(struct axvm_vcpu *vcpu, const struct axvm_regs *regs)
 	a->sp_el1 = regs->gpr[31];
 	a->pc = regs->pc;
 	a->pstate = regs->pstate;
+	/* New state from userspace replaces any exit still to complete. */
+	a->pending = 0;
 	return 0;
 }
 
@@ -135,7 +144,7 @@ int axvm_arch_set_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 val)
 	if (i < 0)
 		return i;
 	/* The guest's CPU identity is fixed when the vCPU is created. */
-	if (axvm_arm64_sysregs[i] == SYS_MPIDR_EL1)
+	if (i == AXVM_ARM64_MPIDR)
 		return val == a->sysregs[i] ? 0 : -EINVAL;
 	a->sysregs[i] = val;
 	return 0;

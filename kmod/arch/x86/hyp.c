@@ -72,7 +72,7 @@ void axvm_arch_vm_destroy(struct axvm_vm *vm)
 {
 }
 
-void axvm_arch_vm_unmap(struct axvm_vm *vm, u64 gpa, u64 size)
+void axvm_arch_vm_flush(struct axvm_vm *vm, u64 gpa, u64 size)
 {
 }
 

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Inside the arm64 backend: vCPU state and the pieces of a guest run. */
+#ifndef AXVM_ARM64_H
+#define AXVM_ARM64_H
+
+#include <linux/hrtimer.h>
+
+#include "../../axvm.h"
+
+/* The EL1 system registers a vCPU carries, in uAPI table order. */
+enum axvm_arm64_sysreg {
+	AXVM_ARM64_SCTLR, AXVM_ARM64_TTBR0, AXVM_ARM64_TTBR1, AXVM_ARM64_TCR,
+	AXVM_ARM64_MAIR, AXVM_ARM64_AMAIR, AXVM_ARM64_VBAR, AXVM_ARM64_ESR,
+	AXVM_ARM64_FAR, AXVM_ARM64_ELR, AXVM_ARM64_SPSR, AXVM_ARM64_CPACR,
+	AXVM_ARM64_CONTEXTIDR, AXVM_ARM64_TPIDR_EL1, AXVM_ARM64_TPIDR_EL0,
+	AXVM_ARM64_TPIDRRO_EL0, AXVM_ARM64_PAR, AXVM_ARM64_CNTKCTL,
+	AXVM_ARM64_CNTV_CTL, AXVM_ARM64_CNTV_CVAL, AXVM_ARM64_MPIDR,
+	AXVM_ARM64_SP_EL0,
+	AXVM_ARM64_NR_SYSREGS
+};
+
+/* FP/SIMD state in the layout entry.S saves and loads. */
+struct axvm_arm64_fpsimd {
+	__uint128_t v[32];
+	u64 fpsr;
+	u64 fpcr;
+};
+
+#define AXVM_ARM64_MAX_LRS	16
+#define AXVM_ARM64_MAX_APRS	4
+
+/* The guest's view of its GICv3 CPU interface. */
+struct axvm_arm64_vgic {
+	u64 lr[AXVM_ARM64_MAX_LRS];
+	u64 vmcr;
+	u64 ap0r[AXVM_ARM64_MAX_APRS];
+	u64 ap1r[AXVM_ARM64_MAX_APRS];
+};
+
+struct axvm_arm64_vcpu {
+	u64 x[31];		/* X0-X30: the world switch's layout */
+	u64 sp_el1;
+	u64 pc;
+	u64 pstate;
+	u64 sysregs[AXVM_ARM64_NR_SYSREGS];
+	struct axvm_arm64_fpsimd fp;
+	struct axvm_arm64_vgic vgic;
+
+	struct axvm_vcpu *vcpu;	/* back pointer, for the timer */
+	struct hrtimer timer;	/* the virtual timer's deadline on the host */
+
+	/* An exit that completes on the next RUN (an AXVM_EXIT_* or 0). */
+	u32 pending;
+	u8 pending_reg;		/* target register, 31: none */
+	u8 pending_len;		/* MMIO read: bytes */
+	bool pending_sse;	/* MMIO read: sign-extend */
+	bool pending_sf;	/* MMIO read: 64-bit register */
+};
+
+/* Per VM: VMID and the stage-2 base. */
+struct axvm_arm64_vm {
+	u16 vmid;
+	u64 vttbr;
+	/* The VMID may hold a previous owner's TLB entries: flush on entry. */
+	atomic_t stale_tlb;
+};
+
+/* Why the guest came back, as decoded from the exception it took. */
+struct axvm_arm64_exit {
+	u64 code;		/* AXVM_ARM64_EXIT_* */
+	u64 esr, far, hpfar;
+};
+
+/* Return codes of the world switch: the vector the guest trapped to. */
+#define AXVM_ARM64_EXIT_SYNC		0
+#define AXVM_ARM64_EXIT_IRQ		1
+#define AXVM_ARM64_EXIT_FIQ		2
+#define AXVM_ARM64_EXIT_SERROR		3
+#define AXVM_ARM64_EXIT_AARCH32		4
+
+/* The EL1 virtual timer's interrupt, as on every GICv3 platform. */
+#define AXVM_ARM64_VTIMER_PPI		27
+
+/* entry.S */
+u64 __axvm_arm64_enter(u64 *x);
+void __axvm_arm64_fpsimd_save(struct axvm_arm64_fpsimd *fp);
+void __axvm_arm64_fpsimd_load(const struct axvm_arm64_fpsimd *fp);
+
+/* hyp.c */
+extern u64 axvm_arm64_vtcr;
+void axvm_arm64_flush_vmid(u64 vttbr);
+
+/* exit.c: decode a guest exit, complete the last one. */
+int axvm_arm64_handle_exit(struct axvm_vcpu *vcpu,
+			   const struct axvm_arm64_exit *e);
+void axvm_arm64_complete(struct axvm_vcpu *vcpu);
+int axvm_arm64_internal(struct axvm_vcpu *vcpu,
+			const struct axvm_arm64_exit *e);
+u64 axvm_arm64_get_x(struct axvm_arm64_vcpu *a, unsigned int n);
+void axvm_arm64_set_x(struct axvm_arm64_vcpu *a, unsigned int n, u64 v);
+
+/* psci.c: HVC and SMC calls. */
+int axvm_arm64_smccc(struct axvm_vcpu *vcpu);
+
+/* vgic.c: the GICv3 CPU interface through the list registers. */
+int axvm_arm64_vgic_probe(void);
+void axvm_arm64_vgic_reset(struct axvm_arm64_vcpu *a);
+void axvm_arm64_vgic_load(struct axvm_vcpu *vcpu, bool timer_line);
+void axvm_arm64_vgic_save(struct axvm_arm64_vcpu *a);
+bool axvm_arm64_vgic_pending(struct axvm_vcpu *vcpu);
+
+/* timer.c: the EL1 virtual timer. */
+void axvm_arm64_timer_init(struct axvm_arm64_vcpu *a);
+void axvm_arm64_timer_destroy(struct axvm_arm64_vcpu *a);
+bool axvm_arm64_timer_armed(struct axvm_arm64_vcpu *a);
+bool axvm_arm64_timer_line(struct axvm_arm64_vcpu *a);
+void axvm_arm64_timer_start(struct axvm_arm64_vcpu *a);
+void axvm_arm64_timer_stop(struct axvm_arm64_vcpu *a);
+
+#endif /* AXVM_ARM64_H */

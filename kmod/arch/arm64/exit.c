@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * arm64 exits: why the guest came back, decoded from ESR_EL2, handled in
+ * the kernel where that is possible (stage-2 faults on RAM, PSCI, WFI
+ * with a wake source) and otherwise turned into the run page's exit.
+ */
+#define pr_fmt(fmt) "axvm: " fmt
+
+#include <asm/esr.h>
+#include <asm/kvm_arm.h>
+
+#include "arm64.h"
+
+int axvm_arm64_internal(struct axvm_vcpu *vcpu,
+			const struct axvm_arm64_exit *e)
+{
+	struct axvm_arm64_vcpu *a = vcpu->arch;
+	struct axvm_run *run = vcpu->run;
+
+	run->internal.suberror = AXVM_INTERNAL_UNHANDLED_EXIT;
+	run->internal.ndata = 5;
+	run->internal.data[0] = e->code;
+	run->internal.data[1] = e->esr;
+	run->internal.data[2] = e->far;
+	run->internal.data[3] = e->hpfar;
+	run->internal.data[4] = a->pc;
+	return AXVM_EXIT_INTERNAL_ERROR;
+}
+
+/* Register n of a load/store or system instruction: 31 is XZR here. */
+u64 axvm_arm64_get_x(struct axvm_arm64_vcpu *a, unsigned int n)
+{
+	return n == 31 ? 0 : a->x[n];
+}
+
+void axvm_arm64_set_x(struct axvm_arm64_vcpu *a, unsigned int n, u64 v)
+{
+	if (n != 31)
+		a->x[n] = v;
+}
+
+/* A data abort outside guest RAM, with a valid syndrome: MMIO. */
+static int axvm_arm64_mmio(struct axvm_vcpu *vcpu,
+			   const struct axvm_arm64_exit *e, u64 ipa)
+{
+	struct axvm_arm64_vcpu *a = vcpu->arch;
+	struct axvm_run *run = vcpu->run;
+	unsigned int len = 1U << ((e->esr & ESR_ELx_SAS) >> ESR_ELx_SAS_SHIFT);
+	unsigned int srt = (e->esr & ESR_ELx_SRT_MASK) >> ESR_ELx_SRT_SHIFT;
+	u64 mask = len == 8 ? ~0ULL : BIT_ULL(len * 8) - 1;
+
+	/* Pairs, writebacks and the like carry no syndrome to emulate. */
+	if (!(e->esr & ESR_ELx_ISV))
+		return axvm_arm64_internal(vcpu, e);
+
+	run->mmio.phys_addr = ipa;
+	run->mmio.len = len;
+	run->mmio.is_write = !!(e->esr & ESR_ELx_WNR);
+	run->mmio.sign_extend = !!(e->esr & ESR_ELx_SSE);
+	run->mmio.reg = srt;
+	if (run->mmio.is_write) {
+		run->mmio.data = axvm_arm64_get_x(a, srt) & mask;
+	} else {
+		run->mmio.data = 0;
+		a->pending = AXVM_EXIT_MMIO;
+		a->pending_reg = srt;
+		a->pending_len = len;
+		a->pending_sse = run->mmio.sign_extend;
+		a->pending_sf = !!(e->esr & ESR_ELx_SF);
+	}
+	a->pc += 4;
+	return AXVM_EXIT_MMIO;
+}
+
+static int axvm_arm64_abort(struct axvm_vcpu *vcpu,
+			    const struct axvm_arm64_exit *e, bool data)
+{
+	u64 ipa = ((e->hpfar & HPFAR_MASK) << 8) | (e->far & ~PAGE_MASK);
+	u64 fsc = e->esr & ESR_ELx_FSC_TYPE;
+	bool write = data && (e->esr & ESR_ELx_WNR) &&
+		     !(e->esr & (ESR_ELx_S1PTW | ESR_ELx_CM));
+	int ret;
+
+	if (fsc != ESR_ELx_FSC_FAULT && fsc != ESR_ELx_FSC_PERM &&
+	    fsc != ESR_ELx_FSC_ACCESS)
+		return axvm_arm64_internal(vcpu, e);
+
+	/* A stage-1 walk writes its access flag: the table page must be RAM. */
+	if (e->esr & ESR_ELx_S1PTW)
+		write = false;
+	ret = axvm_mem_fault(vcpu->vm, ipa, write);
+	if (!ret)
+		return AXVM_EXIT_STAGE2_FAULT;
+	if (ret != -ENOENT && ret != -EROFS)
+		return ret;
+	/* Instruction fetches and stage-1 walks need memory, not MMIO. */
+	if (!data || e->esr & ESR_ELx_S1PTW)
+		return axvm_arm64_internal(vcpu, e);
+	return axvm_arm64_mmio(vcpu, e, ipa);
+}
+
+static int axvm_arm64_sysreg(struct axvm_vcpu *vcpu,
+			     const struct axvm_arm64_exit *e)
+{
+	struct axvm_arm64_vcpu *a = vcpu->arch;
+	struct axvm_run *run = vcpu->run;
+	u64 iss = e->esr;
+	unsigned int rt = ESR_ELx_SYS64_ISS_RT(iss);
+
+	run->sysreg.id = AXVM_SYSREG_ARM64((iss >> 20) & 3, (iss >> 14) & 7,
+					   (iss >> 10) & 15, (iss >> 1) & 15,
+					   (iss >> 17) & 7);
+	run->sysreg.reg = rt;
+	run->sysreg.is_write = !(iss & ESR_ELx_SYS64_ISS_DIR_READ);
+	if (run->sysreg.is_write) {
+		run->sysreg.value = axvm_arm64_get_x(a, rt);
+	} else {
+		run->sysreg.value = 0;
+		a->pending = AXVM_EXIT_SYSREG;
+		a->pending_reg = rt;
+	}
+	a->pc += 4;
+	return AXVM_EXIT_SYSREG;
+}
+
+/* What ends a WFI in the kernel: a raised line or the timer's. */
+static bool axvm_arm64_wake_pending(struct axvm_vcpu *vcpu)
+{
+	struct axvm_arm64_vcpu *a = vcpu->arch;
+
+	return axvm_arm64_timer_line(a) || axvm_arm64_vgic_pending(vcpu);
+}
+
+/*
+ * WFI: sleep in the kernel while something in it can end the wait (the
+ * timer is armed, or an interrupt is already there); otherwise userspace
+ * decides. WFE is a hint that may complete at any time: yield instead.
+ */
+static int axvm_arm64_wfx(struct axvm_vcpu *vcpu,
+			  const struct axvm_arm64_exit *e)
+{
+	struct axvm_arm64_vcpu *a = vcpu->arch;
+
+	a->pc += 4;
+	if (e->esr & ESR_ELx_WFx_ISS_WFE) {
+		cond_resched();
+		return AXVM_EXIT_HALT | AXVM_ARCH_EXIT_HANDLED;
+	}
+	if (axvm_arm64_wake_pending(vcpu))
+		return AXVM_EXIT_HALT | AXVM_ARCH_EXIT_HANDLED;
+	if (!axvm_arm64_timer_armed(a))
+		return AXVM_EXIT_HALT;
+
+	axvm_arm64_timer_start(a);
+	/* A signal ends the sleep too; the run loop then returns EINTR. */
+	axvm_vcpu_block(vcpu, axvm_arm64_wake_pending);
+	axvm_arm64_timer_stop(a);
+	return AXVM_EXIT_HALT | AXVM_ARCH_EXIT_HANDLED;
+}
+
+int axvm_arm64_handle_exit(struct axvm_vcpu *vcpu,
+			   const struct axvm_arm64_exit *e)
+{
+	switch (e->code) {
+	case AXVM_ARM64_EXIT_IRQ:
+	case AXVM_ARM64_EXIT_FIQ:
+		return AXVM_EXIT_EXTERNAL_INTERRUPT;
+	case AXVM_ARM64_EXIT_SYNC:
+		break;
+	default:
+		return axvm_arm64_internal(vcpu, e);
+	}
+
+	switch (ESR_ELx_EC(e->esr)) {
+	case ESR_ELx_EC_DABT_LOW:
+		return axvm_arm64_abort(vcpu, e, true);
+	case ESR_ELx_EC_IABT_LOW:
+		return axvm_arm64_abort(vcpu, e, false);
+	case ESR_ELx_EC_HVC64:
+		return axvm_arm64_smccc(vcpu);
+	case ESR_ELx_EC_SMC64:
+		/* A trapped SMC returns to itself: step over it. */
+		((struct axvm_arm64_vcpu *)vcpu->arch)->pc += 4;
+		return axvm_arm64_smccc(vcpu);
+	case ESR_ELx_EC_WFx:
+		return axvm_arm64_wfx(vcpu, e);
+	case ESR_ELx_EC_SYS64:
+		return axvm_arm64_sysreg(vcpu, e);
+	default:
+		return axvm_arm64_internal(vcpu, e);
+	}
+}
+
+/* Results userspace left in the run page for the last exit. */
+void axvm_arm64_complete(struct axvm_vcpu *vcpu)
+{
+	struct axvm_arm64_vcpu *a = vcpu->arch;
+	struct axvm_run *run = vcpu->run;
+	u64 v;
+
+	switch (a->pending) {
+	case AXVM_EXIT_MMIO: {
+		unsigned int bits = a->pending_len * 8;
+
+		v = READ_ONCE(run->mmio.data);
+		if (bits < 64) {
+			v &= BIT_ULL(bits) - 1;
+			if (a->pending_sse && v & BIT_ULL(bits - 1))
+				v |= ~(BIT_ULL(bits) - 1);
+		}
+		if (!a->pending_sf)
+			v &= U32_MAX;
+		axvm_arm64_set_x(a, a->pending_reg, v);
+		break;
+	}
+	case AXVM_EXIT_SYSREG:
+		axvm_arm64_set_x(a, a->pending_reg,
+				 READ_ONCE(run->sysreg.value));
+		break;
+	case AXVM_EXIT_HYPERCALL:
+		a->x[0] = READ_ONCE(run->hypercall.ret);
+		break;
+	case AXVM_EXIT_CPU_UP:
+		a->x[0] = READ_ONCE(run->cpu_up.ret);
+		break;
+	}
+	a->pending = 0;
+}

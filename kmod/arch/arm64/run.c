@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * arm64 guest runs: switch the EL1, EL2, FP/SIMD, timer and GIC state
+ * around one entry. Under VHE the guest's EL1 registers are reached
+ * through their _EL12/_EL02 names; the EL0 registers, SP_EL0, TPIDR_EL1
+ * and PAR_EL1 are shared with the host and swapped.
+ */
+#define pr_fmt(fmt) "axvm: " fmt
+
+#include <asm/daifflags.h>
+#include <asm/kvm_arm.h>
+#include <asm/neon.h>
+#include <asm/sysreg.h>
+
+#include "arm64.h"
+
+/* What the host had in the registers a run changes. */
+struct axvm_arm64_host {
+	u64 hcr, cptr, mdcr, cnthctl, cntvoff, vttbr, vtcr;
+	u64 sp_el0, tpidr_el0, tpidrro_el0, tpidr_el1, par;
+};
+
+/* CPTR_EL2 in its E2H (CPACR) layout: SVE and SME stay trapped. */
+#define AXVM_ARM64_CPTR_FPEN		(3UL << 20)
+#define AXVM_ARM64_CPTR_ZEN		(3UL << 16)
+#define AXVM_ARM64_CPTR_SMEN		(3UL << 24)
+/* CNTHCTL_EL2 with E2H: EL1 may read the physical counter, not its timer. */
+#define AXVM_ARM64_CNTHCTL_EL1PCTEN	BIT(10)
+#define AXVM_ARM64_CNTHCTL_EL1PTEN	BIT(11)
+
+static void axvm_arm64_save_host(struct axvm_arm64_host *h)
+{
+	h->hcr = read_sysreg(hcr_el2);
+	h->cptr = read_sysreg(cpacr_el1);
+	h->mdcr = read_sysreg(mdcr_el2);
+	h->cnthctl = read_sysreg(cnthctl_el2);
+	h->cntvoff = read_sysreg(cntvoff_el2);
+	h->vttbr = read_sysreg(vttbr_el2);
+	h->vtcr = read_sysreg(vtcr_el2);
+	h->sp_el0 = read_sysreg(sp_el0);
+	h->tpidr_el0 = read_sysreg(tpidr_el0);
+	h->tpidrro_el0 = read_sysreg(tpidrro_el0);
+	h->tpidr_el1 = read_sysreg(tpidr_el1);
+	h->par = read_sysreg(par_el1);
+}
+
+static void axvm_arm64_restore_host(const struct axvm_arm64_host *h)
+{
+	write_sysreg(h->hcr, hcr_el2);
+	isb();
+	write_sysreg(h->cptr, cpacr_el1);
+	write_sysreg(h->mdcr, mdcr_el2);
+	write_sysreg(h->cnthctl, cnthctl_el2);
+	write_sysreg(h->cntvoff, cntvoff_el2);
+	write_sysreg(h->vttbr, vttbr_el2);
+	write_sysreg(h->vtcr, vtcr_el2);
+	write_sysreg(h->sp_el0, sp_el0);
+	write_sysreg(h->tpidr_el0, tpidr_el0);
+	write_sysreg(h->tpidrro_el0, tpidrro_el0);
+	write_sysreg(h->tpidr_el1, tpidr_el1);
+	write_sysreg(h->par, par_el1);
+	isb();
+}
+
+static void axvm_arm64_load_guest(struct axvm_arm64_vcpu *a,
+				  struct axvm_arm64_vm *vm,
+				  const struct axvm_arm64_host *h)
+{
+	const u64 *r = a->sysregs;
+
+	write_sysreg_s(r[AXVM_ARM64_SCTLR], SYS_SCTLR_EL12);
+	write_sysreg_s(r[AXVM_ARM64_TTBR0], SYS_TTBR0_EL12);
+	write_sysreg_s(r[AXVM_ARM64_TTBR1], SYS_TTBR1_EL12);
+	write_sysreg_s(r[AXVM_ARM64_TCR], SYS_TCR_EL12);
+	write_sysreg_s(r[AXVM_ARM64_MAIR], SYS_MAIR_EL12);
+	write_sysreg_s(r[AXVM_ARM64_AMAIR], SYS_AMAIR_EL12);
+	write_sysreg_s(r[AXVM_ARM64_VBAR], SYS_VBAR_EL12);
+	write_sysreg_s(r[AXVM_ARM64_ESR], SYS_ESR_EL12);
+	write_sysreg_s(r[AXVM_ARM64_FAR], SYS_FAR_EL12);
+	write_sysreg_s(r[AXVM_ARM64_ELR], SYS_ELR_EL12);
+	write_sysreg_s(r[AXVM_ARM64_SPSR], SYS_SPSR_EL12);
+	write_sysreg_s(r[AXVM_ARM64_CPACR], SYS_CPACR_EL12);
+	write_sysreg_s(r[AXVM_ARM64_CONTEXTIDR], SYS_CONTEXTIDR_EL12);
+	write_sysreg_s(r[AXVM_ARM64_CNTKCTL], SYS_CNTKCTL_EL12);
+	/* The guest's virtual counter is the physical one. */
+	write_sysreg(0, cntvoff_el2);
+	write_sysreg_s(r[AXVM_ARM64_CNTV_CVAL], SYS_CNTV_CVAL_EL02);
+	write_sysreg_s(r[AXVM_ARM64_CNTV_CTL], SYS_CNTV_CTL_EL02);
+	write_sysreg(r[AXVM_ARM64_TPIDR_EL1], tpidr_el1);
+	write_sysreg(r[AXVM_ARM64_TPIDR_EL0], tpidr_el0);
+	write_sysreg(r[AXVM_ARM64_TPIDRRO_EL0], tpidrro_el0);
+	write_sysreg(r[AXVM_ARM64_PAR], par_el1);
+	write_sysreg(r[AXVM_ARM64_SP_EL0], sp_el0);
+	write_sysreg(r[AXVM_ARM64_MPIDR], vmpidr_el2);
+	write_sysreg(read_cpuid_id(), vpidr_el2);
+	write_sysreg(a->sp_el1, sp_el1);
+	write_sysreg(a->pc, elr_el2);
+	write_sysreg(a->pstate, spsr_el2);
+
+	write_sysreg(vm->vttbr, vttbr_el2);
+	write_sysreg(axvm_arm64_vtcr, vtcr_el2);
+	/* Debug and PMU registers trap; the host's HPMN stays. */
+	write_sysreg(h->mdcr | MDCR_EL2_TDRA | MDCR_EL2_TDOSA | MDCR_EL2_TDA |
+		     MDCR_EL2_TPM | MDCR_EL2_TPMCR, mdcr_el2);
+	write_sysreg((h->cnthctl | AXVM_ARM64_CNTHCTL_EL1PCTEN) &
+		     ~AXVM_ARM64_CNTHCTL_EL1PTEN, cnthctl_el2);
+	/* FP/SIMD is the guest's own; SVE and SME trap (unhandled exit). */
+	write_sysreg((h->cptr | AXVM_ARM64_CPTR_FPEN) &
+		     ~(AXVM_ARM64_CPTR_ZEN | AXVM_ARM64_CPTR_SMEN), cpacr_el1);
+	write_sysreg(HCR_GUEST_FLAGS | HCR_E2H, hcr_el2);
+	isb();
+}
+
+static void axvm_arm64_save_guest(struct axvm_arm64_vcpu *a)
+{
+	u64 *r = a->sysregs;
+
+	r[AXVM_ARM64_SCTLR] = read_sysreg_s(SYS_SCTLR_EL12);
+	r[AXVM_ARM64_TTBR0] = read_sysreg_s(SYS_TTBR0_EL12);
+	r[AXVM_ARM64_TTBR1] = read_sysreg_s(SYS_TTBR1_EL12);
+	r[AXVM_ARM64_TCR] = read_sysreg_s(SYS_TCR_EL12);
+	r[AXVM_ARM64_MAIR] = read_sysreg_s(SYS_MAIR_EL12);
+	r[AXVM_ARM64_AMAIR] = read_sysreg_s(SYS_AMAIR_EL12);
+	r[AXVM_ARM64_VBAR] = read_sysreg_s(SYS_VBAR_EL12);
+	r[AXVM_ARM64_ESR] = read_sysreg_s(SYS_ESR_EL12);
+	r[AXVM_ARM64_FAR] = read_sysreg_s(SYS_FAR_EL12);
+	r[AXVM_ARM64_ELR] = read_sysreg_s(SYS_ELR_EL12);
+	r[AXVM_ARM64_SPSR] = read_sysreg_s(SYS_SPSR_EL12);
+	r[AXVM_ARM64_CPACR] = read_sysreg_s(SYS_CPACR_EL12);
+	r[AXVM_ARM64_CONTEXTIDR] = read_sysreg_s(SYS_CONTEXTIDR_EL12);
+	r[AXVM_ARM64_CNTKCTL] = read_sysreg_s(SYS_CNTKCTL_EL12);
+	r[AXVM_ARM64_CNTV_CVAL] = read_sysreg_s(SYS_CNTV_CVAL_EL02);
+	/* ISTATUS is the hardware's: keep ENABLE and IMASK only. */
+	r[AXVM_ARM64_CNTV_CTL] = read_sysreg_s(SYS_CNTV_CTL_EL02) & 3;
+	/* The guest's timer must not fire at the host. */
+	write_sysreg_s(0, SYS_CNTV_CTL_EL02);
+	r[AXVM_ARM64_TPIDR_EL1] = read_sysreg(tpidr_el1);
+	r[AXVM_ARM64_TPIDR_EL0] = read_sysreg(tpidr_el0);
+	r[AXVM_ARM64_TPIDRRO_EL0] = read_sysreg(tpidrro_el0);
+	r[AXVM_ARM64_PAR] = read_sysreg(par_el1);
+	r[AXVM_ARM64_SP_EL0] = read_sysreg(sp_el0);
+	a->sp_el1 = read_sysreg(sp_el1);
+}
+
+/*
+ * One entry. Interrupts stay masked from before the guest state is loaded
+ * until the host's is back; a host interrupt that ended the run is taken
+ * right after. FP/SIMD belongs to the guest between kernel_neon_begin()
+ * and kernel_neon_end(), which saved the task's own state first.
+ */
+static bool axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
+{
+	struct axvm_arm64_vcpu *a = vcpu->arch;
+	struct axvm_arm64_vm *vm = vcpu->vm->arch;
+	struct axvm_arm64_host host;
+	unsigned long flags;
+	bool timer;
+
+	if (atomic_xchg(&vm->stale_tlb, 0))
+		axvm_arm64_flush_vmid(vm->vttbr);
+
+	timer = axvm_arm64_timer_armed(a);
+	if (timer)
+		axvm_arm64_timer_start(a);
+
+	kernel_neon_begin();
+	flags = local_daif_save();
+	axvm_vcpu_guest_enter(vcpu);
+	axvm_arm64_vgic_load(vcpu, axvm_arm64_timer_line(a));
+	__axvm_arm64_fpsimd_load(&a->fp);
+	axvm_arm64_save_host(&host);
+	axvm_arm64_load_guest(a, vm, &host);
+
+	e->code = __axvm_arm64_enter(a->x);
+
+	e->esr = read_sysreg(esr_el2);
+	e->far = read_sysreg(far_el2);
+	e->hpfar = read_sysreg(hpfar_el2);
+	a->pc = read_sysreg(elr_el2);
+	a->pstate = read_sysreg(spsr_el2);
+	axvm_arm64_save_guest(a);
+	axvm_arm64_restore_host(&host);
+	__axvm_arm64_fpsimd_save(&a->fp);
+	axvm_arm64_vgic_save(a);
+	axvm_vcpu_guest_exit(vcpu);
+	local_daif_restore(flags);
+	kernel_neon_end();
+
+	if (timer)
+		axvm_arm64_timer_stop(a);
+	return true;
+}
+
+int axvm_arch_vcpu_run(struct axvm_vcpu *vcpu)
+{
+	struct axvm_arm64_exit e;
+
+	axvm_arm64_complete(vcpu);
+	axvm_arm64_enter(vcpu, &e);
+	return axvm_arm64_handle_exit(vcpu, &e);
+}

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guest side of the selftest library: what code running inside a test VM
+ * may use. The guest runs this very binary, identity mapped (see
+ * test_vm.h), so guest functions are ordinary C functions of the test.
+ *
+ * Rules for guest code:
+ *  - mark every guest function GUEST_CODE;
+ *  - call no libc function (memcpy, printf, ...): libc uses FP/SIMD
+ *    registers, which trap, and thread-local state the guest lacks; with
+ *    -O2 the compiler may also turn a copy or clearing loop into a
+ *    memcpy/memset call, so keep such loops short or use volatile;
+ *  - host data the guest reads is a snapshot taken by test_vm_create():
+ *    use sync_global_to_guest() / sync_global_from_guest() to move it.
+ */
+#ifndef AXVM_SELFTEST_GUEST_H
+#define AXVM_SELFTEST_GUEST_H
+
+#include <stdint.h>
+
+/* 1 where guest code can run: elsewhere test_vm_create() is EOPNOTSUPP. */
+#ifdef __aarch64__
+#define TEST_HAVE_GUEST_LIB	1
+#else
+#define TEST_HAVE_GUEST_LIB	0
+#endif
+
+#ifdef __aarch64__
+/* No FP/SIMD: the backend traps it, and vectors do not save it. */
+#define GUEST_CODE	__attribute__((noinline, target("general-regs-only")))
+#else
+#define GUEST_CODE	__attribute__((noinline))
+#endif
+
+/*
+ * Guest to host calls. The guest passes a struct ucall on its stack to
+ * the host with a hypercall; expr and file point at string literals of
+ * the binary, which the host reads in its own copy.
+ */
+#define UCALL_FID	0xc600a5a5ULL	/* SMCCC vendor-specific hypervisor */
+#define UCALL_MAX_ARGS	6
+
+enum {
+	UCALL_NONE,
+	UCALL_SYNC,
+	UCALL_ASSERT,
+	UCALL_DONE,
+};
+
+struct ucall {
+	uint64_t cmd;
+	uint64_t args[UCALL_MAX_ARGS];
+	const char *expr;
+	const char *file;
+	uint64_t line;
+	uint64_t nargs;		/* how many of args[] the guest filled */
+};
+
+/* An exception frame as the vectors lay it out; see aarch64_vectors.S. */
+struct ex_regs {
+	uint64_t regs[31];	/* x0-x30 */
+	uint64_t sp;		/* SP before the exception */
+	uint64_t pc;		/* ELR_EL1: where eret returns */
+	uint64_t pstate;	/* SPSR_EL1 */
+	uint64_t esr;
+	uint64_t far;
+};
+
+typedef void (*guest_handler_t)(struct ex_regs *regs);
+
+/*
+ * Exception handlers: IRQs at the current EL (vector 5) and synchronous
+ * exceptions. NULL reports any such exception as an unexpected one. The
+ * host sets them with test_vm_set_*_handler(); a guest may too.
+ */
+extern guest_handler_t guest_irq_handler;
+extern guest_handler_t guest_sync_handler;
+
+void guest_ucall(uint64_t cmd, const char *expr, const char *file,
+		 uint64_t line, uint64_t nargs, uint64_t a0, uint64_t a1,
+		 uint64_t a2, uint64_t a3);
+/* The same, then again forever: the host must not resume the guest. */
+void guest_ucall_final(uint64_t cmd, const char *expr, const char *file,
+		       uint64_t line, uint64_t nargs, uint64_t a0, uint64_t a1,
+		       uint64_t a2, uint64_t a3) __attribute__((noreturn));
+
+/*
+ * Up to four values, each cast to u64, zeros after the last. The leading
+ * "_" keeps the argument lists non-empty when no value is given.
+ */
+#define __GUEST_NARGS(...)	__GUEST_NTH(_, ##__VA_ARGS__, 4, 3, 2, 1, 0)
+#define __GUEST_NTH(_x, _1, _2, _3, _4, n, ...)	n
+#define __GUEST_A0(_x, a, ...)			((uint64_t)(a))
+#define __GUEST_A1(_x, _a, b, ...)		((uint64_t)(b))
+#define __GUEST_A2(_x, _a, _b, c, ...)		((uint64_t)(c))
+#define __GUEST_A3(_x, _a, _b, _c, d, ...)	((uint64_t)(d))
+#define __GUEST_ARG0(...)	__GUEST_A0(_, ##__VA_ARGS__, 0, 0, 0, 0)
+#define __GUEST_ARG1(...)	__GUEST_A1(_, ##__VA_ARGS__, 0, 0, 0, 0)
+#define __GUEST_ARG2(...)	__GUEST_A2(_, ##__VA_ARGS__, 0, 0, 0, 0)
+#define __GUEST_ARG3(...)	__GUEST_A3(_, ##__VA_ARGS__, 0, 0, 0, 0)
+
+#define __GUEST_UCALL(fn, cmd, expr, ...)				\
+	fn(cmd, expr, __FILE__, __LINE__, __GUEST_NARGS(__VA_ARGS__),	\
+	   __GUEST_ARG0(__VA_ARGS__), __GUEST_ARG1(__VA_ARGS__),	\
+	   __GUEST_ARG2(__VA_ARGS__), __GUEST_ARG3(__VA_ARGS__))
+
+/* Stop and hand the host up to four values; the host resumes the guest. */
+#define GUEST_SYNC(...)							\
+	__GUEST_UCALL(guest_ucall, UCALL_SYNC, 0, ##__VA_ARGS__)
+
+#define GUEST_DONE()	__GUEST_UCALL(guest_ucall_final, UCALL_DONE, 0)
+
+/* Up to four values may follow the condition, for the host to print. */
+#define GUEST_ASSERT(cond, ...)						\
+do {									\
+	if (!(cond))							\
+		__GUEST_UCALL(guest_ucall_final, UCALL_ASSERT, #cond,	\
+			      ##__VA_ARGS__);				\
+} while (0)
+
+#define GUEST_ASSERT_EQ(a, b)						\
+do {									\
+	uint64_t __ga = (uint64_t)(a), __gb = (uint64_t)(b);		\
+									\
+	if (__ga != __gb)						\
+		__GUEST_UCALL(guest_ucall_final, UCALL_ASSERT,		\
+			      #a " == " #b, __ga, __gb);		\
+} while (0)
+
+#define GUEST_FAIL(msg)							\
+	__GUEST_UCALL(guest_ucall_final, UCALL_ASSERT, msg)
+
+#ifdef __aarch64__
+
+/* aarch64_vectors.S: the table VBAR_EL1 points at. */
+extern char guest_vectors[];
+/* Called by the vectors; regs->pc and regs->pstate are written back. */
+void guest_exception(struct ex_regs *regs, int vector);
+
+/*
+ * SMCCC calls; under SMCCC 1.0 the callee may clobber x0-x17. "memory"
+ * because the arguments often point at guest memory.
+ */
+static inline __attribute__((always_inline))
+uint64_t guest_hvc(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3,
+		   uint64_t a4, uint64_t a5)
+{
+	register uint64_t x0 asm("x0") = fid;
+	register uint64_t x1 asm("x1") = a1;
+	register uint64_t x2 asm("x2") = a2;
+	register uint64_t x3 asm("x3") = a3;
+	register uint64_t x4 asm("x4") = a4;
+	register uint64_t x5 asm("x5") = a5;
+
+	asm volatile("hvc #0"
+		     : "+r" (x0), "+r" (x1), "+r" (x2), "+r" (x3),
+		       "+r" (x4), "+r" (x5)
+		     :
+		     : "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13",
+		       "x14", "x15", "x16", "x17", "memory");
+	return x0;
+}
+
+static inline __attribute__((always_inline))
+uint64_t guest_smc(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3,
+		   uint64_t a4, uint64_t a5)
+{
+	register uint64_t x0 asm("x0") = fid;
+	register uint64_t x1 asm("x1") = a1;
+	register uint64_t x2 asm("x2") = a2;
+	register uint64_t x3 asm("x3") = a3;
+	register uint64_t x4 asm("x4") = a4;
+	register uint64_t x5 asm("x5") = a5;
+
+	asm volatile("smc #0"
+		     : "+r" (x0), "+r" (x1), "+r" (x2), "+r" (x3),
+		       "+r" (x4), "+r" (x5)
+		     :
+		     : "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13",
+		       "x14", "x15", "x16", "x17", "memory");
+	return x0;
+}
+
+/*
+ * MMIO: one plain load or store each (no pair, no writeback), so that a
+ * trapped access has a valid syndrome the host can decode.
+ */
+static inline __attribute__((always_inline))
+uint8_t readb(const volatile void *addr)
+{
+	uint8_t v;
+
+	asm volatile("ldrb %w0, [%1]" : "=r" (v) : "r" (addr) : "memory");
+	return v;
+}
+
+static inline __attribute__((always_inline))
+uint16_t readw(const volatile void *addr)
+{
+	uint16_t v;
+
+	asm volatile("ldrh %w0, [%1]" : "=r" (v) : "r" (addr) : "memory");
+	return v;
+}
+
+static inline __attribute__((always_inline))
+uint32_t readl(const volatile void *addr)
+{
+	uint32_t v;
+
+	asm volatile("ldr %w0, [%1]" : "=r" (v) : "r" (addr) : "memory");
+	return v;
+}
+
+static inline __attribute__((always_inline))
+uint64_t readq(const volatile void *addr)
+{
+	uint64_t v;
+
+	asm volatile("ldr %x0, [%1]" : "=r" (v) : "r" (addr) : "memory");
+	return v;
+}
+
+static inline __attribute__((always_inline))
+void writeb(uint8_t v, volatile void *addr)
+{
+	asm volatile("strb %w0, [%1]" : : "rZ" (v), "r" (addr) : "memory");
+}
+
+static inline __attribute__((always_inline))
+void writew(uint16_t v, volatile void *addr)
+{
+	asm volatile("strh %w0, [%1]" : : "rZ" (v), "r" (addr) : "memory");
+}
+
+static inline __attribute__((always_inline))
+void writel(uint32_t v, volatile void *addr)
+{
+	asm volatile("str %w0, [%1]" : : "rZ" (v), "r" (addr) : "memory");
+}
+
+static inline __attribute__((always_inline))
+void writeq(uint64_t v, volatile void *addr)
+{
+	asm volatile("str %x0, [%1]" : : "rZ" (v), "r" (addr) : "memory");
+}
+
+/* Any name the assembler knows, or s<op0>_<op1>_c<n>_c<m>_<op2>. */
+#define read_sysreg(r)							\
+({									\
+	uint64_t __rv;							\
+									\
+	asm volatile("mrs %0, " #r : "=r" (__rv));			\
+	__rv;								\
+})
+
+#define write_sysreg(v, r)						\
+do {									\
+	uint64_t __wv = (uint64_t)(v);					\
+									\
+	asm volatile("msr " #r ", %x0" : : "rZ" (__wv));		\
+} while (0)
+
+static inline __attribute__((always_inline)) void isb(void)
+{
+	asm volatile("isb" : : : "memory");
+}
+
+static inline __attribute__((always_inline)) void wfi(void)
+{
+	asm volatile("wfi" : : : "memory");
+}
+
+static inline __attribute__((always_inline)) void local_irq_enable(void)
+{
+	asm volatile("msr daifclr, #2" : : : "memory");
+}
+
+static inline __attribute__((always_inline)) void local_irq_disable(void)
+{
+	asm volatile("msr daifset, #2" : : : "memory");
+}
+
+#else /* !__aarch64__ */
+
+/*
+ * No guest library here: test_vm_create() fails with EOPNOTSUPP. These
+ * stubs only let the guest half of a test compile, so that it can skip.
+ */
+static inline uint64_t guest_hvc(uint64_t fid, uint64_t a1, uint64_t a2,
+				 uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	return ~0ULL;
+}
+
+static inline uint64_t guest_smc(uint64_t fid, uint64_t a1, uint64_t a2,
+				 uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	return ~0ULL;
+}
+
+static inline uint64_t __guest_no_read(const volatile void *addr)
+{
+	return 0;
+}
+
+static inline void __guest_no_write(uint64_t v, volatile void *addr)
+{
+}
+
+#define readb(a)		((uint8_t)__guest_no_read(a))
+#define readw(a)		((uint16_t)__guest_no_read(a))
+#define readl(a)		((uint32_t)__guest_no_read(a))
+#define readq(a)		__guest_no_read(a)
+#define writeb(v, a)		__guest_no_write(v, a)
+#define writew(v, a)		__guest_no_write(v, a)
+#define writel(v, a)		__guest_no_write(v, a)
+#define writeq(v, a)		__guest_no_write(v, a)
+#define read_sysreg(r)		0ULL
+#define write_sysreg(v, r)	((void)(v))
+#define isb()			do { } while (0)
+#define wfi()			do { } while (0)
+#define local_irq_enable()	do { } while (0)
+#define local_irq_disable()	do { } while (0)
+
+#endif /* __aarch64__ */
+
+#endif /* AXVM_SELFTEST_GUEST_H */

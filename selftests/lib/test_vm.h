@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Host side of the selftest library: VMs that run guest code written in C.
+ *
+ * Like the KVM selftests, the guest runs this very binary: test_vm_create()
+ * copies the loaded image into guest memory at guest physical addresses
+ * equal to its host virtual addresses, and the guest's stage-1 tables map
+ * them 1:1. Guest functions, globals and string literals thus have the
+ * same addresses on both sides. See guest.h for what guest code may do.
+ *
+ * Guest physical layout (arm64):
+ *   the image                    where the binary is loaded (GPA == VA)
+ *   [0x08000000, 0x40000000)     device memory, for MMIO tests
+ *   [0x40000000, +4 MiB)         scratch RAM: page tables, vCPU stacks
+ *   everything else below 512 GiB   normal memory, for test_vm_add_region()
+ *
+ * Functions returning a pointer give NULL, the others -errno, on failure;
+ * errno is set either way.
+ */
+#ifndef AXVM_SELFTEST_TEST_VM_H
+#define AXVM_SELFTEST_TEST_VM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <linux/axvm.h>
+
+#include "guest.h"
+
+#define TEST_MAX_VCPUS		16
+#define TEST_MAX_REGIONS	16
+
+/* Memory slots the library uses itself; tests use the others. */
+#define TEST_SLOT_IMAGE		0
+#define TEST_SLOT_SCRATCH	1
+
+#define TEST_SCRATCH_GPA	0x40000000ULL
+#define TEST_SCRATCH_SIZE	(4ULL << 20)
+#define TEST_STACK_SIZE		(64ULL << 10)
+#define TEST_MMIO_BASE		0x08000000ULL	/* device memory from here */
+#define TEST_MMIO_END		0x40000000ULL
+
+/* arch_id argument of test_vcpu_add(): axvm_arch_id(id). */
+#define TEST_ARCH_ID_DEFAULT	(~0ULL)
+
+struct test_region {
+	uint32_t slot;
+	uint32_t flags;
+	uint64_t gpa;
+	uint64_t size;
+	void *hva;
+};
+
+struct test_vcpu {
+	struct test_vm *vm;
+	uint32_t id;
+	uint64_t arch_id;
+	int fd;
+	struct axvm_run *run;
+	uint64_t stack_top;	/* guest address */
+};
+
+struct test_vm {
+	int sys_fd;
+	int fd;
+	size_t run_size;
+	struct test_region regions[TEST_MAX_REGIONS];
+	int nr_regions;
+	struct test_vcpu *vcpus[TEST_MAX_VCPUS];
+	void *scratch;		/* host address of TEST_SCRATCH_GPA */
+};
+
+/* A VM with the image and scratch RAM in place, no vCPU yet. */
+struct test_vm *test_vm_create(void);
+void test_vm_free(struct test_vm *vm);
+
+/* Anonymous memory at @gpa, registered in @slot; its host address. */
+void *test_vm_add_region(struct test_vm *vm, uint32_t slot, uint32_t flags,
+			 uint64_t gpa, uint64_t size);
+
+/* Host address of guest physical @gpa, NULL if no region holds it. */
+void *test_gpa2hva(struct test_vm *vm, uint64_t gpa);
+
+/* Copy a global of the binary between the host and the guest image. */
+void test_sync_global(struct test_vm *vm, void *global, size_t size,
+		      int to_guest);
+#define sync_global_to_guest(vm, g)	test_sync_global(vm, &(g), sizeof(g), 1)
+#define sync_global_from_guest(vm, g)	test_sync_global(vm, &(g), sizeof(g), 0)
+
+/* Set guest_irq_handler / guest_sync_handler in the guest's image. */
+void test_vm_set_irq_handler(struct test_vm *vm, guest_handler_t fn);
+void test_vm_set_sync_handler(struct test_vm *vm, guest_handler_t fn);
+
+/*
+ * A vCPU that starts at @guest_fn with up to 8 u64 arguments (pass them
+ * as uint64_t: they are read with va_arg(ap, uint64_t)) on its own stack.
+ * A guest function that returns reports UCALL_DONE. @arch_id may be
+ * TEST_ARCH_ID_DEFAULT; @affinity NULL is the module's default, else
+ * AXVM_AFFINITY_WORDS words.
+ */
+struct test_vcpu *test_vcpu_add(struct test_vm *vm, uint32_t id,
+				uint64_t arch_id, const uint64_t *affinity,
+				void *guest_fn, int nargs, ...);
+#define test_vcpu_add_default(vm, id, fn, nargs, ...)			\
+	test_vcpu_add(vm, id, TEST_ARCH_ID_DEFAULT, NULL, fn, nargs,	\
+		      ##__VA_ARGS__)
+
+/* Point @vcpu at @guest_fn afresh: arguments, stack, PSTATE, return. */
+int test_vcpu_set_entry(struct test_vcpu *vcpu, void *guest_fn, int nargs,
+			...);
+
+/* One AXVM_RUN: 0 or -errno. */
+int test_vcpu_run(struct test_vcpu *vcpu);
+
+/*
+ * The ucall the last exit carries, copied to @uc (may be NULL): its
+ * command, or 0 (UCALL_NONE) when the exit is not a ucall.
+ */
+uint64_t test_get_ucall(struct test_vcpu *vcpu, struct ucall *uc);
+
+/* RUN, then test_get_ucall(): a UCALL_* command, 0, or -errno. */
+int test_vcpu_run_ucall(struct test_vcpu *vcpu, struct ucall *uc);
+
+/*
+ * A line saying what the vCPU last did: "guest assert: <expr> at
+ * file:line (values a, b)" for a guest assert, the ucall or exit
+ * otherwise. Returns @buf.
+ */
+const char *test_vcpu_describe(struct test_vcpu *vcpu, const struct ucall *uc,
+			       char *buf, size_t size);
+
+/*
+ * For kselftest_harness.h tests: run @vcpu and assert that it makes the
+ * ucall @cmd; on anything else log what the guest did instead.
+ */
+#define TEST_RUN_UCALL(vcpu, uc, cmd)					\
+do {									\
+	struct test_vcpu *__v = (vcpu);					\
+	struct ucall *__uc = (uc);					\
+	char __desc[512];						\
+	int __cmd = test_vcpu_run_ucall(__v, __uc);			\
+									\
+	ASSERT_EQ((int)(cmd), __cmd)					\
+		TH_LOG("%s", test_vcpu_describe(__v, __uc, __desc,	\
+						sizeof(__desc)));	\
+} while (0)
+
+/* Arch hooks, in aarch64.c: -EOPNOTSUPP on arches without a guest side. */
+int test_arch_vm_init(struct test_vm *vm, uint64_t image_start,
+		      uint64_t image_end);
+int test_arch_vcpu_init(struct test_vcpu *vcpu);
+int test_arch_vcpu_entry(struct test_vcpu *vcpu, void *guest_fn, int nargs,
+			 const uint64_t *args);
+
+#endif /* AXVM_SELFTEST_TEST_VM_H */

@@ -28,6 +28,8 @@ endif
 ifeq ($(ARCH),arm64)
 SELFTESTS += arm64_test
 endif
+# Benchmarks print figures and assert nothing; init runs them last.
+BENCHES := exit_bench
 
 .PHONY: all module vmctl selftests init demo check lint clean
 
@@ -46,7 +48,13 @@ $(OUT)/vmctl: tools/vmctl/*.c uapi/linux/axvm.h
 TEST_LIB_SRCS := $(wildcard selftests/lib/*.c selftests/lib/*.S)
 TEST_LIB_HDRS := $(wildcard selftests/lib/*.h)
 
-selftests: $(addprefix $(OUT)/selftests/,$(SELFTESTS))
+selftests: $(addprefix $(OUT)/selftests/,$(SELFTESTS)) \
+	   $(addprefix $(OUT)/bench/,$(BENCHES))
+$(OUT)/bench/%: selftests/%.c selftests/axvm_util.h uapi/linux/axvm.h \
+		$(TEST_LIB_SRCS) $(TEST_LIB_HDRS)
+	@mkdir -p $(OUT)/bench
+	$(USER_CC) $(USER_CFLAGS) -Iselftests/lib -o $@ $< $(TEST_LIB_SRCS)
+
 $(OUT)/selftests/%: selftests/%.c selftests/axvm_util.h uapi/linux/axvm.h \
 		    $(TEST_LIB_SRCS) $(TEST_LIB_HDRS)
 	@test -f $(KSFT_DIR)/kselftest_harness.h || { echo "no kselftest_harness.h under $(KSFT_DIR): set LINUX_SRC to a kernel source tree" >&2; exit 1; }

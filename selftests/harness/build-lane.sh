@@ -58,6 +58,10 @@ fi
 	for t in "$out"/user/selftests/*; do
 		echo "file /selftests/$(basename "$t") $t 0755 0 0"
 	done
+	echo "dir /bench 0755 0 0"
+	for t in "$out"/user/bench/*; do
+		echo "file /bench/$(basename "$t") $t 0755 0 0"
+	done
 	# Extra files a caller wants in the guest (the demo's script).
 	for f in ${AXVM_INITRD_EXTRA:-}; do
 		echo "file /$(basename "$f") $f 0755 0 0"

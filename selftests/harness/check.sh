@@ -58,6 +58,10 @@ for lane in $lanes; do
 	read -r _ p fl s < <(tail -1 "$f")
 	echo "lane $lane: $p passed, $fl failed, $s skipped, $(cat "$f.secs")s"
 done
+for lane in $lanes; do
+	f=$AXVM_OUT/logs/$lane.log
+	[ -f "$f" ] && grep -a '^bench: ' "$f" | sed "s/^/$lane /" || true
+done
 echo "total time $(( $(date +%s) - start ))s; logs in $AXVM_OUT/logs"
 line="$pass passed, $fail failed"
 [ "$skip" -gt 0 ] && line="$line, $skip skipped"

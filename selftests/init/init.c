@@ -26,6 +26,7 @@
 
 #define MODULE_PATH	"/axvm.ko"
 #define TEST_DIR	"/selftests"
+#define BENCH_DIR	"/bench"
 
 static unsigned int test_timeout = 300;	/* seconds per test binary */
 static int demo;			/* axvm.demo=1: run vmctl, no tests */
@@ -163,6 +164,34 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
+/* Benchmarks print "bench:" lines; their status is no test result. */
+static void run_benches(void)
+{
+	struct dirent **list;
+	int n, i, status;
+	char path[512];
+	pid_t pid;
+
+	n = scandir(BENCH_DIR, &list, NULL, by_name);
+	for (i = 0; i < n; i++) {
+		if (list[i]->d_name[0] != '.' && !only[0]) {
+			snprintf(path, sizeof(path), "%s/%s", BENCH_DIR,
+				 list[i]->d_name);
+			say("AXVM-BENCH %s\n", list[i]->d_name);
+			pid = fork();
+			if (pid == 0) {
+				execl(path, path, (char *)NULL);
+				_exit(127);
+			}
+			if (pid > 0)
+				waitpid(pid, &status, 0);
+		}
+		free(list[i]);
+	}
+	if (n > 0)
+		free(list);
+}
+
 /* The whole kernel log, after the tests, so nothing interleaves. */
 static void dump_kmsg(void)
 {
@@ -236,6 +265,7 @@ int main(void)
 		}
 		if (n > 0)
 			free(list);
+		run_benches();
 		ret = unload_module();
 		say("AXVM-RMMOD %d %s\n", ret, ret ? strerror(-ret) : "ok");
 	}

@@ -6,6 +6,7 @@
  * walks the table concurrently, so entries are written whole.
  */
 #include <linux/gfp.h>
+#include <linux/io.h>
 #include <linux/mm.h>
 
 #include "axvm.h"
@@ -114,6 +115,7 @@ void axvm_s2_unmap(struct axvm_s2 *s2, u64 gpa, u64 size)
 	if (!s2->fmt)
 		return;
 	axvm_s2_unmap_level(s2->fmt, s2->root, 0, 0, gpa, gpa + size);
+	/* Cleared entries reach memory before the caller flushes TLBs. */
 	wmb();
 }
 

@@ -118,16 +118,14 @@ int axvm_arch_probe(struct axvm_arch_info *info)
 
 	mmfr0 = read_sanitised_ftr_reg(SYS_ID_AA64MMFR0_EL1);
 	mmfr1 = read_sanitised_ftr_reg(SYS_ID_AA64MMFR1_EL1);
-	parange = cpuid_feature_extract_unsigned_field(mmfr0,
-					ID_AA64MMFR0_EL1_PARANGE_SHIFT);
+	parange = cpuid_feature_extract_unsigned_field(mmfr0, ID_AA64MMFR0_EL1_PARANGE_SHIFT);
 	if (parange < ID_AA64MMFR0_EL1_PARANGE_40) {
 		pr_err("physical addresses narrower than 40 bits are not supported\n");
 		return -EOPNOTSUPP;
 	}
 	parange = min_t(u64, parange, ID_AA64MMFR0_EL1_PARANGE_48);
 	axvm_arm64_vmid_bits =
-		cpuid_feature_extract_unsigned_field(mmfr1,
-					ID_AA64MMFR1_EL1_VMIDBits_SHIFT) == 2 ?
+		cpuid_feature_extract_unsigned_field(mmfr1, ID_AA64MMFR1_EL1_VMIDBits_SHIFT) == 2 ?
 		16 : 8;
 
 	ret = axvm_arm64_vgic_probe();

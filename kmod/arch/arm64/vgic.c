@@ -17,7 +17,7 @@
 #include "arm64.h"
 
 #define AXVM_VGIC_PRIORITY	0xa0ULL
-#define AXVM_LR_STATE_PENDING	(1ULL << 62)
+#define AXVM_LR_STATE_PENDING	BIT_ULL(62)
 #define AXVM_LR_STATE_ACTIVE	(2ULL << 62)
 
 static unsigned int axvm_vgic_nr_lrs;
@@ -42,45 +42,135 @@ int axvm_arm64_vgic_probe(void)
 	return 0;
 }
 
-#define AXVM_LR_CASE(n)							\
-	case n:								\
-		if (write)						\
-			write_sysreg_s(*v, SYS_ICH_LR##n##_EL2);	\
-		else							\
-			*v = read_sysreg_s(SYS_ICH_LR##n##_EL2);	\
-		break
-
-static void axvm_vgic_lr(unsigned int n, u64 *v, bool write)
+/* MRS and MSR name their register in the instruction: one case each. */
+static u64 axvm_vgic_read_lr(unsigned int n)
 {
 	switch (n) {
-	AXVM_LR_CASE(0); AXVM_LR_CASE(1); AXVM_LR_CASE(2); AXVM_LR_CASE(3);
-	AXVM_LR_CASE(4); AXVM_LR_CASE(5); AXVM_LR_CASE(6); AXVM_LR_CASE(7);
-	AXVM_LR_CASE(8); AXVM_LR_CASE(9); AXVM_LR_CASE(10); AXVM_LR_CASE(11);
-	AXVM_LR_CASE(12); AXVM_LR_CASE(13); AXVM_LR_CASE(14);
-	AXVM_LR_CASE(15);
+	case 0:
+		return read_sysreg_s(SYS_ICH_LR0_EL2);
+	case 1:
+		return read_sysreg_s(SYS_ICH_LR1_EL2);
+	case 2:
+		return read_sysreg_s(SYS_ICH_LR2_EL2);
+	case 3:
+		return read_sysreg_s(SYS_ICH_LR3_EL2);
+	case 4:
+		return read_sysreg_s(SYS_ICH_LR4_EL2);
+	case 5:
+		return read_sysreg_s(SYS_ICH_LR5_EL2);
+	case 6:
+		return read_sysreg_s(SYS_ICH_LR6_EL2);
+	case 7:
+		return read_sysreg_s(SYS_ICH_LR7_EL2);
+	case 8:
+		return read_sysreg_s(SYS_ICH_LR8_EL2);
+	case 9:
+		return read_sysreg_s(SYS_ICH_LR9_EL2);
+	case 10:
+		return read_sysreg_s(SYS_ICH_LR10_EL2);
+	case 11:
+		return read_sysreg_s(SYS_ICH_LR11_EL2);
+	case 12:
+		return read_sysreg_s(SYS_ICH_LR12_EL2);
+	case 13:
+		return read_sysreg_s(SYS_ICH_LR13_EL2);
+	case 14:
+		return read_sysreg_s(SYS_ICH_LR14_EL2);
+	case 15:
+		return read_sysreg_s(SYS_ICH_LR15_EL2);
+	}
+	return 0;
+}
+
+static void axvm_vgic_write_lr(unsigned int n, u64 v)
+{
+	switch (n) {
+	case 0:
+		write_sysreg_s(v, SYS_ICH_LR0_EL2);
+		break;
+	case 1:
+		write_sysreg_s(v, SYS_ICH_LR1_EL2);
+		break;
+	case 2:
+		write_sysreg_s(v, SYS_ICH_LR2_EL2);
+		break;
+	case 3:
+		write_sysreg_s(v, SYS_ICH_LR3_EL2);
+		break;
+	case 4:
+		write_sysreg_s(v, SYS_ICH_LR4_EL2);
+		break;
+	case 5:
+		write_sysreg_s(v, SYS_ICH_LR5_EL2);
+		break;
+	case 6:
+		write_sysreg_s(v, SYS_ICH_LR6_EL2);
+		break;
+	case 7:
+		write_sysreg_s(v, SYS_ICH_LR7_EL2);
+		break;
+	case 8:
+		write_sysreg_s(v, SYS_ICH_LR8_EL2);
+		break;
+	case 9:
+		write_sysreg_s(v, SYS_ICH_LR9_EL2);
+		break;
+	case 10:
+		write_sysreg_s(v, SYS_ICH_LR10_EL2);
+		break;
+	case 11:
+		write_sysreg_s(v, SYS_ICH_LR11_EL2);
+		break;
+	case 12:
+		write_sysreg_s(v, SYS_ICH_LR12_EL2);
+		break;
+	case 13:
+		write_sysreg_s(v, SYS_ICH_LR13_EL2);
+		break;
+	case 14:
+		write_sysreg_s(v, SYS_ICH_LR14_EL2);
+		break;
+	case 15:
+		write_sysreg_s(v, SYS_ICH_LR15_EL2);
+		break;
 	}
 }
 
-#define AXVM_APR_CASE(n)						\
-	case n:								\
-		if (write) {						\
-			write_sysreg_s(ap0[n], SYS_ICH_AP0R##n##_EL2);	\
-			write_sysreg_s(ap1[n], SYS_ICH_AP1R##n##_EL2);	\
-		} else {						\
-			ap0[n] = read_sysreg_s(SYS_ICH_AP0R##n##_EL2);	\
-			ap1[n] = read_sysreg_s(SYS_ICH_AP1R##n##_EL2);	\
-		}							\
-		break
-
-static void axvm_vgic_aprs(u64 *ap0, u64 *ap1, bool write)
+static void axvm_vgic_save_aprs(u64 *ap0, u64 *ap1)
 {
-	unsigned int n;
+	switch (axvm_vgic_nr_aprs) {
+	case 4:
+		ap0[3] = read_sysreg_s(SYS_ICH_AP0R3_EL2);
+		ap1[3] = read_sysreg_s(SYS_ICH_AP1R3_EL2);
+		ap0[2] = read_sysreg_s(SYS_ICH_AP0R2_EL2);
+		ap1[2] = read_sysreg_s(SYS_ICH_AP1R2_EL2);
+		fallthrough;
+	case 2:
+		ap0[1] = read_sysreg_s(SYS_ICH_AP0R1_EL2);
+		ap1[1] = read_sysreg_s(SYS_ICH_AP1R1_EL2);
+		fallthrough;
+	default:
+		ap0[0] = read_sysreg_s(SYS_ICH_AP0R0_EL2);
+		ap1[0] = read_sysreg_s(SYS_ICH_AP1R0_EL2);
+	}
+}
 
-	for (n = 0; n < axvm_vgic_nr_aprs; n++) {
-		switch (n) {
-		AXVM_APR_CASE(0); AXVM_APR_CASE(1); AXVM_APR_CASE(2);
-		AXVM_APR_CASE(3);
-		}
+static void axvm_vgic_load_aprs(const u64 *ap0, const u64 *ap1)
+{
+	switch (axvm_vgic_nr_aprs) {
+	case 4:
+		write_sysreg_s(ap0[3], SYS_ICH_AP0R3_EL2);
+		write_sysreg_s(ap1[3], SYS_ICH_AP1R3_EL2);
+		write_sysreg_s(ap0[2], SYS_ICH_AP0R2_EL2);
+		write_sysreg_s(ap1[2], SYS_ICH_AP1R2_EL2);
+		fallthrough;
+	case 2:
+		write_sysreg_s(ap0[1], SYS_ICH_AP0R1_EL2);
+		write_sysreg_s(ap1[1], SYS_ICH_AP1R1_EL2);
+		fallthrough;
+	default:
+		write_sysreg_s(ap0[0], SYS_ICH_AP0R0_EL2);
+		write_sysreg_s(ap1[0], SYS_ICH_AP1R0_EL2);
 	}
 }
 
@@ -147,8 +237,8 @@ void axvm_arm64_vgic_load(struct axvm_vcpu *vcpu, bool timer_line)
 	}
 
 	for (i = 0; i < n; i++)
-		axvm_vgic_lr(i, &lr[i], true);
-	axvm_vgic_aprs(a->vgic.ap0r, a->vgic.ap1r, true);
+		axvm_vgic_write_lr(i, lr[i]);
+	axvm_vgic_load_aprs(a->vgic.ap0r, a->vgic.ap1r);
 	write_sysreg_s(a->vgic.vmcr, SYS_ICH_VMCR_EL2);
 	write_sysreg_s(ICH_HCR_EN, SYS_ICH_HCR_EL2);
 }
@@ -158,13 +248,11 @@ void axvm_arm64_vgic_save(struct axvm_arm64_vcpu *a)
 	unsigned int i;
 
 	a->vgic.vmcr = read_sysreg_s(SYS_ICH_VMCR_EL2);
-	axvm_vgic_aprs(a->vgic.ap0r, a->vgic.ap1r, false);
+	axvm_vgic_save_aprs(a->vgic.ap0r, a->vgic.ap1r);
 	for (i = 0; i < axvm_vgic_nr_lrs; i++) {
-		u64 zero = 0;
-
-		axvm_vgic_lr(i, &a->vgic.lr[i], false);
+		a->vgic.lr[i] = axvm_vgic_read_lr(i);
 		/* Leave nothing listed for the host or the next guest. */
-		axvm_vgic_lr(i, &zero, true);
+		axvm_vgic_write_lr(i, 0);
 	}
 	write_sysreg_s(0, SYS_ICH_HCR_EL2);
 }

@@ -7,6 +7,7 @@
  */
 #define pr_fmt(fmt) "axvm: " fmt
 
+#include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/nospec.h>
 #include <linux/sched/signal.h>

@@ -83,7 +83,7 @@ int axvm_s2_map(struct axvm_s2 *s2, u64 gpa, phys_addr_t pa, bool writable)
 	if (!entry)
 		return -ENOMEM;
 	if (s2->fmt->prepare_page)
-		s2->fmt->prepare_page(phys_to_page(pa));
+		s2->fmt->prepare_page(pfn_to_page(PHYS_PFN(pa)));
 	WRITE_ONCE(*entry, s2->fmt->leaf(pa, writable));
 	/* Visible to the hardware walker before the guest runs again. */
 	wmb();

@@ -145,13 +145,13 @@ static void expect_mmio(struct __test_metadata *_metadata,
 	EXPECT_EQ(MMIO + off, v->run->mmio.phys_addr);
 	EXPECT_EQ(len, v->run->mmio.len);
 	EXPECT_EQ(write, v->run->mmio.is_write);
-	if (write) {
-		EXPECT_EQ(data, v->run->mmio.data);
-	} else {
-		v->run->mmio.data = data;
-	}
 	if (reg >= 0)
 		EXPECT_EQ(reg, v->run->mmio.reg);
+	if (!write) {
+		v->run->mmio.data = data;
+		return;
+	}
+	EXPECT_EQ(data, v->run->mmio.data);
 }
 
 TEST_F(arm64, mmio_widths_and_sign_extension)
@@ -421,13 +421,13 @@ TEST_F(arm64, registers)
 	unsigned int i;
 
 	ASSERT_NE(NULL, v);
-	for (i = 0; i < sizeof(regs_in) / sizeof(regs_in[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(regs_in); i++) {
 		sr.id = regs_in[i].id;
 		sr.value = regs_in[i].val;
 		ASSERT_EQ(0, ioctl(v->fd, AXVM_SET_SYSREG, &sr));
 	}
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
-	for (i = 0; i < sizeof(regs_in) / sizeof(regs_in[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(regs_in); i++) {
 		sr.id = regs_in[i].id;
 		ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_SYSREG, &sr));
 		EXPECT_EQ(out[i], sr.value) TH_LOG("register %u", i);
@@ -446,8 +446,7 @@ __attribute__((noinline)) static void guest_fp(uint64_t seed, uint64_t rounds)
 	uint64_t bad = 0, i;
 
 	for (i = 0; i < rounds; i++) {
-		asm volatile(
-		"	dup	v0.2d, %x0\n"
+		asm volatile("	dup	v0.2d, %x0\n"
 		"	mov	v1.16b, v0.16b\n	mov	v2.16b, v0.16b\n"
 		"	mov	v3.16b, v0.16b\n	mov	v4.16b, v0.16b\n"
 		"	mov	v5.16b, v0.16b\n	mov	v6.16b, v0.16b\n"

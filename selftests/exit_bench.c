@@ -85,10 +85,10 @@ int main(void)
 
 	printf("bench: counter %llu Hz, %d round trips each\n",
 	       (unsigned long long)freq, ROUNDS);
-	printf("bench: hypercall in kernel (PSCI_VERSION): %.1f ticks, %.0f ns guest; %.0f ns host\n",
+	printf("bench: in-kernel hypercall: %.1f ticks, %.0f ns guest; %.0f ns host\n",
 	       (double)hc_ticks / ROUNDS,
 	       freq ? hc_ticks * 1e9 / freq / ROUNDS : 0, hc_ns);
-	printf("bench: MMIO write to userspace and back: %.1f ticks, %.0f ns guest; %.0f ns host\n",
+	printf("bench: MMIO exit to user: %.1f ticks, %.0f ns guest; %.0f ns host\n",
 	       (double)mmio_ticks / ROUNDS,
 	       freq ? mmio_ticks * 1e9 / freq / ROUNDS : 0, mmio_ns);
 	test_vm_free(vm);

@@ -63,7 +63,7 @@ static void read_cmdline(void)
 		refuse = !!strstr(buf, "axvm.refuse=1");
 		p = strstr(buf, "axvm.only=");
 		if (p)
-			sscanf(p + strlen("axvm.only="), "%255[^ \n]", only);
+			sscanf(p + strlen("axvm.only="), "%255s", only);
 		p = strstr(buf, "axvm.test_timeout=");
 		if (p)
 			test_timeout = strtoul(p + strlen("axvm.test_timeout="),

@@ -148,7 +148,7 @@ static void axvm_arm64_save_guest(struct axvm_arm64_vcpu *a)
  * right after. FP/SIMD belongs to the guest between kernel_neon_begin()
  * and kernel_neon_end(), which saved the task's own state first.
  */
-static bool axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
+static void axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 {
 	struct axvm_arm64_vcpu *a = vcpu->arch;
 	struct axvm_arm64_vm *vm = vcpu->vm->arch;
@@ -188,7 +188,6 @@ static bool axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 
 	if (timer)
 		axvm_arm64_timer_stop(a);
-	return true;
 }
 
 int axvm_arch_vcpu_run(struct axvm_vcpu *vcpu)

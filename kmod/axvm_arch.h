@@ -8,6 +8,7 @@
 #ifndef AXVM_ARCH_H
 #define AXVM_ARCH_H
 
+#include <linux/atomic.h>
 #include <linux/types.h>
 #include <linux/axvm.h>
 
@@ -125,11 +126,38 @@ int axvm_vcpu_block(struct axvm_vcpu *vcpu,
 /*
  * Call @fn on the vCPU of @vm whose arch_id is @arch_id, with the VM's
  * vCPU list locked (the vCPU cannot go away meanwhile). Returns what @fn
- * returns, or -ENOENT when no vCPU has that identity.
+ * returns, or -ENOENT when no vCPU has that identity. With @fn NULL: 0
+ * when the vCPU exists.
  */
 int axvm_vm_with_vcpu(struct axvm_vm *vm, u64 arch_id,
 		      int (*fn)(struct axvm_vcpu *vcpu, void *data),
 		      void *data);
+
+/*
+ * VMIDs (ASIDs on x86), in kmod/vmid.c: the backend embeds a struct
+ * axvm_vmid where its tag lives (per VM or per vCPU) and sets the number
+ * of bits its hardware has in axvm_arch_probe().
+ */
+struct axvm_vmid {
+	atomic64_t gen_id;	/* generation << 32 | number; 0: none yet */
+};
+
+void axvm_vmid_setup(unsigned int bits);
+/*
+ * Before an entry, interrupts enabled: the tag to run with, a fresh one
+ * when the generation moved on (which may IPI every CPU).
+ */
+u32 axvm_vmid_update(struct axvm_vmid *vmid);
+/*
+ * With interrupts disabled, right before the entry: false when a
+ * rollover came in between; call axvm_vmid_update() again.
+ */
+bool axvm_vmid_current(const struct axvm_vmid *vmid);
+/*
+ * The tags ran out: invalidate the TLB entries of every tag on this CPU.
+ * Called on every online CPU with interrupts disabled.
+ */
+void axvm_arch_vmid_rollover(void);
 
 /* Physical address of the stage-2 root, for the backend's table base. */
 phys_addr_t axvm_s2_root(struct axvm_vm *vm);

@@ -8,10 +8,27 @@
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/sysfs.h>
 
 #include "axvm.h"
 
 #define AXVM_S2_ENTRIES		(PAGE_SIZE / sizeof(u64))
+
+/* Table pages of every VM, so that tests can see teardown free them all. */
+static atomic_long_t axvm_s2_pages = ATOMIC_LONG_INIT(0);
+
+static int axvm_s2_pages_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&axvm_s2_pages));
+}
+
+static const struct kernel_param_ops axvm_s2_pages_ops = {
+	.get = axvm_s2_pages_get,
+};
+
+module_param_cb(stage2_pages, &axvm_s2_pages_ops, NULL, 0444);
+MODULE_PARM_DESC(stage2_pages, "stage-2 table pages held by all VMs");
 
 static unsigned int axvm_s2_shift(const struct axvm_s2_format *fmt,
 				  unsigned int level)
@@ -39,6 +56,7 @@ int axvm_s2_init(struct axvm_s2 *s2, const struct axvm_s2_format *fmt)
 	root = alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, fmt->root_order);
 	if (!root)
 		return -ENOMEM;
+	atomic_long_add(1L << fmt->root_order, &axvm_s2_pages);
 	s2->fmt = fmt;
 	s2->root = page_address(root);
 	return 0;
@@ -68,6 +86,7 @@ static u64 *axvm_s2_walk(struct axvm_s2 *s2, u64 gpa, bool alloc)
 			next = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 			if (!next)
 				return NULL;
+			atomic_long_inc(&axvm_s2_pages);
 			/* The new table is zeroed before the walker can see it. */
 			smp_wmb();
 			WRITE_ONCE(*entry, fmt->table(virt_to_phys(next)));
@@ -134,8 +153,10 @@ static void axvm_s2_free_level(const struct axvm_s2_format *fmt, u64 *table,
 						   level + 1);
 		}
 	}
-	if (level)
+	if (level) {
 		free_page((unsigned long)table);
+		atomic_long_dec(&axvm_s2_pages);
+	}
 }
 
 void axvm_s2_destroy(struct axvm_s2 *s2)
@@ -144,5 +165,6 @@ void axvm_s2_destroy(struct axvm_s2 *s2)
 		return;
 	axvm_s2_free_level(s2->fmt, s2->root, 0);
 	free_pages((unsigned long)s2->root, s2->fmt->root_order);
+	atomic_long_sub(1L << s2->fmt->root_order, &axvm_s2_pages);
 	s2->root = NULL;
 }

@@ -54,7 +54,7 @@ int axvm_vm_with_vcpu(struct axvm_vm *vm, u64 arch_id,
 	mutex_lock(&vm->lock);
 	xa_for_each(&vm->vcpus, idx, vcpu) {
 		if (vcpu->arch_id == arch_id) {
-			ret = fn(vcpu, data);
+			ret = fn ? fn(vcpu, data) : 0;
 			break;
 		}
 	}

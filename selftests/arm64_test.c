@@ -3,7 +3,8 @@
  * arm64 guests written in C (selftests/lib): hypercalls, MMIO of every
  * width, trapped system registers, PSCI, WFI, the register ioctls,
  * FP/SIMD isolation, GICv3 injection, the virtual timer, SMP with
- * pinning, stage-2 regions, thousands of entries, signals.
+ * pinning, stage-2 regions, thousands of entries, ID registers, FP
+ * registers through the ioctls, VMID rollover, signals.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -762,6 +763,263 @@ TEST_F(arm64, many_entries)
 	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_EXIT_STATS, &st));
 	EXPECT_EQ(n, st.count[AXVM_EXIT_HYPERCALL]);
 	EXPECT_EQ(n, st.runs);
+}
+
+/* ------------------------------------------------------------------ */
+
+/* ID registers, by encoding (some assemblers lack the newer names). */
+#define ID_PFR0_EL1		s3_0_c0_c1_0
+#define ID_AA64PFR0_EL1		s3_0_c0_c4_0
+#define ID_AA64PFR1_EL1		s3_0_c0_c4_1
+#define ID_AA64ZFR0_EL1		s3_0_c0_c4_4
+#define ID_AA64DFR0_EL1		s3_0_c0_c5_0
+#define ID_AA64ISAR1_EL1	s3_0_c0_c6_1
+#define ID_AA64MMFR0_EL1	s3_0_c0_c7_0
+#define ID_AA64MMFR1_EL1	s3_0_c0_c7_1
+#define ID_UNALLOCATED		s3_0_c0_c7_7
+
+#define FIELD(v, lo)		(((v) >> (lo)) & 0xf)
+/* Expands the name first: read_sysreg() stringifies its argument. */
+#define read_idreg(r)		read_sysreg(r)
+
+GUEST_CODE static void guest_idregs(void)
+{
+	GUEST_SYNC(read_idreg(ID_AA64PFR0_EL1), read_idreg(ID_AA64PFR1_EL1),
+		   read_idreg(ID_AA64ZFR0_EL1), read_idreg(ID_AA64DFR0_EL1));
+	GUEST_SYNC(read_idreg(ID_AA64ISAR1_EL1),
+		   read_idreg(ID_AA64MMFR0_EL1), read_idreg(ID_AA64MMFR1_EL1),
+		   read_idreg(ID_UNALLOCATED), read_idreg(ID_PFR0_EL1));
+}
+
+/*
+ * The ID registers trap and the kernel answers them without an exit:
+ * the host's features, less those a guest does not get.
+ */
+TEST_F(arm64, id_registers_answered_in_kernel)
+{
+	struct test_vcpu *v = test_vcpu_add_default(self->vm, 0,
+						    guest_idregs, 0);
+	struct axvm_exit_stats st;
+	uint64_t host_pfr0;
+	struct ucall uc;
+
+	ASSERT_NE(NULL, v);
+	/* EL0 reads are emulated by the host kernel: its sanitised view. */
+	asm volatile("mrs %0, s3_0_c0_c4_0" : "=r" (host_pfr0));
+
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(1, FIELD(uc.args[0], 0));	/* EL0: AArch64 only */
+	EXPECT_EQ(1, FIELD(uc.args[0], 4));	/* EL1: AArch64 only */
+	EXPECT_EQ(0, FIELD(uc.args[0], 8));	/* no EL2 */
+	EXPECT_EQ(0, FIELD(uc.args[0], 12));	/* no EL3 */
+	EXPECT_EQ(FIELD(host_pfr0, 16), FIELD(uc.args[0], 16));	/* FP */
+	EXPECT_EQ(FIELD(host_pfr0, 20), FIELD(uc.args[0], 20));	/* AdvSIMD */
+	EXPECT_EQ(1, FIELD(uc.args[0], 24));	/* GICv3 system registers */
+	EXPECT_EQ(0, FIELD(uc.args[0], 32));	/* no SVE */
+	EXPECT_EQ(0, FIELD(uc.args[0], 44));	/* no AMU */
+	EXPECT_EQ(0, FIELD(uc.args[1], 8));	/* no MTE */
+	EXPECT_EQ(0, FIELD(uc.args[1], 24));	/* no SME */
+	EXPECT_EQ(0, uc.args[2]);		/* ZFR0: no SVE features */
+	EXPECT_LE(6, FIELD(uc.args[3], 0));	/* debug architecture v8+ */
+	EXPECT_EQ(0, FIELD(uc.args[3], 8));	/* no PMU */
+	EXPECT_EQ(0, FIELD(uc.args[3], 32));	/* no SPE */
+
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0, FIELD(uc.args[0], 4));	/* no address auth (APA) */
+	EXPECT_EQ(0, FIELD(uc.args[0], 8));	/* no address auth (API) */
+	EXPECT_GE(2, FIELD(uc.args[1], 0));	/* PARange <= 40 bits */
+	EXPECT_EQ(0, FIELD(uc.args[2], 8));	/* no VHE */
+	EXPECT_EQ(0, uc.args[3]);		/* unallocated: zero */
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+
+	/* Nine reads, none of them an exit to userspace. */
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_EXIT_STATS, &st));
+	EXPECT_EQ(9, st.count[AXVM_EXIT_SYSREG]);
+	EXPECT_EQ(3, st.runs);
+}
+
+/* ------------------------------------------------------------------ */
+
+#define FPCR_ID		SYSREG(3, 3, 4, 4, 0)
+#define FPSR_ID		SYSREG(3, 3, 4, 4, 1)
+#define FPCR_DN		(1ULL << 25)
+#define FPCR_RMODE_RZ	(3ULL << 22)
+
+/* Report V0, V31 and FPCR as userspace set them, then set V1 and FPSR. */
+__attribute__((noinline)) static void guest_fp_regs(void)
+{
+	uint64_t v0lo, v0hi, v31hi, fpcr;
+
+	asm volatile("umov %x0, v0.d[0]\n umov %x1, v0.d[1]\n"
+		     "umov %x2, v31.d[1]\n mrs %3, fpcr\n"
+		     : "=r" (v0lo), "=r" (v0hi), "=r" (v31hi), "=r" (fpcr));
+	GUEST_SYNC(v0lo, v0hi, v31hi, fpcr);
+	asm volatile("mov v1.d[0], %x0\n mov v1.d[1], %x1\n msr fpsr, %x2\n"
+		     "mov x0, xzr\n hvc #0\n"
+		     : : "r" (0x1111222233334444ULL), "r" (0x5555666677778888ULL),
+		       "r" (0x8000000ULL)	/* QC */
+		     : "v1", "x0", "memory");
+	GUEST_SYNC(0);
+}
+
+/* V0-V31, FPSR and FPCR through the system-register ioctls. */
+TEST_F(arm64, fp_registers_through_sysreg_ioctls)
+{
+	struct test_vcpu *v = test_vcpu_add_default(self->vm, 0,
+						    guest_fp_regs, 0);
+	struct axvm_sysreg sr;
+	struct ucall uc;
+	unsigned int n;
+
+	ASSERT_NE(NULL, v);
+	for (n = 0; n < 32; n++) {
+		sr.id = AXVM_SYSREG_ARM64_V(n, 0);
+		sr.value = 0x100 + n;
+		ASSERT_EQ(0, ioctl(v->fd, AXVM_SET_SYSREG, &sr));
+		sr.id = AXVM_SYSREG_ARM64_V(n, 1);
+		sr.value = 0x200 + n;
+		ASSERT_EQ(0, ioctl(v->fd, AXVM_SET_SYSREG, &sr));
+	}
+	sr.id = FPCR_ID;
+	sr.value = FPCR_DN | FPCR_RMODE_RZ;
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_SET_SYSREG, &sr));
+	/* Bits FPCR does not have, and an id past the FP class. */
+	sr.value = 1ULL << 40;
+	EXPECT_EQ(-1, ioctl(v->fd, AXVM_SET_SYSREG, &sr));
+	EXPECT_EQ(EINVAL, errno);
+	sr.id = AXVM_SYSREG_CLASS_ARM64_FP | 0x40;
+	EXPECT_EQ(-1, ioctl(v->fd, AXVM_GET_SYSREG, &sr));
+	EXPECT_EQ(ENOENT, errno);
+
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0x100, uc.args[0]);
+	EXPECT_EQ(0x200, uc.args[1]);
+	EXPECT_EQ(0x200 + 31, uc.args[2]);
+	EXPECT_EQ(FPCR_DN | FPCR_RMODE_RZ, uc.args[3]);
+
+	/* The guest's hvc #0 with x0 0 is a plain hypercall exit. */
+	ASSERT_EQ(AXVM_EXIT_HYPERCALL, run_exit(v));
+	sr.id = AXVM_SYSREG_ARM64_V(1, 0);
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_SYSREG, &sr));
+	EXPECT_EQ(0x1111222233334444ULL, sr.value);
+	sr.id = AXVM_SYSREG_ARM64_V(1, 1);
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_SYSREG, &sr));
+	EXPECT_EQ(0x5555666677778888ULL, sr.value);
+	sr.id = FPSR_ID;
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_SYSREG, &sr));
+	EXPECT_EQ(0x8000000ULL, sr.value);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
+/* ------------------------------------------------------------------ */
+
+#define ROLLOVER_VMS		6
+#define ROLLOVER_ROUNDS		300
+#define PRIVATE_GPA		0x200000000ULL
+#define PRIVATE_SLOT		8
+
+/* Each VM has its own page at the same address, with its own token. */
+GUEST_CODE static void guest_private_page(uint64_t token)
+{
+	uint64_t i;
+
+	for (i = 0;; i++) {
+		GUEST_ASSERT_EQ(*(volatile uint64_t *)PRIVATE_GPA, token);
+		GUEST_SYNC(i);
+	}
+}
+
+struct rollover_runner {
+	struct test_vcpu *vcpu[ROLLOVER_VMS];
+	int nr_vcpus;
+	int cpu;
+	int first_round;
+	int failures;
+	char what[512];
+};
+
+/* Round-robin over the runner's VMs, from one CPU. */
+static void *rollover_thread(void *p)
+{
+	struct rollover_runner *r = p;
+	struct ucall uc;
+	int round, i;
+
+	pin_self(r->cpu);
+	for (round = r->first_round;
+	     round < r->first_round + ROLLOVER_ROUNDS; round++) {
+		for (i = 0; i < r->nr_vcpus; i++) {
+			if (test_vcpu_run_ucall(r->vcpu[i], &uc) == UCALL_SYNC &&
+			    uc.args[0] == (uint64_t)round)
+				continue;
+			if (!r->failures++)
+				test_vcpu_describe(r->vcpu[i], &uc, r->what,
+						   sizeof(r->what));
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Two bits of VMID for six VMs. Run round-robin from one thread, every
+ * round uses up the VMIDs twice; then from two threads on both CPUs, a
+ * rollover's IPI finds guests running on the other CPU. Every guest
+ * keeps reading its own page.
+ */
+TEST_F(arm64, vmid_rollover)
+{
+	struct rollover_runner all = { .cpu = 0 };
+	struct rollover_runner half[2] = {
+		{ .cpu = 0, .first_round = ROLLOVER_ROUNDS },
+		{ .cpu = 1, .first_round = ROLLOVER_ROUNDS },
+	};
+	struct test_vm *vm[ROLLOVER_VMS] = { NULL };
+	long rollovers, serial, ret;
+	pthread_t t[2];
+	int i;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		half[1].cpu = 0;
+	rollovers = axvm_param("vmid_rollovers");
+	ASSERT_LE(0, rollovers);
+	for (i = 0; i < ROLLOVER_VMS; i++) {
+		struct test_vcpu *v;
+		uint64_t *page;
+
+		vm[i] = test_vm_create();
+		ASSERT_NE(NULL, vm[i]);
+		page = test_vm_add_region(vm[i], PRIVATE_SLOT, 0, PRIVATE_GPA,
+					  4096);
+		ASSERT_NE(NULL, page);
+		*page = 0x1111ULL * (i + 1);
+		v = test_vcpu_add_default(vm[i], 0, guest_private_page, 1,
+					  *page);
+		ASSERT_NE(NULL, v);
+		all.vcpu[all.nr_vcpus++] = v;
+		half[i % 2].vcpu[half[i % 2].nr_vcpus++] = v;
+	}
+
+	ASSERT_EQ(0, axvm_set_param("vmid_bits", 2));
+	rollover_thread(&all);
+	serial = axvm_param("vmid_rollovers");
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, rollover_thread,
+					    &half[i]));
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	ret = axvm_set_param("vmid_bits", 32);
+	for (i = 0; i < ROLLOVER_VMS; i++)
+		test_vm_free(vm[i]);
+
+	EXPECT_EQ(0, ret);
+	EXPECT_EQ(0, all.failures) TH_LOG("%s", all.what);
+	EXPECT_EQ(0, half[0].failures) TH_LOG("cpu 0: %s", half[0].what);
+	EXPECT_EQ(0, half[1].failures) TH_LOG("cpu 1: %s", half[1].what);
+	/* Three VMIDs for six VMs in turn: two rollovers a round. */
+	EXPECT_LE(rollovers + 2 * ROLLOVER_ROUNDS - 1, serial);
+	TH_LOG("VMID rollovers: %ld from one thread, %ld from two",
+	       serial - rollovers, axvm_param("vmid_rollovers") - serial);
 }
 
 /* ------------------------------------------------------------------ */

@@ -107,6 +107,41 @@ static inline long axvm_module_refcnt(void)
 	return n;
 }
 
+/* A module parameter of axvm as a number; -1 when it cannot be read. */
+static inline long axvm_param(const char *name)
+{
+	char path[128];
+	long n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/axvm/parameters/%s", name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%ld", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
+/* Set a writable module parameter of axvm: 0 or -errno. */
+static inline int axvm_set_param(const char *name, long value)
+{
+	char path[128];
+	int ret = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/axvm/parameters/%s", name);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	if (fprintf(f, "%ld\n", value) < 0)
+		ret = -EIO;
+	if (fclose(f))
+		ret = -errno;
+	return ret;
+}
+
 /* A field of /proc/self/status, in kB; -1 when absent. */
 static inline long axvm_status_kb(const char *field)
 {

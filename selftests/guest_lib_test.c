@@ -277,4 +277,51 @@ TEST_F(lib, vcpus_have_own_stacks)
 	}
 }
 
+GUEST_CODE static void guest_touch(uint64_t a, uint64_t b, uint64_t c)
+{
+	*(volatile uint64_t *)a = a;
+	*(volatile uint64_t *)b = b;
+	*(volatile uint64_t *)c = c;
+}
+
+/*
+ * Stage-2 tables grow as a guest touches memory far apart and all go
+ * with the VM; the module counts them in its stage2_pages parameter.
+ */
+TEST_F(lib, stage2_tables_freed_with_vm)
+{
+	static const uint64_t gpa[] = {
+		0x100000000ULL, 0x1000000000ULL, 0x3200000000ULL,
+	};
+	struct test_vcpu *vcpu;
+	struct test_vm *vm;
+	long before, during, after;
+	unsigned int i;
+
+	if (!self->vm)
+		return;
+	before = axvm_param("stage2_pages");
+	ASSERT_LT(0, before);	/* the fixture's VM has its root */
+
+	vm = test_vm_create();
+	ASSERT_NE(NULL, vm);
+	for (i = 0; i < 3; i++)
+		ASSERT_NE(NULL, test_vm_add_region(vm, 10 + i, 0, gpa[i],
+						   4096));
+	vcpu = test_vcpu_add_default(vm, 0, guest_touch, 3, gpa[0], gpa[1],
+				     gpa[2]);
+	ASSERT_NE(NULL, vcpu);
+	TEST_RUN_UCALL(vcpu, &self->uc, UCALL_DONE);
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(gpa[i], *(uint64_t *)test_gpa2hva(vm, gpa[i]));
+
+	/* A root, and a table per level below it for each far page. */
+	during = axvm_param("stage2_pages");
+	EXPECT_LE(before + 1 + 3, during);
+
+	test_vm_free(vm);
+	after = axvm_param("stage2_pages");
+	EXPECT_EQ(before, after);
+}
+
 TEST_HARNESS_MAIN

@@ -164,32 +164,46 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-/* Benchmarks print "bench:" lines; their status is no test result. */
-static void run_benches(void)
+/* Call @fn with the name of each program in @dir, in name order. */
+static void run_each_program(const char *dir, void (*fn)(const char *name))
 {
 	struct dirent **list;
-	int n, i, status;
-	char path[512];
-	pid_t pid;
+	int n, i;
 
-	n = scandir(BENCH_DIR, &list, NULL, by_name);
+	n = scandir(dir, &list, NULL, by_name);
 	for (i = 0; i < n; i++) {
-		if (list[i]->d_name[0] != '.' && !only[0]) {
-			snprintf(path, sizeof(path), "%s/%s", BENCH_DIR,
-				 list[i]->d_name);
-			say("AXVM-BENCH %s\n", list[i]->d_name);
-			pid = fork();
-			if (pid == 0) {
-				execl(path, path, (char *)NULL);
-				_exit(127);
-			}
-			if (pid > 0)
-				waitpid(pid, &status, 0);
-		}
+		if (list[i]->d_name[0] != '.')
+			fn(list[i]->d_name);
 		free(list[i]);
 	}
 	if (n > 0)
 		free(list);
+}
+
+static void run_selected_test(const char *name)
+{
+	if (!only[0] || strstr(only, name))
+		run_test(name);
+}
+
+/* Benchmarks print "bench:" lines; their status is no test result. */
+static void run_bench(const char *name)
+{
+	char path[512];
+	int status;
+	pid_t pid;
+
+	if (only[0])
+		return;
+	snprintf(path, sizeof(path), "%s/%s", BENCH_DIR, name);
+	say("AXVM-BENCH %s\n", name);
+	pid = fork();
+	if (pid == 0) {
+		execl(path, path, (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, &status, 0);
 }
 
 /* The whole kernel log, after the tests, so nothing interleaves. */
@@ -227,8 +241,7 @@ static void dump_kmsg(void)
 
 int main(void)
 {
-	struct dirent **list;
-	int n, i, ret;
+	int ret;
 
 	mount_one("proc", "/proc", "proc");
 	mount_one("sysfs", "/sys", "sysfs");
@@ -256,16 +269,8 @@ int main(void)
 		ret = unload_module();
 		say("AXVM-RMMOD %d %s\n", ret, ret ? strerror(-ret) : "ok");
 	} else if (!ret) {
-		n = scandir(TEST_DIR, &list, NULL, by_name);
-		for (i = 0; i < n; i++) {
-			if (list[i]->d_name[0] != '.' &&
-			    (!only[0] || strstr(only, list[i]->d_name)))
-				run_test(list[i]->d_name);
-			free(list[i]);
-		}
-		if (n > 0)
-			free(list);
-		run_benches();
+		run_each_program(TEST_DIR, run_selected_test);
+		run_each_program(BENCH_DIR, run_bench);
 		ret = unload_module();
 		say("AXVM-RMMOD %d %s\n", ret, ret ? strerror(-ret) : "ok");
 	}

@@ -107,11 +107,16 @@ struct axvm_regs {
 #define AXVM_SYSREG_CLASS_RISCV_CSR	(0x2ULL << AXVM_SYSREG_CLASS_SHIFT)
 #define AXVM_SYSREG_CLASS_X86_MSR	(0x3ULL << AXVM_SYSREG_CLASS_SHIFT)
 #define AXVM_SYSREG_CLASS_X86		(0x4ULL << AXVM_SYSREG_CLASS_SHIFT)
+#define AXVM_SYSREG_CLASS_ARM64_FP	(0x5ULL << AXVM_SYSREG_CLASS_SHIFT)
 
 #define AXVM_SYSREG_ARM64(op0, op1, crn, crm, op2)			\
 	(AXVM_SYSREG_CLASS_ARM64 | ((__u64)(op0) << 14) |		\
 	 ((__u64)(op1) << 11) | ((__u64)(crn) << 7) |			\
 	 ((__u64)(crm) << 3) | (__u64)(op2))
+/* arm64 V<n>, 128 bits: @half 0 is bits 0-63, 1 bits 64-127. */
+#define AXVM_SYSREG_ARM64_V(n, half)					\
+	(AXVM_SYSREG_CLASS_ARM64_FP | (((__u64)(n) & 31) << 1) |	\
+	 ((__u64)(half) & 1))
 #define AXVM_SYSREG_RISCV_CSR(csr)					\
 	(AXVM_SYSREG_CLASS_RISCV_CSR | ((__u64)(csr) & 0xfff))
 #define AXVM_SYSREG_X86_MSR(index)					\

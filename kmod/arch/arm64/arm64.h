@@ -57,12 +57,9 @@ struct axvm_arm64_vcpu {
 	bool pending_sf;	/* MMIO read: 64-bit register */
 };
 
-/* Per VM: VMID and the stage-2 base. */
+/* Per VM: the VMID, tagging its stage-2 TLB entries. */
 struct axvm_arm64_vm {
-	u16 vmid;
-	u64 vttbr;
-	/* The VMID may hold a previous owner's TLB entries: flush on entry. */
-	atomic_t stale_tlb;
+	struct axvm_vmid vmid;
 };
 
 /* Why the guest came back, as decoded from the exception it took. */
@@ -89,6 +86,7 @@ void __axvm_arm64_fpsimd_load(const struct axvm_arm64_fpsimd *fp);
 /* hyp.c */
 extern u64 axvm_arm64_vtcr;
 void axvm_arm64_flush_vmid(u64 vttbr);
+u64 axvm_arm64_vttbr(struct axvm_vm *vm, u32 vmid);
 
 /* exit.c: decode a guest exit, complete the last one. */
 int axvm_arm64_handle_exit(struct axvm_vcpu *vcpu,
@@ -98,6 +96,10 @@ int axvm_arm64_internal(struct axvm_vcpu *vcpu,
 			const struct axvm_arm64_exit *e);
 u64 axvm_arm64_get_x(struct axvm_arm64_vcpu *a, unsigned int n);
 void axvm_arm64_set_x(struct axvm_arm64_vcpu *a, unsigned int n, u64 v);
+
+/* idregs.c: the ID registers the guest sees. */
+bool axvm_arm64_idreg_read(u32 op0, u32 op1, u32 crn, u32 crm, u32 op2,
+			   u64 *val);
 
 /* psci.c: HVC and SMC calls. */
 int axvm_arm64_smccc(struct axvm_vcpu *vcpu);

@@ -104,12 +104,19 @@ static int axvm_arm64_sysreg(struct axvm_vcpu *vcpu,
 {
 	struct axvm_arm64_vcpu *a = vcpu->arch;
 	struct axvm_run *run = vcpu->run;
-	u64 iss = e->esr;
+	u64 iss = e->esr, val;
 	unsigned int rt = ESR_ELx_SYS64_ISS_RT(iss);
+	u32 op0 = (iss >> 20) & 3, op1 = (iss >> 14) & 7, crn = (iss >> 10) & 15;
+	u32 crm = (iss >> 1) & 15, op2 = (iss >> 17) & 7;
 
-	run->sysreg.id = AXVM_SYSREG_ARM64((iss >> 20) & 3, (iss >> 14) & 7,
-					   (iss >> 10) & 15, (iss >> 1) & 15,
-					   (iss >> 17) & 7);
+	a->pc += 4;
+	if ((iss & ESR_ELx_SYS64_ISS_DIR_READ) &&
+	    axvm_arm64_idreg_read(op0, op1, crn, crm, op2, &val)) {
+		axvm_arm64_set_x(a, rt, val);
+		return AXVM_EXIT_SYSREG | AXVM_ARCH_EXIT_HANDLED;
+	}
+
+	run->sysreg.id = AXVM_SYSREG_ARM64(op0, op1, crn, crm, op2);
 	run->sysreg.reg = rt;
 	run->sysreg.is_write = !(iss & ESR_ELx_SYS64_ISS_DIR_READ);
 	if (run->sysreg.is_write) {
@@ -119,7 +126,6 @@ static int axvm_arm64_sysreg(struct axvm_vcpu *vcpu,
 		a->pending = AXVM_EXIT_SYSREG;
 		a->pending_reg = rt;
 	}
-	a->pc += 4;
 	return AXVM_EXIT_SYSREG;
 }
 

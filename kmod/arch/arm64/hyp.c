@@ -8,7 +8,6 @@
  */
 #define pr_fmt(fmt) "axvm: " fmt
 
-#include <linux/idr.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <asm/cacheflush.h>
@@ -33,8 +32,6 @@
 #define S2_ADDR			GENMASK_ULL(47, 12)
 
 u64 axvm_arm64_vtcr;
-static DEFINE_IDA(axvm_arm64_vmids);
-static unsigned int axvm_arm64_vmid_bits;
 
 static u64 axvm_arm64_s2_table(phys_addr_t pa)
 {
@@ -97,6 +94,7 @@ static const struct axvm_s2_format axvm_arm64_s2_format = {
 int axvm_arch_probe(struct axvm_arch_info *info)
 {
 	u64 mmfr0, mmfr1, parange;
+	unsigned int vmid_bits;
 	int ret;
 
 	info->arch = AXVM_ARCH_ARM64;
@@ -124,9 +122,10 @@ int axvm_arch_probe(struct axvm_arch_info *info)
 		return -EOPNOTSUPP;
 	}
 	parange = min_t(u64, parange, ID_AA64MMFR0_EL1_PARANGE_48);
-	axvm_arm64_vmid_bits =
-		cpuid_feature_extract_unsigned_field(mmfr1, ID_AA64MMFR1_EL1_VMIDBits_SHIFT) == 2 ?
-		16 : 8;
+	vmid_bits = cpuid_feature_extract_unsigned_field(mmfr1,
+							 ID_AA64MMFR1_EL1_VMIDBits_SHIFT) == 2 ?
+		    16 : 8;
+	axvm_vmid_setup(vmid_bits);
 
 	ret = axvm_arm64_vgic_probe();
 	if (ret)
@@ -136,13 +135,12 @@ int axvm_arch_probe(struct axvm_arch_info *info)
 			  VTCR_EL2_T0SZ(AXVM_ARM64_IPA_BITS) |
 			  (1 << VTCR_EL2_SL0_SHIFT) |	/* start at level 1 */
 			  (parange << VTCR_EL2_PS_SHIFT) |
-			  (axvm_arm64_vmid_bits == 16 ? VTCR_EL2_VS_16BIT : 0);
+			  (vmid_bits == 16 ? VTCR_EL2_VS_16BIT : 0);
 	return 0;
 }
 
 void axvm_arch_release(void)
 {
-	ida_destroy(&axvm_arm64_vmids);
 }
 
 int axvm_arch_cpu_enable(void)
@@ -180,41 +178,48 @@ void axvm_arm64_flush_vmid(u64 vttbr)
 	local_irq_restore(flags);
 }
 
+/* VTTBR_EL2 for the VM with the VMID it was last given. */
+u64 axvm_arm64_vttbr(struct axvm_vm *vm, u32 vmid)
+{
+	return axvm_s2_root(vm) | ((u64)vmid << VTTBR_VMID_SHIFT);
+}
+
+/* All VMIDs on this CPU: ALLE1 names the EL1&0 regime even with TGE set. */
+void axvm_arch_vmid_rollover(void)
+{
+	dsb(nshst);
+	__tlbi(alle1);
+	dsb(nsh);
+	isb();
+}
+
 int axvm_arch_vm_init(struct axvm_vm *vm)
 {
 	struct axvm_arm64_vm *a;
-	int vmid;
 
+	/* The VMID comes on the first entry (kmod/vmid.c). */
 	a = kzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
 	if (!a)
 		return -ENOMEM;
-	/* VMID 0 stays unused; one VMID per live VM. */
-	vmid = ida_alloc_range(&axvm_arm64_vmids, 1,
-			       (1U << axvm_arm64_vmid_bits) - 1, GFP_KERNEL);
-	if (vmid < 0) {
-		kfree(a);
-		return vmid == -ENOSPC ? -ENOSPC : vmid;
-	}
-	a->vmid = vmid;
-	a->vttbr = axvm_s2_root(vm) | ((u64)vmid << VTTBR_VMID_SHIFT);
-	/* A previous owner of this VMID may have left TLB entries. */
-	atomic_set(&a->stale_tlb, 1);
 	vm->arch = a;
 	return 0;
 }
 
 void axvm_arch_vm_destroy(struct axvm_vm *vm)
 {
-	struct axvm_arm64_vm *a = vm->arch;
-
-	ida_free(&axvm_arm64_vmids, a->vmid);
-	kfree(a);
+	kfree(vm->arch);
 	vm->arch = NULL;
 }
 
 void axvm_arch_vm_flush(struct axvm_vm *vm, u64 gpa, u64 size)
 {
 	struct axvm_arm64_vm *a = vm->arch;
+	u32 vmid = (u32)atomic64_read(&a->vmid.gen_id);
 
-	axvm_arm64_flush_vmid(a->vttbr);
+	/*
+	 * A VM that never ran has no TLB entries. One whose VMID belongs to
+	 * an older generation has none either, but flushing it is harmless.
+	 */
+	if (vmid)
+		axvm_arm64_flush_vmid(axvm_arm64_vttbr(vm, vmid));
 }

@@ -19,11 +19,6 @@ static bool axvm_psci_fn(u64 fid, u32 fn)
 }
 
 /* Only CPU_ON of the VM's own vCPUs goes out; others fail in place. */
-static int axvm_psci_target_exists(struct axvm_vcpu *target, void *unused)
-{
-	return 0;
-}
-
 static int axvm_psci_cpu_on(struct axvm_vcpu *vcpu, bool smc64)
 {
 	struct axvm_arm64_vcpu *a = vcpu->arch;
@@ -36,8 +31,7 @@ static int axvm_psci_cpu_on(struct axvm_vcpu *vcpu, bool smc64)
 		arg = lower_32_bits(arg);
 	}
 	if ((target & ~MPIDR_HWID_BITMASK) ||
-	    axvm_vm_with_vcpu(vcpu->vm, target, axvm_psci_target_exists,
-			      NULL)) {
+	    axvm_vm_with_vcpu(vcpu->vm, target, NULL, NULL)) {
 		a->x[0] = PSCI_RET_INVALID_PARAMS;
 		return AXVM_EXIT_HYPERCALL | AXVM_ARCH_EXIT_HANDLED;
 	}

@@ -125,14 +125,43 @@ int axvm_arch_set_regs(struct axvm_vcpu *vcpu, const struct axvm_regs *regs)
 	return 0;
 }
 
+/* FPSR and FPCR by their MRS encodings; the bits that exist in them. */
+#define AXVM_ARM64_SYS_FPCR	sys_reg(3, 3, 4, 4, 0)
+#define AXVM_ARM64_SYS_FPSR	sys_reg(3, 3, 4, 4, 1)
+#define AXVM_ARM64_FPCR_BITS	0x07ff9f07ULL
+#define AXVM_ARM64_FPSR_BITS	0xf800009fULL
+
+/* A V register half, FPSR or FPCR: where the vCPU keeps it, or NULL. */
+static u64 *axvm_arm64_fp_reg(struct axvm_arm64_vcpu *a, u64 id, u64 *bits)
+{
+	*bits = ~0ULL;
+	if ((id & ~0x3fULL) == AXVM_SYSREG_CLASS_ARM64_FP)
+		return (u64 *)&a->fp.v[(id >> 1) & 31] + (id & 1);
+	if (id == axvm_arm64_uapi_id(AXVM_ARM64_SYS_FPCR)) {
+		*bits = AXVM_ARM64_FPCR_BITS;
+		return &a->fp.fpcr;
+	}
+	if (id == axvm_arm64_uapi_id(AXVM_ARM64_SYS_FPSR)) {
+		*bits = AXVM_ARM64_FPSR_BITS;
+		return &a->fp.fpsr;
+	}
+	return NULL;
+}
+
 int axvm_arch_get_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 *val)
 {
 	struct axvm_arm64_vcpu *a = vcpu->arch;
 	int i = axvm_arm64_sysreg_index(id);
+	u64 *fp, bits;
 
-	if (i < 0)
-		return i;
-	*val = a->sysregs[i];
+	if (i >= 0) {
+		*val = a->sysregs[i];
+		return 0;
+	}
+	fp = axvm_arm64_fp_reg(a, id, &bits);
+	if (!fp)
+		return -ENOENT;
+	*val = *fp;
 	return 0;
 }
 
@@ -140,12 +169,20 @@ int axvm_arch_set_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 val)
 {
 	struct axvm_arm64_vcpu *a = vcpu->arch;
 	int i = axvm_arm64_sysreg_index(id);
+	u64 *fp, bits;
 
-	if (i < 0)
-		return i;
-	/* The guest's CPU identity is fixed when the vCPU is created. */
-	if (i == AXVM_ARM64_MPIDR)
-		return val == a->sysregs[i] ? 0 : -EINVAL;
-	a->sysregs[i] = val;
+	if (i >= 0) {
+		/* The guest's CPU identity is fixed when the vCPU is created. */
+		if (i == AXVM_ARM64_MPIDR)
+			return val == a->sysregs[i] ? 0 : -EINVAL;
+		a->sysregs[i] = val;
+		return 0;
+	}
+	fp = axvm_arm64_fp_reg(a, id, &bits);
+	if (!fp)
+		return -ENOENT;
+	if (val & ~bits)
+		return -EINVAL;
+	*fp = val;
 	return 0;
 }

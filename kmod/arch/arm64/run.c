@@ -62,8 +62,7 @@ static void axvm_arm64_restore_host(const struct axvm_arm64_host *h)
 	isb();
 }
 
-static void axvm_arm64_load_guest(struct axvm_arm64_vcpu *a,
-				  struct axvm_arm64_vm *vm,
+static void axvm_arm64_load_guest(struct axvm_arm64_vcpu *a, u64 vttbr,
 				  const struct axvm_arm64_host *h)
 {
 	const u64 *r = a->sysregs;
@@ -97,7 +96,7 @@ static void axvm_arm64_load_guest(struct axvm_arm64_vcpu *a,
 	write_sysreg(a->pc, elr_el2);
 	write_sysreg(a->pstate, spsr_el2);
 
-	write_sysreg(vm->vttbr, vttbr_el2);
+	write_sysreg(vttbr, vttbr_el2);
 	write_sysreg(axvm_arm64_vtcr, vtcr_el2);
 	/* Debug and PMU registers trap; the host's HPMN stays. */
 	write_sysreg(h->mdcr | MDCR_EL2_TDRA | MDCR_EL2_TDOSA | MDCR_EL2_TDA |
@@ -155,21 +154,27 @@ static void axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 	struct axvm_arm64_host host;
 	unsigned long flags;
 	bool timer;
-
-	if (atomic_xchg(&vm->stale_tlb, 0))
-		axvm_arm64_flush_vmid(vm->vttbr);
+	u32 vmid;
 
 	timer = axvm_arm64_timer_armed(a);
 	if (timer)
 		axvm_arm64_timer_start(a);
 
-	kernel_neon_begin();
-	flags = local_daif_save();
+	for (;;) {
+		vmid = axvm_vmid_update(&vm->vmid);
+		kernel_neon_begin();
+		flags = local_daif_save();
+		if (likely(axvm_vmid_current(&vm->vmid)))
+			break;
+		/* A rollover came in between: take its IPI, then a new VMID. */
+		local_daif_restore(flags);
+		kernel_neon_end();
+	}
 	axvm_vcpu_guest_enter(vcpu);
 	axvm_arm64_vgic_load(vcpu, axvm_arm64_timer_line(a));
 	__axvm_arm64_fpsimd_load(&a->fp);
 	axvm_arm64_save_host(&host);
-	axvm_arm64_load_guest(a, vm, &host);
+	axvm_arm64_load_guest(a, axvm_arm64_vttbr(vcpu->vm, vmid), &host);
 
 	e->code = __axvm_arm64_enter(a->x);
 

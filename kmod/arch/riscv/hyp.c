@@ -9,6 +9,7 @@
 #include <linux/module.h>
 #include <asm/csr.h>
 #include <asm/hwcap.h>
+#include <asm/insn-def.h>
 
 #include "../../axvm.h"
 
@@ -65,6 +66,12 @@ void axvm_arch_vm_destroy(struct axvm_vm *vm)
 
 void axvm_arch_vm_flush(struct axvm_vm *vm, u64 gpa, u64 size)
 {
+}
+
+/* Every G-stage TLB entry of every VMID on this hart. */
+void axvm_arch_vmid_rollover(void)
+{
+	asm volatile(HFENCE_GVMA(zero, zero) : : : "memory");
 }
 
 int axvm_arch_vcpu_run(struct axvm_vcpu *vcpu)

@@ -76,6 +76,14 @@ void axvm_arch_vm_flush(struct axvm_vm *vm, u64 gpa, u64 size)
 {
 }
 
+/*
+ * Only backends that enter guests take VMIDs; until the SVM and VMX
+ * backends tag TLB entries with ASIDs/VPIDs nothing calls this.
+ */
+void axvm_arch_vmid_rollover(void)
+{
+}
+
 int axvm_arch_vcpu_run(struct axvm_vcpu *vcpu)
 {
 	return -EOPNOTSUPP;

@@ -39,6 +39,8 @@ struct axvm_arch_info {
 	bool can_run;		/* axvm_arch_vcpu_run() enters guests */
 	u32 guest_phys_bits;	/* regions must end below 1 << bits */
 	u32 nr_irqs;		/* injectable interrupt numbers */
+	/* Which of them are lines; NULL: all of them. */
+	bool (*irq_valid)(u32 irq);
 	const char *name;	/* for the kernel log */
 	/* The stage-2 format, or NULL while the backend runs no guest. */
 	const struct axvm_s2_format *s2_format;
@@ -118,6 +120,11 @@ void axvm_vcpu_wake(struct axvm_vcpu *vcpu);
 /* Wake it or make it leave the guest; process context. */
 void axvm_vcpu_kick(struct axvm_vcpu *vcpu);
 /*
+ * The same, and when it was in the guest, wait until it has left: its
+ * next entry sees what the caller changed before. Process context.
+ */
+void axvm_vcpu_kick_sync(struct axvm_vcpu *vcpu);
+/*
  * Sleep until @cond(vcpu) holds or a signal arrives; every wake or kick
  * re-evaluates it. Returns 0 or -EINTR.
  */
@@ -158,6 +165,14 @@ bool axvm_vmid_current(const struct axvm_vmid *vmid);
  * Called on every online CPU with interrupts disabled.
  */
 void axvm_arch_vmid_rollover(void);
+
+/*
+ * Call @fn on every vCPU of @vm, with the vCPU list locked, until it
+ * returns non-zero; returns that, or 0.
+ */
+int axvm_vm_visit_vcpus(struct axvm_vm *vm,
+			int (*fn)(struct axvm_vcpu *vcpu, void *data),
+			void *data);
 
 /* Physical address of the stage-2 root, for the backend's table base. */
 phys_addr_t axvm_s2_root(struct axvm_vm *vm);

@@ -42,7 +42,7 @@ static void axvm_vcpu_kick_ipi(void *unused)
 {
 }
 
-void axvm_vcpu_kick(struct axvm_vcpu *vcpu)
+static void __axvm_vcpu_kick(struct axvm_vcpu *vcpu, bool wait)
 {
 	int cpu;
 
@@ -53,8 +53,19 @@ void axvm_vcpu_kick(struct axvm_vcpu *vcpu)
 		return;
 	cpu = READ_ONCE(vcpu->cpu);
 	if (cpu != get_cpu())
-		smp_call_function_single(cpu, axvm_vcpu_kick_ipi, NULL, 0);
+		smp_call_function_single(cpu, axvm_vcpu_kick_ipi, NULL, wait);
 	put_cpu();
+}
+
+void axvm_vcpu_kick(struct axvm_vcpu *vcpu)
+{
+	__axvm_vcpu_kick(vcpu, false);
+}
+
+/* An IPI handler runs only outside the guest: waiting for it is enough. */
+void axvm_vcpu_kick_sync(struct axvm_vcpu *vcpu)
+{
+	__axvm_vcpu_kick(vcpu, true);
 }
 
 int axvm_vcpu_block(struct axvm_vcpu *vcpu,
@@ -196,7 +207,8 @@ static int axvm_vcpu_inject_irq(struct axvm_vcpu *vcpu, void __user *argp)
 
 	if (copy_from_user(&irq, argp, sizeof(irq)))
 		return -EFAULT;
-	if (irq.irq >= axvm_info.nr_irqs || irq.flags & ~AXVM_IRQ_FLAGS)
+	if (irq.irq >= axvm_info.nr_irqs || irq.flags & ~AXVM_IRQ_FLAGS ||
+	    (axvm_info.irq_valid && !axvm_info.irq_valid(irq.irq)))
 		return -EINVAL;
 
 	spin_lock(&vcpu->irq_lock);

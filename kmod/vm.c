@@ -62,6 +62,24 @@ int axvm_vm_with_vcpu(struct axvm_vm *vm, u64 arch_id,
 	return ret;
 }
 
+int axvm_vm_visit_vcpus(struct axvm_vm *vm,
+			int (*fn)(struct axvm_vcpu *vcpu, void *data),
+			void *data)
+{
+	struct axvm_vcpu *vcpu;
+	unsigned long idx;
+	int ret = 0;
+
+	mutex_lock(&vm->lock);
+	xa_for_each(&vm->vcpus, idx, vcpu) {
+		ret = fn(vcpu, data);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
 static long axvm_vm_ioctl(struct file *file, unsigned int cmd,
 			  unsigned long arg)
 {

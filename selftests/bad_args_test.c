@@ -151,7 +151,7 @@ TEST_F(bad, huge_and_reserved_values)
 	regs.gpr[0] = 1;		/* x0 is hard-wired to zero */
 	EXPECT_ERRNO(EINVAL, ioctl(self->vcpu, AXVM_SET_REGS, &regs));
 	regs.gpr[0] = 0;
-	regs.pstate = 1;
+	regs.pstate = 2;		/* 0 VS-mode, 1 VU-mode only */
 	EXPECT_ERRNO(EINVAL, ioctl(self->vcpu, AXVM_SET_REGS, &regs));
 #endif
 }

@@ -7,11 +7,14 @@
  * Rules for guest code:
  *  - mark every guest function GUEST_CODE;
  *  - call no libc function (memcpy, printf, ...): libc uses FP/SIMD
- *    registers, which trap, and thread-local state the guest lacks; with
- *    -O2 the compiler may also turn a copy or clearing loop into a
- *    memcpy/memset call, so keep such loops short or use volatile;
+ *    registers, which trap on arm64, and thread-local state the guest
+ *    lacks; with -O2 the compiler may also turn a copy or clearing loop
+ *    into a memcpy/memset call, so keep such loops short or use volatile;
  *  - host data the guest reads is a snapshot taken by test_vm_create():
  *    use sync_global_to_guest() / sync_global_from_guest() to move it.
+ *
+ * On riscv64 guest code may use the F/D registers (sstatus.FS starts
+ * Initial), but exception handlers may not: the vectors save only x1-x31.
  */
 #ifndef AXVM_SELFTEST_GUEST_H
 #define AXVM_SELFTEST_GUEST_H
@@ -19,7 +22,7 @@
 #include <stdint.h>
 
 /* 1 where guest code can run: elsewhere test_vm_create() is EOPNOTSUPP. */
-#ifdef __aarch64__
+#if defined(__aarch64__) || (defined(__riscv) && __riscv_xlen == 64)
 #define TEST_HAVE_GUEST_LIB	1
 #else
 #define TEST_HAVE_GUEST_LIB	0
@@ -35,9 +38,13 @@
 /*
  * Guest to host calls. The guest passes a struct ucall on its stack to
  * the host with a hypercall; expr and file point at string literals of
- * the binary, which the host reads in its own copy.
+ * the binary, which the host reads in its own copy. The hypercall:
+ *  arm64:   hvc #0, x0 = UCALL_FID, x1 = &uc;
+ *  riscv64: ecall, a7 = UCALL_EID, a6 = 0 (function id), a0 = &uc.
+ * UCALL_HYPERCALL_NR is the axvm_run.hypercall.nr of such an exit.
  */
 #define UCALL_FID	0xc600a5a5ULL	/* SMCCC vendor-specific hypervisor */
+#define UCALL_EID	0x08a5a5a5ULL	/* SBI experimental extension space */
 #define UCALL_MAX_ARGS	6
 
 enum {
@@ -56,6 +63,19 @@ struct ucall {
 	uint64_t nargs;		/* how many of args[] the guest filled */
 };
 
+#if defined(__riscv) && __riscv_xlen == 64
+/*
+ * A trap frame as riscv64_vectors.S lays it out. regs[0] reads 0 and
+ * regs[2] is sp before the trap; neither is written back.
+ */
+struct ex_regs {
+	uint64_t regs[32];	/* x0-x31 */
+	uint64_t pc;		/* sepc: where sret returns */
+	uint64_t status;	/* sstatus */
+	uint64_t cause;		/* scause: bit 63 set for an interrupt */
+	uint64_t tval;		/* stval */
+};
+#else
 /* An exception frame as the vectors lay it out; see aarch64_vectors.S. */
 struct ex_regs {
 	uint64_t regs[31];	/* x0-x30 */
@@ -65,12 +85,14 @@ struct ex_regs {
 	uint64_t esr;
 	uint64_t far;
 };
+#endif
 
 typedef void (*guest_handler_t)(struct ex_regs *regs);
 
 /*
- * Exception handlers: IRQs at the current EL (vector 5) and synchronous
- * exceptions. NULL reports any such exception as an unexpected one. The
+ * Exception handlers: IRQs at the current EL (arm64 vector 5; riscv64
+ * scause bit 63 set) and synchronous exceptions (riscv64: every other
+ * scause). NULL reports any such exception as an unexpected one. The
  * host sets them with test_vm_set_*_handler(); a guest may too.
  */
 extern guest_handler_t guest_irq_handler;
@@ -181,6 +203,14 @@ uint64_t guest_smc(uint64_t fid, uint64_t a1, uint64_t a2, uint64_t a3,
 	return x0;
 }
 
+#define UCALL_HYPERCALL_NR	UCALL_FID
+
+static inline __attribute__((always_inline))
+void guest_ucall_hypercall(struct ucall *uc)
+{
+	guest_hvc(UCALL_FID, (uintptr_t)uc, 0, 0, 0, 0);
+}
+
 /*
  * MMIO: one plain load or store each (no pair, no writeback), so that a
  * trapped access has a valid syndrome the host can decode.
@@ -281,7 +311,207 @@ static inline __attribute__((always_inline)) void local_irq_disable(void)
 	asm volatile("msr daifset, #2" : : : "memory");
 }
 
-#else /* !__aarch64__ */
+#elif defined(__riscv) && __riscv_xlen == 64
+
+/* riscv64_vectors.S: where stvec points (direct mode). */
+extern char guest_vectors[];
+/* Called by the vectors; regs->pc and regs->status are written back. */
+void guest_exception(struct ex_regs *regs);
+
+#define SSTATUS_SIE		(1UL << 1)
+#define SSTATUS_SPIE		(1UL << 5)
+#define SSTATUS_SPP		(1UL << 8)
+#define SSTATUS_FS		(3UL << 13)
+
+/* scause: interrupts (bit 63 set) and bits of sie/sip. */
+#define SCAUSE_IRQ		(1UL << 63)
+#define IRQ_S_SOFT		1
+#define IRQ_S_TIMER		5
+#define IRQ_S_EXT		9
+
+/* scause: synchronous exceptions. */
+#define EXC_INST_MISALIGNED	0
+#define EXC_INST_ILLEGAL	2
+#define EXC_BREAKPOINT		3
+#define EXC_LOAD_MISALIGNED	4
+#define EXC_STORE_MISALIGNED	6
+#define EXC_ECALL_U		8
+#define EXC_INST_PAGE_FAULT	12
+#define EXC_LOAD_PAGE_FAULT	13
+#define EXC_STORE_PAGE_FAULT	15
+
+struct sbiret {
+	long error;
+	long value;
+};
+
+/*
+ * An SBI call: a7 = @eid, a6 = @fid, a0-a5 the arguments; a0 comes back
+ * as error, a1 as value, the other registers are preserved. "memory"
+ * because the arguments often point at guest memory.
+ */
+static inline __attribute__((always_inline))
+struct sbiret sbi_ecall(unsigned long eid, unsigned long fid,
+			unsigned long arg0, unsigned long arg1,
+			unsigned long arg2, unsigned long arg3,
+			unsigned long arg4, unsigned long arg5)
+{
+	register unsigned long a0 asm("a0") = arg0;
+	register unsigned long a1 asm("a1") = arg1;
+	register unsigned long a2 asm("a2") = arg2;
+	register unsigned long a3 asm("a3") = arg3;
+	register unsigned long a4 asm("a4") = arg4;
+	register unsigned long a5 asm("a5") = arg5;
+	register unsigned long a6 asm("a6") = fid;
+	register unsigned long a7 asm("a7") = eid;
+	struct sbiret ret;
+
+	asm volatile("ecall"
+		     : "+r" (a0), "+r" (a1)
+		     : "r" (a2), "r" (a3), "r" (a4), "r" (a5), "r" (a6),
+		       "r" (a7)
+		     : "memory");
+	ret.error = a0;
+	ret.value = a1;
+	return ret;
+}
+
+#define UCALL_HYPERCALL_NR	UCALL_EID
+
+static inline __attribute__((always_inline))
+void guest_ucall_hypercall(struct ucall *uc)
+{
+	sbi_ecall(UCALL_EID, 0, (uintptr_t)uc, 0, 0, 0, 0, 0);
+}
+
+/*
+ * MMIO: one plain load or store each, never compressed, so that a
+ * trapped access is always a 4-byte instruction the host can decode.
+ */
+#define __GUEST_NORVC(insn)						\
+	".option push\n\t.option norvc\n\t" insn "\n\t.option pop"
+
+static inline __attribute__((always_inline))
+uint8_t readb(const volatile void *addr)
+{
+	uint8_t v;
+
+	asm volatile(__GUEST_NORVC("lbu %0, 0(%1)")
+		     : "=r" (v) : "r" (addr) : "memory");
+	return v;
+}
+
+static inline __attribute__((always_inline))
+uint16_t readw(const volatile void *addr)
+{
+	uint16_t v;
+
+	asm volatile(__GUEST_NORVC("lhu %0, 0(%1)")
+		     : "=r" (v) : "r" (addr) : "memory");
+	return v;
+}
+
+static inline __attribute__((always_inline))
+uint32_t readl(const volatile void *addr)
+{
+	uint32_t v;
+
+	asm volatile(__GUEST_NORVC("lwu %0, 0(%1)")
+		     : "=r" (v) : "r" (addr) : "memory");
+	return v;
+}
+
+static inline __attribute__((always_inline))
+uint64_t readq(const volatile void *addr)
+{
+	uint64_t v;
+
+	asm volatile(__GUEST_NORVC("ld %0, 0(%1)")
+		     : "=r" (v) : "r" (addr) : "memory");
+	return v;
+}
+
+static inline __attribute__((always_inline))
+void writeb(uint8_t v, volatile void *addr)
+{
+	asm volatile(__GUEST_NORVC("sb %z0, 0(%1)")
+		     : : "rJ" (v), "r" (addr) : "memory");
+}
+
+static inline __attribute__((always_inline))
+void writew(uint16_t v, volatile void *addr)
+{
+	asm volatile(__GUEST_NORVC("sh %z0, 0(%1)")
+		     : : "rJ" (v), "r" (addr) : "memory");
+}
+
+static inline __attribute__((always_inline))
+void writel(uint32_t v, volatile void *addr)
+{
+	asm volatile(__GUEST_NORVC("sw %z0, 0(%1)")
+		     : : "rJ" (v), "r" (addr) : "memory");
+}
+
+static inline __attribute__((always_inline))
+void writeq(uint64_t v, volatile void *addr)
+{
+	asm volatile(__GUEST_NORVC("sd %z0, 0(%1)")
+		     : : "rJ" (v), "r" (addr) : "memory");
+}
+
+/* CSRs by name (sstatus, satp, time, ...) or number; macros expand. */
+#define __GUEST_STR(x)		#x
+#define __GUEST_XSTR(x)		__GUEST_STR(x)
+
+#define csr_read(csr)							\
+({									\
+	unsigned long __rv;						\
+									\
+	asm volatile("csrr %0, " __GUEST_XSTR(csr)			\
+		     : "=r" (__rv) : : "memory");			\
+	__rv;								\
+})
+
+#define csr_write(csr, v)						\
+do {									\
+	unsigned long __wv = (unsigned long)(v);			\
+									\
+	asm volatile("csrw " __GUEST_XSTR(csr) ", %0"			\
+		     : : "rK" (__wv) : "memory");			\
+} while (0)
+
+#define csr_set(csr, v)							\
+do {									\
+	unsigned long __sv = (unsigned long)(v);			\
+									\
+	asm volatile("csrs " __GUEST_XSTR(csr) ", %0"			\
+		     : : "rK" (__sv) : "memory");			\
+} while (0)
+
+#define csr_clear(csr, v)						\
+do {									\
+	unsigned long __cv = (unsigned long)(v);			\
+									\
+	asm volatile("csrc " __GUEST_XSTR(csr) ", %0"			\
+		     : : "rK" (__cv) : "memory");			\
+} while (0)
+
+static inline __attribute__((always_inline)) void wfi(void)
+{
+	asm volatile("wfi" : : : "memory");
+}
+
+static inline __attribute__((always_inline)) void local_irq_enable(void)
+{
+	csr_set(sstatus, SSTATUS_SIE);
+}
+
+static inline __attribute__((always_inline)) void local_irq_disable(void)
+{
+	csr_clear(sstatus, SSTATUS_SIE);
+}
+
+#else /* neither arm64 nor riscv64 */
 
 /*
  * No guest library here: test_vm_create() fails with EOPNOTSUPP. These
@@ -323,6 +553,9 @@ static inline void __guest_no_write(uint64_t v, volatile void *addr)
 #define local_irq_enable()	do { } while (0)
 #define local_irq_disable()	do { } while (0)
 
-#endif /* __aarch64__ */
+#define UCALL_HYPERCALL_NR	UCALL_FID
+#define guest_ucall_hypercall(uc)	((void)(uc))
+
+#endif /* __aarch64__, riscv64 */
 
 #endif /* AXVM_SELFTEST_GUEST_H */

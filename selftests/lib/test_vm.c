@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Selftest library, host side, arch-neutral part: the VM, its memory, the
- * image copy, vCPUs and ucalls. The arch parts are in aarch64.c.
+ * image copy, vCPUs and ucalls. The arch parts are in aarch64.c and
+ * riscv64.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,7 +44,7 @@ GUEST_CODE void guest_ucall(uint64_t cmd, const char *expr, const char *file,
 	uc.file = file;
 	uc.line = line;
 	uc.nargs = nargs;
-	guest_hvc(UCALL_FID, (uintptr_t)&uc, 0, 0, 0, 0);
+	guest_ucall_hypercall(&uc);
 }
 
 GUEST_CODE void guest_ucall_final(uint64_t cmd, const char *expr,
@@ -360,7 +361,7 @@ uint64_t test_get_ucall(struct test_vcpu *vcpu, struct ucall *uc)
 	if (uc)
 		memset(uc, 0, sizeof(*uc));
 	if (run->exit_reason != AXVM_EXIT_HYPERCALL ||
-	    run->hypercall.nr != UCALL_FID)
+	    run->hypercall.nr != UCALL_HYPERCALL_NR)
 		return UCALL_NONE;
 	guest_uc = test_gpa2hva(vcpu->vm, run->hypercall.args[0]);
 	if (!guest_uc || !test_gpa2hva(vcpu->vm, run->hypercall.args[0] +

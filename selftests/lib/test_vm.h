@@ -14,6 +14,14 @@
  *   [0x40000000, +4 MiB)         scratch RAM: page tables, vCPU stacks
  *   everything else below 512 GiB   normal memory, for test_vm_add_region()
  *
+ * riscv64 (Sv39, satp mode 8): the same addresses, but all of
+ * [0, 256 GiB) is mapped RWX with 1 GiB pages, the root table at
+ * 0x40000000; Sv39 has no memory types, so the MMIO window is simply
+ * where no memory slot is. Addresses from 256 GiB up are not mapped.
+ * The vCPU starts in S-mode with sstatus.FS Initial and interrupts off,
+ * stvec at guest_vectors, gp as the host's, ra guest_return; ucalls are
+ * SBI calls to the extension UCALL_EID (guest.h).
+ *
  * Functions returning a pointer give NULL, the others -errno, on failure;
  * errno is set either way.
  */
@@ -105,7 +113,10 @@ struct test_vcpu *test_vcpu_add(struct test_vm *vm, uint32_t id,
 	test_vcpu_add(vm, id, TEST_ARCH_ID_DEFAULT, NULL, fn, nargs,	\
 		      ##__VA_ARGS__)
 
-/* Point @vcpu at @guest_fn afresh: arguments, stack, PSTATE, return. */
+/*
+ * Point @vcpu at @guest_fn afresh: arguments, stack, PSTATE (sstatus on
+ * riscv64), return.
+ */
 int test_vcpu_set_entry(struct test_vcpu *vcpu, void *guest_fn, int nargs,
 			...);
 
@@ -145,7 +156,10 @@ do {									\
 						sizeof(__desc)));	\
 } while (0)
 
-/* Arch hooks, in aarch64.c: -EOPNOTSUPP on arches without a guest side. */
+/*
+ * Arch hooks, in aarch64.c and riscv64.c; on arches without a guest side
+ * the fallback in aarch64.c fails with -EOPNOTSUPP.
+ */
 int test_arch_vm_init(struct test_vm *vm, uint64_t image_start,
 		      uint64_t image_end);
 int test_arch_vcpu_init(struct test_vcpu *vcpu);

@@ -108,6 +108,7 @@ struct axvm_regs {
 #define AXVM_SYSREG_CLASS_X86_MSR	(0x3ULL << AXVM_SYSREG_CLASS_SHIFT)
 #define AXVM_SYSREG_CLASS_X86		(0x4ULL << AXVM_SYSREG_CLASS_SHIFT)
 #define AXVM_SYSREG_CLASS_ARM64_FP	(0x5ULL << AXVM_SYSREG_CLASS_SHIFT)
+#define AXVM_SYSREG_CLASS_RISCV_FP	(0x6ULL << AXVM_SYSREG_CLASS_SHIFT)
 
 #define AXVM_SYSREG_ARM64(op0, op1, crn, crm, op2)			\
 	(AXVM_SYSREG_CLASS_ARM64 | ((__u64)(op0) << 14) |		\
@@ -117,6 +118,9 @@ struct axvm_regs {
 #define AXVM_SYSREG_ARM64_V(n, half)					\
 	(AXVM_SYSREG_CLASS_ARM64_FP | (((__u64)(n) & 31) << 1) |	\
 	 ((__u64)(half) & 1))
+/* riscv64 f<n>, 64 bits (fcsr is AXVM_SYSREG_RISCV_CSR(3)). */
+#define AXVM_SYSREG_RISCV_F(n)						\
+	(AXVM_SYSREG_CLASS_RISCV_FP | ((__u64)(n) & 31))
 #define AXVM_SYSREG_RISCV_CSR(csr)					\
 	(AXVM_SYSREG_CLASS_RISCV_CSR | ((__u64)(csr) & 0xfff))
 #define AXVM_SYSREG_X86_MSR(index)					\
@@ -146,7 +150,7 @@ struct axvm_sysreg {
 
 /*
  * Interrupt injection. irq is a GIC INTID on arm64, an x86 vector on x86,
- * an hvip bit (interrupt cause) on riscv64. AXVM_IRQ_LEVEL_HIGH raises the
+ * an hvip bit on riscv64 (2 VSSIP, 6 VSTIP, 10 VSEIP). AXVM_IRQ_LEVEL_HIGH raises the
  * line, its absence lowers it (edge-style sources raise it only).
  */
 #define AXVM_IRQ_LEVEL_HIGH	0x1U
@@ -231,9 +235,11 @@ struct axvm_run {
 		} sysreg;
 		/* AXVM_EXIT_HYPERCALL */
 		struct {
-			__u64 nr;
+			__u64 nr;	/* x86 RAX, arm64 x0, riscv64 a7 (EID) */
 			__u64 args[6];
 			__u64 ret;	/* filled by user */
+			__u64 fid;	/* riscv64: a6, the SBI function id */
+			__u64 ret2;	/* riscv64: a1 (SBI value), by user */
 		} hypercall;
 		/* AXVM_EXIT_CPU_UP */
 		struct {

@@ -13,6 +13,8 @@
 
 #define AXVM_CNTV_ENABLE	BIT(0)
 #define AXVM_CNTV_IMASK		BIT(1)
+/* Farther deadlines: the hrtimer fires after a day and is armed again. */
+#define AXVM_TIMER_MAX_SECS	86400
 
 static enum hrtimer_restart axvm_arm64_timer_fire(struct hrtimer *t)
 {
@@ -54,11 +56,13 @@ void axvm_arm64_timer_start(struct axvm_arm64_vcpu *a)
 {
 	u64 now = read_sysreg(cntpct_el0);
 	u64 cval = a->sysregs[AXVM_ARM64_CNTV_CVAL];
+	u32 freq = read_sysreg(cntfrq_el0);
 	u64 ns = 0;
 
 	if (cval > now)
-		ns = mul_u64_u32_div(cval - now, NSEC_PER_SEC,
-				     read_sysreg(cntfrq_el0));
+		ns = mul_u64_u32_div(min_t(u64, cval - now,
+					   (u64)freq * AXVM_TIMER_MAX_SECS),
+				     NSEC_PER_SEC, freq);
 	hrtimer_start(&a->timer, ns_to_ktime(ns), HRTIMER_MODE_REL_HARD);
 }
 

@@ -1,28 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0
-/* riscv64 vCPU register file: x1-x31, pc and the guest's S-mode CSRs. */
+/*
+ * riscv64 vCPU register file: x1-x31, pc, the privilege it resumes in,
+ * the guest's S-level CSRs, and the F/D registers.
+ */
+#include <linux/atomic.h>
 #include <linux/kernel.h>
 #include <linux/slab.h>
 #include <asm/csr.h>
 
-#include "../../axvm.h"
+#include "riscv.h"
 
-#ifndef CSR_SENVCFG
-#define CSR_SENVCFG	0x10a
-#endif
-
-/* The guest CSRs a vCPU carries (VS-mode copies while it runs). */
-static const u16 axvm_riscv_csrs[] = {
-	CSR_SSTATUS, CSR_SIE, CSR_STVEC, CSR_SSCRATCH, CSR_SEPC, CSR_SCAUSE,
-	CSR_STVAL, CSR_SIP, CSR_SATP, CSR_SCOUNTEREN, CSR_SENVCFG,
+/* The guest CSRs a vCPU carries, in enum axvm_riscv_csr order. */
+static const u16 axvm_riscv_csrs[AXVM_RISCV_NR_CSRS] = {
+	[AXVM_RISCV_SSTATUS] = CSR_SSTATUS,
+	[AXVM_RISCV_SIE] = CSR_SIE,
+	[AXVM_RISCV_STVEC] = CSR_STVEC,
+	[AXVM_RISCV_SSCRATCH] = CSR_SSCRATCH,
+	[AXVM_RISCV_SEPC] = CSR_SEPC,
+	[AXVM_RISCV_SCAUSE] = CSR_SCAUSE,
+	[AXVM_RISCV_STVAL] = CSR_STVAL,
+	[AXVM_RISCV_SIP] = CSR_SIP,
+	[AXVM_RISCV_SATP] = CSR_SATP,
+	[AXVM_RISCV_SCOUNTEREN] = CSR_SCOUNTEREN,
+	[AXVM_RISCV_SENVCFG] = CSR_SENVCFG,
 };
 
-#define AXVM_RISCV_NR_CSRS	ARRAY_SIZE(axvm_riscv_csrs)
+/* pstate: the privilege the vCPU resumes in. */
+#define AXVM_RISCV_PSTATE_USER	1
 
-struct axvm_riscv_vcpu {
-	u64 x[32];
-	u64 pc;
-	u64 csrs[AXVM_RISCV_NR_CSRS];
-};
+/* The FP registers by number: f0-f31, then fcsr. */
+#define AXVM_RISCV_CSR_FCSR	0x003
+#define AXVM_RISCV_FCSR_BITS	0xff
+
+static atomic64_t axvm_riscv_uids = ATOMIC64_INIT(0);
 
 static int axvm_riscv_csr_index(u64 id)
 {
@@ -42,13 +52,21 @@ int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id)
 	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return -ENOMEM;
+	r->vcpu = vcpu;
+	r->uid = atomic64_inc_return(&axvm_riscv_uids);
+	r->last_cpu = -1;
+	atomic_set(&r->hsm_state, AXVM_SBI_HSM_STOPPED);
+	axvm_riscv_timer_init(r);
 	vcpu->arch = r;
 	return 0;
 }
 
 void axvm_arch_vcpu_destroy(struct axvm_vcpu *vcpu)
 {
-	kfree(vcpu->arch);
+	struct axvm_riscv_vcpu *r = vcpu->arch;
+
+	axvm_riscv_timer_destroy(r);
+	kfree(r);
 	vcpu->arch = NULL;
 }
 
@@ -56,31 +74,59 @@ void axvm_arch_get_regs(struct axvm_vcpu *vcpu, struct axvm_regs *regs)
 {
 	struct axvm_riscv_vcpu *r = vcpu->arch;
 
-	memcpy(regs->gpr, r->x, sizeof(r->x));
-	regs->pc = r->pc;
-	regs->pstate = 0;
+	memcpy(regs->gpr, r->ctx.x, sizeof(r->ctx.x));
+	regs->gpr[0] = 0;
+	regs->pc = r->ctx.sepc;
+	regs->pstate = r->user ? AXVM_RISCV_PSTATE_USER : 0;
 }
 
 int axvm_arch_set_regs(struct axvm_vcpu *vcpu, const struct axvm_regs *regs)
 {
 	struct axvm_riscv_vcpu *r = vcpu->arch;
 
-	/* x0 is hard-wired to zero; there is no pstate on riscv. */
-	if (regs->gpr[0] || regs->pstate)
+	/* x0 is hard-wired to zero. */
+	if (regs->gpr[0] || regs->pstate & ~AXVM_RISCV_PSTATE_USER)
 		return -EINVAL;
-	memcpy(r->x, regs->gpr, sizeof(r->x));
-	r->pc = regs->pc;
+	memcpy(r->ctx.x, regs->gpr, sizeof(r->ctx.x));
+	r->ctx.sepc = regs->pc;
+	r->user = regs->pstate & AXVM_RISCV_PSTATE_USER;
+	/* New state from userspace replaces any exit still to complete. */
+	r->pending = 0;
 	return 0;
+}
+
+/* An F/D register or fcsr: where the vCPU keeps it, or NULL. */
+static u64 *axvm_riscv_fp_reg(struct axvm_riscv_vcpu *r, u64 id, u64 *bits)
+{
+	*bits = ~0ULL;
+	if ((id & ~0x1fULL) == AXVM_SYSREG_CLASS_RISCV_FP)
+		return &r->fp.f[id & 31];
+	if (id == AXVM_SYSREG_RISCV_CSR(AXVM_RISCV_CSR_FCSR)) {
+		*bits = AXVM_RISCV_FCSR_BITS;
+		return &r->fp.fcsr;
+	}
+	return NULL;
 }
 
 int axvm_arch_get_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 *val)
 {
 	struct axvm_riscv_vcpu *r = vcpu->arch;
 	int i = axvm_riscv_csr_index(id);
+	u64 *fp, bits;
 
-	if (i < 0)
-		return i;
-	*val = r->csrs[i];
+	if (i == AXVM_RISCV_SIP) {
+		/* What the guest reads in sip: hvip's VS bits, shifted. */
+		*val = (r->hvip & AXVM_RISCV_VS_IRQS) >> 1;
+		return 0;
+	}
+	if (i >= 0) {
+		*val = r->csrs[i];
+		return 0;
+	}
+	fp = axvm_riscv_fp_reg(r, id, &bits);
+	if (!fp)
+		return -ENOENT;
+	*val = *fp;
 	return 0;
 }
 
@@ -88,9 +134,24 @@ int axvm_arch_set_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 val)
 {
 	struct axvm_riscv_vcpu *r = vcpu->arch;
 	int i = axvm_riscv_csr_index(id);
+	u64 *fp, bits;
 
-	if (i < 0)
-		return i;
-	r->csrs[i] = val;
+	if (i == AXVM_RISCV_SIP) {
+		/* Only SSIP is the guest's to set; the others are lines. */
+		if (val & ~(u64)BIT(IRQ_S_SOFT))
+			return -EINVAL;
+		r->hvip = val << 1;
+		return 0;
+	}
+	if (i >= 0) {
+		r->csrs[i] = val;
+		return 0;
+	}
+	fp = axvm_riscv_fp_reg(r, id, &bits);
+	if (!fp)
+		return -ENOENT;
+	if (val & ~bits)
+		return -EINVAL;
+	*fp = val;
 	return 0;
 }

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SBI calls of the guest (ECALL from VS-mode: a7 extension, a6 function,
+ * a0-a5 arguments; a0 error and a1 value back). BASE, TIME, IPI, RFENCE,
+ * HSM and SRST are answered here or become the matching exit; every other
+ * extension, the legacy console and DBCN included, goes to userspace as a
+ * hypercall exit.
+ */
+#include <asm/sbi.h>
+
+#include "riscv.h"
+
+#define AXVM_SBI_SPEC_VERSION	(2UL << SBI_SPEC_VERSION_MAJOR_SHIFT)
+#define AXVM_SBI_IMPL_ID	0x4158564dUL	/* "AXVM" */
+#define AXVM_SBI_IMPL_VERSION	1
+
+struct axvm_sbi_ret {
+	long error;
+	unsigned long value;
+};
+
+static bool axvm_sbi_ext_in_kernel(unsigned long ext)
+{
+	switch (ext) {
+	case SBI_EXT_BASE:
+	case SBI_EXT_TIME:
+	case SBI_EXT_IPI:
+	case SBI_EXT_RFENCE:
+	case SBI_EXT_HSM:
+	case SBI_EXT_SRST:
+		return true;
+	}
+	return false;
+}
+
+/* A set of harts as SBI names them: a mask and its base, -1 for all. */
+struct axvm_sbi_harts {
+	unsigned long mask, base;
+	int (*fn)(struct axvm_vcpu *vcpu, void *data);
+	unsigned long found;	/* the mask bits that named a vCPU */
+};
+
+static int axvm_sbi_hart_match(struct axvm_vcpu *vcpu, void *data)
+{
+	struct axvm_sbi_harts *h = data;
+	u64 bit = vcpu->arch_id - h->base;
+
+	if (h->base != -1UL) {
+		if (vcpu->arch_id < h->base || bit >= BITS_PER_LONG ||
+		    !(h->mask & BIT(bit)))
+			return 0;
+		h->found |= BIT(bit);
+	}
+	return h->fn(vcpu, NULL);
+}
+
+/* SBI_ERR_INVALID_PARAM when the mask names a hart that is no vCPU. */
+static long axvm_sbi_for_harts(struct axvm_vcpu *vcpu, unsigned long mask,
+			       unsigned long base,
+			       int (*fn)(struct axvm_vcpu *vcpu, void *data))
+{
+	struct axvm_sbi_harts h = { .mask = mask, .base = base, .fn = fn };
+
+	axvm_vm_visit_vcpus(vcpu->vm, axvm_sbi_hart_match, &h);
+	if (base != -1UL && h.found != mask)
+		return SBI_ERR_INVALID_PARAM;
+	return SBI_SUCCESS;
+}
+
+static int axvm_sbi_send_ipi(struct axvm_vcpu *target, void *unused)
+{
+	struct axvm_riscv_vcpu *r = target->arch;
+
+	atomic_set(&r->ipi, 1);
+	axvm_vcpu_kick(target);
+	return 0;
+}
+
+/*
+ * A remote fence: the target flushes its VMID's TLB entries (and its
+ * instruction cache) before it enters the guest again, and a target in
+ * the guest is made to leave it before the call returns.
+ */
+static int axvm_sbi_remote_fence(struct axvm_vcpu *target, void *unused)
+{
+	struct axvm_riscv_vcpu *r = target->arch;
+
+	atomic_set(&r->fence, 1);
+	axvm_vcpu_kick_sync(target);
+	return 0;
+}
+
+static int axvm_sbi_hsm_status(struct axvm_vcpu *target, void *state)
+{
+	struct axvm_riscv_vcpu *r = target->arch;
+
+	*(int *)state = atomic_read(&r->hsm_state);
+	return 0;
+}
+
+static int axvm_sbi_hsm_claim(struct axvm_vcpu *target, void *unused)
+{
+	struct axvm_riscv_vcpu *r = target->arch;
+
+	/* 1: the hart is not stopped. */
+	return atomic_cmpxchg(&r->hsm_state, AXVM_SBI_HSM_STOPPED,
+			      AXVM_SBI_HSM_START_PENDING) !=
+	       AXVM_SBI_HSM_STOPPED;
+}
+
+static int axvm_sbi_hsm_unclaim(struct axvm_vcpu *target, void *unused)
+{
+	struct axvm_riscv_vcpu *r = target->arch;
+
+	atomic_cmpxchg(&r->hsm_state, AXVM_SBI_HSM_START_PENDING,
+		       AXVM_SBI_HSM_STOPPED);
+	return 0;
+}
+
+/* Userspace refused a hart_start: the target is stopped again. */
+void axvm_riscv_sbi_start_failed(struct axvm_vcpu *vcpu, u64 target)
+{
+	axvm_vm_with_vcpu(vcpu->vm, target, axvm_sbi_hsm_unclaim, NULL);
+}
+
+/* The whole call to userspace, with "not supported" preset as result. */
+static int axvm_sbi_to_user(struct axvm_vcpu *vcpu)
+{
+	struct axvm_riscv_vcpu *r = vcpu->arch;
+	struct axvm_run *run = vcpu->run;
+	unsigned int i;
+
+	run->hypercall.nr = r->ctx.x[17];
+	run->hypercall.fid = r->ctx.x[16];
+	for (i = 0; i < 6; i++)
+		run->hypercall.args[i] = r->ctx.x[10 + i];
+	run->hypercall.ret = SBI_ERR_NOT_SUPPORTED;
+	run->hypercall.ret2 = 0;
+	r->pending = AXVM_EXIT_HYPERCALL;
+	return AXVM_EXIT_HYPERCALL;
+}
+
+static int axvm_sbi_base(struct axvm_vcpu *vcpu, unsigned long fid,
+			 unsigned long arg, struct axvm_sbi_ret *ret)
+{
+	switch (fid) {
+	case SBI_EXT_BASE_GET_SPEC_VERSION:
+		ret->value = AXVM_SBI_SPEC_VERSION;
+		break;
+	case SBI_EXT_BASE_GET_IMP_ID:
+		ret->value = AXVM_SBI_IMPL_ID;
+		break;
+	case SBI_EXT_BASE_GET_IMP_VERSION:
+		ret->value = AXVM_SBI_IMPL_VERSION;
+		break;
+	case SBI_EXT_BASE_PROBE_EXT:
+		/* Userspace says whether it implements the others. */
+		if (!axvm_sbi_ext_in_kernel(arg))
+			return axvm_sbi_to_user(vcpu);
+		ret->value = 1;
+		break;
+	case SBI_EXT_BASE_GET_MVENDORID:
+	case SBI_EXT_BASE_GET_MARCHID:
+	case SBI_EXT_BASE_GET_MIMPID:
+		ret->value = 0;
+		break;
+	default:
+		ret->error = SBI_ERR_NOT_SUPPORTED;
+	}
+	return 0;
+}
+
+static int axvm_sbi_hsm(struct axvm_vcpu *vcpu, unsigned long fid,
+			const unsigned long *a, struct axvm_sbi_ret *ret)
+{
+	struct axvm_riscv_vcpu *r = vcpu->arch;
+	struct axvm_run *run = vcpu->run;
+	int state, err;
+
+	switch (fid) {
+	case SBI_EXT_HSM_HART_START:
+		err = axvm_vm_with_vcpu(vcpu->vm, a[0], axvm_sbi_hsm_claim,
+					NULL);
+		if (err) {
+			ret->error = err == -ENOENT ? SBI_ERR_INVALID_PARAM :
+						      SBI_ERR_ALREADY_AVAILABLE;
+			return 0;
+		}
+		run->cpu_up.target = a[0];
+		run->cpu_up.entry = a[1];
+		run->cpu_up.arg = a[2];
+		run->cpu_up.ret = SBI_SUCCESS;
+		r->pending = AXVM_EXIT_CPU_UP;
+		return AXVM_EXIT_CPU_UP;
+	case SBI_EXT_HSM_HART_STOP:
+		atomic_set(&r->hsm_state, AXVM_SBI_HSM_STOPPED);
+		/* Should it run on as it is, the call failed. */
+		r->ctx.x[10] = SBI_ERR_DENIED;
+		run->cpu_down.state = 0;
+		return AXVM_EXIT_CPU_DOWN;
+	case SBI_EXT_HSM_HART_STATUS:
+		if (axvm_vm_with_vcpu(vcpu->vm, a[0], axvm_sbi_hsm_status,
+				      &state))
+			ret->error = SBI_ERR_INVALID_PARAM;
+		else
+			ret->value = state;
+		return 0;
+	default:
+		ret->error = SBI_ERR_NOT_SUPPORTED;
+		return 0;
+	}
+}
+
+static int axvm_sbi_srst(struct axvm_vcpu *vcpu, unsigned long fid,
+			 const unsigned long *a, struct axvm_sbi_ret *ret)
+{
+	struct axvm_run *run = vcpu->run;
+
+	if (fid != SBI_EXT_SRST_RESET) {
+		ret->error = SBI_ERR_NOT_SUPPORTED;
+		return 0;
+	}
+	switch (a[0]) {
+	case SBI_SRST_RESET_TYPE_SHUTDOWN:
+		run->system_down.type = AXVM_SYSTEM_DOWN_POWEROFF;
+		break;
+	case SBI_SRST_RESET_TYPE_COLD_REBOOT:
+	case SBI_SRST_RESET_TYPE_WARM_REBOOT:
+		run->system_down.type = AXVM_SYSTEM_DOWN_RESET;
+		break;
+	default:
+		ret->error = SBI_ERR_INVALID_PARAM;
+		return 0;
+	}
+	run->system_down.data = a[0] << 32 | (u32)a[1];	/* type, reason */
+	((struct axvm_riscv_vcpu *)vcpu->arch)->ctx.x[10] = SBI_ERR_FAILURE;
+	return AXVM_EXIT_SYSTEM_DOWN;
+}
+
+int axvm_riscv_sbi(struct axvm_vcpu *vcpu, const struct axvm_riscv_exit *e)
+{
+	struct axvm_riscv_vcpu *r = vcpu->arch;
+	unsigned long ext = r->ctx.x[17], fid = r->ctx.x[16];
+	const unsigned long *a = (const unsigned long *)&r->ctx.x[10];
+	struct axvm_sbi_ret ret = { SBI_SUCCESS, 0 };
+	int exit = 0;
+
+	/* ECALL traps before it completes: resume after it. */
+	r->ctx.sepc += 4;
+
+	switch (ext) {
+	case SBI_EXT_BASE:
+		exit = axvm_sbi_base(vcpu, fid, a[0], &ret);
+		break;
+	case SBI_EXT_TIME:
+		if (fid == SBI_EXT_TIME_SET_TIMER)
+			axvm_riscv_timer_set(r, a[0]);
+		else
+			ret.error = SBI_ERR_NOT_SUPPORTED;
+		break;
+	case SBI_EXT_0_1_SET_TIMER:
+		axvm_riscv_timer_set(r, a[0]);
+		r->ctx.x[10] = 0;	/* legacy calls return a0 only */
+		return AXVM_EXIT_HYPERCALL | AXVM_ARCH_EXIT_HANDLED;
+	case SBI_EXT_IPI:
+		if (fid == SBI_EXT_IPI_SEND_IPI)
+			ret.error = axvm_sbi_for_harts(vcpu, a[0], a[1],
+						       axvm_sbi_send_ipi);
+		else
+			ret.error = SBI_ERR_NOT_SUPPORTED;
+		break;
+	case SBI_EXT_RFENCE:
+		/* The guest runs no guests: the hfence calls do not exist. */
+		if (fid <= SBI_EXT_RFENCE_REMOTE_SFENCE_VMA_ASID)
+			ret.error = axvm_sbi_for_harts(vcpu, a[0], a[1],
+						       axvm_sbi_remote_fence);
+		else
+			ret.error = SBI_ERR_NOT_SUPPORTED;
+		break;
+	case SBI_EXT_HSM:
+		exit = axvm_sbi_hsm(vcpu, fid, a, &ret);
+		break;
+	case SBI_EXT_SRST:
+		exit = axvm_sbi_srst(vcpu, fid, a, &ret);
+		break;
+	default:
+		return axvm_sbi_to_user(vcpu);
+	}
+	if (exit)
+		return exit;
+	r->ctx.x[10] = ret.error;
+	r->ctx.x[11] = ret.value;
+	return AXVM_EXIT_HYPERCALL | AXVM_ARCH_EXIT_HANDLED;
+}

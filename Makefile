@@ -20,13 +20,16 @@ USER_CC := $(CROSS_COMPILE)gcc
 USER_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -static \
 	       -I$(CURDIR)/uapi -pthread
 
-SELFTESTS := api_test bad_args_test guest_lib_test memory_test module_test \
-	     vm_test
+SELFTESTS := api_test bad_args_test guest_lib_test guest_run_test memory_test \
+	     module_test vm_test
 ifneq ($(filter x86 x86_64,$(ARCH)),)
 SELFTESTS += kvm_coexist_test
 endif
 ifeq ($(ARCH),arm64)
 SELFTESTS += arm64_test
+endif
+ifeq ($(ARCH),riscv)
+SELFTESTS += riscv64_test
 endif
 # Benchmarks print figures and assert nothing; init runs them last.
 BENCHES := exit_bench

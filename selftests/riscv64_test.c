@@ -1,0 +1,794 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * riscv64 guests written in C (selftests/lib): SBI in the kernel (BASE,
+ * TIME, IPI, HSM, SRST) and to userspace (unknown extensions, legacy
+ * console), MMIO loads and stores of every width including compressed
+ * ones, CSR exits and injected illegal instructions, WFI, the SBI timer,
+ * external interrupt injection, SMP with HSM start, IPIs and pinning,
+ * the register ioctls with FP, FP isolation from a host thread, and an
+ * unhandled exit. guest_run_test has what every arch shares.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
+
+#include "axvm_util.h"
+#include "test_vm.h"
+#include "kselftest_harness.h"
+
+#define MMIO		0x10000000ULL
+#define CSR(n)		AXVM_SYSREG_RISCV_CSR(n)
+
+#define SBI_EXT_BASE	0x10
+#define SBI_EXT_TIME	0x54494d45
+#define SBI_EXT_IPI	0x735049
+#define SBI_EXT_HSM	0x48534d
+#define SBI_EXT_SRST	0x53525354
+#define SBI_EXT_DBCN	0x4442434e
+#define SBI_ERR_INVALID_PARAM		-3
+#define SBI_ERR_ALREADY_AVAILABLE	-6
+
+/* hvip bits, the lines of AXVM_INJECT_IRQ. */
+#define LINE_VSEIP	10
+
+static void pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void affinity_of(uint64_t *mask, int cpu)
+{
+	memset(mask, 0, AXVM_AFFINITY_WORDS * sizeof(*mask));
+	mask[cpu / 64] = 1ULL << (cpu % 64);
+}
+
+FIXTURE(rv) {
+	struct test_vm *vm;
+};
+
+FIXTURE_SETUP(rv)
+{
+	int sys = axvm_open();
+
+	ASSERT_GE(sys, 0);
+	if (!axvm_cap(sys, AXVM_CAP_RUN) || !TEST_HAVE_GUEST_LIB) {
+		close(sys);
+		SKIP(return, "no guest entry on this lane");
+	}
+	close(sys);
+	pin_self(0);
+	self->vm = test_vm_create();
+	ASSERT_NE(NULL, self->vm) TH_LOG("test_vm_create: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(rv)
+{
+	if (self->vm)
+		test_vm_free(self->vm);
+}
+
+static int run_exit(struct test_vcpu *v)
+{
+	int ret = test_vcpu_run(v);
+
+	return ret ? ret : (int)v->run->exit_reason;
+}
+
+/* ------------------------------------------------------------------ */
+
+GUEST_CODE static void guest_sbi_base(void)
+{
+	struct sbiret r;
+
+	r = sbi_ecall(SBI_EXT_BASE, 0, 0, 0, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.error, 0);
+	GUEST_ASSERT_EQ(r.value, 2UL << 24);		/* SBI 2.0 */
+	r = sbi_ecall(SBI_EXT_BASE, 1, 0, 0, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.value, 0x4158564d);		/* "AXVM" */
+	r = sbi_ecall(SBI_EXT_BASE, 3, SBI_EXT_HSM, 0, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.value, 1);
+	r = sbi_ecall(SBI_EXT_BASE, 3, SBI_EXT_TIME, 0, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.value, 1);
+	/* Not the kernel's: userspace answers the probe. */
+	r = sbi_ecall(SBI_EXT_BASE, 3, SBI_EXT_DBCN, 0, 0, 0, 0, 0);
+	GUEST_SYNC(r.error, r.value);
+	r = sbi_ecall(SBI_EXT_BASE, 99, 0, 0, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.error, -2);			/* NOT_SUPPORTED */
+}
+
+TEST_F(rv, sbi_base_in_kernel)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_sbi_base, 0);
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(AXVM_EXIT_HYPERCALL, run_exit(v));
+	EXPECT_EQ(SBI_EXT_BASE, v->run->hypercall.nr);
+	EXPECT_EQ(3, v->run->hypercall.fid);
+	EXPECT_EQ(SBI_EXT_DBCN, v->run->hypercall.args[0]);
+	v->run->hypercall.ret = 0;
+	v->run->hypercall.ret2 = 1;
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0, uc.args[0]);
+	EXPECT_EQ(1, uc.args[1]);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
+/* ------------------------------------------------------------------ */
+
+/* The legacy console's putchar returns in a0 only: a1 keeps its value. */
+GUEST_CODE static void guest_hypercalls(void)
+{
+	register unsigned long a0 asm("a0") = 'x';
+	register unsigned long a1 asm("a1") = 0x5151;
+	register unsigned long a7 asm("a7") = 1;
+	struct sbiret r;
+
+	asm volatile("ecall" : "+r" (a0), "+r" (a1) : "r" (a7) : "memory");
+	GUEST_ASSERT_EQ(a0, 0);
+	GUEST_ASSERT_EQ(a1, 0x5151);
+	r = sbi_ecall(0x0a000123, 7, 1, 2, 3, 4, 5, 6);
+	GUEST_ASSERT_EQ(r.error, 0);
+	GUEST_ASSERT_EQ(r.value, 42);
+}
+
+TEST_F(rv, hypercalls_to_userspace)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+	int i;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_hypercalls, 0);
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(AXVM_EXIT_HYPERCALL, run_exit(v));
+	EXPECT_EQ(1, v->run->hypercall.nr);
+	EXPECT_EQ('x', v->run->hypercall.args[0]);
+	v->run->hypercall.ret = 0;
+	v->run->hypercall.ret2 = 0x7777;	/* ignored: legacy */
+
+	ASSERT_EQ(AXVM_EXIT_HYPERCALL, run_exit(v));
+	EXPECT_EQ(0x0a000123, v->run->hypercall.nr);
+	EXPECT_EQ(7, v->run->hypercall.fid);
+	for (i = 0; i < 6; i++)
+		EXPECT_EQ(i + 1, v->run->hypercall.args[i]);
+	/* Preset: NOT_SUPPORTED, unless userspace answers. */
+	EXPECT_EQ(-2, (int64_t)v->run->hypercall.ret);
+	v->run->hypercall.ret = 0;
+	v->run->hypercall.ret2 = 42;
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
+/* ------------------------------------------------------------------ */
+
+/* Every integer load and store form, 32-bit and compressed, on MMIO. */
+GUEST_CODE static void guest_mmio(void)
+{
+	unsigned long base = MMIO, b, h, w, d, bu, hu, wu;
+
+	asm volatile(".option push\n.option norvc\n"
+		     "lb %0, 0(%7)\n lh %1, 2(%7)\n lw %2, 4(%7)\n"
+		     "ld %3, 8(%7)\n lbu %4, 16(%7)\n lhu %5, 18(%7)\n"
+		     "lwu %6, 20(%7)\n.option pop\n"
+		     : "=&r" (b), "=&r" (h), "=&r" (w), "=&r" (d), "=&r" (bu),
+		       "=&r" (hu), "=&r" (wu)
+		     : "r" (base) : "memory");
+	GUEST_SYNC(b, h, w, d);
+	GUEST_SYNC(bu, hu, wu);
+	asm volatile(".option push\n.option norvc\n"
+		     "sb %1, 0x20(%0)\n sh %1, 0x22(%0)\n sw %1, 0x24(%0)\n"
+		     "sd %1, 0x28(%0)\n sw zero, 0x30(%0)\n lw zero, 0x34(%0)\n"
+		     ".option pop\n"
+		     : : "r" (base), "r" (0x1122334455667788UL) : "memory");
+	/*
+	 * Compressed forms name x8-x15 (a0, a1 here). Register variables
+	 * hold only for the asm statement they feed, so each sets its own.
+	 */
+	{
+		register unsigned long a1 asm("a1") = MMIO;
+		register unsigned long a0 asm("a0");
+
+		asm volatile(".option push\n.option rvc\n"
+			     "c.lw a0, 0x40(a1)\n.option pop\n"
+			     : "=r" (a0) : "r" (a1) : "memory");
+		w = a0;
+	}
+	GUEST_SYNC(w);
+	{
+		register unsigned long a1 asm("a1") = MMIO;
+		register unsigned long a0 asm("a0");
+
+		asm volatile(".option push\n.option rvc\n"
+			     "c.ld a0, 0x48(a1)\n.option pop\n"
+			     : "=r" (a0) : "r" (a1) : "memory");
+		d = a0;
+	}
+	GUEST_SYNC(d);
+	{
+		register unsigned long a1 asm("a1") = MMIO;
+		register unsigned long a0 asm("a0") = 0xabcdef0123456789UL;
+
+		asm volatile(".option push\n.option rvc\n"
+			     "c.sw a0, 0x50(a1)\n c.sd a0, 0x58(a1)\n"
+			     ".option pop\n"
+			     : : "r" (a0), "r" (a1) : "memory");
+	}
+}
+
+static void expect_mmio(struct __test_metadata *_metadata,
+			struct test_vcpu *v, uint64_t off, int len, int write,
+			uint64_t data)
+{
+	ASSERT_EQ(AXVM_EXIT_MMIO, run_exit(v));
+	EXPECT_EQ(MMIO + off, v->run->mmio.phys_addr);
+	EXPECT_EQ(len, v->run->mmio.len);
+	EXPECT_EQ(write, v->run->mmio.is_write);
+	if (!write) {
+		v->run->mmio.data = data;
+		return;
+	}
+	EXPECT_EQ(data, v->run->mmio.data);
+}
+
+TEST_F(rv, mmio_every_width_and_compressed)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_mmio, 0);
+	ASSERT_NE(NULL, v);
+	expect_mmio(_metadata, v, 0, 1, 0, 0x80);
+	EXPECT_EQ(1, v->run->mmio.sign_extend);
+	expect_mmio(_metadata, v, 2, 2, 0, 0x8001);
+	expect_mmio(_metadata, v, 4, 4, 0, 0x80000001);
+	expect_mmio(_metadata, v, 8, 8, 0, 0x8000000000000001ULL);
+	expect_mmio(_metadata, v, 16, 1, 0, 0x80);
+	EXPECT_EQ(0, v->run->mmio.sign_extend);
+	expect_mmio(_metadata, v, 18, 2, 0, 0x8001);
+	expect_mmio(_metadata, v, 20, 4, 0, 0x80000001);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0xffffffffffffff80ULL, uc.args[0]);
+	EXPECT_EQ(0xffffffffffff8001ULL, uc.args[1]);
+	EXPECT_EQ(0xffffffff80000001ULL, uc.args[2]);
+	EXPECT_EQ(0x8000000000000001ULL, uc.args[3]);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0x80, uc.args[0]);
+	EXPECT_EQ(0x8001, uc.args[1]);
+	EXPECT_EQ(0x80000001, uc.args[2]);
+
+	expect_mmio(_metadata, v, 0x20, 1, 1, 0x88);
+	expect_mmio(_metadata, v, 0x22, 2, 1, 0x7788);
+	expect_mmio(_metadata, v, 0x24, 4, 1, 0x55667788);
+	expect_mmio(_metadata, v, 0x28, 8, 1, 0x1122334455667788ULL);
+	expect_mmio(_metadata, v, 0x30, 4, 1, 0);		/* from x0 */
+	expect_mmio(_metadata, v, 0x34, 4, 0, 0x1234);		/* into x0 */
+	EXPECT_EQ(0, v->run->mmio.reg);
+
+	expect_mmio(_metadata, v, 0x40, 4, 0, 0xfffffffe);
+	EXPECT_EQ(10, v->run->mmio.reg);			/* a0 */
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(-2LL, (int64_t)uc.args[0]);
+	expect_mmio(_metadata, v, 0x48, 8, 0, 0x0123456789abcdefULL);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0x0123456789abcdefULL, uc.args[0]);
+	expect_mmio(_metadata, v, 0x50, 4, 1, 0x23456789);
+	expect_mmio(_metadata, v, 0x58, 8, 1, 0xabcdef0123456789ULL);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
+/* ------------------------------------------------------------------ */
+
+static volatile uint64_t seen_cause, seen_tval;
+
+GUEST_CODE static void skip_insn(struct ex_regs *regs)
+{
+	seen_cause = regs->cause;
+	seen_tval = regs->tval;
+	regs->pc += 4;
+}
+
+/*
+ * hstatus is no VS-mode CSR: a virtual-instruction trap, and then a
+ * system-register exit. HFENCE.VVMA in VS-mode is one too, with nothing
+ * to emulate: the guest gets an illegal instruction.
+ */
+GUEST_CODE static void guest_csrs(void)
+{
+	unsigned long v;
+
+	asm volatile("csrr %0, 0x600" : "=r" (v));
+	GUEST_SYNC(v);
+	asm volatile("csrw 0x600, %0" : : "r" (0x1234UL));
+	asm volatile("csrrs %0, 0x600, %1" : "=r" (v) : "r" (0x10UL));
+	GUEST_SYNC(v);
+	asm volatile(".4byte 0x22000073");	/* hfence.vvma zero, zero */
+	GUEST_SYNC(seen_cause, seen_tval);
+}
+
+TEST_F(rv, csr_exits_and_injected_illegal_instruction)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	test_vm_set_sync_handler(self->vm, skip_insn);
+	v = test_vcpu_add_default(self->vm, 0, guest_csrs, 0);
+	ASSERT_NE(NULL, v);
+
+	ASSERT_EQ(AXVM_EXIT_SYSREG, run_exit(v));
+	EXPECT_EQ(CSR(0x600), v->run->sysreg.id);
+	EXPECT_EQ(0, v->run->sysreg.is_write);
+	v->run->sysreg.value = 0xabc;
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0xabc, uc.args[0]);
+
+	ASSERT_EQ(AXVM_EXIT_SYSREG, run_exit(v));
+	EXPECT_EQ(1, v->run->sysreg.is_write);		/* CSRRW */
+	EXPECT_EQ(0x1234, v->run->sysreg.value);
+	ASSERT_EQ(AXVM_EXIT_SYSREG, run_exit(v));
+	EXPECT_EQ(2, v->run->sysreg.is_write);		/* CSRRS */
+	EXPECT_EQ(0x10, v->run->sysreg.value);
+	v->run->sysreg.value = 0x77;			/* the old value */
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0x77, uc.args[0]);
+
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(2, uc.args[0]);			/* illegal instruction */
+	EXPECT_EQ(0x22000073, uc.args[1]);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
+/* ------------------------------------------------------------------ */
+
+GUEST_CODE static void guest_srst(uint64_t type)
+{
+	sbi_ecall(SBI_EXT_SRST, 0, type, 0x5a, 0, 0, 0, 0);
+	GUEST_FAIL("system_reset returned");
+}
+
+TEST_F(rv, srst_is_system_down)
+{
+	struct test_vcpu *v;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_srst, 1, (uint64_t)0);
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(AXVM_EXIT_SYSTEM_DOWN, run_exit(v));
+	EXPECT_EQ(AXVM_SYSTEM_DOWN_POWEROFF, v->run->system_down.type);
+	EXPECT_EQ(0x5a, v->run->system_down.data & 0xffffffff);
+	ASSERT_EQ(0, test_vcpu_set_entry(v, guest_srst, 1, (uint64_t)1));
+	ASSERT_EQ(AXVM_EXIT_SYSTEM_DOWN, run_exit(v));
+	EXPECT_EQ(AXVM_SYSTEM_DOWN_RESET, v->run->system_down.type);
+}
+
+/* ------------------------------------------------------------------ */
+
+static volatile uint64_t irq_cause, irq_count;
+
+GUEST_CODE static void timer_irq(struct ex_regs *regs)
+{
+	irq_cause = regs->cause;
+	irq_count++;
+	/* Stop the timer: this also lowers its interrupt. */
+	sbi_ecall(SBI_EXT_TIME, 0, ~0UL, 0, 0, 0, 0, 0);
+}
+
+GUEST_CODE static void guest_timer(uint64_t ticks)
+{
+	uint64_t start = csr_read(time);
+
+	csr_set(sie, 1UL << IRQ_S_TIMER);
+	sbi_ecall(SBI_EXT_TIME, 0, start + ticks, 0, 0, 0, 0, 0);
+	while (!irq_count) {
+		wfi();
+		local_irq_enable();
+		local_irq_disable();
+	}
+	GUEST_SYNC(irq_cause, csr_read(time) - start);
+}
+
+/* SBI set_timer: the vCPU sleeps in WFI in the kernel until it fires. */
+TEST_F(rv, sbi_timer_wakes_wfi)
+{
+	struct axvm_exit_stats st;
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	test_vm_set_irq_handler(self->vm, timer_irq);
+	/* 20 ms at the 10 MHz time base of the virt machine. */
+	v = test_vcpu_add_default(self->vm, 0, guest_timer, 1,
+				  (uint64_t)200000);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ((1ULL << 63) | 5, uc.args[0]);
+	EXPECT_LE(200000, uc.args[1]);
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_EXIT_STATS, &st));
+	EXPECT_EQ(1, st.runs);			/* no exit to userspace */
+}
+
+GUEST_CODE static void guest_wfi_nothing(void)
+{
+	wfi();
+	GUEST_SYNC(1);
+}
+
+TEST_F(rv, wfi_without_wake_source_exits)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_wfi_nothing, 0);
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(AXVM_EXIT_HALT, run_exit(v));
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+}
+
+/* ------------------------------------------------------------------ */
+
+GUEST_CODE static void ext_irq(struct ex_regs *regs)
+{
+	irq_cause = regs->cause;
+	irq_count++;
+	/* The line stays high until the host lowers it: mask it. */
+	csr_clear(sie, 1UL << IRQ_S_EXT);
+}
+
+GUEST_CODE static void guest_ext_irq(void)
+{
+	csr_set(sie, 1UL << IRQ_S_EXT);
+	GUEST_SYNC(0);
+	while (!irq_count) {
+		wfi();
+		local_irq_enable();
+		local_irq_disable();
+	}
+	GUEST_SYNC(irq_cause, irq_count);
+	GUEST_ASSERT_EQ(csr_read(sip) & (1UL << IRQ_S_EXT), 0);
+}
+
+struct injector {
+	int fd;
+	int ret;
+};
+
+static void *inject_thread(void *p)
+{
+	struct injector *in = p;
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	struct axvm_irq irq = { LINE_VSEIP, AXVM_IRQ_LEVEL_HIGH };
+
+	nanosleep(&ts, NULL);
+	in->ret = ioctl(in->fd, AXVM_INJECT_IRQ, &irq);
+	return NULL;
+}
+
+/* A raised VSEIP reaches a guest sleeping in WFI, in the kernel. */
+TEST_F(rv, inject_external_interrupt)
+{
+	struct axvm_irq irq = { LINE_VSEIP, 0 };
+	struct injector in;
+	struct test_vcpu *v;
+	struct ucall uc;
+	pthread_t t;
+
+	if (!self->vm)
+		return;
+	test_vm_set_irq_handler(self->vm, ext_irq);
+	v = test_vcpu_add_default(self->vm, 0, guest_ext_irq, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	in.fd = v->fd;
+	ASSERT_EQ(0, pthread_create(&t, NULL, inject_thread, &in));
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	pthread_join(t, NULL);
+	EXPECT_EQ(0, in.ret);
+	EXPECT_EQ((1ULL << 63) | 9, uc.args[0]);
+	EXPECT_EQ(1, uc.args[1]);
+	/* Lowered: the guest sees it no longer pending. */
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_INJECT_IRQ, &irq));
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+	/* Only the hvip lines exist. */
+	irq.irq = 9;
+	EXPECT_EQ(-1, ioctl(v->fd, AXVM_INJECT_IRQ, &irq));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+/* ------------------------------------------------------------------ */
+
+static volatile uint64_t ipi_count;
+static volatile int64_t secondary_cpu = -1;
+
+GUEST_CODE static void soft_irq(struct ex_regs *regs)
+{
+	ipi_count++;
+	csr_clear(sip, 1UL << IRQ_S_SOFT);
+}
+
+GUEST_CODE static void guest_spin_never(void)
+{
+	GUEST_FAIL("the secondary ran before hart_start");
+}
+
+/* Started by HSM with a0 = hart id, a1 = opaque. */
+GUEST_CODE static void guest_secondary(uint64_t hartid, uint64_t opaque)
+{
+	GUEST_SYNC(hartid, opaque);
+	csr_set(sie, 1UL << IRQ_S_SOFT);
+	while (!ipi_count) {
+		wfi();
+		local_irq_enable();
+		local_irq_disable();
+	}
+	GUEST_SYNC(ipi_count);
+}
+
+GUEST_CODE static void guest_primary(uint64_t second)
+{
+	struct sbiret r;
+
+	r = sbi_ecall(SBI_EXT_HSM, 0, 77, 0x1000, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.error, SBI_ERR_INVALID_PARAM);	/* no hart 77 */
+	r = sbi_ecall(SBI_EXT_HSM, 2, second, 0, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.value, 1);				/* STOPPED */
+	r = sbi_ecall(SBI_EXT_HSM, 0, second, (uintptr_t)guest_secondary,
+		      0x5eed, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.error, 0);
+	GUEST_SYNC(0);
+	/* Running now. */
+	r = sbi_ecall(SBI_EXT_HSM, 2, second, 0, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.value, 0);				/* STARTED */
+	r = sbi_ecall(SBI_EXT_HSM, 0, second, 0, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.error, SBI_ERR_ALREADY_AVAILABLE);
+	r = sbi_ecall(SBI_EXT_IPI, 0, 1, second, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.error, 0);
+	r = sbi_ecall(SBI_EXT_IPI, 0, 1, 77, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.error, SBI_ERR_INVALID_PARAM);
+	sbi_ecall(SBI_EXT_HSM, 1, 0, 0, 0, 0, 0, 0);		/* hart_stop */
+	GUEST_FAIL("hart_stop returned");
+}
+
+struct secondary {
+	struct test_vcpu *v;
+	int cpu;
+	uint64_t args[2], ipis;
+	int ok;
+};
+
+static void *secondary_thread(void *p)
+{
+	struct secondary *s = p;
+	struct ucall uc;
+
+	if (test_vcpu_run_ucall(s->v, &uc) != UCALL_SYNC)
+		return NULL;
+	s->cpu = sched_getcpu();
+	s->args[1] = uc.args[1];
+	__atomic_store_n(&s->args[0], uc.args[0], __ATOMIC_RELEASE);
+	if (test_vcpu_run_ucall(s->v, &uc) != UCALL_SYNC)
+		return NULL;
+	s->ipis = uc.args[0];
+	s->ok = sched_getcpu() == s->cpu;
+	return NULL;
+}
+
+/*
+ * HSM hart_start brings up a second vCPU pinned to CPU 1 (the host
+ * checks where it ran), which learns its hart id in a0 and takes an SBI
+ * IPI from the first; hart_stop is a CPU-down exit.
+ */
+TEST_F(rv, hsm_start_ipi_and_pinning)
+{
+	uint64_t mask[AXVM_AFFINITY_WORDS];
+	struct secondary s = { 0 };
+	struct test_vcpu *v0;
+	struct ucall uc;
+	int cpu = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0;
+	pthread_t t;
+	int i;
+
+	if (!self->vm)
+		return;
+	test_vm_set_irq_handler(self->vm, soft_irq);
+	affinity_of(mask, 0);
+	v0 = test_vcpu_add(self->vm, 0, 0x10, mask, guest_primary, 1,
+			   (uint64_t)0x11);
+	ASSERT_NE(NULL, v0);
+	affinity_of(mask, cpu);
+	s.v = test_vcpu_add(self->vm, 1, 0x11, mask, guest_spin_never, 0);
+	ASSERT_NE(NULL, s.v);
+
+	ASSERT_EQ(AXVM_EXIT_CPU_UP, run_exit(v0));
+	EXPECT_EQ(0x11, v0->run->cpu_up.target);
+	EXPECT_EQ((uintptr_t)guest_secondary, v0->run->cpu_up.entry);
+	EXPECT_EQ(0x5eed, v0->run->cpu_up.arg);
+	ASSERT_EQ(0, test_vcpu_set_entry(s.v, guest_secondary, 2,
+					 (uint64_t)0x11,
+					 (uint64_t)v0->run->cpu_up.arg));
+	ASSERT_EQ(0, pthread_create(&t, NULL, secondary_thread, &s));
+	TEST_RUN_UCALL(v0, &uc, UCALL_SYNC);
+	/* Let the secondary run first: the guest then finds it STARTED. */
+	for (i = 0; i < 5000 && !__atomic_load_n(&s.args[0], __ATOMIC_ACQUIRE);
+	     i++)
+		usleep(1000);
+	ASSERT_EQ(AXVM_EXIT_CPU_DOWN, run_exit(v0));
+	pthread_join(t, NULL);
+	EXPECT_EQ(0x11, s.args[0]);
+	EXPECT_EQ(0x5eed, s.args[1]);
+	EXPECT_EQ(cpu, s.cpu);
+	EXPECT_TRUE(s.ok);
+	EXPECT_LE(1, s.ipis);
+}
+
+/* ------------------------------------------------------------------ */
+
+/* Fill f0-f31 from @seed, exit @rounds times, check they survived. */
+GUEST_CODE static void guest_fp(uint64_t seed, uint64_t rounds)
+{
+	uint64_t bad = 0, i, a, b;
+
+	for (i = 0; i < rounds; i++) {
+		asm volatile("fmv.d.x f0, %0\n fmv.d.x f9, %0\n"
+			     "fmv.d.x f18, %0\n fmv.d.x f31, %0\n"
+			     : : "r" (seed + i) : "f0", "f9", "f18", "f31");
+		sbi_ecall(0x0a000fff, 0, 0, 0, 0, 0, 0, 0);
+		asm volatile("fmv.x.d %0, f9\n fmv.x.d %1, f31\n"
+			     : "=r" (a), "=r" (b));
+		if (a != seed + i || b != seed + i)
+			bad++;
+	}
+	GUEST_SYNC(bad);
+}
+
+static volatile int host_fp_stop;
+static volatile uint64_t host_fp_bad;
+
+static void *host_fp_thread(void *p)
+{
+	uint64_t seed = 0x1234, got;
+
+	pin_self(0);
+	while (!host_fp_stop) {
+		asm volatile("fmv.d.x f9, %1\n fence\n fmv.x.d %0, f9"
+			     : "=r" (got) : "r" (seed) : "f9");
+		if (got != seed)
+			host_fp_bad++;
+		seed++;
+		sched_yield();
+	}
+	return NULL;
+}
+
+/* The guest's FP registers and a host thread's on the same CPU. */
+TEST_F(rv, fp_kept_apart)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+	pthread_t t;
+	int exits = 0;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_fp, 2,
+				  (uint64_t)0xabc00000, (uint64_t)300);
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(0, pthread_create(&t, NULL, host_fp_thread, NULL));
+	for (;;) {
+		ASSERT_EQ(0, test_vcpu_run(v));
+		if (v->run->exit_reason != AXVM_EXIT_HYPERCALL ||
+		    v->run->hypercall.nr != 0x0a000fff)
+			break;
+		exits++;
+		/* The host's own FP state between the guest's runs. */
+		asm volatile("fmv.d.x f9, %0\n fmv.d.x f31, %0"
+			     : : "r" ((uint64_t)exits) : "f9", "f31");
+		sched_yield();
+	}
+	host_fp_stop = 1;
+	pthread_join(t, NULL);
+	ASSERT_EQ(UCALL_SYNC, test_get_ucall(v, &uc));
+	EXPECT_EQ(0, uc.args[0]);
+	EXPECT_EQ(300, exits);
+	EXPECT_EQ(0, host_fp_bad);
+}
+
+/* ------------------------------------------------------------------ */
+
+GUEST_CODE static void guest_regs(void)
+{
+	uint64_t f5, fcsr;
+
+	asm volatile("fmv.x.d %0, f5\n frcsr %1" : "=r" (f5), "=r" (fcsr));
+	GUEST_SYNC(f5, fcsr, csr_read(sscratch));
+	asm volatile("fmv.d.x f6, %0" : : "r" (0x600dULL) : "f6");
+	csr_write(sscratch, 0x5c5c);
+	sbi_ecall(0x0a000fff, 0, 0, 0, 0, 0, 0, 0);
+	GUEST_DONE();
+}
+
+/* x, pc, CSRs and the F registers through the register ioctls. */
+TEST_F(rv, registers)
+{
+	struct axvm_sysreg sr;
+	struct axvm_regs regs;
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_regs, 0);
+	ASSERT_NE(NULL, v);
+	sr.id = AXVM_SYSREG_RISCV_F(5);
+	sr.value = 0xf5f5f5f5f5f5ULL;
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_SET_SYSREG, &sr));
+	sr.id = CSR(0x003);	/* fcsr: frm 1, NX */
+	sr.value = 0x21;
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_SET_SYSREG, &sr));
+	sr.value = 0x100;	/* not an fcsr bit */
+	EXPECT_EQ(-1, ioctl(v->fd, AXVM_SET_SYSREG, &sr));
+	EXPECT_EQ(EINVAL, errno);
+	sr.id = CSR(0x140);	/* sscratch */
+	sr.value = 0x1234;
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_SET_SYSREG, &sr));
+
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0xf5f5f5f5f5f5ULL, uc.args[0]);
+	EXPECT_EQ(0x21, uc.args[1]);
+	EXPECT_EQ(0x1234, uc.args[2]);
+
+	ASSERT_EQ(AXVM_EXIT_HYPERCALL, run_exit(v));
+	sr.id = AXVM_SYSREG_RISCV_F(6);
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_SYSREG, &sr));
+	EXPECT_EQ(0x600d, sr.value);
+	sr.id = CSR(0x140);
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_SYSREG, &sr));
+	EXPECT_EQ(0x5c5c, sr.value);
+	/* a7 holds the extension id, the pc is past the ecall. */
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_REGS, &regs));
+	EXPECT_EQ(0x0a000fff, regs.gpr[17]);
+	EXPECT_EQ(0, regs.pstate);			/* VS-mode */
+	EXPECT_LT((uint64_t)(uintptr_t)guest_regs, regs.pc);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
+/* ------------------------------------------------------------------ */
+
+GUEST_CODE static void guest_jump_to_mmio(void)
+{
+	((void (*)(void))(uintptr_t)(MMIO + 0x100))();
+	GUEST_FAIL("code ran from MMIO");
+}
+
+/* Code outside RAM is an internal error with scause, stval, htval. */
+TEST_F(rv, unhandled_exit_reports_cause)
+{
+	struct test_vcpu *v;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_jump_to_mmio, 0);
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(AXVM_EXIT_INTERNAL_ERROR, run_exit(v));
+	EXPECT_EQ(AXVM_INTERNAL_UNHANDLED_EXIT, v->run->internal.suberror);
+	EXPECT_EQ(5, v->run->internal.ndata);
+	EXPECT_EQ(20, v->run->internal.data[0]);	/* fetch guest page fault */
+	EXPECT_EQ(MMIO + 0x100, v->run->internal.data[4]);
+}
+
+TEST_HARNESS_MAIN

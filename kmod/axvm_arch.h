@@ -108,6 +108,12 @@ int axvm_arch_set_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 val);
  */
 int axvm_mem_fault(struct axvm_vm *vm, u64 gpa, bool write);
 /*
+ * Copy @len bytes of guest RAM at @gpa (a guest page table, an
+ * instruction to decode). 0, or -ENOENT when a byte is in no region.
+ * Sleeps.
+ */
+int axvm_mem_read(struct axvm_vm *vm, u64 gpa, void *buf, size_t len);
+/*
  * Guest mode, for kicks. The backend calls guest_enter() with interrupts
  * disabled before it reads the pending interrupts for an entry, and
  * guest_exit() after the guest left; a kick in between is an IPI that

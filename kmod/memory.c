@@ -7,6 +7,7 @@
  */
 #define pr_fmt(fmt) "axvm: " fmt
 
+#include <linux/highmem.h>
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/nospec.h>
@@ -251,6 +252,33 @@ int axvm_mem_fault(struct axvm_vm *vm, u64 gpa, bool write)
 		page = r->pages[(gpa - r->gpa) >> PAGE_SHIFT];
 		ret = axvm_s2_map(&vm->s2, gpa & PAGE_MASK, page_to_phys(page),
 				  !(r->flags & AXVM_MEM_READONLY));
+	}
+	mutex_unlock(&vm->mem_lock);
+	return ret;
+}
+
+int axvm_mem_read(struct axvm_vm *vm, u64 gpa, void *buf, size_t len)
+{
+	struct axvm_mem_region *r;
+	size_t off, chunk;
+	void *va;
+	int ret = 0;
+
+	mutex_lock(&vm->mem_lock);
+	while (len) {
+		r = axvm_mem_find(vm, gpa);
+		if (!r) {
+			ret = -ENOENT;
+			break;
+		}
+		off = offset_in_page(gpa);
+		chunk = min_t(size_t, len, PAGE_SIZE - off);
+		va = kmap_local_page(r->pages[(gpa - r->gpa) >> PAGE_SHIFT]);
+		memcpy(buf, va + off, chunk);
+		kunmap_local(va);
+		buf += chunk;
+		gpa += chunk;
+		len -= chunk;
 	}
 	mutex_unlock(&vm->mem_lock);
 	return ret;

@@ -15,24 +15,32 @@
 #define MMIO_ADDR	0x10000000UL
 
 /*
- * An undefined instruction, 4 bytes long: a synchronous exception to the
- * guest. On riscv64 the 32-bit unimp, csrrw x0, cycle, x0: a write to a
- * read-only CSR (the assembler refuses it spelt out, and would make
- * unimp the 2-byte c.unimp).
+ * An undefined instruction, UNDEF_LEN bytes long: a synchronous exception
+ * to the guest. On riscv64 the 32-bit unimp, csrrw x0, cycle, x0: a write
+ * to a read-only CSR (the assembler refuses it spelt out, and would make
+ * unimp the 2-byte c.unimp). On x86_64 ud2, #UD.
  */
-static inline __attribute__((always_inline)) void guest_undef(void)
+#ifdef __x86_64__
+#define UNDEF_LEN	2
+#else
+#define UNDEF_LEN	4
+#endif
+
+static inline GUEST_INLINE void guest_undef(void)
 {
 #ifdef __aarch64__
 	asm volatile("udf #0");
 #elif defined(__riscv)
 	asm volatile(".4byte 0xc0001073");
+#elif defined(__x86_64__)
+	asm volatile("ud2");
 #endif
 }
 
 /* Moved between host and guest by the tests. */
 static uint64_t counter;
 static uint64_t assert_line;
-static uint64_t seen_cause;	/* ESR on arm64, scause on riscv64 */
+static uint64_t seen_cause;	/* arm64 ESR, riscv64 scause, x86 vector */
 
 FIXTURE(lib) {
 	struct test_vm *vm;
@@ -68,6 +76,8 @@ GUEST_CODE static void guest_args(uint64_t a, uint64_t b, uint64_t c)
 	/* Stage-1 MMU on, as the library set it up. */
 #ifdef __riscv
 	GUEST_ASSERT(csr_read(satp) >> 60 == 8, csr_read(satp));
+#elif defined(__x86_64__)
+	GUEST_ASSERT(read_cr0() & X86_CR0_PG, read_cr0());
 #else
 	GUEST_ASSERT(read_sysreg(sctlr_el1) & 1, read_sysreg(sctlr_el1));
 #endif
@@ -216,10 +226,14 @@ GUEST_CODE static void skip_insn(struct ex_regs *regs)
 {
 #ifdef __riscv
 	seen_cause = regs->cause;
+	regs->pc += UNDEF_LEN;
+#elif defined(__x86_64__)
+	seen_cause = regs->vector;
+	regs->rip += UNDEF_LEN;
 #else
 	seen_cause = regs->esr;
+	regs->pc += UNDEF_LEN;
 #endif
-	regs->pc += 4;
 }
 
 GUEST_CODE static void guest_exceptions(void)
@@ -245,6 +259,8 @@ TEST_F(lib, exception_handlers)
 	TEST_RUN_UCALL(vcpu, &self->uc, UCALL_SYNC);
 #ifdef __riscv
 	EXPECT_EQ(EXC_INST_ILLEGAL, self->uc.args[0]);
+#elif defined(__x86_64__)
+	EXPECT_EQ(UD_VECTOR, self->uc.args[0]);
 #else
 	/* EC 0 (unknown reason), 32-bit instruction. */
 	EXPECT_EQ(0, self->uc.args[0] >> 26);
@@ -253,7 +269,8 @@ TEST_F(lib, exception_handlers)
 
 	/*
 	 * No handler: reported with ESR, ELR, FAR and the vector on arm64,
-	 * scause, sepc, stval and 0 on riscv64.
+	 * scause, sepc, stval and 0 on riscv64, the vector, RIP, error code
+	 * and CR2 on x86_64.
 	 */
 	TEST_RUN_UCALL(vcpu, &self->uc, UCALL_ASSERT);
 	EXPECT_STREQ("unexpected exception", self->uc.expr);
@@ -262,6 +279,9 @@ TEST_F(lib, exception_handlers)
 #ifdef __riscv
 	EXPECT_EQ(EXC_INST_ILLEGAL, self->uc.args[0]);
 	EXPECT_EQ(0, self->uc.args[3]);
+#elif defined(__x86_64__)
+	EXPECT_EQ(UD_VECTOR, self->uc.args[0]);
+	EXPECT_EQ(0, self->uc.args[2]);	/* #UD has no error code */
 #else
 	EXPECT_EQ(0, self->uc.args[0] >> 26);
 	EXPECT_EQ(4, self->uc.args[3]);	/* synchronous, SP_ELx */

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The whole test suite: style gates, a DKMS build against Debian's
-# headers, and the kselftest suite on every lane. The last line is
-# "N passed, N failed" (", N skipped" when any).
+# headers, host unit tests, and the kselftest suite on every lane. The
+# last line is "N passed, N failed" (", N skipped" when any).
 # Usage: check.sh [lane...]   (lanes: arm64 riscv64 x86-svm x86-vmx,
 # and arm64-el1 riscv64-noh x86-nosvm where the load must be refused;
 # naming lanes runs only those, without the style and DKMS checks)
@@ -28,6 +28,8 @@ if [ $full = 1 ]; then
 	"$H/lint.sh" >>"$results" || true
 	log "DKMS build against linux-headers-amd64"
 	"$H/dkms-check.sh" >>"$results" || true
+	log "host unit tests"
+	"$H/unit.sh" >>"$results" || true
 fi
 
 built=

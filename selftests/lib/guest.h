@@ -15,6 +15,12 @@
  *
  * On riscv64 guest code may use the F/D registers (sstatus.FS starts
  * Initial), but exception handlers may not: the vectors save only x1-x31.
+ *
+ * On x86_64 GUEST_CODE compiles without SSE and x87 (general registers
+ * only), since the exception stubs save only the general registers; an
+ * always_inline helper that guest code calls must be GUEST_INLINE, or
+ * GCC refuses to inline it (target option mismatch). Handlers run on the
+ * interrupted stack, below its red zone.
  */
 #ifndef AXVM_SELFTEST_GUEST_H
 #define AXVM_SELFTEST_GUEST_H
@@ -22,7 +28,8 @@
 #include <stdint.h>
 
 /* 1 where guest code can run: elsewhere test_vm_create() is EOPNOTSUPP. */
-#if defined(__aarch64__) || (defined(__riscv) && __riscv_xlen == 64)
+#if defined(__aarch64__) || (defined(__riscv) && __riscv_xlen == 64) || \
+	defined(__x86_64__)
 #define TEST_HAVE_GUEST_LIB	1
 #else
 #define TEST_HAVE_GUEST_LIB	0
@@ -31,8 +38,34 @@
 #ifdef __aarch64__
 /* No FP/SIMD: the backend traps it, and vectors do not save it. */
 #define GUEST_CODE	__attribute__((noinline, target("general-regs-only")))
+#elif defined(__x86_64__)
+/*
+ * No SSE/x87: the exception stubs do not save them. No stack protector
+ * either, should the compiler default to it: its canary is at %fs:0x28
+ * and the guest's FS base is 0.
+ */
+#ifdef __has_attribute
+#if __has_attribute(no_stack_protector)
+#define __GUEST_NO_SSP		1
+#endif
+#endif
+#ifdef __GUEST_NO_SSP
+#define GUEST_CODE							\
+	__attribute__((noinline, target("general-regs-only"),		\
+		       no_stack_protector))
+#else
+#define GUEST_CODE	__attribute__((noinline, target("general-regs-only")))
+#endif
 #else
 #define GUEST_CODE	__attribute__((noinline))
+#endif
+
+/* An inline helper for guest code: "static inline GUEST_INLINE ...". */
+#ifdef __x86_64__
+#define GUEST_INLINE							\
+	__attribute__((always_inline, target("general-regs-only")))
+#else
+#define GUEST_INLINE	__attribute__((always_inline))
 #endif
 
 /*
@@ -40,11 +73,14 @@
  * the host with a hypercall; expr and file point at string literals of
  * the binary, which the host reads in its own copy. The hypercall:
  *  arm64:   hvc #0, x0 = UCALL_FID, x1 = &uc;
- *  riscv64: ecall, a7 = UCALL_EID, a6 = 0 (function id), a0 = &uc.
- * UCALL_HYPERCALL_NR is the axvm_run.hypercall.nr of such an exit.
+ *  riscv64: ecall, a7 = UCALL_EID, a6 = 0 (function id), a0 = &uc;
+ *  x86_64:  vmmcall, rax = UCALL_X86_NR, rbx = &uc.
+ * UCALL_HYPERCALL_NR is the axvm_run.hypercall.nr of such an exit; &uc is
+ * its args[0].
  */
 #define UCALL_FID	0xc600a5a5ULL	/* SMCCC vendor-specific hypervisor */
 #define UCALL_EID	0x08a5a5a5ULL	/* SBI experimental extension space */
+#define UCALL_X86_NR	0x0a5a5a5aULL
 #define UCALL_MAX_ARGS	6
 
 enum {
@@ -75,6 +111,23 @@ struct ex_regs {
 	uint64_t cause;		/* scause: bit 63 set for an interrupt */
 	uint64_t tval;		/* stval */
 };
+#elif defined(__x86_64__)
+/*
+ * An exception frame as x86_64_vectors.S lays it out: the general
+ * registers in the order of struct axvm_regs, then what the stub and the
+ * CPU pushed. regs[4] is RSP before the exception, as is rsp; only the
+ * latter is written back (by iretq), with rip, cs, rflags and ss.
+ */
+struct ex_regs {
+	uint64_t regs[16];	/* RAX RCX RDX RBX RSP RBP RSI RDI R8-R15 */
+	uint64_t vector;
+	uint64_t error_code;	/* 0 for vectors without one */
+	uint64_t rip;		/* where iretq returns */
+	uint64_t cs;
+	uint64_t rflags;
+	uint64_t rsp;
+	uint64_t ss;
+};
 #else
 /* An exception frame as the vectors lay it out; see aarch64_vectors.S. */
 struct ex_regs {
@@ -91,8 +144,9 @@ typedef void (*guest_handler_t)(struct ex_regs *regs);
 
 /*
  * Exception handlers: IRQs at the current EL (arm64 vector 5; riscv64
- * scause bit 63 set) and synchronous exceptions (riscv64: every other
- * scause). NULL reports any such exception as an unexpected one. The
+ * scause bit 63 set; x86_64 vectors 32-255) and synchronous exceptions
+ * (riscv64: every other scause; x86_64: vectors 0-31, NMI included).
+ * NULL reports any such exception as an unexpected one. The
  * host sets them with test_vm_set_*_handler(); a guest may too.
  */
 extern guest_handler_t guest_irq_handler;
@@ -511,7 +565,249 @@ static inline __attribute__((always_inline)) void local_irq_disable(void)
 	csr_clear(sstatus, SSTATUS_SIE);
 }
 
-#else /* neither arm64 nor riscv64 */
+#elif defined(__x86_64__)
+
+/*
+ * x86_64_vectors.S: 256 stubs of GUEST_VECTOR_STUB_SIZE bytes each, the
+ * targets of the IDT's gates.
+ */
+extern char guest_vectors[];
+#define GUEST_VECTOR_STUB_SIZE	16
+/* Called by the stubs; the frame but regs[4] is written back. */
+void guest_exception(struct ex_regs *regs);
+
+/* Exception vectors (struct ex_regs.vector). */
+#define DE_VECTOR		0
+#define DB_VECTOR		1
+#define NMI_VECTOR		2
+#define BP_VECTOR		3
+#define UD_VECTOR		6
+#define NM_VECTOR		7
+#define DF_VECTOR		8
+#define GP_VECTOR		13
+#define PF_VECTOR		14
+#define MF_VECTOR		16
+#define AC_VECTOR		17
+#define XM_VECTOR		19
+
+#define X86_RFLAGS_IF		(1ULL << 9)
+#define X86_CR0_PE		(1ULL << 0)
+#define X86_CR0_WP		(1ULL << 16)
+#define X86_CR0_PG		(1ULL << 31)
+#define X86_CR4_PAE		(1ULL << 5)
+
+/*
+ * A hypercall: rax = @nr, rbx, rcx, rdx, rsi the arguments (the exit's
+ * args[0-3]); rax comes back (the exit's ret), the other registers are
+ * preserved. "memory" because the arguments often point at guest memory.
+ */
+static inline GUEST_INLINE
+uint64_t guest_vmmcall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
+		       uint64_t a3)
+{
+	uint64_t ret;
+
+	asm volatile("vmmcall"
+		     : "=a" (ret)
+		     : "a" (nr), "b" (a0), "c" (a1), "d" (a2), "S" (a3)
+		     : "memory");
+	return ret;
+}
+
+#define UCALL_HYPERCALL_NR	UCALL_X86_NR
+
+static inline GUEST_INLINE void guest_ucall_hypercall(struct ucall *uc)
+{
+	guest_vmmcall(UCALL_X86_NR, (uintptr_t)uc, 0, 0, 0);
+}
+
+/*
+ * MMIO: one MOV each between a general register and memory (88, 89, 8A,
+ * 8B, with 66 or REX.W for the width), which the host decodes.
+ */
+static inline GUEST_INLINE uint8_t readb(const volatile void *addr)
+{
+	uint8_t v;
+
+	asm volatile("movb (%1), %b0" : "=r" (v) : "r" (addr) : "memory");
+	return v;
+}
+
+static inline GUEST_INLINE uint16_t readw(const volatile void *addr)
+{
+	uint16_t v;
+
+	asm volatile("movw (%1), %w0" : "=r" (v) : "r" (addr) : "memory");
+	return v;
+}
+
+static inline GUEST_INLINE uint32_t readl(const volatile void *addr)
+{
+	uint32_t v;
+
+	asm volatile("movl (%1), %k0" : "=r" (v) : "r" (addr) : "memory");
+	return v;
+}
+
+static inline GUEST_INLINE uint64_t readq(const volatile void *addr)
+{
+	uint64_t v;
+
+	asm volatile("movq (%1), %q0" : "=r" (v) : "r" (addr) : "memory");
+	return v;
+}
+
+static inline GUEST_INLINE void writeb(uint8_t v, volatile void *addr)
+{
+	asm volatile("movb %b0, (%1)" : : "r" (v), "r" (addr) : "memory");
+}
+
+static inline GUEST_INLINE void writew(uint16_t v, volatile void *addr)
+{
+	asm volatile("movw %w0, (%1)" : : "r" (v), "r" (addr) : "memory");
+}
+
+static inline GUEST_INLINE void writel(uint32_t v, volatile void *addr)
+{
+	asm volatile("movl %k0, (%1)" : : "r" (v), "r" (addr) : "memory");
+}
+
+static inline GUEST_INLINE void writeq(uint64_t v, volatile void *addr)
+{
+	asm volatile("movq %q0, (%1)" : : "r" (v), "r" (addr) : "memory");
+}
+
+/* Port I/O, in and out with the port in DX. */
+static inline GUEST_INLINE uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	asm volatile("in %w1, %b0" : "=a" (v) : "d" (port) : "memory");
+	return v;
+}
+
+static inline GUEST_INLINE uint16_t inw(uint16_t port)
+{
+	uint16_t v;
+
+	asm volatile("in %w1, %w0" : "=a" (v) : "d" (port) : "memory");
+	return v;
+}
+
+static inline GUEST_INLINE uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+
+	asm volatile("in %w1, %k0" : "=a" (v) : "d" (port) : "memory");
+	return v;
+}
+
+static inline GUEST_INLINE void outb(uint8_t v, uint16_t port)
+{
+	asm volatile("out %b0, %w1" : : "a" (v), "d" (port) : "memory");
+}
+
+static inline GUEST_INLINE void outw(uint16_t v, uint16_t port)
+{
+	asm volatile("out %w0, %w1" : : "a" (v), "d" (port) : "memory");
+}
+
+static inline GUEST_INLINE void outl(uint32_t v, uint16_t port)
+{
+	asm volatile("out %k0, %w1" : : "a" (v), "d" (port) : "memory");
+}
+
+static inline GUEST_INLINE
+void cpuid(uint32_t leaf, uint32_t subleaf, uint32_t *eax, uint32_t *ebx,
+	   uint32_t *ecx, uint32_t *edx)
+{
+	asm volatile("cpuid"
+		     : "=a" (*eax), "=b" (*ebx), "=c" (*ecx), "=d" (*edx)
+		     : "a" (leaf), "c" (subleaf)
+		     : "memory");
+}
+
+/* MSRs the kernel does not keep exit to userspace (AXVM_EXIT_SYSREG). */
+static inline GUEST_INLINE uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdmsr" : "=a" (lo), "=d" (hi) : "c" (msr) : "memory");
+	return (uint64_t)hi << 32 | lo;
+}
+
+static inline GUEST_INLINE void wrmsr(uint32_t msr, uint64_t v)
+{
+	asm volatile("wrmsr"
+		     : : "c" (msr), "a" ((uint32_t)v), "d" ((uint32_t)(v >> 32))
+		     : "memory");
+}
+
+static inline GUEST_INLINE uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdtsc" : "=a" (lo), "=d" (hi) : : "memory");
+	return (uint64_t)hi << 32 | lo;
+}
+
+static inline GUEST_INLINE uint64_t read_cr0(void)
+{
+	uint64_t v;
+
+	asm volatile("movq %%cr0, %0" : "=r" (v) : : "memory");
+	return v;
+}
+
+static inline GUEST_INLINE uint64_t read_cr2(void)
+{
+	uint64_t v;
+
+	asm volatile("movq %%cr2, %0" : "=r" (v) : : "memory");
+	return v;
+}
+
+static inline GUEST_INLINE uint64_t read_cr3(void)
+{
+	uint64_t v;
+
+	asm volatile("movq %%cr3, %0" : "=r" (v) : : "memory");
+	return v;
+}
+
+static inline GUEST_INLINE uint64_t read_cr4(void)
+{
+	uint64_t v;
+
+	asm volatile("movq %%cr4, %0" : "=r" (v) : : "memory");
+	return v;
+}
+
+static inline GUEST_INLINE void hlt(void)
+{
+	asm volatile("hlt" : : : "memory");
+}
+
+/*
+ * sti holds interrupts off for one more instruction: one already pending
+ * is taken during the hlt, not before it, and so cannot be missed.
+ */
+static inline GUEST_INLINE void safe_halt(void)
+{
+	asm volatile("sti; hlt" : : : "memory");
+}
+
+static inline GUEST_INLINE void local_irq_enable(void)
+{
+	asm volatile("sti" : : : "memory");
+}
+
+static inline GUEST_INLINE void local_irq_disable(void)
+{
+	asm volatile("cli" : : : "memory");
+}
+
+#else /* neither arm64 nor riscv64 nor x86_64 */
 
 /*
  * No guest library here: test_vm_create() fails with EOPNOTSUPP. These
@@ -556,6 +852,6 @@ static inline void __guest_no_write(uint64_t v, volatile void *addr)
 #define UCALL_HYPERCALL_NR	UCALL_FID
 #define guest_ucall_hypercall(uc)	((void)(uc))
 
-#endif /* __aarch64__, riscv64 */
+#endif /* __aarch64__, riscv64, x86_64 */
 
 #endif /* AXVM_SELFTEST_GUEST_H */

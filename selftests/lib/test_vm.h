@@ -22,6 +22,18 @@
  * stvec at guest_vectors, gp as the host's, ra guest_return; ucalls are
  * SBI calls to the extension UCALL_EID (guest.h).
  *
+ * x86_64 (4-level paging): the same addresses; PML4 entry 0 points at a
+ * PDPT of 1 GiB pages mapping [0, 512 GiB) 1:1, write-back, supervisor,
+ * the MMIO window included (nested paging decides what is memory).
+ * The first 64 KiB of scratch RAM, below the vCPU stacks, hold the PML4
+ * (+0), the PDPT (+0x1000), the IDT (+0x2000), the GDT (+0x3000) and from
+ * +0x4000 0x200 bytes per vCPU id: its TSS, then its IST1 stack. The vCPU
+ * starts in 64-bit mode at CPL 0 (CR0 0x80010033, CR4 0x620, EFER 0xd00,
+ * CS 0x08, the data segments 0x10, TR 0x18 its own TSS, LDTR unusable),
+ * RFLAGS 0x2, RSP stack_top - 8 holding the return address
+ * guest_return as a call leaves it; ucalls are vmmcall with rax =
+ * UCALL_X86_NR (guest.h).
+ *
  * Functions returning a pointer give NULL, the others -errno, on failure;
  * errno is set either way.
  */
@@ -101,7 +113,8 @@ void test_vm_set_sync_handler(struct test_vm *vm, guest_handler_t fn);
 
 /*
  * A vCPU that starts at @guest_fn with up to 8 u64 arguments (pass them
- * as uint64_t: they are read with va_arg(ap, uint64_t)) on its own stack.
+ * as uint64_t: they are read with va_arg(ap, uint64_t)) on its own stack;
+ * on x86_64 up to 6, the psABI's register arguments, and more is EINVAL.
  * A guest function that returns reports UCALL_DONE. @arch_id may be
  * TEST_ARCH_ID_DEFAULT; @affinity NULL is the module's default, else
  * AXVM_AFFINITY_WORDS words.
@@ -115,7 +128,7 @@ struct test_vcpu *test_vcpu_add(struct test_vm *vm, uint32_t id,
 
 /*
  * Point @vcpu at @guest_fn afresh: arguments, stack, PSTATE (sstatus on
- * riscv64), return.
+ * riscv64, RFLAGS on x86_64), return.
  */
 int test_vcpu_set_entry(struct test_vcpu *vcpu, void *guest_fn, int nargs,
 			...);
@@ -157,8 +170,8 @@ do {									\
 } while (0)
 
 /*
- * Arch hooks, in aarch64.c and riscv64.c; on arches without a guest side
- * the fallback in aarch64.c fails with -EOPNOTSUPP.
+ * Arch hooks, in aarch64.c, riscv64.c and x86_64.c; on arches without a
+ * guest side the fallback in aarch64.c fails with -EOPNOTSUPP.
  */
 int test_arch_vm_init(struct test_vm *vm, uint64_t image_start,
 		      uint64_t image_end);

@@ -34,7 +34,7 @@ int axvm_arch_probe(struct axvm_arch_info *info)
 		info->arch = AXVM_ARCH_X86_SVM;
 		info->name = "x86 SVM";
 		axvm_use_svm = true;
-		ret = axvm_svm_probe();
+		ret = axvm_svm_probe(info);
 	} else {
 		pr_err("the CPU has neither VMX nor SVM\n");
 		ret = -ENODEV;
@@ -65,26 +65,42 @@ void axvm_arch_cpu_disable(void)
 
 int axvm_arch_vm_init(struct axvm_vm *vm)
 {
-	return 0;
+	return axvm_use_svm ? axvm_svm_vm_init(vm) : 0;
 }
 
 void axvm_arch_vm_destroy(struct axvm_vm *vm)
 {
+	if (axvm_use_svm)
+		axvm_svm_vm_destroy(vm);
 }
 
 void axvm_arch_vm_flush(struct axvm_vm *vm, u64 gpa, u64 size)
 {
+	if (axvm_use_svm)
+		axvm_svm_vm_flush(vm);
 }
 
-/*
- * Only backends that enter guests take VMIDs; until the SVM and VMX
- * backends tag TLB entries with ASIDs/VPIDs nothing calls this.
- */
+/* Only SVM tags TLB entries with axvm's ASIDs so far (VPIDs: VMX). */
 void axvm_arch_vmid_rollover(void)
 {
+	if (axvm_use_svm)
+		axvm_svm_vmid_rollover();
+}
+
+int axvm_x86_hw_vcpu_create(struct axvm_x86_vcpu *x)
+{
+	return axvm_use_svm ? axvm_svm_vcpu_create(x) : 0;
+}
+
+void axvm_x86_hw_vcpu_destroy(struct axvm_x86_vcpu *x)
+{
+	if (axvm_use_svm)
+		axvm_svm_vcpu_destroy(x);
 }
 
 int axvm_arch_vcpu_run(struct axvm_vcpu *vcpu)
 {
-	return -EOPNOTSUPP;
+	if (!axvm_use_svm)
+		return -EOPNOTSUPP;
+	return axvm_svm_vcpu_run(vcpu->arch);
 }

@@ -12,36 +12,23 @@
 
 #include "x86.h"
 
-#define AXVM_X86_NR_SEGS	8	/* ES CS SS DS FS GS LDTR TR */
-#define AXVM_X86_SEG_FS		4
-#define AXVM_X86_SEG_GS		5
-
-struct axvm_x86_seg {
-	u16 sel;
-	u64 base;
-	u32 limit;
-	u32 attr;	/* VMX access-rights layout, bit 16: unusable */
+/* MSRs whose guest values the kernel keeps, in enum axvm_x86_msr_index order. */
+static const u32 axvm_x86_msrs[AXVM_X86_NR_MSRS] = {
+	[AXVM_X86_SYSENTER_CS] = MSR_IA32_SYSENTER_CS,
+	[AXVM_X86_SYSENTER_ESP] = MSR_IA32_SYSENTER_ESP,
+	[AXVM_X86_SYSENTER_EIP] = MSR_IA32_SYSENTER_EIP,
+	[AXVM_X86_STAR] = MSR_STAR,
+	[AXVM_X86_LSTAR] = MSR_LSTAR,
+	[AXVM_X86_CSTAR] = MSR_CSTAR,
+	[AXVM_X86_SFMASK] = MSR_SYSCALL_MASK,
+	[AXVM_X86_KERNEL_GS_BASE] = MSR_KERNEL_GS_BASE,
+	[AXVM_X86_PAT] = MSR_IA32_CR_PAT,
+	[AXVM_X86_TSC_AUX] = MSR_TSC_AUX,
 };
 
-/* MSRs whose guest values the kernel keeps (others exit to userspace). */
-static const u32 axvm_x86_msrs[] = {
-	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
-	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK,
-	MSR_KERNEL_GS_BASE, MSR_IA32_CR_PAT, MSR_TSC_AUX,
-};
-
-#define AXVM_X86_NR_MSRS	ARRAY_SIZE(axvm_x86_msrs)
-
-struct axvm_x86_vcpu {
-	u64 gpr[16];
-	u64 rip;
-	u64 rflags;
-	u64 cr0, cr2, cr3, cr4, cr8, efer;
-	u64 gdtr_base, idtr_base;
-	u32 gdtr_limit, idtr_limit;
-	struct axvm_x86_seg seg[AXVM_X86_NR_SEGS];
-	u64 msrs[AXVM_X86_NR_MSRS];
-};
+/* FXSAVE image offsets of the control words that reset sets. */
+#define AXVM_X86_FX_FCW		0
+#define AXVM_X86_FX_MXCSR	24
 
 /* RFLAGS bits that are reserved: bit 1 is always one, these zero. */
 #define AXVM_X86_RFLAGS_RSVD						\
@@ -51,8 +38,6 @@ struct axvm_x86_vcpu {
 		X86_EFLAGS_IOPL | X86_EFLAGS_NT | X86_EFLAGS_RF |	\
 		X86_EFLAGS_VM | X86_EFLAGS_AC | X86_EFLAGS_VIF |	\
 		X86_EFLAGS_VIP | X86_EFLAGS_ID | X86_EFLAGS_FIXED))
-
-static u64 *axvm_x86_reg64(struct axvm_x86_vcpu *x, u64 id);
 
 static void axvm_x86_reset(struct axvm_x86_vcpu *x)
 {
@@ -72,14 +57,16 @@ static void axvm_x86_reset(struct axvm_x86_vcpu *x)
 	x->seg[7].attr = 0x8b;			/* TR: present busy TSS */
 	x->gdtr_limit = 0xffff;
 	x->idtr_limit = 0xffff;
-	/* IA32_PAT power-on value */
-	*axvm_x86_reg64(x, AXVM_SYSREG_X86_MSR(MSR_IA32_CR_PAT)) =
-		0x0007040600070406ULL;
+	x->msrs[AXVM_X86_PAT] = 0x0007040600070406ULL;	/* power-on value */
+	/* FINIT's control word, and SSE exceptions masked. */
+	*(u16 *)&x->fpu.bytes[AXVM_X86_FX_FCW] = 0x37f;
+	*(u32 *)&x->fpu.bytes[AXVM_X86_FX_MXCSR] = 0x1f80;
 }
 
 int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id)
 {
 	struct axvm_x86_vcpu *x;
+	int ret;
 
 	/* x2APIC ids are 32 bits wide. */
 	if (arch_id > U32_MAX)
@@ -88,12 +75,19 @@ int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id)
 	if (!x)
 		return -ENOMEM;
 	axvm_x86_reset(x);
+	x->vcpu = vcpu;
+	ret = axvm_x86_hw_vcpu_create(x);
+	if (ret) {
+		kfree(x);
+		return ret;
+	}
 	vcpu->arch = x;
 	return 0;
 }
 
 void axvm_arch_vcpu_destroy(struct axvm_vcpu *vcpu)
 {
+	axvm_x86_hw_vcpu_destroy(vcpu->arch);
 	kfree(vcpu->arch);
 	vcpu->arch = NULL;
 }
@@ -122,28 +116,35 @@ int axvm_arch_set_regs(struct axvm_vcpu *vcpu, const struct axvm_regs *regs)
 	memcpy(x->gpr, regs->gpr, sizeof(x->gpr));
 	x->rip = regs->pc;
 	x->rflags = regs->pstate;
+	/* New state from userspace replaces any exit still to complete. */
+	x->pending = 0;
 	return 0;
 }
 
 /* Where a register id lives in the register file; NULL when unknown. */
+/* Where the kernel keeps the guest's value of @msr; NULL if it does not. */
+u64 *axvm_x86_msr_slot(struct axvm_x86_vcpu *x, u32 msr)
+{
+	unsigned int i;
+
+	if (msr == MSR_FS_BASE)
+		return &x->seg[AXVM_X86_FS].base;
+	if (msr == MSR_GS_BASE)
+		return &x->seg[AXVM_X86_GS].base;
+	if (msr == MSR_EFER)
+		return &x->efer;
+	for (i = 0; i < AXVM_X86_NR_MSRS; i++)
+		if (axvm_x86_msrs[i] == msr)
+			return &x->msrs[i];
+	return NULL;
+}
+
 static u64 *axvm_x86_reg64(struct axvm_x86_vcpu *x, u64 id)
 {
 	unsigned int i;
 
-	if ((id & ~0xffffffffULL) == AXVM_SYSREG_CLASS_X86_MSR) {
-		u32 msr = id & 0xffffffff;
-
-		if (msr == MSR_FS_BASE)
-			return &x->seg[AXVM_X86_SEG_FS].base;
-		if (msr == MSR_GS_BASE)
-			return &x->seg[AXVM_X86_SEG_GS].base;
-		if (msr == MSR_EFER)
-			return &x->efer;
-		for (i = 0; i < AXVM_X86_NR_MSRS; i++)
-			if (axvm_x86_msrs[i] == msr)
-				return &x->msrs[i];
-		return NULL;
-	}
+	if ((id & ~0xffffffffULL) == AXVM_SYSREG_CLASS_X86_MSR)
+		return axvm_x86_msr_slot(x, id & 0xffffffff);
 
 	switch (id) {
 	case AXVM_SYSREG_X86_CR0:

@@ -2,7 +2,9 @@
 /*
  * SVM: EFER.SVME and a host save area (VM_HSAVE_PA) on every CPU, after
  * checking that firmware did not disable SVM (VM_CR.SVMDIS) and that
- * nobody else (KVM) has EFER.SVME set already.
+ * nobody else (KVM) has EFER.SVME set already. Guests need nested paging;
+ * the I/O and MSR permission maps, shared by all vCPUs, intercept every
+ * port and every MSR.
  */
 #define pr_fmt(fmt) "axvm: " fmt
 
@@ -16,20 +18,51 @@
 #include "x86.h"
 
 static DEFINE_PER_CPU(struct page *, axvm_hsave_page);
+/* VMSAVE/VMLOAD of the host's FS, GS, TR, LDTR and syscall MSRs. */
+DEFINE_PER_CPU(struct page *, axvm_svm_host_vmsave);
+
+/* Every port and MSR intercepted: 12 KiB and 8 KiB of ones. */
+#define AXVM_SVM_IOPM_ORDER	2
+#define AXVM_SVM_MSRPM_ORDER	1
+phys_addr_t axvm_svm_iopm_pa, axvm_svm_msrpm_pa;
+static struct page *axvm_svm_iopm, *axvm_svm_msrpm;
+
+/* CPUID 0x8000000A EDX: nested paging. */
+#define AXVM_SVM_FEATURE_NPT	BIT(0)
 
 void axvm_svm_release(void)
 {
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		__free_page(per_cpu(axvm_hsave_page, cpu));
+		if (per_cpu(axvm_hsave_page, cpu))
+			__free_page(per_cpu(axvm_hsave_page, cpu));
+		if (per_cpu(axvm_svm_host_vmsave, cpu))
+			__free_page(per_cpu(axvm_svm_host_vmsave, cpu));
 		per_cpu(axvm_hsave_page, cpu) = NULL;
+		per_cpu(axvm_svm_host_vmsave, cpu) = NULL;
 	}
+	if (axvm_svm_iopm)
+		__free_pages(axvm_svm_iopm, AXVM_SVM_IOPM_ORDER);
+	if (axvm_svm_msrpm)
+		__free_pages(axvm_svm_msrpm, AXVM_SVM_MSRPM_ORDER);
+	axvm_svm_iopm = NULL;
+	axvm_svm_msrpm = NULL;
 }
 
-int axvm_svm_probe(void)
+static struct page *axvm_svm_alloc_ones(unsigned int order)
+{
+	struct page *page = alloc_pages(GFP_KERNEL, order);
+
+	if (page)
+		memset(page_address(page), 0xff, PAGE_SIZE << order);
+	return page;
+}
+
+int axvm_svm_probe(struct axvm_arch_info *info)
 {
 	u64 vm_cr, efer;
+	u32 nr_asids;
 	int cpu;
 
 	rdmsrl(MSR_VM_CR, vm_cr);
@@ -43,17 +76,45 @@ int axvm_svm_probe(void)
 		return -EBUSY;
 	}
 
-	for_each_possible_cpu(cpu) {
-		struct page *page = alloc_pages_node(cpu_to_node(cpu),
-						     GFP_KERNEL | __GFP_ZERO, 0);
-
-		if (!page) {
-			axvm_svm_release();
-			return -ENOMEM;
-		}
-		per_cpu(axvm_hsave_page, cpu) = page;
+	if (cpuid_eax(0x80000000) < SVM_CPUID_FUNC ||
+	    !(cpuid_edx(SVM_CPUID_FUNC) & AXVM_SVM_FEATURE_NPT)) {
+		pr_err("SVM without nested paging is not supported\n");
+		return -EOPNOTSUPP;
 	}
+	/* ASID 0 is the host's: ids 1 to nr_asids - 1 for guests. */
+	nr_asids = cpuid_ebx(SVM_CPUID_FUNC);
+	if (nr_asids < 2) {
+		pr_err("SVM reports no ASID for guests\n");
+		return -EOPNOTSUPP;
+	}
+	axvm_vmid_setup(ilog2(nr_asids));
+
+	for_each_possible_cpu(cpu) {
+		struct page *hsave, *vmsave;
+
+		hsave = alloc_pages_node(cpu_to_node(cpu),
+					 GFP_KERNEL | __GFP_ZERO, 0);
+		vmsave = alloc_pages_node(cpu_to_node(cpu),
+					  GFP_KERNEL | __GFP_ZERO, 0);
+		per_cpu(axvm_hsave_page, cpu) = hsave;
+		per_cpu(axvm_svm_host_vmsave, cpu) = vmsave;
+		if (!hsave || !vmsave)
+			goto nomem;
+	}
+	axvm_svm_iopm = axvm_svm_alloc_ones(AXVM_SVM_IOPM_ORDER);
+	axvm_svm_msrpm = axvm_svm_alloc_ones(AXVM_SVM_MSRPM_ORDER);
+	if (!axvm_svm_iopm || !axvm_svm_msrpm)
+		goto nomem;
+	axvm_svm_iopm_pa = page_to_phys(axvm_svm_iopm);
+	axvm_svm_msrpm_pa = page_to_phys(axvm_svm_msrpm);
+
+	info->can_run = true;
+	info->s2_format = &axvm_x86_npt_format;
 	return 0;
+
+nomem:
+	axvm_svm_release();
+	return -ENOMEM;
 }
 
 int axvm_svm_cpu_enable(void)

@@ -1,18 +1,121 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Inside the x86 backend: the VMX and SVM halves and what they share. */
+/* Inside the x86 backend: the vCPU state VMX and SVM share, and each half. */
 #ifndef AXVM_X86_H
 #define AXVM_X86_H
 
+#include <linux/percpu.h>
+
 #include "../../axvm.h"
 
+#define AXVM_X86_NR_SEGS	8	/* ES CS SS DS FS GS LDTR TR */
+enum axvm_x86_seg_index {
+	AXVM_X86_ES, AXVM_X86_CS, AXVM_X86_SS, AXVM_X86_DS,
+	AXVM_X86_FS, AXVM_X86_GS, AXVM_X86_LDTR, AXVM_X86_TR,
+};
+
+/* VMX access-rights layout, as in the uAPI. */
+#define AXVM_X86_AR_TYPE	0xf
+#define AXVM_X86_AR_S		BIT(4)
+#define AXVM_X86_AR_DPL_SHIFT	5
+#define AXVM_X86_AR_P		BIT(7)
+#define AXVM_X86_AR_L		BIT(13)
+#define AXVM_X86_AR_DB		BIT(14)
+#define AXVM_X86_AR_UNUSABLE	BIT(16)
+
+struct axvm_x86_seg {
+	u16 sel;
+	u64 base;
+	u32 limit;
+	u32 attr;	/* VMX access-rights layout, bit 16: unusable */
+};
+
+/* The MSRs the kernel keeps for the guest, in regs.c's table order. */
+enum axvm_x86_msr_index {
+	AXVM_X86_SYSENTER_CS, AXVM_X86_SYSENTER_ESP, AXVM_X86_SYSENTER_EIP,
+	AXVM_X86_STAR, AXVM_X86_LSTAR, AXVM_X86_CSTAR, AXVM_X86_SFMASK,
+	AXVM_X86_KERNEL_GS_BASE, AXVM_X86_PAT, AXVM_X86_TSC_AUX,
+	AXVM_X86_NR_MSRS
+};
+
+/* General registers, in the uAPI (instruction encoding) order. */
+enum axvm_x86_gpr {
+	AXVM_X86_RAX, AXVM_X86_RCX, AXVM_X86_RDX, AXVM_X86_RBX,
+	AXVM_X86_RSP, AXVM_X86_RBP, AXVM_X86_RSI, AXVM_X86_RDI,
+};
+
+/* x87/SSE state for FXSAVE/FXRSTOR. */
+struct axvm_x86_fxsave {
+	u8 bytes[512];
+} __aligned(16);
+
+struct axvm_x86_vcpu {
+	u64 gpr[16];
+	u64 rip;
+	u64 rflags;
+	u64 cr0, cr2, cr3, cr4, cr8, efer;
+	u64 gdtr_base, idtr_base;
+	u32 gdtr_limit, idtr_limit;
+	struct axvm_x86_seg seg[AXVM_X86_NR_SEGS];
+	u64 msrs[AXVM_X86_NR_MSRS];
+	struct axvm_x86_fxsave fpu;
+
+	struct axvm_vcpu *vcpu;
+	void *hw;		/* the SVM or VMX half's own state */
+
+	/* An exit that completes on the next RUN (an AXVM_EXIT_* or 0). */
+	u32 pending;
+	u8 pending_len;		/* IN / MMIO read: bytes */
+	u8 pending_reg;		/* MMIO read: register */
+	u8 pending_dst;		/* MMIO read: bytes written to it */
+	bool pending_high;	/* MMIO read: AH/CH/DH/BH */
+	bool pending_sext;	/* MMIO read: sign-extend */
+	bool pending_zero_upper;
+	u32 pending_msr;	/* RDMSR to userspace: the MSR */
+};
+
+/* regs.c */
+u64 *axvm_x86_msr_slot(struct axvm_x86_vcpu *x, u32 msr);
+
+/* hyp.c: the half the CPU has. */
+int axvm_x86_hw_vcpu_create(struct axvm_x86_vcpu *x);
+void axvm_x86_hw_vcpu_destroy(struct axvm_x86_vcpu *x);
+
+/* emulate.c: what SVM and VMX exits share. */
+void axvm_x86_cpuid(struct axvm_x86_vcpu *x);
+int axvm_x86_rdmsr(struct axvm_x86_vcpu *x);
+int axvm_x86_wrmsr(struct axvm_x86_vcpu *x);
+int axvm_x86_io(struct axvm_x86_vcpu *x, u16 port, unsigned int size,
+		bool in, u64 next_rip);
+int axvm_x86_mmio(struct axvm_x86_vcpu *x, u64 gpa, bool write);
+int axvm_x86_hypercall(struct axvm_x86_vcpu *x, unsigned int len);
+void axvm_x86_complete(struct axvm_x86_vcpu *x);
+unsigned int axvm_x86_cpu_mode(const struct axvm_x86_vcpu *x);
+
+/* VMX */
 int axvm_vmx_probe(void);
 void axvm_vmx_release(void);
 int axvm_vmx_cpu_enable(void);
 void axvm_vmx_cpu_disable(void);
 
-int axvm_svm_probe(void);
+/* npt.c */
+extern const struct axvm_s2_format axvm_x86_npt_format;
+
+/* SVM */
+int axvm_svm_probe(struct axvm_arch_info *info);
 void axvm_svm_release(void);
 int axvm_svm_cpu_enable(void);
 void axvm_svm_cpu_disable(void);
+int axvm_svm_vm_init(struct axvm_vm *vm);
+void axvm_svm_vm_destroy(struct axvm_vm *vm);
+void axvm_svm_vm_flush(struct axvm_vm *vm);
+int axvm_svm_vcpu_create(struct axvm_x86_vcpu *x);
+void axvm_svm_vcpu_destroy(struct axvm_x86_vcpu *x);
+int axvm_svm_vcpu_run(struct axvm_x86_vcpu *x);
+void axvm_svm_vmid_rollover(void);
+/* svm.c: shared by all vCPUs, and the host's VMSAVE area per CPU. */
+extern phys_addr_t axvm_svm_iopm_pa, axvm_svm_msrpm_pa;
+DECLARE_PER_CPU(struct page *, axvm_svm_host_vmsave);
+/* svm_entry.S */
+void __axvm_svm_run(u64 vmcb_pa, u64 *gpr, u64 host_vmsave_pa);
 
 #endif /* AXVM_X86_H */

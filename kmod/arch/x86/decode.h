@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The x86 instruction decoder for MMIO: after a nested page fault or an
+ * EPT violation on a page that is not RAM, the backend fetches the bytes
+ * at the guest RIP and learns here what the instruction does to memory
+ * and to which register. Only MOV and its widening forms are known;
+ * anything else is refused, and the caller reports an internal error.
+ *
+ * The decoder is also built on the host by the unit test
+ * (selftests/unit/x86_decode_test.c): it uses nothing from the kernel but
+ * the integer types and errno values.
+ */
+#ifndef AXVM_X86_DECODE_H
+#define AXVM_X86_DECODE_H
+
+#ifdef __KERNEL__
+#include <linux/errno.h>
+#include <linux/types.h>
+#else
+#include <errno.h>
+#include <stdbool.h>
+typedef unsigned char u8;
+typedef unsigned long long u64;
+#endif
+
+/* The architectural limit on the length of one instruction. */
+#define AXVM_X86_INSN_MAX	15
+
+/*
+ * One decoded memory access.
+ *
+ * @imm: for @has_imm, the value stored: the immediate sign-extended to
+ *	@size bytes as the CPU does it (imm32 to 64 bits with REX.W), the
+ *	bits above @size clear.
+ * @len: length of the instruction in bytes, prefixes included.
+ * @size: bytes accessed in memory: 1, 2, 4 or 8.
+ * @reg: the register operand, 0-15 in the order RAX RCX RDX RBX RSP RBP
+ *	RSI RDI R8-R15 (REX.R included): the source of a store, the
+ *	destination of a load. 0 (RAX) for the moffs forms; unused for a
+ *	store of an immediate.
+ * @dst_size: loads: bytes written to @reg (1, 2, 4 or 8; more than @size
+ *	for MOVZX, MOVSX and MOVSXD); 0 for stores.
+ * @write: the instruction stores to memory; else it loads.
+ * @has_imm: a store of an immediate (C6, C7), in @imm; @reg is unused.
+ * @high_byte: @reg is 4-7 and names AH CH DH BH (bits 15:8 of register
+ *	@reg - 4): a byte operand without a REX prefix.
+ * @sign_extend: loads: the value is sign-extended from @size to
+ *	@dst_size bytes (MOVSX, MOVSXD); else zero-extended (MOVZX) or as is.
+ * @zero_upper: loads: @dst_size is 4 and bits 63:32 of the register are
+ *	cleared, as a 32-bit destination does. Without it, the bits of the
+ *	register above @dst_size bytes are left as they were.
+ */
+struct axvm_x86_insn {
+	u64 imm;
+	u8 len;
+	u8 size;
+	u8 reg;
+	u8 dst_size;
+	bool write;
+	bool has_imm;
+	bool high_byte;
+	bool sign_extend;
+	bool zero_upper;
+};
+
+/*
+ * Decode the instruction in @bytes, @n of them valid (only the first
+ * AXVM_X86_INSN_MAX are looked at), fetched at the guest RIP in @mode:
+ * the default operand and address size, 16, 32 or 64 (64 in 64-bit mode,
+ * CS.L = 1; else 32 when CS.D = 1, 16 when not).
+ *
+ * Known: MOV 88, 89, 8A, 8B, C6 /0, C7 /0 and A0-A3 (moffs), MOVZX
+ * 0F B6/B7, MOVSX 0F BE/BF and, in 64-bit mode, MOVSXD 63 with REX.W;
+ * with any ModRM addressing form of 16, 32 or 64-bit addresses, and the
+ * prefixes 66, 67, segment overrides and REX (64-bit mode).
+ *
+ * Returns 0 and fills @insn; else zeroes @insn and returns -EINVAL for
+ * anything not known (another opcode, a register operand (ModRM mod 3),
+ * LOCK or REP prefixes, more than AXVM_X86_INSN_MAX bytes, a bad @mode)
+ * or -ENODATA when the instruction goes on past the @n bytes given.
+ */
+int axvm_x86_decode(const u8 *bytes, unsigned int n, unsigned int mode,
+		    struct axvm_x86_insn *insn);
+
+#endif /* AXVM_X86_DECODE_H */

@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the SVM and VMX exits share: the CPUID policy, the MSRs kept in
+ * the kernel, port I/O, MMIO (the guest's instruction fetched through its
+ * own page tables and decoded), hypercalls, and completing an exit with
+ * what userspace left in the run page.
+ */
+#define pr_fmt(fmt) "axvm: " fmt
+
+#include <linux/mm.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/processor-flags.h>
+
+#include "decode.h"
+#include "x86.h"
+
+/* CPUID bits a guest does not get (no in-kernel APIC, XSAVE or nesting). */
+#define CPUID1_ECX_HIDE	(BIT(5) /* VMX */ | BIT(6) /* SMX */ |		\
+			 BIT(7) /* EST */ | BIT(8) /* TM2 */ |		\
+			 BIT(15) /* PDCM */ | BIT(18) /* DCA */ |	\
+			 BIT(21) /* x2APIC */ | BIT(24) /* TSC deadline */ | \
+			 BIT(26) /* XSAVE */ | BIT(27) /* OSXSAVE */ |	\
+			 BIT(28) /* AVX */ | BIT(29) /* F16C */)
+#define CPUID1_ECX_HYPERVISOR	BIT(31)
+#define CPUID1_EDX_HIDE	(BIT(9) /* APIC */ | BIT(22) /* ACPI */ |	\
+			 BIT(29) /* TM */ | BIT(31) /* PBE */)
+#define CPUID7_EBX_HIDE	(BIT(2) /* SGX */ | BIT(4) /* HLE */ |		\
+			 BIT(5) /* AVX2 */ | BIT(11) /* RTM */ |	\
+			 BIT(14) /* MPX */ | GENMASK(17, 16) /* AVX512 */ | \
+			 BIT(21) | GENMASK(31, 26) /* AVX512, PT, SHA */)
+#define CPUID7_ECX_HIDE	(BIT(1) /* AVX512 VBMI */ | BIT(3) /* PKU */ |	\
+			 BIT(4) /* OSPKE */ | BIT(5) /* WAITPKG */ |	\
+			 GENMASK(12, 6) /* AVX512, CET, VAES */ |	\
+			 BIT(14) /* AVX512 */ | BIT(16) /* LA57 */)
+#define CPUID7_EDX_HIDE	(GENMASK(3, 2) /* AVX512 */ | BIT(20) /* CET */ | \
+			 GENMASK(25, 22) /* AMX */)
+#define CPUID_EXT1_ECX_HIDE	(BIT(2) /* SVM */ | BIT(9) /* OSVW */ |	\
+				 BIT(23) /* PERFCTR core */)
+#define AXVM_CPUID_SIGNATURE	0x40000000
+
+/* RFLAGS.IF etc. are not touched here: one register file write each. */
+static void axvm_x86_set_reg(struct axvm_x86_vcpu *x, unsigned int reg,
+			     unsigned int bytes, u64 v)
+{
+	u64 *r = &x->gpr[reg];
+
+	switch (bytes) {
+	case 1:
+		*r = (*r & ~0xffULL) | (v & 0xff);
+		break;
+	case 2:
+		*r = (*r & ~0xffffULL) | (v & 0xffff);
+		break;
+	case 4:
+		/* A 32-bit destination clears the upper half. */
+		*r = v & 0xffffffff;
+		break;
+	default:
+		*r = v;
+	}
+}
+
+/*
+ * CPUID from the host's, less what a guest of axvm does not have, and
+ * the hypervisor leaf 0x40000000 ("AXVMAXVMAXVM").
+ */
+void axvm_x86_cpuid(struct axvm_x86_vcpu *x)
+{
+	u32 leaf = x->gpr[AXVM_X86_RAX], sub = x->gpr[AXVM_X86_RCX];
+	u32 a = 0, b = 0, c = 0, d = 0;
+
+	if (leaf == AXVM_CPUID_SIGNATURE) {
+		a = AXVM_CPUID_SIGNATURE;
+		b = 0x4d565841;			/* "AXVM" three times */
+		c = b;
+		d = b;
+	} else if ((leaf < 0x40000000 && leaf <= cpuid_eax(0)) ||
+		   (leaf >= 0x80000000 && leaf <= cpuid_eax(0x80000000))) {
+		cpuid_count(leaf, sub, &a, &b, &c, &d);
+	}
+
+	switch (leaf) {
+	case 1:
+		c = (c & ~CPUID1_ECX_HIDE) | CPUID1_ECX_HYPERVISOR;
+		d &= ~CPUID1_EDX_HIDE;
+		/* The initial APIC id is the vCPU's identity. */
+		b = (b & 0x00ffffff) | ((u32)x->vcpu->arch_id << 24);
+		break;
+	case 7:
+		if (sub == 0) {
+			b &= ~CPUID7_EBX_HIDE;
+			c &= ~CPUID7_ECX_HIDE;
+			d &= ~CPUID7_EDX_HIDE;
+		} else {
+			a = 0;
+			b = 0;
+			c = 0;
+			d = 0;
+		}
+		break;
+	case 5:		/* MONITOR/MWAIT: #UD for guests */
+	case 6:		/* thermal and power */
+	case 0xa:	/* architectural PMU */
+	case 0xd:	/* XSAVE */
+	case 0xf:	/* RDT */
+	case 0x10:
+	case 0x12:	/* SGX */
+	case 0x14:	/* processor trace */
+	case 0x8000000a:	/* SVM */
+		a = 0;
+		b = 0;
+		c = 0;
+		d = 0;
+		break;
+	case 0x80000001:
+		c &= ~CPUID_EXT1_ECX_HIDE;
+		break;
+	}
+	x->gpr[AXVM_X86_RAX] = a;
+	x->gpr[AXVM_X86_RBX] = b;
+	x->gpr[AXVM_X86_RCX] = c;
+	x->gpr[AXVM_X86_RDX] = d;
+}
+
+/* RDMSR: the kept MSRs and the TSC here, the others to userspace. */
+int axvm_x86_rdmsr(struct axvm_x86_vcpu *x)
+{
+	u32 msr = x->gpr[AXVM_X86_RCX];
+	struct axvm_run *run = x->vcpu->run;
+	u64 *slot = axvm_x86_msr_slot(x, msr), v;
+
+	if (slot || msr == MSR_IA32_TSC) {
+		v = slot ? *slot : rdtsc();
+		axvm_x86_set_reg(x, AXVM_X86_RAX, 4, v);
+		axvm_x86_set_reg(x, AXVM_X86_RDX, 4, v >> 32);
+		return AXVM_EXIT_SYSREG | AXVM_ARCH_EXIT_HANDLED;
+	}
+	run->sysreg.id = AXVM_SYSREG_X86_MSR(msr);
+	run->sysreg.is_write = 0;
+	run->sysreg.reg = AXVM_X86_RAX;
+	run->sysreg.value = 0;
+	x->pending = AXVM_EXIT_SYSREG;
+	return AXVM_EXIT_SYSREG;
+}
+
+/* EFER bits a guest may set; LMA follows LME and CR0.PG in hardware. */
+#define AXVM_X86_EFER_OK	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
+
+int axvm_x86_wrmsr(struct axvm_x86_vcpu *x)
+{
+	u32 msr = x->gpr[AXVM_X86_RCX];
+	u64 v = (x->gpr[AXVM_X86_RDX] << 32) | (u32)x->gpr[AXVM_X86_RAX];
+	struct axvm_run *run = x->vcpu->run;
+	u64 *slot = axvm_x86_msr_slot(x, msr);
+
+	if (slot) {
+		if (msr == MSR_EFER)
+			v &= AXVM_X86_EFER_OK;
+		*slot = v;
+		return AXVM_EXIT_SYSREG | AXVM_ARCH_EXIT_HANDLED;
+	}
+	run->sysreg.id = AXVM_SYSREG_X86_MSR(msr);
+	run->sysreg.is_write = 1;
+	run->sysreg.reg = AXVM_X86_RAX;
+	run->sysreg.value = v;
+	return AXVM_EXIT_SYSREG;
+}
+
+int axvm_x86_io(struct axvm_x86_vcpu *x, u16 port, unsigned int size,
+		bool in, u64 next_rip)
+{
+	struct axvm_run *run = x->vcpu->run;
+
+	run->io.port = port;
+	run->io.size = size;
+	run->io.is_write = !in;
+	run->io.count = 1;
+	run->io.data = in ? 0 : x->gpr[AXVM_X86_RAX] & (BIT_ULL(size * 8) - 1);
+	if (in) {
+		x->pending = AXVM_EXIT_IO;
+		x->pending_len = size;
+	}
+	x->rip = next_rip;
+	return AXVM_EXIT_IO;
+}
+
+int axvm_x86_hypercall(struct axvm_x86_vcpu *x, unsigned int len)
+{
+	struct axvm_run *run = x->vcpu->run;
+
+	run->hypercall.nr = x->gpr[AXVM_X86_RAX];
+	run->hypercall.args[0] = x->gpr[AXVM_X86_RBX];
+	run->hypercall.args[1] = x->gpr[AXVM_X86_RCX];
+	run->hypercall.args[2] = x->gpr[AXVM_X86_RDX];
+	run->hypercall.args[3] = x->gpr[AXVM_X86_RSI];
+	run->hypercall.args[4] = 0;
+	run->hypercall.args[5] = 0;
+	run->hypercall.ret = 0;
+	x->pending = AXVM_EXIT_HYPERCALL;
+	x->rip += len;
+	return AXVM_EXIT_HYPERCALL;
+}
+
+/* 16, 32 or 64: the default operand size, for the decoder. */
+unsigned int axvm_x86_cpu_mode(const struct axvm_x86_vcpu *x)
+{
+	u32 cs = x->seg[AXVM_X86_CS].attr;
+
+	if (x->efer & EFER_LMA && cs & AXVM_X86_AR_L)
+		return 64;
+	if (!(x->cr0 & X86_CR0_PE) || x->rflags & X86_EFLAGS_VM)
+		return 16;
+	return cs & AXVM_X86_AR_DB ? 32 : 16;
+}
+
+/* A guest page table entry: 8 bytes, or 4 with 32-bit paging. */
+static int axvm_x86_read_pte(struct axvm_vm *vm, u64 gpa, unsigned int size,
+			     u64 *pte)
+{
+	u32 pte32;
+	int ret;
+
+	if (size == 8)
+		return axvm_mem_read(vm, gpa, pte, 8);
+	ret = axvm_mem_read(vm, gpa, &pte32, 4);
+	*pte = pte32;
+	return ret;
+}
+
+#define PTE_P		BIT_ULL(0)
+#define PTE_PS		BIT_ULL(7)
+#define PTE_ADDR	GENMASK_ULL(51, 12)
+
+/*
+ * A linear address through the guest's paging (none, 32-bit, PAE or
+ * 4-level), for fetching the instruction to decode. Permissions are not
+ * checked: the guest just executed from there. -EFAULT when not mapped.
+ */
+static int axvm_x86_linear_to_gpa(struct axvm_x86_vcpu *x, u64 la, u64 *gpa)
+{
+	struct axvm_vm *vm = x->vcpu->vm;
+	unsigned int levels, bits, size, level, shift;
+	u64 table, pte;
+
+	if (!(x->cr0 & X86_CR0_PG)) {
+		*gpa = la;
+		return 0;
+	}
+	if (x->efer & EFER_LMA) {
+		if (x->cr4 & X86_CR4_LA57)
+			return -EOPNOTSUPP;
+		levels = 4, bits = 9, size = 8;
+		table = x->cr3 & PTE_ADDR;
+	} else if (x->cr4 & X86_CR4_PAE) {
+		/* The four PDPTEs, then two levels of 512. */
+		if (axvm_x86_read_pte(vm, (x->cr3 & 0xffffffe0) +
+				      ((la >> 30) & 3) * 8, 8, &pte) ||
+		    !(pte & PTE_P))
+			return -EFAULT;
+		levels = 2, bits = 9, size = 8;
+		table = pte & PTE_ADDR;
+	} else {
+		levels = 2, bits = 10, size = 4;
+		table = x->cr3 & 0xfffff000;
+	}
+
+	for (level = levels; level; level--) {
+		shift = 12 + bits * (level - 1);
+		if (axvm_x86_read_pte(vm, table + ((la >> shift) &
+					      (BIT(bits) - 1)) * size,
+				      size, &pte) || !(pte & PTE_P))
+			return -EFAULT;
+		/* 1 GiB, 2 MiB or 4 MiB pages (4 MiB: bits 31:22 only). */
+		if (level > 1 && level < 4 && pte & PTE_PS) {
+			u64 base = size == 4 ? pte & 0xffc00000 : pte & PTE_ADDR;
+
+			*gpa = (base & ~(BIT_ULL(shift) - 1)) |
+			       (la & (BIT_ULL(shift) - 1));
+			return 0;
+		}
+		table = pte & (size == 4 ? 0xfffff000 : PTE_ADDR);
+	}
+	*gpa = table | (la & 0xfff);
+	return 0;
+}
+
+/* Up to 15 bytes at CS:RIP; how many could be read. */
+static unsigned int axvm_x86_fetch(struct axvm_x86_vcpu *x, u8 *buf)
+{
+	unsigned int mode = axvm_x86_cpu_mode(x), done = 0, chunk;
+	u64 la = x->rip, gpa;
+
+	if (mode != 64)
+		la = (x->seg[AXVM_X86_CS].base + x->rip) & 0xffffffff;
+	while (done < AXVM_X86_INSN_MAX) {
+		chunk = min_t(unsigned int, AXVM_X86_INSN_MAX - done,
+			      PAGE_SIZE - offset_in_page(la + done));
+		if (axvm_x86_linear_to_gpa(x, la + done, &gpa) ||
+		    axvm_mem_read(x->vcpu->vm, gpa, buf + done, chunk))
+			break;
+		done += chunk;
+	}
+	return done;
+}
+
+static int axvm_x86_decode_failed(struct axvm_x86_vcpu *x, const u8 *bytes,
+				  unsigned int n, u64 gpa)
+{
+	struct axvm_run *run = x->vcpu->run;
+
+	run->internal.suberror = AXVM_INTERNAL_DECODE_FAILED;
+	run->internal.ndata = 5;
+	run->internal.data[0] = 0;
+	run->internal.data[1] = 0;
+	memcpy(run->internal.data, bytes, n);
+	run->internal.data[2] = n;
+	run->internal.data[3] = gpa;
+	run->internal.data[4] = x->rip;
+	return AXVM_EXIT_INTERNAL_ERROR;
+}
+
+/* A guest access to @gpa, which is no RAM (or read-only RAM for a write). */
+int axvm_x86_mmio(struct axvm_x86_vcpu *x, u64 gpa, bool write)
+{
+	struct axvm_run *run = x->vcpu->run;
+	u8 bytes[AXVM_X86_INSN_MAX] = { 0 };
+	struct axvm_x86_insn insn;
+	unsigned int n;
+	u64 v;
+
+	n = axvm_x86_fetch(x, bytes);
+	if (axvm_x86_decode(bytes, n, axvm_x86_cpu_mode(x), &insn) ||
+	    insn.write != write)
+		return axvm_x86_decode_failed(x, bytes, n, gpa);
+
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = insn.size;
+	run->mmio.is_write = insn.write;
+	run->mmio.sign_extend = insn.sign_extend;
+	run->mmio.reg = insn.reg;
+	if (insn.write) {
+		if (insn.has_imm)
+			v = insn.imm;
+		else if (insn.high_byte)
+			v = x->gpr[insn.reg - 4] >> 8;
+		else
+			v = x->gpr[insn.reg];
+		run->mmio.data = insn.size == 8 ? v :
+				 v & (BIT_ULL(insn.size * 8) - 1);
+	} else {
+		run->mmio.data = 0;
+		x->pending = AXVM_EXIT_MMIO;
+		x->pending_len = insn.size;
+		x->pending_reg = insn.reg;
+		x->pending_dst = insn.dst_size;
+		x->pending_high = insn.high_byte;
+		x->pending_sext = insn.sign_extend;
+		x->pending_zero_upper = insn.zero_upper;
+	}
+	x->rip += insn.len;
+	return AXVM_EXIT_MMIO;
+}
+
+static void axvm_x86_complete_mmio(struct axvm_x86_vcpu *x, u64 v)
+{
+	unsigned int bits = x->pending_len * 8;
+
+	if (bits < 64) {
+		v &= BIT_ULL(bits) - 1;
+		if (x->pending_sext && v & BIT_ULL(bits - 1))
+			v |= ~(BIT_ULL(bits) - 1);
+	}
+	if (x->pending_high) {
+		u64 *r = &x->gpr[x->pending_reg - 4];
+
+		*r = (*r & ~0xff00ULL) | ((v & 0xff) << 8);
+	} else if (x->pending_dst == 4 && !x->pending_zero_upper) {
+		/* Not in 64-bit mode: bits 63:32 are not the guest's to see. */
+		x->gpr[x->pending_reg] = (x->gpr[x->pending_reg] &
+					  ~0xffffffffULL) | (v & 0xffffffff);
+	} else {
+		axvm_x86_set_reg(x, x->pending_reg, x->pending_dst, v);
+	}
+}
+
+/* Results userspace left in the run page for the last exit. */
+void axvm_x86_complete(struct axvm_x86_vcpu *x)
+{
+	struct axvm_run *run = x->vcpu->run;
+	u64 v;
+
+	switch (x->pending) {
+	case AXVM_EXIT_MMIO:
+		axvm_x86_complete_mmio(x, READ_ONCE(run->mmio.data));
+		break;
+	case AXVM_EXIT_IO:
+		/* IN to EAX clears the upper half as any 32-bit write does. */
+		axvm_x86_set_reg(x, AXVM_X86_RAX, x->pending_len,
+				 READ_ONCE(run->io.data));
+		break;
+	case AXVM_EXIT_SYSREG:
+		v = READ_ONCE(run->sysreg.value);
+		axvm_x86_set_reg(x, AXVM_X86_RAX, 4, v);
+		axvm_x86_set_reg(x, AXVM_X86_RDX, 4, v >> 32);
+		break;
+	case AXVM_EXIT_HYPERCALL:
+		x->gpr[AXVM_X86_RAX] = READ_ONCE(run->hypercall.ret);
+		break;
+	}
+	x->pending = 0;
+}

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * AMD nested page tables: the long-mode page table format, four levels,
+ * walked as user accesses, so every entry carries U/S. Leaves are 4 KiB,
+ * write-back through PAT entry 0 combined with the guest's own type.
+ */
+#include <asm/pgtable_types.h>
+
+#include "x86.h"
+
+#define NPT_ADDR	GENMASK_ULL(51, 12)
+#define NPT_TABLE	(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER)
+
+static u64 axvm_npt_table(phys_addr_t pa)
+{
+	return (pa & NPT_ADDR) | NPT_TABLE;
+}
+
+static u64 axvm_npt_leaf(phys_addr_t pa, bool writable)
+{
+	return (pa & NPT_ADDR) | _PAGE_PRESENT | _PAGE_USER |
+	       _PAGE_ACCESSED | _PAGE_DIRTY | (writable ? _PAGE_RW : 0);
+}
+
+static bool axvm_npt_valid(u64 entry)
+{
+	return entry & _PAGE_PRESENT;
+}
+
+/* No large pages are ever made: a present upper entry is a table. */
+static bool axvm_npt_is_table(u64 entry)
+{
+	return (entry & (_PAGE_PRESENT | _PAGE_PSE)) == _PAGE_PRESENT;
+}
+
+static phys_addr_t axvm_npt_address(u64 entry)
+{
+	return entry & NPT_ADDR;
+}
+
+const struct axvm_s2_format axvm_x86_npt_format = {
+	.levels = 4,
+	.root_order = 0,
+	.table = axvm_npt_table,
+	.leaf = axvm_npt_leaf,
+	.is_valid = axvm_npt_valid,
+	.is_table = axvm_npt_is_table,
+	.address = axvm_npt_address,
+};

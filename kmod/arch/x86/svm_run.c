@@ -1,0 +1,510 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * SVM guest runs: one VMCB per vCPU, built once with the intercepts and
+ * nested paging, the guest's registers copied into it before every VMRUN
+ * and back after, and the exit decoded. A vCPU's ASID comes from the
+ * generation allocator (kmod/vmid.c); it is flushed when the vCPU moves
+ * to another CPU or the VM's nested page table lost entries, and every
+ * ASID is flushed on a CPU after a rollover.
+ */
+#define pr_fmt(fmt) "axvm: " fmt
+
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <asm/io.h>
+#include <asm/debugreg.h>
+#include <asm/fpu/api.h>
+#include <asm/msr.h>
+#include <asm/processor-flags.h>
+#include <asm/svm.h>
+
+#include "x86.h"
+
+struct axvm_svm_vcpu {
+	struct vmcb *vmcb;
+	phys_addr_t vmcb_pa;
+	struct axvm_vmid asid;
+	int last_cpu;		/* -1: never ran */
+	u32 flush_seen;		/* the VM's flush count at the last entry */
+};
+
+struct axvm_svm_vm {
+	atomic_t flushes;	/* nested page table entries removed */
+};
+
+/* A rollover: the next VMRUN on this CPU flushes every ASID. */
+static DEFINE_PER_CPU(bool, axvm_svm_flush_all);
+
+/* Instruction lengths for the exits that have no NRIP on this CPU. */
+#define AXVM_SVM_LEN_CPUID	2
+#define AXVM_SVM_LEN_HLT	1
+#define AXVM_SVM_LEN_MSR	2
+#define AXVM_SVM_LEN_VMMCALL	3
+#define AXVM_SVM_LEN_INVD	2
+
+#define AXVM_SVM_UD_VECTOR	6
+
+/* DR7's reset value: only its reserved bit 10 set. */
+#define AXVM_X86_DR7_RESET	0x400
+
+/* Nested page fault error code (EXITINFO1). */
+#define AXVM_NPF_WRITE		BIT_ULL(1)
+#define AXVM_NPF_FETCH		BIT_ULL(4)
+#define AXVM_NPF_WALK		BIT_ULL(33)	/* the guest's page tables */
+
+static void axvm_svm_intercept(struct vmcb *vmcb, unsigned int bit)
+{
+	vmcb->control.intercepts[bit / 32] |= BIT(bit % 32);
+}
+
+static void axvm_svm_no_intercept(struct vmcb *vmcb, unsigned int bit)
+{
+	vmcb->control.intercepts[bit / 32] &= ~BIT(bit % 32);
+}
+
+void axvm_svm_vmid_rollover(void)
+{
+	this_cpu_write(axvm_svm_flush_all, true);
+}
+
+int axvm_svm_vm_init(struct axvm_vm *vm)
+{
+	struct axvm_svm_vm *svm = kzalloc(sizeof(*svm), GFP_KERNEL_ACCOUNT);
+
+	vm->arch = svm;
+	return svm ? 0 : -ENOMEM;
+}
+
+void axvm_svm_vm_destroy(struct axvm_vm *vm)
+{
+	kfree(vm->arch);
+	vm->arch = NULL;
+}
+
+static int axvm_svm_kick_out(struct axvm_vcpu *vcpu, void *unused)
+{
+	axvm_vcpu_kick_sync(vcpu);
+	return 0;
+}
+
+/*
+ * Entries left the nested page table: every vCPU flushes its ASID before
+ * it enters again, and none is still in the guest when this returns.
+ */
+void axvm_svm_vm_flush(struct axvm_vm *vm)
+{
+	struct axvm_svm_vm *svm = vm->arch;
+
+	atomic_inc(&svm->flushes);
+	axvm_vm_visit_vcpus(vm, axvm_svm_kick_out, NULL);
+}
+
+/* The intercepts every guest has; ports and MSRs all go through maps. */
+static const u16 axvm_svm_intercepts[] = {
+	INTERCEPT_INTR, INTERCEPT_NMI, INTERCEPT_SMI, INTERCEPT_CPUID,
+	INTERCEPT_INVD, INTERCEPT_HLT, INTERCEPT_INVLPGA, INTERCEPT_IOIO_PROT,
+	INTERCEPT_MSR_PROT, INTERCEPT_SHUTDOWN, INTERCEPT_VMRUN,
+	INTERCEPT_VMMCALL, INTERCEPT_VMLOAD, INTERCEPT_VMSAVE, INTERCEPT_STGI,
+	INTERCEPT_CLGI, INTERCEPT_SKINIT, INTERCEPT_MONITOR, INTERCEPT_MWAIT,
+	INTERCEPT_MWAIT_COND, INTERCEPT_XSETBV, INTERCEPT_RDPRU,
+};
+
+int axvm_svm_vcpu_create(struct axvm_x86_vcpu *x)
+{
+	struct axvm_svm_vcpu *s;
+	struct page *page;
+	struct vmcb *vmcb;
+	unsigned int i;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!s || !page) {
+		kfree(s);
+		if (page)
+			__free_page(page);
+		return -ENOMEM;
+	}
+	vmcb = page_address(page);
+	s->vmcb = vmcb;
+	s->vmcb_pa = page_to_phys(page);
+	s->last_cpu = -1;
+
+	for (i = 0; i < ARRAY_SIZE(axvm_svm_intercepts); i++)
+		axvm_svm_intercept(vmcb, axvm_svm_intercepts[i]);
+	vmcb->control.iopm_base_pa = axvm_svm_iopm_pa;
+	vmcb->control.msrpm_base_pa = axvm_svm_msrpm_pa;
+	vmcb->control.nested_ctl = SVM_NESTED_CTL_NP_ENABLE;
+	vmcb->control.nested_cr3 = axvm_s2_root(x->vcpu->vm);
+	/* The guest's RFLAGS.IF masks virtual interrupts only. */
+	vmcb->control.int_ctl = V_INTR_MASKING_MASK;
+	x->hw = s;
+	return 0;
+}
+
+void axvm_svm_vcpu_destroy(struct axvm_x86_vcpu *x)
+{
+	struct axvm_svm_vcpu *s = x->hw;
+
+	if (!s)
+		return;
+	__free_page(virt_to_page(s->vmcb));
+	kfree(s);
+	x->hw = NULL;
+}
+
+/* VMX access rights <-> the VMCB's 12-bit attribute; P clear: unusable. */
+static u16 axvm_svm_attr(u32 ar)
+{
+	if (ar & AXVM_X86_AR_UNUSABLE)
+		return 0;
+	return (ar & 0xff) | ((ar >> 4) & 0xf00);
+}
+
+static u32 axvm_svm_ar(u16 attr)
+{
+	u32 ar = (attr & 0xff) | ((attr & 0xf00) << 4);
+
+	return attr & SVM_SELECTOR_P_MASK ? ar : ar | AXVM_X86_AR_UNUSABLE;
+}
+
+static void axvm_svm_seg_to(struct vmcb_seg *v, const struct axvm_x86_seg *s)
+{
+	v->selector = s->sel;
+	v->attrib = axvm_svm_attr(s->attr);
+	v->limit = s->limit;
+	v->base = s->base;
+}
+
+static void axvm_svm_seg_from(struct axvm_x86_seg *s, const struct vmcb_seg *v)
+{
+	s->sel = v->selector;
+	s->attr = axvm_svm_ar(v->attrib);
+	s->limit = v->limit;
+	s->base = v->base;
+}
+
+static void axvm_svm_load(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
+{
+	struct vmcb_save_area *v = &vmcb->save;
+	struct vmcb_seg *segs[AXVM_X86_NR_SEGS] = {
+		&v->es, &v->cs, &v->ss, &v->ds, &v->fs, &v->gs, &v->ldtr, &v->tr,
+	};
+	unsigned int i;
+
+	for (i = 0; i < AXVM_X86_NR_SEGS; i++)
+		axvm_svm_seg_to(segs[i], &x->seg[i]);
+	v->gdtr.base = x->gdtr_base;
+	v->gdtr.limit = x->gdtr_limit;
+	v->idtr.base = x->idtr_base;
+	v->idtr.limit = x->idtr_limit;
+	/* SVM takes the CPL from SS.DPL; real mode is CPL 0. */
+	v->cpl = x->cr0 & X86_CR0_PE ?
+		 (x->seg[AXVM_X86_SS].attr >> AXVM_X86_AR_DPL_SHIFT) & 3 : 0;
+	/* VMRUN insists on SVME in the guest's EFER; the guest never sees it. */
+	v->efer = x->efer | EFER_SVME;
+	v->cr0 = x->cr0;
+	v->cr2 = x->cr2;
+	v->cr3 = x->cr3;
+	v->cr4 = x->cr4;
+	v->dr6 = DR6_RESERVED;
+	v->dr7 = AXVM_X86_DR7_RESET;
+	v->rflags = x->rflags;
+	v->rip = x->rip;
+	v->rsp = x->gpr[AXVM_X86_RSP];
+	v->rax = x->gpr[AXVM_X86_RAX];
+	v->star = x->msrs[AXVM_X86_STAR];
+	v->lstar = x->msrs[AXVM_X86_LSTAR];
+	v->cstar = x->msrs[AXVM_X86_CSTAR];
+	v->sfmask = x->msrs[AXVM_X86_SFMASK];
+	v->kernel_gs_base = x->msrs[AXVM_X86_KERNEL_GS_BASE];
+	v->sysenter_cs = x->msrs[AXVM_X86_SYSENTER_CS];
+	v->sysenter_esp = x->msrs[AXVM_X86_SYSENTER_ESP];
+	v->sysenter_eip = x->msrs[AXVM_X86_SYSENTER_EIP];
+	v->g_pat = x->msrs[AXVM_X86_PAT];
+	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) |
+				(x->cr8 & V_TPR_MASK);
+}
+
+static void axvm_svm_save(struct axvm_x86_vcpu *x, const struct vmcb *vmcb)
+{
+	const struct vmcb_save_area *v = &vmcb->save;
+	const struct vmcb_seg *segs[AXVM_X86_NR_SEGS] = {
+		&v->es, &v->cs, &v->ss, &v->ds, &v->fs, &v->gs, &v->ldtr, &v->tr,
+	};
+	unsigned int i;
+
+	for (i = 0; i < AXVM_X86_NR_SEGS; i++)
+		axvm_svm_seg_from(&x->seg[i], segs[i]);
+	x->gdtr_base = v->gdtr.base;
+	x->gdtr_limit = v->gdtr.limit;
+	x->idtr_base = v->idtr.base;
+	x->idtr_limit = v->idtr.limit;
+	x->efer = v->efer & ~EFER_SVME;
+	x->cr0 = v->cr0;
+	x->cr2 = v->cr2;
+	x->cr3 = v->cr3;
+	x->cr4 = v->cr4;
+	x->rflags = v->rflags;
+	x->rip = v->rip;
+	x->gpr[AXVM_X86_RSP] = v->rsp;
+	x->gpr[AXVM_X86_RAX] = v->rax;
+	x->msrs[AXVM_X86_STAR] = v->star;
+	x->msrs[AXVM_X86_LSTAR] = v->lstar;
+	x->msrs[AXVM_X86_CSTAR] = v->cstar;
+	x->msrs[AXVM_X86_SFMASK] = v->sfmask;
+	x->msrs[AXVM_X86_KERNEL_GS_BASE] = v->kernel_gs_base;
+	x->msrs[AXVM_X86_SYSENTER_CS] = v->sysenter_cs;
+	x->msrs[AXVM_X86_SYSENTER_ESP] = v->sysenter_esp;
+	x->msrs[AXVM_X86_SYSENTER_EIP] = v->sysenter_eip;
+	x->cr8 = vmcb->control.int_ctl & V_TPR_MASK;
+}
+
+/*
+ * The highest pending vector goes in as an external interrupt when the
+ * guest can take one (RFLAGS.IF, no interrupt shadow, no event already
+ * queued); otherwise a virtual interrupt request makes the CPU exit as
+ * soon as it can (VINTR).
+ */
+static void axvm_svm_inject(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
+{
+	struct axvm_vcpu *vcpu = x->vcpu;
+	unsigned long vec;
+
+	vmcb->control.int_ctl &= ~(V_IRQ_MASK | V_IGN_TPR_MASK |
+				   (0xf << V_INTR_PRIO_SHIFT));
+	axvm_svm_no_intercept(vmcb, INTERCEPT_VINTR);
+	if (vmcb->control.event_inj & SVM_EVTINJ_VALID)
+		return;
+
+	spin_lock(&vcpu->irq_lock);
+	vec = find_last_bit(vcpu->irq_pending, axvm_info.nr_irqs);
+	if (vec < axvm_info.nr_irqs) {
+		if (x->rflags & X86_EFLAGS_IF &&
+		    !(vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK)) {
+			vmcb->control.event_inj = SVM_EVTINJ_VALID |
+						  SVM_EVTINJ_TYPE_INTR | vec;
+			__clear_bit(vec, vcpu->irq_pending);
+		} else {
+			vmcb->control.int_ctl |= V_IRQ_MASK | V_IGN_TPR_MASK |
+						 (0xf << V_INTR_PRIO_SHIFT);
+			axvm_svm_intercept(vmcb, INTERCEPT_VINTR);
+		}
+	}
+	spin_unlock(&vcpu->irq_lock);
+}
+
+/* Which TLB entries the entry must drop, and the ASID to run with. */
+static void axvm_svm_tlb(struct axvm_svm_vcpu *s, struct axvm_svm_vm *svm,
+			 u32 asid)
+{
+	struct vmcb *vmcb = s->vmcb;
+	int cpu = smp_processor_id();
+	u32 flushes = atomic_read(&svm->flushes);
+
+	vmcb->control.asid = asid;
+	vmcb->control.tlb_ctl = TLB_CONTROL_DO_NOTHING;
+	if (this_cpu_read(axvm_svm_flush_all)) {
+		vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ALL_ASID;
+		this_cpu_write(axvm_svm_flush_all, false);
+	} else if (s->last_cpu != cpu || s->flush_seen != flushes) {
+		vmcb->control.tlb_ctl = TLB_CONTROL_FLUSH_ASID;
+	}
+	s->last_cpu = cpu;
+	s->flush_seen = flushes;
+}
+
+/*
+ * One VMRUN. Interrupts stay off and GIF clear from before the guest
+ * state is loaded until the host's is back; an interrupt or NMI that
+ * ended the run is taken right after STGI and local_irq_enable(). The
+ * task's FPU state was saved by kernel_fpu_begin(); the guest's x87/SSE
+ * state is loaded and saved with FXRSTOR/FXSAVE.
+ */
+static void axvm_svm_enter(struct axvm_x86_vcpu *x)
+{
+	struct axvm_svm_vcpu *s = x->hw;
+	struct axvm_svm_vm *svm = x->vcpu->vm->arch;
+	struct vmcb *vmcb = s->vmcb;
+	u64 host_tsc_aux = 0;
+	bool tsc_aux = boot_cpu_has(X86_FEATURE_RDTSCP);
+	u32 asid;
+
+	kernel_fpu_begin();
+	for (;;) {
+		asid = axvm_vmid_update(&s->asid);
+		local_irq_disable();
+		if (likely(axvm_vmid_current(&s->asid)))
+			break;
+		/* A rollover came in between: take its IPI, then a new ASID. */
+		local_irq_enable();
+	}
+	axvm_vcpu_guest_enter(x->vcpu);
+	axvm_svm_load(x, vmcb);
+	axvm_svm_inject(x, vmcb);
+	axvm_svm_tlb(s, svm, asid);
+	vmcb->control.clean = 0;
+
+	asm volatile("fxrstor64 %0" : : "m" (x->fpu));
+	if (tsc_aux) {
+		rdmsrl(MSR_TSC_AUX, host_tsc_aux);
+		wrmsrl(MSR_TSC_AUX, x->msrs[AXVM_X86_TSC_AUX]);
+	}
+	asm volatile("clgi" : : : "memory");
+	asm volatile("vmsave %%rax" : :
+		     "a" (page_to_phys(this_cpu_read(axvm_svm_host_vmsave))) :
+		     "memory");
+	__axvm_svm_run(s->vmcb_pa, x->gpr,
+		       page_to_phys(this_cpu_read(axvm_svm_host_vmsave)));
+	/* #VMEXIT left DR7 reset: the host's breakpoints come back. */
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
+	asm volatile("stgi" : : : "memory");
+	if (tsc_aux)
+		wrmsrl(MSR_TSC_AUX, host_tsc_aux);
+	asm volatile("fxsave64 %0" : "=m" (x->fpu));
+
+	axvm_svm_save(x, vmcb);
+	axvm_vcpu_guest_exit(x->vcpu);
+	local_irq_enable();
+	kernel_fpu_end();
+}
+
+static int axvm_svm_internal(struct axvm_x86_vcpu *x, const struct vmcb *vmcb)
+{
+	struct axvm_run *run = x->vcpu->run;
+
+	run->internal.suberror = AXVM_INTERNAL_UNHANDLED_EXIT;
+	run->internal.ndata = 5;
+	run->internal.data[0] = vmcb->control.exit_code;
+	run->internal.data[1] = vmcb->control.exit_info_1;
+	run->internal.data[2] = vmcb->control.exit_info_2;
+	run->internal.data[3] = vmcb->control.exit_int_info;
+	run->internal.data[4] = x->rip;
+	return AXVM_EXIT_INTERNAL_ERROR;
+}
+
+/* Instructions a guest never gets: #UD, as on a CPU without them. */
+static int axvm_svm_inject_ud(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
+{
+	vmcb->control.event_inj = SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_EXEPT |
+				  AXVM_SVM_UD_VECTOR;
+	return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
+}
+
+static int axvm_svm_ioio(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
+{
+	u64 info = vmcb->control.exit_info_1;
+	unsigned int size = (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;
+
+	/* INS/OUTS and their REP forms are not emulated. */
+	if (info & (SVM_IOIO_STR_MASK | SVM_IOIO_REP_MASK) ||
+	    !is_power_of_2(size))
+		return axvm_svm_internal(x, vmcb);
+	return axvm_x86_io(x, info >> 16, size, info & SVM_IOIO_TYPE_MASK,
+			   vmcb->control.exit_info_2);
+}
+
+/* A nested page fault: guest RAM is mapped in, anything else is MMIO. */
+static int axvm_svm_npf(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
+{
+	u64 err = vmcb->control.exit_info_1, gpa = vmcb->control.exit_info_2;
+	bool write = err & AXVM_NPF_WRITE;
+	int ret;
+
+	ret = axvm_mem_fault(x->vcpu->vm, gpa, write);
+	if (!ret)
+		return AXVM_EXIT_STAGE2_FAULT;
+	if (ret != -ENOENT && ret != -EROFS)
+		return ret;
+	/* Code and the guest's own page tables must be RAM. */
+	if (err & (AXVM_NPF_FETCH | AXVM_NPF_WALK))
+		return axvm_svm_internal(x, vmcb);
+	return axvm_x86_mmio(x, gpa, write);
+}
+
+static int axvm_svm_halt(struct axvm_x86_vcpu *x)
+{
+	x->rip += AXVM_SVM_LEN_HLT;
+	/* A vector the guest can take: the next entry delivers it. */
+	if (x->rflags & X86_EFLAGS_IF &&
+	    !bitmap_empty(x->vcpu->irq_pending, axvm_info.nr_irqs))
+		return AXVM_EXIT_HALT | AXVM_ARCH_EXIT_HANDLED;
+	/* Nothing in the kernel can wake it yet: userspace decides. */
+	return AXVM_EXIT_HALT;
+}
+
+static int axvm_svm_handle_exit(struct axvm_x86_vcpu *x)
+{
+	struct axvm_svm_vcpu *s = x->hw;
+	struct vmcb *vmcb = s->vmcb;
+	struct axvm_run *run = x->vcpu->run;
+	u32 code = vmcb->control.exit_code;
+
+	/* An event cut short by the exit is delivered on the next entry. */
+	vmcb->control.event_inj = 0;
+	if (vmcb->control.exit_int_info & SVM_EXITINTINFO_VALID) {
+		vmcb->control.event_inj = vmcb->control.exit_int_info;
+		vmcb->control.event_inj_err = vmcb->control.exit_int_info_err;
+	}
+
+	switch (code) {
+	case SVM_EXIT_INTR:
+	case SVM_EXIT_NMI:
+	case SVM_EXIT_SMI:
+		return AXVM_EXIT_EXTERNAL_INTERRUPT;
+	case SVM_EXIT_VINTR:
+		/* The window is open: the next entry injects. */
+		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
+	case SVM_EXIT_CPUID:
+		axvm_x86_cpuid(x);
+		x->rip += AXVM_SVM_LEN_CPUID;
+		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
+	case SVM_EXIT_HLT:
+		return axvm_svm_halt(x);
+	case SVM_EXIT_INVD:
+		/* INVD drops dirty lines: run it as WBINVD would, a no-op. */
+		x->rip += AXVM_SVM_LEN_INVD;
+		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
+	case SVM_EXIT_IOIO:
+		return axvm_svm_ioio(x, vmcb);
+	case SVM_EXIT_MSR:
+		x->rip += AXVM_SVM_LEN_MSR;
+		return vmcb->control.exit_info_1 ? axvm_x86_wrmsr(x) :
+						   axvm_x86_rdmsr(x);
+	case SVM_EXIT_VMMCALL:
+		return axvm_x86_hypercall(x, AXVM_SVM_LEN_VMMCALL);
+	case SVM_EXIT_NPF:
+		return axvm_svm_npf(x, vmcb);
+	case SVM_EXIT_SHUTDOWN:
+		/* A triple fault: the VMCB's state is undefined now. */
+		run->system_down.type = AXVM_SYSTEM_DOWN_CRASH;
+		run->system_down.data = code;
+		return AXVM_EXIT_SYSTEM_DOWN;
+	case SVM_EXIT_VMRUN:
+	case SVM_EXIT_VMLOAD:
+	case SVM_EXIT_VMSAVE:
+	case SVM_EXIT_STGI:
+	case SVM_EXIT_CLGI:
+	case SVM_EXIT_SKINIT:
+	case SVM_EXIT_INVLPGA:
+	case SVM_EXIT_MONITOR:
+	case SVM_EXIT_MWAIT:
+	case SVM_EXIT_MWAIT_COND:
+	case SVM_EXIT_XSETBV:
+	case SVM_EXIT_RDPRU:
+		return axvm_svm_inject_ud(x, vmcb);
+	case SVM_EXIT_ERR:
+		run->fail_entry.hardware_reason = code;
+		run->fail_entry.data = vmcb->control.exit_info_1;
+		return AXVM_EXIT_FAIL_ENTRY;
+	default:
+		return axvm_svm_internal(x, vmcb);
+	}
+}
+
+int axvm_svm_vcpu_run(struct axvm_x86_vcpu *x)
+{
+	axvm_x86_complete(x);
+	axvm_svm_enter(x);
+	return axvm_svm_handle_exit(x);
+}

@@ -5,8 +5,10 @@
  * C guests in 64-bit long mode (selftests/lib) for the rest.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "axvm_util.h"
 #include "test_vm.h"
@@ -151,6 +153,425 @@ TEST_F(real, real_mode_from_reset)
 	EXPECT_EQ(0x77, regs.gpr[0]);			/* VMMCALL's result */
 	EXPECT_EQ(0xc3, regs.gpr[3] & 0xff);		/* the MMIO load */
 	EXPECT_EQ(REAL_CODE + sizeof(real_code), regs.pc);
+}
+
+/* ------------------------------------------------------------------ */
+/* 64-bit C guests (selftests/lib). */
+
+#define MMIO		0x10000000ULL
+#define MSR_LSTAR	0xc0000082
+#define MSR_UNKNOWN	0x40000123	/* no MSR the kernel keeps */
+
+static void pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+FIXTURE(lm) {
+	struct test_vm *vm;
+};
+
+FIXTURE_SETUP(lm)
+{
+	int sys = axvm_open();
+
+	ASSERT_GE(sys, 0);
+	if (axvm_cap(sys, AXVM_CAP_RUN) <= 0 || !TEST_HAVE_GUEST_LIB) {
+		close(sys);
+		SKIP(return, "no guest entry on this lane");
+	}
+	close(sys);
+	pin_self(0);
+	self->vm = test_vm_create();
+	ASSERT_NE(NULL, self->vm) TH_LOG("test_vm_create: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(lm)
+{
+	if (self->vm)
+		test_vm_free(self->vm);
+}
+
+static int lm_run(struct test_vcpu *v)
+{
+	int ret = test_vcpu_run(v);
+
+	return ret ? ret : (int)v->run->exit_reason;
+}
+
+GUEST_CODE static void guest_hypercall(void)
+{
+	uint64_t ret = guest_vmmcall(0x1234, 1, 2, 3, 4);
+
+	GUEST_ASSERT_EQ(ret, 42);
+	GUEST_ASSERT_EQ(read_cr0() & X86_CR0_PG, X86_CR0_PG);
+}
+
+/* VMMCALL: number in RAX, arguments in RBX, RCX, RDX, RSI, result in RAX. */
+TEST_F(lm, hypercall)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+	int i;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_hypercall, 0);
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(AXVM_EXIT_HYPERCALL, lm_run(v));
+	EXPECT_EQ(0x1234, v->run->hypercall.nr);
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(i + 1, v->run->hypercall.args[i]);
+	v->run->hypercall.ret = 42;
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
+/* MOV forms the decoder must know, on the MMIO window. */
+GUEST_CODE static void guest_mmio_forms(void)
+{
+	uint64_t r8 = 0, rbx = 0x1111111111111111ULL, ah = 0;
+	uint32_t zx = 0;
+	int64_t sx = 0;
+
+	asm volatile("movzbl (%1), %0" : "=r" (zx) : "r" (MMIO) : "memory");
+	asm volatile("movswq 2(%1), %0" : "=r" (sx) : "r" (MMIO) : "memory");
+	asm volatile("mov 8(%1), %0" : "=r" (r8) : "r" (MMIO) : "memory");
+	asm volatile("movl $0xdeadbeef, 0x10(%0)" : : "r" (MMIO) : "memory");
+	asm volatile("movq $-2, 0x18(%0)" : : "r" (MMIO) : "memory");
+	asm volatile("movb 0x20(%1), %%bl" : "+b" (rbx) : "r" (MMIO) : "memory");
+	asm volatile("mov $0x1234, %%eax\n movb %%ah, 0x28(%1)\n"
+		     "movb 0x29(%1), %%ah\n mov %%rax, %0"
+		     : "=r" (ah) : "r" (MMIO) : "rax", "memory");
+	GUEST_SYNC(zx, sx, r8, rbx);
+	GUEST_SYNC(ah);
+}
+
+static void expect_mmio(struct __test_metadata *_metadata,
+			struct test_vcpu *v, uint64_t off, int len, int write,
+			uint64_t data)
+{
+	ASSERT_EQ(AXVM_EXIT_MMIO, lm_run(v));
+	EXPECT_EQ(MMIO + off, v->run->mmio.phys_addr);
+	EXPECT_EQ(len, v->run->mmio.len);
+	EXPECT_EQ(write, v->run->mmio.is_write);
+	if (!write) {
+		v->run->mmio.data = data;
+		return;
+	}
+	EXPECT_EQ(data, v->run->mmio.data);
+}
+
+TEST_F(lm, mmio_mov_forms)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_mmio_forms, 0);
+	ASSERT_NE(NULL, v);
+	expect_mmio(_metadata, v, 0, 1, 0, 0x80);
+	expect_mmio(_metadata, v, 2, 2, 0, 0x8001);
+	EXPECT_EQ(1, v->run->mmio.sign_extend);
+	expect_mmio(_metadata, v, 8, 8, 0, 0x0123456789abcdefULL);
+	expect_mmio(_metadata, v, 0x10, 4, 1, 0xdeadbeef);
+	expect_mmio(_metadata, v, 0x18, 8, 1, 0xfffffffffffffffeULL);
+	expect_mmio(_metadata, v, 0x20, 1, 0, 0x5a);
+	expect_mmio(_metadata, v, 0x28, 1, 1, 0x12);		/* from AH */
+	expect_mmio(_metadata, v, 0x29, 1, 0, 0x99);		/* into AH */
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0x80, uc.args[0]);
+	EXPECT_EQ(0xffffffffffff8001ULL, uc.args[1]);
+	EXPECT_EQ(0x0123456789abcdefULL, uc.args[2]);
+	EXPECT_EQ(0x111111111111115aULL, uc.args[3]);	/* BL only */
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0x9934, uc.args[0]);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
+GUEST_CODE static void guest_io(void)
+{
+	uint8_t b;
+	uint16_t w;
+	uint32_t l;
+
+	outb(0x11, 0x80);
+	outw(0x2222, 0x82);
+	outl(0x33333333, 0x84);
+	b = inb(0x90);
+	w = inw(0x92);
+	l = inl(0x94);
+	GUEST_SYNC(b, w, l);
+	asm volatile("rep outsb" : : "S" (0), "c" (2), "d" (0x80) : "memory");
+	GUEST_FAIL("rep outsb ran");
+}
+
+/* Port I/O of every size; string forms are refused with the exit code. */
+TEST_F(lm, port_io)
+{
+	static const struct { uint16_t port; int size; uint32_t v; } out[] = {
+		{ 0x80, 1, 0x11 }, { 0x82, 2, 0x2222 }, { 0x84, 4, 0x33333333 },
+	};
+	struct test_vcpu *v;
+	struct ucall uc;
+	unsigned int i;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_io, 0);
+	ASSERT_NE(NULL, v);
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(AXVM_EXIT_IO, lm_run(v));
+		EXPECT_EQ(out[i].port, v->run->io.port);
+		EXPECT_EQ(out[i].size, v->run->io.size);
+		EXPECT_EQ(1, v->run->io.is_write);
+		EXPECT_EQ(out[i].v, v->run->io.data);
+	}
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(AXVM_EXIT_IO, lm_run(v));
+		EXPECT_EQ(0x90 + 2 * i, v->run->io.port);
+		EXPECT_EQ(0, v->run->io.is_write);
+		v->run->io.data = 0xfedcba98;
+	}
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0x98, uc.args[0]);
+	EXPECT_EQ(0xba98, uc.args[1]);
+	EXPECT_EQ(0xfedcba98, uc.args[2]);
+	ASSERT_EQ(AXVM_EXIT_INTERNAL_ERROR, lm_run(v));
+	EXPECT_EQ(AXVM_INTERNAL_UNHANDLED_EXIT, v->run->internal.suberror);
+	EXPECT_EQ(0x7b, v->run->internal.data[0]);	/* SVM IOIO */
+}
+
+GUEST_CODE static void guest_cpuid_msr(void)
+{
+	uint32_t a, b, c, d;
+
+	cpuid(1, 0, &a, &b, &c, &d);
+	GUEST_SYNC(c, d);
+	cpuid(0x80000001, 0, &a, &b, &c, &d);
+	GUEST_SYNC(c);
+	cpuid(0x40000000, 0, &a, &b, &c, &d);
+	GUEST_SYNC(a, b, c, d);
+	wrmsr(MSR_LSTAR, 0xffffffff81000000ULL);
+	GUEST_SYNC(rdmsr(MSR_LSTAR));
+	wrmsr(MSR_UNKNOWN, 0x1122334455667788ULL);
+	GUEST_SYNC(rdmsr(MSR_UNKNOWN));
+}
+
+/* CPUID from the kernel's policy; kept MSRs in the kernel, others exit. */
+TEST_F(lm, cpuid_policy_and_msrs)
+{
+	struct axvm_exit_stats st;
+	struct axvm_sysreg sr;
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_cpuid_msr, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_TRUE(uc.args[0] & (1U << 31));		/* hypervisor */
+	EXPECT_FALSE(uc.args[0] & (1U << 5));		/* no VMX */
+	EXPECT_FALSE(uc.args[0] & (1U << 27));		/* no OSXSAVE */
+	EXPECT_FALSE(uc.args[1] & (1U << 9));		/* no APIC */
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_FALSE(uc.args[0] & (1U << 2));		/* no SVM */
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0x40000000, uc.args[0]);
+	EXPECT_EQ(0x4d565841, uc.args[1]);		/* "AXVM" */
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0xffffffff81000000ULL, uc.args[0]);
+	sr.id = AXVM_SYSREG_X86_MSR(MSR_LSTAR);
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_SYSREG, &sr));
+	EXPECT_EQ(0xffffffff81000000ULL, sr.value);
+
+	ASSERT_EQ(AXVM_EXIT_SYSREG, lm_run(v));
+	EXPECT_EQ(AXVM_SYSREG_X86_MSR(MSR_UNKNOWN), v->run->sysreg.id);
+	EXPECT_EQ(1, v->run->sysreg.is_write);
+	EXPECT_EQ(0x1122334455667788ULL, v->run->sysreg.value);
+	ASSERT_EQ(AXVM_EXIT_SYSREG, lm_run(v));
+	EXPECT_EQ(0, v->run->sysreg.is_write);
+	v->run->sysreg.value = 0xaabbccdd00112233ULL;
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0xaabbccdd00112233ULL, uc.args[0]);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_EXIT_STATS, &st));
+	/* LSTAR twice in the kernel, the unknown MSR twice to userspace. */
+	EXPECT_EQ(4, st.count[AXVM_EXIT_SYSREG]);
+}
+
+/* ------------------------------------------------------------------ */
+
+static volatile uint64_t irq_vector, irq_count, ud_count;
+
+GUEST_CODE static void on_irq(struct ex_regs *regs)
+{
+	irq_vector = regs->vector;
+	irq_count++;
+}
+
+GUEST_CODE static void guest_wait_irq(void)
+{
+	GUEST_SYNC(0);
+	/* Interrupts off: the vector waits for the window. */
+	local_irq_disable();
+	GUEST_SYNC(irq_count);
+	while (!irq_count)
+		safe_halt();		/* sti; hlt */
+	local_irq_disable();
+	GUEST_SYNC(irq_vector, irq_count);
+}
+
+/*
+ * INJECT_IRQ: held while the guest has IF clear, taken at its IDT vector
+ * once it sets it, with IRET back to the HLT loop.
+ */
+TEST_F(lm, inject_interrupt)
+{
+	struct axvm_irq irq = { 0x40, AXVM_IRQ_LEVEL_HIGH };
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	test_vm_set_irq_handler(self->vm, on_irq);
+	v = test_vcpu_add_default(self->vm, 0, guest_wait_irq, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_INJECT_IRQ, &irq));
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0, uc.args[0]);		/* not while IF is clear */
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0x40, uc.args[0]);
+	EXPECT_EQ(1, uc.args[1]);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
+GUEST_CODE static void on_ud(struct ex_regs *regs)
+{
+	ud_count++;
+	irq_vector = regs->vector;
+	regs->rip += 3;
+}
+
+GUEST_CODE static void guest_svm_insns(void)
+{
+	asm volatile("vmload %%rax" : : "a" (0) : "memory");	/* 0f 01 da */
+	GUEST_SYNC(ud_count, irq_vector);
+}
+
+/* SVM instructions are not the guest's: #UD, as on a CPU without SVM. */
+TEST_F(lm, svm_instructions_raise_ud)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	test_vm_set_sync_handler(self->vm, on_ud);
+	v = test_vcpu_add_default(self->vm, 0, guest_svm_insns, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(1, uc.args[0]);
+	EXPECT_EQ(6, uc.args[1]);
+}
+
+GUEST_CODE static void guest_triple_fault(void)
+{
+	static const struct { uint16_t limit; uint64_t base; }
+		__attribute__((packed)) no_idt = { 0, 0 };
+
+	asm volatile("lidt %0\n int3" : : "m" (no_idt));
+	GUEST_FAIL("survived a triple fault");
+}
+
+/* A triple fault ends the VM: system-down with the crash type. */
+TEST_F(lm, triple_fault_is_crash)
+{
+	struct test_vcpu *v;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_triple_fault, 0);
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(AXVM_EXIT_SYSTEM_DOWN, lm_run(v));
+	EXPECT_EQ(AXVM_SYSTEM_DOWN_CRASH, v->run->system_down.type);
+}
+
+/* ------------------------------------------------------------------ */
+
+/* SSE registers filled from @seed, checked after every exit. */
+__attribute__((noinline)) static void guest_sse(uint64_t seed, uint64_t rounds)
+{
+	uint64_t bad = 0, i, a, b;
+
+	for (i = 0; i < rounds; i++) {
+		asm volatile("movq %0, %%xmm0\n movq %0, %%xmm7\n"
+			     "movq %0, %%xmm15\n"
+			     : : "r" (seed + i) : "xmm0", "xmm7", "xmm15");
+		guest_vmmcall(0x5e, 0, 0, 0, 0);
+		asm volatile("movq %%xmm7, %0\n movq %%xmm15, %1"
+			     : "=r" (a), "=r" (b));
+		if (a != seed + i || b != seed + i)
+			bad++;
+	}
+	GUEST_SYNC(bad);
+}
+
+static volatile int host_sse_stop;
+static volatile uint64_t host_sse_bad;
+
+static void *host_sse_thread(void *p)
+{
+	uint64_t seed = 0x1234, got;
+
+	pin_self(0);
+	while (!host_sse_stop) {
+		asm volatile("movq %1, %%xmm7\n pause\n movq %%xmm7, %0"
+			     : "=r" (got) : "r" (seed) : "xmm7");
+		if (got != seed)
+			host_sse_bad++;
+		seed++;
+		sched_yield();
+	}
+	return NULL;
+}
+
+/* The guest's x87/SSE state and a host thread's on the same CPU. */
+TEST_F(lm, sse_kept_apart)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+	pthread_t t;
+	int exits = 0;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_sse, 2,
+				  (uint64_t)0xabc00000, (uint64_t)300);
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(0, pthread_create(&t, NULL, host_sse_thread, NULL));
+	for (;;) {
+		ASSERT_EQ(0, test_vcpu_run(v));
+		if (v->run->exit_reason != AXVM_EXIT_HYPERCALL ||
+		    v->run->hypercall.nr != 0x5e)
+			break;
+		exits++;
+		asm volatile("movq %0, %%xmm7\n movq %0, %%xmm15"
+			     : : "r" ((uint64_t)exits) : "xmm7", "xmm15");
+		sched_yield();
+	}
+	host_sse_stop = 1;
+	pthread_join(t, NULL);
+	ASSERT_EQ(UCALL_SYNC, test_get_ucall(v, &uc));
+	EXPECT_EQ(0, uc.args[0]);
+	EXPECT_EQ(300, exits);
+	EXPECT_EQ(0, host_sse_bad);
 }
 
 TEST_HARNESS_MAIN

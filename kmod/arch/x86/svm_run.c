@@ -422,13 +422,19 @@ static int axvm_svm_npf(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 	return axvm_x86_mmio(x, gpa, write);
 }
 
-static int axvm_svm_halt(struct axvm_x86_vcpu *x)
+static int axvm_svm_halt(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 {
 	x->rip += AXVM_SVM_LEN_HLT;
-	/* A vector the guest can take: the next entry delivers it. */
+	/*
+	 * A vector the guest can take: the next entry delivers it, right
+	 * after the HLT. The HLT is done, so the shadow of an STI before it
+	 * is over too (STI; HLT wakes on the interrupt, as on a CPU).
+	 */
 	if (x->rflags & X86_EFLAGS_IF &&
-	    !bitmap_empty(x->vcpu->irq_pending, axvm_info.nr_irqs))
+	    !bitmap_empty(x->vcpu->irq_pending, axvm_info.nr_irqs)) {
+		vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
 		return AXVM_EXIT_HALT | AXVM_ARCH_EXIT_HANDLED;
+	}
 	/* Nothing in the kernel can wake it yet: userspace decides. */
 	return AXVM_EXIT_HALT;
 }
@@ -460,7 +466,7 @@ static int axvm_svm_handle_exit(struct axvm_x86_vcpu *x)
 		x->rip += AXVM_SVM_LEN_CPUID;
 		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
 	case SVM_EXIT_HLT:
-		return axvm_svm_halt(x);
+		return axvm_svm_halt(x, vmcb);
 	case SVM_EXIT_INVD:
 		/* INVD drops dirty lines: run it as WBINVD would, a no-op. */
 		x->rip += AXVM_SVM_LEN_INVD;

@@ -20,9 +20,11 @@
 #define SBI_EXT_BASE	0x10	/* function 0: sbi_get_spec_version */
 
 #ifdef __riscv
+#define KERNEL_CALL		"SBI get_spec_version"
 #define guest_counter()		csr_read(time)
 #define guest_kernel_call()	sbi_ecall(SBI_EXT_BASE, 0, 0, 0, 0, 0, 0, 0)
 #elif defined(__x86_64__)
+#define KERNEL_CALL		"CPUID"
 #define guest_counter()		rdtsc()
 #define guest_kernel_call()						\
 do {									\
@@ -31,6 +33,7 @@ do {									\
 	cpuid(0, 0, &__a, &__b, &__c, &__d);				\
 } while (0)
 #else
+#define KERNEL_CALL		"PSCI_VERSION"
 #define guest_counter()		read_sysreg(cntvct_el0)
 #define guest_kernel_call()	guest_hvc(PSCI_VERSION_FN, 0, 0, 0, 0, 0)
 #endif
@@ -124,7 +127,7 @@ int main(void)
 
 	printf("bench: counter %llu Hz, %d round trips each\n",
 	       (unsigned long long)freq, ROUNDS);
-	printf("bench: in-kernel hypercall: %.1f ticks, %.0f ns guest; %.0f ns host\n",
+	printf("bench: in-kernel exit (" KERNEL_CALL "): %.1f ticks, %.0f ns guest; %.0f ns host\n",
 	       (double)hc_ticks / ROUNDS,
 	       freq ? hc_ticks * 1e9 / freq / ROUNDS : 0, hc_ns);
 	printf("bench: MMIO exit to user: %.1f ticks, %.0f ns guest; %.0f ns host\n",

@@ -39,6 +39,7 @@ struct axvm_arch_info {
 	bool can_run;		/* axvm_arch_vcpu_run() enters guests */
 	u32 guest_phys_bits;	/* regions must end below 1 << bits */
 	u32 nr_irqs;		/* injectable interrupt numbers */
+	u32 cpuid_entries;	/* x86: CPUID table size, 0 elsewhere */
 	/* Which of them are lines; NULL: all of them. */
 	bool (*irq_valid)(u32 irq);
 	const char *name;	/* for the kernel log */
@@ -98,6 +99,16 @@ int axvm_arch_set_regs(struct axvm_vcpu *vcpu, const struct axvm_regs *regs);
 /* -ENOENT for an id the backend does not know. */
 int axvm_arch_get_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 *val);
 int axvm_arch_set_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 val);
+
+/*
+ * x86 CPUID table of a vCPU (AXVM_SET_CPUID / AXVM_GET_CPUID); the vCPU
+ * is not running. Backends of other arches return -ENOTTY. get() fills at
+ * most *@n entries and sets *@n to the table's size (-E2BIG when larger).
+ */
+int axvm_arch_set_cpuid(struct axvm_vcpu *vcpu,
+			const struct axvm_cpuid_entry *e, u32 n);
+int axvm_arch_get_cpuid(struct axvm_vcpu *vcpu, struct axvm_cpuid_entry *e,
+			u32 *n);
 
 /* Services of the generic core to backends. */
 

@@ -221,6 +221,58 @@ static int axvm_vcpu_inject_irq(struct axvm_vcpu *vcpu, void __user *argp)
 	return 0;
 }
 
+/* AXVM_SET_CPUID / AXVM_GET_CPUID: the header, then the entries. */
+static int axvm_vcpu_cpuid(struct axvm_vcpu *vcpu, void __user *argp,
+			   bool set)
+{
+	struct axvm_cpuid __user *ucpuid = argp;
+	struct axvm_cpuid_entry __user *uentries;
+	struct axvm_cpuid_entry *e;
+	struct axvm_cpuid hdr;
+	u32 i, n;
+	int ret;
+
+	if (!axvm_info.cpuid_entries)
+		return -ENOTTY;
+	if (copy_from_user(&hdr, ucpuid, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.flags)
+		return -EINVAL;
+	uentries = u64_to_user_ptr(hdr.entries);
+	if (set && hdr.nent > axvm_info.cpuid_entries)
+		return -E2BIG;
+	n = min(hdr.nent, axvm_info.cpuid_entries);
+	e = kvcalloc(max(n, 1U), sizeof(*e), GFP_KERNEL_ACCOUNT);
+	if (!e)
+		return -ENOMEM;
+
+	if (set) {
+		ret = -EFAULT;
+		if (copy_from_user(e, uentries, n * sizeof(*e)))
+			goto out;
+		ret = -EINVAL;
+		for (i = 0; i < n; i++)
+			if (e[i].padding || e[i].flags & ~AXVM_CPUID_FLAG_INDEX)
+				goto out;
+		mutex_lock(&vcpu->mutex);
+		ret = axvm_arch_set_cpuid(vcpu, e, n);
+		mutex_unlock(&vcpu->mutex);
+		goto out;
+	}
+
+	mutex_lock(&vcpu->mutex);
+	ret = axvm_arch_get_cpuid(vcpu, e, &n);
+	mutex_unlock(&vcpu->mutex);
+	/* The size goes back even when the room was too small. */
+	if (put_user(n, &ucpuid->nent))
+		ret = -EFAULT;
+	else if (!ret && copy_to_user(uentries, e, n * sizeof(*e)))
+		ret = -EFAULT;
+out:
+	kvfree(e);
+	return ret;
+}
+
 static long axvm_vcpu_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
@@ -245,6 +297,10 @@ static long axvm_vcpu_ioctl(struct file *file, unsigned int cmd,
 		return axvm_vcpu_sysreg(vcpu, argp, true);
 	case AXVM_INJECT_IRQ:
 		return axvm_vcpu_inject_irq(vcpu, argp);
+	case AXVM_SET_CPUID:
+		return axvm_vcpu_cpuid(vcpu, argp, true);
+	case AXVM_GET_CPUID:
+		return axvm_vcpu_cpuid(vcpu, argp, false);
 	case AXVM_GET_EXIT_STATS:
 		/* Plain counters, read without stopping the vCPU. */
 		return copy_to_user(argp, &vcpu->stats, sizeof(vcpu->stats)) ?

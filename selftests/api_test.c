@@ -56,6 +56,11 @@ TEST_F(sys, capabilities)
 #endif
 	EXPECT_TRUE(axvm_cap(self->fd, AXVM_CAP_RUN) == 0 ||
 		    axvm_cap(self->fd, AXVM_CAP_RUN) == 1);
+#if defined(__x86_64__)
+	EXPECT_EQ(256, axvm_cap(self->fd, AXVM_CAP_CPUID));
+#else
+	EXPECT_EQ(0, axvm_cap(self->fd, AXVM_CAP_CPUID));
+#endif
 	/* Unknown capabilities read as unsupported, never as an error. */
 	EXPECT_EQ(0, axvm_cap(self->fd, 0));
 	EXPECT_EQ(0, axvm_cap(self->fd, 9999));

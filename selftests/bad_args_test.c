@@ -67,6 +67,29 @@ TEST_F(bad, null_and_wild_pointers)
 	}
 }
 
+/* The CPUID table: x86 only; every pointer it holds is checked. */
+TEST_F(bad, cpuid_table)
+{
+	void *ptrs[] = { NULL, unmapped_user_address(), WILD_KERNEL };
+	struct axvm_cpuid hdr = { .nent = 1 };
+	unsigned int i;
+
+	if (!axvm_cap(self->sys, AXVM_CAP_CPUID)) {
+		EXPECT_ERRNO(ENOTTY, ioctl(self->vcpu, AXVM_SET_CPUID, &hdr));
+		EXPECT_ERRNO(ENOTTY, ioctl(self->vcpu, AXVM_GET_CPUID, &hdr));
+		return;
+	}
+	for (i = 0; i < 3; i++) {
+		EXPECT_ERRNO(EFAULT, ioctl(self->vcpu, AXVM_SET_CPUID, ptrs[i]));
+		EXPECT_ERRNO(EFAULT, ioctl(self->vcpu, AXVM_GET_CPUID, ptrs[i]));
+		hdr.entries = (uintptr_t)ptrs[i];
+		hdr.nent = 1;
+		EXPECT_ERRNO(EFAULT, ioctl(self->vcpu, AXVM_SET_CPUID, &hdr));
+		hdr.nent = 1000;	/* room for the whole table */
+		EXPECT_ERRNO(EFAULT, ioctl(self->vcpu, AXVM_GET_CPUID, &hdr));
+	}
+}
+
 /* A struct of the wrong size is a different ioctl number. */
 TEST_F(bad, wrong_sizes)
 {

@@ -407,6 +407,112 @@ TEST_F(lm, cpuid_policy_and_msrs)
 
 /* ------------------------------------------------------------------ */
 
+#define CPUID_ROOM	256
+
+struct cpuid_table {
+	struct axvm_cpuid hdr;
+	struct axvm_cpuid_entry e[CPUID_ROOM + 1];
+};
+
+static struct axvm_cpuid_entry *find_leaf(struct cpuid_table *t, uint32_t f)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->hdr.nent; i++)
+		if (t->e[i].function == f)
+			return &t->e[i];
+	return NULL;
+}
+
+GUEST_CODE static void guest_cpuid_table(void)
+{
+	uint32_t a, b, c, d, a7, b7, c7, d7;
+
+	cpuid(0x40000000, 0, &a, &b, &c, &d);
+	cpuid(7, 1, &a7, &b7, &c7, &d7);
+	GUEST_SYNC(a, b, a7, b7);
+	cpuid(0x4fffffff, 0, &a, &b, &c, &d);	/* in no table */
+	GUEST_SYNC(a, b, c, d);
+}
+
+/*
+ * AXVM_GET_CPUID gives the default policy as a table; AXVM_SET_CPUID
+ * replaces it, and the guest sees exactly the new table.
+ */
+TEST_F(lm, cpuid_table_set_by_userspace)
+{
+	static struct cpuid_table t;
+	struct axvm_cpuid_entry *sig;
+	struct test_vcpu *v;
+	struct ucall uc;
+	uint32_t full;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_cpuid_table, 0);
+	ASSERT_NE(NULL, v);
+
+	/* Too little room: E2BIG, and the size needed. */
+	t.hdr.entries = (uintptr_t)t.e;
+	t.hdr.nent = 1;
+	t.hdr.flags = 0;
+	EXPECT_EQ(-1, ioctl(v->fd, AXVM_GET_CPUID, &t));
+	EXPECT_EQ(E2BIG, errno);
+	full = t.hdr.nent;
+	EXPECT_LT(8, full);
+	t.hdr.nent = CPUID_ROOM;
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_CPUID, &t));
+	EXPECT_EQ(full, t.hdr.nent);
+	sig = find_leaf(&t, 0x40000000);
+	ASSERT_NE(NULL, sig);
+	EXPECT_EQ(0x4d565841, sig->ebx);
+	ASSERT_NE(NULL, find_leaf(&t, 7));
+	EXPECT_EQ(AXVM_CPUID_FLAG_INDEX, find_leaf(&t, 7)->flags);
+
+	/* Bad tables change nothing. */
+	t.hdr.flags = 1;
+	EXPECT_EQ(-1, ioctl(v->fd, AXVM_SET_CPUID, &t));
+	EXPECT_EQ(EINVAL, errno);
+	t.hdr.flags = 0;
+	t.hdr.nent = CPUID_ROOM + 1;
+	EXPECT_EQ(-1, ioctl(v->fd, AXVM_SET_CPUID, &t));
+	EXPECT_EQ(E2BIG, errno);
+	t.hdr.nent = full;
+	sig->padding = 1;
+	EXPECT_EQ(-1, ioctl(v->fd, AXVM_SET_CPUID, &t));
+	EXPECT_EQ(EINVAL, errno);
+	sig->padding = 0;
+
+	/* A new signature and a leaf 7 subleaf 1 of our own. */
+	sig->eax = 0x40000001;
+	sig->ebx = 0x12345678;
+	t.e[full].function = 7;
+	t.e[full].index = 1;
+	t.e[full].flags = AXVM_CPUID_FLAG_INDEX;
+	t.e[full].eax = 0xa7;
+	t.e[full].ebx = 0xb7;
+	/* The default has an entry for 7.1 too: drop it from the table. */
+	{
+		uint32_t i, n = 0;
+
+		for (i = 0; i <= full; i++)
+			if (i == full || t.e[i].function != 7 || t.e[i].index != 1)
+				t.e[n++] = t.e[i];
+		t.hdr.nent = n;
+	}
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_SET_CPUID, &t));
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0x40000001, uc.args[0]);
+	EXPECT_EQ(0x12345678, uc.args[1]);
+	EXPECT_EQ(0xa7, uc.args[2]);
+	EXPECT_EQ(0xb7, uc.args[3]);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0, uc.args[0] | uc.args[1] | uc.args[2] | uc.args[3]);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
+/* ------------------------------------------------------------------ */
+
 static volatile uint64_t irq_vector, irq_count, ud_count;
 
 GUEST_CODE static void on_irq(struct ex_regs *regs)

@@ -35,6 +35,7 @@
 #define AXVM_CAP_EXIT_STATS		8	/* counters in AXVM_GET_EXIT_STATS */
 #define AXVM_CAP_NR_IRQS		9	/* INJECT_IRQ accepts irq < value */
 #define AXVM_CAP_IMMEDIATE_EXIT		10	/* axvm_run.immediate_exit */
+#define AXVM_CAP_CPUID			11	/* x86: entries of AXVM_SET_CPUID */
 
 /* System ioctls, on the /dev/axvm fd. */
 #define AXVM_GET_API_VERSION	_IO(AXVMIO, 0x00)
@@ -291,6 +292,29 @@ struct axvm_exit_stats {
 	__u64 reserved[7];
 };
 
+/*
+ * x86: the CPUID table a vCPU answers from. An entry matches its function
+ * (EAX) and, with AXVM_CPUID_FLAG_INDEX, only that index (ECX).
+ */
+#define AXVM_CPUID_FLAG_INDEX	0x1U
+
+struct axvm_cpuid_entry {
+	__u32 function;
+	__u32 index;
+	__u32 flags;		/* AXVM_CPUID_FLAG_* */
+	__u32 eax;
+	__u32 ebx;
+	__u32 ecx;
+	__u32 edx;
+	__u32 padding;		/* must be 0 */
+};
+
+struct axvm_cpuid {
+	__u32 nent;		/* entries (get: room, then how many) */
+	__u32 flags;		/* must be 0 */
+	__u64 entries;		/* user address of struct axvm_cpuid_entry[] */
+};
+
 /* vCPU ioctls, on a vCPU fd. */
 #define AXVM_RUN		_IO(AXVMIO, 0x20)
 #define AXVM_GET_REGS		_IOR(AXVMIO, 0x21, struct axvm_regs)
@@ -299,5 +323,7 @@ struct axvm_exit_stats {
 #define AXVM_SET_SYSREG		_IOW(AXVMIO, 0x24, struct axvm_sysreg)
 #define AXVM_INJECT_IRQ		_IOW(AXVMIO, 0x25, struct axvm_irq)
 #define AXVM_GET_EXIT_STATS	_IOR(AXVMIO, 0x26, struct axvm_exit_stats)
+#define AXVM_SET_CPUID		_IOW(AXVMIO, 0x27, struct axvm_cpuid)
+#define AXVM_GET_CPUID		_IOWR(AXVMIO, 0x28, struct axvm_cpuid)
 
 #endif /* _UAPI_LINUX_AXVM_H */

@@ -155,3 +155,16 @@ int axvm_arch_set_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 val)
 	*fp = val;
 	return 0;
 }
+
+/* CPUID tables are x86's. */
+int axvm_arch_set_cpuid(struct axvm_vcpu *vcpu,
+			const struct axvm_cpuid_entry *e, u32 n)
+{
+	return -ENOTTY;
+}
+
+int axvm_arch_get_cpuid(struct axvm_vcpu *vcpu, struct axvm_cpuid_entry *e,
+			u32 *n)
+{
+	return -ENOTTY;
+}

@@ -8,6 +8,7 @@
 #define pr_fmt(fmt) "axvm: " fmt
 
 #include <linux/mm.h>
+#include <linux/slab.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/processor-flags.h>
@@ -62,12 +63,12 @@ static void axvm_x86_set_reg(struct axvm_x86_vcpu *x, unsigned int reg,
 }
 
 /*
- * CPUID from the host's, less what a guest of axvm does not have, and
- * the hypervisor leaf 0x40000000 ("AXVMAXVMAXVM").
+ * The default policy: CPUID from the host's, less what a guest of axvm
+ * does not have, and the hypervisor leaf 0x40000000 ("AXVMAXVMAXVM").
  */
-void axvm_x86_cpuid(struct axvm_x86_vcpu *x)
+static void axvm_x86_cpuid_default(u32 leaf, u32 sub, u64 arch_id,
+				   struct axvm_cpuid_entry *e)
 {
-	u32 leaf = x->gpr[AXVM_X86_RAX], sub = x->gpr[AXVM_X86_RCX];
 	u32 a = 0, b = 0, c = 0, d = 0;
 
 	if (leaf == AXVM_CPUID_SIGNATURE) {
@@ -85,14 +86,13 @@ void axvm_x86_cpuid(struct axvm_x86_vcpu *x)
 		c = (c & ~CPUID1_ECX_HIDE) | CPUID1_ECX_HYPERVISOR;
 		d &= ~CPUID1_EDX_HIDE;
 		/* The initial APIC id is the vCPU's identity. */
-		b = (b & 0x00ffffff) | ((u32)x->vcpu->arch_id << 24);
+		b = (b & 0x00ffffff) | ((u32)arch_id << 24);
 		break;
 	case 7:
-		if (sub == 0) {
-			b &= ~CPUID7_EBX_HIDE;
-			c &= ~CPUID7_ECX_HIDE;
-			d &= ~CPUID7_EDX_HIDE;
-		} else {
+		b &= ~CPUID7_EBX_HIDE;
+		c &= ~CPUID7_ECX_HIDE;
+		d &= ~CPUID7_EDX_HIDE;
+		if (sub) {
 			a = 0;
 			b = 0;
 			c = 0;
@@ -117,10 +117,124 @@ void axvm_x86_cpuid(struct axvm_x86_vcpu *x)
 		c &= ~CPUID_EXT1_ECX_HIDE;
 		break;
 	}
-	x->gpr[AXVM_X86_RAX] = a;
-	x->gpr[AXVM_X86_RBX] = b;
-	x->gpr[AXVM_X86_RCX] = c;
-	x->gpr[AXVM_X86_RDX] = d;
+	e->function = leaf;
+	e->index = sub;
+	e->eax = a;
+	e->ebx = b;
+	e->ecx = c;
+	e->edx = d;
+}
+
+/* Subleaves the default table lists for @leaf, 1 for most leaves. */
+static u32 axvm_x86_cpuid_subleaves(u32 leaf)
+{
+	u32 a, b, c, d, n;
+
+	switch (leaf) {
+	case 4:		/* cache parameters, until a null type */
+		for (n = 0; n < 16; n++) {
+			cpuid_count(leaf, n, &a, &b, &c, &d);
+			if (!(a & 0x1f))
+				break;
+		}
+		return n + 1;
+	case 0xb:	/* topology, until an invalid level type */
+	case 0x1f:
+		for (n = 0; n < 8; n++) {
+			cpuid_count(leaf, n, &a, &b, &c, &d);
+			if (!(c & 0xff00))
+				break;
+		}
+		return n + 1;
+	case 7:
+		return 2;
+	default:
+		return 1;
+	}
+}
+
+/* Leaves with subleaves: their entries match ECX too. */
+static bool axvm_x86_cpuid_indexed(u32 leaf)
+{
+	return leaf == 4 || leaf == 7 || leaf == 0xb || leaf == 0xd ||
+	       leaf == 0xf || leaf == 0x10 || leaf == 0x12 || leaf == 0x14 ||
+	       leaf == 0x17 || leaf == 0x18 || leaf == 0x1d ||
+	       leaf == 0x1e || leaf == 0x1f;
+}
+
+static u32 axvm_x86_cpuid_add(struct axvm_cpuid_entry *t, u32 n, u32 leaf,
+			      u64 arch_id)
+{
+	u32 sub, subs = axvm_x86_cpuid_subleaves(leaf);
+
+	for (sub = 0; sub < subs && n < AXVM_X86_CPUID_ENTRIES; sub++, n++) {
+		axvm_x86_cpuid_default(leaf, sub, arch_id, &t[n]);
+		t[n].flags = axvm_x86_cpuid_indexed(leaf) ?
+			     AXVM_CPUID_FLAG_INDEX : 0;
+	}
+	return n;
+}
+
+/* A vCPU's first table: the default policy, leaf by leaf. */
+int axvm_x86_cpuid_init(struct axvm_x86_vcpu *x, u64 arch_id)
+{
+	u32 leaf, max = min(cpuid_eax(0), 0x1fU), n = 0;
+	u32 ext = min(cpuid_eax(0x80000000), 0x80000021U);
+
+	x->cpuid = kvcalloc(AXVM_X86_CPUID_ENTRIES, sizeof(*x->cpuid),
+			    GFP_KERNEL_ACCOUNT);
+	if (!x->cpuid)
+		return -ENOMEM;
+	for (leaf = 0; leaf <= max; leaf++)
+		n = axvm_x86_cpuid_add(x->cpuid, n, leaf, arch_id);
+	n = axvm_x86_cpuid_add(x->cpuid, n, AXVM_CPUID_SIGNATURE, arch_id);
+	for (leaf = 0x80000000; leaf <= ext; leaf++)
+		n = axvm_x86_cpuid_add(x->cpuid, n, leaf, arch_id);
+	x->cpuid_n = n;
+	return 0;
+}
+
+int axvm_arch_set_cpuid(struct axvm_vcpu *vcpu,
+			const struct axvm_cpuid_entry *e, u32 n)
+{
+	struct axvm_x86_vcpu *x = vcpu->arch;
+
+	memcpy(x->cpuid, e, n * sizeof(*e));
+	x->cpuid_n = n;
+	return 0;
+}
+
+int axvm_arch_get_cpuid(struct axvm_vcpu *vcpu, struct axvm_cpuid_entry *e,
+			u32 *n)
+{
+	struct axvm_x86_vcpu *x = vcpu->arch;
+	u32 room = *n;
+
+	*n = x->cpuid_n;
+	if (room < x->cpuid_n)
+		return -E2BIG;
+	memcpy(e, x->cpuid, x->cpuid_n * sizeof(*e));
+	return 0;
+}
+
+/* CPUID from the vCPU's table; a leaf it lacks reads as zeros. */
+void axvm_x86_cpuid(struct axvm_x86_vcpu *x)
+{
+	u32 leaf = x->gpr[AXVM_X86_RAX], sub = x->gpr[AXVM_X86_RCX], i;
+	const struct axvm_cpuid_entry *e = NULL;
+
+	for (i = 0; i < x->cpuid_n; i++) {
+		if (x->cpuid[i].function == leaf &&
+		    (!(x->cpuid[i].flags & AXVM_CPUID_FLAG_INDEX) ||
+		     x->cpuid[i].index == sub)) {
+			e = &x->cpuid[i];
+			break;
+		}
+	}
+	x->gpr[AXVM_X86_RAX] = e ? e->eax : 0;
+	x->gpr[AXVM_X86_RBX] = e ? e->ebx : 0;
+	x->gpr[AXVM_X86_RCX] = e ? e->ecx : 0;
+	x->gpr[AXVM_X86_RDX] = e ? e->edx : 0;
 }
 
 /* RDMSR: the kept MSRs and the TSC here, the others to userspace. */

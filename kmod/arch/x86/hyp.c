@@ -20,6 +20,7 @@ int axvm_arch_probe(struct axvm_arch_info *info)
 	info->can_run = false;
 	info->guest_phys_bits = 48;	/* 4-level EPT/NPT */
 	info->nr_irqs = 256;		/* interrupt vectors */
+	info->cpuid_entries = AXVM_X86_CPUID_ENTRIES;
 
 	/*
 	 * Raw CPUID, not boot_cpu_has(): the kernel hides VMX when firmware

@@ -6,6 +6,7 @@
  * power-on state, so a guest can start in real mode at F000:FFF0.
  */
 #include <linux/kernel.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
@@ -76,8 +77,11 @@ int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id)
 		return -ENOMEM;
 	axvm_x86_reset(x);
 	x->vcpu = vcpu;
-	ret = axvm_x86_hw_vcpu_create(x);
+	ret = axvm_x86_cpuid_init(x, arch_id);
+	if (!ret)
+		ret = axvm_x86_hw_vcpu_create(x);
 	if (ret) {
+		kvfree(x->cpuid);
 		kfree(x);
 		return ret;
 	}
@@ -87,8 +91,11 @@ int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id)
 
 void axvm_arch_vcpu_destroy(struct axvm_vcpu *vcpu)
 {
-	axvm_x86_hw_vcpu_destroy(vcpu->arch);
-	kfree(vcpu->arch);
+	struct axvm_x86_vcpu *x = vcpu->arch;
+
+	axvm_x86_hw_vcpu_destroy(x);
+	kvfree(x->cpuid);
+	kfree(x);
 	vcpu->arch = NULL;
 }
 

@@ -58,6 +58,8 @@ struct axvm_x86_vcpu {
 	struct axvm_x86_seg seg[AXVM_X86_NR_SEGS];
 	u64 msrs[AXVM_X86_NR_MSRS];
 	struct axvm_x86_fxsave fpu;
+	struct axvm_cpuid_entry *cpuid;	/* AXVM_X86_CPUID_ENTRIES of room */
+	u32 cpuid_n;
 
 	struct axvm_vcpu *vcpu;
 	void *hw;		/* the SVM or VMX half's own state */
@@ -81,6 +83,8 @@ int axvm_x86_hw_vcpu_create(struct axvm_x86_vcpu *x);
 void axvm_x86_hw_vcpu_destroy(struct axvm_x86_vcpu *x);
 
 /* emulate.c: what SVM and VMX exits share. */
+#define AXVM_X86_CPUID_ENTRIES	256
+int axvm_x86_cpuid_init(struct axvm_x86_vcpu *x, u64 arch_id);
 void axvm_x86_cpuid(struct axvm_x86_vcpu *x);
 int axvm_x86_rdmsr(struct axvm_x86_vcpu *x);
 int axvm_x86_wrmsr(struct axvm_x86_vcpu *x);

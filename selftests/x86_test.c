@@ -680,4 +680,104 @@ TEST_F(lm, sse_kept_apart)
 	EXPECT_EQ(0, host_sse_bad);
 }
 
+/* ------------------------------------------------------------------ */
+
+#define X86_CR4_OSXSAVE	(1ULL << 18)
+
+/* OSXSAVE, XCR0 with AVX through XSETBV, then YMM registers across exits. */
+__attribute__((noinline)) static void guest_avx(uint64_t seed, uint64_t rounds)
+{
+	uint64_t bad = 0, i, hi, xcr0;
+	uint32_t a, b, c, d;
+
+	asm volatile("mov %%cr4, %%rax\n or %0, %%rax\n mov %%rax, %%cr4"
+		     : : "r" (X86_CR4_OSXSAVE) : "rax");
+	cpuid(1, 0, &a, &b, &c, &d);
+	GUEST_ASSERT(c & (1U << 27), c);		/* OSXSAVE seen */
+	asm volatile("xsetbv" : : "c" (0), "a" (7), "d" (0));
+	asm volatile("xgetbv" : "=a" (xcr0) : "c" (0) : "rdx");
+	GUEST_ASSERT_EQ(xcr0, 7);
+
+	for (i = 0; i < rounds; i++) {
+		asm volatile("vmovq %0, %%xmm3\n"
+			     "vinsertf128 $1, %%xmm3, %%ymm3, %%ymm3\n"
+			     "vmovaps %%ymm3, %%ymm12\n"
+			     : : "r" (seed + i) : "xmm3", "xmm12");
+		guest_vmmcall(0x5e, 0, 0, 0, 0);
+		asm volatile("vextractf128 $1, %%ymm12, %%xmm4\n vmovq %%xmm4, %0"
+			     : "=r" (hi) : : "xmm4");
+		if (hi != seed + i)
+			bad++;
+	}
+	GUEST_SYNC(bad);
+}
+
+static volatile int host_avx_stop;
+static volatile uint64_t host_avx_bad;
+
+static void *host_avx_thread(void *p)
+{
+	uint64_t seed = 0x4321, got;
+
+	pin_self(0);
+	while (!host_avx_stop) {
+		asm volatile("vmovq %1, %%xmm12\n"
+			     "vinsertf128 $1, %%xmm12, %%ymm12, %%ymm12\n"
+			     "pause\n"
+			     "vextractf128 $1, %%ymm12, %%xmm5\n vmovq %%xmm5, %0"
+			     : "=r" (got) : "r" (seed) : "xmm5", "xmm12");
+		if (got != seed)
+			host_avx_bad++;
+		seed++;
+		sched_yield();
+	}
+	return NULL;
+}
+
+static int host_has_avx(void)
+{
+	uint32_t a, b, c, d;
+
+	__asm__ volatile("cpuid" : "=a" (a), "=b" (b), "=c" (c), "=d" (d)
+			 : "a" (1), "c" (0));
+	return (c & (1U << 28)) && (c & (1U << 27));
+}
+
+/* The guest's YMM registers and a host thread's on the same CPU. */
+TEST_F(lm, avx_kept_apart)
+{
+	char desc[512];
+	struct test_vcpu *v;
+	struct ucall uc;
+	pthread_t t;
+	int exits = 0;
+
+	if (!self->vm)
+		return;
+	if (!host_has_avx())
+		SKIP(return, "the CPU has no AVX");
+	v = test_vcpu_add_default(self->vm, 0, guest_avx, 2,
+				  (uint64_t)0x5a000000, (uint64_t)300);
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(0, pthread_create(&t, NULL, host_avx_thread, NULL));
+	for (;;) {
+		ASSERT_EQ(0, test_vcpu_run(v));
+		if (v->run->exit_reason != AXVM_EXIT_HYPERCALL ||
+		    v->run->hypercall.nr != 0x5e)
+			break;
+		exits++;
+		asm volatile("vmovq %0, %%xmm12\n"
+			     "vinsertf128 $1, %%xmm12, %%ymm12, %%ymm12"
+			     : : "r" ((uint64_t)~exits) : "xmm12");
+		sched_yield();
+	}
+	host_avx_stop = 1;
+	pthread_join(t, NULL);
+	ASSERT_EQ(UCALL_SYNC, test_get_ucall(v, &uc))
+		TH_LOG("%s", test_vcpu_describe(v, &uc, desc, sizeof(desc)));
+	EXPECT_EQ(0, uc.args[0]);
+	EXPECT_EQ(300, exits);
+	EXPECT_EQ(0, host_avx_bad);
+}
+
 TEST_HARNESS_MAIN

@@ -9,6 +9,7 @@
 
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <asm/fpu/xcr.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/processor-flags.h>
@@ -20,14 +21,18 @@
 #define CPUID1_ECX_HIDE	(BIT(5) /* VMX */ | BIT(6) /* SMX */ |		\
 			 BIT(7) /* EST */ | BIT(8) /* TM2 */ |		\
 			 BIT(15) /* PDCM */ | BIT(18) /* DCA */ |	\
-			 BIT(21) /* x2APIC */ | BIT(24) /* TSC deadline */ | \
-			 BIT(26) /* XSAVE */ | BIT(27) /* OSXSAVE */ |	\
-			 BIT(28) /* AVX */ | BIT(29) /* F16C */)
+			 BIT(21) /* x2APIC */ | BIT(24) /* TSC deadline */)
+#define CPUID1_ECX_XSAVE	(BIT(26) /* XSAVE */ | BIT(28) /* AVX */ | \
+				 BIT(29) /* F16C */ | BIT(12) /* FMA */)
+#define CPUID1_ECX_OSXSAVE	BIT(27)	/* the guest's CR4.OSXSAVE */
+#define CPUID7_EBX_AVX2		BIT(5)
+/* CPUID 0xD.1 EAX: XSAVEOPT, XSAVEC, XGETBV with ECX 1; not XSAVES. */
+#define CPUIDD1_EAX_OK		(BIT(0) | BIT(1) | BIT(2))
 #define CPUID1_ECX_HYPERVISOR	BIT(31)
 #define CPUID1_EDX_HIDE	(BIT(9) /* APIC */ | BIT(22) /* ACPI */ |	\
 			 BIT(29) /* TM */ | BIT(31) /* PBE */)
 #define CPUID7_EBX_HIDE	(BIT(2) /* SGX */ | BIT(4) /* HLE */ |		\
-			 BIT(5) /* AVX2 */ | BIT(11) /* RTM */ |	\
+			 BIT(11) /* RTM */ |				\
 			 BIT(14) /* MPX */ | GENMASK(17, 16) /* AVX512 */ | \
 			 BIT(21) | GENMASK(31, 26) /* AVX512, PT, SHA */)
 #define CPUID7_ECX_HIDE	(BIT(1) /* AVX512 VBMI */ | BIT(3) /* PKU */ |	\
@@ -62,6 +67,8 @@ static void axvm_x86_set_reg(struct axvm_x86_vcpu *x, unsigned int reg,
 	}
 }
 
+static u32 axvm_x86_xsave_size(void);
+
 /*
  * The default policy: CPUID from the host's, less what a guest of axvm
  * does not have, and the hypervisor leaf 0x40000000 ("AXVMAXVMAXVM").
@@ -83,7 +90,11 @@ static void axvm_x86_cpuid_default(u32 leaf, u32 sub, u64 arch_id,
 
 	switch (leaf) {
 	case 1:
-		c = (c & ~CPUID1_ECX_HIDE) | CPUID1_ECX_HYPERVISOR;
+		c = (c & ~(CPUID1_ECX_HIDE | CPUID1_ECX_OSXSAVE)) |
+		    CPUID1_ECX_HYPERVISOR;
+		/* XSAVE and AVX only where the guest's state can be kept. */
+		if (!(axvm_x86_host_xcr0 & XFEATURE_MASK_YMM))
+			c &= ~CPUID1_ECX_XSAVE;
 		d &= ~CPUID1_EDX_HIDE;
 		/* The initial APIC id is the vCPU's identity. */
 		b = (b & 0x00ffffff) | ((u32)arch_id << 24);
@@ -92,6 +103,8 @@ static void axvm_x86_cpuid_default(u32 leaf, u32 sub, u64 arch_id,
 		b &= ~CPUID7_EBX_HIDE;
 		c &= ~CPUID7_ECX_HIDE;
 		d &= ~CPUID7_EDX_HIDE;
+		if (!(axvm_x86_host_xcr0 & XFEATURE_MASK_YMM))
+			b &= ~CPUID7_EBX_AVX2;
 		if (sub) {
 			a = 0;
 			b = 0;
@@ -101,8 +114,25 @@ static void axvm_x86_cpuid_default(u32 leaf, u32 sub, u64 arch_id,
 		break;
 	case 5:		/* MONITOR/MWAIT: #UD for guests */
 	case 6:		/* thermal and power */
+	case 0xd:	/* XSAVE: x87, SSE and AVX, in the standard format */
+		if (!(axvm_x86_host_xcr0 & XFEATURE_MASK_YMM) || sub > 2) {
+			a = 0;
+			b = 0;
+			c = 0;
+			d = 0;
+		} else if (sub == 0) {
+			a = AXVM_X86_XCR0_GUEST;
+			d = 0;
+			b = axvm_x86_xsave_size();
+			c = b;
+		} else if (sub == 1) {
+			a &= CPUIDD1_EAX_OK;
+			b = 0;
+			c = 0;
+			d = 0;
+		}
+		break;
 	case 0xa:	/* architectural PMU */
-	case 0xd:	/* XSAVE */
 	case 0xf:	/* RDT */
 	case 0x10:
 	case 0x12:	/* SGX */
@@ -148,6 +178,8 @@ static u32 axvm_x86_cpuid_subleaves(u32 leaf)
 		return n + 1;
 	case 7:
 		return 2;
+	case 0xd:
+		return 3;
 	default:
 		return 1;
 	}
@@ -235,6 +267,94 @@ void axvm_x86_cpuid(struct axvm_x86_vcpu *x)
 	x->gpr[AXVM_X86_RBX] = e ? e->ebx : 0;
 	x->gpr[AXVM_X86_RCX] = e ? e->ecx : 0;
 	x->gpr[AXVM_X86_RDX] = e ? e->edx : 0;
+	/* OSXSAVE mirrors the guest's CR4, whatever the table says. */
+	if (leaf == 1) {
+		x->gpr[AXVM_X86_RCX] &= ~(u64)CPUID1_ECX_OSXSAVE;
+		if (x->cr4 & X86_CR4_OSXSAVE)
+			x->gpr[AXVM_X86_RCX] |= CPUID1_ECX_OSXSAVE;
+	}
+}
+
+/* Bytes of the XSAVE image of the guest's features: up to the AVX state. */
+static u32 axvm_x86_xsave_size(void)
+{
+	u32 a, b, c, d;
+
+	cpuid_count(0xd, XFEATURE_YMM, &a, &b, &c, &d);
+	return b + a;
+}
+
+static void axvm_x86_raise(struct axvm_x86_vcpu *x, u8 vector, bool has_error,
+			   u32 error)
+{
+	x->exc_pending = true;
+	x->exc_vector = vector;
+	x->exc_has_error = has_error;
+	x->exc_error = error;
+}
+
+#define AXVM_X86_GP_VECTOR	13
+#define AXVM_X86_LEN_XSETBV	3
+
+/*
+ * XSETBV: XCR0 only, x87 always on, AVX only with SSE, and nothing the
+ * guest may not have; #GP otherwise, as on a CPU.
+ */
+int axvm_x86_xsetbv(struct axvm_x86_vcpu *x)
+{
+	u64 v = (x->gpr[AXVM_X86_RDX] << 32) | (u32)x->gpr[AXVM_X86_RAX];
+	u64 ok = axvm_x86_host_xcr0 & AXVM_X86_XCR0_GUEST;
+	u32 cpl = (x->seg[AXVM_X86_SS].attr >> AXVM_X86_AR_DPL_SHIFT) & 3;
+
+	if ((u32)x->gpr[AXVM_X86_RCX] || cpl || !(x->cr4 & X86_CR4_OSXSAVE) ||
+	    !(v & XFEATURE_MASK_FP) || v & ~ok ||
+	    ((v & XFEATURE_MASK_YMM) && !(v & XFEATURE_MASK_SSE))) {
+		axvm_x86_raise(x, AXVM_X86_GP_VECTOR, true, 0);
+		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
+	}
+	x->xcr0 = v;
+	x->rip += AXVM_X86_LEN_XSETBV;
+	return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
+}
+
+/*
+ * The guest's FPU state in and out, interrupts off, after
+ * kernel_fpu_begin() put the task's aside. XRSTOR runs under the host's
+ * XCR0 so that every guest feature is loaded; the guest's XCR0 is then
+ * set for the run and the host's put back before XSAVE.
+ */
+void axvm_x86_fpu_load(struct axvm_x86_vcpu *x)
+{
+	if (!axvm_x86_host_xcr0) {
+		asm volatile("fxrstor64 %0" : : "m" (*(u8 *)x->fpu));
+		return;
+	}
+	asm volatile("xrstor64 %0" : : "m" (*(u8 *)x->fpu),
+		     "a" ((u32)AXVM_X86_XCR0_GUEST), "d" (0) : "memory");
+	if (x->xcr0 != axvm_x86_host_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, x->xcr0);
+}
+
+void axvm_x86_fpu_save(struct axvm_x86_vcpu *x)
+{
+	u64 cur;
+
+	if (!axvm_x86_host_xcr0) {
+		asm volatile("fxsave64 %0" : "=m" (*(u8 *)x->fpu));
+		return;
+	}
+	/*
+	 * A CPU that does not intercept XSETBV (QEMU's SVM) let the guest
+	 * write XCR0 itself: take what it wrote as its XCR0, and the host's
+	 * is put back either way.
+	 */
+	cur = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	if (cur != axvm_x86_host_xcr0) {
+		x->xcr0 = cur;
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, axvm_x86_host_xcr0);
+	}
+	asm volatile("xsave64 %0" : "+m" (*(u8 *)x->fpu) :
+		     "a" ((u32)AXVM_X86_XCR0_GUEST), "d" (0) : "memory");
 }
 
 /* RDMSR: the kept MSRs and the TSC here, the others to userspace. */

@@ -7,17 +7,21 @@
 
 #include <linux/module.h>
 #include <asm/cpufeature.h>
+#include <asm/fpu/xcr.h>
 #include <asm/processor.h>
 
 #include "x86.h"
 
 static bool axvm_use_svm;
+u64 axvm_x86_host_xcr0;
 
 int axvm_arch_probe(struct axvm_arch_info *info)
 {
 	int ret;
 
 	info->can_run = false;
+	if (boot_cpu_has(X86_FEATURE_OSXSAVE))
+		axvm_x86_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	info->guest_phys_bits = 48;	/* 4-level EPT/NPT */
 	info->nr_irqs = 256;		/* interrupt vectors */
 	info->cpuid_entries = AXVM_X86_CPUID_ENTRIES;

@@ -60,8 +60,10 @@ static void axvm_x86_reset(struct axvm_x86_vcpu *x)
 	x->idtr_limit = 0xffff;
 	x->msrs[AXVM_X86_PAT] = 0x0007040600070406ULL;	/* power-on value */
 	/* FINIT's control word, and SSE exceptions masked. */
-	*(u16 *)&x->fpu.bytes[AXVM_X86_FX_FCW] = 0x37f;
-	*(u32 *)&x->fpu.bytes[AXVM_X86_FX_MXCSR] = 0x1f80;
+	memset(x->fpu, 0, PAGE_SIZE);
+	*(u16 *)(x->fpu + AXVM_X86_FX_FCW) = 0x37f;
+	*(u32 *)(x->fpu + AXVM_X86_FX_MXCSR) = 0x1f80;
+	x->xcr0 = XFEATURE_MASK_FP;
 }
 
 int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id)
@@ -75,6 +77,11 @@ int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id)
 	x = kzalloc(sizeof(*x), GFP_KERNEL_ACCOUNT);
 	if (!x)
 		return -ENOMEM;
+	x->fpu = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!x->fpu) {
+		kfree(x);
+		return -ENOMEM;
+	}
 	axvm_x86_reset(x);
 	x->vcpu = vcpu;
 	ret = axvm_x86_cpuid_init(x, arch_id);
@@ -82,6 +89,7 @@ int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id)
 		ret = axvm_x86_hw_vcpu_create(x);
 	if (ret) {
 		kvfree(x->cpuid);
+		free_page((unsigned long)x->fpu);
 		kfree(x);
 		return ret;
 	}
@@ -95,6 +103,7 @@ void axvm_arch_vcpu_destroy(struct axvm_vcpu *vcpu)
 
 	axvm_x86_hw_vcpu_destroy(x);
 	kvfree(x->cpuid);
+	free_page((unsigned long)x->fpu);
 	kfree(x);
 	vcpu->arch = NULL;
 }

@@ -16,6 +16,7 @@
 #include <asm/fpu/api.h>
 #include <asm/msr.h>
 #include <asm/processor-flags.h>
+#include <asm/special_insns.h>
 #include <asm/svm.h>
 
 #include "x86.h"
@@ -275,6 +276,17 @@ static void axvm_svm_inject(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 	axvm_svm_no_intercept(vmcb, INTERCEPT_VINTR);
 	if (vmcb->control.event_inj & SVM_EVTINJ_VALID)
 		return;
+	/* An exception the emulation raised goes first. */
+	if (x->exc_pending) {
+		vmcb->control.event_inj = SVM_EVTINJ_VALID |
+					  SVM_EVTINJ_TYPE_EXEPT |
+					  x->exc_vector |
+					  (x->exc_has_error ?
+					   SVM_EVTINJ_VALID_ERR : 0);
+		vmcb->control.event_inj_err = x->exc_error;
+		x->exc_pending = false;
+		return;
+	}
 
 	spin_lock(&vcpu->irq_lock);
 	vec = find_last_bit(vcpu->irq_pending, axvm_info.nr_irqs);
@@ -317,8 +329,8 @@ static void axvm_svm_tlb(struct axvm_svm_vcpu *s, struct axvm_svm_vm *svm,
  * One VMRUN. Interrupts stay off and GIF clear from before the guest
  * state is loaded until the host's is back; an interrupt or NMI that
  * ended the run is taken right after STGI and local_irq_enable(). The
- * task's FPU state was saved by kernel_fpu_begin(); the guest's x87/SSE
- * state is loaded and saved with FXRSTOR/FXSAVE.
+ * task's FPU state was saved by kernel_fpu_begin(); the guest's x87, SSE
+ * and AVX state and its XCR0 are loaded and saved around the run.
  */
 static void axvm_svm_enter(struct axvm_x86_vcpu *x)
 {
@@ -327,6 +339,8 @@ static void axvm_svm_enter(struct axvm_x86_vcpu *x)
 	struct vmcb *vmcb = s->vmcb;
 	u64 host_tsc_aux = 0;
 	bool tsc_aux = boot_cpu_has(X86_FEATURE_RDTSCP);
+	bool pkru = boot_cpu_has(X86_FEATURE_OSPKE);
+	u32 host_pkru = 0;
 	u32 asid;
 
 	kernel_fpu_begin();
@@ -344,7 +358,9 @@ static void axvm_svm_enter(struct axvm_x86_vcpu *x)
 	axvm_svm_tlb(s, svm, asid);
 	vmcb->control.clean = 0;
 
-	asm volatile("fxrstor64 %0" : : "m" (x->fpu));
+	axvm_x86_fpu_load(x);
+	if (pkru)
+		host_pkru = rdpkru();
 	if (tsc_aux) {
 		rdmsrl(MSR_TSC_AUX, host_tsc_aux);
 		wrmsrl(MSR_TSC_AUX, x->msrs[AXVM_X86_TSC_AUX]);
@@ -361,7 +377,10 @@ static void axvm_svm_enter(struct axvm_x86_vcpu *x)
 	asm volatile("stgi" : : : "memory");
 	if (tsc_aux)
 		wrmsrl(MSR_TSC_AUX, host_tsc_aux);
-	asm volatile("fxsave64 %0" : "=m" (x->fpu));
+	/* The guest may set CR4.PKE and write PKRU: the host's comes back. */
+	if (pkru && rdpkru() != host_pkru)
+		wrpkru(host_pkru);
+	axvm_x86_fpu_save(x);
 
 	axvm_svm_save(x, vmcb);
 	axvm_vcpu_guest_exit(x->vcpu);
@@ -481,6 +500,8 @@ static int axvm_svm_handle_exit(struct axvm_x86_vcpu *x)
 		return axvm_x86_hypercall(x, AXVM_SVM_LEN_VMMCALL);
 	case SVM_EXIT_NPF:
 		return axvm_svm_npf(x, vmcb);
+	case SVM_EXIT_XSETBV:
+		return axvm_x86_xsetbv(x);
 	case SVM_EXIT_SHUTDOWN:
 		/* A triple fault: the VMCB's state is undefined now. */
 		run->system_down.type = AXVM_SYSTEM_DOWN_CRASH;
@@ -496,7 +517,6 @@ static int axvm_svm_handle_exit(struct axvm_x86_vcpu *x)
 	case SVM_EXIT_MONITOR:
 	case SVM_EXIT_MWAIT:
 	case SVM_EXIT_MWAIT_COND:
-	case SVM_EXIT_XSETBV:
 	case SVM_EXIT_RDPRU:
 		return axvm_svm_inject_ud(x, vmcb);
 	case SVM_EXIT_ERR:

@@ -4,6 +4,7 @@
 #define AXVM_X86_H
 
 #include <linux/percpu.h>
+#include <asm/fpu/types.h>
 
 #include "../../axvm.h"
 
@@ -43,10 +44,14 @@ enum axvm_x86_gpr {
 	AXVM_X86_RSP, AXVM_X86_RBP, AXVM_X86_RSI, AXVM_X86_RDI,
 };
 
-/* x87/SSE state for FXSAVE/FXRSTOR. */
-struct axvm_x86_fxsave {
-	u8 bytes[512];
-} __aligned(16);
+/*
+ * The guest's x87/SSE/AVX state: XSAVE's standard format in a page of its
+ * own (FXSAVE's 512 bytes where the CPU lacks XSAVE). XCR0 features a
+ * guest may enable: x87, SSE and AVX.
+ */
+#define AXVM_X86_XCR0_GUEST	(XFEATURE_MASK_FP | XFEATURE_MASK_SSE | \
+				 XFEATURE_MASK_YMM)
+extern u64 axvm_x86_host_xcr0;	/* 0 without XSAVE */
 
 struct axvm_x86_vcpu {
 	u64 gpr[16];
@@ -57,7 +62,14 @@ struct axvm_x86_vcpu {
 	u32 gdtr_limit, idtr_limit;
 	struct axvm_x86_seg seg[AXVM_X86_NR_SEGS];
 	u64 msrs[AXVM_X86_NR_MSRS];
-	struct axvm_x86_fxsave fpu;
+	void *fpu;			/* a page: XSAVE or FXSAVE image */
+	u64 xcr0;			/* the guest's XCR0 */
+
+	/* An exception the next entry raises in the guest. */
+	bool exc_pending;
+	bool exc_has_error;
+	u8 exc_vector;
+	u32 exc_error;
 	struct axvm_cpuid_entry *cpuid;	/* AXVM_X86_CPUID_ENTRIES of room */
 	u32 cpuid_n;
 
@@ -92,6 +104,9 @@ int axvm_x86_io(struct axvm_x86_vcpu *x, u16 port, unsigned int size,
 		bool in, u64 next_rip);
 int axvm_x86_mmio(struct axvm_x86_vcpu *x, u64 gpa, bool write);
 int axvm_x86_hypercall(struct axvm_x86_vcpu *x, unsigned int len);
+int axvm_x86_xsetbv(struct axvm_x86_vcpu *x);
+void axvm_x86_fpu_load(struct axvm_x86_vcpu *x);
+void axvm_x86_fpu_save(struct axvm_x86_vcpu *x);
 void axvm_x86_complete(struct axvm_x86_vcpu *x);
 unsigned int axvm_x86_cpu_mode(const struct axvm_x86_vcpu *x);
 

@@ -19,10 +19,13 @@
 #define PSCI_VERSION_FN	0x84000000ULL
 #define SBI_EXT_BASE	0x10	/* function 0: sbi_get_spec_version */
 
+#define USER_CALL_NR	0x0a000fffULL	/* no call the kernel knows */
+
 #ifdef __riscv
 #define KERNEL_CALL		"SBI get_spec_version"
 #define guest_counter()		csr_read(time)
 #define guest_kernel_call()	sbi_ecall(SBI_EXT_BASE, 0, 0, 0, 0, 0, 0, 0)
+#define guest_user_call()	sbi_ecall(USER_CALL_NR, 0, 0, 0, 0, 0, 0, 0)
 #elif defined(__x86_64__)
 #define KERNEL_CALL		"CPUID"
 #define guest_counter()		rdtsc()
@@ -32,10 +35,13 @@ do {									\
 									\
 	cpuid(0, 0, &__a, &__b, &__c, &__d);				\
 } while (0)
+#define guest_user_call()	guest_vmmcall(USER_CALL_NR, 0, 0, 0, 0)
+#define HAVE_PORT_IO		1
 #else
 #define KERNEL_CALL		"PSCI_VERSION"
 #define guest_counter()		read_sysreg(cntvct_el0)
 #define guest_kernel_call()	guest_hvc(PSCI_VERSION_FN, 0, 0, 0, 0, 0)
+#define guest_user_call()	guest_hvc(USER_CALL_NR, 0, 0, 0, 0, 0)
 #endif
 
 GUEST_CODE static void guest_bench(uint64_t n)
@@ -53,6 +59,19 @@ GUEST_CODE static void guest_bench(uint64_t n)
 		writel(i, (volatile void *)MMIO);
 	t1 = guest_counter();
 	GUEST_SYNC(t1 - t0);
+
+	t0 = guest_counter();
+	for (i = 0; i < n; i++)
+		guest_user_call();
+	t1 = guest_counter();
+	GUEST_SYNC(t1 - t0);
+#ifdef HAVE_PORT_IO
+	t0 = guest_counter();
+	for (i = 0; i < n; i++)
+		outl(i, 0x80);
+	t1 = guest_counter();
+	GUEST_SYNC(t1 - t0);
+#endif
 }
 
 static double now_ns(void)
@@ -62,6 +81,33 @@ static double now_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
+
+/* @rounds exits of @reason to userspace, then the guest's SYNC: ns each. */
+static double user_exits(struct test_vcpu *v, uint32_t reason,
+			 uint64_t *ticks)
+{
+	struct ucall uc;
+	double t0 = now_ns();
+	int i;
+
+	for (i = 0; i < ROUNDS; i++) {
+		if (test_vcpu_run(v) || v->run->exit_reason != reason)
+			return -1;
+	}
+	if (test_vcpu_run_ucall(v, &uc) != UCALL_SYNC)
+		return -1;
+	*ticks = uc.args[0];
+	return (now_ns() - t0) / (ROUNDS + 1);
+}
+
+static void report(const char *what, uint64_t freq, uint64_t ticks,
+		   double ns)
+{
+	printf("bench: %s: %.1f ticks, %.0f ns guest; %.0f ns host\n", what,
+	       (double)ticks / ROUNDS, freq ? ticks * 1e9 / freq / ROUNDS : 0,
+	       ns);
+}
+
 
 #ifdef __riscv
 /* The time CSR's rate, from the device tree the host booted with. */
@@ -86,10 +132,13 @@ int main(void)
 	struct test_vcpu *v;
 	struct test_vm *vm;
 	struct ucall uc;
-	double t0, hc_ns, mmio_ns;
-	uint64_t freq = 0, hc_ticks, mmio_ticks;
+	double t0, hc_ns, mmio_ns, user_ns;
+	uint64_t freq = 0, hc_ticks, mmio_ticks, user_ticks;
+#ifdef HAVE_PORT_IO
+	uint64_t io_ticks;
+	double io_ns;
+#endif
 	cpu_set_t set;
-	int i;
 
 	CPU_ZERO(&set);
 	CPU_SET(0, &set);
@@ -115,24 +164,23 @@ int main(void)
 	hc_ns = (now_ns() - t0) / ROUNDS;
 	hc_ticks = uc.args[0];
 
-	t0 = now_ns();
-	for (i = 0; i < ROUNDS; i++) {
-		if (test_vcpu_run(v) || v->run->exit_reason != AXVM_EXIT_MMIO)
-			return 1;
-	}
-	if (test_vcpu_run_ucall(v, &uc) != UCALL_SYNC)
+	mmio_ns = user_exits(v, AXVM_EXIT_MMIO, &mmio_ticks);
+	user_ns = user_exits(v, AXVM_EXIT_HYPERCALL, &user_ticks);
+#ifdef HAVE_PORT_IO
+	io_ns = user_exits(v, AXVM_EXIT_IO, &io_ticks);
+#endif
+	if (mmio_ns < 0 || user_ns < 0)
 		return 1;
-	mmio_ns = (now_ns() - t0) / (ROUNDS + 1);
-	mmio_ticks = uc.args[0];
 
 	printf("bench: counter %llu Hz, %d round trips each\n",
 	       (unsigned long long)freq, ROUNDS);
-	printf("bench: in-kernel exit (" KERNEL_CALL "): %.1f ticks, %.0f ns guest; %.0f ns host\n",
-	       (double)hc_ticks / ROUNDS,
-	       freq ? hc_ticks * 1e9 / freq / ROUNDS : 0, hc_ns);
-	printf("bench: MMIO exit to user: %.1f ticks, %.0f ns guest; %.0f ns host\n",
-	       (double)mmio_ticks / ROUNDS,
-	       freq ? mmio_ticks * 1e9 / freq / ROUNDS : 0, mmio_ns);
+	report("in-kernel exit (" KERNEL_CALL ")", freq, hc_ticks, hc_ns);
+	report("MMIO exit to user", freq, mmio_ticks, mmio_ns);
+	report("hypercall exit to user", freq, user_ticks, user_ns);
+#ifdef HAVE_PORT_IO
+	if (io_ns >= 0)
+		report("port I/O exit to user", freq, io_ticks, io_ns);
+#endif
 	test_vm_free(vm);
 	return 0;
 }

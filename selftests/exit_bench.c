@@ -108,7 +108,6 @@ static void report(const char *what, uint64_t freq, uint64_t ticks,
 	       ns);
 }
 
-
 #ifdef __riscv
 /* The time CSR's rate, from the device tree the host booted with. */
 static uint64_t timebase_frequency(void)

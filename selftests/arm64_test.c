@@ -36,21 +36,6 @@
 #define ICC_EOIR1_EL1	s3_0_c12_c12_1
 #define ICC_IGRPEN1_EL1	s3_0_c12_c12_7
 
-static void pin_self(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
-static void affinity_of(uint64_t *mask, int cpu)
-{
-	memset(mask, 0, AXVM_AFFINITY_WORDS * sizeof(*mask));
-	mask[cpu / 64] = 1ULL << (cpu % 64);
-}
-
 FIXTURE(arm64) {
 	struct test_vm *vm;
 };
@@ -65,7 +50,7 @@ FIXTURE_SETUP(arm64)
 		SKIP(return, "no guest entry on this lane");
 	}
 	close(sys);
-	pin_self(0);
+	test_pin_self(0);
 	self->vm = test_vm_create();
 	ASSERT_NE(NULL, self->vm) TH_LOG("test_vm_create: %s", strerror(errno));
 }
@@ -74,13 +59,6 @@ FIXTURE_TEARDOWN(arm64)
 {
 	if (self->vm)
 		test_vm_free(self->vm);
-}
-
-static int run_exit(struct test_vcpu *v)
-{
-	int ret = test_vcpu_run(v);
-
-	return ret ? ret : (int)v->run->exit_reason;
 }
 
 /* ------------------------------------------------------------------ */
@@ -102,12 +80,12 @@ TEST_F(arm64, hypercall)
 	struct ucall uc;
 
 	ASSERT_NE(NULL, v);
-	ASSERT_EQ(AXVM_EXIT_HYPERCALL, run_exit(v));
+	ASSERT_EQ(AXVM_EXIT_HYPERCALL, test_vcpu_run_exit(v));
 	EXPECT_EQ(0x1234, v->run->hypercall.nr);
 	EXPECT_EQ(1, v->run->hypercall.args[0]);
 	EXPECT_EQ(5, v->run->hypercall.args[4]);
 	v->run->hypercall.ret = 41;
-	ASSERT_EQ(AXVM_EXIT_HYPERCALL, run_exit(v));
+	ASSERT_EQ(AXVM_EXIT_HYPERCALL, test_vcpu_run_exit(v));
 	EXPECT_EQ(0x4321, v->run->hypercall.nr);
 	EXPECT_EQ(6, v->run->hypercall.args[0]);
 	v->run->hypercall.ret = 42;
@@ -142,7 +120,7 @@ static void expect_mmio(struct __test_metadata *_metadata,
 			struct test_vcpu *v, uint64_t off, int len, int write,
 			uint64_t data, int reg)
 {
-	ASSERT_EQ(AXVM_EXIT_MMIO, run_exit(v));
+	ASSERT_EQ(AXVM_EXIT_MMIO, test_vcpu_run_exit(v));
 	EXPECT_EQ(MMIO + off, v->run->mmio.phys_addr);
 	EXPECT_EQ(len, v->run->mmio.len);
 	EXPECT_EQ(write, v->run->mmio.is_write);
@@ -193,11 +171,11 @@ TEST_F(arm64, sysreg_exit)
 	struct ucall uc;
 
 	ASSERT_NE(NULL, v);
-	ASSERT_EQ(AXVM_EXIT_SYSREG, run_exit(v));
+	ASSERT_EQ(AXVM_EXIT_SYSREG, test_vcpu_run_exit(v));
 	EXPECT_EQ(SYSREG(2, 0, 0, 2, 2), v->run->sysreg.id);
 	EXPECT_EQ(0, v->run->sysreg.is_write);
 	v->run->sysreg.value = 0x1234;
-	ASSERT_EQ(AXVM_EXIT_SYSREG, run_exit(v));
+	ASSERT_EQ(AXVM_EXIT_SYSREG, test_vcpu_run_exit(v));
 	EXPECT_EQ(SYSREG(2, 0, 0, 2, 2), v->run->sysreg.id);
 	EXPECT_EQ(1, v->run->sysreg.is_write);
 	EXPECT_EQ(0x55, v->run->sysreg.value);
@@ -232,14 +210,14 @@ TEST_F(arm64, psci)
 	struct ucall uc;
 
 	ASSERT_NE(NULL, v);
-	ASSERT_EQ(AXVM_EXIT_HYPERCALL, run_exit(v));
+	ASSERT_EQ(AXVM_EXIT_HYPERCALL, test_vcpu_run_exit(v));
 	EXPECT_EQ(PSCI_FEATURES_FN, v->run->hypercall.nr);
 	EXPECT_EQ(PSCI_AFFINITY_FN, v->run->hypercall.args[0]);
 	v->run->hypercall.ret = -1;
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
-	ASSERT_EQ(AXVM_EXIT_SYSTEM_DOWN, run_exit(v));
+	ASSERT_EQ(AXVM_EXIT_SYSTEM_DOWN, test_vcpu_run_exit(v));
 	EXPECT_EQ(AXVM_SYSTEM_DOWN_RESET, v->run->system_down.type);
-	ASSERT_EQ(AXVM_EXIT_SYSTEM_DOWN, run_exit(v));
+	ASSERT_EQ(AXVM_EXIT_SYSTEM_DOWN, test_vcpu_run_exit(v));
 	EXPECT_EQ(AXVM_SYSTEM_DOWN_POWEROFF, v->run->system_down.type);
 	/* VERSION twice, FEATURES, CPU_ON: answered in the kernel. */
 	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_EXIT_STATS, &st));
@@ -278,7 +256,7 @@ static void *secondary_thread(void *p)
 	struct ucall uc;
 
 	for (;;) {
-		int r = run_exit(t->v);
+		int r = test_vcpu_run_exit(t->v);
 
 		if (sched_getcpu() != t->want_cpu)
 			t->bad_cpu++;
@@ -310,8 +288,8 @@ TEST_F(arm64, smp_cpu_on_and_pinning)
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs 2 CPUs");
-	affinity_of(mask0, 0);
-	affinity_of(mask1, 1);
+	test_affinity_of(mask0, 0);
+	test_affinity_of(mask1, 1);
 	v0 = test_vcpu_add(self->vm, 0, axvm_arch_id(0), mask0, guest_primary,
 			   1, axvm_arch_id(1));
 	v1 = test_vcpu_add(self->vm, 1, axvm_arch_id(1), mask1, guest_secondary,
@@ -322,7 +300,7 @@ TEST_F(arm64, smp_cpu_on_and_pinning)
 	TEST_RUN_UCALL(v0, &uc, UCALL_SYNC);
 	EXPECT_EQ(axvm_arch_id(0), uc.args[0]);
 	EXPECT_EQ(0, sched_getcpu());
-	ASSERT_EQ(AXVM_EXIT_CPU_UP, run_exit(v0));
+	ASSERT_EQ(AXVM_EXIT_CPU_UP, test_vcpu_run_exit(v0));
 	EXPECT_EQ(axvm_arch_id(1), v0->run->cpu_up.target);
 	EXPECT_EQ((uint64_t)guest_secondary, v0->run->cpu_up.entry);
 	EXPECT_EQ(0x77, v0->run->cpu_up.arg);
@@ -357,7 +335,7 @@ TEST_F(arm64, wfi_without_wake_source_exits)
 	struct ucall uc;
 
 	ASSERT_NE(NULL, v);
-	ASSERT_EQ(AXVM_EXIT_HALT, run_exit(v));
+	ASSERT_EQ(AXVM_EXIT_HALT, test_vcpu_run_exit(v));
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
 	EXPECT_EQ(7, uc.args[0]);
 }
@@ -481,7 +459,7 @@ static void *host_fp_thread(void *p)
 {
 	uint64_t *bad = p, i = 0, a, spin;
 
-	pin_self(0);
+	test_pin_self(0);
 	while (!host_fp_stop) {
 		i++;
 		spin = 1000;
@@ -659,7 +637,7 @@ TEST_F(arm64, unhandled_exit_reports_syndrome)
 						    guest_bad_access, 0);
 
 	ASSERT_NE(NULL, v);
-	ASSERT_EQ(AXVM_EXIT_INTERNAL_ERROR, run_exit(v));
+	ASSERT_EQ(AXVM_EXIT_INTERNAL_ERROR, test_vcpu_run_exit(v));
 	EXPECT_EQ(AXVM_INTERNAL_UNHANDLED_EXIT, v->run->internal.suberror);
 	EXPECT_EQ(5, v->run->internal.ndata);
 	EXPECT_EQ(0x24, v->run->internal.data[1] >> 26);	/* DABT_LOW */
@@ -799,7 +777,7 @@ TEST_F(arm64, fp_registers_through_sysreg_ioctls)
 	EXPECT_EQ(FPCR_DN | FPCR_RMODE_RZ, uc.args[3]);
 
 	/* The guest's hvc #0 with x0 0 is a plain hypercall exit. */
-	ASSERT_EQ(AXVM_EXIT_HYPERCALL, run_exit(v));
+	ASSERT_EQ(AXVM_EXIT_HYPERCALL, test_vcpu_run_exit(v));
 	sr.id = AXVM_SYSREG_ARM64_V(1, 0);
 	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_SYSREG, &sr));
 	EXPECT_EQ(0x1111222233334444ULL, sr.value);

@@ -18,22 +18,6 @@
 
 #define EXTRA_GPA	0x80000000ULL
 
-static void pin_self(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
-static int run_exit(struct test_vcpu *v)
-{
-	int ret = test_vcpu_run(v);
-
-	return ret ? ret : (int)v->run->exit_reason;
-}
-
 FIXTURE(run) {
 	struct test_vm *vm;
 };
@@ -47,7 +31,7 @@ FIXTURE_SETUP(run)
 	close(sys);
 	if (can_run <= 0 || !TEST_HAVE_GUEST_LIB)
 		SKIP(return, "no guest entry on this lane");
-	pin_self(0);
+	test_pin_self(0);
 	self->vm = test_vm_create();
 	ASSERT_NE(NULL, self->vm) TH_LOG("test_vm_create: %s",
 					 strerror(errno));
@@ -96,7 +80,7 @@ TEST_F(run, region_delete_and_move)
 	/* Moved away: the old address is MMIO now. */
 	ASSERT_EQ(0, axvm_set_region(self->vm->fd, 5, 0, EXTRA_GPA + 0x200000,
 				     getpagesize(), extra));
-	ASSERT_EQ(AXVM_EXIT_MMIO, run_exit(v));
+	ASSERT_EQ(AXVM_EXIT_MMIO, test_vcpu_run_exit(v));
 	EXPECT_EQ(EXTRA_GPA, v->run->mmio.phys_addr);
 	v->run->mmio.data = 0x77;
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
@@ -108,7 +92,7 @@ TEST_F(run, region_delete_and_move)
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
 	EXPECT_EQ(0x66, uc.args[0]);
 	ASSERT_EQ(0, axvm_set_region(self->vm->fd, 5, 0, 0, 0, NULL));
-	ASSERT_EQ(AXVM_EXIT_MMIO, run_exit(v));
+	ASSERT_EQ(AXVM_EXIT_MMIO, test_vcpu_run_exit(v));
 	EXPECT_EQ(EXTRA_GPA, v->run->mmio.phys_addr);
 }
 
@@ -127,7 +111,7 @@ TEST_F(run, readonly_region_writes_exit)
 	v = test_vcpu_add_default(self->vm, 0, guest_store, 2, EXTRA_GPA + 8,
 				  0xdeadULL);
 	ASSERT_NE(NULL, v);
-	ASSERT_EQ(AXVM_EXIT_MMIO, run_exit(v));
+	ASSERT_EQ(AXVM_EXIT_MMIO, test_vcpu_run_exit(v));
 	EXPECT_EQ(EXTRA_GPA + 8, v->run->mmio.phys_addr);
 	EXPECT_EQ(1, v->run->mmio.is_write);
 	EXPECT_EQ(8, v->run->mmio.len);
@@ -199,7 +183,7 @@ static void *rollover_thread(void *p)
 	struct ucall uc;
 	int round, i;
 
-	pin_self(r->cpu);
+	test_pin_self(r->cpu);
 	for (round = r->first_round;
 	     round < r->first_round + ROLLOVER_ROUNDS; round++) {
 		for (i = 0; i < r->nr_vcpus; i++) {
@@ -297,7 +281,7 @@ static void *spin_thread(void *p)
 {
 	struct spinner *s = p;
 
-	pin_self(0);
+	test_pin_self(0);
 	s->ret = ioctl(s->fd, AXVM_RUN, 0);
 	s->err = errno;
 	return NULL;

@@ -32,21 +32,6 @@
 /* hvip bits, the lines of AXVM_INJECT_IRQ. */
 #define LINE_VSEIP	10
 
-static void pin_self(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
-static void affinity_of(uint64_t *mask, int cpu)
-{
-	memset(mask, 0, AXVM_AFFINITY_WORDS * sizeof(*mask));
-	mask[cpu / 64] = 1ULL << (cpu % 64);
-}
-
 FIXTURE(rv) {
 	struct test_vm *vm;
 };
@@ -61,7 +46,7 @@ FIXTURE_SETUP(rv)
 		SKIP(return, "no guest entry on this lane");
 	}
 	close(sys);
-	pin_self(0);
+	test_pin_self(0);
 	self->vm = test_vm_create();
 	ASSERT_NE(NULL, self->vm) TH_LOG("test_vm_create: %s", strerror(errno));
 }
@@ -70,13 +55,6 @@ FIXTURE_TEARDOWN(rv)
 {
 	if (self->vm)
 		test_vm_free(self->vm);
-}
-
-static int run_exit(struct test_vcpu *v)
-{
-	int ret = test_vcpu_run(v);
-
-	return ret ? ret : (int)v->run->exit_reason;
 }
 
 /* ------------------------------------------------------------------ */
@@ -110,7 +88,7 @@ TEST_F(rv, sbi_base_in_kernel)
 		return;
 	v = test_vcpu_add_default(self->vm, 0, guest_sbi_base, 0);
 	ASSERT_NE(NULL, v);
-	ASSERT_EQ(AXVM_EXIT_HYPERCALL, run_exit(v));
+	ASSERT_EQ(AXVM_EXIT_HYPERCALL, test_vcpu_run_exit(v));
 	EXPECT_EQ(SBI_EXT_BASE, v->run->hypercall.nr);
 	EXPECT_EQ(3, v->run->hypercall.fid);
 	EXPECT_EQ(SBI_EXT_DBCN, v->run->hypercall.args[0]);
@@ -150,13 +128,13 @@ TEST_F(rv, hypercalls_to_userspace)
 		return;
 	v = test_vcpu_add_default(self->vm, 0, guest_hypercalls, 0);
 	ASSERT_NE(NULL, v);
-	ASSERT_EQ(AXVM_EXIT_HYPERCALL, run_exit(v));
+	ASSERT_EQ(AXVM_EXIT_HYPERCALL, test_vcpu_run_exit(v));
 	EXPECT_EQ(1, v->run->hypercall.nr);
 	EXPECT_EQ('x', v->run->hypercall.args[0]);
 	v->run->hypercall.ret = 0;
 	v->run->hypercall.ret2 = 0x7777;	/* ignored: legacy */
 
-	ASSERT_EQ(AXVM_EXIT_HYPERCALL, run_exit(v));
+	ASSERT_EQ(AXVM_EXIT_HYPERCALL, test_vcpu_run_exit(v));
 	EXPECT_EQ(0x0a000123, v->run->hypercall.nr);
 	EXPECT_EQ(7, v->run->hypercall.fid);
 	for (i = 0; i < 6; i++)
@@ -228,7 +206,7 @@ static void expect_mmio(struct __test_metadata *_metadata,
 			struct test_vcpu *v, uint64_t off, int len, int write,
 			uint64_t data)
 {
-	ASSERT_EQ(AXVM_EXIT_MMIO, run_exit(v));
+	ASSERT_EQ(AXVM_EXIT_MMIO, test_vcpu_run_exit(v));
 	EXPECT_EQ(MMIO + off, v->run->mmio.phys_addr);
 	EXPECT_EQ(len, v->run->mmio.len);
 	EXPECT_EQ(write, v->run->mmio.is_write);
@@ -327,17 +305,17 @@ TEST_F(rv, csr_exits_and_injected_illegal_instruction)
 	v = test_vcpu_add_default(self->vm, 0, guest_csrs, 0);
 	ASSERT_NE(NULL, v);
 
-	ASSERT_EQ(AXVM_EXIT_SYSREG, run_exit(v));
+	ASSERT_EQ(AXVM_EXIT_SYSREG, test_vcpu_run_exit(v));
 	EXPECT_EQ(CSR(0x600), v->run->sysreg.id);
 	EXPECT_EQ(0, v->run->sysreg.is_write);
 	v->run->sysreg.value = 0xabc;
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
 	EXPECT_EQ(0xabc, uc.args[0]);
 
-	ASSERT_EQ(AXVM_EXIT_SYSREG, run_exit(v));
+	ASSERT_EQ(AXVM_EXIT_SYSREG, test_vcpu_run_exit(v));
 	EXPECT_EQ(1, v->run->sysreg.is_write);		/* CSRRW */
 	EXPECT_EQ(0x1234, v->run->sysreg.value);
-	ASSERT_EQ(AXVM_EXIT_SYSREG, run_exit(v));
+	ASSERT_EQ(AXVM_EXIT_SYSREG, test_vcpu_run_exit(v));
 	EXPECT_EQ(2, v->run->sysreg.is_write);		/* CSRRS */
 	EXPECT_EQ(0x10, v->run->sysreg.value);
 	v->run->sysreg.value = 0x77;			/* the old value */
@@ -366,11 +344,11 @@ TEST_F(rv, srst_is_system_down)
 		return;
 	v = test_vcpu_add_default(self->vm, 0, guest_srst, 1, (uint64_t)0);
 	ASSERT_NE(NULL, v);
-	ASSERT_EQ(AXVM_EXIT_SYSTEM_DOWN, run_exit(v));
+	ASSERT_EQ(AXVM_EXIT_SYSTEM_DOWN, test_vcpu_run_exit(v));
 	EXPECT_EQ(AXVM_SYSTEM_DOWN_POWEROFF, v->run->system_down.type);
 	EXPECT_EQ(0x5a, v->run->system_down.data & 0xffffffff);
 	ASSERT_EQ(0, test_vcpu_set_entry(v, guest_srst, 1, (uint64_t)1));
-	ASSERT_EQ(AXVM_EXIT_SYSTEM_DOWN, run_exit(v));
+	ASSERT_EQ(AXVM_EXIT_SYSTEM_DOWN, test_vcpu_run_exit(v));
 	EXPECT_EQ(AXVM_SYSTEM_DOWN_RESET, v->run->system_down.type);
 }
 
@@ -436,7 +414,7 @@ TEST_F(rv, wfi_without_wake_source_exits)
 		return;
 	v = test_vcpu_add_default(self->vm, 0, guest_wfi_nothing, 0);
 	ASSERT_NE(NULL, v);
-	ASSERT_EQ(AXVM_EXIT_HALT, run_exit(v));
+	ASSERT_EQ(AXVM_EXIT_HALT, test_vcpu_run_exit(v));
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
 }
 
@@ -606,15 +584,15 @@ TEST_F(rv, hsm_start_ipi_and_pinning)
 	if (!self->vm)
 		return;
 	test_vm_set_irq_handler(self->vm, soft_irq);
-	affinity_of(mask, 0);
+	test_affinity_of(mask, 0);
 	v0 = test_vcpu_add(self->vm, 0, 0x10, mask, guest_primary, 1,
 			   (uint64_t)0x11);
 	ASSERT_NE(NULL, v0);
-	affinity_of(mask, cpu);
+	test_affinity_of(mask, cpu);
 	s.v = test_vcpu_add(self->vm, 1, 0x11, mask, guest_spin_never, 0);
 	ASSERT_NE(NULL, s.v);
 
-	ASSERT_EQ(AXVM_EXIT_CPU_UP, run_exit(v0));
+	ASSERT_EQ(AXVM_EXIT_CPU_UP, test_vcpu_run_exit(v0));
 	EXPECT_EQ(0x11, v0->run->cpu_up.target);
 	EXPECT_EQ((uintptr_t)guest_secondary, v0->run->cpu_up.entry);
 	EXPECT_EQ(0x5eed, v0->run->cpu_up.arg);
@@ -627,7 +605,7 @@ TEST_F(rv, hsm_start_ipi_and_pinning)
 	for (i = 0; i < 5000 && !__atomic_load_n(&s.args[0], __ATOMIC_ACQUIRE);
 	     i++)
 		usleep(1000);
-	ASSERT_EQ(AXVM_EXIT_CPU_DOWN, run_exit(v0));
+	ASSERT_EQ(AXVM_EXIT_CPU_DOWN, test_vcpu_run_exit(v0));
 	pthread_join(t, NULL);
 	EXPECT_EQ(0x11, s.args[0]);
 	EXPECT_EQ(0x5eed, s.args[1]);
@@ -663,7 +641,7 @@ static void *host_fp_thread(void *p)
 {
 	uint64_t seed = 0x1234, got;
 
-	pin_self(0);
+	test_pin_self(0);
 	while (!host_fp_stop) {
 		asm volatile("fmv.d.x f9, %1\n fence\n fmv.x.d %0, f9"
 			     : "=r" (got) : "r" (seed) : "f9");
@@ -675,13 +653,21 @@ static void *host_fp_thread(void *p)
 	return NULL;
 }
 
+/* The host's own FP state between the guest's runs. */
+static void host_fp_between(int exits)
+{
+	asm volatile("fmv.d.x f9, %0\n fmv.d.x f31, %0"
+		     : : "r" ((uint64_t)exits) : "f9", "f31");
+	sched_yield();
+}
+
 /* The guest's FP registers and a host thread's on the same CPU. */
 TEST_F(rv, fp_kept_apart)
 {
 	struct test_vcpu *v;
 	struct ucall uc;
 	pthread_t t;
-	int exits = 0;
+	int exits;
 
 	if (!self->vm)
 		return;
@@ -689,17 +675,7 @@ TEST_F(rv, fp_kept_apart)
 				  (uint64_t)0xabc00000, (uint64_t)300);
 	ASSERT_NE(NULL, v);
 	ASSERT_EQ(0, pthread_create(&t, NULL, host_fp_thread, NULL));
-	for (;;) {
-		ASSERT_EQ(0, test_vcpu_run(v));
-		if (v->run->exit_reason != AXVM_EXIT_HYPERCALL ||
-		    v->run->hypercall.nr != 0x0a000fff)
-			break;
-		exits++;
-		/* The host's own FP state between the guest's runs. */
-		asm volatile("fmv.d.x f9, %0\n fmv.d.x f31, %0"
-			     : : "r" ((uint64_t)exits) : "f9", "f31");
-		sched_yield();
-	}
+	exits = test_vcpu_run_hypercalls(v, 0x0a000fff, host_fp_between);
 	host_fp_stop = 1;
 	pthread_join(t, NULL);
 	ASSERT_EQ(UCALL_SYNC, test_get_ucall(v, &uc));
@@ -752,7 +728,7 @@ TEST_F(rv, registers)
 	EXPECT_EQ(0x21, uc.args[1]);
 	EXPECT_EQ(0x1234, uc.args[2]);
 
-	ASSERT_EQ(AXVM_EXIT_HYPERCALL, run_exit(v));
+	ASSERT_EQ(AXVM_EXIT_HYPERCALL, test_vcpu_run_exit(v));
 	sr.id = AXVM_SYSREG_RISCV_F(6);
 	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_SYSREG, &sr));
 	EXPECT_EQ(0x600d, sr.value);
@@ -784,7 +760,7 @@ TEST_F(rv, unhandled_exit_reports_cause)
 		return;
 	v = test_vcpu_add_default(self->vm, 0, guest_jump_to_mmio, 0);
 	ASSERT_NE(NULL, v);
-	ASSERT_EQ(AXVM_EXIT_INTERNAL_ERROR, run_exit(v));
+	ASSERT_EQ(AXVM_EXIT_INTERNAL_ERROR, test_vcpu_run_exit(v));
 	EXPECT_EQ(AXVM_INTERNAL_UNHANDLED_EXIT, v->run->internal.suberror);
 	EXPECT_EQ(5, v->run->internal.ndata);
 	EXPECT_EQ(20, v->run->internal.data[0]);	/* fetch guest page fault */

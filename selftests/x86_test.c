@@ -162,15 +162,6 @@ TEST_F(real, real_mode_from_reset)
 #define MSR_LSTAR	0xc0000082
 #define MSR_UNKNOWN	0x40000123	/* no MSR the kernel keeps */
 
-static void pin_self(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
 FIXTURE(lm) {
 	struct test_vm *vm;
 };
@@ -185,7 +176,7 @@ FIXTURE_SETUP(lm)
 		SKIP(return, "no guest entry on this lane");
 	}
 	close(sys);
-	pin_self(0);
+	test_pin_self(0);
 	self->vm = test_vm_create();
 	ASSERT_NE(NULL, self->vm) TH_LOG("test_vm_create: %s", strerror(errno));
 }
@@ -194,13 +185,6 @@ FIXTURE_TEARDOWN(lm)
 {
 	if (self->vm)
 		test_vm_free(self->vm);
-}
-
-static int lm_run(struct test_vcpu *v)
-{
-	int ret = test_vcpu_run(v);
-
-	return ret ? ret : (int)v->run->exit_reason;
 }
 
 GUEST_CODE static void guest_hypercall(void)
@@ -222,7 +206,7 @@ TEST_F(lm, hypercall)
 		return;
 	v = test_vcpu_add_default(self->vm, 0, guest_hypercall, 0);
 	ASSERT_NE(NULL, v);
-	ASSERT_EQ(AXVM_EXIT_HYPERCALL, lm_run(v));
+	ASSERT_EQ(AXVM_EXIT_HYPERCALL, test_vcpu_run_exit(v));
 	EXPECT_EQ(0x1234, v->run->hypercall.nr);
 	for (i = 0; i < 4; i++)
 		EXPECT_EQ(i + 1, v->run->hypercall.args[i]);
@@ -254,7 +238,7 @@ static void expect_mmio(struct __test_metadata *_metadata,
 			struct test_vcpu *v, uint64_t off, int len, int write,
 			uint64_t data)
 {
-	ASSERT_EQ(AXVM_EXIT_MMIO, lm_run(v));
+	ASSERT_EQ(AXVM_EXIT_MMIO, test_vcpu_run_exit(v));
 	EXPECT_EQ(MMIO + off, v->run->mmio.phys_addr);
 	EXPECT_EQ(len, v->run->mmio.len);
 	EXPECT_EQ(write, v->run->mmio.is_write);
@@ -325,14 +309,14 @@ TEST_F(lm, port_io)
 	v = test_vcpu_add_default(self->vm, 0, guest_io, 0);
 	ASSERT_NE(NULL, v);
 	for (i = 0; i < 3; i++) {
-		ASSERT_EQ(AXVM_EXIT_IO, lm_run(v));
+		ASSERT_EQ(AXVM_EXIT_IO, test_vcpu_run_exit(v));
 		EXPECT_EQ(out[i].port, v->run->io.port);
 		EXPECT_EQ(out[i].size, v->run->io.size);
 		EXPECT_EQ(1, v->run->io.is_write);
 		EXPECT_EQ(out[i].v, v->run->io.data);
 	}
 	for (i = 0; i < 3; i++) {
-		ASSERT_EQ(AXVM_EXIT_IO, lm_run(v));
+		ASSERT_EQ(AXVM_EXIT_IO, test_vcpu_run_exit(v));
 		EXPECT_EQ(0x90 + 2 * i, v->run->io.port);
 		EXPECT_EQ(0, v->run->io.is_write);
 		v->run->io.data = 0xfedcba98;
@@ -341,7 +325,7 @@ TEST_F(lm, port_io)
 	EXPECT_EQ(0x98, uc.args[0]);
 	EXPECT_EQ(0xba98, uc.args[1]);
 	EXPECT_EQ(0xfedcba98, uc.args[2]);
-	ASSERT_EQ(AXVM_EXIT_INTERNAL_ERROR, lm_run(v));
+	ASSERT_EQ(AXVM_EXIT_INTERNAL_ERROR, test_vcpu_run_exit(v));
 	EXPECT_EQ(AXVM_INTERNAL_UNHANDLED_EXIT, v->run->internal.suberror);
 	EXPECT_EQ(0x7b, v->run->internal.data[0]);	/* SVM IOIO */
 }
@@ -390,11 +374,11 @@ TEST_F(lm, cpuid_policy_and_msrs)
 	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_SYSREG, &sr));
 	EXPECT_EQ(0xffffffff81000000ULL, sr.value);
 
-	ASSERT_EQ(AXVM_EXIT_SYSREG, lm_run(v));
+	ASSERT_EQ(AXVM_EXIT_SYSREG, test_vcpu_run_exit(v));
 	EXPECT_EQ(AXVM_SYSREG_X86_MSR(MSR_UNKNOWN), v->run->sysreg.id);
 	EXPECT_EQ(1, v->run->sysreg.is_write);
 	EXPECT_EQ(0x1122334455667788ULL, v->run->sysreg.value);
-	ASSERT_EQ(AXVM_EXIT_SYSREG, lm_run(v));
+	ASSERT_EQ(AXVM_EXIT_SYSREG, test_vcpu_run_exit(v));
 	EXPECT_EQ(0, v->run->sysreg.is_write);
 	v->run->sysreg.value = 0xaabbccdd00112233ULL;
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
@@ -605,7 +589,7 @@ TEST_F(lm, triple_fault_is_crash)
 		return;
 	v = test_vcpu_add_default(self->vm, 0, guest_triple_fault, 0);
 	ASSERT_NE(NULL, v);
-	ASSERT_EQ(AXVM_EXIT_SYSTEM_DOWN, lm_run(v));
+	ASSERT_EQ(AXVM_EXIT_SYSTEM_DOWN, test_vcpu_run_exit(v));
 	EXPECT_EQ(AXVM_SYSTEM_DOWN_CRASH, v->run->system_down.type);
 }
 
@@ -636,7 +620,7 @@ static void *host_sse_thread(void *p)
 {
 	uint64_t seed = 0x1234, got;
 
-	pin_self(0);
+	test_pin_self(0);
 	while (!host_sse_stop) {
 		asm volatile("movq %1, %%xmm7\n pause\n movq %%xmm7, %0"
 			     : "=r" (got) : "r" (seed) : "xmm7");
@@ -648,13 +632,21 @@ static void *host_sse_thread(void *p)
 	return NULL;
 }
 
+/* The host's own SSE state between the guest's runs. */
+static void host_sse_between(int exits)
+{
+	asm volatile("movq %0, %%xmm7\n movq %0, %%xmm15"
+		     : : "r" ((uint64_t)exits) : "xmm7", "xmm15");
+	sched_yield();
+}
+
 /* The guest's x87/SSE state and a host thread's on the same CPU. */
 TEST_F(lm, sse_kept_apart)
 {
 	struct test_vcpu *v;
 	struct ucall uc;
 	pthread_t t;
-	int exits = 0;
+	int exits;
 
 	if (!self->vm)
 		return;
@@ -662,16 +654,7 @@ TEST_F(lm, sse_kept_apart)
 				  (uint64_t)0xabc00000, (uint64_t)300);
 	ASSERT_NE(NULL, v);
 	ASSERT_EQ(0, pthread_create(&t, NULL, host_sse_thread, NULL));
-	for (;;) {
-		ASSERT_EQ(0, test_vcpu_run(v));
-		if (v->run->exit_reason != AXVM_EXIT_HYPERCALL ||
-		    v->run->hypercall.nr != 0x5e)
-			break;
-		exits++;
-		asm volatile("movq %0, %%xmm7\n movq %0, %%xmm15"
-			     : : "r" ((uint64_t)exits) : "xmm7", "xmm15");
-		sched_yield();
-	}
+	exits = test_vcpu_run_hypercalls(v, 0x5e, host_sse_between);
 	host_sse_stop = 1;
 	pthread_join(t, NULL);
 	ASSERT_EQ(UCALL_SYNC, test_get_ucall(v, &uc));
@@ -719,7 +702,7 @@ static void *host_avx_thread(void *p)
 {
 	uint64_t seed = 0x4321, got;
 
-	pin_self(0);
+	test_pin_self(0);
 	while (!host_avx_stop) {
 		asm volatile("vmovq %1, %%xmm12\n"
 			     "vinsertf128 $1, %%xmm12, %%ymm12, %%ymm12\n"
@@ -743,6 +726,15 @@ static int host_has_avx(void)
 	return (c & (1U << 28)) && (c & (1U << 27));
 }
 
+/* The host's own YMM state between the guest's runs. */
+static void host_avx_between(int exits)
+{
+	asm volatile("vmovq %0, %%xmm12\n"
+		     "vinsertf128 $1, %%xmm12, %%ymm12, %%ymm12"
+		     : : "r" ((uint64_t)~exits) : "xmm12");
+	sched_yield();
+}
+
 /* The guest's YMM registers and a host thread's on the same CPU. */
 TEST_F(lm, avx_kept_apart)
 {
@@ -750,7 +742,7 @@ TEST_F(lm, avx_kept_apart)
 	struct test_vcpu *v;
 	struct ucall uc;
 	pthread_t t;
-	int exits = 0;
+	int exits;
 
 	if (!self->vm)
 		return;
@@ -760,17 +752,7 @@ TEST_F(lm, avx_kept_apart)
 				  (uint64_t)0x5a000000, (uint64_t)300);
 	ASSERT_NE(NULL, v);
 	ASSERT_EQ(0, pthread_create(&t, NULL, host_avx_thread, NULL));
-	for (;;) {
-		ASSERT_EQ(0, test_vcpu_run(v));
-		if (v->run->exit_reason != AXVM_EXIT_HYPERCALL ||
-		    v->run->hypercall.nr != 0x5e)
-			break;
-		exits++;
-		asm volatile("vmovq %0, %%xmm12\n"
-			     "vinsertf128 $1, %%xmm12, %%ymm12, %%ymm12"
-			     : : "r" ((uint64_t)~exits) : "xmm12");
-		sched_yield();
-	}
+	exits = test_vcpu_run_hypercalls(v, 0x5e, host_avx_between);
 	host_avx_stop = 1;
 	pthread_join(t, NULL);
 	ASSERT_EQ(UCALL_SYNC, test_get_ucall(v, &uc))

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Selftest library, host side, arch-neutral part: the VM, its memory, the
- * image copy, vCPUs and ucalls. The arch parts are in aarch64.c and
- * riscv64.c.
+ * image copy, vCPUs and ucalls. The arch parts are in aarch64.c,
+ * riscv64.c and x86_64.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <link.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -466,4 +467,44 @@ const char *test_vcpu_describe(struct test_vcpu *vcpu, const struct ucall *uc,
 		break;
 	}
 	return buf;
+}
+
+int test_vcpu_run_exit(struct test_vcpu *vcpu)
+{
+	int ret = test_vcpu_run(vcpu);
+
+	return ret ? ret : (int)vcpu->run->exit_reason;
+}
+
+int test_vcpu_run_hypercalls(struct test_vcpu *vcpu, uint64_t nr,
+			     void (*between)(int count))
+{
+	int count = 0, ret;
+
+	for (;;) {
+		ret = test_vcpu_run(vcpu);
+		if (ret)
+			return ret;
+		if (vcpu->run->exit_reason != AXVM_EXIT_HYPERCALL ||
+		    vcpu->run->hypercall.nr != nr)
+			return count;
+		count++;
+		if (between)
+			between(count);
+	}
+}
+
+void test_pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+void test_affinity_of(uint64_t *mask, int cpu)
+{
+	memset(mask, 0, AXVM_AFFINITY_WORDS * sizeof(*mask));
+	mask[cpu / 64] = 1ULL << (cpu % 64);
 }

@@ -136,6 +136,21 @@ int test_vcpu_set_entry(struct test_vcpu *vcpu, void *guest_fn, int nargs,
 /* One AXVM_RUN: 0 or -errno. */
 int test_vcpu_run(struct test_vcpu *vcpu);
 
+/* One AXVM_RUN: the exit reason, or -errno. */
+int test_vcpu_run_exit(struct test_vcpu *vcpu);
+
+/*
+ * RUN while the guest makes hypercall @nr, calling @between (may be NULL)
+ * with the count after each; returns how many it made (the last exit is
+ * something else: check it), or -errno.
+ */
+int test_vcpu_run_hypercalls(struct test_vcpu *vcpu, uint64_t nr,
+			     void (*between)(int count));
+
+/* Pin the calling thread to @cpu; @mask: the AXVM affinity of @cpu. */
+void test_pin_self(int cpu);
+void test_affinity_of(uint64_t *mask, int cpu);
+
 /*
  * The ucall the last exit carries, copied to @uc (may be NULL): its
  * command, or 0 (UCALL_NONE) when the exit is not a ucall.

@@ -538,6 +538,18 @@ static unsigned int axvm_x86_fetch(struct axvm_x86_vcpu *x, u8 *buf)
 	return done;
 }
 
+/* Up to @n bytes of code at CS:RIP, for backends that inspect a trap. */
+unsigned int axvm_x86_read_code(struct axvm_x86_vcpu *x, u8 *buf,
+				unsigned int n)
+{
+	u8 bytes[AXVM_X86_INSN_MAX];
+	unsigned int got = axvm_x86_fetch(x, bytes);
+
+	got = min(got, n);
+	memcpy(buf, bytes, got);
+	return got;
+}
+
 static int axvm_x86_decode_failed(struct axvm_x86_vcpu *x, const u8 *bytes,
 				  unsigned int n, u64 gpa)
 {

@@ -34,6 +34,11 @@ int axvm_arch_probe(struct axvm_arch_info *info)
 		info->arch = AXVM_ARCH_X86_VMX;
 		info->name = "x86 VMX";
 		ret = axvm_vmx_probe();
+		if (!ret) {
+			ret = axvm_vmx_setup(info);
+			if (ret)
+				axvm_vmx_release();
+		}
 	} else if (cpuid_eax(0x80000000) >= 0x80000001 &&
 		   cpuid_ecx(0x80000001) & BIT(X86_FEATURE_SVM & 31)) {
 		info->arch = AXVM_ARCH_X86_SVM;
@@ -49,10 +54,12 @@ int axvm_arch_probe(struct axvm_arch_info *info)
 
 void axvm_arch_release(void)
 {
-	if (axvm_use_svm)
+	if (axvm_use_svm) {
 		axvm_svm_release();
-	else
+	} else {
+		axvm_vmx_teardown();
 		axvm_vmx_release();
+	}
 }
 
 int axvm_arch_cpu_enable(void)
@@ -70,42 +77,50 @@ void axvm_arch_cpu_disable(void)
 
 int axvm_arch_vm_init(struct axvm_vm *vm)
 {
-	return axvm_use_svm ? axvm_svm_vm_init(vm) : 0;
+	return axvm_use_svm ? axvm_svm_vm_init(vm) : axvm_vmx_vm_init(vm);
 }
 
 void axvm_arch_vm_destroy(struct axvm_vm *vm)
 {
 	if (axvm_use_svm)
 		axvm_svm_vm_destroy(vm);
+	else
+		axvm_vmx_vm_destroy(vm);
 }
 
 void axvm_arch_vm_flush(struct axvm_vm *vm, u64 gpa, u64 size)
 {
 	if (axvm_use_svm)
 		axvm_svm_vm_flush(vm);
+	else
+		axvm_vmx_vm_flush(vm);
 }
 
-/* Only SVM tags TLB entries with axvm's ASIDs so far (VPIDs: VMX). */
+/* SVM ASIDs and VMX VPIDs come from the same allocator. */
 void axvm_arch_vmid_rollover(void)
 {
 	if (axvm_use_svm)
 		axvm_svm_vmid_rollover();
+	else
+		axvm_vmx_vmid_rollover();
 }
 
 int axvm_x86_hw_vcpu_create(struct axvm_x86_vcpu *x)
 {
-	return axvm_use_svm ? axvm_svm_vcpu_create(x) : 0;
+	return axvm_use_svm ? axvm_svm_vcpu_create(x) :
+			      axvm_vmx_vcpu_create(x);
 }
 
 void axvm_x86_hw_vcpu_destroy(struct axvm_x86_vcpu *x)
 {
 	if (axvm_use_svm)
 		axvm_svm_vcpu_destroy(x);
+	else
+		axvm_vmx_vcpu_destroy(x);
 }
 
 int axvm_arch_vcpu_run(struct axvm_vcpu *vcpu)
 {
-	if (!axvm_use_svm)
-		return -EOPNOTSUPP;
-	return axvm_svm_vcpu_run(vcpu->arch);
+	return axvm_use_svm ? axvm_svm_vcpu_run(vcpu->arch) :
+			      axvm_vmx_vcpu_run(vcpu->arch);
 }

@@ -140,6 +140,8 @@ int axvm_vmx_cpu_enable(void)
 
 void axvm_vmx_cpu_disable(void)
 {
+	/* VMCSs active here must reach memory before VMX operation ends. */
+	axvm_vmx_clear_loaded();
 	WARN_ON_ONCE(axvm_vmxoff());
 	cr4_clear_bits(X86_CR4_VMXE);
 }

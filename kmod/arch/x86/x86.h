@@ -107,6 +107,8 @@ int axvm_x86_hypercall(struct axvm_x86_vcpu *x, unsigned int len);
 int axvm_x86_xsetbv(struct axvm_x86_vcpu *x);
 void axvm_x86_fpu_load(struct axvm_x86_vcpu *x);
 void axvm_x86_fpu_save(struct axvm_x86_vcpu *x);
+unsigned int axvm_x86_read_code(struct axvm_x86_vcpu *x, u8 *buf,
+				unsigned int n);
 void axvm_x86_complete(struct axvm_x86_vcpu *x);
 unsigned int axvm_x86_cpu_mode(const struct axvm_x86_vcpu *x);
 
@@ -115,9 +117,23 @@ int axvm_vmx_probe(void);
 void axvm_vmx_release(void);
 int axvm_vmx_cpu_enable(void);
 void axvm_vmx_cpu_disable(void);
+int axvm_vmx_setup(struct axvm_arch_info *info);
+void axvm_vmx_teardown(void);
+void axvm_vmx_clear_loaded(void);
+int axvm_vmx_vm_init(struct axvm_vm *vm);
+void axvm_vmx_vm_destroy(struct axvm_vm *vm);
+void axvm_vmx_vm_flush(struct axvm_vm *vm);
+int axvm_vmx_vcpu_create(struct axvm_x86_vcpu *x);
+void axvm_vmx_vcpu_destroy(struct axvm_x86_vcpu *x);
+int axvm_vmx_vcpu_run(struct axvm_x86_vcpu *x);
+void axvm_vmx_vmid_rollover(void);
+/* vmx_entry.S: 0 after a VM exit, 1 when the entry failed (VMfail). */
+int __axvm_vmx_run(u64 *gpr, bool launched);
+void __axvm_vmx_exit(void);	/* HOST_RIP */
 
-/* npt.c */
+/* npt.c, ept.c */
 extern const struct axvm_s2_format axvm_x86_npt_format;
+extern const struct axvm_s2_format axvm_x86_ept_format;
 
 /* SVM */
 int axvm_svm_probe(struct axvm_arch_info *info);

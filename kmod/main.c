@@ -98,7 +98,7 @@ static int __init axvm_init(void)
 
 	pr_info("%s virtualization enabled on %u CPUs%s\n", axvm_info.name,
 		num_online_cpus(),
-		axvm_info.can_run ? "" : " (guest entry not implemented yet)");
+		axvm_info.can_run ? "" : " (guest entry off)");
 	return 0;
 
 err_cpus:

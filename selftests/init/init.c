@@ -32,6 +32,7 @@ static unsigned int test_timeout = 300;	/* seconds per test binary */
 static int demo;			/* axvm.demo=1: run vmctl, no tests */
 static int refuse;			/* axvm.refuse=1: the load must fail */
 static char only[256];			/* axvm.only=A,B: run only these */
+static char modparams[256];		/* axvm.modparams=a=1,b=2 for insmod */
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -64,6 +65,15 @@ static void read_cmdline(void)
 		p = strstr(buf, "axvm.only=");
 		if (p)
 			sscanf(p + strlen("axvm.only="), "%255s", only);
+		p = strstr(buf, "axvm.modparams=");
+		if (p) {
+			sscanf(p + strlen("axvm.modparams="), "%255s",
+			       modparams);
+			/* finit_module() takes them separated by spaces. */
+			for (p = modparams; *p; p++)
+				if (*p == ',')
+					*p = ' ';
+		}
 		p = strstr(buf, "axvm.test_timeout=");
 		if (p)
 			test_timeout = strtoul(p + strlen("axvm.test_timeout="),
@@ -250,7 +260,7 @@ int main(void)
 	read_cmdline();
 
 	say("AXVM-INIT start, %ld CPUs online\n", sysconf(_SC_NPROCESSORS_ONLN));
-	ret = load_module("");
+	ret = load_module(modparams);
 	if (refuse) {
 		/* A machine without usable virtualization: report, stop. */
 		say("AXVM-REFUSE %d %s\n", ret, ret ? strerror(-ret) : "ok");

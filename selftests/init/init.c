@@ -66,14 +66,12 @@ static void read_cmdline(void)
 		if (p)
 			sscanf(p + strlen("axvm.only="), "%255s", only);
 		p = strstr(buf, "axvm.modparams=");
-		if (p) {
-			sscanf(p + strlen("axvm.modparams="), "%255s",
-			       modparams);
-			/* finit_module() takes them separated by spaces. */
+		/* finit_module() takes them separated by spaces. */
+		if (p && sscanf(p + strlen("axvm.modparams="), "%255s",
+				modparams) == 1)
 			for (p = modparams; *p; p++)
 				if (*p == ',')
 					*p = ' ';
-		}
 		p = strstr(buf, "axvm.test_timeout=");
 		if (p)
 			test_timeout = strtoul(p + strlen("axvm.test_timeout="),

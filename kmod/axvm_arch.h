@@ -9,6 +9,7 @@
 #define AXVM_ARCH_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/axvm.h>
 
@@ -111,6 +112,22 @@ int axvm_arch_get_cpuid(struct axvm_vcpu *vcpu, struct axvm_cpuid_entry *e,
 			u32 *n);
 
 /* Services of the generic core to backends. */
+
+/*
+ * The value an MMIO read of @len bytes gives its register: userspace's
+ * @data cut to @len bytes, sign-extended to 64 bits when @sign.
+ */
+static inline u64 axvm_mmio_read_value(u64 data, unsigned int len, bool sign)
+{
+	unsigned int bits = len * 8;
+
+	if (bits >= 64)
+		return data;
+	data &= BIT_ULL(bits) - 1;
+	if (sign && data & BIT_ULL(bits - 1))
+		data |= ~(BIT_ULL(bits) - 1);
+	return data;
+}
 
 /*
  * A guest access faulted at @gpa in stage 2: map the page when it is guest

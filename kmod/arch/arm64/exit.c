@@ -205,20 +205,13 @@ void axvm_arm64_complete(struct axvm_vcpu *vcpu)
 	u64 v;
 
 	switch (a->pending) {
-	case AXVM_EXIT_MMIO: {
-		unsigned int bits = a->pending_len * 8;
-
-		v = READ_ONCE(run->mmio.data);
-		if (bits < 64) {
-			v &= BIT_ULL(bits) - 1;
-			if (a->pending_sse && v & BIT_ULL(bits - 1))
-				v |= ~(BIT_ULL(bits) - 1);
-		}
+	case AXVM_EXIT_MMIO:
+		v = axvm_mmio_read_value(READ_ONCE(run->mmio.data),
+					 a->pending_len, a->pending_sse);
 		if (!a->pending_sf)
 			v &= U32_MAX;
 		axvm_arm64_set_x(a, a->pending_reg, v);
 		break;
-	}
 	case AXVM_EXIT_SYSREG:
 		axvm_arm64_set_x(a, a->pending_reg,
 				 READ_ONCE(run->sysreg.value));

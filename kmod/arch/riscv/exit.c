@@ -286,19 +286,13 @@ void axvm_riscv_complete(struct axvm_vcpu *vcpu)
 {
 	struct axvm_riscv_vcpu *r = vcpu->arch;
 	struct axvm_run *run = vcpu->run;
-	unsigned int bits;
-	u64 v;
 
 	switch (r->pending) {
 	case AXVM_EXIT_MMIO:
-		bits = r->pending_len * 8;
-		v = READ_ONCE(run->mmio.data);
-		if (bits < 64) {
-			v &= BIT_ULL(bits) - 1;
-			if (r->pending_sse && v & BIT_ULL(bits - 1))
-				v |= ~(BIT_ULL(bits) - 1);
-		}
-		axvm_riscv_set_x(r, r->pending_reg, v);
+		axvm_riscv_set_x(r, r->pending_reg,
+				 axvm_mmio_read_value(READ_ONCE(run->mmio.data),
+						      r->pending_len,
+						      r->pending_sse));
 		break;
 	case AXVM_EXIT_SYSREG:
 		axvm_riscv_set_x(r, r->pending_reg,

@@ -284,13 +284,45 @@ static u32 axvm_x86_xsave_size(void)
 	return b + a;
 }
 
-static void axvm_x86_raise(struct axvm_x86_vcpu *x, u8 vector, bool has_error,
-			   u32 error)
+void axvm_x86_raise(struct axvm_x86_vcpu *x, u8 vector, bool has_error,
+		    u32 error)
 {
 	x->exc_pending = true;
 	x->exc_vector = vector;
 	x->exc_has_error = has_error;
 	x->exc_error = error;
+}
+
+/*
+ * The highest queued vector, taken off the queue when the guest can take
+ * an interrupt now (@open): the vector, -EAGAIN when one waits for the
+ * window, -ENOENT when none is queued.
+ */
+int axvm_x86_pop_vector(struct axvm_x86_vcpu *x, bool open)
+{
+	struct axvm_vcpu *vcpu = x->vcpu;
+	unsigned long vec;
+	int ret = -ENOENT;
+
+	spin_lock(&vcpu->irq_lock);
+	vec = find_last_bit(vcpu->irq_pending, axvm_info.nr_irqs);
+	if (vec < axvm_info.nr_irqs) {
+		ret = open ? (int)vec : -EAGAIN;
+		if (open)
+			__clear_bit(vec, vcpu->irq_pending);
+	}
+	spin_unlock(&vcpu->irq_lock);
+	return ret;
+}
+
+/*
+ * HLT, past which RIP already points: true when it resumes at once because
+ * the guest can take a queued vector (the next entry delivers it).
+ */
+bool axvm_x86_halt_wakes(struct axvm_x86_vcpu *x)
+{
+	return x->rflags & X86_EFLAGS_IF &&
+	       !bitmap_empty(x->vcpu->irq_pending, axvm_info.nr_irqs);
 }
 
 #define AXVM_X86_GP_VECTOR	13
@@ -610,13 +642,7 @@ int axvm_x86_mmio(struct axvm_x86_vcpu *x, u64 gpa, bool write)
 
 static void axvm_x86_complete_mmio(struct axvm_x86_vcpu *x, u64 v)
 {
-	unsigned int bits = x->pending_len * 8;
-
-	if (bits < 64) {
-		v &= BIT_ULL(bits) - 1;
-		if (x->pending_sext && v & BIT_ULL(bits - 1))
-			v |= ~(BIT_ULL(bits) - 1);
-	}
+	v = axvm_mmio_read_value(v, x->pending_len, x->pending_sext);
 	if (x->pending_high) {
 		u64 *r = &x->gpr[x->pending_reg - 4];
 

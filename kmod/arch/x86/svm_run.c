@@ -43,8 +43,6 @@ static DEFINE_PER_CPU(bool, axvm_svm_flush_all);
 #define AXVM_SVM_LEN_VMMCALL	3
 #define AXVM_SVM_LEN_INVD	2
 
-#define AXVM_SVM_UD_VECTOR	6
-
 /* DR7's reset value: only its reserved bit 10 set. */
 #define AXVM_X86_DR7_RESET	0x400
 
@@ -268,8 +266,8 @@ static void axvm_svm_save(struct axvm_x86_vcpu *x, const struct vmcb *vmcb)
  */
 static void axvm_svm_inject(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 {
-	struct axvm_vcpu *vcpu = x->vcpu;
-	unsigned long vec;
+	bool open;
+	int vec;
 
 	vmcb->control.int_ctl &= ~(V_IRQ_MASK | V_IGN_TPR_MASK |
 				   (0xf << V_INTR_PRIO_SHIFT));
@@ -288,21 +286,17 @@ static void axvm_svm_inject(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 		return;
 	}
 
-	spin_lock(&vcpu->irq_lock);
-	vec = find_last_bit(vcpu->irq_pending, axvm_info.nr_irqs);
-	if (vec < axvm_info.nr_irqs) {
-		if (x->rflags & X86_EFLAGS_IF &&
-		    !(vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK)) {
-			vmcb->control.event_inj = SVM_EVTINJ_VALID |
-						  SVM_EVTINJ_TYPE_INTR | vec;
-			__clear_bit(vec, vcpu->irq_pending);
-		} else {
-			vmcb->control.int_ctl |= V_IRQ_MASK | V_IGN_TPR_MASK |
-						 (0xf << V_INTR_PRIO_SHIFT);
-			axvm_svm_intercept(vmcb, INTERCEPT_VINTR);
-		}
+	open = x->rflags & X86_EFLAGS_IF &&
+	       !(vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK);
+	vec = axvm_x86_pop_vector(x, open);
+	if (vec >= 0) {
+		vmcb->control.event_inj = SVM_EVTINJ_VALID |
+					  SVM_EVTINJ_TYPE_INTR | vec;
+	} else if (vec == -EAGAIN) {
+		vmcb->control.int_ctl |= V_IRQ_MASK | V_IGN_TPR_MASK |
+					 (0xf << V_INTR_PRIO_SHIFT);
+		axvm_svm_intercept(vmcb, INTERCEPT_VINTR);
 	}
-	spin_unlock(&vcpu->irq_lock);
 }
 
 /* Which TLB entries the entry must drop, and the ASID to run with. */
@@ -403,10 +397,9 @@ static int axvm_svm_internal(struct axvm_x86_vcpu *x, const struct vmcb *vmcb)
 }
 
 /* Instructions a guest never gets: #UD, as on a CPU without them. */
-static int axvm_svm_inject_ud(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
+static int axvm_svm_inject_ud(struct axvm_x86_vcpu *x)
 {
-	vmcb->control.event_inj = SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_EXEPT |
-				  AXVM_SVM_UD_VECTOR;
+	axvm_x86_raise(x, AXVM_X86_UD_VECTOR, false, 0);
 	return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
 }
 
@@ -449,8 +442,7 @@ static int axvm_svm_halt(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 	 * after the HLT. The HLT is done, so the shadow of an STI before it
 	 * is over too (STI; HLT wakes on the interrupt, as on a CPU).
 	 */
-	if (x->rflags & X86_EFLAGS_IF &&
-	    !bitmap_empty(x->vcpu->irq_pending, axvm_info.nr_irqs)) {
+	if (axvm_x86_halt_wakes(x)) {
 		vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
 		return AXVM_EXIT_HALT | AXVM_ARCH_EXIT_HANDLED;
 	}
@@ -518,7 +510,7 @@ static int axvm_svm_handle_exit(struct axvm_x86_vcpu *x)
 	case SVM_EXIT_MWAIT:
 	case SVM_EXIT_MWAIT_COND:
 	case SVM_EXIT_RDPRU:
-		return axvm_svm_inject_ud(x, vmcb);
+		return axvm_svm_inject_ud(x);
 	case SVM_EXIT_ERR:
 		run->fail_entry.hardware_reason = code;
 		run->fail_entry.data = vmcb->control.exit_info_1;

@@ -54,7 +54,6 @@ static DEFINE_PER_CPU(struct list_head, axvm_vmx_loaded);
 static DEFINE_PER_CPU(bool, axvm_vmx_flush_all);
 static unsigned long axvm_vmx_invept_type;
 
-#define AXVM_VMX_UD_VECTOR	6
 #define AXVM_VMX_LEN_VMMCALL	3
 
 static u64 axvm_vmread(unsigned long field)
@@ -332,7 +331,7 @@ static void axvm_vmx_setup_vmcs(struct axvm_x86_vcpu *x, u16 vpid)
 	axvm_vmwrite(MSR_BITMAP, __pa(axvm_vmx_msr_bitmap));
 	axvm_vmwrite(EPT_POINTER, axvm_vmx_eptp(x->vcpu->vm));
 	/* #UD exits: VMMCALL, AMD's hypercall, is emulated (SVM guests' ABI). */
-	axvm_vmwrite(EXCEPTION_BITMAP, BIT(AXVM_VMX_UD_VECTOR));
+	axvm_vmwrite(EXCEPTION_BITMAP, BIT(AXVM_X86_UD_VECTOR));
 	axvm_vmwrite(VMCS_LINK_POINTER, ~0ULL);
 	axvm_vmwrite(CR3_TARGET_COUNT, 0);
 	axvm_vmwrite(VM_EXIT_MSR_STORE_COUNT, 0);
@@ -500,9 +499,9 @@ static const u8 axvm_vmx_swapped_slot[] = {
  */
 static void axvm_vmx_inject(struct axvm_x86_vcpu *x)
 {
-	struct axvm_vcpu *vcpu = x->vcpu;
 	u32 proc = axvm_vmx_proc & ~CPU_BASED_INTR_WINDOW_EXITING;
-	unsigned long vec;
+	bool open;
+	int vec;
 
 	if (axvm_vmread(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK)
 		goto out;
@@ -514,21 +513,15 @@ static void axvm_vmx_inject(struct axvm_x86_vcpu *x)
 		x->exc_pending = false;
 		goto out;
 	}
-	spin_lock(&vcpu->irq_lock);
-	vec = find_last_bit(vcpu->irq_pending, axvm_info.nr_irqs);
-	if (vec < axvm_info.nr_irqs) {
-		if (x->rflags & X86_EFLAGS_IF &&
-		    !(axvm_vmread(GUEST_INTERRUPTIBILITY_INFO) &
-		      (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))) {
-			axvm_vmwrite(VM_ENTRY_INTR_INFO_FIELD,
-				     INTR_INFO_VALID_MASK | INTR_TYPE_EXT_INTR |
-				     vec);
-			__clear_bit(vec, vcpu->irq_pending);
-		} else {
-			proc |= CPU_BASED_INTR_WINDOW_EXITING;
-		}
-	}
-	spin_unlock(&vcpu->irq_lock);
+	open = x->rflags & X86_EFLAGS_IF &&
+	       !(axvm_vmread(GUEST_INTERRUPTIBILITY_INFO) &
+		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+	vec = axvm_x86_pop_vector(x, open);
+	if (vec >= 0)
+		axvm_vmwrite(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID_MASK |
+			     INTR_TYPE_EXT_INTR | vec);
+	else if (vec == -EAGAIN)
+		proc |= CPU_BASED_INTR_WINDOW_EXITING;
 out:
 	axvm_vmwrite(CPU_BASED_VM_EXEC_CONTROL, proc);
 }
@@ -657,9 +650,7 @@ static int axvm_vmx_internal(struct axvm_x86_vcpu *x, u32 reason)
 
 static int axvm_vmx_raise_ud(struct axvm_x86_vcpu *x)
 {
-	x->exc_pending = true;
-	x->exc_vector = AXVM_VMX_UD_VECTOR;
-	x->exc_has_error = false;
+	axvm_x86_raise(x, AXVM_X86_UD_VECTOR, false, 0);
 	return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
 }
 
@@ -680,7 +671,7 @@ static int axvm_vmx_exception(struct axvm_x86_vcpu *x)
 
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
 		return AXVM_EXIT_EXTERNAL_INTERRUPT;
-	if ((info & INTR_INFO_VECTOR_MASK) == AXVM_VMX_UD_VECTOR)
+	if ((info & INTR_INFO_VECTOR_MASK) == AXVM_X86_UD_VECTOR)
 		return axvm_vmx_ud(x);
 	return axvm_vmx_internal(x, EXIT_REASON_EXCEPTION_NMI);
 }
@@ -717,8 +708,7 @@ static int axvm_vmx_ept_violation(struct axvm_x86_vcpu *x)
 static int axvm_vmx_halt(struct axvm_x86_vcpu *x, u32 len)
 {
 	x->rip += len;
-	if (x->rflags & X86_EFLAGS_IF &&
-	    !bitmap_empty(x->vcpu->irq_pending, axvm_info.nr_irqs)) {
+	if (axvm_x86_halt_wakes(x)) {
 		/* The HLT is done: an STI before it blocks nothing any more. */
 		axvm_vmwrite(GUEST_INTERRUPTIBILITY_INFO,
 			     axvm_vmread(GUEST_INTERRUPTIBILITY_INFO) &

@@ -105,6 +105,11 @@ int axvm_x86_io(struct axvm_x86_vcpu *x, u16 port, unsigned int size,
 int axvm_x86_mmio(struct axvm_x86_vcpu *x, u64 gpa, bool write);
 int axvm_x86_hypercall(struct axvm_x86_vcpu *x, unsigned int len);
 int axvm_x86_xsetbv(struct axvm_x86_vcpu *x);
+void axvm_x86_raise(struct axvm_x86_vcpu *x, u8 vector, bool has_error,
+		    u32 error);
+int axvm_x86_pop_vector(struct axvm_x86_vcpu *x, bool open);
+bool axvm_x86_halt_wakes(struct axvm_x86_vcpu *x);
+#define AXVM_X86_UD_VECTOR	6
 void axvm_x86_fpu_load(struct axvm_x86_vcpu *x);
 void axvm_x86_fpu_save(struct axvm_x86_vcpu *x);
 unsigned int axvm_x86_read_code(struct axvm_x86_vcpu *x, u8 *buf,

@@ -111,12 +111,8 @@ int test_arch_vm_init(struct test_vm *vm, uint64_t image_start,
 	int i;
 
 	/* The image must be normal memory the tables map. */
-	if ((image_end > TEST_MMIO_BASE &&
-	     image_start < TEST_SCRATCH_GPA + TEST_SCRATCH_SIZE) ||
-	    image_end > (1ULL << VA_BITS)) {
-		errno = ERANGE;
+	if (test_image_placed(image_start, image_end, 1ULL << VA_BITS))
 		return -ERANGE;
-	}
 
 	l1[0] = (TEST_SCRATCH_GPA + PT_SIZE) | PTE_TABLE;
 	for (i = 1; i < PT_ENTRIES; i++)
@@ -128,16 +124,9 @@ int test_arch_vm_init(struct test_vm *vm, uint64_t image_start,
 	return 0;
 }
 
-static int set_sysreg(struct test_vcpu *vcpu, uint64_t id, uint64_t value)
-{
-	struct axvm_sysreg r = { .id = id, .value = value };
-
-	return ioctl(vcpu->fd, AXVM_SET_SYSREG, &r) ? -errno : 0;
-}
-
 int test_arch_vcpu_init(struct test_vcpu *vcpu)
 {
-	const struct { uint64_t id, value; } regs[] = {
+	const struct test_sysreg regs[] = {
 		{ SYSREG_MAIR_EL1, MAIR_VALUE },
 		{ SYSREG_TCR_EL1, TCR_VALUE },
 		{ SYSREG_TTBR0_EL1, TEST_SCRATCH_GPA },
@@ -145,15 +134,8 @@ int test_arch_vcpu_init(struct test_vcpu *vcpu)
 		{ SYSREG_VBAR_EL1, (uintptr_t)guest_vectors },
 		{ SYSREG_SCTLR_EL1, SCTLR_VALUE },
 	};
-	unsigned int i;
-	int ret;
 
-	for (i = 0; i < ARRAY_SIZE(regs); i++) {
-		ret = set_sysreg(vcpu, regs[i].id, regs[i].value);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return test_vcpu_set_sysregs(vcpu, regs, ARRAY_SIZE(regs));
 }
 
 int test_arch_vcpu_entry(struct test_vcpu *vcpu, void *guest_fn, int nargs,

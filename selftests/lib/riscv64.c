@@ -87,12 +87,8 @@ int test_arch_vm_init(struct test_vm *vm, uint64_t image_start,
 	int i;
 
 	/* The image must be RAM outside MMIO and scratch, and mapped. */
-	if ((image_end > TEST_MMIO_BASE &&
-	     image_start < TEST_SCRATCH_GPA + TEST_SCRATCH_SIZE) ||
-	    image_end > IDMAP_END) {
-		errno = ERANGE;
+	if (test_image_placed(image_start, image_end, IDMAP_END))
 		return -ERANGE;
-	}
 
 	for (i = 0; i < PT_ENTRIES; i++) {
 		pa = (uint64_t)i * GIGAPAGE;
@@ -102,33 +98,19 @@ int test_arch_vm_init(struct test_vm *vm, uint64_t image_start,
 	return 0;
 }
 
-static int set_csr(struct test_vcpu *vcpu, uint64_t csr, uint64_t value)
-{
-	struct axvm_sysreg r = {
-		.id = AXVM_SYSREG_RISCV_CSR(csr),
-		.value = value,
-	};
-
-	return ioctl(vcpu->fd, AXVM_SET_SYSREG, &r) ? -errno : 0;
-}
+#define CSR(n)			AXVM_SYSREG_RISCV_CSR(n)
 
 int test_arch_vcpu_init(struct test_vcpu *vcpu)
 {
-	const struct { uint64_t csr, value; } csrs[] = {
-		{ CSR_SATP, SATP_MODE_SV39 | TEST_SCRATCH_GPA >> PAGE_SHIFT },
-		{ CSR_STVEC, (uintptr_t)guest_vectors | STVEC_DIRECT },
-		{ CSR_SSCRATCH, 0 },
-		{ CSR_SIE, 0 },
+	const struct test_sysreg csrs[] = {
+		{ CSR(CSR_SATP),
+		  SATP_MODE_SV39 | TEST_SCRATCH_GPA >> PAGE_SHIFT },
+		{ CSR(CSR_STVEC), (uintptr_t)guest_vectors | STVEC_DIRECT },
+		{ CSR(CSR_SSCRATCH), 0 },
+		{ CSR(CSR_SIE), 0 },
 	};
-	unsigned int i;
-	int ret;
 
-	for (i = 0; i < ARRAY_SIZE(csrs); i++) {
-		ret = set_csr(vcpu, csrs[i].csr, csrs[i].value);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return test_vcpu_set_sysregs(vcpu, csrs, ARRAY_SIZE(csrs));
 }
 
 /*
@@ -139,11 +121,12 @@ int test_arch_vcpu_init(struct test_vcpu *vcpu)
 int test_arch_vcpu_entry(struct test_vcpu *vcpu, void *guest_fn, int nargs,
 			 const uint64_t *args)
 {
+	const struct test_sysreg sstatus = { CSR(CSR_SSTATUS), SSTATUS_VALUE };
 	struct axvm_regs regs;
 	uint64_t gp;
 	int i, ret;
 
-	ret = set_csr(vcpu, CSR_SSTATUS, SSTATUS_VALUE);
+	ret = test_vcpu_set_sysregs(vcpu, &sstatus, 1);
 	if (ret)
 		return ret;
 

@@ -508,3 +508,30 @@ void test_affinity_of(uint64_t *mask, int cpu)
 	memset(mask, 0, AXVM_AFFINITY_WORDS * sizeof(*mask));
 	mask[cpu / 64] = 1ULL << (cpu % 64);
 }
+
+int test_vcpu_set_sysregs(struct test_vcpu *vcpu,
+			  const struct test_sysreg *regs, unsigned int n)
+{
+	struct axvm_sysreg r;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		r.id = regs[i].id;
+		r.value = regs[i].value;
+		if (ioctl(vcpu->fd, AXVM_SET_SYSREG, &r))
+			return -errno;
+	}
+	return 0;
+}
+
+int test_image_placed(uint64_t image_start, uint64_t image_end,
+		      uint64_t map_end)
+{
+	if ((image_end > TEST_MMIO_BASE &&
+	     image_start < TEST_SCRATCH_GPA + TEST_SCRATCH_SIZE) ||
+	    image_end > map_end) {
+		errno = ERANGE;
+		return -ERANGE;
+	}
+	return 0;
+}

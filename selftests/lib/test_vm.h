@@ -147,6 +147,23 @@ int test_vcpu_run_exit(struct test_vcpu *vcpu);
 int test_vcpu_run_hypercalls(struct test_vcpu *vcpu, uint64_t nr,
 			     void (*between)(int count));
 
+/* AXVM_SET_SYSREG of each of @n registers in turn: 0 or the first -errno. */
+struct test_sysreg {
+	uint64_t id;
+	uint64_t value;
+};
+
+int test_vcpu_set_sysregs(struct test_vcpu *vcpu,
+			  const struct test_sysreg *regs, unsigned int n);
+
+/*
+ * For the arch parts: 0 when the image lies outside the MMIO window and
+ * scratch RAM and below @map_end, what the identity map covers; else
+ * -ERANGE (errno set).
+ */
+int test_image_placed(uint64_t image_start, uint64_t image_end,
+		      uint64_t map_end);
+
 /* Pin the calling thread to @cpu; @mask: the AXVM affinity of @cpu. */
 void test_pin_self(int cpu);
 void test_affinity_of(uint64_t *mask, int cpu);

@@ -190,12 +190,8 @@ int test_arch_vm_init(struct test_vm *vm, uint64_t image_start,
 	int i;
 
 	/* The image must be RAM outside MMIO and scratch, and mapped. */
-	if ((image_end > TEST_MMIO_BASE &&
-	     image_start < TEST_SCRATCH_GPA + TEST_SCRATCH_SIZE) ||
-	    image_end > IDMAP_END) {
-		errno = ERANGE;
+	if (test_image_placed(image_start, image_end, IDMAP_END))
 		return -ERANGE;
-	}
 
 	pml4[0] = (TEST_SCRATCH_GPA + PDPT_OFF) | PTE_P | PTE_RW | PTE_A;
 	for (i = 1; i < PT_ENTRIES; i++)
@@ -222,26 +218,17 @@ int test_arch_vm_init(struct test_vm *vm, uint64_t image_start,
 	return 0;
 }
 
-static int set_sysreg(struct test_vcpu *vcpu, uint64_t id, uint64_t value)
-{
-	struct axvm_sysreg r = { .id = id, .value = value };
-
-	return ioctl(vcpu->fd, AXVM_SET_SYSREG, &r) ? -errno : 0;
-}
-
 static int set_seg(struct test_vcpu *vcpu, int seg, uint64_t sel,
 		   uint64_t base, uint64_t limit, uint64_t attr)
 {
-	int ret;
+	const struct test_sysreg regs[] = {
+		{ AXVM_SYSREG_X86_SEG_SEL(seg), sel },
+		{ AXVM_SYSREG_X86_SEG_BASE(seg), base },
+		{ AXVM_SYSREG_X86_SEG_LIMIT(seg), limit },
+		{ AXVM_SYSREG_X86_SEG_ATTR(seg), attr },
+	};
 
-	ret = set_sysreg(vcpu, AXVM_SYSREG_X86_SEG_SEL(seg), sel);
-	if (!ret)
-		ret = set_sysreg(vcpu, AXVM_SYSREG_X86_SEG_BASE(seg), base);
-	if (!ret)
-		ret = set_sysreg(vcpu, AXVM_SYSREG_X86_SEG_LIMIT(seg), limit);
-	if (!ret)
-		ret = set_sysreg(vcpu, AXVM_SYSREG_X86_SEG_ATTR(seg), attr);
-	return ret;
+	return test_vcpu_set_sysregs(vcpu, regs, ARRAY_SIZE(regs));
 }
 
 /*
@@ -250,7 +237,7 @@ static int set_seg(struct test_vcpu *vcpu, int seg, uint64_t sel,
  */
 int test_arch_vcpu_init(struct test_vcpu *vcpu)
 {
-	const struct { uint64_t id, value; } regs[] = {
+	static const struct test_sysreg regs[] = {
 		{ AXVM_SYSREG_X86_EFER, EFER_VALUE },
 		{ AXVM_SYSREG_X86_CR4, CR4_VALUE },
 		{ AXVM_SYSREG_X86_CR3, TEST_SCRATCH_GPA + PML4_OFF },
@@ -265,12 +252,9 @@ int test_arch_vcpu_init(struct test_vcpu *vcpu)
 	unsigned int i;
 	int ret;
 
-	for (i = 0; i < ARRAY_SIZE(regs); i++) {
-		ret = set_sysreg(vcpu, regs[i].id, regs[i].value);
-		if (ret)
-			return ret;
-	}
-	ret = set_seg(vcpu, SEG_CS, SEL_CODE, 0, 0xffffffff, AR_CODE64);
+	ret = test_vcpu_set_sysregs(vcpu, regs, ARRAY_SIZE(regs));
+	if (!ret)
+		ret = set_seg(vcpu, SEG_CS, SEL_CODE, 0, 0xffffffff, AR_CODE64);
 	for (i = 0; !ret && i < ARRAY_SIZE(data_segs); i++)
 		ret = set_seg(vcpu, data_segs[i], SEL_DATA, 0, 0xffffffff,
 			      AR_DATA);

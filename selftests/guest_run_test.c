@@ -2,8 +2,9 @@
 /*
  * Guest runs as every arch has them, with C guest code (selftests/lib):
  * regions moved, deleted and read-only under a running guest, thousands
- * of entries, VMID rollover with six VMs on both CPUs, a second RUN
- * thread, signals, and a process killed inside RUN.
+ * of entries, VMID rollover with six VMs on both CPUs, a vCPU moved
+ * between CPUs, a second RUN thread, signals, and a process killed
+ * inside RUN.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -311,6 +312,51 @@ TEST_F(run, signal_and_second_thread)
 	EXPECT_EQ(-1, s.ret);
 	EXPECT_EQ(EINTR, s.err);
 	EXPECT_EQ(AXVM_EXIT_INTR, v->run->exit_reason);
+}
+
+GUEST_CODE static void guest_count(uint64_t n)
+{
+	uint64_t i, sum = 0;
+
+	for (i = 0; i < n; i++) {
+		sum += i;
+		GUEST_SYNC(i, sum);
+	}
+}
+
+/*
+ * A vCPU allowed on CPUs 0 and 1 whose thread is moved between them
+ * before every RUN: its state follows it (the VMCS is cleared on the CPU
+ * it left, the TLB tags are flushed where it arrives).
+ */
+TEST_F(run, vcpu_moves_between_cpus)
+{
+	uint64_t mask[AXVM_AFFINITY_WORDS] = { 3 }, i, sum = 0;
+	int seen[2] = { 0, 0 }, cpu;
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs 2 CPUs");
+	v = test_vcpu_add(self->vm, 0, TEST_ARCH_ID_DEFAULT, mask, guest_count,
+			  1, 400ULL);
+	ASSERT_NE(NULL, v);
+	for (i = 0; i < 400; i++) {
+		test_pin_self(i & 1);
+		TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+		sum += i;
+		ASSERT_EQ(i, uc.args[0]);
+		ASSERT_EQ(sum, uc.args[1]);
+		cpu = sched_getcpu();
+		if (cpu == (int)(i & 1))
+			seen[cpu]++;
+	}
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+	/* The thread stayed where it was put at least most of the time. */
+	EXPECT_GE(seen[0], 100);
+	EXPECT_GE(seen[1], 100);
 }
 
 /* A process killed while its vCPU is inside RUN leaves nothing behind. */

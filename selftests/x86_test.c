@@ -187,30 +187,50 @@ FIXTURE_TEARDOWN(lm)
 		test_vm_free(self->vm);
 }
 
-GUEST_CODE static void guest_hypercall(void)
+GUEST_CODE static void guest_hypercall(uint64_t vmcall)
 {
 	uint64_t ret = guest_vmmcall(0x1234, 1, 2, 3, 4);
 
 	GUEST_ASSERT_EQ(ret, 42);
 	GUEST_ASSERT_EQ(read_cr0() & X86_CR0_PG, X86_CR0_PG);
+	if (vmcall)
+		GUEST_ASSERT_EQ(guest_vmcall(0x1235, 5, 6, 7, 8), 43);
 }
 
-/* VMMCALL: number in RAX, arguments in RBX, RCX, RDX, RSI, result in RAX. */
+static bool on_vmx(struct test_vm *vm)
+{
+	return axvm_cap(vm->sys_fd, AXVM_CAP_ARCH) == AXVM_ARCH_X86_VMX;
+}
+
+/*
+ * VMMCALL: number in RAX, arguments in RBX, RCX, RDX, RSI, result in RAX.
+ * On VMX, Intel's VMCALL is the same call.
+ */
 TEST_F(lm, hypercall)
 {
 	struct test_vcpu *v;
 	struct ucall uc;
+	bool vmx;
 	int i;
 
 	if (!self->vm)
 		return;
-	v = test_vcpu_add_default(self->vm, 0, guest_hypercall, 0);
+	vmx = on_vmx(self->vm);
+	v = test_vcpu_add_default(self->vm, 0, guest_hypercall, 1,
+				  (uint64_t)vmx);
 	ASSERT_NE(NULL, v);
 	ASSERT_EQ(AXVM_EXIT_HYPERCALL, test_vcpu_run_exit(v));
 	EXPECT_EQ(0x1234, v->run->hypercall.nr);
 	for (i = 0; i < 4; i++)
 		EXPECT_EQ(i + 1, v->run->hypercall.args[i]);
 	v->run->hypercall.ret = 42;
+	if (vmx) {
+		ASSERT_EQ(AXVM_EXIT_HYPERCALL, test_vcpu_run_exit(v));
+		EXPECT_EQ(0x1235, v->run->hypercall.nr);
+		for (i = 0; i < 4; i++)
+			EXPECT_EQ(i + 5, v->run->hypercall.args[i]);
+		v->run->hypercall.ret = 43;
+	}
 	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
 }
 
@@ -593,6 +613,39 @@ TEST_F(lm, triple_fault_is_crash)
 	ASSERT_NE(NULL, v);
 	ASSERT_EQ(AXVM_EXIT_SYSTEM_DOWN, test_vcpu_run_exit(v));
 	EXPECT_EQ(AXVM_SYSTEM_DOWN_CRASH, v->run->system_down.type);
+}
+
+/*
+ * Long mode without CR4.PAE is a state the CPU refuses to enter: each RUN
+ * is a failed entry carrying the hardware's reason (SVM VMEXIT_INVALID,
+ * VMX exit reason 33), the host stays up, and with CR4 fixed the same
+ * vCPU runs on.
+ */
+TEST_F(lm, invalid_state_fails_entry)
+{
+	uint64_t want, cr4;
+	struct test_vcpu *v;
+	char desc[512];
+	struct ucall uc;
+	int i;
+
+	if (!self->vm)
+		return;
+	want = on_vmx(self->vm) ? 33 : ~0ULL;
+	v = test_vcpu_add_default(self->vm, 0, guest_hypercall, 1, 0ULL);
+	ASSERT_NE(NULL, v);
+	cr4 = get_sysreg(v->fd, AXVM_SYSREG_X86_CR4);
+	ASSERT_EQ(X86_CR4_PAE, cr4 & X86_CR4_PAE);
+	ASSERT_EQ(0, set_sysreg(v->fd, AXVM_SYSREG_X86_CR4, cr4 & ~X86_CR4_PAE));
+	for (i = 0; i < 1000; i++) {
+		ASSERT_EQ(AXVM_EXIT_FAIL_ENTRY, test_vcpu_run_exit(v));
+		ASSERT_EQ(want, v->run->fail_entry.hardware_reason);
+	}
+	ASSERT_EQ(0, set_sysreg(v->fd, AXVM_SYSREG_X86_CR4, cr4));
+	ASSERT_EQ(AXVM_EXIT_HYPERCALL, test_vcpu_run_exit(v))
+		TH_LOG("%s", test_vcpu_describe(v, NULL, desc, sizeof(desc)));
+	v->run->hypercall.ret = 42;
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
 }
 
 /* ------------------------------------------------------------------ */

@@ -614,6 +614,20 @@ uint64_t guest_vmmcall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
 	return ret;
 }
 
+/* The same call with Intel's VMCALL, which only VMX hosts take. */
+static inline GUEST_INLINE
+uint64_t guest_vmcall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
+		      uint64_t a3)
+{
+	uint64_t ret;
+
+	asm volatile("vmcall"
+		     : "=a" (ret)
+		     : "a" (nr), "b" (a0), "c" (a1), "d" (a2), "S" (a3)
+		     : "memory");
+	return ret;
+}
+
 #define UCALL_HYPERCALL_NR	UCALL_X86_NR
 
 static inline GUEST_INLINE void guest_ucall_hypercall(struct ucall *uc)

@@ -376,7 +376,12 @@ static void axvm_svm_enter(struct axvm_x86_vcpu *x)
 		wrpkru(host_pkru);
 	axvm_x86_fpu_save(x);
 
-	axvm_svm_save(x, vmcb);
+	/*
+	 * A refused VMRUN ran nothing: the register file keeps what it had,
+	 * the VMCB's save area may hold partly loaded state.
+	 */
+	if (vmcb->control.exit_code != SVM_EXIT_ERR)
+		axvm_svm_save(x, vmcb);
 	axvm_vcpu_guest_exit(x->vcpu);
 	local_irq_enable();
 	kernel_fpu_end();
@@ -512,7 +517,8 @@ static int axvm_svm_handle_exit(struct axvm_x86_vcpu *x)
 	case SVM_EXIT_RDPRU:
 		return axvm_svm_inject_ud(x);
 	case SVM_EXIT_ERR:
-		run->fail_entry.hardware_reason = code;
+		/* VMEXIT_INVALID is -1 in all 64 bits, whatever EXITCODE_HI says. */
+		run->fail_entry.hardware_reason = (u64)(s64)(s32)code;
 		run->fail_entry.data = vmcb->control.exit_info_1;
 		return AXVM_EXIT_FAIL_ENTRY;
 	default:

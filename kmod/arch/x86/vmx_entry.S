@@ -8,6 +8,7 @@
 #include <linux/linkage.h>
 #include <asm/asm.h>
 #include <asm/nospec-branch.h>
+#include <asm/segment.h>
 #include <asm/unwind_hints.h>
 
 /* struct axvm_x86_vcpu.gpr[], in the uAPI order. */
@@ -120,3 +121,24 @@ SYM_INNER_LABEL(__axvm_vmx_exit, SYM_L_GLOBAL)
 	pop	%rbp
 	RET
 SYM_FUNC_END(__axvm_vmx_run)
+
+#if IS_MODULE(CONFIG_KVM_INTEL)
+/*
+ * void __axvm_vmx_host_nmi(void): run the host's NMI handler for an NMI
+ * that caused a VM exit, on an interrupt frame built here. Its IRET ends
+ * the NMI blocking that the exit left in place.
+ */
+SYM_FUNC_START(__axvm_vmx_host_nmi)
+	push	%rbp
+	mov	%rsp, %rbp
+	and	$-16, %rsp
+	push	$__KERNEL_DS
+	push	%rbp
+	pushf
+	push	$__KERNEL_CS
+	call	asm_exc_nmi_noist
+	/* IRET already put RSP back; say so for objtool. */
+	leave
+	RET
+SYM_FUNC_END(__axvm_vmx_host_nmi)
+#endif

@@ -9,9 +9,10 @@
  */
 #define pr_fmt(fmt) "axvm: " fmt
 
+#include <linux/math64.h>
 #include <linux/mm.h>
-#include <linux/moduleparam.h>
 #include <linux/slab.h>
+#include <asm/apic.h>
 #include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/fpu/api.h>
@@ -19,18 +20,10 @@
 #include <asm/processor-flags.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/tsc.h>
 #include <asm/vmx.h>
 
 #include "x86.h"
-
-/*
- * Guest entry with VMX is not on by default yet: on the Bochs lane a guest
- * that never exits by itself is not stopped by host interrupts, which
- * hangs the machine. Every other x86 selftest passes with it on.
- */
-static bool vmx_run;
-module_param(vmx_run, bool, 0444);
-MODULE_PARM_DESC(vmx_run, "enter guests with VMX (experimental)");
 
 struct axvm_vmx_vcpu {
 	void *vmcs;
@@ -53,6 +46,7 @@ static void *axvm_vmx_msr_bitmap;
 static DEFINE_PER_CPU(struct list_head, axvm_vmx_loaded);
 static DEFINE_PER_CPU(bool, axvm_vmx_flush_all);
 static unsigned long axvm_vmx_invept_type;
+static u32 axvm_vmx_quantum;	/* preemption-timer units in a tick */
 
 #define AXVM_VMX_LEN_VMMCALL	3
 
@@ -99,6 +93,29 @@ static void axvm_invvpid(unsigned long type, u16 vpid)
 		     : "cc", "memory");
 }
 
+/*
+ * External-interrupt exiting ends a guest run whatever the guest's IF.
+ * The preemption timer, when there is one, also bounds every run to a
+ * scheduler tick: Bochs (2.7 and later) keeps interrupts masked in a
+ * guest entered with IF=0, so without it a guest spinning with
+ * interrupts off would never give its CPU back.
+ */
+static void axvm_vmx_setup_quantum(void)
+{
+	u64 misc, units;
+
+	if (!(axvm_vmx_pin & PIN_BASED_VMX_PREEMPTION_TIMER))
+		return;
+	if (!tsc_khz) {
+		axvm_vmx_pin &= ~PIN_BASED_VMX_PREEMPTION_TIMER;
+		return;
+	}
+	rdmsrl(MSR_IA32_VMX_MISC, misc);
+	units = div_u64((u64)tsc_khz * 1000, HZ) >>
+		vmx_misc_preemption_timer_rate(misc);
+	axvm_vmx_quantum = clamp_t(u64, units, 1, U32_MAX);
+}
+
 /* Required bits set, allowed ones kept; -EOPNOTSUPP when a need is unmet. */
 static int axvm_vmx_ctl(u32 msr, u32 want, u32 need, u32 *out)
 {
@@ -125,7 +142,8 @@ int axvm_vmx_setup(struct axvm_arch_info *info)
 
 	ret = axvm_vmx_ctl(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
 				       MSR_IA32_VMX_PINBASED_CTLS,
-			   PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING,
+			   PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING |
+			   PIN_BASED_VMX_PREEMPTION_TIMER,
 			   PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING,
 			   &axvm_vmx_pin);
 	ret = ret ?: axvm_vmx_ctl(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
@@ -172,6 +190,7 @@ int axvm_vmx_setup(struct axvm_arch_info *info)
 	}
 	/* IA32E_MODE follows the guest's EFER.LMA at every entry. */
 	axvm_vmx_entry_ctl &= ~VM_ENTRY_IA32E_MODE;
+	axvm_vmx_setup_quantum();
 
 	rdmsrl(MSR_IA32_VMX_EPT_VPID_CAP, ept);
 	/* The VPID capabilities are the upper half, as the kernel names them. */
@@ -201,7 +220,7 @@ int axvm_vmx_setup(struct axvm_arch_info *info)
 
 	axvm_vmid_setup(16);		/* VPIDs */
 	info->s2_format = &axvm_x86_ept_format;
-	info->can_run = vmx_run;
+	info->can_run = true;
 	return 0;
 }
 
@@ -325,6 +344,9 @@ void axvm_vmx_vcpu_destroy(struct axvm_x86_vcpu *x)
 static void axvm_vmx_setup_vmcs(struct axvm_x86_vcpu *x, u16 vpid)
 {
 	axvm_vmwrite(PIN_BASED_VM_EXEC_CONTROL, axvm_vmx_pin);
+	/* Not saved on exit: every entry starts a full quantum. */
+	if (axvm_vmx_pin & PIN_BASED_VMX_PREEMPTION_TIMER)
+		axvm_vmwrite(VMX_PREEMPTION_TIMER_VALUE, axvm_vmx_quantum);
 	axvm_vmwrite(CPU_BASED_VM_EXEC_CONTROL, axvm_vmx_proc);
 	axvm_vmwrite(SECONDARY_VM_EXEC_CONTROL, axvm_vmx_proc2);
 	axvm_vmwrite(VM_EXIT_CONTROLS, axvm_vmx_exit_ctl);
@@ -559,6 +581,19 @@ static int axvm_vmx_make_current(struct axvm_x86_vcpu *x, u16 vpid)
 	return 0;
 }
 
+/*
+ * An NMI that caused an exit is still blocked: give it to the host's
+ * handler now, before interrupts are back on. Without the KVM entry point
+ * exported, a self-NMI is taken at the host's next IRET instead.
+ */
+static void axvm_vmx_host_nmi(void)
+{
+	if (IS_MODULE(CONFIG_KVM_INTEL))
+		__axvm_vmx_host_nmi();
+	else
+		apic->send_IPI(smp_processor_id(), NMI_VECTOR);
+}
+
 static int axvm_vmx_enter(struct axvm_x86_vcpu *x, u32 *reason)
 {
 	struct axvm_vmx_vcpu *v = x->hw;
@@ -624,8 +659,14 @@ static int axvm_vmx_enter(struct axvm_x86_vcpu *x, u32 *reason)
 	if (fail) {
 		*reason = ~0U;
 	} else {
-		v->launched = true;
 		*reason = axvm_vmread(VM_EXIT_REASON);
+		/* A failed entry leaves the launch state as it was. */
+		if (!(*reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
+			v->launched = true;
+		if (*reason == EXIT_REASON_EXCEPTION_NMI &&
+		    (axvm_vmread(VM_EXIT_INTR_INFO) & INTR_INFO_INTR_TYPE_MASK) ==
+		    INTR_TYPE_NMI_INTR)
+			axvm_vmx_host_nmi();
 		axvm_vmx_save(x);
 	}
 	axvm_vcpu_guest_exit(x->vcpu);
@@ -751,6 +792,7 @@ static int axvm_vmx_handle_exit(struct axvm_x86_vcpu *x, u32 reason)
 	case EXIT_REASON_EXCEPTION_NMI:
 		return axvm_vmx_exception(x);
 	case EXIT_REASON_INTERRUPT_WINDOW:
+	case EXIT_REASON_PREEMPTION_TIMER:
 		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
 	case EXIT_REASON_TRIPLE_FAULT:
 		run->system_down.type = AXVM_SYSTEM_DOWN_CRASH;

@@ -135,6 +135,7 @@ void axvm_vmx_vmid_rollover(void);
 /* vmx_entry.S: 0 after a VM exit, 1 when the entry failed (VMfail). */
 int __axvm_vmx_run(u64 *gpr, bool launched);
 void __axvm_vmx_exit(void);	/* HOST_RIP */
+void __axvm_vmx_host_nmi(void);
 
 /* npt.c, ept.c */
 extern const struct axvm_s2_format axvm_x86_npt_format;

@@ -21,7 +21,7 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -sta
 	       -I$(CURDIR)/uapi -pthread
 
 SELFTESTS := api_test bad_args_test guest_lib_test guest_run_test memory_test \
-	     module_test vm_test
+	     module_test vm_test vmctl_test
 ifneq ($(filter x86 x86_64,$(ARCH)),)
 SELFTESTS += kvm_coexist_test x86_test
 endif
@@ -34,7 +34,7 @@ endif
 # Benchmarks print figures and assert nothing; init runs them last.
 BENCHES := exit_bench
 
-.PHONY: all module vmctl selftests init demo check lint clean
+.PHONY: all module vmctl selftests guests init demo check lint clean
 
 all: module vmctl selftests
 
@@ -42,10 +42,26 @@ module:
 	@test -d $(KDIR) || { echo "KDIR $(KDIR) does not exist: install the kernel headers or pass KDIR=" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) ARCH=$(ARCH) CROSS_COMPILE=$(CROSS_COMPILE) modules
 
+# vmctl's device trees use libfdt as the kernel tree carries it.
+LIBFDT_DIR ?= $(LINUX_SRC)/scripts/dtc/libfdt
+LIBFDT_OBJS := $(addprefix $(OUT)/libfdt/,fdt.o fdt_ro.o fdt_rw.o fdt_sw.o \
+		fdt_wip.o fdt_strerror.o fdt_empty_tree.o fdt_addresses.o)
+
+$(OUT)/libfdt/%.o: $(LIBFDT_DIR)/%.c
+	@test -f $(LIBFDT_DIR)/libfdt.h || { echo "no libfdt under $(LIBFDT_DIR): set LINUX_SRC to a kernel source tree" >&2; exit 1; }
+	@mkdir -p $(OUT)/libfdt
+	$(USER_CC) -O2 -I$(LIBFDT_DIR) -c -o $@ $<
+
+$(OUT)/libfdt.a: $(LIBFDT_OBJS)
+	$(CROSS_COMPILE)ar rcs $@ $^
+
 vmctl: $(OUT)/vmctl
-$(OUT)/vmctl: tools/vmctl/*.c uapi/linux/axvm.h
+$(OUT)/vmctl: tools/vmctl/*.c tools/vmctl/*.h uapi/linux/axvm.h $(OUT)/libfdt.a
 	@mkdir -p $(OUT)
-	$(USER_CC) $(USER_CFLAGS) -o $@ tools/vmctl/*.c
+	$(USER_CC) $(USER_CFLAGS) -I$(LIBFDT_DIR) -o $@ tools/vmctl/*.c \
+		$(OUT)/libfdt.a
+
+include selftests/guests/guests.mk
 
 # The guest-code library (selftests/lib/) is linked into every selftest.
 TEST_LIB_SRCS := $(wildcard selftests/lib/*.c selftests/lib/*.S)

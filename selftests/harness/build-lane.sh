@@ -29,7 +29,7 @@ fi
 
 rm -rf "$out/user"
 make -s -C "$AXVM_ROOT" OUT="$out/user" ARCH="$arch" CROSS_COMPILE="$cc" \
-	LINUX_SRC="$src" vmctl selftests init >&2 ||
+	LINUX_SRC="$src" vmctl selftests guests init >&2 ||
 	die "$k: userspace does not build"
 
 gen=$AXVM_CACHE/bin/gen_init_cpio
@@ -57,6 +57,10 @@ fi
 	fi
 	for t in "$out"/user/selftests/*; do
 		echo "file /selftests/$(basename "$t") $t 0755 0 0"
+	done
+	echo "dir /guests 0755 0 0"
+	for g in "$out"/user/guests/*.bin "$out"/user/guests/*.elf; do
+		echo "file /guests/$(basename "$g") $g 0644 0 0"
 	done
 	echo "dir /bench 0755 0 0"
 	for t in "$out"/user/bench/*; do

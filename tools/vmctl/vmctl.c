@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmctl: the userspace controller of /dev/axvm. This first version only
- * reports what the module offers ("vmctl info"); running guests comes with
- * the backends.
+ * vmctl: the userspace controller of /dev/axvm. "vmctl info" reports what
+ * the module offers; "vmctl run" boots a guest and emulates its devices.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +12,8 @@
 #include <unistd.h>
 #include <linux/axvm.h>
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#include "options.h"
+#include "vm.h"
 
 static const char *arch_name(int arch)
 {
@@ -78,15 +78,33 @@ static int cmd_info(const char *dev)
 static void print_help(FILE *f)
 {
 	fprintf(f,
-		"usage: vmctl [--device PATH] COMMAND\n"
+		"usage: vmctl [--device PATH] info\n"
+		"       vmctl run [options] --kernel FILE\n"
 		"\n"
 		"commands:\n"
 		"  info      print the module's API version, architecture,\n"
 		"            CPUs and capabilities\n"
+		"  run       boot a guest (vmctl run --help for its options)\n"
 		"\n"
 		"options:\n"
 		"  --device PATH   the axvm device (default /dev/axvm)\n"
 		"  --help          this text\n");
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct vm_opts o;
+	bool help;
+	int ret;
+
+	ret = vm_opts_parse(&o, argc, argv, &help);
+	if (ret)
+		return ret;
+	if (help) {
+		vm_opts_usage(stdout);
+		return 0;
+	}
+	return vm_run(&o);
 }
 
 int main(int argc, char **argv)
@@ -94,6 +112,7 @@ int main(int argc, char **argv)
 	const char *dev = "/dev/axvm";
 	int i;
 
+	setvbuf(stderr, NULL, _IOLBF, 0);
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			print_help(stdout);
@@ -105,10 +124,12 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(argv[i], "info") && i == argc - 1)
 			return cmd_info(dev);
-		fprintf(stderr, "vmctl: unknown argument '%s'\n", argv[i]);
-		print_help(stderr);
-		return 2;
+		if (!strcmp(argv[i], "run") && i == 1)
+			return cmd_run(argc - i, argv + i);
+		fprintf(stderr, "vmctl: unknown argument '%s' (see vmctl --help)\n",
+			argv[i]);
+		return VMCTL_ERROR;
 	}
 	print_help(stderr);
-	return 2;
+	return VMCTL_ERROR;
 }

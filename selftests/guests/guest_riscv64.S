@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A bare-metal riscv64 guest for vmctl's lane tests: it prints through
+ * the 16550 at 0x10000000 and ends as ACTION says. With SMP it first
+ * starts hart 1 with SBI HSM hart_start, which prints and sets a flag.
+ */
+#define UART_THR		0x10000000
+#define SBI_EXT_HSM		0x48534d
+#define SBI_EXT_SRST		0x53525354
+
+#define ACTION_POWEROFF		0
+#define ACTION_RESET		1
+#define ACTION_SPIN		2
+#define ACTION_CRASH		3
+#define ACTION_SMP		4
+#define ACTION_UNHANDLED	5
+
+	.text
+	.globl	_start
+_start:
+	la	a1, hello
+	call	puts
+#if ACTION == ACTION_SMP
+	li	a7, SBI_EXT_HSM
+	li	a6, 0			/* hart_start */
+	li	a0, 1
+	la	a1, secondary
+	li	a2, 0x77		/* its opaque, in its a1 */
+	ecall
+	bnez	a0, fail
+	la	t0, flag
+1:	lw	t1, 0(t0)
+	beqz	t1, 1b
+	la	a1, both
+	call	puts
+#endif
+#if ACTION == ACTION_POWEROFF || ACTION == ACTION_SMP
+	li	a0, 0			/* shutdown */
+	li	a1, 0			/* no reason */
+	j	srst
+#elif ACTION == ACTION_RESET
+	li	a0, 1			/* cold reboot */
+	li	a1, 0
+	j	srst
+#elif ACTION == ACTION_CRASH
+	li	a0, 0
+	li	a1, 1			/* system failure */
+	j	srst
+#elif ACTION == ACTION_UNHANDLED
+	/* An atomic on MMIO cannot be emulated: an internal error. */
+	li	t0, 0x0a000000
+	amoadd.w t1, t2, (t0)
+#endif
+2:	j	2b
+
+srst:
+	li	a7, SBI_EXT_SRST
+	li	a6, 0
+	ecall
+	j	fail
+
+fail:
+	la	a1, failed
+	call	puts
+	j	2b
+
+#if ACTION == ACTION_SMP
+secondary:
+	li	t0, 1
+	bne	a0, t0, fail
+	li	t0, 0x77
+	bne	a1, t0, fail
+	la	a1, cpu1
+	call	puts
+	la	t0, flag
+	li	t1, 1
+	sw	t1, 0(t0)
+	li	a7, SBI_EXT_HSM
+	li	a6, 1			/* hart_stop */
+	ecall
+	j	fail
+#endif
+
+/* puts(a1): the string at a1 to the UART; clobbers a1, t2, t3. */
+puts:
+	li	t2, UART_THR
+3:	lbu	t3, 0(a1)
+	beqz	t3, 4f
+	sb	t3, 0(t2)
+	addi	a1, a1, 1
+	j	3b
+4:	ret
+
+	.data
+	.balign	4
+flag:	.word	0
+hello:	.asciz	"axvm-guest: hello from riscv64\n"
+cpu1:	.asciz	"axvm-guest: cpu 1 up\n"
+both:	.asciz	"axvm-guest: both cpus ran\n"
+failed:	.asciz	"axvm-guest: FAILED\n"

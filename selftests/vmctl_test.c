@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmctl against the module: bare-metal guests (selftests/guests, packed
+ * in /guests) print through the machine's UART and power off, reset,
+ * crash, spin or make an exit vmctl cannot handle; vmctl's exit status
+ * and output are checked, as are its argument errors, Ctrl-C, the
+ * console file, exit tracing and SMP start-up.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "axvm_util.h"
+#include "kselftest_harness.h"
+
+#define VMCTL		"/vmctl"
+#define OUT_FILE	"/tmp/vmctl.out"
+#define ERR_FILE	"/tmp/vmctl.err"
+#define CON_FILE	"/tmp/vmctl.console"
+
+#if defined(__aarch64__)
+#define ARCH_NAME	"arm64"
+#define RAW_LOAD	"0x80000000"
+#elif defined(__riscv)
+#define ARCH_NAME	"riscv64"
+#define RAW_LOAD	"0x80000000"
+#else
+#define ARCH_NAME	"x86"
+#define RAW_LOAD	"0x10000"
+#endif
+
+#define HELLO		"axvm-guest: hello from " ARCH_NAME "\n"
+
+struct result {
+	int status;		/* exit status, or 128 + signal */
+	int pinned_to_1;	/* threads of vmctl allowed on CPU 1 only */
+	char out[8192];
+	char err[8192];
+};
+
+static void slurp(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? 0 : read(fd, buf, size - 1);
+
+	buf[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Wait up to 20 s for the guest's greeting on vmctl's output. */
+static void wait_hello(struct result *r)
+{
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	int i;
+
+	for (i = 0; i < 400; i++) {
+		slurp(OUT_FILE, r->out, sizeof(r->out));
+		if (strstr(r->out, HELLO))
+			return;
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* How many of @pid's threads may run on CPU 1 only. */
+static int count_pinned_to_1(pid_t pid)
+{
+	char path[64], line[256];
+	int tid, n = 0;
+	FILE *f;
+
+	/* vmctl's thread ids follow its pid; a few hundred is plenty. */
+	for (tid = pid; tid < pid + 256; tid++) {
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid,
+			 tid);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f))
+			if (!strcmp(line, "Cpus_allowed_list:\t1\n"))
+				n++;
+		fclose(f);
+	}
+	return n;
+}
+
+/*
+ * Run vmctl with @argv (NULL-ended, without "vmctl"); if @sig, send it
+ * @sig_ms after the guest said hello. Stdin is /dev/null.
+ */
+static void run_vmctl(struct result *r, int sig, int sig_ms,
+		      const char *const *argv)
+{
+	const char *args[32] = { "vmctl" };
+	struct timespec ts = { sig_ms / 1000, (sig_ms % 1000) * 1000000L };
+	int status, i, n = 1;
+	pid_t pid;
+
+	/* 32M of guest RAM is plenty and quick to pin in an emulator. */
+	for (i = 0; argv[i] && n < 29; i++) {
+		args[n++] = argv[i];
+		if (i == 0 && !strcmp(argv[0], "run")) {
+			args[n++] = "--memory";
+			args[n++] = "32M";
+		}
+	}
+	args[n] = NULL;
+	unlink(OUT_FILE);	/* no greeting from the run before */
+	pid = fork();
+	if (pid == 0) {
+		int in = open("/dev/null", O_RDONLY);
+		int out = open(OUT_FILE, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int err = open(ERR_FILE, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(in, 0);
+		dup2(out, 1);
+		dup2(err, 2);
+		execv(VMCTL, (char *const *)args);
+		_exit(127);
+	}
+	if (sig) {
+		wait_hello(r);
+		r->pinned_to_1 = count_pinned_to_1(pid);
+		nanosleep(&ts, NULL);
+		kill(pid, sig);
+	}
+	r->status = -1;
+	if (waitpid(pid, &status, 0) == pid)
+		r->status = WIFEXITED(status) ? WEXITSTATUS(status) :
+			    128 + WTERMSIG(status);
+	slurp(OUT_FILE, r->out, sizeof(r->out));
+	slurp(ERR_FILE, r->err, sizeof(r->err));
+}
+
+#define VMCTL_RUN(r, ...)						\
+	run_vmctl(r, 0, 0, (const char *const []){ __VA_ARGS__, NULL })
+
+static int lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+FIXTURE(vmctl) {
+	struct result r;
+	long refcnt;
+};
+
+FIXTURE_SETUP(vmctl)
+{
+	int sys = axvm_open();
+
+	ASSERT_GE(sys, 0);
+	if (axvm_cap(sys, AXVM_CAP_RUN) <= 0) {
+		close(sys);
+		SKIP(return, "no guest entry on this lane");
+	}
+	close(sys);
+	mkdir("/tmp", 0777);	/* the test initramfs has none */
+	self->refcnt = axvm_module_refcnt();
+}
+
+FIXTURE_TEARDOWN(vmctl)
+{
+	/* Whatever vmctl did, it left no VM or vCPU behind. */
+	EXPECT_EQ(self->refcnt, axvm_module_refcnt());
+}
+
+TEST_F(vmctl, info)
+{
+	VMCTL_RUN(&self->r, "info");
+	EXPECT_EQ(0, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.out, "api-version: "));
+	EXPECT_NE(NULL, strstr(self->r.out, "cap run: 1"));
+}
+
+/* A raw binary at a load address prints and powers off: status 0. */
+TEST_F(vmctl, raw_image_powers_off)
+{
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/POWEROFF.bin",
+		  "--load", RAW_LOAD);
+	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
+	EXPECT_STREQ(HELLO, self->r.out);
+}
+
+TEST_F(vmctl, elf_image_powers_off)
+{
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/POWEROFF.elf");
+	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
+	EXPECT_STREQ(HELLO, self->r.out);
+}
+
+TEST_F(vmctl, reset_is_status_2)
+{
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/RESET.elf");
+	EXPECT_EQ(2, self->r.status) TH_LOG("stderr: %s", self->r.err);
+	EXPECT_STREQ(HELLO, self->r.out);
+}
+
+#if !defined(__aarch64__)
+/* x86: a triple fault; riscv64: SBI SRST with "system failure". */
+TEST_F(vmctl, crash_is_status_3)
+{
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/CRASH.elf");
+	EXPECT_EQ(3, self->r.status) TH_LOG("stderr: %s", self->r.err);
+	EXPECT_STREQ(HELLO, self->r.out);
+}
+#endif
+
+/* An exit vmctl cannot handle: status 4 and the exit's data on stderr. */
+TEST_F(vmctl, unhandled_exit_is_reported)
+{
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/UNHANDLED.elf");
+	EXPECT_EQ(4, self->r.status) TH_LOG("stderr: %s", self->r.err);
+	EXPECT_NE(NULL, strstr(self->r.err, "exit vmctl cannot handle: exit internal-error"))
+		TH_LOG("stderr: %s", self->r.err);
+	EXPECT_NE(NULL, strstr(self->r.err, "data "));
+}
+
+/* Ctrl-C (SIGINT) and SIGTERM stop a spinning guest: 128 + signal. */
+TEST_F(vmctl, signals_stop_the_guest)
+{
+	static const char *const argv[] = {
+		"run", "--kernel", "/guests/SPIN.elf", "--cpus", "2", NULL
+	};
+
+	run_vmctl(&self->r, SIGINT, 500, argv);
+	EXPECT_EQ(128 + SIGINT, self->r.status) TH_LOG("stderr: %s", self->r.err);
+	EXPECT_STREQ(HELLO, self->r.out);
+	run_vmctl(&self->r, SIGTERM, 500, argv);
+	EXPECT_EQ(128 + SIGTERM, self->r.status);
+}
+
+/* --pin: the vCPU's thread runs on the CPU named, and only there. */
+TEST_F(vmctl, pin_sets_the_vcpu_thread_affinity)
+{
+	static const char *const argv[] = {
+		"run", "--kernel", "/guests/SPIN.elf", "--pin", "1", NULL
+	};
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs 2 CPUs");
+	run_vmctl(&self->r, SIGTERM, 100, argv);
+	EXPECT_EQ(128 + SIGTERM, self->r.status) TH_LOG("stderr: %s", self->r.err);
+	EXPECT_EQ(1, self->r.pinned_to_1);
+}
+
+TEST_F(vmctl, console_to_file)
+{
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/POWEROFF.elf",
+		  "--console", CON_FILE);
+	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
+	EXPECT_STREQ("", self->r.out);
+	slurp(CON_FILE, self->r.out, sizeof(self->r.out));
+	EXPECT_STREQ(HELLO, self->r.out);
+}
+
+/* --trace: every exit that reaches vmctl, one line each. */
+TEST_F(vmctl, trace_lists_exits)
+{
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/POWEROFF.elf",
+		  "--trace");
+	EXPECT_EQ(0, self->r.status);
+#ifdef __x86_64__
+	EXPECT_NE(NULL, strstr(self->r.err, "io out 0x3f8 size 1 data 0x61"));
+#else
+	EXPECT_NE(NULL, strstr(self->r.err, "mmio write"));
+#endif
+	EXPECT_GE(lines(self->r.err), (int)strlen(HELLO));
+}
+
+#if !defined(__x86_64__)
+/*
+ * CPU 0 starts CPU 1 (PSCI CPU_ON, SBI HSM), pinned to host CPUs 1 and 0.
+ * (x86 application processors start with INIT/SIPI from the local APIC.)
+ */
+TEST_F(vmctl, smp_cpu_up)
+{
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs 2 CPUs");
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/SMP.elf", "--cpus",
+		  "2", "--pin", "1,0");
+	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
+	EXPECT_STREQ(HELLO "axvm-guest: cpu 1 up\naxvm-guest: both cpus ran\n",
+		     self->r.out);
+}
+#endif
+
+#define DISK_FILE	"/tmp/vmctl.disk"
+#define DISK_TEXT	"axvm disk, sector zero"
+
+static int make_disk(void)
+{
+	char sector[1024] = DISK_TEXT "\n";
+	int fd = open(DISK_FILE, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	int ok = fd >= 0 && write(fd, sector, sizeof(sector)) == sizeof(sector);
+
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+/*
+ * A bare-metal virtio-blk driver (selftests/guests/vblk.c) reads sector 0
+ * through vmctl's virtio-mmio device, with its interrupt status, then
+ * writes sector 1: refused on a read-only disk, on the file otherwise.
+ */
+TEST_F(vmctl, virtio_blk_read_and_write)
+{
+	char back[64] = "";
+	int fd;
+
+	ASSERT_EQ(0, make_disk());
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/VBLK.elf", "--disk",
+		  DISK_FILE ",ro");
+	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
+	EXPECT_STREQ("axvm-guest: disk says: " DISK_TEXT "\n"
+		     "axvm-guest: write refused\n", self->r.out);
+
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/VBLK.elf", "--disk",
+		  DISK_FILE, "--rng");
+	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
+	EXPECT_STREQ("axvm-guest: disk says: " DISK_TEXT "\n"
+		     "axvm-guest: write done\n", self->r.out);
+	/* The guest wrote what it read into sector 1. */
+	fd = open(DISK_FILE, O_RDONLY);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ((ssize_t)sizeof(back) - 1, pread(fd, back, sizeof(back) - 1, 512));
+	close(fd);
+	EXPECT_EQ(0, strncmp(back, DISK_TEXT "\n", strlen(DISK_TEXT) + 1));
+}
+
+/* Bad arguments: status 1, one line, before any VM exists. */
+TEST_F(vmctl, argument_errors)
+{
+	static const char *const bad[][8] = {
+		{ "run", NULL },
+		{ "run", "--kernel", "/nonexistent", NULL },
+		{ "run", "--kernel", "/guests/POWEROFF.elf", "--cpus", "0", NULL },
+		{ "run", "--kernel", "/guests/POWEROFF.elf", "--cpus", "65", NULL },
+		{ "run", "--kernel", "/guests/POWEROFF.elf", "--memory", "12Q", NULL },
+		{ "run", "--kernel", "/guests/POWEROFF.elf", "--pin", "0,x", NULL },
+		{ "run", "--kernel", "/guests/POWEROFF.elf", "--pin", "4096", NULL },
+		{ "run", "--kernel", "/guests/POWEROFF.elf", "--cpus", "2",
+		  "--pin", "0", NULL },
+		{ "run", "--kernel", "/guests/POWEROFF.elf", "--bogus", NULL },
+		{ "run", "--kernel", "/guests/POWEROFF.elf", "--disk",
+		  "/nonexistent", NULL },
+		{ "run", "--kernel", "/guests/POWEROFF.elf", "--entry", "0x1000",
+		  NULL },
+		{ "run", "--kernel", "/guests/POWEROFF.elf", "extra", NULL },
+		{ "frobnicate", NULL },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		run_vmctl(&self->r, 0, 0, bad[i]);
+		EXPECT_EQ(1, self->r.status) TH_LOG("case %u: %s", i, self->r.err);
+		EXPECT_EQ(1, lines(self->r.err)) TH_LOG("case %u: %s", i, self->r.err);
+		EXPECT_EQ(0, strncmp(self->r.err, "vmctl: ", 7));
+		EXPECT_STREQ("", self->r.out);
+	}
+}
+
+/* Images vmctl cannot place: one line, status 1. */
+TEST_F(vmctl, image_errors)
+{
+	/* Not an ELF or a kernel, and no --load: what would it be? */
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/POWEROFF.bin");
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_EQ(1, lines(self->r.err)) TH_LOG("%s", self->r.err);
+	/* Loaded where there is no RAM. */
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/POWEROFF.bin", "--load",
+		  "0xfffffffffff00000");
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "does not fit in guest RAM"));
+	/* Too large for the RAM given. */
+	VMCTL_RUN(&self->r, "run", "--kernel", "/vmctl", "--load", RAW_LOAD,
+		  "--memory", "1M");
+	EXPECT_EQ(1, self->r.status) TH_LOG("%s", self->r.err);
+}
+
+TEST_HARNESS_MAIN

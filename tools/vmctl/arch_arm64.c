@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The arm64 machine, laid out like QEMU's "virt": GICv3 distributor at
+ * 0x08000000 and redistributors at 0x080a0000, PL011 at 0x09000000
+ * (SPI 1), PL031 at 0x09010000 (SPI 2), virtio-mmio from 0x0a000000
+ * (SPI 16 on), RAM from 0x80000000. vCPUs start at EL1h with DAIF
+ * masked, x0 the device tree (the boot CPU) or the PSCI context id.
+ */
+#include <elf.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "boot_dt.h"
+#include "vm.h"
+
+#define ARM64_GICD_BASE		0x08000000ULL
+#define ARM64_GICD_SIZE		0x10000ULL
+#define ARM64_GICR_BASE		0x080a0000ULL
+#define ARM64_GICR_STRIDE	0x20000ULL
+#define ARM64_UART_BASE		0x09000000ULL
+#define ARM64_RTC_BASE		0x09010000ULL
+#define ARM64_VIRTIO_BASE	0x0a000000ULL
+#define ARM64_SPI_BASE		32	/* INTID of SPI 0 */
+
+#define PSTATE_EL1H_MASKED	0x3c5ULL	/* EL1h, D, A, I, F */
+#define PSCI_NOT_SUPPORTED	(-1ULL)
+
+static const struct machine_devices arm64_devices = {
+	.uart = UART_PL011, .uart_base = ARM64_UART_BASE, .uart_irq = 1,
+	.rtc = RTC_PL031, .rtc_base = ARM64_RTC_BASE, .rtc_irq = 2,
+	.virtio_base = ARM64_VIRTIO_BASE, .virtio_stride = 0x200,
+	.virtio_irq = 16,
+};
+
+static const struct image_header arm64_image = {
+	.arch = "arm64",
+	.magic_off = 0x38,
+	.magic = "ARM\x64",
+	.magic_len = 4,
+	.default_text_offset = 0x80000,
+	.elf_machine = EM_AARCH64,
+};
+
+/* MPIDR: Aff0 up to 16 CPUs per cluster, as GICv3 target lists want. */
+static uint64_t arm64_arch_id(unsigned int vcpu)
+{
+	return (vcpu & 15) | (uint64_t)(vcpu >> 4) << 8;
+}
+
+static int arm64_add_devices(struct vm *vm)
+{
+	return devices_add(vm, &arm64_devices);
+}
+
+static void arm64_fill_dt(struct vm *vm, struct fdt_machine *m)
+{
+	unsigned int i;
+
+	m->arch = FDT_ARM64;
+	m->mem_base = vm->mem.base;
+	m->mem_size = vm->mem.size;
+	m->ncpus = vm->nvcpus;
+	for (i = 0; i < vm->nvcpus; i++)
+		m->cpu_ids[i] = vm->vcpus[i].arch_id;
+	m->gicd_base = ARM64_GICD_BASE;
+	m->gicd_size = ARM64_GICD_SIZE;
+	m->gicr_base = ARM64_GICR_BASE;
+	m->gicr_size = ARM64_GICR_STRIDE * vm->nvcpus;
+	boot_dt_fill_common(vm, m);
+}
+
+static int arm64_load(struct vm *vm)
+{
+	return boot_dt_load(vm, &arm64_image, arm64_fill_dt);
+}
+
+static int arm64_boot_regs(struct vcpu *v, uint64_t entry, uint64_t arg,
+			   bool first)
+{
+	struct axvm_regs regs;
+
+	memset(&regs, 0, sizeof(regs));
+	regs.gpr[0] = first ? v->vm->boot.dtb : arg;
+	regs.pc = entry;
+	regs.pstate = PSTATE_EL1H_MASKED;
+	return vcpu_set_regs(v, &regs);
+}
+
+/* SMCCC calls the kernel does not answer: NOT_SUPPORTED. */
+static void arm64_hypercall(struct vcpu *v)
+{
+	v->run->hypercall.ret = PSCI_NOT_SUPPORTED;
+}
+
+/*
+ * SPIs as level lines on the boot vCPU's virtual CPU interface, until the
+ * in-kernel distributor routes them.
+ */
+static void arm64_irq_set(struct irq_line *line, int level)
+{
+	struct vm *vm = line->opaque;
+	struct axvm_irq irq = {
+		.irq = ARM64_SPI_BASE + line->nr,
+		.flags = level ? AXVM_IRQ_LEVEL_HIGH : 0,
+	};
+
+	ioctl(vm->vcpus[0].fd, AXVM_INJECT_IRQ, &irq);
+	if (level)
+		vm_kick_halted(vm);
+}
+
+const struct arch arch_arm64 = {
+	.name = "arm64",
+	.arch = AXVM_ARCH_ARM64,
+	.ram_base = 0x80000000ULL,
+	.arch_id = arm64_arch_id,
+	.add_devices = arm64_add_devices,
+	.load = arm64_load,
+	.boot_regs = arm64_boot_regs,
+	.hypercall = arm64_hypercall,
+	.irq_set = arm64_irq_set,
+	.system_down = vm_down_status,
+};

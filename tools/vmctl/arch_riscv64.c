@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The riscv64 machine, laid out like QEMU's "virt": PLIC at 0x0c000000,
+ * a 16550 at 0x10000000 (source 10), the goldfish RTC at 0x101000
+ * (source 11), virtio-mmio from 0x10001000 (sources 1 on), RAM from
+ * 0x80000000. Harts start in S-mode (VS) with a0 the hart id and a1 the
+ * device tree (the boot hart) or the HSM opaque value.
+ */
+#include <elf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "boot_dt.h"
+#include "vm.h"
+
+#define RISCV_PLIC_BASE		0x0c000000ULL
+#define RISCV_PLIC_SIZE		0x4000000ULL
+#define RISCV_UART_BASE		0x10000000ULL
+#define RISCV_RTC_BASE		0x00101000ULL
+#define RISCV_VIRTIO_BASE	0x10001000ULL
+#define RISCV_IRQ_VSEIP		10	/* hvip bit of the external interrupt */
+
+#define SBI_EXT_LEGACY_PUTCHAR	0x01
+#define SBI_EXT_DBCN		0x4442434eULL
+#define SBI_ERR_NOT_SUPPORTED	(-2ULL)
+#define SBI_SRST_REASON_FAILURE	1
+
+static const struct machine_devices riscv64_devices = {
+	.uart = UART_16550_MMIO, .uart_base = RISCV_UART_BASE,
+	.uart_irq = 10,
+	.rtc = RTC_GOLDFISH, .rtc_base = RISCV_RTC_BASE, .rtc_irq = 11,
+	.virtio_base = RISCV_VIRTIO_BASE, .virtio_stride = 0x1000,
+	.virtio_irq = 1,
+};
+
+static const struct image_header riscv64_image = {
+	.arch = "riscv64",
+	.magic_off = 0x38,
+	.magic = "RSC\x05",
+	.magic_len = 4,
+	.default_text_offset = 0x200000,
+	.elf_machine = EM_RISCV,
+};
+
+static uint64_t riscv64_arch_id(unsigned int vcpu)
+{
+	return vcpu;		/* the hart id */
+}
+
+static int riscv64_add_devices(struct vm *vm)
+{
+	return devices_add(vm, &riscv64_devices);
+}
+
+/*
+ * The guest's harts are the host's: ISA (less H) and MMU from the first
+ * hart in /proc/cpuinfo, time at the host's timebase (htimedelta 0).
+ */
+static void riscv64_host_hart(char *isa, size_t isa_len, char *mmu,
+			      size_t mmu_len, uint32_t *timebase)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[512], *v, *h;
+	unsigned char be[4];
+
+	snprintf(isa, isa_len, "rv64imafdc");
+	snprintf(mmu, mmu_len, "riscv,sv39");
+	*timebase = 10000000;
+	while (f && fgets(line, sizeof(line), f)) {
+		v = strchr(line, ':');
+		if (!v)
+			continue;
+		v += 2;
+		v[strcspn(v, "\n")] = '\0';
+		if (!strncmp(line, "isa", 3) && !strncmp(v, "rv64", 4)) {
+			snprintf(isa, isa_len, "%s", v);
+			/* Single-letter extensions end at the first '_'. */
+			h = strchr(isa + 4, 'h');
+			if (h && (!strchr(isa, '_') || h < strchr(isa, '_')))
+				memmove(h, h + 1, strlen(h));
+		} else if (!strncmp(line, "mmu", 3) && !strncmp(v, "sv", 2)) {
+			snprintf(mmu, mmu_len, "riscv,%s", v);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	f = fopen("/proc/device-tree/cpus/timebase-frequency", "rb");
+	if (f) {
+		if (fread(be, 1, 4, f) == 4)
+			*timebase = (uint32_t)be[0] << 24 | be[1] << 16 |
+				    be[2] << 8 | be[3];
+		fclose(f);
+	}
+}
+
+static char riscv64_isa[128], riscv64_mmu[32];
+
+static void riscv64_fill_dt(struct vm *vm, struct fdt_machine *m)
+{
+	unsigned int i;
+	uint32_t timebase;
+
+	riscv64_host_hart(riscv64_isa, sizeof(riscv64_isa), riscv64_mmu,
+			  sizeof(riscv64_mmu), &timebase);
+	m->arch = FDT_RISCV64;
+	m->mem_base = vm->mem.base;
+	m->mem_size = vm->mem.size;
+	m->ncpus = vm->nvcpus;
+	for (i = 0; i < vm->nvcpus; i++)
+		m->cpu_ids[i] = vm->vcpus[i].arch_id;
+	m->plic_base = RISCV_PLIC_BASE;
+	m->plic_size = RISCV_PLIC_SIZE;
+	m->plic_ndev = 31;
+	m->timebase_freq = timebase;
+	m->isa = riscv64_isa;
+	m->mmu_type = riscv64_mmu;
+	boot_dt_fill_common(vm, m);
+}
+
+static int riscv64_load(struct vm *vm)
+{
+	return boot_dt_load(vm, &riscv64_image, riscv64_fill_dt);
+}
+
+static int riscv64_boot_regs(struct vcpu *v, uint64_t entry, uint64_t arg,
+			     bool first)
+{
+	struct axvm_regs regs;
+
+	memset(&regs, 0, sizeof(regs));
+	regs.gpr[10] = v->arch_id;
+	regs.gpr[11] = first ? v->vm->boot.dtb : arg;
+	regs.pc = entry;
+	return vcpu_set_regs(v, &regs);
+}
+
+/* SBI calls the kernel passes on: the consoles, else NOT_SUPPORTED. */
+static void riscv64_hypercall(struct vcpu *v)
+{
+	struct axvm_run *r = v->run;
+	uint8_t c;
+
+	r->hypercall.ret = SBI_ERR_NOT_SUPPORTED;
+	r->hypercall.ret2 = 0;
+	if (r->hypercall.nr == SBI_EXT_LEGACY_PUTCHAR) {
+		c = r->hypercall.args[0];
+		write_all(v->vm->con_out, &c, 1);
+		r->hypercall.ret = 0;
+	} else if (r->hypercall.nr == SBI_EXT_DBCN &&
+		   r->hypercall.fid == 2) {	/* write_byte */
+		c = r->hypercall.args[0];
+		write_all(v->vm->con_out, &c, 1);
+		r->hypercall.ret = 0;
+	}
+}
+
+/*
+ * Every device line drives the boot hart's VSEIP, until the in-kernel
+ * PLIC routes sources to harts.
+ */
+static void riscv64_irq_set(struct irq_line *line, int level)
+{
+	struct vm *vm = line->opaque;
+	struct axvm_irq irq = { .irq = RISCV_IRQ_VSEIP };
+	uint64_t levels;
+
+	pthread_mutex_lock(&vm->lock);
+	if (level)
+		vm->irq_levels |= 1ULL << line->nr;
+	else
+		vm->irq_levels &= ~(1ULL << line->nr);
+	levels = vm->irq_levels;
+	pthread_mutex_unlock(&vm->lock);
+	irq.flags = levels ? AXVM_IRQ_LEVEL_HIGH : 0;
+	ioctl(vm->vcpus[0].fd, AXVM_INJECT_IRQ, &irq);
+	if (level)
+		vm_kick_halted(vm);
+}
+
+/* SRST: shutdown with reason "system failure" is a crash. */
+static int riscv64_system_down(struct vcpu *v)
+{
+	if (v->run->system_down.type == AXVM_SYSTEM_DOWN_POWEROFF &&
+	    (uint32_t)v->run->system_down.data == SBI_SRST_REASON_FAILURE)
+		return VMCTL_CRASH;
+	return vm_down_status(v);
+}
+
+const struct arch arch_riscv64 = {
+	.name = "riscv64",
+	.arch = AXVM_ARCH_RISCV64,
+	.ram_base = 0x80000000ULL,
+	.arch_id = riscv64_arch_id,
+	.add_devices = riscv64_add_devices,
+	.load = riscv64_load,
+	.boot_regs = riscv64_boot_regs,
+	.hypercall = riscv64_hypercall,
+	.irq_set = riscv64_irq_set,
+	.system_down = riscv64_system_down,
+};

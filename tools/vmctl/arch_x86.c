@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The x86-64 machine: RAM from 0, a 16550 at port 0x3f8 (IRQ 4), the
+ * CMOS RTC at 0x70, power-off at port 0x604 (ACPI PM1a control, as QEMU
+ * has it) and reset at 0xcf9, virtio-mmio devices from 0xd0000000.
+ *
+ * Guests start as their image asks: a bzImage through the Linux 64-bit
+ * boot protocol (zero page, e820 map, identity-mapped long mode), an ELF
+ * in 32-bit protected mode with flat segments and paging off (as
+ * Multiboot does), a raw binary in real mode at its entry (below 1 MiB).
+ */
+#include <elf.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "devices.h"
+#include "loader.h"
+#include "vm.h"
+
+#define X86_VIRTIO_BASE		0xd0000000ULL
+#define X86_VIRTIO_IRQ		5
+#define X86_IRQ_VECTOR_BASE	0x20	/* ISA IRQ n is vector 0x20 + n */
+
+/* Linux boot protocol places, below 1 MiB. */
+#define BOOT_GDT		0x6000ULL
+#define BOOT_ZERO_PAGE		0x7000ULL
+#define BOOT_PML4		0x9000ULL
+#define BOOT_PDPT		0xa000ULL
+#define BOOT_PD			0xb000ULL	/* 4 pages: 4 GiB of 2 MiB */
+#define BOOT_CMDLINE		0x20000ULL
+#define BOOT_CMDLINE_MAX	2048
+#define BOOT_KERNEL		0x100000ULL
+
+/* struct boot_params and setup_header offsets (Documentation/x86/boot.rst). */
+#define BP_EXT_RAMDISK_IMAGE	0x0c0
+#define BP_EXT_RAMDISK_SIZE	0x0c4
+#define BP_EXT_CMD_LINE_PTR	0x0c8
+#define BP_E820_ENTRIES		0x1e8
+#define BP_HDR			0x1f1
+#define BP_SETUP_SECTS		0x1f1
+#define BP_HEADER_MAGIC		0x202
+#define BP_VERSION		0x206
+#define BP_TYPE_OF_LOADER	0x210
+#define BP_LOADFLAGS		0x211
+#define BP_RAMDISK_IMAGE	0x218
+#define BP_RAMDISK_SIZE		0x21c
+#define BP_CMD_LINE_PTR		0x228
+#define BP_INITRD_ADDR_MAX	0x22c
+#define BP_XLOADFLAGS		0x236
+#define BP_CMDLINE_SIZE		0x238
+#define BP_E820_TABLE		0x2d0
+#define BP_HDR_END_JUMP		0x201	/* header length: 0x202 + byte here */
+
+#define XLF_KERNEL_64		0x1
+#define LOADED_HIGH		0x1
+#define E820_RAM		1
+#define E820_RESERVED		2
+
+/* Segment attributes, VMX access-rights layout (api.rst). */
+#define AR_CODE16		0x009bULL
+#define AR_DATA16		0x0093ULL
+#define AR_CODE32		0xc09bULL
+#define AR_DATA32		0xc093ULL
+#define AR_CODE64		0xa09bULL
+
+#define SEG_ES	0
+#define SEG_CS	1
+#define SEG_SS	2
+#define SEG_DS	3
+#define SEG_FS	4
+#define SEG_GS	5
+
+#define X86_CR0_PE		0x1ULL
+#define X86_CR0_ET		0x10ULL
+#define X86_CR0_PG		0x80000000ULL
+#define X86_CR4_PAE		0x20ULL
+#define X86_EFER_LME		0x100ULL
+#define X86_EFER_LMA		0x400ULL
+
+enum x86_boot {
+	X86_BOOT_REAL,
+	X86_BOOT_FLAT32,
+	X86_BOOT_LINUX64,
+};
+
+static enum x86_boot x86_boot_mode;
+
+static uint64_t x86_arch_id(unsigned int vcpu)
+{
+	return vcpu;		/* the APIC id */
+}
+
+static int set_seg(struct vcpu *v, int seg, uint64_t sel, uint64_t base,
+		   uint64_t limit, uint64_t attr)
+{
+	return vcpu_set_sysreg(v, AXVM_SYSREG_X86_SEG_SEL(seg), sel) ||
+	       vcpu_set_sysreg(v, AXVM_SYSREG_X86_SEG_BASE(seg), base) ||
+	       vcpu_set_sysreg(v, AXVM_SYSREG_X86_SEG_LIMIT(seg), limit) ||
+	       vcpu_set_sysreg(v, AXVM_SYSREG_X86_SEG_ATTR(seg), attr);
+}
+
+static int set_data_segs(struct vcpu *v, uint64_t sel, uint64_t base,
+			 uint64_t limit, uint64_t attr)
+{
+	static const int segs[] = { SEG_ES, SEG_SS, SEG_DS, SEG_FS, SEG_GS };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(segs); i++)
+		if (set_seg(v, segs[i], sel, base, limit, attr))
+			return -1;
+	return 0;
+}
+
+static int x86_boot_regs(struct vcpu *v, uint64_t entry, uint64_t arg,
+			 bool first)
+{
+	struct axvm_regs regs;
+	uint64_t base;
+
+	if (!first) {
+		fprintf(stderr,
+			"vmctl: x86 vCPUs other than the first start with INIT/SIPI, which needs the in-kernel APIC\n");
+		return -1;
+	}
+	memset(&regs, 0, sizeof(regs));
+	regs.pstate = 0x2;
+	switch (x86_boot_mode) {
+	case X86_BOOT_REAL:
+		base = entry & ~0xffffULL;
+		if (set_seg(v, SEG_CS, base >> 4, base, 0xffff, AR_CODE16) ||
+		    set_data_segs(v, base >> 4, base, 0xffff, AR_DATA16))
+			return -1;
+		regs.pc = entry & 0xffff;
+		break;
+	case X86_BOOT_FLAT32:
+		if (vcpu_set_sysreg(v, AXVM_SYSREG_X86_CR0,
+				    X86_CR0_PE | X86_CR0_ET) ||
+		    set_seg(v, SEG_CS, 0x08, 0, 0xffffffff, AR_CODE32) ||
+		    set_data_segs(v, 0x10, 0, 0xffffffff, AR_DATA32))
+			return -1;
+		regs.pc = entry;
+		break;
+	case X86_BOOT_LINUX64:
+		if (vcpu_set_sysreg(v, AXVM_SYSREG_X86_GDTR_BASE, BOOT_GDT) ||
+		    vcpu_set_sysreg(v, AXVM_SYSREG_X86_GDTR_LIMIT, 4 * 8 - 1) ||
+		    vcpu_set_sysreg(v, AXVM_SYSREG_X86_CR3, BOOT_PML4) ||
+		    vcpu_set_sysreg(v, AXVM_SYSREG_X86_CR4, X86_CR4_PAE) ||
+		    vcpu_set_sysreg(v, AXVM_SYSREG_X86_EFER,
+				    X86_EFER_LME | X86_EFER_LMA) ||
+		    vcpu_set_sysreg(v, AXVM_SYSREG_X86_CR0,
+				    X86_CR0_PE | X86_CR0_ET | X86_CR0_PG) ||
+		    set_seg(v, SEG_CS, 0x10, 0, 0xffffffff, AR_CODE64) ||
+		    set_data_segs(v, 0x18, 0, 0xffffffff, AR_DATA32))
+			return -1;
+		regs.gpr[6] = v->vm->boot.zero_page;	/* RSI */
+		regs.pc = entry;
+		break;
+	}
+	(void)arg;
+	return vcpu_set_regs(v, &regs);
+}
+
+/* GDT and identity-mapped page tables for the 64-bit entry. */
+static int x86_long_mode_tables(struct vm *vm)
+{
+	uint8_t *gdt = vm_ram(vm, BOOT_GDT, 4 * 8, "boot GDT");
+	uint8_t *pml4 = vm_ram(vm, BOOT_PML4, 4096, "page tables");
+	uint8_t *pdpt = vm_ram(vm, BOOT_PDPT, 4096, "page tables");
+	uint8_t *pd = vm_ram(vm, BOOT_PD, 4 * 4096, "page tables");
+	unsigned int i;
+
+	if (!gdt || !pml4 || !pdpt || !pd)
+		return -1;
+	memset(gdt, 0, 4 * 8);
+	put_le(gdt + 0x10, 8, 0x00af9b000000ffffULL);	/* 64-bit code */
+	put_le(gdt + 0x18, 8, 0x00cf93000000ffffULL);	/* data */
+	memset(pml4, 0, 4096);
+	memset(pdpt, 0, 4096);
+	put_le(pml4, 8, BOOT_PDPT | 0x3);
+	for (i = 0; i < 4; i++)
+		put_le(pdpt + 8 * i, 8, (BOOT_PD + 4096 * i) | 0x3);
+	for (i = 0; i < 4 * 512; i++)	/* present, writable, 2 MiB */
+		put_le(pd + 8 * i, 8, ((uint64_t)i << 21) | 0x83);
+	return 0;
+}
+
+static bool is_bzimage(const struct file_buf *f)
+{
+	return f->size > 0x1000 &&
+	       !memcmp(f->data + BP_HEADER_MAGIC, "HdrS", 4);
+}
+
+/* The Linux/x86 64-bit boot protocol (Documentation/x86/boot.rst). */
+static int x86_load_bzimage(struct vm *vm, struct file_buf *f)
+{
+	unsigned int setup_sects = f->data[BP_SETUP_SECTS] ?: 4;
+	size_t setup = (setup_sects + 1) * 512ULL, hdr_len;
+	const char *cmdline = vm->opts->cmdline ?: "";
+	uint64_t ram_end = vm->mem.base + vm->mem.size, initrd_max;
+	uint8_t *zp, *e820;
+	unsigned int n = 0;
+	size_t len;
+
+	if (get_le(f->data + BP_VERSION, 2) < 0x20c ||
+	    !(get_le(f->data + BP_XLOADFLAGS, 2) & XLF_KERNEL_64)) {
+		fprintf(stderr,
+			"vmctl: %s: bzImage without the 64-bit entry (boot protocol 2.12)\n",
+			f->path);
+		return -1;
+	}
+	if (setup >= f->size) {
+		fprintf(stderr, "vmctl: %s: truncated bzImage\n", f->path);
+		return -1;
+	}
+	len = strlen(cmdline) + 1;
+	if (len > BOOT_CMDLINE_MAX ||
+	    len > get_le(f->data + BP_CMDLINE_SIZE, 4) + 1) {
+		fprintf(stderr, "vmctl: --append: command line longer than the kernel takes\n");
+		return -1;
+	}
+	if (load_bytes(vm, f, setup, f->size - setup, BOOT_KERNEL) ||
+	    x86_long_mode_tables(vm))
+		return -1;
+	zp = vm_ram(vm, BOOT_ZERO_PAGE, 4096, "zero page");
+	if (!zp || !vm_ram(vm, BOOT_CMDLINE, len, "command line"))
+		return -1;
+	memcpy(vm_ram(vm, BOOT_CMDLINE, len, "command line"), cmdline, len);
+
+	/* The zero page: the image's setup header, then what we fill in. */
+	memset(zp, 0, 4096);
+	hdr_len = 0x202 + f->data[BP_HDR_END_JUMP] - BP_HDR;
+	if (BP_HDR + hdr_len > 4096 || BP_HDR + hdr_len > f->size) {
+		fprintf(stderr, "vmctl: %s: bad setup header length\n", f->path);
+		return -1;
+	}
+	memcpy(zp + BP_HDR, f->data + BP_HDR, hdr_len);
+	zp[BP_TYPE_OF_LOADER] = 0xff;
+	zp[BP_LOADFLAGS] |= LOADED_HIGH;
+	put_le(zp + BP_CMD_LINE_PTR, 4, BOOT_CMDLINE);
+	put_le(zp + BP_EXT_CMD_LINE_PTR, 4, 0);
+
+	initrd_max = get_le(f->data + BP_INITRD_ADDR_MAX, 4) + 1ULL;
+	if (load_initrd(vm, BOOT_KERNEL + f->size - setup,
+			ram_end < initrd_max ? ram_end : initrd_max))
+		return -1;
+	if (vm->boot.initrd_end) {
+		uint64_t start = vm->boot.initrd_start;
+		uint64_t size = vm->boot.initrd_end - start;
+
+		put_le(zp + BP_RAMDISK_IMAGE, 4, start);
+		put_le(zp + BP_RAMDISK_SIZE, 4, size);
+		put_le(zp + BP_EXT_RAMDISK_IMAGE, 4, start >> 32);
+		put_le(zp + BP_EXT_RAMDISK_SIZE, 4, size >> 32);
+	}
+
+	/* RAM below 640 KiB, the BIOS hole, RAM from 1 MiB. */
+	e820 = zp + BP_E820_TABLE;
+	put_le(e820 + 20 * n, 8, 0);
+	put_le(e820 + 20 * n + 8, 8, 0xa0000);
+	put_le(e820 + 20 * n++ + 16, 4, E820_RAM);
+	put_le(e820 + 20 * n, 8, 0xa0000);
+	put_le(e820 + 20 * n + 8, 8, 0x60000);
+	put_le(e820 + 20 * n++ + 16, 4, E820_RESERVED);
+	put_le(e820 + 20 * n, 8, BOOT_KERNEL);
+	put_le(e820 + 20 * n + 8, 8, ram_end - BOOT_KERNEL);
+	put_le(e820 + 20 * n++ + 16, 4, E820_RAM);
+	zp[BP_E820_ENTRIES] = n;
+
+	x86_boot_mode = X86_BOOT_LINUX64;
+	vm->boot.is_linux = true;
+	vm->boot.zero_page = BOOT_ZERO_PAGE;
+	vm->boot.entry = BOOT_KERNEL + 0x200;
+	vm->boot.kernel_start = BOOT_KERNEL;
+	vm->boot.kernel_end = BOOT_KERNEL + f->size - setup;
+	return 0;
+}
+
+static int x86_load(struct vm *vm)
+{
+	const struct vm_opts *o = vm->opts;
+	struct file_buf f;
+	int ret = -1;
+
+	if (vm->mem.size < (16ULL << 20)) {
+		fprintf(stderr, "vmctl: x86 guests need at least 16M of RAM\n");
+		return -1;
+	}
+	if (file_read(o->kernel, &f))
+		return -1;
+	if (o->load_addr != VMCTL_NO_ADDR) {
+		ret = load_bytes(vm, &f, 0, f.size, o->load_addr);
+		if (!ret && o->entry >= 0x100000) {
+			fprintf(stderr,
+				"vmctl: --entry %#llx: x86 raw images start in real mode, below 1 MiB\n",
+				(unsigned long long)o->entry);
+			ret = -1;
+		}
+		x86_boot_mode = X86_BOOT_REAL;
+		vm->boot.entry = o->entry;
+		vm->boot.kernel_start = o->load_addr;
+		vm->boot.kernel_end = o->load_addr + f.size;
+	} else if (is_elf(&f)) {
+		ret = load_elf(vm, &f, EM_X86_64, &vm->boot.entry,
+			       &vm->boot.kernel_start, &vm->boot.kernel_end);
+		x86_boot_mode = X86_BOOT_FLAT32;
+		vm->boot.elf = true;
+		if (!ret && vm->boot.entry > 0xffffffffULL) {
+			fprintf(stderr,
+				"vmctl: %s: entry above 4 GiB; x86 ELF images start in 32-bit mode\n",
+				f.path);
+			ret = -1;
+		}
+	} else if (is_bzimage(&f)) {
+		ret = x86_load_bzimage(vm, &f);
+	} else {
+		fprintf(stderr,
+			"vmctl: %s: neither a bzImage nor an ELF; give --load for a raw binary\n",
+			f.path);
+	}
+	if (!ret && o->initrd && !vm->boot.is_linux) {
+		fprintf(stderr, "vmctl: --initrd is for Linux kernels\n");
+		ret = -1;
+	}
+	file_free(&f);
+	return ret;
+}
+
+/* ISA IRQ n as vector 0x20 + n; edge-like: a raise queues it once. */
+static void x86_irq_set(struct irq_line *line, int level)
+{
+	struct vm *vm = line->opaque;
+	struct axvm_irq irq = {
+		.irq = X86_IRQ_VECTOR_BASE + line->nr,
+		.flags = AXVM_IRQ_LEVEL_HIGH,
+	};
+
+	if (!level)
+		return;
+	ioctl(vm->vcpus[0].fd, AXVM_INJECT_IRQ, &irq);
+	vm_kick_halted(vm);
+}
+
+static void x86_hypercall(struct vcpu *v)
+{
+	v->run->hypercall.ret = -1000;	/* no such call (KVM's -KVM_ENOSYS) */
+}
+
+/* Power control ports: ACPI PM1a_CNT at 0x604 and the 0xcf9 reset. */
+struct x86_power {
+	struct device pm, rst;
+	struct vm *vm;
+};
+
+static void x86_pm_write(struct device *d, uint64_t off, unsigned int len,
+			 uint64_t val)
+{
+	struct x86_power *p = container_of(d, struct x86_power, pm);
+
+	/* PM1a_CNT: SLP_EN (bit 13) with SLP_TYP 0 is S5, off. */
+	if (off == 4 && len == 2 && (val & 0x2000) && !(val & 0x1c00))
+		vm_stop(p->vm, VMCTL_POWEROFF);
+}
+
+static void x86_rst_write(struct device *d, uint64_t off, unsigned int len,
+			  uint64_t val)
+{
+	struct x86_power *p = container_of(d, struct x86_power, rst);
+
+	if (val & 0x4)	/* RST_CPU */
+		vm_stop(p->vm, VMCTL_RESET);
+}
+
+static const struct device_ops x86_pm_ops = { .write = x86_pm_write };
+static const struct device_ops x86_rst_ops = { .write = x86_rst_write };
+
+static const struct machine_devices x86_devices = {
+	.uart = UART_16550_ISA, .uart_base = 0x3f8, .uart_irq = 4,
+	.rtc = RTC_CMOS, .rtc_base = 0x70,
+	.virtio_base = X86_VIRTIO_BASE, .virtio_stride = 0x200,
+	.virtio_irq = X86_VIRTIO_IRQ,
+};
+
+static int x86_add_devices(struct vm *vm)
+{
+	static struct x86_power power;
+
+	power.vm = vm;
+	device_init(&power.pm, "pm", IO_PIO, 0x600, 0x10, &x86_pm_ops);
+	device_init(&power.rst, "reset", IO_PIO, 0xcf9, 1, &x86_rst_ops);
+	if (bus_add(&vm->bus, &power.pm) || bus_add(&vm->bus, &power.rst))
+		return -1;
+	return devices_add(vm, &x86_devices);
+}
+
+const struct arch arch_x86 = {
+	.name = "x86-64",
+	.arch = AXVM_ARCH_X86_VMX,
+	.ram_base = 0,
+	.arch_id = x86_arch_id,
+	.add_devices = x86_add_devices,
+	.load = x86_load,
+	.boot_regs = x86_boot_regs,
+	.hypercall = x86_hypercall,
+	.irq_set = x86_irq_set,
+	.system_down = vm_down_status,
+};

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Guest images into guest RAM: files, ELF, raw binaries, initrds. */
+#ifndef VMCTL_LOADER_H
+#define VMCTL_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vm;
+
+struct file_buf {
+	const char *path;
+	uint8_t *data;
+	size_t size;
+};
+
+/* The whole file in memory; -1 with a message. */
+int file_read(const char *path, struct file_buf *f);
+void file_free(struct file_buf *f);
+
+bool is_elf(const struct file_buf *f);
+/*
+ * PT_LOAD segments at their physical addresses, which must lie in guest
+ * RAM; @machine is the ELF e_machine the architecture runs. Sets the
+ * entry and the lowest and highest address loaded.
+ */
+int load_elf(struct vm *vm, const struct file_buf *f, uint16_t machine,
+	     uint64_t *entry, uint64_t *start, uint64_t *end);
+/* @len bytes of @f from @off at guest physical @gpa. */
+int load_bytes(struct vm *vm, const struct file_buf *f, size_t off,
+	       size_t len, uint64_t gpa);
+/*
+ * The initrd (vm->opts->initrd, if any) page-aligned just below @below
+ * and above @above; records it in vm->boot.
+ */
+int load_initrd(struct vm *vm, uint64_t above, uint64_t below);
+
+static inline uint64_t get_le(const uint8_t *p, unsigned int n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
+}
+
+static inline void put_le(uint8_t *p, unsigned int n, uint64_t v)
+{
+	while (n--) {
+		*p++ = v;
+		v >>= 8;
+	}
+}
+
+#endif /* VMCTL_LOADER_H */

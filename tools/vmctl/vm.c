@@ -1,0 +1,739 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VM's life: create it, map RAM, create pinned vCPUs, start a thread
+ * per vCPU that runs RUN in a loop and dispatches exits, and stop it all
+ * on power-off, reset, crash, an exit vmctl cannot handle, or a signal.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vm.h"
+
+#define RAM_ALIGN	(2ULL << 20)	/* GPA = HVA modulo 2 MiB */
+#define CTRL_A		0x01
+
+static const char *const exit_names[AXVM_EXIT_REASONS] = {
+	[AXVM_EXIT_NONE] = "none",
+	[AXVM_EXIT_MMIO] = "mmio",
+	[AXVM_EXIT_IO] = "io",
+	[AXVM_EXIT_SYSREG] = "sysreg",
+	[AXVM_EXIT_HYPERCALL] = "hypercall",
+	[AXVM_EXIT_HALT] = "halt",
+	[AXVM_EXIT_CPU_UP] = "cpu-up",
+	[AXVM_EXIT_CPU_DOWN] = "cpu-down",
+	[AXVM_EXIT_SYSTEM_DOWN] = "system-down",
+	[AXVM_EXIT_NESTED_PAGE_FAULT] = "nested-page-fault",
+	[AXVM_EXIT_FAIL_ENTRY] = "fail-entry",
+	[AXVM_EXIT_IPI] = "ipi",
+	[AXVM_EXIT_INTR] = "intr",
+	[AXVM_EXIT_INTERNAL_ERROR] = "internal-error",
+	[AXVM_EXIT_EXTERNAL_INTERRUPT] = "external-interrupt",
+	[AXVM_EXIT_STAGE2_FAULT] = "stage2-fault",
+};
+
+static const char *exit_name(uint32_t reason)
+{
+	return reason < AXVM_EXIT_REASONS ? exit_names[reason] : "unknown";
+}
+
+void vm_stop(struct vm *vm, int status)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->stopping) {
+		pthread_mutex_unlock(&vm->lock);
+		return;
+	}
+	vm->stopping = true;
+	vm->status = status;
+	pthread_cond_broadcast(&vm->cond);
+	/*
+	 * immediate_exit covers a vCPU about to enter RUN, the signal one
+	 * inside. Under the lock: the main thread joins the vCPU threads
+	 * only after it saw stopping, so none is gone yet.
+	 */
+	for (i = 0; i < vm->nvcpus; i++) {
+		vm->vcpus[i].run->immediate_exit = 1;
+		if (vm->vcpus[i].thread_started)
+			pthread_kill(vm->vcpus[i].thread, SIGUSR1);
+	}
+	pthread_kill(vm->main_thread, SIGUSR2);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+void vm_own(struct vm *vm, void (*destroy)(void *), void *dev)
+{
+	if (vm->ndestroy < VMCTL_MAX_DEVICES) {
+		vm->destroy[vm->ndestroy] = destroy;
+		vm->destroy_dev[vm->ndestroy++] = dev;
+	}
+}
+
+struct irq_line *vm_irq_line(struct vm *vm, unsigned int nr)
+{
+	struct irq_line *l;
+
+	if (vm->nirqs == VMCTL_MAX_DEVICES)
+		return NULL;
+	l = &vm->irqs[vm->nirqs++];
+	l->set = vm->arch->irq_set;
+	l->nr = nr;
+	l->opaque = vm;
+	return l;
+}
+
+void vm_kick_halted(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	vm->irq_gen++;
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+void *vm_ram(struct vm *vm, uint64_t gpa, uint64_t len, const char *what)
+{
+	void *p = guest_ptr(&vm->mem, gpa, len);
+
+	if (!p)
+		fprintf(stderr,
+			"vmctl: %s (%#llx, %llu bytes) does not fit in guest RAM [%#llx, %#llx)\n",
+			what, (unsigned long long)gpa, (unsigned long long)len,
+			(unsigned long long)vm->mem.base,
+			(unsigned long long)(vm->mem.base + vm->mem.size));
+	return p;
+}
+
+int vcpu_set_sysreg(struct vcpu *v, uint64_t id, uint64_t value)
+{
+	struct axvm_sysreg r = { .id = id, .value = value };
+
+	if (ioctl(v->fd, AXVM_SET_SYSREG, &r)) {
+		fprintf(stderr, "vmctl: vCPU %u: AXVM_SET_SYSREG %#llx: %s\n",
+			v->id, (unsigned long long)id, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int vcpu_set_regs(struct vcpu *v, const struct axvm_regs *regs)
+{
+	if (ioctl(v->fd, AXVM_SET_REGS, regs)) {
+		fprintf(stderr, "vmctl: vCPU %u: AXVM_SET_REGS: %s\n", v->id,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int vm_down_status(struct vcpu *v)
+{
+	switch (v->run->system_down.type) {
+	case AXVM_SYSTEM_DOWN_POWEROFF:
+		return VMCTL_POWEROFF;
+	case AXVM_SYSTEM_DOWN_RESET:
+		return VMCTL_RESET;
+	}
+	return VMCTL_CRASH;
+}
+
+static void trace_exit(struct vcpu *v)
+{
+	struct axvm_run *r = v->run;
+
+	if (!v->vm->opts->trace)
+		return;
+	switch (r->exit_reason) {
+	case AXVM_EXIT_MMIO:
+		fprintf(stderr, "vmctl: vcpu %u: mmio %s %#llx len %u data %#llx\n",
+			v->id, r->mmio.is_write ? "write" : "read",
+			(unsigned long long)r->mmio.phys_addr, r->mmio.len,
+			(unsigned long long)r->mmio.data);
+		break;
+	case AXVM_EXIT_IO:
+		fprintf(stderr, "vmctl: vcpu %u: io %s %#x size %u data %#llx\n",
+			v->id, r->io.is_write ? "out" : "in", r->io.port,
+			r->io.size, (unsigned long long)r->io.data);
+		break;
+	case AXVM_EXIT_HYPERCALL:
+		fprintf(stderr, "vmctl: vcpu %u: hypercall %#llx (%#llx %#llx %#llx)\n",
+			v->id, (unsigned long long)r->hypercall.nr,
+			(unsigned long long)r->hypercall.args[0],
+			(unsigned long long)r->hypercall.args[1],
+			(unsigned long long)r->hypercall.args[2]);
+		break;
+	default:
+		fprintf(stderr, "vmctl: vcpu %u: %s\n", v->id,
+			exit_name(r->exit_reason));
+	}
+}
+
+/* Print an exit vmctl cannot go on from, with all its data. */
+static void report_exit(struct vcpu *v, const char *what)
+{
+	struct axvm_run *r = v->run;
+	unsigned int i, n;
+
+	fprintf(stderr, "vmctl: vCPU %u: %s: exit %s (%u)", v->id, what,
+		exit_name(r->exit_reason), r->exit_reason);
+	switch (r->exit_reason) {
+	case AXVM_EXIT_INTERNAL_ERROR:
+		n = r->internal.ndata < 16 ? r->internal.ndata : 16;
+		fprintf(stderr, " suberror %u data", r->internal.suberror);
+		for (i = 0; i < n; i++)
+			fprintf(stderr, " %#llx",
+				(unsigned long long)r->internal.data[i]);
+		break;
+	case AXVM_EXIT_FAIL_ENTRY:
+		fprintf(stderr, " hardware reason %#llx data %#llx",
+			(unsigned long long)r->fail_entry.hardware_reason,
+			(unsigned long long)r->fail_entry.data);
+		break;
+	case AXVM_EXIT_SYSTEM_DOWN:
+		fprintf(stderr, " type %u data %#llx", r->system_down.type,
+			(unsigned long long)r->system_down.data);
+		break;
+	case AXVM_EXIT_NESTED_PAGE_FAULT:
+		fprintf(stderr, " gpa %#llx flags %#llx",
+			(unsigned long long)r->npf.gpa,
+			(unsigned long long)r->npf.flags);
+		break;
+	case AXVM_EXIT_IPI:
+		fprintf(stderr, " target %#llx vector %u",
+			(unsigned long long)r->ipi.target, r->ipi.vector);
+		break;
+	}
+	fputc('\n', stderr);
+}
+
+/* A halted vCPU waits here for an interrupt from a device, or 10 ms. */
+static void vcpu_halt(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	unsigned int gen;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += 10 * 1000 * 1000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&vm->lock);
+	gen = vm->irq_gen;
+	while (!vm->stopping && gen == vm->irq_gen)
+		if (pthread_cond_timedwait(&vm->cond, &vm->lock, &ts))
+			break;
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static struct vcpu *vcpu_by_arch_id(struct vm *vm, uint64_t arch_id)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nvcpus; i++)
+		if (vm->vcpus[i].arch_id == arch_id)
+			return &vm->vcpus[i];
+	return NULL;
+}
+
+static void vcpu_cpu_up(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	struct vcpu *t = vcpu_by_arch_id(vm, v->run->cpu_up.target);
+
+	if (!t) {
+		fprintf(stderr, "vmctl: vCPU %u started unknown CPU %#llx\n",
+			v->id, (unsigned long long)v->run->cpu_up.target);
+		return;
+	}
+	pthread_mutex_lock(&vm->lock);
+	if (t->on || t->start_pending) {
+		/* PSCI ALREADY_ON, SBI ERR_ALREADY_AVAILABLE. */
+		v->run->cpu_up.ret = vm->arch->arch == AXVM_ARCH_RISCV64 ?
+				     (uint64_t)-6 : (uint64_t)-4;
+	} else {
+		t->start_pending = true;
+		t->start_entry = v->run->cpu_up.entry;
+		t->start_arg = v->run->cpu_up.arg;
+		pthread_cond_broadcast(&vm->cond);
+	}
+	pthread_mutex_unlock(&vm->lock);
+}
+
+/* One exit: 0 to run on, or the VM is being stopped. */
+static void vcpu_exit(struct vcpu *v)
+{
+	struct axvm_run *r = v->run;
+	struct vm *vm = v->vm;
+	uint64_t val;
+
+	trace_exit(v);
+	switch (r->exit_reason) {
+	case AXVM_EXIT_MMIO:
+		val = r->mmio.data;
+		bus_access(&vm->bus, IO_MMIO, r->mmio.phys_addr, r->mmio.len,
+			   r->mmio.is_write, &val);
+		if (!r->mmio.is_write)
+			r->mmio.data = io_bytes(val, r->mmio.len);
+		break;
+	case AXVM_EXIT_IO:
+		val = r->io.data;
+		bus_access(&vm->bus, IO_PIO, r->io.port, r->io.size,
+			   r->io.is_write, &val);
+		if (!r->io.is_write)
+			r->io.data = io_bytes(val, r->io.size);
+		break;
+	case AXVM_EXIT_SYSREG:
+		/* Registers the kernel leaves to us read 0, writes go nowhere. */
+		if (!r->sysreg.is_write)
+			r->sysreg.value = 0;
+		break;
+	case AXVM_EXIT_HYPERCALL:
+		vm->arch->hypercall(v);
+		break;
+	case AXVM_EXIT_HALT:
+		vcpu_halt(v);
+		break;
+	case AXVM_EXIT_CPU_UP:
+		vcpu_cpu_up(v);
+		break;
+	case AXVM_EXIT_CPU_DOWN:
+		pthread_mutex_lock(&vm->lock);
+		v->on = false;
+		pthread_mutex_unlock(&vm->lock);
+		break;
+	case AXVM_EXIT_SYSTEM_DOWN:
+		if (vm->opts->trace)
+			report_exit(v, "system down");
+		vm_stop(vm, vm->arch->system_down(v));
+		break;
+	case AXVM_EXIT_INTR:
+		break;
+	case AXVM_EXIT_FAIL_ENTRY:
+		report_exit(v, "the CPU refused to enter the guest");
+		vm_stop(vm, VMCTL_CRASH);
+		break;
+	default:
+		report_exit(v, "exit vmctl cannot handle");
+		vm_stop(vm, VMCTL_UNHANDLED);
+		break;
+	}
+}
+
+static void sig_nothing(int sig)
+{
+	(void)sig;
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	struct vm *vm = v->vm;
+	sigset_t set;
+	int stopping;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+	for (;;) {
+		pthread_mutex_lock(&vm->lock);
+		while (!vm->stopping && !v->on && !v->start_pending)
+			pthread_cond_wait(&vm->cond, &vm->lock);
+		stopping = vm->stopping;
+		if (!stopping && v->start_pending) {
+			v->start_pending = false;
+			v->on = true;
+			pthread_mutex_unlock(&vm->lock);
+			if (vm->arch->boot_regs(v, v->start_entry,
+						v->start_arg, false)) {
+				vm_stop(vm, VMCTL_ERROR);
+				break;
+			}
+			continue;
+		}
+		pthread_mutex_unlock(&vm->lock);
+		if (stopping)
+			break;
+		if (ioctl(v->fd, AXVM_RUN, 0)) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "vmctl: vCPU %u: AXVM_RUN: %s\n", v->id,
+				strerror(errno));
+			vm_stop(vm, VMCTL_ERROR);
+			break;
+		}
+		vcpu_exit(v);
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+
+static struct termios saved_tty;
+static bool tty_raw;
+
+static void tty_restore(void)
+{
+	if (tty_raw)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
+	tty_raw = false;
+}
+
+/* Keys go to the guest as typed; Ctrl-A x leaves vmctl. */
+static void tty_make_raw(void)
+{
+	struct termios t;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tty))
+		return;
+	t = saved_tty;
+	t.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR |
+		       ICRNL | IXON);
+	t.c_lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+	t.c_cflag |= CS8;
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	if (!tcsetattr(STDIN_FILENO, TCSANOW, &t)) {
+		tty_raw = true;
+		atexit(tty_restore);
+	}
+}
+
+struct input_ctx {
+	struct vm *vm;
+	int wake[2];
+};
+
+/*
+ * Console input: no more than the UART's FIFO has room for at a time, so
+ * that a paste is not lost while the guest drains it; the virtio console
+ * gets the same bytes.
+ */
+static void *input_thread(void *arg)
+{
+	struct input_ctx *c = arg;
+	struct vm *vm = c->vm;
+	struct pollfd p[2] = {
+		{ .fd = vm->con_in, .events = POLLIN },
+		{ .fd = c->wake[0], .events = POLLIN },
+	};
+	bool escape = false;
+	uint8_t buf[256];
+	size_t room;
+	ssize_t n, i;
+
+	for (;;) {
+		room = vm->con_room ? vm->con_room(vm->con_dev) : sizeof(buf);
+		if (room > sizeof(buf))
+			room = sizeof(buf);
+		/* A full FIFO: look again in 10 ms, or when woken. */
+		p[0].events = room ? POLLIN : 0;
+		if (poll(p, 2, room ? -1 : 10) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents)
+			break;
+		if (!room || !(p[0].revents & (POLLIN | POLLHUP)))
+			continue;
+		n = read(vm->con_in, buf, room);
+		if (n <= 0)
+			break;
+		if (tty_raw) {
+			for (i = 0; i < n; i++) {
+				if (escape && buf[i] == 'x') {
+					vm_stop(vm, VMCTL_SIGNALLED + SIGINT);
+					return NULL;
+				}
+				escape = buf[i] == CTRL_A;
+			}
+		}
+		if (vm->con_input)
+			vm->con_input(vm->con_dev, buf, n);
+		if (vm->vcon_input)
+			vm->vcon_input(vm->vcon_dev, buf, n);
+		vm_kick_halted(vm);
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+
+static const struct arch *arch_of(int sys_fd)
+{
+	switch (ioctl(sys_fd, AXVM_CHECK_CAP, AXVM_CAP_ARCH)) {
+	case AXVM_ARCH_ARM64:
+		return &arch_arm64;
+	case AXVM_ARCH_RISCV64:
+		return &arch_riscv64;
+	case AXVM_ARCH_X86_VMX:
+	case AXVM_ARCH_X86_SVM:
+		return &arch_x86;
+	}
+	return NULL;
+}
+
+static int vm_map_ram(struct vm *vm)
+{
+	struct axvm_memory_region r = { .slot = 0 };
+	uint64_t size = vm->opts->mem_size;
+	uintptr_t host;
+	void *p;
+
+	vm->mem_map_size = size + RAM_ALIGN;
+	p = mmap(NULL, vm->mem_map_size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "vmctl: guest RAM of %llu bytes: %s\n",
+			(unsigned long long)size, strerror(errno));
+		return -1;
+	}
+	vm->mem_map = p;
+	host = (uintptr_t)p;
+	host += (vm->arch->ram_base - host) & (RAM_ALIGN - 1);
+	vm->mem.host = (uint8_t *)host;
+	vm->mem.base = vm->arch->ram_base;
+	vm->mem.size = size;
+	r.guest_phys_addr = vm->mem.base;
+	r.size = size;
+	r.userspace_addr = host;
+	if (ioctl(vm->fd, AXVM_SET_MEMORY_REGION, &r)) {
+		fprintf(stderr, "vmctl: guest RAM at %#llx: AXVM_SET_MEMORY_REGION: %s\n",
+			(unsigned long long)r.guest_phys_addr, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int vm_create_vcpus(struct vm *vm)
+{
+	const struct vm_opts *o = vm->opts;
+	struct axvm_vcpu_create c;
+	struct vcpu *v;
+	unsigned int i;
+
+	for (i = 0; i < o->ncpus; i++) {
+		v = &vm->vcpus[i];
+		memset(&c, 0, sizeof(c));
+		v->vm = vm;
+		v->id = i;
+		v->fd = -1;
+		v->arch_id = vm->arch->arch_id(i);
+		c.id = i;
+		c.arch_id = v->arch_id;
+		if (o->pin[i] >= 0)
+			c.affinity[o->pin[i] / 64] = 1ULL << (o->pin[i] % 64);
+		v->fd = ioctl(vm->fd, AXVM_CREATE_VCPU, &c);
+		if (v->fd < 0) {
+			fprintf(stderr, "vmctl: vCPU %u: AXVM_CREATE_VCPU: %s\n",
+				i, strerror(errno));
+			return -1;
+		}
+		vm->nvcpus++;
+		v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE,
+			      MAP_SHARED, v->fd, 0);
+		if (v->run == MAP_FAILED) {
+			v->run = NULL;
+			fprintf(stderr, "vmctl: vCPU %u: run page: %s\n", i,
+				strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int vm_open(struct vm *vm)
+{
+	const char *dev = vm->opts->device;
+	int ver;
+
+	vm->sys_fd = open(dev, O_RDWR | O_CLOEXEC);
+	if (vm->sys_fd < 0) {
+		fprintf(stderr, "vmctl: %s: %s%s\n", dev, strerror(errno),
+			errno == ENOENT ? " (is axvm.ko loaded?)" : "");
+		return -1;
+	}
+	ver = ioctl(vm->sys_fd, AXVM_GET_API_VERSION, 0);
+	if (ver != AXVM_API_VERSION) {
+		fprintf(stderr, "vmctl: %s: API version %d, vmctl speaks %d\n",
+			dev, ver, AXVM_API_VERSION);
+		return -1;
+	}
+	vm->arch = arch_of(vm->sys_fd);
+	if (!vm->arch) {
+		fprintf(stderr, "vmctl: %s: unknown architecture\n", dev);
+		return -1;
+	}
+	if (ioctl(vm->sys_fd, AXVM_CHECK_CAP, AXVM_CAP_RUN) <= 0) {
+		fprintf(stderr, "vmctl: %s: this CPU cannot run guests (AXVM_CAP_RUN is 0)\n",
+			dev);
+		return -1;
+	}
+	if (vm->opts->ncpus >
+	    (unsigned int)ioctl(vm->sys_fd, AXVM_CHECK_CAP, AXVM_CAP_MAX_VCPUS)) {
+		fprintf(stderr, "vmctl: %u vCPUs: the module allows %d\n",
+			vm->opts->ncpus,
+			ioctl(vm->sys_fd, AXVM_CHECK_CAP, AXVM_CAP_MAX_VCPUS));
+		return -1;
+	}
+	vm->run_size = ioctl(vm->sys_fd, AXVM_GET_VCPU_MMAP_SIZE, 0);
+	vm->fd = ioctl(vm->sys_fd, AXVM_CREATE_VM, 0);
+	if (vm->fd < 0) {
+		fprintf(stderr, "vmctl: AXVM_CREATE_VM: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int vm_console(struct vm *vm)
+{
+	if (!vm->opts->console) {
+		vm->con_out = STDOUT_FILENO;
+		vm->con_in = STDIN_FILENO;
+		return 0;
+	}
+	vm->con_in = -1;
+	vm->con_out = open(vm->opts->console,
+			   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (vm->con_out < 0) {
+		fprintf(stderr, "vmctl: --console '%s': %s\n",
+			vm->opts->console, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void vm_free(struct vm *vm)
+{
+	unsigned int i;
+
+	for (i = vm->ndestroy; i-- > 0;)
+		vm->destroy[i](vm->destroy_dev[i]);
+	for (i = 0; i < vm->nvcpus; i++) {
+		if (vm->vcpus[i].run)
+			munmap(vm->vcpus[i].run, vm->run_size);
+		close(vm->vcpus[i].fd);
+	}
+	if (vm->mem_map)
+		munmap(vm->mem_map, vm->mem_map_size);
+	if (vm->fd >= 0)
+		close(vm->fd);
+	if (vm->sys_fd >= 0)
+		close(vm->sys_fd);
+	if (vm->opts->console && vm->con_out >= 0)
+		close(vm->con_out);
+	pthread_cond_destroy(&vm->cond);
+	pthread_mutex_destroy(&vm->lock);
+	free(vm);
+}
+
+/* Signals: INT/TERM stop the VM, USR2 says it stopped, USR1 kicks RUN. */
+static void vm_signals(sigset_t *wait)
+{
+	struct sigaction sa = { .sa_handler = sig_nothing };
+
+	sigaction(SIGUSR1, &sa, NULL);	/* no SA_RESTART: RUN gets EINTR */
+	/* A console pipe whose reader left is a write error, not death. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(wait);
+	sigaddset(wait, SIGINT);
+	sigaddset(wait, SIGTERM);
+	sigaddset(wait, SIGUSR2);
+	sigaddset(wait, SIGUSR1);
+	/* Threads inherit this: only the main thread takes INT and TERM. */
+	pthread_sigmask(SIG_BLOCK, wait, NULL);
+	sigdelset(wait, SIGUSR1);
+}
+
+static int vm_start(struct vm *vm, sigset_t *wait)
+{
+	struct input_ctx in = { .vm = vm, .wake = { -1, -1 } };
+	pthread_t input;
+	bool input_started = false;
+	unsigned int i;
+	int sig;
+
+	if (vm->con_in >= 0 && (vm->con_input || vm->vcon_input) &&
+	    !pipe(in.wake)) {
+		tty_make_raw();
+		input_started = !pthread_create(&input, NULL, input_thread,
+						&in);
+	}
+	vm->vcpus[0].on = true;
+	for (i = 0; i < vm->nvcpus; i++) {
+		if (pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread,
+				   &vm->vcpus[i])) {
+			fprintf(stderr, "vmctl: cannot start vCPU %u's thread\n",
+				i);
+			vm_stop(vm, VMCTL_ERROR);
+			break;
+		}
+		vm->vcpus[i].thread_started = true;
+	}
+	for (;;) {
+		if (sigwait(wait, &sig))
+			continue;
+		if (sig == SIGINT || sig == SIGTERM)
+			vm_stop(vm, VMCTL_SIGNALLED + sig);
+		pthread_mutex_lock(&vm->lock);
+		if (vm->stopping) {
+			pthread_mutex_unlock(&vm->lock);
+			break;
+		}
+		pthread_mutex_unlock(&vm->lock);
+	}
+	for (i = 0; i < vm->nvcpus; i++)
+		if (vm->vcpus[i].thread_started)
+			pthread_join(vm->vcpus[i].thread, NULL);
+	if (input_started) {
+		if (write(in.wake[1], "", 1) < 0)
+			pthread_cancel(input);
+		pthread_join(input, NULL);
+	}
+	if (in.wake[0] >= 0) {
+		close(in.wake[0]);
+		close(in.wake[1]);
+	}
+	tty_restore();
+	return vm->status;
+}
+
+int vm_run(const struct vm_opts *opts)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+	sigset_t wait;
+	int ret = VMCTL_ERROR;
+
+	if (!vm) {
+		fprintf(stderr, "vmctl: out of memory\n");
+		return VMCTL_ERROR;
+	}
+	vm->opts = opts;
+	vm->sys_fd = -1;
+	vm->fd = -1;
+	vm->con_out = -1;
+	vm->con_in = -1;
+	vm->main_thread = pthread_self();
+	pthread_mutex_init(&vm->lock, NULL);
+	pthread_cond_init(&vm->cond, NULL);
+	vm_signals(&wait);
+
+	if (vm_open(vm) || vm_console(vm) || vm_map_ram(vm) ||
+	    vm_create_vcpus(vm) || vm->arch->add_devices(vm) ||
+	    vm->arch->load(vm) ||
+	    vm->arch->boot_regs(&vm->vcpus[0], vm->boot.entry, 0, true))
+		goto out;
+	ret = vm_start(vm, &wait);
+out:
+	vm_free(vm);
+	return ret;
+}

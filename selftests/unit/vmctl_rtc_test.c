@@ -3,7 +3,7 @@
  * Host unit test of vmctl's real-time clocks: the CMOS RTC, the PL031
  * and the goldfish RTC, driven through the bus as guest drivers drive
  * them and read against the host's clock.
- * Links: tools/vmctl/cmos_rtc.c tools/vmctl/pl031.c
+ * Links: tools/vmctl/cmos_rtc.c tools/vmctl/pl031.c tools/vmctl/rtc_alarm.c
  * Links: tools/vmctl/goldfish_rtc.c tools/vmctl/bus.c
  */
 #define _GNU_SOURCE

@@ -5,9 +5,9 @@
  * plus an offset that writes of the time set, and a one-shot alarm.
  *
  * The alarm is looked for on every register access, so that the status
- * registers are right whenever the guest reads them, and by a thread,
- * started by the guest's first alarm, that waits for the alarm's time so
- * that the interrupt comes when it should.
+ * registers are right whenever the guest reads them, and by an alarm
+ * thread (rtc_alarm.c), started by the guest's first alarm, that waits
+ * for the alarm's time so that the interrupt comes when it should.
  *
  * Setting the time takes two writes, TIME_HIGH then TIME_LOW, as Linux
  * makes them: the first is held until the second, so that the clock does
@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "rtc.h"
+#include "rtc_alarm.h"
 
 #define TIME_LOW		0x00	/* reading latches TIME_HIGH, writing */
 #define TIME_HIGH		0x04	/* sets the time with TIME_HIGH's */
@@ -44,11 +45,8 @@ struct goldfish_rtc {
 	uint64_t alarm;
 	bool armed, pending;
 	uint32_t irq_enabled;
-
-	/* The alarm thread, its wake-ups (under dev.lock) and its end. */
-	pthread_t thread;
-	pthread_cond_t wake;
-	bool running, stop;
+	/* Set for the alarm's host time while the alarm is armed. */
+	struct rtc_alarm timer;
 };
 
 static struct goldfish_rtc *to_goldfish(struct device *dev)
@@ -86,40 +84,31 @@ static void check_alarm(struct goldfish_rtc *g)
 	}
 }
 
-static void *alarm_thread(void *arg)
+/* Looks for the alarm; sets the timer for it while it is armed. */
+static void update(struct goldfish_rtc *g)
 {
-	struct goldfish_rtc *g = arg;
 	struct timespec at;
 	int64_t when;
 
-	pthread_mutex_lock(&g->dev.lock);
-	while (!g->stop) {
-		check_alarm(g);
-		if (!g->armed) {
-			pthread_cond_wait(&g->wake, &g->dev.lock);
-			continue;
-		}
-		/* Host time of the alarm; the guest's is offset from it. */
-		when = (int64_t)(g->alarm - (uint64_t)g->offset);
-		at.tv_sec = when / NSEC;
-		at.tv_nsec = when % NSEC;
-		if (at.tv_nsec < 0) {
-			at.tv_sec--;
-			at.tv_nsec += NSEC;
-		}
-		pthread_cond_timedwait(&g->wake, &g->dev.lock, &at);
+	check_alarm(g);
+	if (!g->armed) {
+		rtc_alarm_disarm(&g->timer);
+		return;
 	}
-	pthread_mutex_unlock(&g->dev.lock);
-	return NULL;
+	/* Host time of the alarm; the guest's is offset from it. */
+	when = (int64_t)(g->alarm - (uint64_t)g->offset);
+	at.tv_sec = when / NSEC;
+	at.tv_nsec = when % NSEC;
+	if (at.tv_nsec < 0) {
+		at.tv_sec--;
+		at.tv_nsec += NSEC;
+	}
+	rtc_alarm_arm(&g->timer, &at);
 }
 
-/* Tells the thread that the alarm changed; starts it. */
-static void rearm(struct goldfish_rtc *g)
+static void timer_fire(struct rtc_alarm *timer)
 {
-	if (!g->running && g->armed)
-		g->running = !pthread_create(&g->thread, NULL, alarm_thread, g);
-	if (g->running)
-		pthread_cond_signal(&g->wake);
+	update(container_of(timer, struct goldfish_rtc, timer));
 }
 
 /* The guest time becomes @t. */
@@ -186,8 +175,7 @@ static void reg_write(struct goldfish_rtc *g, uint64_t off, uint32_t val)
 		g->pending = false;
 		break;
 	}
-	check_alarm(g);
-	rearm(g);
+	update(g);
 }
 
 /*
@@ -224,7 +212,7 @@ struct goldfish_rtc *goldfish_rtc_create(uint64_t base, struct irq_line *irq)
 		return NULL;
 	device_init(&g->dev, "goldfish-rtc", IO_MMIO, base, GOLDFISH_RTC_SIZE,
 		    &goldfish_ops);
-	if (pthread_cond_init(&g->wake, NULL)) {
+	if (rtc_alarm_init(&g->timer, &g->dev, timer_fire)) {
 		free(g);
 		return NULL;
 	}
@@ -241,14 +229,7 @@ void goldfish_rtc_destroy(struct goldfish_rtc *rtc)
 {
 	if (!rtc)
 		return;
-	if (rtc->running) {
-		pthread_mutex_lock(&rtc->dev.lock);
-		rtc->stop = true;
-		pthread_cond_signal(&rtc->wake);
-		pthread_mutex_unlock(&rtc->dev.lock);
-		pthread_join(rtc->thread, NULL);
-	}
-	pthread_cond_destroy(&rtc->wake);
+	rtc_alarm_destroy(&rtc->timer);
 	pthread_mutex_destroy(&rtc->dev.lock);
 	free(rtc);
 }

@@ -6,8 +6,9 @@
  *
  * Matches are looked for on every register access, over the seconds
  * since the last look, so RTCRIS is right whenever the guest reads it;
- * a thread, started when the guest first unmasks the interrupt, looks
- * at the second of the next match so that the interrupt comes in time.
+ * an alarm thread (rtc_alarm.c), started by the first match to come
+ * while the guest has the interrupt unmasked, looks at the second of
+ * each such match so that the interrupt comes in time.
  * The counter runs whether or not RTCCR has started it, as a clock that
  * firmware started would.
  */
@@ -15,6 +16,7 @@
 #include <time.h>
 
 #include "rtc.h"
+#include "rtc_alarm.h"
 
 #define RTCDR		0x00
 #define RTCMR		0x04
@@ -43,11 +45,8 @@ struct pl031 {
 	uint32_t mr, lr, cr, imsc, ris;
 	/* The counter value up to which matches have been looked for. */
 	uint32_t checked;
-
-	/* The match thread, its wake-ups (under dev.lock) and its end. */
-	pthread_t thread;
-	pthread_cond_t wake;
-	bool running, stop;
+	/* Set for the second of the next match that would interrupt. */
+	struct rtc_alarm alarm;
 };
 
 static struct pl031 *to_pl031(struct device *dev)
@@ -83,39 +82,29 @@ static void check_match(struct pl031 *p)
 	}
 }
 
-static void *match_thread(void *arg)
+/* Looks for a match; sets the alarm for the next that would interrupt. */
+static void update(struct pl031 *p)
 {
-	struct pl031 *p = arg;
 	struct timespec at = { 0 };
 	int64_t now;
 	uint32_t wait;
 
-	pthread_mutex_lock(&p->dev.lock);
-	while (!p->stop) {
-		check_match(p);
-		now = host_sec();
-		wait = p->mr - counter(p, now);
-		if (!(p->imsc & ~p->ris) || !wait) {
-			/* Masked, already raised, or 2^32 seconds away. */
-			pthread_cond_wait(&p->wake, &p->dev.lock);
-			continue;
-		}
-		/* The counter ticks with the host's seconds. */
-		at.tv_sec = now + wait;
-		pthread_cond_timedwait(&p->wake, &p->dev.lock, &at);
+	check_match(p);
+	now = host_sec();
+	wait = p->mr - counter(p, now);
+	if (!(p->imsc & ~p->ris) || !wait) {
+		/* Masked, already raised, or 2^32 seconds away. */
+		rtc_alarm_disarm(&p->alarm);
+		return;
 	}
-	pthread_mutex_unlock(&p->dev.lock);
-	return NULL;
+	/* The counter ticks with the host's seconds. */
+	at.tv_sec = now + wait;
+	rtc_alarm_arm(&p->alarm, &at);
 }
 
-/* Tells the thread that the match or the mask changed; starts it. */
-static void rearm(struct pl031 *p)
+static void match_fire(struct rtc_alarm *alarm)
 {
-	if (!p->running && (p->imsc & INT_RTC))
-		p->running = !pthread_create(&p->thread, NULL, match_thread,
-					     p);
-	if (p->running)
-		pthread_cond_signal(&p->wake);
+	update(container_of(alarm, struct pl031, alarm));
 }
 
 static uint32_t reg_read(struct pl031 *p, uint64_t off)
@@ -167,8 +156,7 @@ static void reg_write(struct pl031 *p, uint64_t off, uint32_t val)
 		p->ris &= ~(val & INT_RTC);
 		break;
 	}
-	check_match(p);
-	rearm(p);
+	update(p);
 }
 
 /*
@@ -204,7 +192,7 @@ struct pl031 *pl031_create(uint64_t base, struct irq_line *irq)
 	if (!p)
 		return NULL;
 	device_init(&p->dev, "pl031", IO_MMIO, base, PL031_SIZE, &pl031_ops);
-	if (pthread_cond_init(&p->wake, NULL)) {
+	if (rtc_alarm_init(&p->alarm, &p->dev, match_fire)) {
 		free(p);
 		return NULL;
 	}
@@ -222,14 +210,7 @@ void pl031_destroy(struct pl031 *rtc)
 {
 	if (!rtc)
 		return;
-	if (rtc->running) {
-		pthread_mutex_lock(&rtc->dev.lock);
-		rtc->stop = true;
-		pthread_cond_signal(&rtc->wake);
-		pthread_mutex_unlock(&rtc->dev.lock);
-		pthread_join(rtc->thread, NULL);
-	}
-	pthread_cond_destroy(&rtc->wake);
+	rtc_alarm_destroy(&rtc->alarm);
 	pthread_mutex_destroy(&rtc->dev.lock);
 	free(rtc);
 }

@@ -32,8 +32,8 @@ void cmos_rtc_destroy(struct cmos_rtc *rtc);
 
 /*
  * A PL031 at MMIO @base interrupting on @irq (may be NULL) when its
- * counter reaches the match register, by a thread that the guest's
- * first unmasking of the interrupt starts.
+ * counter reaches the match register, by a thread that the first
+ * match to come with the interrupt unmasked starts.
  */
 struct pl031 *pl031_create(uint64_t base, struct irq_line *irq);
 struct device *pl031_device(struct pl031 *rtc);

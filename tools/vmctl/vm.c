@@ -482,9 +482,9 @@ static const struct arch *arch_of(int sys_fd)
 	return NULL;
 }
 
-static int vm_map_ram(struct vm *vm)
+/* Guest RAM in vmctl first: images are placed before any VM exists. */
+static int vm_alloc_ram(struct vm *vm)
 {
-	struct axvm_memory_region r = { .slot = 0 };
 	uint64_t size = vm->opts->mem_size;
 	uintptr_t host;
 	void *p;
@@ -503,31 +503,52 @@ static int vm_map_ram(struct vm *vm)
 	vm->mem.host = (uint8_t *)host;
 	vm->mem.base = vm->arch->ram_base;
 	vm->mem.size = size;
-	r.guest_phys_addr = vm->mem.base;
-	r.size = size;
-	r.userspace_addr = host;
-	if (ioctl(vm->fd, AXVM_SET_MEMORY_REGION, &r)) {
-		fprintf(stderr, "vmctl: guest RAM at %#llx: AXVM_SET_MEMORY_REGION: %s\n",
-			(unsigned long long)r.guest_phys_addr, strerror(errno));
-		return -1;
-	}
 	return 0;
 }
 
-static int vm_create_vcpus(struct vm *vm)
+static void vm_prepare_vcpus(struct vm *vm)
 {
+	struct vcpu *v;
+	unsigned int i;
+
+	for (i = 0; i < vm->opts->ncpus; i++) {
+		v = &vm->vcpus[i];
+		v->vm = vm;
+		v->id = i;
+		v->fd = -1;
+		v->arch_id = vm->arch->arch_id(i);
+	}
+	vm->nvcpus = vm->opts->ncpus;
+}
+
+/* The VM itself, its RAM and its vCPUs, once everything is in place. */
+static int vm_create(struct vm *vm)
+{
+	struct axvm_memory_region r = {
+		.slot = 0,
+		.guest_phys_addr = vm->mem.base,
+		.size = vm->mem.size,
+		.userspace_addr = (uintptr_t)vm->mem.host,
+	};
 	const struct vm_opts *o = vm->opts;
 	struct axvm_vcpu_create c;
 	struct vcpu *v;
 	unsigned int i;
 
-	for (i = 0; i < o->ncpus; i++) {
+	vm->fd = ioctl(vm->sys_fd, AXVM_CREATE_VM, 0);
+	if (vm->fd < 0) {
+		fprintf(stderr, "vmctl: AXVM_CREATE_VM: %s\n", strerror(errno));
+		return -1;
+	}
+	if (ioctl(vm->fd, AXVM_SET_MEMORY_REGION, &r)) {
+		fprintf(stderr,
+			"vmctl: guest RAM at %#llx: AXVM_SET_MEMORY_REGION: %s\n",
+			(unsigned long long)r.guest_phys_addr, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < vm->nvcpus; i++) {
 		v = &vm->vcpus[i];
 		memset(&c, 0, sizeof(c));
-		v->vm = vm;
-		v->id = i;
-		v->fd = -1;
-		v->arch_id = vm->arch->arch_id(i);
 		c.id = i;
 		c.arch_id = v->arch_id;
 		if (o->pin[i] >= 0)
@@ -538,7 +559,6 @@ static int vm_create_vcpus(struct vm *vm)
 				i, strerror(errno));
 			return -1;
 		}
-		vm->nvcpus++;
 		v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE,
 			      MAP_SHARED, v->fd, 0);
 		if (v->run == MAP_FAILED) {
@@ -586,11 +606,6 @@ static int vm_open(struct vm *vm)
 		return -1;
 	}
 	vm->run_size = ioctl(vm->sys_fd, AXVM_GET_VCPU_MMAP_SIZE, 0);
-	vm->fd = ioctl(vm->sys_fd, AXVM_CREATE_VM, 0);
-	if (vm->fd < 0) {
-		fprintf(stderr, "vmctl: AXVM_CREATE_VM: %s\n", strerror(errno));
-		return -1;
-	}
 	return 0;
 }
 
@@ -621,7 +636,8 @@ static void vm_free(struct vm *vm)
 	for (i = 0; i < vm->nvcpus; i++) {
 		if (vm->vcpus[i].run)
 			munmap(vm->vcpus[i].run, vm->run_size);
-		close(vm->vcpus[i].fd);
+		if (vm->vcpus[i].fd >= 0)
+			close(vm->vcpus[i].fd);
 	}
 	if (vm->mem_map)
 		munmap(vm->mem_map, vm->mem_map_size);
@@ -727,9 +743,10 @@ int vm_run(const struct vm_opts *opts)
 	pthread_cond_init(&vm->cond, NULL);
 	vm_signals(&wait);
 
-	if (vm_open(vm) || vm_console(vm) || vm_map_ram(vm) ||
-	    vm_create_vcpus(vm) || vm->arch->add_devices(vm) ||
-	    vm->arch->load(vm) ||
+	if (vm_open(vm) || vm_console(vm) || vm_alloc_ram(vm))
+		goto out;
+	vm_prepare_vcpus(vm);
+	if (vm->arch->add_devices(vm) || vm->arch->load(vm) || vm_create(vm) ||
 	    vm->arch->boot_regs(&vm->vcpus[0], vm->boot.entry, 0, true))
 		goto out;
 	ret = vm_start(vm, &wait);

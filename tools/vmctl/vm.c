@@ -250,17 +250,17 @@ static void vcpu_cpu_up(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	struct vcpu *t = vcpu_by_arch_id(vm, v->run->cpu_up.target);
+	bool riscv = vm->arch->arch == AXVM_ARCH_RISCV64;
 
 	if (!t) {
-		fprintf(stderr, "vmctl: vCPU %u started unknown CPU %#llx\n",
-			v->id, (unsigned long long)v->run->cpu_up.target);
+		/* PSCI INVALID_PARAMETERS, SBI ERR_INVALID_PARAM. */
+		v->run->cpu_up.ret = riscv ? (uint64_t)-3 : (uint64_t)-2;
 		return;
 	}
 	pthread_mutex_lock(&vm->lock);
 	if (t->on || t->start_pending) {
 		/* PSCI ALREADY_ON, SBI ERR_ALREADY_AVAILABLE. */
-		v->run->cpu_up.ret = vm->arch->arch == AXVM_ARCH_RISCV64 ?
-				     (uint64_t)-6 : (uint64_t)-4;
+		v->run->cpu_up.ret = riscv ? (uint64_t)-6 : (uint64_t)-4;
 	} else {
 		t->start_pending = true;
 		t->start_entry = v->run->cpu_up.entry;
@@ -270,7 +270,7 @@ static void vcpu_cpu_up(struct vcpu *v)
 	pthread_mutex_unlock(&vm->lock);
 }
 
-/* One exit: 0 to run on, or the VM is being stopped. */
+/* One exit, handled; the ones that end the guest stop the VM. */
 static void vcpu_exit(struct vcpu *v)
 {
 	struct axvm_run *r = v->run;

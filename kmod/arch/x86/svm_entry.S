@@ -10,21 +10,7 @@
 #include <linux/linkage.h>
 #include <asm/asm.h>
 
-/* struct axvm_x86_vcpu.gpr[], in the uAPI order. */
-#define GPR_RCX		(1 * 8)
-#define GPR_RDX		(2 * 8)
-#define GPR_RBX		(3 * 8)
-#define GPR_RBP		(5 * 8)
-#define GPR_RSI		(6 * 8)
-#define GPR_RDI		(7 * 8)
-#define GPR_R8		(8 * 8)
-#define GPR_R9		(9 * 8)
-#define GPR_R10		(10 * 8)
-#define GPR_R11		(11 * 8)
-#define GPR_R12		(12 * 8)
-#define GPR_R13		(13 * 8)
-#define GPR_R14		(14 * 8)
-#define GPR_R15		(15 * 8)
+#include "entry_gprs.inc"
 
 /* The stack after the pushes below. */
 #define STK_VMCB	0
@@ -46,20 +32,7 @@ SYM_FUNC_START(__axvm_svm_run)
 	push	%rdi
 
 	mov	%rsi, %rax
-	mov	GPR_RCX(%rax), %rcx
-	mov	GPR_RDX(%rax), %rdx
-	mov	GPR_RBX(%rax), %rbx
-	mov	GPR_RBP(%rax), %rbp
-	mov	GPR_RSI(%rax), %rsi
-	mov	GPR_RDI(%rax), %rdi
-	mov	GPR_R8(%rax), %r8
-	mov	GPR_R9(%rax), %r9
-	mov	GPR_R10(%rax), %r10
-	mov	GPR_R11(%rax), %r11
-	mov	GPR_R12(%rax), %r12
-	mov	GPR_R13(%rax), %r13
-	mov	GPR_R14(%rax), %r14
-	mov	GPR_R15(%rax), %r15
+	AXVM_LOAD_GUEST_GPRS
 
 	/*
 	 * RAX and RSP are the VMCB's. With V_INTR_MASKING the host's IF at
@@ -74,33 +47,12 @@ SYM_FUNC_START(__axvm_svm_run)
 	vmsave	%rax
 
 	mov	STK_GPR(%rsp), %rax
-	mov	%rcx, GPR_RCX(%rax)
-	mov	%rdx, GPR_RDX(%rax)
-	mov	%rbx, GPR_RBX(%rax)
-	mov	%rbp, GPR_RBP(%rax)
-	mov	%rsi, GPR_RSI(%rax)
-	mov	%rdi, GPR_RDI(%rax)
-	mov	%r8, GPR_R8(%rax)
-	mov	%r9, GPR_R9(%rax)
-	mov	%r10, GPR_R10(%rax)
-	mov	%r11, GPR_R11(%rax)
-	mov	%r12, GPR_R12(%rax)
-	mov	%r13, GPR_R13(%rax)
-	mov	%r14, GPR_R14(%rax)
-	mov	%r15, GPR_R15(%rax)
+	AXVM_SAVE_GUEST_GPRS
 
 	mov	STK_HOST(%rsp), %rax
 	vmload	%rax
 
-	/* No guest value lingers in a register the host may speculate on. */
-	xor	%ecx, %ecx
-	xor	%edx, %edx
-	xor	%esi, %esi
-	xor	%edi, %edi
-	xor	%r8d, %r8d
-	xor	%r9d, %r9d
-	xor	%r10d, %r10d
-	xor	%r11d, %r11d
+	AXVM_CLEAR_GUEST_GPRS
 
 	add	$24, %rsp
 	pop	%rbx

@@ -11,22 +11,7 @@
 #include <asm/segment.h>
 #include <asm/unwind_hints.h>
 
-/* struct axvm_x86_vcpu.gpr[], in the uAPI order. */
-#define GPR_RAX		(0 * 8)
-#define GPR_RCX		(1 * 8)
-#define GPR_RDX		(2 * 8)
-#define GPR_RBX		(3 * 8)
-#define GPR_RBP		(5 * 8)
-#define GPR_RSI		(6 * 8)
-#define GPR_RDI		(7 * 8)
-#define GPR_R8		(8 * 8)
-#define GPR_R9		(9 * 8)
-#define GPR_R10		(10 * 8)
-#define GPR_R11		(11 * 8)
-#define GPR_R12		(12 * 8)
-#define GPR_R13		(13 * 8)
-#define GPR_R14		(14 * 8)
-#define GPR_R15		(15 * 8)
+#include "entry_gprs.inc"
 
 #define VMCS_HOST_RSP	0x00006c14
 
@@ -46,23 +31,10 @@ SYM_FUNC_START(__axvm_vmx_run)
 	vmwrite	%rsp, %rax
 	jbe	.Lfail_early
 
-	mov	%esi, %ebx
+	/* Flags say launched or not: the loads below keep them. */
+	test	%esi, %esi
 	mov	%rdi, %rax
-	mov	GPR_RCX(%rax), %rcx
-	mov	GPR_RDX(%rax), %rdx
-	mov	GPR_RBP(%rax), %rbp
-	mov	GPR_RSI(%rax), %rsi
-	mov	GPR_RDI(%rax), %rdi
-	mov	GPR_R8(%rax), %r8
-	mov	GPR_R9(%rax), %r9
-	mov	GPR_R10(%rax), %r10
-	mov	GPR_R11(%rax), %r11
-	mov	GPR_R12(%rax), %r12
-	mov	GPR_R13(%rax), %r13
-	mov	GPR_R14(%rax), %r14
-	mov	GPR_R15(%rax), %r15
-	test	%ebx, %ebx
-	mov	GPR_RBX(%rax), %rbx
+	AXVM_LOAD_GUEST_GPRS
 	mov	GPR_RAX(%rax), %rax
 	UNWIND_HINT_SAVE
 	jnz	.Lresume
@@ -77,42 +49,19 @@ SYM_INNER_LABEL(__axvm_vmx_exit, SYM_L_GLOBAL)
 	ANNOTATE_NOENDBR
 	/* The gpr pointer is on top of the stack: swap it with RAX. */
 	xchg	%rax, (%rsp)
-	mov	%rcx, GPR_RCX(%rax)
-	mov	%rdx, GPR_RDX(%rax)
-	mov	%rbx, GPR_RBX(%rax)
-	mov	%rbp, GPR_RBP(%rax)
-	mov	%rsi, GPR_RSI(%rax)
-	mov	%rdi, GPR_RDI(%rax)
-	mov	%r8, GPR_R8(%rax)
-	mov	%r9, GPR_R9(%rax)
-	mov	%r10, GPR_R10(%rax)
-	mov	%r11, GPR_R11(%rax)
-	mov	%r12, GPR_R12(%rax)
-	mov	%r13, GPR_R13(%rax)
-	mov	%r14, GPR_R14(%rax)
-	mov	%r15, GPR_R15(%rax)
+	AXVM_SAVE_GUEST_GPRS
 	pop	%rcx
 	mov	%rcx, GPR_RAX(%rax)
 	xor	%eax, %eax
 	jmp	.Lout
 
 .Lfail:
-	/* The guest's registers were loaded for nothing. */
-	pop	%rcx
-	mov	$1, %eax
-	jmp	.Lout
+	/* VMfail, perhaps with the guest's registers loaded for nothing. */
 .Lfail_early:
 	pop	%rcx
 	mov	$1, %eax
 .Lout:
-	xor	%ecx, %ecx
-	xor	%edx, %edx
-	xor	%esi, %esi
-	xor	%edi, %edi
-	xor	%r8d, %r8d
-	xor	%r9d, %r9d
-	xor	%r10d, %r10d
-	xor	%r11d, %r11d
+	AXVM_CLEAR_GUEST_GPRS
 	pop	%rbx
 	pop	%r12
 	pop	%r13

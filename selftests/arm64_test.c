@@ -452,27 +452,20 @@ __attribute__((noinline)) static void guest_fp(uint64_t seed, uint64_t rounds)
 	GUEST_SYNC(bad);
 }
 
-static volatile int host_fp_stop;
-
-/* The host side of the same: another task on the vCPU's CPU. */
-static void *host_fp_thread(void *p)
+/*
+ * The host side of the same: V registers of another task on the vCPU's
+ * CPU, set, kept through a short spin, read back.
+ */
+static uint64_t host_fp_roundtrip(uint64_t seed)
 {
-	uint64_t *bad = p, i = 0, a, spin;
+	uint64_t a, spin = 1000;
 
-	test_pin_self(0);
-	while (!host_fp_stop) {
-		i++;
-		spin = 1000;
-		asm volatile("dup v8.2d, %x2\n dup v31.2d, %x2\n"
-			     "1: sub %x1, %x1, #1\n cbnz %x1, 1b\n"
-			     "umov %x0, v31.d[1]\n"
-			     : "=&r" (a), "+r" (spin) : "r" (i)
-			     : "v8", "v31");
-		if (a != i)
-			(*bad)++;
-		sched_yield();
-	}
-	return NULL;
+	asm volatile("dup v8.2d, %x2\n dup v31.2d, %x2\n"
+		     "1: sub %x1, %x1, #1\n cbnz %x1, 1b\n"
+		     "umov %x0, v31.d[1]\n"
+		     : "=&r" (a), "+r" (spin) : "r" (seed)
+		     : "v8", "v31");
+	return a;
 }
 
 /* Host V registers across a RUN syscall made from inline assembly. */
@@ -498,14 +491,12 @@ TEST_F(arm64, fpsimd_kept_apart)
 {
 	struct test_vcpu *v = test_vcpu_add_default(self->vm, 0, guest_fp, 2,
 						    0x1000ULL, 300ULL);
-	uint64_t host_bad = 0;
+	struct test_host_fp host = { host_fp_roundtrip, 1 };
 	struct ucall uc;
-	pthread_t th;
 	int n = 0;
 
 	ASSERT_NE(NULL, v);
-	host_fp_stop = 0;
-	ASSERT_EQ(0, pthread_create(&th, NULL, host_fp_thread, &host_bad));
+	ASSERT_EQ(0, test_host_fp_start(&host));
 	for (;;) {
 		ASSERT_EQ(0xf00d, run_keeps_host_fp(v->fd));
 		if (v->run->exit_reason != AXVM_EXIT_HYPERCALL ||
@@ -513,12 +504,11 @@ TEST_F(arm64, fpsimd_kept_apart)
 			break;
 		n++;
 	}
-	host_fp_stop = 1;
-	pthread_join(th, NULL);
+	EXPECT_EQ(0, test_host_fp_stop(&host))
+		TH_LOG("host saw its V registers change");
 	ASSERT_EQ(UCALL_SYNC, test_get_ucall(v, &uc));
 	EXPECT_EQ(300, n);
 	EXPECT_EQ(0, uc.args[0]) TH_LOG("guest saw its V registers change");
-	EXPECT_EQ(0, host_bad) TH_LOG("host saw its V registers change");
 }
 
 /* ------------------------------------------------------------------ */

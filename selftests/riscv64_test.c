@@ -634,23 +634,14 @@ GUEST_CODE static void guest_fp(uint64_t seed, uint64_t rounds)
 	GUEST_SYNC(bad);
 }
 
-static volatile int host_fp_stop;
-static volatile uint64_t host_fp_bad;
-
-static void *host_fp_thread(void *p)
+/* A host FP register, set and read back around a fence. */
+static uint64_t host_fp_roundtrip(uint64_t seed)
 {
-	uint64_t seed = 0x1234, got;
+	uint64_t got;
 
-	test_pin_self(0);
-	while (!host_fp_stop) {
-		asm volatile("fmv.d.x f9, %1\n fence\n fmv.x.d %0, f9"
-			     : "=r" (got) : "r" (seed) : "f9");
-		if (got != seed)
-			host_fp_bad++;
-		seed++;
-		sched_yield();
-	}
-	return NULL;
+	asm volatile("fmv.d.x f9, %1\n fence\n fmv.x.d %0, f9"
+		     : "=r" (got) : "r" (seed) : "f9");
+	return got;
 }
 
 /* The host's own FP state between the guest's runs. */
@@ -664,9 +655,9 @@ static void host_fp_between(int exits)
 /* The guest's FP registers and a host thread's on the same CPU. */
 TEST_F(rv, fp_kept_apart)
 {
+	struct test_host_fp host = { host_fp_roundtrip, 0x1234 };
 	struct test_vcpu *v;
 	struct ucall uc;
-	pthread_t t;
 	int exits;
 
 	if (!self->vm)
@@ -674,14 +665,12 @@ TEST_F(rv, fp_kept_apart)
 	v = test_vcpu_add_default(self->vm, 0, guest_fp, 2,
 				  (uint64_t)0xabc00000, (uint64_t)300);
 	ASSERT_NE(NULL, v);
-	ASSERT_EQ(0, pthread_create(&t, NULL, host_fp_thread, NULL));
+	ASSERT_EQ(0, test_host_fp_start(&host));
 	exits = test_vcpu_run_hypercalls(v, 0x0a000fff, host_fp_between);
-	host_fp_stop = 1;
-	pthread_join(t, NULL);
+	EXPECT_EQ(0, test_host_fp_stop(&host));
 	ASSERT_EQ(UCALL_SYNC, test_get_ucall(v, &uc));
 	EXPECT_EQ(0, uc.args[0]);
 	EXPECT_EQ(300, exits);
-	EXPECT_EQ(0, host_fp_bad);
 }
 
 /* ------------------------------------------------------------------ */

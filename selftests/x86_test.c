@@ -5,7 +5,6 @@
  * C guests in 64-bit long mode (selftests/lib) for the rest.
  */
 #define _GNU_SOURCE
-#include <pthread.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -668,23 +667,14 @@ __attribute__((noinline)) static void guest_sse(uint64_t seed, uint64_t rounds)
 	GUEST_SYNC(bad);
 }
 
-static volatile int host_sse_stop;
-static volatile uint64_t host_sse_bad;
-
-static void *host_sse_thread(void *p)
+/* A host XMM register, set and read back around a pause. */
+static uint64_t host_sse_roundtrip(uint64_t seed)
 {
-	uint64_t seed = 0x1234, got;
+	uint64_t got;
 
-	test_pin_self(0);
-	while (!host_sse_stop) {
-		asm volatile("movq %1, %%xmm7\n pause\n movq %%xmm7, %0"
-			     : "=r" (got) : "r" (seed) : "xmm7");
-		if (got != seed)
-			host_sse_bad++;
-		seed++;
-		sched_yield();
-	}
-	return NULL;
+	asm volatile("movq %1, %%xmm7\n pause\n movq %%xmm7, %0"
+		     : "=r" (got) : "r" (seed) : "xmm7");
+	return got;
 }
 
 /* The host's own SSE state between the guest's runs. */
@@ -698,9 +688,9 @@ static void host_sse_between(int exits)
 /* The guest's x87/SSE state and a host thread's on the same CPU. */
 TEST_F(lm, sse_kept_apart)
 {
+	struct test_host_fp host = { host_sse_roundtrip, 0x1234 };
 	struct test_vcpu *v;
 	struct ucall uc;
-	pthread_t t;
 	int exits;
 
 	if (!self->vm)
@@ -708,14 +698,12 @@ TEST_F(lm, sse_kept_apart)
 	v = test_vcpu_add_default(self->vm, 0, guest_sse, 2,
 				  (uint64_t)0xabc00000, (uint64_t)300);
 	ASSERT_NE(NULL, v);
-	ASSERT_EQ(0, pthread_create(&t, NULL, host_sse_thread, NULL));
+	ASSERT_EQ(0, test_host_fp_start(&host));
 	exits = test_vcpu_run_hypercalls(v, 0x5e, host_sse_between);
-	host_sse_stop = 1;
-	pthread_join(t, NULL);
+	EXPECT_EQ(0, test_host_fp_stop(&host));
 	ASSERT_EQ(UCALL_SYNC, test_get_ucall(v, &uc));
 	EXPECT_EQ(0, uc.args[0]);
 	EXPECT_EQ(300, exits);
-	EXPECT_EQ(0, host_sse_bad);
 }
 
 /* ------------------------------------------------------------------ */
@@ -750,26 +738,17 @@ __attribute__((noinline)) static void guest_avx(uint64_t seed, uint64_t rounds)
 	GUEST_SYNC(bad);
 }
 
-static volatile int host_avx_stop;
-static volatile uint64_t host_avx_bad;
-
-static void *host_avx_thread(void *p)
+/* The upper half of a host YMM register, set and read back. */
+static uint64_t host_avx_roundtrip(uint64_t seed)
 {
-	uint64_t seed = 0x4321, got;
+	uint64_t got;
 
-	test_pin_self(0);
-	while (!host_avx_stop) {
-		asm volatile("vmovq %1, %%xmm12\n"
-			     "vinsertf128 $1, %%xmm12, %%ymm12, %%ymm12\n"
-			     "pause\n"
-			     "vextractf128 $1, %%ymm12, %%xmm5\n vmovq %%xmm5, %0"
-			     : "=r" (got) : "r" (seed) : "xmm5", "xmm12");
-		if (got != seed)
-			host_avx_bad++;
-		seed++;
-		sched_yield();
-	}
-	return NULL;
+	asm volatile("vmovq %1, %%xmm12\n"
+		     "vinsertf128 $1, %%xmm12, %%ymm12, %%ymm12\n"
+		     "pause\n"
+		     "vextractf128 $1, %%ymm12, %%xmm5\n vmovq %%xmm5, %0"
+		     : "=r" (got) : "r" (seed) : "xmm5", "xmm12");
+	return got;
 }
 
 static int host_has_avx(void)
@@ -793,10 +772,10 @@ static void host_avx_between(int exits)
 /* The guest's YMM registers and a host thread's on the same CPU. */
 TEST_F(lm, avx_kept_apart)
 {
+	struct test_host_fp host = { host_avx_roundtrip, 0x4321 };
 	char desc[512];
 	struct test_vcpu *v;
 	struct ucall uc;
-	pthread_t t;
 	int exits;
 
 	if (!self->vm)
@@ -806,15 +785,13 @@ TEST_F(lm, avx_kept_apart)
 	v = test_vcpu_add_default(self->vm, 0, guest_avx, 2,
 				  (uint64_t)0x5a000000, (uint64_t)300);
 	ASSERT_NE(NULL, v);
-	ASSERT_EQ(0, pthread_create(&t, NULL, host_avx_thread, NULL));
+	ASSERT_EQ(0, test_host_fp_start(&host));
 	exits = test_vcpu_run_hypercalls(v, 0x5e, host_avx_between);
-	host_avx_stop = 1;
-	pthread_join(t, NULL);
+	EXPECT_EQ(0, test_host_fp_stop(&host));
 	ASSERT_EQ(UCALL_SYNC, test_get_ucall(v, &uc))
 		TH_LOG("%s", test_vcpu_describe(v, &uc, desc, sizeof(desc)));
 	EXPECT_EQ(0, uc.args[0]);
 	EXPECT_EQ(300, exits);
-	EXPECT_EQ(0, host_avx_bad);
 }
 
 TEST_HARNESS_MAIN

@@ -509,6 +509,35 @@ void test_affinity_of(uint64_t *mask, int cpu)
 	mask[cpu / 64] = 1ULL << (cpu % 64);
 }
 
+static void *test_host_fp_thread(void *p)
+{
+	struct test_host_fp *h = p;
+	uint64_t seed = h->seed;
+
+	test_pin_self(0);
+	while (!h->stop) {
+		if (h->roundtrip(seed) != seed)
+			h->bad++;
+		seed++;
+		sched_yield();
+	}
+	return NULL;
+}
+
+int test_host_fp_start(struct test_host_fp *h)
+{
+	h->stop = 0;
+	h->bad = 0;
+	return pthread_create(&h->thread, NULL, test_host_fp_thread, h);
+}
+
+uint64_t test_host_fp_stop(struct test_host_fp *h)
+{
+	h->stop = 1;
+	pthread_join(h->thread, NULL);
+	return h->bad;
+}
+
 int test_vcpu_set_sysregs(struct test_vcpu *vcpu,
 			  const struct test_sysreg *regs, unsigned int n)
 {

@@ -40,6 +40,7 @@
 #ifndef AXVM_SELFTEST_TEST_VM_H
 #define AXVM_SELFTEST_TEST_VM_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -167,6 +168,23 @@ int test_image_placed(uint64_t image_start, uint64_t image_end,
 /* Pin the calling thread to @cpu; @mask: the AXVM affinity of @cpu. */
 void test_pin_self(int cpu);
 void test_affinity_of(uint64_t *mask, int cpu);
+
+/*
+ * A host thread on CPU 0, beside a vCPU there, that puts seed, seed + 1,
+ * ... in FP/vector registers and reads them back with @roundtrip,
+ * yielding in between: any value that comes back changed is counted.
+ */
+struct test_host_fp {
+	uint64_t (*roundtrip)(uint64_t seed);
+	uint64_t seed;
+	volatile int stop;
+	volatile uint64_t bad;
+	pthread_t thread;
+};
+
+int test_host_fp_start(struct test_host_fp *h);
+/* Stop and join the thread: how many round trips came back changed. */
+uint64_t test_host_fp_stop(struct test_host_fp *h);
 
 /*
  * The ucall the last exit carries, copied to @uc (may be NULL): its

@@ -62,6 +62,10 @@ struct axvm_vm {
 	struct axvm_s2 s2;		/* fmt NULL: no stage 2 yet */
 	unsigned long pinned_pages;	/* charged to mm->locked_vm */
 
+	/* AXVM_IRQCHIP_* once created (under lock), 0: none. */
+	u32 irqchip;
+	u32 irqchip_lines;
+
 	void *arch;			/* owned by kmod/arch */
 };
 
@@ -100,6 +104,11 @@ struct axvm_vcpu {
 int axvm_vm_create(unsigned long flags);
 void axvm_vm_put(struct axvm_vm *vm);
 int axvm_vm_check_owner(struct axvm_vm *vm);
+
+/* kmod/irqchip.c: the VM ioctls of the in-kernel interrupt controller. */
+int axvm_irqchip_create(struct axvm_vm *vm, void __user *argp);
+int axvm_irqchip_line(struct axvm_vm *vm, void __user *argp);
+int axvm_irqchip_msi(struct axvm_vm *vm, void __user *argp);
 
 /* kmod/vcpu.c */
 int axvm_vcpu_create(struct axvm_vm *vm, const struct axvm_vcpu_create *cfg);

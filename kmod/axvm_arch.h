@@ -41,6 +41,7 @@ struct axvm_arch_info {
 	u32 guest_phys_bits;	/* regions must end below 1 << bits */
 	u32 nr_irqs;		/* injectable interrupt numbers */
 	u32 cpuid_entries;	/* x86: CPUID table size, 0 elsewhere */
+	u32 irqchips;		/* BIT(AXVM_IRQCHIP_*) it emulates */
 	/* Which of them are lines; NULL: all of them. */
 	bool (*irq_valid)(u32 irq);
 	const char *name;	/* for the kernel log */
@@ -74,6 +75,22 @@ void axvm_arch_vm_destroy(struct axvm_vm *vm);
  * of every CPU for them before returning.
  */
 void axvm_arch_vm_flush(struct axvm_vm *vm, u64 gpa, u64 size);
+
+/*
+ * The VM's in-kernel interrupt controller (type in @cfg, checked to be
+ * one of axvm_arch_info.irqchips). Called with vm->lock held and no vCPU
+ * yet; the backend checks the rest of @cfg (-EINVAL) and keeps its state
+ * until axvm_arch_vm_destroy(). vCPUs created later join it.
+ */
+int axvm_arch_irqchip_create(struct axvm_vm *vm,
+			     const struct axvm_irqchip *cfg);
+/*
+ * Drive input line @irq (< cfg->nr_irqs) of the irqchip; any process
+ * context, concurrent with runs of the VM's vCPUs.
+ */
+int axvm_arch_irq_line(struct axvm_vm *vm, u32 irq, bool level);
+/* x86: deliver an MSI (-EINVAL for a bad address); -ENXIO elsewhere. */
+int axvm_arch_signal_msi(struct axvm_vm *vm, const struct axvm_msi *msi);
 
 /*
  * Per-vCPU state. create() checks @arch_id (MPIDR, hart id, APIC id) and

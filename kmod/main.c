@@ -36,6 +36,8 @@ static long axvm_check_cap(unsigned long cap)
 		return axvm_info.nr_irqs;
 	case AXVM_CAP_IMMEDIATE_EXIT:
 		return 1;
+	case AXVM_CAP_IRQCHIP:
+		return axvm_info.irqchips;
 	case AXVM_CAP_CPUID:
 		return axvm_info.cpuid_entries;
 	default:

@@ -210,6 +210,9 @@ static int axvm_vcpu_inject_irq(struct axvm_vcpu *vcpu, void __user *argp)
 	if (irq.irq >= axvm_info.nr_irqs || irq.flags & ~AXVM_IRQ_FLAGS ||
 	    (axvm_info.irq_valid && !axvm_info.irq_valid(irq.irq)))
 		return -EINVAL;
+	/* The in-kernel irqchip decides what the vCPU sees. */
+	if (smp_load_acquire(&vcpu->vm->irqchip))
+		return -EBUSY;
 
 	spin_lock(&vcpu->irq_lock);
 	if (irq.flags & AXVM_IRQ_LEVEL_HIGH)

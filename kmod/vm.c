@@ -106,6 +106,12 @@ static long axvm_vm_ioctl(struct file *file, unsigned int cmd,
 			return -EFAULT;
 		return axvm_vcpu_create(vm, &cfg);
 	}
+	case AXVM_CREATE_IRQCHIP:
+		return axvm_irqchip_create(vm, argp);
+	case AXVM_IRQ_LINE:
+		return axvm_irqchip_line(vm, argp);
+	case AXVM_SIGNAL_MSI:
+		return axvm_irqchip_msi(vm, argp);
 	default:
 		return -ENOTTY;
 	}

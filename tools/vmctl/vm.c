@@ -92,6 +92,30 @@ struct irq_line *vm_irq_line(struct vm *vm, unsigned int nr)
 	return l;
 }
 
+int vm_create_irqchip(struct vm *vm, const struct axvm_irqchip *chip)
+{
+	int types = ioctl(vm->sys_fd, AXVM_CHECK_CAP, AXVM_CAP_IRQCHIP);
+
+	if (types <= 0 || !(types & (1 << chip->type)))
+		return 1;
+	if (ioctl(vm->fd, AXVM_CREATE_IRQCHIP, chip)) {
+		fprintf(stderr, "vmctl: AXVM_CREATE_IRQCHIP: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	vm->irqchip = true;
+	return 0;
+}
+
+void vm_irqchip_line(struct vm *vm, unsigned int irq, int level)
+{
+	struct axvm_irq_line l = { .irq = irq, .level = !!level };
+
+	if (ioctl(vm->fd, AXVM_IRQ_LINE, &l))
+		fprintf(stderr, "vmctl: AXVM_IRQ_LINE %u: %s\n", irq,
+			strerror(errno));
+}
+
 void vm_kick_halted(struct vm *vm)
 {
 	pthread_mutex_lock(&vm->lock);
@@ -546,6 +570,8 @@ static int vm_create(struct vm *vm)
 			(unsigned long long)r.guest_phys_addr, strerror(errno));
 		return -1;
 	}
+	if (vm->arch->create_irqchip && vm->arch->create_irqchip(vm) < 0)
+		return -1;
 	for (i = 0; i < vm->nvcpus; i++) {
 		v = &vm->vcpus[i];
 		memset(&c, 0, sizeof(c));

@@ -56,6 +56,12 @@ struct arch {
 			 bool first);
 	/* A hypercall the kernel left to userspace. */
 	void (*hypercall)(struct vcpu *v);
+	/*
+	 * The in-kernel interrupt controller for this machine, or NULL;
+	 * called after RAM is registered, before the vCPUs exist. Returns
+	 * 1 when the module has none of this type (irq_set falls back).
+	 */
+	int (*create_irqchip)(struct vm *vm);
 	/* A device's interrupt line changed. */
 	void (*irq_set)(struct irq_line *line, int level);
 	/* The status a SYSTEM_DOWN exit means. */
@@ -99,6 +105,7 @@ struct vm {
 	unsigned int nplaced;
 	unsigned int nvirtio;
 	uint64_t irq_levels;		/* riscv64: the lines now raised */
+	bool irqchip;			/* the module emulates the irqchip */
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;		/* vCPU on/off, stop, interrupts */
@@ -117,6 +124,13 @@ void vm_stop(struct vm *vm, int status);
 /* Devices: remember a destructor, hand out an irq_line numbered @nr. */
 void vm_own(struct vm *vm, void (*destroy)(void *), void *dev);
 struct irq_line *vm_irq_line(struct vm *vm, unsigned int nr);
+/*
+ * Create the in-kernel irqchip @chip: 0 done, 1 the module has no such
+ * type (the caller falls back), -1 error (printed).
+ */
+int vm_create_irqchip(struct vm *vm, const struct axvm_irqchip *chip);
+/* Drive line @irq of the in-kernel irqchip. */
+void vm_irqchip_line(struct vm *vm, unsigned int irq, int level);
 /* Wake vCPUs halted in vmctl: an interrupt was raised. */
 void vm_kick_halted(struct vm *vm);
 

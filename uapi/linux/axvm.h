@@ -36,6 +36,7 @@
 #define AXVM_CAP_NR_IRQS		9	/* INJECT_IRQ accepts irq < value */
 #define AXVM_CAP_IMMEDIATE_EXIT		10	/* axvm_run.immediate_exit */
 #define AXVM_CAP_CPUID			11	/* x86: entries of AXVM_SET_CPUID */
+#define AXVM_CAP_IRQCHIP		12	/* bit 1 << AXVM_IRQCHIP_* per type */
 
 /* System ioctls, on the /dev/axvm fd. */
 #define AXVM_GET_API_VERSION	_IO(AXVMIO, 0x00)
@@ -79,6 +80,49 @@ struct axvm_vcpu_create {
 /* VM ioctls, on a VM fd. */
 #define AXVM_SET_MEMORY_REGION	_IOW(AXVMIO, 0x10, struct axvm_memory_region)
 #define AXVM_CREATE_VCPU	_IOW(AXVMIO, 0x11, struct axvm_vcpu_create)
+#define AXVM_CREATE_IRQCHIP	_IOW(AXVMIO, 0x12, struct axvm_irqchip)
+#define AXVM_IRQ_LINE		_IOW(AXVMIO, 0x13, struct axvm_irq_line)
+#define AXVM_SIGNAL_MSI		_IOW(AXVMIO, 0x14, struct axvm_msi)
+
+/*
+ * The VM's in-kernel interrupt controller, created once and before any
+ * vCPU. Its registers, its timers and the IPIs between vCPUs are handled
+ * in the module; devices drive its input lines with AXVM_IRQ_LINE.
+ *  AXVM_IRQCHIP_GICV3: arm64 GICv3; base[0]/size[0] the distributor
+ *      (64 KiB), base[1]/size[1] the redistributors, one 128 KiB frame
+ *      per vCPU id; nr_irqs SPIs (INTID 32 + n for line n).
+ *  AXVM_IRQCHIP_PLIC: riscv64 PLIC; base[0]/size[0] its registers (a
+ *      context per hart: 2 * hart id M-mode, 2 * hart id + 1 S-mode);
+ *      nr_irqs sources, line n is source n (source 0 does not exist).
+ *  AXVM_IRQCHIP_X86: x86 local APIC per vCPU at 0xfee00000, I/O APIC at
+ *      base[0] (size[0] 4 KiB), 8259 PICs and 8254 PIT; nr_irqs GSIs
+ *      (I/O APIC pins; lines 0-15 also drive the PICs).
+ * Unused base/size entries and reserved must be 0.
+ */
+#define AXVM_IRQCHIP_GICV3	1
+#define AXVM_IRQCHIP_PLIC	2
+#define AXVM_IRQCHIP_X86	3
+
+struct axvm_irqchip {
+	__u32 type;		/* AXVM_IRQCHIP_* */
+	__u32 nr_irqs;		/* device input lines */
+	__u64 base[2];		/* guest-physical addresses */
+	__u64 size[2];
+	__u64 reserved[4];
+};
+
+/* Drive an input line of the in-kernel irqchip: level 1 high, 0 low. */
+struct axvm_irq_line {
+	__u32 irq;
+	__u32 level;
+};
+
+/* x86: a message-signalled interrupt, as a device writes it. */
+struct axvm_msi {
+	__u64 address;		/* 0xfeeXXXXX */
+	__u32 data;
+	__u32 flags;		/* must be 0 */
+};
 
 /*
  * General registers and program counter. Layout by architecture:

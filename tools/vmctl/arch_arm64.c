@@ -22,6 +22,7 @@
 #define ARM64_RTC_BASE		0x09010000ULL
 #define ARM64_VIRTIO_BASE	0x0a000000ULL
 #define ARM64_SPI_BASE		32	/* INTID of SPI 0 */
+#define ARM64_NR_SPIS		64
 
 #define PSTATE_EL1H_MASKED	0x3c5ULL	/* EL1h, D, A, I, F */
 #define PSCI_NOT_SUPPORTED	(-1ULL)
@@ -93,9 +94,22 @@ static void arm64_hypercall(struct vcpu *v)
 	v->run->hypercall.ret = PSCI_NOT_SUPPORTED;
 }
 
+/* The module's GICv3, with a redistributor frame per vCPU. */
+static int arm64_create_irqchip(struct vm *vm)
+{
+	struct axvm_irqchip chip = {
+		.type = AXVM_IRQCHIP_GICV3,
+		.nr_irqs = ARM64_NR_SPIS,
+		.base = { ARM64_GICD_BASE, ARM64_GICR_BASE },
+		.size = { ARM64_GICD_SIZE, ARM64_GICR_STRIDE * vm->nvcpus },
+	};
+
+	return vm_create_irqchip(vm, &chip);
+}
+
 /*
- * SPIs as level lines on the boot vCPU's virtual CPU interface, until the
- * in-kernel distributor routes them.
+ * SPIs go to the in-kernel distributor; without one, they are level
+ * lines on the boot vCPU's virtual CPU interface.
  */
 static void arm64_irq_set(struct irq_line *line, int level)
 {
@@ -105,6 +119,10 @@ static void arm64_irq_set(struct irq_line *line, int level)
 		.flags = level ? AXVM_IRQ_LEVEL_HIGH : 0,
 	};
 
+	if (vm->irqchip) {
+		vm_irqchip_line(vm, line->nr, level);
+		return;
+	}
 	ioctl(vm->vcpus[0].fd, AXVM_INJECT_IRQ, &irq);
 	if (level)
 		vm_kick_halted(vm);
@@ -119,6 +137,7 @@ const struct arch arch_arm64 = {
 	.load = arm64_load,
 	.boot_regs = arm64_boot_regs,
 	.hypercall = arm64_hypercall,
+	.create_irqchip = arm64_create_irqchip,
 	.irq_set = arm64_irq_set,
 	.system_down = vm_down_status,
 };

@@ -29,12 +29,29 @@ struct axvm_arm64_fpsimd {
 #define AXVM_ARM64_MAX_LRS	16
 #define AXVM_ARM64_MAX_APRS	4
 
+/* SGIs and PPIs: the interrupts private to each vCPU. */
+#define AXVM_VGIC_PRIVATE		32
+#define AXVM_VGIC_RESET_PRIORITY	0xa0
+
+/* One interrupt of the in-kernel distributor (vgic_dist.c). */
+struct axvm_vgic_irq {
+	u8 priority;
+	bool enabled;
+	bool edge;		/* ICFGR: edge-triggered */
+	bool level;		/* the input line is high */
+	bool latch;		/* an edge or ISPENDR made it pending */
+};
+
 /* The guest's view of its GICv3 CPU interface. */
 struct axvm_arm64_vgic {
 	u64 lr[AXVM_ARM64_MAX_LRS];
 	u64 vmcr;
 	u64 ap0r[AXVM_ARM64_MAX_APRS];
 	u64 ap1r[AXVM_ARM64_MAX_APRS];
+	/* With an in-kernel GIC: its redistributor, under the dist lock. */
+	bool in_dist;
+	bool asleep;		/* GICR_WAKER.ProcessorSleep */
+	struct axvm_vgic_irq priv[AXVM_VGIC_PRIVATE];
 };
 
 struct axvm_arm64_vcpu {
@@ -57,9 +74,12 @@ struct axvm_arm64_vcpu {
 	bool pending_sf;	/* MMIO read: 64-bit register */
 };
 
-/* Per VM: the VMID, tagging its stage-2 TLB entries. */
+struct axvm_vgic_dist;
+
+/* Per VM: the VMID, tagging its stage-2 TLB entries, and the GIC. */
 struct axvm_arm64_vm {
 	struct axvm_vmid vmid;
+	struct axvm_vgic_dist *dist;	/* AXVM_CREATE_IRQCHIP, or NULL */
 };
 
 /* Why the guest came back, as decoded from the exception it took. */
@@ -109,7 +129,19 @@ int axvm_arm64_vgic_probe(void);
 void axvm_arm64_vgic_reset(struct axvm_arm64_vcpu *a);
 void axvm_arm64_vgic_load(struct axvm_vcpu *vcpu, bool timer_line);
 void axvm_arm64_vgic_save(struct axvm_arm64_vcpu *a);
-bool axvm_arm64_vgic_pending(struct axvm_vcpu *vcpu);
+bool axvm_arm64_vgic_pending(struct axvm_vcpu *vcpu, bool timer_line);
+
+/* vgic_dist.c: the in-kernel distributor and redistributors. */
+int axvm_vgic_dist_add_vcpu(struct axvm_vcpu *vcpu);
+void axvm_vgic_dist_remove_vcpu(struct axvm_vcpu *vcpu);
+void axvm_vgic_dist_free(struct axvm_vgic_dist *d);
+bool axvm_vgic_has_dist(struct axvm_vcpu *vcpu);
+void axvm_vgic_dist_load(struct axvm_vcpu *vcpu, u64 *lr, unsigned int n,
+			 bool timer_line);
+bool axvm_vgic_dist_pending(struct axvm_vcpu *vcpu, bool timer_line);
+bool axvm_vgic_mmio(struct axvm_vcpu *vcpu, u64 ipa, unsigned int len,
+		    bool write, u64 *val);
+void axvm_vgic_sgi(struct axvm_vcpu *vcpu, u64 val);
 
 /* timer.c: the EL1 virtual timer. */
 void axvm_arm64_timer_init(struct axvm_arm64_vcpu *a);

@@ -48,10 +48,24 @@ static int axvm_arm64_mmio(struct axvm_vcpu *vcpu,
 	unsigned int len = 1U << ((e->esr & ESR_ELx_SAS) >> ESR_ELx_SAS_SHIFT);
 	unsigned int srt = (e->esr & ESR_ELx_SRT_MASK) >> ESR_ELx_SRT_SHIFT;
 	u64 mask = len == 8 ? ~0ULL : BIT_ULL(len * 8) - 1;
+	u64 val;
 
 	/* Pairs, writebacks and the like carry no syndrome to emulate. */
 	if (!(e->esr & ESR_ELx_ISV))
 		return axvm_arm64_internal(vcpu, e);
+
+	val = (e->esr & ESR_ELx_WNR) ? axvm_arm64_get_x(a, srt) & mask : 0;
+	if (axvm_vgic_mmio(vcpu, ipa, len, e->esr & ESR_ELx_WNR, &val)) {
+		if (!(e->esr & ESR_ELx_WNR)) {
+			val = axvm_mmio_read_value(val, len,
+						   e->esr & ESR_ELx_SSE);
+			if (!(e->esr & ESR_ELx_SF))
+				val &= U32_MAX;
+			axvm_arm64_set_x(a, srt, val);
+		}
+		a->pc += 4;
+		return AXVM_EXIT_MMIO | AXVM_ARCH_EXIT_HANDLED;
+	}
 
 	run->mmio.phys_addr = ipa;
 	run->mmio.len = len;
@@ -115,6 +129,15 @@ static int axvm_arm64_sysreg(struct axvm_vcpu *vcpu,
 		axvm_arm64_set_x(a, rt, val);
 		return AXVM_EXIT_SYSREG | AXVM_ARCH_EXIT_HANDLED;
 	}
+	/* ICC_SGI1R_EL1 and ICC_ASGI1R_EL1 trap with HCR_EL2.IMO set. */
+	if (axvm_vgic_has_dist(vcpu) && op0 == 3 && op1 == 0 && crn == 12 &&
+	    crm == 11 && (op2 == 5 || op2 == 6 || op2 == 7)) {
+		if (iss & ESR_ELx_SYS64_ISS_DIR_READ)
+			axvm_arm64_set_x(a, rt, 0);
+		else if (op2 != 7)	/* SGI0R: group 0 does not exist */
+			axvm_vgic_sgi(vcpu, axvm_arm64_get_x(a, rt));
+		return AXVM_EXIT_SYSREG | AXVM_ARCH_EXIT_HANDLED;
+	}
 
 	run->sysreg.id = AXVM_SYSREG_ARM64(op0, op1, crn, crm, op2);
 	run->sysreg.reg = rt;
@@ -129,12 +152,12 @@ static int axvm_arm64_sysreg(struct axvm_vcpu *vcpu,
 	return AXVM_EXIT_SYSREG;
 }
 
-/* What ends a WFI in the kernel: a raised line or the timer's. */
+/* What ends a WFI in the kernel: a pending interrupt, the timer's too. */
 static bool axvm_arm64_wake_pending(struct axvm_vcpu *vcpu)
 {
 	struct axvm_arm64_vcpu *a = vcpu->arch;
 
-	return axvm_arm64_timer_line(a) || axvm_arm64_vgic_pending(vcpu);
+	return axvm_arm64_vgic_pending(vcpu, axvm_arm64_timer_line(a));
 }
 
 /*
@@ -154,10 +177,12 @@ static int axvm_arm64_wfx(struct axvm_vcpu *vcpu,
 	}
 	if (axvm_arm64_wake_pending(vcpu))
 		return AXVM_EXIT_HALT | AXVM_ARCH_EXIT_HANDLED;
-	if (!axvm_arm64_timer_armed(a))
+	/* With the in-kernel GIC every wake source is in the kernel. */
+	if (!axvm_arm64_timer_armed(a) && !axvm_vgic_has_dist(vcpu))
 		return AXVM_EXIT_HALT;
 
-	axvm_arm64_timer_start(a);
+	if (axvm_arm64_timer_armed(a))
+		axvm_arm64_timer_start(a);
 	/* A signal ends the sleep too; the run loop then returns EINTR. */
 	axvm_vcpu_block(vcpu, axvm_arm64_wake_pending);
 	axvm_arm64_timer_stop(a);

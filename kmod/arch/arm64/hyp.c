@@ -102,6 +102,7 @@ int axvm_arch_probe(struct axvm_arch_info *info)
 	info->can_run = true;
 	info->guest_phys_bits = AXVM_ARM64_IPA_BITS;
 	info->nr_irqs = 1020;	/* GICv3 INTIDs below the special range */
+	info->irqchips = BIT(AXVM_IRQCHIP_GICV3);
 	info->s2_format = &axvm_arm64_s2_format;
 
 	/* Linux stays at EL2 only when it runs with VHE. */
@@ -207,6 +208,10 @@ int axvm_arch_vm_init(struct axvm_vm *vm)
 
 void axvm_arch_vm_destroy(struct axvm_vm *vm)
 {
+	struct axvm_arm64_vm *a = vm->arch;
+
+	if (a)
+		axvm_vgic_dist_free(a->dist);
 	kfree(vm->arch);
 	vm->arch = NULL;
 }

@@ -58,6 +58,7 @@ static int axvm_arm64_sysreg_index(u64 id)
 int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id)
 {
 	struct axvm_arm64_vcpu *a;
+	int ret;
 
 	/* Only the affinity fields of MPIDR_EL1 name a CPU. */
 	if (arch_id & ~MPIDR_HWID_BITMASK)
@@ -78,11 +79,20 @@ int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id)
 	a->vcpu = vcpu;
 	axvm_arm64_timer_init(a);
 	vcpu->arch = a;
-	return 0;
+	ret = axvm_vgic_dist_add_vcpu(vcpu);
+	if (ret) {
+		axvm_arm64_timer_destroy(a);
+		kfree(a);
+		vcpu->arch = NULL;
+	}
+	return ret;
 }
 
 void axvm_arch_vcpu_destroy(struct axvm_vcpu *vcpu)
 {
+	if (!vcpu->arch)
+		return;
+	axvm_vgic_dist_remove_vcpu(vcpu);
 	axvm_arm64_timer_destroy(vcpu->arch);
 	kfree(vcpu->arch);
 	vcpu->arch = NULL;

@@ -201,6 +201,10 @@ void axvm_arm64_vgic_load(struct axvm_vcpu *vcpu, bool timer_line)
 	unsigned long irq;
 	DECLARE_BITMAP(listed, AXVM_MAX_IRQS);
 
+	if (a->vgic.in_dist) {
+		axvm_vgic_dist_load(vcpu, lr, n, timer_line);
+		goto load;
+	}
 	bitmap_zero(listed, AXVM_MAX_IRQS);
 	for (i = 0; i < n; i++) {
 		u32 intid = lr[i] & ICH_LR_VIRTUAL_ID_MASK;
@@ -236,6 +240,7 @@ void axvm_arm64_vgic_load(struct axvm_vcpu *vcpu, bool timer_line)
 				   (AXVM_VGIC_PRIORITY << ICH_LR_PRIORITY_SHIFT);
 	}
 
+load:
 	for (i = 0; i < n; i++)
 		axvm_vgic_write_lr(i, lr[i]);
 	axvm_vgic_load_aprs(a->vgic.ap0r, a->vgic.ap1r);
@@ -257,16 +262,20 @@ void axvm_arm64_vgic_save(struct axvm_arm64_vcpu *a)
 	write_sysreg_s(0, SYS_ICH_HCR_EL2);
 }
 
-/* A raised line or a listed interrupt the guest has yet to take. */
-bool axvm_arm64_vgic_pending(struct axvm_vcpu *vcpu)
+/*
+ * A raised line (the timer's when @timer_line) or a listed interrupt the
+ * guest has yet to take.
+ */
+bool axvm_arm64_vgic_pending(struct axvm_vcpu *vcpu, bool timer_line)
 {
 	struct axvm_arm64_vcpu *a = vcpu->arch;
 	unsigned int i;
 
-	if (!bitmap_empty(vcpu->irq_pending, axvm_info.nr_irqs))
-		return true;
 	for (i = 0; i < axvm_vgic_nr_lrs; i++)
 		if (a->vgic.lr[i] & AXVM_LR_STATE_PENDING)
 			return true;
-	return false;
+	if (a->vgic.in_dist)
+		return axvm_vgic_dist_pending(vcpu, timer_line);
+	return timer_line ||
+	       !bitmap_empty(vcpu->irq_pending, axvm_info.nr_irqs);
 }

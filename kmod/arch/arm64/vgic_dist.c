@@ -1,19 +1,671 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The in-kernel interrupt controller: not emulated by this backend yet. */
-#include "../../axvm.h"
+/*
+ * The in-kernel GICv3 distributor and redistributors of a VM
+ * (AXVM_IRQCHIP_GICV3): their MMIO registers, SGIs written to
+ * ICC_SGI1R_EL1, and the choice of what each vCPU's list registers carry
+ * (vgic.c loads them). One security state (GICD_CTLR.DS set), affinity
+ * routing only, every interrupt group 1, no LPIs and no ITS. Active state
+ * lives in the list registers alone; the ISACTIVER registers read 0.
+ */
+#define pr_fmt(fmt) "axvm: " fmt
 
-int axvm_arch_irqchip_create(struct axvm_vm *vm,
-			     const struct axvm_irqchip *cfg)
+#include <linux/bitfield.h>
+#include <linux/irqchip/arm-gic-v3.h>
+#include <linux/slab.h>
+#include <linux/sizes.h>
+
+#include "arm64.h"
+
+#define AXVM_GICR_FRAME		SZ_128K
+#define AXVM_GIC_IIDR		0x0000043b	/* JEP106 ARM, as GIC-500 */
+#define AXVM_GIC_PIDR2		0x3b		/* ArchRev 3 */
+/* Affinity fields of MPIDR and of GICD_IROUTER. */
+#define AXVM_GIC_AFF_MASK	0xff00ffffffULL
+#define AXVM_IROUTER_IRM	BIT_ULL(31)
+#define AXVM_ICC_SGI_IRM	BIT_ULL(40)
+
+struct axvm_vgic_dist {
+	/* Everything below and every vCPU's private interrupts. */
+	raw_spinlock_t lock;
+	u64 dist_base;
+	u64 rdist_base;
+	u32 nr_frames;
+	u32 nr_spis;
+	u32 ctlr;		/* GICD_CTLR_ENABLE_G1 | _G1A as written */
+	struct axvm_vgic_irq *spi;
+	u64 *route;		/* GICD_IROUTER per SPI */
+	/* The vCPU behind each redistributor frame, by vCPU id. */
+	struct axvm_vcpu **frame;
+};
+
+/* Which vCPUs to kick once the lock is dropped, by vCPU id. */
+struct axvm_vgic_kick {
+	DECLARE_BITMAP(ids, AXVM_MAX_VCPU_ID);
+};
+
+static struct axvm_vgic_dist *axvm_vgic_dist(struct axvm_vm *vm)
 {
-	return -ENODEV;
+	/* Pairs with the release in axvm_arch_irqchip_create(). */
+	return smp_load_acquire(&((struct axvm_arm64_vm *)vm->arch)->dist);
+}
+
+static bool axvm_vgic_irq_pending(const struct axvm_vgic_irq *irq)
+{
+	return irq->enabled && (irq->latch || (!irq->edge && irq->level));
+}
+
+/* The vCPU id an SPI goes to now, or -1. */
+static int axvm_vgic_spi_target(struct axvm_vgic_dist *d, u32 spi)
+{
+	u64 route = d->route[spi];
+	u32 i;
+
+	for (i = 0; i < d->nr_frames; i++) {
+		struct axvm_vcpu *v = d->frame[i];
+
+		if (!v)
+			continue;
+		/* 1-of-N routing: the first vCPU takes it. */
+		if (route & AXVM_IROUTER_IRM ||
+		    (route & AXVM_GIC_AFF_MASK) == v->arch_id)
+			return i;
+	}
+	return -1;
+}
+
+/* Kick the target of @spi when it became deliverable. */
+static void axvm_vgic_spi_changed(struct axvm_vgic_dist *d, u32 spi,
+				  struct axvm_vgic_kick *k)
+{
+	int id;
+
+	if (!axvm_vgic_irq_pending(&d->spi[spi]))
+		return;
+	id = axvm_vgic_spi_target(d, spi);
+	if (id >= 0)
+		__set_bit(id, k->ids);
+}
+
+static int axvm_vgic_kick_one(struct axvm_vcpu *vcpu, void *data)
+{
+	struct axvm_vgic_kick *k = data;
+
+	if (test_bit(vcpu->id, k->ids))
+		axvm_vcpu_kick(vcpu);
+	return 0;
+}
+
+static void axvm_vgic_kick(struct axvm_vm *vm, struct axvm_vgic_kick *k)
+{
+	if (!bitmap_empty(k->ids, AXVM_MAX_VCPU_ID))
+		axvm_vm_visit_vcpus(vm, axvm_vgic_kick_one, k);
+}
+
+/*
+ * The interrupt @intid as @vcpu sees it: its own SGI/PPI or an SPI;
+ * NULL when there is none.
+ */
+static struct axvm_vgic_irq *axvm_vgic_irq(struct axvm_vgic_dist *d,
+					   struct axvm_vcpu *vcpu, u32 intid)
+{
+	struct axvm_arm64_vcpu *a = vcpu->arch;
+
+	if (intid < AXVM_VGIC_PRIVATE)
+		return &a->vgic.priv[intid];
+	if (intid - AXVM_VGIC_PRIVATE < d->nr_spis)
+		return &d->spi[intid - AXVM_VGIC_PRIVATE];
+	return NULL;
+}
+
+/* SPIs @vcpu may list: group 1 enabled and routed to it. */
+static bool axvm_vgic_spi_here(struct axvm_vgic_dist *d,
+			       struct axvm_vcpu *vcpu, u32 spi)
+{
+	return axvm_vgic_spi_target(d, spi) == (int)vcpu->id;
+}
+
+/* The best-priority deliverable interrupt of @vcpu not yet listed. */
+static int axvm_vgic_best(struct axvm_vgic_dist *d, struct axvm_vcpu *vcpu,
+			  const unsigned long *listed)
+{
+	struct axvm_arm64_vcpu *a = vcpu->arch;
+	int best = -1;
+	u32 i, prio = 0x100;
+
+	if (!(d->ctlr & GICD_CTLR_ENABLE_G1A))
+		return -1;
+	for (i = 0; i < AXVM_VGIC_PRIVATE; i++) {
+		struct axvm_vgic_irq *irq = &a->vgic.priv[i];
+
+		if (irq->priority < prio && axvm_vgic_irq_pending(irq) &&
+		    !test_bit(i, listed)) {
+			prio = irq->priority;
+			best = i;
+		}
+	}
+	for (i = 0; i < d->nr_spis; i++) {
+		struct axvm_vgic_irq *irq = &d->spi[i];
+		u32 intid = i + AXVM_VGIC_PRIVATE;
+
+		if (irq->priority < prio && axvm_vgic_irq_pending(irq) &&
+		    !test_bit(intid, listed) && axvm_vgic_spi_here(d, vcpu, i)) {
+			prio = irq->priority;
+			best = intid;
+		}
+	}
+	return best;
+}
+
+/*
+ * Fill @lr for an entry of @vcpu: drop entries the guest has not taken
+ * whose interrupt is no longer pending, then list the best pending ones
+ * into the free slots. An edge's latch is consumed by listing it. Called
+ * with interrupts disabled.
+ */
+void axvm_vgic_dist_load(struct axvm_vcpu *vcpu, u64 *lr, unsigned int n,
+			 bool timer_line)
+{
+	struct axvm_vgic_dist *d = axvm_vgic_dist(vcpu->vm);
+	struct axvm_arm64_vcpu *a = vcpu->arch;
+	DECLARE_BITMAP(listed, AXVM_MAX_IRQS);
+	unsigned int i, free = 0;
+	int intid;
+
+	bitmap_zero(listed, AXVM_MAX_IRQS);
+	raw_spin_lock(&d->lock);
+	a->vgic.priv[AXVM_ARM64_VTIMER_PPI].level = timer_line;
+	for (i = 0; i < n; i++) {
+		struct axvm_vgic_irq *irq;
+
+		if (!(lr[i] & ICH_LR_STATE))
+			continue;
+		intid = lr[i] & ICH_LR_VIRTUAL_ID_MASK;
+		irq = axvm_vgic_irq(d, vcpu, intid);
+		if ((lr[i] & ICH_LR_STATE) == ICH_LR_PENDING_BIT &&
+		    (!irq || !irq->enabled ||
+		     (!irq->edge && !irq->level && !irq->latch))) {
+			lr[i] = 0;
+			continue;
+		}
+		if (intid < AXVM_MAX_IRQS)
+			__set_bit(intid, listed);
+	}
+	for (;;) {
+		struct axvm_vgic_irq *irq;
+
+		while (free < n && lr[free] & ICH_LR_STATE)
+			free++;
+		if (free == n)
+			break;
+		intid = axvm_vgic_best(d, vcpu, listed);
+		if (intid < 0)
+			break;
+		irq = axvm_vgic_irq(d, vcpu, intid);
+		irq->latch = false;
+		lr[free] = intid | ICH_LR_PENDING_BIT | ICH_LR_GROUP |
+			   ((u64)irq->priority << ICH_LR_PRIORITY_SHIFT);
+		__set_bit(intid, listed);
+	}
+	raw_spin_unlock(&d->lock);
+}
+
+/* Something is pending for @vcpu that its list registers do not hold. */
+bool axvm_vgic_dist_pending(struct axvm_vcpu *vcpu, bool timer_line)
+{
+	struct axvm_vgic_dist *d = axvm_vgic_dist(vcpu->vm);
+	struct axvm_arm64_vcpu *a = vcpu->arch;
+	DECLARE_BITMAP(listed, AXVM_MAX_IRQS);
+	unsigned long flags;
+	unsigned int i;
+	bool ret;
+
+	bitmap_zero(listed, AXVM_MAX_IRQS);
+	for (i = 0; i < AXVM_ARM64_MAX_LRS; i++) {
+		u64 lr = a->vgic.lr[i];
+
+		if (lr & ICH_LR_STATE)
+			__set_bit(lr & ICH_LR_VIRTUAL_ID_MASK & (AXVM_MAX_IRQS - 1),
+				  listed);
+	}
+	raw_spin_lock_irqsave(&d->lock, flags);
+	a->vgic.priv[AXVM_ARM64_VTIMER_PPI].level = timer_line;
+	ret = axvm_vgic_best(d, vcpu, listed) >= 0;
+	raw_spin_unlock_irqrestore(&d->lock, flags);
+	return ret;
 }
 
 int axvm_arch_irq_line(struct axvm_vm *vm, u32 irq, bool level)
 {
-	return -ENXIO;
+	struct axvm_vgic_dist *d = axvm_vgic_dist(vm);
+	struct axvm_vgic_kick k;
+	unsigned long flags;
+	struct axvm_vgic_irq *s;
+
+	bitmap_zero(k.ids, AXVM_MAX_VCPU_ID);
+	raw_spin_lock_irqsave(&d->lock, flags);
+	s = &d->spi[irq];
+	if (level && !s->level)
+		s->latch |= s->edge;
+	s->level = level;
+	axvm_vgic_spi_changed(d, irq, &k);
+	raw_spin_unlock_irqrestore(&d->lock, flags);
+	axvm_vgic_kick(vm, &k);
+	return 0;
 }
 
 int axvm_arch_signal_msi(struct axvm_vm *vm, const struct axvm_msi *msi)
 {
 	return -ENXIO;
+}
+
+/*
+ * ICC_SGI1R_EL1 (and its alias ASGI1R) written by @vcpu: make SGI
+ * INTID pending at each target, the sender excluded with IRM.
+ */
+void axvm_vgic_sgi(struct axvm_vcpu *vcpu, u64 val)
+{
+	struct axvm_vgic_dist *d = axvm_vgic_dist(vcpu->vm);
+	u32 intid = FIELD_GET(ICC_SGI1R_SGI_ID_MASK, val);
+	u64 aff = FIELD_GET(ICC_SGI1R_AFFINITY_1_MASK, val) << 8 |
+		  FIELD_GET(ICC_SGI1R_AFFINITY_2_MASK, val) << 16 |
+		  FIELD_GET(ICC_SGI1R_AFFINITY_3_MASK, val) << 32;
+	u32 rs = FIELD_GET(ICC_SGI1R_RS_MASK, val);
+	u16 targets = FIELD_GET(ICC_SGI1R_TARGET_LIST_MASK, val);
+	struct axvm_vgic_kick k;
+	unsigned long flags;
+	u32 i;
+
+	bitmap_zero(k.ids, AXVM_MAX_VCPU_ID);
+	raw_spin_lock_irqsave(&d->lock, flags);
+	for (i = 0; i < d->nr_frames; i++) {
+		struct axvm_vcpu *v = d->frame[i];
+		u64 id;
+
+		if (!v)
+			continue;
+		id = v->arch_id;
+		if (val & AXVM_ICC_SGI_IRM) {
+			if (v == vcpu)
+				continue;
+		} else if ((id & ~0xffULL) != aff || (id & 0xff) / 16 != rs ||
+			   !(targets & BIT((id & 0xff) % 16))) {
+			continue;
+		}
+		((struct axvm_arm64_vcpu *)v->arch)->vgic.priv[intid].latch =
+			true;
+		__set_bit(i, k.ids);
+	}
+	raw_spin_unlock_irqrestore(&d->lock, flags);
+	axvm_vgic_kick(vcpu->vm, &k);
+}
+
+/*
+ * The registers the distributor and an SGI frame share, for the INTIDs
+ * @first..@first+@count-1 (SPIs, or one vCPU's private interrupts).
+ * Returns false for an offset that is none of them.
+ */
+struct axvm_vgic_bank {
+	struct axvm_vgic_dist *d;
+	struct axvm_vcpu *vcpu;	/* whose private interrupts, or NULL */
+	u32 first, count;
+};
+
+static struct axvm_vgic_irq *axvm_vgic_bank_irq(struct axvm_vgic_bank *b,
+						u32 intid)
+{
+	if (intid < b->first || intid - b->first >= b->count)
+		return NULL;
+	if (b->vcpu)
+		return &((struct axvm_arm64_vcpu *)b->vcpu->arch)->vgic.priv[intid];
+	return &b->d->spi[intid - AXVM_VGIC_PRIVATE];
+}
+
+/* A change that may make interrupt @intid deliverable. */
+static void axvm_vgic_bank_changed(struct axvm_vgic_bank *b, u32 intid,
+				   struct axvm_vgic_kick *k)
+{
+	if (b->vcpu)
+		__set_bit(b->vcpu->id, k->ids);
+	else
+		axvm_vgic_spi_changed(b->d, intid - AXVM_VGIC_PRIVATE, k);
+}
+
+static bool axvm_vgic_bank_access(struct axvm_vgic_bank *b, u32 off,
+				  unsigned int len, bool write, u64 *val,
+				  struct axvm_vgic_kick *k)
+{
+	struct axvm_vgic_irq *irq;
+	u32 reg, intid, i;
+	u64 v = 0;
+
+	if (off >= GICD_IPRIORITYR && off < GICD_IPRIORITYR + 1024) {
+		/* Byte-accessible: one priority a byte. */
+		for (i = 0; i < len; i++) {
+			irq = axvm_vgic_bank_irq(b, off - GICD_IPRIORITYR + i);
+			if (!irq)
+				continue;
+			if (write)
+				irq->priority = *val >> (8 * i);
+			else
+				v |= (u64)irq->priority << (8 * i);
+		}
+		goto out;
+	}
+	if (len != 4)
+		goto out;	/* the rest are word registers */
+
+	if (off >= GICD_ICFGR && off < GICD_ICFGR + 256) {
+		intid = (off - GICD_ICFGR) * 4;
+		for (i = 0; i < 16; i++) {
+			irq = axvm_vgic_bank_irq(b, intid + i);
+			if (!irq)
+				continue;
+			/* SGIs are edge, always. */
+			if (write && intid + i >= 16)
+				irq->edge = *val & BIT(2 * i + 1);
+			if (irq->edge || intid + i < 16)
+				v |= BIT(2 * i + 1);
+		}
+		goto out;
+	}
+
+	if (off < GICD_IGROUPR || off >= GICD_ICACTIVER + 128)
+		return false;
+	reg = off & ~0x7fU;
+	intid = (off & 0x7f) * 8;
+	for (i = 0; i < 32; i++) {
+		bool bit = *val & BIT(i);
+
+		irq = axvm_vgic_bank_irq(b, intid + i);
+		if (!irq)
+			continue;
+		switch (reg) {
+		case GICD_IGROUPR:
+			v |= BIT(i);	/* group 1, read-only */
+			break;
+		case GICD_ISENABLER:
+		case GICD_ICENABLER:
+			if (write && bit) {
+				irq->enabled = reg == GICD_ISENABLER;
+				axvm_vgic_bank_changed(b, intid + i, k);
+			}
+			v |= (u64)irq->enabled << i;
+			break;
+		case GICD_ISPENDR:
+		case GICD_ICPENDR:
+			if (write && bit) {
+				irq->latch = reg == GICD_ISPENDR;
+				axvm_vgic_bank_changed(b, intid + i, k);
+			}
+			v |= (u64)(irq->latch ||
+				   (!irq->edge && irq->level)) << i;
+			break;
+		}
+	}
+out:
+	if (!write)
+		*val = v;
+	return true;
+}
+
+static void axvm_vgic_dist_access(struct axvm_vgic_dist *d, u32 off,
+				  unsigned int len, bool write, u64 *val,
+				  struct axvm_vgic_kick *k)
+{
+	struct axvm_vgic_bank b = {
+		.d = d,
+		.first = AXVM_VGIC_PRIVATE,
+		.count = d->nr_spis,
+	};
+	u64 v = 0;
+
+	if (off >= GICD_IROUTER + 8 * AXVM_VGIC_PRIVATE &&
+	    off < GICD_IROUTER + 8 * (AXVM_VGIC_PRIVATE + d->nr_spis)) {
+		u32 spi = (off - GICD_IROUTER) / 8 - AXVM_VGIC_PRIVATE;
+		unsigned int shift = (off & 4) * 8;
+		u64 mask = (len == 8 ? ~0ULL : U32_MAX) << shift;
+
+		if (len < 4 || (len == 8 && shift))
+			goto out;
+		if (write) {
+			d->route[spi] = (d->route[spi] & ~mask) |
+					((*val << shift) & mask &
+					 (AXVM_GIC_AFF_MASK | AXVM_IROUTER_IRM));
+			axvm_vgic_spi_changed(d, spi, k);
+		}
+		v = (d->route[spi] & mask) >> shift;
+		goto out;
+	}
+	if (axvm_vgic_bank_access(&b, off, len, write, val, k))
+		return;
+	if (len != 4)
+		goto out;
+	switch (off) {
+	case GICD_CTLR:
+		if (write) {
+			d->ctlr = *val & (GICD_CTLR_ENABLE_G1 |
+					  GICD_CTLR_ENABLE_G1A);
+			/* Whatever was waiting for the group may go now. */
+			bitmap_fill(k->ids, AXVM_MAX_VCPU_ID);
+		}
+		v = d->ctlr | GICD_CTLR_ARE_NS | GICD_CTLR_DS;
+		break;
+	case GICD_TYPER:
+		/* 10 INTID bits; ITLinesNumber covers the SPIs. */
+		v = (9U << 19) | DIV_ROUND_UP(d->nr_spis, 32);
+		break;
+	case GICD_IIDR:
+		v = AXVM_GIC_IIDR;
+		break;
+	case GICD_PIDR2:
+		v = AXVM_GIC_PIDR2;
+		break;
+	}
+out:
+	if (!write)
+		*val = v;
+}
+
+static void axvm_vgic_rdist_access(struct axvm_vgic_dist *d, u32 frame,
+				   u32 off, unsigned int len, bool write,
+				   u64 *val, struct axvm_vgic_kick *k)
+{
+	struct axvm_vcpu *vcpu = frame < d->nr_frames ? d->frame[frame] : NULL;
+	struct axvm_arm64_vcpu *a;
+	u64 v = 0;
+
+	if (!vcpu)
+		goto out;
+	a = vcpu->arch;
+	if (off >= SZ_64K) {
+		struct axvm_vgic_bank b = {
+			.d = d,
+			.vcpu = vcpu,
+			.first = 0,
+			.count = AXVM_VGIC_PRIVATE,
+		};
+
+		if (axvm_vgic_bank_access(&b, off - SZ_64K, len, write, val,
+					  k))
+			return;
+		goto out;
+	}
+	if (off == GICR_TYPER || off == GICR_TYPER + 4) {
+		bool last = frame + 1 >= d->nr_frames || !d->frame[frame + 1];
+		u64 aff = vcpu->arch_id;
+
+		/* Aff3.Aff2.Aff1.Aff0 in bits 63:32, frame number 23:8. */
+		v = (aff & 0xffffff) << 32 | (aff >> 32 & 0xff) << 56 |
+		    (u64)frame << 8 | (last ? GICR_TYPER_LAST : 0);
+		if (off & 4)
+			v >>= 32;
+		else if (len == 4)
+			v &= U32_MAX;
+		goto out;
+	}
+	if (len != 4)
+		goto out;
+	switch (off) {
+	case GICR_IIDR:
+		v = AXVM_GIC_IIDR;
+		break;
+	case GICR_WAKER:
+		if (write)
+			a->vgic.asleep = *val & GICR_WAKER_ProcessorSleep;
+		v = a->vgic.asleep ? GICR_WAKER_ProcessorSleep |
+				     GICR_WAKER_ChildrenAsleep : 0;
+		break;
+	case GICR_PIDR2:
+		v = AXVM_GIC_PIDR2;
+		break;
+	}
+out:
+	if (!write)
+		*val = v;
+}
+
+/*
+ * A guest access at @ipa: true when it falls in the distributor or the
+ * redistributors, and is then done (*@val read or written).
+ */
+bool axvm_vgic_mmio(struct axvm_vcpu *vcpu, u64 ipa, unsigned int len,
+		    bool write, u64 *val)
+{
+	struct axvm_vgic_dist *d = axvm_vgic_dist(vcpu->vm);
+	struct axvm_vgic_kick k;
+	unsigned long flags;
+
+	if (!d)
+		return false;
+	if (!(ipa - d->dist_base < SZ_64K) &&
+	    !(ipa - d->rdist_base < (u64)d->nr_frames * AXVM_GICR_FRAME))
+		return false;
+
+	bitmap_zero(k.ids, AXVM_MAX_VCPU_ID);
+	raw_spin_lock_irqsave(&d->lock, flags);
+	/* Naturally aligned accesses only; others read 0, write nothing. */
+	if (ipa & (len - 1)) {
+		if (!write)
+			*val = 0;
+	} else if (ipa - d->dist_base < SZ_64K) {
+		axvm_vgic_dist_access(d, ipa - d->dist_base, len, write, val,
+				      &k);
+	} else {
+		u64 off = ipa - d->rdist_base;
+
+		axvm_vgic_rdist_access(d, off / AXVM_GICR_FRAME,
+				       off % AXVM_GICR_FRAME, len, write, val,
+				       &k);
+	}
+	raw_spin_unlock_irqrestore(&d->lock, flags);
+	axvm_vgic_kick(vcpu->vm, &k);
+	return true;
+}
+
+static bool axvm_vgic_overlap(u64 a, u64 alen, u64 b, u64 blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+int axvm_arch_irqchip_create(struct axvm_vm *vm,
+			     const struct axvm_irqchip *cfg)
+{
+	struct axvm_arm64_vm *avm = vm->arch;
+	u64 limit = BIT_ULL(axvm_info.guest_phys_bits);
+	struct axvm_vgic_dist *d;
+	u32 i;
+
+	if (cfg->size[0] != SZ_64K || !IS_ALIGNED(cfg->base[0], SZ_64K) ||
+	    cfg->base[0] > limit - SZ_64K)
+		return -EINVAL;
+	if (!cfg->size[1] || !IS_ALIGNED(cfg->size[1], AXVM_GICR_FRAME) ||
+	    cfg->size[1] > (u64)AXVM_MAX_VCPU_ID * AXVM_GICR_FRAME ||
+	    !IS_ALIGNED(cfg->base[1], SZ_64K) ||
+	    cfg->base[1] > limit - cfg->size[1])
+		return -EINVAL;
+	if (axvm_vgic_overlap(cfg->base[0], cfg->size[0], cfg->base[1],
+			      cfg->size[1]))
+		return -EINVAL;
+	/* SPIs end below the special INTIDs at 1020. */
+	if (cfg->nr_irqs > 1020 - AXVM_VGIC_PRIVATE)
+		return -EINVAL;
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL_ACCOUNT);
+	if (!d)
+		return -ENOMEM;
+	raw_spin_lock_init(&d->lock);
+	d->dist_base = cfg->base[0];
+	d->rdist_base = cfg->base[1];
+	d->nr_frames = cfg->size[1] / AXVM_GICR_FRAME;
+	d->nr_spis = cfg->nr_irqs;
+	d->spi = kcalloc(d->nr_spis, sizeof(*d->spi), GFP_KERNEL_ACCOUNT);
+	d->route = kcalloc(d->nr_spis, sizeof(*d->route), GFP_KERNEL_ACCOUNT);
+	d->frame = kcalloc(d->nr_frames, sizeof(*d->frame),
+			   GFP_KERNEL_ACCOUNT);
+	if (!d->spi || !d->route || !d->frame) {
+		axvm_vgic_dist_free(d);
+		return -ENOMEM;
+	}
+	for (i = 0; i < d->nr_spis; i++)
+		d->spi[i].priority = AXVM_VGIC_RESET_PRIORITY;
+	/* Pairs with the acquire in axvm_vgic_dist(). */
+	smp_store_release(&avm->dist, d);
+	return 0;
+}
+
+void axvm_vgic_dist_free(struct axvm_vgic_dist *d)
+{
+	if (!d)
+		return;
+	kfree(d->frame);
+	kfree(d->route);
+	kfree(d->spi);
+	kfree(d);
+}
+
+/* A new vCPU takes the redistributor frame of its id. */
+int axvm_vgic_dist_add_vcpu(struct axvm_vcpu *vcpu)
+{
+	struct axvm_vgic_dist *d = axvm_vgic_dist(vcpu->vm);
+	struct axvm_arm64_vcpu *a = vcpu->arch;
+	unsigned long flags;
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < AXVM_VGIC_PRIVATE; i++) {
+		a->vgic.priv[i].priority = AXVM_VGIC_RESET_PRIORITY;
+		a->vgic.priv[i].edge = i < 16;
+	}
+	a->vgic.asleep = true;
+	if (!d)
+		return 0;
+	if (vcpu->id >= d->nr_frames)
+		return -EINVAL;
+	raw_spin_lock_irqsave(&d->lock, flags);
+	if (d->frame[vcpu->id])
+		ret = -EEXIST;
+	else
+		d->frame[vcpu->id] = vcpu;
+	raw_spin_unlock_irqrestore(&d->lock, flags);
+	if (!ret)
+		a->vgic.in_dist = true;
+	return ret;
+}
+
+void axvm_vgic_dist_remove_vcpu(struct axvm_vcpu *vcpu)
+{
+	struct axvm_vgic_dist *d = axvm_vgic_dist(vcpu->vm);
+	struct axvm_arm64_vcpu *a = vcpu->arch;
+	unsigned long flags;
+
+	if (!a->vgic.in_dist)
+		return;
+	raw_spin_lock_irqsave(&d->lock, flags);
+	d->frame[vcpu->id] = NULL;
+	raw_spin_unlock_irqrestore(&d->lock, flags);
+}
+
+bool axvm_vgic_has_dist(struct axvm_vcpu *vcpu)
+{
+	return ((struct axvm_arm64_vcpu *)vcpu->arch)->vgic.in_dist;
 }

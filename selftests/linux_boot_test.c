@@ -116,7 +116,10 @@ static void slurp(const char *path, char *buf, size_t size)
 		close(fd);
 }
 
-/* The line of @text starting with @prefix into @out; false when none. */
+/*
+ * The first whole line of @text starting with @prefix into @out; false
+ * when none (a line still without its newline is not one yet).
+ */
 static bool find_line(const char *text, const char *prefix, char *out,
 		      size_t size)
 {
@@ -125,7 +128,9 @@ static bool find_line(const char *text, const char *prefix, char *out,
 
 	while (p && *p) {
 		if (!strncmp(p, prefix, strlen(prefix))) {
-			n = strcspn(p, "\r\n");
+			n = strcspn(p, "\n");
+			if (p[n] != '\n')
+				return false;
 			if (n >= size)
 				n = size - 1;
 			memcpy(out, p, n);

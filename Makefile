@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make                 axvm.ko against KDIR, vmctl and the selftests
-# make demo            boot the arm64 emulated machine and run vmctl there
+# make demo            boot the arm64 emulated machine and a Linux guest in it
 # make check           the whole test suite on every lane (LANES=... for some)
 # make lint            checkpatch --strict, W=1 and sparse over kmod/
 #

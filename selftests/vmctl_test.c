@@ -276,6 +276,54 @@ TEST_F(vmctl, trace_lists_exits)
 	EXPECT_GE(lines(self->r.err), (int)strlen(HELLO));
 }
 
+static int count_prefixed(const char *s, const char *prefix)
+{
+	int n = 0;
+
+	while (*s) {
+		n += !strncmp(s, prefix, strlen(prefix));
+		s = strchrnul(s, '\n');
+		if (*s)
+			s++;
+	}
+	return n;
+}
+
+#define STATS_FMT \
+	"vmctl: stats: exits=%llu to-user=%llu share=%*u.%*u%% runs=%llu vcpus=%u"
+
+/*
+ * --stats: the module's counters and the exits that reached vmctl, which
+ * --trace lists one by one.
+ */
+TEST_F(vmctl, stats_count_exits)
+{
+	unsigned long long exits = 0, to_user = 0, runs = 0;
+	unsigned int vcpus = 0;
+	const char *sum;
+	int traced, n;
+
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/POWEROFF.elf",
+		  "--trace", "--stats");
+	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
+	sum = strstr(self->r.err, "vmctl: stats: exits=");
+	ASSERT_NE(NULL, sum) TH_LOG("stderr: %s", self->r.err);
+	n = sscanf(sum, STATS_FMT, &exits, &to_user, &runs, &vcpus);
+	ASSERT_EQ(4, n) TH_LOG("stderr: %s", self->r.err);
+	traced = count_prefixed(self->r.err, "vmctl: vcpu ");
+	EXPECT_EQ(1, vcpus);
+	EXPECT_EQ(traced, to_user);
+	EXPECT_GE(exits, to_user);
+	EXPECT_EQ(to_user, runs);
+	EXPECT_GE(to_user, strlen(HELLO));
+	EXPECT_NE(NULL, strstr(self->r.err, "\nvmctl: stats: exit system-down=1\n"));
+	EXPECT_EQ(AXVM_EXIT_REASONS,
+		  count_prefixed(self->r.err, "vmctl: stats: exit "));
+	/* Nothing of it without --stats. */
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/POWEROFF.elf");
+	EXPECT_EQ(NULL, strstr(self->r.err, "stats"));
+}
+
 #if !defined(__x86_64__)
 /*
  * CPU 0 starts CPU 1 (PSCI CPU_ON, SBI HSM), pinned to host CPUs 1 and 0.

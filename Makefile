@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make                 axvm.ko against KDIR, vmctl and the selftests
-# make demo            boot the arm64 emulated machine and run vmctl there
+# make demo            boot the arm64 emulated machine and a Linux guest in it
 # make check           the whole test suite on every lane (LANES=... for some)
 # make lint            checkpatch --strict, W=1 and sparse over kmod/
 #
@@ -20,8 +20,8 @@ USER_CC := $(CROSS_COMPILE)gcc
 USER_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -static \
 	       -I$(CURDIR)/uapi -pthread
 
-SELFTESTS := api_test bad_args_test guest_lib_test guest_run_test memory_test \
-	     module_test vm_test vmctl_test
+SELFTESTS := api_test bad_args_test guest_lib_test guest_run_test \
+	     linux_boot_test memory_test module_test vm_test vmctl_test
 ifneq ($(filter x86 x86_64,$(ARCH)),)
 SELFTESTS += kvm_coexist_test x86_test
 endif
@@ -34,7 +34,8 @@ endif
 # Benchmarks print figures and assert nothing; init runs them last.
 BENCHES := exit_bench
 
-.PHONY: all module vmctl selftests guests init demo check lint clean
+.PHONY: all module vmctl selftests guests init linux-guest demo check lint \
+	clean
 
 all: module vmctl selftests
 
@@ -75,15 +76,22 @@ $(OUT)/bench/%: selftests/%.c selftests/axvm_util.h uapi/linux/axvm.h \
 	$(USER_CC) $(USER_CFLAGS) -Iselftests/lib -o $@ $< $(TEST_LIB_SRCS)
 
 $(OUT)/selftests/%: selftests/%.c selftests/axvm_util.h uapi/linux/axvm.h \
-		    $(TEST_LIB_SRCS) $(TEST_LIB_HDRS)
+		    selftests/linux_guest/disk.h $(TEST_LIB_SRCS) $(TEST_LIB_HDRS)
 	@test -f $(KSFT_DIR)/kselftest_harness.h || { echo "no kselftest_harness.h under $(KSFT_DIR): set LINUX_SRC to a kernel source tree" >&2; exit 1; }
 	@mkdir -p $(OUT)/selftests
 	$(USER_CC) $(USER_CFLAGS) -I$(KSFT_DIR) -Iselftests/lib -o $@ $< \
 		$(TEST_LIB_SRCS)
 
 init: $(OUT)/init
-$(OUT)/init: selftests/init/init.c
+$(OUT)/init: selftests/init/init.c selftests/linux_guest/disk.h
 	@mkdir -p $(OUT)
+	$(USER_CC) $(USER_CFLAGS) -o $@ $<
+
+# /init of the Linux guest that linux_boot_test boots under vmctl;
+# build-lane.sh packs it into the guest's initramfs.
+linux-guest: $(OUT)/linux_guest/init
+$(OUT)/linux_guest/init: selftests/linux_guest/init.c selftests/linux_guest/disk.h
+	@mkdir -p $(OUT)/linux_guest
 	$(USER_CC) $(USER_CFLAGS) -o $@ $<
 
 demo:

@@ -29,7 +29,7 @@ fi
 
 rm -rf "$out/user"
 make -s -C "$AXVM_ROOT" OUT="$out/user" ARCH="$arch" CROSS_COMPILE="$cc" \
-	LINUX_SRC="$src" vmctl selftests guests init >&2 ||
+	LINUX_SRC="$src" vmctl selftests guests init linux-guest >&2 ||
 	die "$k: userspace does not build"
 
 gen=$AXVM_CACHE/bin/gen_init_cpio
@@ -37,6 +37,18 @@ if [ ! -x "$gen" ]; then
 	mkdir -p "$AXVM_CACHE/bin"
 	gcc -O2 -o "$gen" "$src/usr/gen_init_cpio.c"
 fi
+
+# The Linux guest that linux_boot_test and the demo boot under vmctl:
+# this same kernel with a gzip'd initramfs holding only its /init.
+{
+	echo "dir /dev 0755 0 0"
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	echo "dir /proc 0755 0 0"
+	echo "dir /sys 0755 0 0"
+	echo "file /init $out/user/linux_guest/init 0755 0 0"
+} >"$out/linux-guest.list"
+"$gen" "$out/linux-guest.list" >"$out/linux-guest.cpio"
+gzip -9 -n -f "$out/linux-guest.cpio"
 
 {
 	echo "dir /dev 0755 0 0"
@@ -62,6 +74,9 @@ fi
 	for g in "$out"/user/guests/*.bin "$out"/user/guests/*.elf; do
 		echo "file /guests/$(basename "$g") $g 0644 0 0"
 	done
+	echo "dir /linux 0755 0 0"
+	echo "file /linux/$(basename "$(kernel_image "$k")") $kdir/$(kernel_image "$k") 0644 0 0"
+	echo "file /linux/initramfs.cpio.gz $out/linux-guest.cpio.gz 0644 0 0"
 	echo "dir /bench 0755 0 0"
 	for t in "$out"/user/bench/*; do
 		echo "file /bench/$(basename "$t") $t 0755 0 0"

@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The main job: boot the arm64 emulated machine (QEMU virt, VHE), load
-# axvm.ko there and drive it with vmctl, showing the guest's console.
+# axvm.ko there and boot that machine's own kernel as a two-vCPU Linux
+# guest with vmctl, showing the guest's console. AXVM-DEMO-OK when the
+# guest's /init printed its result line and powered off.
 
 . "$(dirname "$0")/lib.sh"
 

@@ -38,6 +38,9 @@ expect splat "COUNTS 1 2 1" "${good/AXVM-RMMOD/dmesg: WARNING: CPU: 0 PID: 1 at 
 AXVM-RMMOD}"
 expect lockdep "COUNTS 1 2 1" "${good/AXVM-RMMOD/dmesg: WARNING: possible circular locking dependency detected
 AXVM-RMMOD}"
+expect guest-console-splat "COUNTS 2 1 1" "${good/not ok 3/# guest| Kernel panic - not syncing: x
+# guest| WARNING: CPU: 0 PID: 1 at x.c:1
+not ok 3}"
 expect crash-before-done "COUNTS 1 2 1" "${good%AXVM-DONE}"
 expect binary-cut-short "COUNTS 2 1 1" "${good/not ok 3 f.three/}"
 expect timeout "COUNTS 2 1 1" "${good/not ok 3 f.three

@@ -22,6 +22,7 @@ enum {
 	OPT_RNG,
 	OPT_VCONSOLE,
 	OPT_TRACE,
+	OPT_STATS,
 	OPT_DEVICE,
 };
 
@@ -40,6 +41,7 @@ static const struct option run_options[] = {
 	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "virtio-console", no_argument, NULL, OPT_VCONSOLE },
 	{ "trace", no_argument, NULL, OPT_TRACE },
+	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -70,6 +72,9 @@ void vm_opts_usage(FILE *f)
 		"      --rng             virtio entropy device\n"
 		"      --virtio-console  virtio console (hvc0) besides the UART\n"
 		"      --trace           print every exit that reaches vmctl\n"
+		"      --stats           at the end, the module's exit counts of\n"
+		"                        all vCPUs by reason and the share that\n"
+		"                        reached vmctl, on standard error\n"
 		"      --device PATH     the axvm device (default /dev/axvm)\n"
 		"  -h, --help            this text\n"
 		"\n"
@@ -269,6 +274,9 @@ int vm_opts_parse(struct vm_opts *o, int argc, char **argv, bool *help)
 			break;
 		case OPT_TRACE:
 			o->trace = true;
+			break;
+		case OPT_STATS:
+			o->stats = true;
 			break;
 		case OPT_DEVICE:
 			o->device = optarg;

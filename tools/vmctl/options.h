@@ -43,6 +43,7 @@ struct vm_opts {
 	bool rng;
 	bool virtio_console;
 	bool trace;
+	bool stats;			/* exit counts on stderr at the end */
 };
 
 /* 0, or VMCTL_ERROR with one line on stderr; *help set for --help. */

@@ -16,34 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "stats.h"
 #include "vm.h"
 
 #define RAM_ALIGN	(2ULL << 20)	/* GPA = HVA modulo 2 MiB */
 #define CTRL_A		0x01
-
-static const char *const exit_names[AXVM_EXIT_REASONS] = {
-	[AXVM_EXIT_NONE] = "none",
-	[AXVM_EXIT_MMIO] = "mmio",
-	[AXVM_EXIT_IO] = "io",
-	[AXVM_EXIT_SYSREG] = "sysreg",
-	[AXVM_EXIT_HYPERCALL] = "hypercall",
-	[AXVM_EXIT_HALT] = "halt",
-	[AXVM_EXIT_CPU_UP] = "cpu-up",
-	[AXVM_EXIT_CPU_DOWN] = "cpu-down",
-	[AXVM_EXIT_SYSTEM_DOWN] = "system-down",
-	[AXVM_EXIT_NESTED_PAGE_FAULT] = "nested-page-fault",
-	[AXVM_EXIT_FAIL_ENTRY] = "fail-entry",
-	[AXVM_EXIT_IPI] = "ipi",
-	[AXVM_EXIT_INTR] = "intr",
-	[AXVM_EXIT_INTERNAL_ERROR] = "internal-error",
-	[AXVM_EXIT_EXTERNAL_INTERRUPT] = "external-interrupt",
-	[AXVM_EXIT_STAGE2_FAULT] = "stage2-fault",
-};
-
-static const char *exit_name(uint32_t reason)
-{
-	return reason < AXVM_EXIT_REASONS ? exit_names[reason] : "unknown";
-}
 
 void vm_stop(struct vm *vm, int status)
 {
@@ -390,13 +367,17 @@ static void *vcpu_thread(void *arg)
 		if (stopping)
 			break;
 		if (ioctl(v->fd, AXVM_RUN, 0)) {
-			if (errno == EINTR)
+			if (errno == EINTR) {
+				/* An exit to userspace too (AXVM_EXIT_INTR). */
+				v->user_exits++;
 				continue;
+			}
 			fprintf(stderr, "vmctl: vCPU %u: AXVM_RUN: %s\n", v->id,
 				strerror(errno));
 			vm_stop(vm, VMCTL_ERROR);
 			break;
 		}
+		v->user_exits++;
 		vcpu_exit(v);
 	}
 	return NULL;
@@ -749,6 +730,27 @@ static int vm_start(struct vm *vm, sigset_t *wait)
 	return vm->status;
 }
 
+/* --stats: the module's counters of every vCPU and the RUN returns. */
+static void vm_print_stats(struct vm *vm)
+{
+	struct axvm_exit_stats e;
+	struct vm_stats s;
+	unsigned int i;
+
+	memset(&s, 0, sizeof(s));
+	for (i = 0; i < vm->nvcpus; i++) {
+		if (ioctl(vm->vcpus[i].fd, AXVM_GET_EXIT_STATS, &e)) {
+			fprintf(stderr, "vmctl: vCPU %u: AXVM_GET_EXIT_STATS: %s\n",
+				i, strerror(errno));
+			s.unread++;
+			continue;
+		}
+		vm_stats_add(&s, &e);
+		s.to_user += vm->vcpus[i].user_exits;
+	}
+	vm_stats_print(stderr, &s);
+}
+
 int vm_run(const struct vm_opts *opts)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
@@ -776,6 +778,8 @@ int vm_run(const struct vm_opts *opts)
 	    vm->arch->boot_regs(&vm->vcpus[0], vm->boot.entry, 0, true))
 		goto out;
 	ret = vm_start(vm, &wait);
+	if (opts->stats)
+		vm_print_stats(vm);
 out:
 	vm_free(vm);
 	return ret;

@@ -28,6 +28,8 @@ struct vcpu {
 	bool on;
 	bool start_pending;
 	uint64_t start_entry, start_arg;
+	/* RUN returns this vCPU's thread saw: exits that reached vmctl. */
+	uint64_t user_exits;
 };
 
 /* Where the loader put things, for the boot registers and the DT. */

@@ -26,7 +26,7 @@ ifneq ($(filter x86 x86_64,$(ARCH)),)
 SELFTESTS += kvm_coexist_test x86_test
 endif
 ifeq ($(ARCH),arm64)
-SELFTESTS += arm64_test
+SELFTESTS += arm64_test arm64_gic_test
 endif
 ifeq ($(ARCH),riscv)
 SELFTESTS += riscv64_test

@@ -47,6 +47,8 @@ struct axvm_s2 {
 int axvm_s2_init(struct axvm_s2 *s2, const struct axvm_s2_format *fmt);
 void axvm_s2_destroy(struct axvm_s2 *s2);
 int axvm_s2_map(struct axvm_s2 *s2, u64 gpa, phys_addr_t pa, bool writable);
+int axvm_s2_map_missing(struct axvm_s2 *s2, u64 gpa, phys_addr_t pa,
+			bool writable);
 void axvm_s2_unmap(struct axvm_s2 *s2, u64 gpa, u64 size);
 
 struct axvm_vm {

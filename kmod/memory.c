@@ -12,6 +12,7 @@
 #include <linux/mm.h>
 #include <linux/nospec.h>
 #include <linux/sched/signal.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -236,23 +237,47 @@ static struct axvm_mem_region *axvm_mem_find(struct axvm_vm *vm, u64 gpa)
 	return NULL;
 }
 
+static struct page *axvm_mem_page(struct axvm_mem_region *r, u64 gpa)
+{
+	return r->pages[(gpa - r->gpa) >> PAGE_SHIFT];
+}
+
+/*
+ * A fault maps the pages of its 2 MiB block that are in the region, not
+ * just its own: a booting guest touches its RAM block by block, and each
+ * fault is an exit. The pages are pinned already, so this costs only
+ * table entries.
+ */
+#define AXVM_FAULT_BLOCK	SZ_2M
+
 int axvm_mem_fault(struct axvm_vm *vm, u64 gpa, bool write)
 {
 	struct axvm_mem_region *r;
-	struct page *page;
-	int ret;
+	u64 start, end, a;
+	int ret = 0;
 
 	mutex_lock(&vm->mem_lock);
 	r = axvm_mem_find(vm, gpa);
 	if (!r) {
 		ret = -ENOENT;
-	} else if (write && r->flags & AXVM_MEM_READONLY) {
-		ret = -EROFS;
-	} else {
-		page = r->pages[(gpa - r->gpa) >> PAGE_SHIFT];
-		ret = axvm_s2_map(&vm->s2, gpa & PAGE_MASK, page_to_phys(page),
-				  !(r->flags & AXVM_MEM_READONLY));
+		goto out;
 	}
+	if (write && r->flags & AXVM_MEM_READONLY) {
+		ret = -EROFS;
+		goto out;
+	}
+	start = max(ALIGN_DOWN(gpa, AXVM_FAULT_BLOCK), r->gpa);
+	end = min(ALIGN_DOWN(gpa, AXVM_FAULT_BLOCK) + AXVM_FAULT_BLOCK,
+		  r->gpa + r->size);
+	/* The faulting page first: it is the one that must succeed. */
+	ret = axvm_s2_map_missing(&vm->s2, gpa & PAGE_MASK,
+				  page_to_phys(axvm_mem_page(r, gpa)),
+				  !(r->flags & AXVM_MEM_READONLY));
+	for (a = start; !ret && a < end; a += PAGE_SIZE)
+		ret = axvm_s2_map_missing(&vm->s2, a,
+					  page_to_phys(axvm_mem_page(r, a)),
+					  !(r->flags & AXVM_MEM_READONLY));
+out:
 	mutex_unlock(&vm->mem_lock);
 	return ret;
 }
@@ -273,7 +298,7 @@ int axvm_mem_read(struct axvm_vm *vm, u64 gpa, void *buf, size_t len)
 		}
 		off = offset_in_page(gpa);
 		chunk = min_t(size_t, len, PAGE_SIZE - off);
-		va = kmap_local_page(r->pages[(gpa - r->gpa) >> PAGE_SHIFT]);
+		va = kmap_local_page(axvm_mem_page(r, gpa));
 		memcpy(buf, va + off, chunk);
 		kunmap_local(va);
 		buf += chunk;

@@ -109,6 +109,17 @@ int axvm_s2_map(struct axvm_s2 *s2, u64 gpa, phys_addr_t pa, bool writable)
 	return 0;
 }
 
+/* Map @gpa unless it is mapped already (then 0 as well). */
+int axvm_s2_map_missing(struct axvm_s2 *s2, u64 gpa, phys_addr_t pa,
+			bool writable)
+{
+	u64 *entry = axvm_s2_walk(s2, gpa, false);
+
+	if (entry && s2->fmt->is_valid(READ_ONCE(*entry)))
+		return 0;
+	return axvm_s2_map(s2, gpa, pa, writable);
+}
+
 static void axvm_s2_unmap_level(const struct axvm_s2_format *fmt, u64 *table,
 				unsigned int level, u64 base, u64 start, u64 end)
 {

@@ -491,7 +491,7 @@ TEST_F(arm64, fpsimd_kept_apart)
 {
 	struct test_vcpu *v = test_vcpu_add_default(self->vm, 0, guest_fp, 2,
 						    0x1000ULL, 300ULL);
-	struct test_host_fp host = { host_fp_roundtrip, 1 };
+	struct test_host_fp host = { .roundtrip = host_fp_roundtrip, .seed = 1 };
 	struct ucall uc;
 	int n = 0;
 

@@ -655,7 +655,7 @@ static void host_fp_between(int exits)
 /* The guest's FP registers and a host thread's on the same CPU. */
 TEST_F(rv, fp_kept_apart)
 {
-	struct test_host_fp host = { host_fp_roundtrip, 0x1234 };
+	struct test_host_fp host = { .roundtrip = host_fp_roundtrip, .seed = 0x1234 };
 	struct test_vcpu *v;
 	struct ucall uc;
 	int exits;

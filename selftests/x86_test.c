@@ -688,7 +688,7 @@ static void host_sse_between(int exits)
 /* The guest's x87/SSE state and a host thread's on the same CPU. */
 TEST_F(lm, sse_kept_apart)
 {
-	struct test_host_fp host = { host_sse_roundtrip, 0x1234 };
+	struct test_host_fp host = { .roundtrip = host_sse_roundtrip, .seed = 0x1234 };
 	struct test_vcpu *v;
 	struct ucall uc;
 	int exits;
@@ -772,7 +772,7 @@ static void host_avx_between(int exits)
 /* The guest's YMM registers and a host thread's on the same CPU. */
 TEST_F(lm, avx_kept_apart)
 {
-	struct test_host_fp host = { host_avx_roundtrip, 0x4321 };
+	struct test_host_fp host = { .roundtrip = host_avx_roundtrip, .seed = 0x4321 };
 	char desc[512];
 	struct test_vcpu *v;
 	struct ucall uc;

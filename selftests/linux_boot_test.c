@@ -89,6 +89,31 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
+/*
+ * The guest's command line: ours, then the lane's axvm.linux_append=
+ * with commas for spaces (axvm.linux_append=quiet,loglevel=1).
+ */
+static void guest_append(char *buf, size_t size)
+{
+	char line[1024], extra[256] = "", *p;
+	FILE *f = fopen("/proc/cmdline", "r");
+
+	if (f) {
+		if (fgets(line, sizeof(line), f)) {
+			p = strstr(line, "axvm.linux_append=");
+			if (p && sscanf(p + strlen("axvm.linux_append="),
+					"%255s", extra) != 1)
+				extra[0] = '\0';
+		}
+		fclose(f);
+	}
+	for (p = extra; *p; p++)
+		if (*p == ',')
+			*p = ' ';
+	snprintf(buf, size, "%s%s%s", GUEST_APPEND, extra[0] ? " " : "",
+		 extra);
+}
+
 /* A number from the lane's kernel command line, or @def. */
 static long cmdline_value(const char *key, long def)
 {
@@ -175,12 +200,13 @@ static void take_output(struct boot *b, const char *buf, size_t n, long t)
  * console has been silent for @stall_s or @limit_s have passed; then it
  * gets SIGTERM (it still prints its stats), and SIGKILL 20 s later.
  */
-static void boot_guest(struct boot *b, long limit_s, long stall_s)
+static void boot_guest(struct boot *b, const char *append, long limit_s,
+		       long stall_s)
 {
 	const char *const argv[] = {
 		VMCTL, "run", "--kernel", GUEST_KERNEL, "--initrd", GUEST_INITRD,
 		"--cpus", "2", "--memory", "256M", "--disk", DISK_FILE,
-		"--stats", "--append", GUEST_APPEND, NULL
+		"--stats", "--append", append, NULL
 	};
 	long start, last, t, killed = -1;
 	struct pollfd p;
@@ -350,7 +376,7 @@ TEST_F_TIMEOUT(linux_boot, boots_two_cpus_reads_disk_powers_off, TEST_LIMIT)
 	long test_timeout = cmdline_value("axvm.test_timeout=", 300);
 	long limit = cmdline_value("axvm.linux_timeout=", self->slow ? 1200 : 240);
 	long stall = cmdline_value("axvm.linux_stall=", self->slow ? 300 : 60);
-	char wrote[LG_SECTOR], want[LG_SECTOR];
+	char wrote[LG_SECTOR], want[LG_SECTOR], append[512];
 	long long exits, to_user, vcpus;
 	uint32_t seed = 0, sum;
 	unsigned int i;
@@ -367,7 +393,10 @@ TEST_F_TIMEOUT(linux_boot, boots_two_cpus_reads_disk_powers_off, TEST_LIMIT)
 		seed = (uint32_t)now_ms() | 1;
 	ASSERT_EQ(0, make_disk(seed, &sum));
 
-	boot_guest(b, limit, stall);
+	guest_append(append, sizeof(append));
+	if (strcmp(append, GUEST_APPEND))
+		printf("# linux_boot: guest command line \"%s\"\n", append);
+	boot_guest(b, append, limit, stall);
 
 	exits = stat_value(b->err, "exits=");
 	to_user = stat_value(b->err, "to-user=");

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 k=$1
-kdir=$("$AXVM_ROOT/selftests/harness/kernel.sh" "$k")
+kdir=$(kernel_build "$k")
 src=$(linux_src)
 arch=$(kernel_arch "$k")
 cc=$(cross_compile "$k")

@@ -95,3 +95,14 @@ kernel_dir() {
 	      sha256sum | cut -c1-16)
 	echo "$AXVM_CACHE/kernels/$k-$ver-$key"
 }
+
+# The test kernel's build directory, built first when it is not cached.
+# One build per cache directory at a time: a second caller (a lint run
+# next to a lane build, another clone) waits for the first instead of
+# wiping its tree.
+kernel_build() {
+	local dir
+	dir=$(kernel_dir "$1")
+	mkdir -p "$(dirname "$dir")"
+	flock "$dir.lock" "$AXVM_ROOT/selftests/harness/kernel.sh" "$1"
+}

@@ -63,7 +63,7 @@ chmod +x "$sparse_riscv"
 for k in ${LINT_KERNELS:-arm64 riscv64 x86_64}; do
 	check=sparse
 	[ "$k" = riscv64 ] && check=$sparse_riscv
-	kdir=$("$AXVM_ROOT/selftests/harness/kernel.sh" "$k")
+	kdir=$(kernel_build "$k")
 	d=$AXVM_OUT/lint/$k
 	rm -rf "$d"
 	mkdir -p "$d"

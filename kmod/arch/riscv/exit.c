@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * riscv64 exits: why the guest came back, from scause, handled in the
- * kernel where that is possible (G-stage faults on RAM, SBI, WFI with a
- * wake source) and otherwise turned into the run page's exit. MMIO needs
+ * kernel where that is possible (G-stage faults on RAM, the PLIC's
+ * registers, SBI, WFI with a wake source) and otherwise turned into the
+ * run page's exit. MMIO needs
  * the trapping load or store decoded: htinst when the hart transformed it
  * there, else the instruction read from the guest (run.c).
  */
@@ -137,6 +138,25 @@ static bool axvm_riscv_decode(u32 insn, unsigned int insn_len,
 	return false;
 }
 
+/* An access to the PLIC's registers, done in the kernel; false: not one. */
+static bool axvm_riscv_plic_in_kernel(struct axvm_vcpu *vcpu, u64 gpa,
+				      const struct axvm_riscv_access *acc)
+{
+	struct axvm_riscv_vcpu *r = vcpu->arch;
+	u64 val = 0;
+
+	if (acc->store)
+		val = axvm_riscv_get_x(r, acc->reg) &
+		      (acc->len < 8 ? BIT_ULL(acc->len * 8) - 1 : ~0ULL);
+	if (!axvm_riscv_plic_mmio(vcpu, gpa, acc->len, acc->store, &val))
+		return false;
+	if (!acc->store)
+		axvm_riscv_set_x(r, acc->reg,
+				 axvm_mmio_read_value(val, acc->len,
+						      acc->sign_extend));
+	return true;
+}
+
 /* A guest page fault: map RAM, or emulate the load/store as MMIO. */
 static int axvm_riscv_gpf(struct axvm_vcpu *vcpu,
 			  const struct axvm_riscv_exit *e)
@@ -159,6 +179,10 @@ static int axvm_riscv_gpf(struct axvm_vcpu *vcpu,
 	if (!e->insn_len || !axvm_riscv_decode(e->insn, e->insn_len, &acc) ||
 	    acc.store != store)
 		return axvm_riscv_decode_failed(vcpu, e, gpa);
+	if (ret == -ENOENT && axvm_riscv_plic_in_kernel(vcpu, gpa, &acc)) {
+		r->ctx.sepc += e->insn_len;
+		return AXVM_EXIT_MMIO | AXVM_ARCH_EXIT_HANDLED;
+	}
 
 	run->mmio.phys_addr = gpa;
 	run->mmio.len = acc.len;
@@ -233,8 +257,12 @@ static int axvm_riscv_wfi(struct axvm_vcpu *vcpu)
 	r->ctx.sepc += 4;
 	if (axvm_riscv_wake_pending(vcpu))
 		return AXVM_EXIT_HALT | AXVM_ARCH_EXIT_HANDLED;
-	/* Nothing enabled could ever wake it. */
-	if (!(sie & SIE_ALL))
+	/*
+	 * Nothing enabled could ever wake it, unless userspace injects an
+	 * interrupt: let it decide. With a PLIC userspace has no say, and
+	 * the vCPU sleeps here until a signal, as a hart would.
+	 */
+	if (!(sie & SIE_ALL) && !axvm_riscv_plic_present(vcpu->vm))
 		return AXVM_EXIT_HALT;
 
 	timer = (sie & BIT(IRQ_S_TIMER)) && axvm_riscv_timer_armed(r);

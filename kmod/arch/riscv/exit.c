@@ -15,6 +15,9 @@
 #include "riscv.h"
 
 #define INSN_WFI		0x10500073U
+#ifndef CSR_STIMECMP
+#define CSR_STIMECMP		0x14d
+#endif
 #define OPCODE_LOAD		0x03
 #define OPCODE_STORE		0x23
 #define OPCODE_SYSTEM		0x73
@@ -248,6 +251,36 @@ static int axvm_riscv_csr(struct axvm_vcpu *vcpu, u32 insn)
 	return AXVM_EXIT_SYSREG;
 }
 
+/*
+ * Sstc's stimecmp, which traps because henvcfg.STCE is 0: the same
+ * deadline as SBI set_timer, so that a guest using it despite its device
+ * tree keeps a timer that never exits to userspace.
+ */
+static int axvm_riscv_stimecmp(struct axvm_vcpu *vcpu, u32 insn)
+{
+	struct axvm_riscv_vcpu *r = vcpu->arch;
+	unsigned int funct3 = (insn >> 12) & 7, rs1 = (insn >> 15) & 31;
+	u64 operand = funct3 & 4 ? rs1 : axvm_riscv_get_x(r, rs1);
+	u64 old = r->timer_deadline;
+
+	switch (funct3 & 3) {
+	case 1:		/* CSRRW(I) */
+		axvm_riscv_timer_set(r, operand);
+		break;
+	case 2:		/* CSRRS(I), a read with x0 or 0 */
+		if (rs1)
+			axvm_riscv_timer_set(r, old | operand);
+		break;
+	case 3:		/* CSRRC(I) */
+		if (rs1)
+			axvm_riscv_timer_set(r, old & ~operand);
+		break;
+	}
+	axvm_riscv_set_x(r, (insn >> 7) & 31, old);
+	r->ctx.sepc += 4;
+	return AXVM_EXIT_SYSREG | AXVM_ARCH_EXIT_HANDLED;
+}
+
 static int axvm_riscv_wfi(struct axvm_vcpu *vcpu)
 {
 	struct axvm_riscv_vcpu *r = vcpu->arch;
@@ -284,8 +317,11 @@ static int axvm_riscv_virtual_insn(struct axvm_vcpu *vcpu,
 		return axvm_riscv_internal(vcpu, e);
 	if (e->insn == INSN_WFI)
 		return axvm_riscv_wfi(vcpu);
-	if ((e->insn & 0x7f) == OPCODE_SYSTEM && funct3 && funct3 != 4)
+	if ((e->insn & 0x7f) == OPCODE_SYSTEM && funct3 && funct3 != 4) {
+		if (e->insn >> 20 == CSR_STIMECMP)
+			return axvm_riscv_stimecmp(vcpu, e->insn);
 		return axvm_riscv_csr(vcpu, e->insn);
+	}
 	return axvm_riscv_inject_illegal(vcpu, e);
 }
 

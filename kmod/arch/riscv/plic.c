@@ -33,7 +33,7 @@
 #define PLIC_PRIO_MASK		7
 
 struct axvm_plic {
-	spinlock_t lock;	/* the state below the constants */
+	spinlock_t lock;	/* level to eip; irqsave, any context */
 	u64 base, size;
 	u32 nr_irqs;		/* sources 1 to nr_irqs - 1 */
 	u32 words;		/* u32 words of a bitmap of sources */

@@ -235,6 +235,12 @@ GUEST_CODE static void guest_plic(void)
 	writeb(5, PRIO(SRC_B));
 	GUEST_SYNC(readl(PRIO(SRC_B)), readb(PRIO(SRC_A)), readw(PRIO(SRC_A)),
 		   readq(CLAIM(CTX(0))));
+	/* Contexts past hart 255, to the end of the window, do nothing. */
+	writel(1, THRESHOLD(CTX(256)));
+	writel(~0U, ENABLE(CTX(256), 0));
+	writel(~0U, REG(PLIC_SIZE - 4));
+	GUEST_SYNC(readl(THRESHOLD(CTX(256))), readl(ENABLE(CTX(256), 0)),
+		   readl(REG(PLIC_SIZE - 4)), readl(CLAIM(CTX(255))));
 
 	/* As Linux sets a source up. */
 	writel(1, PRIO(SRC_A));
@@ -347,6 +353,11 @@ TEST_F(plic, level_source_claim_complete)
 	EXPECT_EQ(0, uc.args[0]);
 	EXPECT_EQ(0, uc.args[1]);
 	EXPECT_EQ(7, uc.args[2]);
+	EXPECT_EQ(0, uc.args[3]);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+	EXPECT_EQ(0, uc.args[2]);
 	EXPECT_EQ(0, uc.args[3]);
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
 	EXPECT_EQ(0, uc.args[0]);

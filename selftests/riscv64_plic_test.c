@@ -4,8 +4,9 @@
  * guests that program it as Linux does (priority, enable, threshold),
  * take a level interrupt raised with AXVM_IRQ_LINE while in WFI, claim
  * and complete it (pending again while the line stays high, not once it
- * is low), and route a source to another hart's context. No access to
- * the PLIC leaves the kernel.
+ * is low), and route a source to another hart's context; a line
+ * toggled from another CPU loses no wakeup. No access to the PLIC leaves
+ * the kernel.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -526,14 +527,97 @@ TEST_F(plic, route_to_another_hart)
 
 /* ------------------------------------------------------------------ */
 
-GUEST_CODE static void guest_wfi_forever(void)
+#define IRQS_WANTED	200
+
+/* Claim and complete at once, whatever the line does meanwhile. */
+GUEST_CODE static void claim_complete_irq(struct ex_regs *regs)
 {
-	wfi();
-	GUEST_SYNC(1);
+	uint32_t s = readl(CLAIM(CTX(0)));
+
+	if (s == SRC_A)
+		irq_count++;
+	writel(s, CLAIM(CTX(0)));
+}
+
+GUEST_CODE static void guest_many_irqs(void)
+{
+	writel(1, PRIO(SRC_A));
+	writel(1U << SRC_A, ENABLE(CTX(0), 0));
+	csr_set(sie, SEIP);
+	while (irq_count < IRQS_WANTED) {
+		wfi();
+		local_irq_enable();
+		local_irq_disable();
+	}
+	GUEST_SYNC(irq_count);
+}
+
+struct toggler {
+	struct test_vm *vm;
+	pthread_t vcpu_thread;
+	volatile int stop;
+	int toggles, errors;
+};
+
+static void *toggle_thread(void *p)
+{
+	struct toggler *t = p;
+
+	test_pin_self(sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 1 : 0);
+	for (t->toggles = 0; !t->stop && t->toggles < 50000; t->toggles++) {
+		t->errors += !!irq_line(t->vm, SRC_A, 1);
+		usleep(20);
+		t->errors += !!irq_line(t->vm, SRC_A, 0);
+		usleep(200);
+	}
+	/* A vCPU still asleep lost a wakeup: end its RUN. */
+	if (!t->stop)
+		pthread_kill(t->vcpu_thread, SIGALRM);
+	return NULL;
 }
 
 static void on_alarm(int sig)
 {
+}
+
+/*
+ * A line going up and down from another CPU while the guest sleeps in
+ * WFI, claims and completes: no wakeup is lost, nothing hangs.
+ */
+TEST_F(plic, line_toggling_from_another_cpu)
+{
+	struct toggler tog = { .vm = self->vm };
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct test_vcpu *v;
+	struct ucall uc;
+	pthread_t t;
+
+	if (!self->vm)
+		return;
+
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, create_chip(self->vm, plic_chip(PLIC_SIZE)));
+	test_vm_set_irq_handler(self->vm, claim_complete_irq);
+	v = test_vcpu_add(self->vm, 0, 0, NULL, guest_many_irqs, 0);
+	ASSERT_NE(NULL, v);
+	tog.vcpu_thread = pthread_self();
+	ASSERT_EQ(0, pthread_create(&t, NULL, toggle_thread, &tog));
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	tog.stop = 1;
+	pthread_join(t, NULL);
+	/* Level: a line still high after the completion interrupts again. */
+	EXPECT_LE(IRQS_WANTED, uc.args[0]);
+	EXPECT_EQ(0, tog.errors);
+	TH_LOG("%d raises for %llu interrupts", tog.toggles,
+	       (unsigned long long)uc.args[0]);
+}
+
+/* ------------------------------------------------------------------ */
+
+GUEST_CODE static void guest_wfi_forever(void)
+{
+	wfi();
+	GUEST_SYNC(1);
 }
 
 /*

@@ -29,7 +29,7 @@ ifeq ($(ARCH),arm64)
 SELFTESTS += arm64_test arm64_gic_test
 endif
 ifeq ($(ARCH),riscv)
-SELFTESTS += riscv64_test
+SELFTESTS += riscv64_test riscv64_plic_test
 endif
 # Benchmarks print figures and assert nothing; init runs them last.
 BENCHES := exit_bench

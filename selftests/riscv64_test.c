@@ -3,10 +3,11 @@
  * riscv64 guests written in C (selftests/lib): SBI in the kernel (BASE,
  * TIME, IPI, HSM, SRST) and to userspace (unknown extensions, legacy
  * console), MMIO loads and stores of every width including compressed
- * ones, CSR exits and injected illegal instructions, WFI, the SBI timer,
- * external interrupt injection, SMP with HSM start, IPIs and pinning,
- * the register ioctls with FP, FP isolation from a host thread, and an
- * unhandled exit. guest_run_test has what every arch shares.
+ * ones, CSR exits and injected illegal instructions, WFI, the SBI timer
+ * and stimecmp, external interrupt injection, SMP with HSM start, IPIs
+ * and pinning, the register ioctls with FP, FP isolation from a host
+ * thread, and an unhandled exit. guest_run_test has what every arch
+ * shares.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -397,6 +398,76 @@ TEST_F(rv, sbi_timer_wakes_wfi)
 	EXPECT_LE(200000, uc.args[1]);
 	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_EXIT_STATS, &st));
 	EXPECT_EQ(1, st.runs);			/* no exit to userspace */
+}
+
+#define CSR_STIMECMP	0x14d
+
+GUEST_CODE static void stimecmp_irq(struct ex_regs *regs)
+{
+	irq_cause = regs->cause;
+	irq_count++;
+	/* Off: this lowers the interrupt. */
+	csr_write(CSR_STIMECMP, ~0UL);
+}
+
+GUEST_CODE static void guest_stimecmp(uint64_t ticks)
+{
+	uint64_t start = csr_read(time), back;
+
+	csr_write(CSR_STIMECMP, start + ticks);
+	back = csr_read(CSR_STIMECMP);
+	csr_set(sie, 1UL << IRQ_S_TIMER);
+	while (!irq_count) {
+		wfi();
+		local_irq_enable();
+		local_irq_disable();
+	}
+	GUEST_SYNC(irq_cause, csr_read(time) - start, back - start,
+		   csr_read(CSR_STIMECMP));
+}
+
+/* The host hart lists Sstc in /proc/cpuinfo. */
+static int host_has_sstc(void)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[512];
+	int found = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "isa", 3) && strstr(line, "_sstc"))
+			found = 1;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * Sstc's stimecmp traps (henvcfg.STCE is 0) and is the SBI timer's
+ * deadline in the kernel: it reads back, raises the timer interrupt and
+ * wakes WFI without an exit to userspace.
+ */
+TEST_F(rv, stimecmp_is_the_sbi_timer)
+{
+	struct axvm_exit_stats st;
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	if (!host_has_sstc())
+		SKIP(return, "the host hart has no Sstc");
+	test_vm_set_irq_handler(self->vm, stimecmp_irq);
+	v = test_vcpu_add_default(self->vm, 0, guest_stimecmp, 1,
+				  (uint64_t)200000);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ((1ULL << 63) | 5, uc.args[0]);
+	EXPECT_LE(200000, uc.args[1]);
+	EXPECT_EQ(200000, uc.args[2]);
+	EXPECT_EQ(~0ULL, uc.args[3]);
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_EXIT_STATS, &st));
+	EXPECT_EQ(1, st.runs);
+	EXPECT_LE(4, st.count[AXVM_EXIT_SYSREG]);
 }
 
 GUEST_CODE static void guest_wfi_nothing(void)

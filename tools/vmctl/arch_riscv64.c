@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 
 #include "boot_dt.h"
@@ -17,6 +18,7 @@
 
 #define RISCV_PLIC_BASE		0x0c000000ULL
 #define RISCV_PLIC_SIZE		0x4000000ULL
+#define RISCV_PLIC_NDEV		31	/* sources 1-31 */
 #define RISCV_UART_BASE		0x10000000ULL
 #define RISCV_RTC_BASE		0x00101000ULL
 #define RISCV_VIRTIO_BASE	0x10001000ULL
@@ -55,8 +57,46 @@ static int riscv64_add_devices(struct vm *vm)
 }
 
 /*
- * The guest's harts are the host's: ISA (less H) and MMU from the first
- * hart in /proc/cpuinfo, time at the host's timebase (htimedelta 0).
+ * Multi-letter extensions the module does not give a guest: henvcfg
+ * leaves their enables (STCE, PBMTE, CBIE/CBCFE, CBZE) off, so a guest
+ * using them would trap. Without Sstc the guest's timer is SBI set_timer,
+ * which the kernel handles.
+ */
+static const char *const riscv64_hidden_exts[] = {
+	"sstc", "svpbmt", "zicbom", "zicboz",
+};
+
+static bool riscv64_ext_hidden(const char *ext, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(riscv64_hidden_exts); i++)
+		if (len == strlen(riscv64_hidden_exts[i]) &&
+		    !strncasecmp(ext, riscv64_hidden_exts[i], len))
+			return true;
+	return false;
+}
+
+/* Drop "_<ext>" of the hidden extensions from the ISA string @isa. */
+static void riscv64_hide_exts(char *isa)
+{
+	char *p = strchr(isa, '_');
+	size_t len;
+
+	/* p is at the '_' of an extension, or at the end of the string. */
+	while (p && *p) {
+		len = strcspn(p + 1, "_");
+		if (riscv64_ext_hidden(p + 1, len))
+			memmove(p, p + 1 + len, strlen(p + 1 + len) + 1);
+		else
+			p += 1 + len;
+	}
+}
+
+/*
+ * The guest's harts are the host's: ISA (less H and what the module
+ * does not virtualize) and MMU from the first hart in /proc/cpuinfo,
+ * time at the host's timebase (htimedelta 0).
  */
 static void riscv64_host_hart(char *isa, size_t isa_len, char *mmu,
 			      size_t mmu_len, uint32_t *timebase)
@@ -80,6 +120,7 @@ static void riscv64_host_hart(char *isa, size_t isa_len, char *mmu,
 			h = strchr(isa + 4, 'h');
 			if (h && (!strchr(isa, '_') || h < strchr(isa, '_')))
 				memmove(h, h + 1, strlen(h));
+			riscv64_hide_exts(isa);
 		} else if (!strncmp(line, "mmu", 3) && !strncmp(v, "sv", 2)) {
 			snprintf(mmu, mmu_len, "riscv,%s", v);
 			break;
@@ -113,7 +154,7 @@ static void riscv64_fill_dt(struct vm *vm, struct fdt_machine *m)
 		m->cpu_ids[i] = vm->vcpus[i].arch_id;
 	m->plic_base = RISCV_PLIC_BASE;
 	m->plic_size = RISCV_PLIC_SIZE;
-	m->plic_ndev = 31;
+	m->plic_ndev = RISCV_PLIC_NDEV;
 	m->timebase_freq = timebase;
 	m->isa = riscv64_isa;
 	m->mmu_type = riscv64_mmu;
@@ -157,9 +198,22 @@ static void riscv64_hypercall(struct vcpu *v)
 	}
 }
 
+/* The PLIC in the module, with the DT's layout; 1 when it has none. */
+static int riscv64_create_irqchip(struct vm *vm)
+{
+	struct axvm_irqchip chip = {
+		.type = AXVM_IRQCHIP_PLIC,
+		.nr_irqs = RISCV_PLIC_NDEV + 1,
+		.base = { RISCV_PLIC_BASE },
+		.size = { RISCV_PLIC_SIZE },
+	};
+
+	return vm_create_irqchip(vm, &chip);
+}
+
 /*
- * Every device line drives the boot hart's VSEIP, until the in-kernel
- * PLIC routes sources to harts.
+ * A device line is PLIC source line->nr. Without the module's PLIC,
+ * every line drives the boot hart's VSEIP instead.
  */
 static void riscv64_irq_set(struct irq_line *line, int level)
 {
@@ -167,6 +221,10 @@ static void riscv64_irq_set(struct irq_line *line, int level)
 	struct axvm_irq irq = { .irq = RISCV_IRQ_VSEIP };
 	uint64_t levels;
 
+	if (vm->irqchip) {
+		vm_irqchip_line(vm, line->nr, level);
+		return;
+	}
 	pthread_mutex_lock(&vm->lock);
 	if (level)
 		vm->irq_levels |= 1ULL << line->nr;
@@ -198,6 +256,7 @@ const struct arch arch_riscv64 = {
 	.load = riscv64_load,
 	.boot_regs = riscv64_boot_regs,
 	.hypercall = riscv64_hypercall,
+	.create_irqchip = riscv64_create_irqchip,
 	.irq_set = riscv64_irq_set,
 	.system_down = riscv64_system_down,
 };

@@ -384,10 +384,12 @@ static void write_dev(struct writer *w, const struct fdt_machine *m,
 		break;
 	}
 	prop_reg1(w, d->base, d->size);
-	if (is_arm(m))
+	if (is_arm(m)) {
 		prop_cells(w, "interrupts", spi, 3);
-	else
+	} else {
+		prop_u32(w, "interrupt-parent", PHANDLE_INTC);
 		prop_u32(w, "interrupts", d->irq);
+	}
 	if (d->kind == FDT_DEV_VIRTIO)
 		prop_empty(w, "dma-coherent");
 	if (d->kind == FDT_DEV_UART && !is_arm(m))
@@ -416,7 +418,13 @@ static void write_tree(struct writer *w, const struct fdt_machine *m)
 	prop_strs(w, "model", "axvm");
 	prop_u32(w, "#address-cells", 2);
 	prop_u32(w, "#size-cells", 2);
-	prop_u32(w, "interrupt-parent", PHANDLE_INTC);
+	/*
+	 * riscv: not at the root, where the harts' cpu-intc nodes would
+	 * inherit the PLIC as their parent and Linux would find no root
+	 * interrupt controller; each device names it instead.
+	 */
+	if (is_arm(m))
+		prop_u32(w, "interrupt-parent", PHANDLE_INTC);
 	write_chosen(w, m);
 	write_cpus(w, m);
 	write_memory(w, m);

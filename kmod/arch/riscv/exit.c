@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * riscv64 exits: why the guest came back, from scause, handled in the
- * kernel where that is possible (G-stage faults on RAM, SBI, WFI with a
- * wake source) and otherwise turned into the run page's exit. MMIO needs
+ * kernel where that is possible (G-stage faults on RAM, the PLIC's
+ * registers, SBI, WFI with a wake source) and otherwise turned into the
+ * run page's exit. MMIO needs
  * the trapping load or store decoded: htinst when the hart transformed it
  * there, else the instruction read from the guest (run.c).
  */
@@ -14,6 +15,9 @@
 #include "riscv.h"
 
 #define INSN_WFI		0x10500073U
+#ifndef CSR_STIMECMP
+#define CSR_STIMECMP		0x14d
+#endif
 #define OPCODE_LOAD		0x03
 #define OPCODE_STORE		0x23
 #define OPCODE_SYSTEM		0x73
@@ -137,6 +141,25 @@ static bool axvm_riscv_decode(u32 insn, unsigned int insn_len,
 	return false;
 }
 
+/* An access to the PLIC's registers, done in the kernel; false: not one. */
+static bool axvm_riscv_plic_in_kernel(struct axvm_vcpu *vcpu, u64 gpa,
+				      const struct axvm_riscv_access *acc)
+{
+	struct axvm_riscv_vcpu *r = vcpu->arch;
+	u64 val = 0;
+
+	if (acc->store)
+		val = axvm_riscv_get_x(r, acc->reg) &
+		      (acc->len < 8 ? BIT_ULL(acc->len * 8) - 1 : ~0ULL);
+	if (!axvm_riscv_plic_mmio(vcpu, gpa, acc->len, acc->store, &val))
+		return false;
+	if (!acc->store)
+		axvm_riscv_set_x(r, acc->reg,
+				 axvm_mmio_read_value(val, acc->len,
+						      acc->sign_extend));
+	return true;
+}
+
 /* A guest page fault: map RAM, or emulate the load/store as MMIO. */
 static int axvm_riscv_gpf(struct axvm_vcpu *vcpu,
 			  const struct axvm_riscv_exit *e)
@@ -159,6 +182,10 @@ static int axvm_riscv_gpf(struct axvm_vcpu *vcpu,
 	if (!e->insn_len || !axvm_riscv_decode(e->insn, e->insn_len, &acc) ||
 	    acc.store != store)
 		return axvm_riscv_decode_failed(vcpu, e, gpa);
+	if (ret == -ENOENT && axvm_riscv_plic_in_kernel(vcpu, gpa, &acc)) {
+		r->ctx.sepc += e->insn_len;
+		return AXVM_EXIT_MMIO | AXVM_ARCH_EXIT_HANDLED;
+	}
 
 	run->mmio.phys_addr = gpa;
 	run->mmio.len = acc.len;
@@ -224,6 +251,36 @@ static int axvm_riscv_csr(struct axvm_vcpu *vcpu, u32 insn)
 	return AXVM_EXIT_SYSREG;
 }
 
+/*
+ * Sstc's stimecmp, which traps because henvcfg.STCE is 0: the same
+ * deadline as SBI set_timer, so that a guest using it despite its device
+ * tree keeps a timer that never exits to userspace.
+ */
+static int axvm_riscv_stimecmp(struct axvm_vcpu *vcpu, u32 insn)
+{
+	struct axvm_riscv_vcpu *r = vcpu->arch;
+	unsigned int funct3 = (insn >> 12) & 7, rs1 = (insn >> 15) & 31;
+	u64 operand = funct3 & 4 ? rs1 : axvm_riscv_get_x(r, rs1);
+	u64 old = r->timer_deadline;
+
+	switch (funct3 & 3) {
+	case 1:		/* CSRRW(I) */
+		axvm_riscv_timer_set(r, operand);
+		break;
+	case 2:		/* CSRRS(I), a read with x0 or 0 */
+		if (rs1)
+			axvm_riscv_timer_set(r, old | operand);
+		break;
+	case 3:		/* CSRRC(I) */
+		if (rs1)
+			axvm_riscv_timer_set(r, old & ~operand);
+		break;
+	}
+	axvm_riscv_set_x(r, (insn >> 7) & 31, old);
+	r->ctx.sepc += 4;
+	return AXVM_EXIT_SYSREG | AXVM_ARCH_EXIT_HANDLED;
+}
+
 static int axvm_riscv_wfi(struct axvm_vcpu *vcpu)
 {
 	struct axvm_riscv_vcpu *r = vcpu->arch;
@@ -233,8 +290,12 @@ static int axvm_riscv_wfi(struct axvm_vcpu *vcpu)
 	r->ctx.sepc += 4;
 	if (axvm_riscv_wake_pending(vcpu))
 		return AXVM_EXIT_HALT | AXVM_ARCH_EXIT_HANDLED;
-	/* Nothing enabled could ever wake it. */
-	if (!(sie & SIE_ALL))
+	/*
+	 * Nothing enabled could ever wake it, unless userspace injects an
+	 * interrupt: let it decide. With a PLIC userspace has no say, and
+	 * the vCPU sleeps here until a signal, as a hart would.
+	 */
+	if (!(sie & SIE_ALL) && !axvm_riscv_plic_present(vcpu->vm))
 		return AXVM_EXIT_HALT;
 
 	timer = (sie & BIT(IRQ_S_TIMER)) && axvm_riscv_timer_armed(r);
@@ -256,8 +317,11 @@ static int axvm_riscv_virtual_insn(struct axvm_vcpu *vcpu,
 		return axvm_riscv_internal(vcpu, e);
 	if (e->insn == INSN_WFI)
 		return axvm_riscv_wfi(vcpu);
-	if ((e->insn & 0x7f) == OPCODE_SYSTEM && funct3 && funct3 != 4)
+	if ((e->insn & 0x7f) == OPCODE_SYSTEM && funct3 && funct3 != 4) {
+		if (e->insn >> 20 == CSR_STIMECMP)
+			return axvm_riscv_stimecmp(vcpu, e->insn);
 		return axvm_riscv_csr(vcpu, e->insn);
+	}
 	return axvm_riscv_inject_illegal(vcpu, e);
 }
 

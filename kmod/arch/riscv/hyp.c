@@ -136,6 +136,7 @@ int axvm_arch_probe(struct axvm_arch_info *info)
 	info->guest_phys_bits = 41;	/* Sv39x4, until the probe */
 	info->nr_irqs = IRQ_VS_EXT + 1;	/* hvip bits */
 	info->irq_valid = axvm_riscv_irq_valid;
+	info->irqchips = BIT(AXVM_IRQCHIP_PLIC);
 
 	if (!riscv_isa_extension_available(NULL, h)) {
 		pr_err("the CPU has no H extension\n");
@@ -214,6 +215,7 @@ int axvm_arch_vm_init(struct axvm_vm *vm)
 
 void axvm_arch_vm_destroy(struct axvm_vm *vm)
 {
+	axvm_riscv_plic_free(vm);
 	kfree(vm->arch);
 	vm->arch = NULL;
 }

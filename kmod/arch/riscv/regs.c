@@ -48,7 +48,9 @@ int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id)
 {
 	struct axvm_riscv_vcpu *r;
 
-	/* Hart ids are XLEN wide; all of them are valid. */
+	/* Hart ids are XLEN wide: valid unless the PLIC has no context. */
+	if (!axvm_riscv_plic_has_hart(vcpu->vm, arch_id))
+		return -EINVAL;
 	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return -ENOMEM;

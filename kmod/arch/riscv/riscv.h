@@ -65,10 +65,16 @@ struct axvm_riscv_vcpu {
 	bool pending_sse;		/* MMIO read: sign-extend */
 };
 
-/* Per VM: the VMID and the G-stage mode. */
+struct axvm_plic;
+
+/* Per VM: the VMID and the in-kernel PLIC. */
 struct axvm_riscv_vm {
 	struct axvm_vmid vmid;
+	struct axvm_plic *plic;		/* NULL: none; set once, no vCPU yet */
 };
+
+/* Hart ids the PLIC can have contexts for. */
+#define AXVM_RISCV_PLIC_MAX_HARTS	256
 
 /* Why the guest came back, read right after the trap. */
 struct axvm_riscv_exit {
@@ -126,6 +132,20 @@ bool axvm_riscv_timer_armed(struct axvm_riscv_vcpu *r);
 bool axvm_riscv_timer_expired(struct axvm_riscv_vcpu *r);
 void axvm_riscv_timer_start(struct axvm_riscv_vcpu *r);
 void axvm_riscv_timer_stop(struct axvm_riscv_vcpu *r);
+
+/* plic.c */
+/*
+ * A guest load or store of @len bytes at @gpa: false when it is outside
+ * the PLIC's window, else done (a load's value in @val).
+ */
+bool axvm_riscv_plic_mmio(struct axvm_vcpu *vcpu, u64 gpa, unsigned int len,
+			  bool write, u64 *val);
+/* The output of the vCPU's S-mode context: its VSEIP. */
+bool axvm_riscv_plic_eip(struct axvm_vcpu *vcpu);
+bool axvm_riscv_plic_present(struct axvm_vm *vm);
+/* False when the VM has a PLIC without contexts for @hart. */
+bool axvm_riscv_plic_has_hart(struct axvm_vm *vm, u64 hart);
+void axvm_riscv_plic_free(struct axvm_vm *vm);
 
 /* run.c */
 bool axvm_riscv_wake_pending(struct axvm_vcpu *vcpu);

@@ -37,6 +37,8 @@ static u64 axvm_riscv_hvip(struct axvm_vcpu *vcpu, bool consume)
 		hvip |= AXVM_RISCV_VSSIP;
 	if (axvm_riscv_timer_expired(r))
 		hvip |= AXVM_RISCV_VSTIP;
+	if (axvm_riscv_plic_eip(vcpu))
+		hvip |= AXVM_RISCV_VSEIP;
 	return hvip;
 }
 

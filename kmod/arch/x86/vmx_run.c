@@ -35,10 +35,6 @@ struct axvm_vmx_vcpu {
 	u32 flush_seen;
 };
 
-struct axvm_vmx_vm {
-	atomic_t flushes;
-};
-
 /* The controls every vCPU uses, chosen once at probe. */
 static u32 axvm_vmx_pin, axvm_vmx_proc, axvm_vmx_proc2, axvm_vmx_exit_ctl,
 	   axvm_vmx_entry_ctl;
@@ -274,7 +270,7 @@ static void axvm_vmx_clear(struct axvm_vmx_vcpu *v)
 
 int axvm_vmx_vm_init(struct axvm_vm *vm)
 {
-	struct axvm_vmx_vm *vvm = kzalloc(sizeof(*vvm), GFP_KERNEL_ACCOUNT);
+	struct axvm_x86_vm *vvm = kzalloc(sizeof(*vvm), GFP_KERNEL_ACCOUNT);
 
 	vm->arch = vvm;
 	return vvm ? 0 : -ENOMEM;
@@ -299,7 +295,7 @@ static void axvm_vmx_invept_here(void *eptp)
 /* EPT entries went away: every CPU drops the VM's translations now. */
 void axvm_vmx_vm_flush(struct axvm_vm *vm)
 {
-	struct axvm_vmx_vm *vvm = vm->arch;
+	struct axvm_x86_vm *vvm = vm->arch;
 
 	atomic_inc(&vvm->flushes);
 	on_each_cpu(axvm_vmx_invept_here,
@@ -525,6 +521,11 @@ static void axvm_vmx_inject(struct axvm_x86_vcpu *x)
 	bool open;
 	int vec;
 
+	if (x->drop_events) {
+		axvm_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
+		axvm_vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
+		x->drop_events = false;
+	}
 	if (axvm_vmread(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK)
 		goto out;
 	if (x->exc_pending) {
@@ -552,7 +553,7 @@ out:
 static int axvm_vmx_make_current(struct axvm_x86_vcpu *x, u16 vpid)
 {
 	struct axvm_vmx_vcpu *v = x->hw;
-	struct axvm_vmx_vm *vvm = x->vcpu->vm->arch;
+	struct axvm_x86_vm *vvm = x->vcpu->vm->arch;
 	int cpu = smp_processor_id();
 	u32 flushes = atomic_read(&vvm->flushes);
 	bool fresh = v->cpu != cpu;
@@ -749,7 +750,8 @@ static int axvm_vmx_ept_violation(struct axvm_x86_vcpu *x)
 static int axvm_vmx_halt(struct axvm_x86_vcpu *x, u32 len)
 {
 	x->rip += len;
-	if (axvm_x86_halt_wakes(x)) {
+	/* With an irqchip the kernel sleeps until an interrupt comes. */
+	if (axvm_x86_halt(x) || axvm_x86_halt_wakes(x)) {
 		/* The HLT is done: an STI before it blocks nothing any more. */
 		axvm_vmwrite(GUEST_INTERRUPTIBILITY_INFO,
 			     axvm_vmread(GUEST_INTERRUPTIBILITY_INFO) &
@@ -847,6 +849,9 @@ int axvm_vmx_vcpu_run(struct axvm_x86_vcpu *x)
 	int ret;
 
 	axvm_x86_complete(x);
+	/* Halted or waiting for SIPI, until a signal: back to the loop. */
+	if (axvm_x86_pre_run(x))
+		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
 	ret = axvm_vmx_enter(x, &reason);
 	if (ret)
 		return ret;

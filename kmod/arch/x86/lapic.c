@@ -122,13 +122,15 @@ void axvm_lapic_accept(struct axvm_lapic *a, u32 mode, u8 vector,
 			kick = axvm_lapic_set_irr(a, vector, level);
 		break;
 	case APIC_DM_INIT:
+		/* The vCPU's own thread resets it before its next entry. */
 		a->init_pending = true;
+		a->mp_state = AXVM_X86_WAIT_SIPI;
+		a->sipi_vector = -1;
 		kick = true;
 		break;
 	case APIC_DM_STARTUP:
 		/* Only a CPU waiting after INIT takes the first SIPI. */
-		if (a->mp_state == AXVM_X86_WAIT_SIPI && a->sipi_vector < 0 &&
-		    !a->init_pending) {
+		if (a->mp_state == AXVM_X86_WAIT_SIPI && a->sipi_vector < 0) {
 			a->sipi_vector = vector;
 			kick = true;
 		}
@@ -684,12 +686,12 @@ int axvm_lapic_pre_run(struct axvm_x86_vcpu *x)
 		spin_lock_irqsave(&a->lock, flags);
 		if (a->init_pending) {
 			a->init_pending = false;
-			a->mp_state = AXVM_X86_WAIT_SIPI;
-			a->sipi_vector = -1;
 			spin_unlock_irqrestore(&a->lock, flags);
 			axvm_lapic_timer_stop(a);
 			spin_lock_irqsave(&a->lock, flags);
-			axvm_lapic_reset_regs(a);
+			/* A SIPI that already came is kept: INIT is done. */
+			if (!a->init_pending)
+				axvm_lapic_reset_regs(a);
 			spin_unlock_irqrestore(&a->lock, flags);
 			axvm_x86_init_reset(x);
 			continue;

@@ -293,6 +293,36 @@ TEST_F(vmctl, smp_cpu_up)
 }
 #endif
 
+#ifdef __x86_64__
+/*
+ * An unmodified Linux (the lane's own kernel) boots SMP under vmctl with
+ * the in-kernel irqchip: the APs come up through INIT/SIPI, the I/O APIC
+ * and the local APIC timers deliver, and ACPI S5 powers it off.
+ */
+TEST_F(vmctl, linux_guest_boots_smp)
+{
+	int sys, chips;
+
+	if (access("/guests/bzImage", R_OK) ||
+	    access("/guests/linux.cpio", R_OK))
+		SKIP(return, "no Linux guest in this initramfs");
+	sys = axvm_open();
+	chips = sys < 0 ? 0 : axvm_cap(sys, AXVM_CAP_IRQCHIP);
+	if (sys >= 0)
+		close(sys);
+	if (chips <= 0)
+		SKIP(return, "no in-kernel irqchip");
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/bzImage", "--initrd",
+		  "/guests/linux.cpio", "--memory", "128M", "--cpus", "2",
+		  "--append", "console=ttyS0 loglevel=4 panic=-1");
+	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s\nstdout: %s",
+					    self->r.err, self->r.out);
+	EXPECT_NE(NULL, strstr(self->r.out,
+			       "axvm-linux-guest: cpus 2 ioapic-irqs yes apic-timer yes"))
+		TH_LOG("stdout: %s", self->r.out);
+}
+#endif
+
 #define DISK_FILE	"/tmp/vmctl.disk"
 #define DISK_TEXT	"axvm disk, sector zero"
 

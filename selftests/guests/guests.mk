@@ -24,10 +24,19 @@ GUEST_LOAD := 0x10000
 GUEST_ACTIONS := POWEROFF RESET SPIN CRASH UNHANDLED
 endif
 
+# x86: /init of the Linux guest vmctl_test boots (build-lane.sh packs it).
+ifneq ($(filter x86 x86_64,$(ARCH)),)
+LINUX_GUEST_INIT := $(GUEST_DIR)/linux-init
+endif
+
+$(GUEST_DIR)/linux-init: selftests/guests/linux_init.c
+	@mkdir -p $(GUEST_DIR)
+	$(USER_CC) $(USER_CFLAGS) -o $@ $<
+
 GUEST_IMAGES := $(foreach a,$(GUEST_ACTIONS),$(GUEST_DIR)/$(a).bin \
 		$(GUEST_DIR)/$(a).elf)
 
-guests: $(GUEST_IMAGES) $(GUEST_DIR)/VBLK.elf
+guests: $(GUEST_IMAGES) $(GUEST_DIR)/VBLK.elf $(LINUX_GUEST_INIT)
 
 # The virtio-blk driver in C: freestanding, no FP or vector registers.
 VBLK_FLAGS := -O2 -ffreestanding -fno-stack-protector -fno-pic \

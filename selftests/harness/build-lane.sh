@@ -38,6 +38,14 @@ if [ ! -x "$gen" ]; then
 	gcc -O2 -o "$gen" "$src/usr/gen_init_cpio.c"
 fi
 
+if [ "$k" = x86_64 ]; then
+	printf '%s\n' "dir /dev 0755 0 0" "nod /dev/console 0600 0 0 c 5 1" \
+		"dir /proc 0755 0 0" \
+		"file /init $out/user/guests/linux-init 0755 0 0" \
+		>"$out/linux-guest.list"
+	"$gen" "$out/linux-guest.list" >"$out/linux-guest.cpio"
+fi
+
 {
 	echo "dir /dev 0755 0 0"
 	echo "nod /dev/console 0600 0 0 c 5 1"
@@ -62,6 +70,11 @@ fi
 	for g in "$out"/user/guests/*.bin "$out"/user/guests/*.elf; do
 		echo "file /guests/$(basename "$g") $g 0644 0 0"
 	done
+	# x86: a Linux guest for vmctl, this very kernel with a tiny /init.
+	if [ "$k" = x86_64 ]; then
+		echo "file /guests/bzImage $kdir/$(kernel_image "$k") 0644 0 0"
+		echo "file /guests/linux.cpio $out/linux-guest.cpio 0644 0 0"
+	fi
 	echo "dir /bench 0755 0 0"
 	for t in "$out"/user/bench/*; do
 		echo "file /bench/$(basename "$t") $t 0755 0 0"

@@ -4,7 +4,8 @@
  * RSDP, XSDT, FADT (+FACS), a DSDT holding only \_S5 and a MADT with a
  * local APIC per vCPU, the I/O APIC and the usual ISA overrides. Enough
  * for SMP bring-up, I/O APIC routing and ACPI power-off through
- * PM1a_CNT; there is no SCI source, no PM timer, no AML devices.
+ * PM1a_CNT, and the PM timer that Linux calibrates the TSC against; no
+ * SCI source, no AML devices.
  */
 #include <stdio.h>
 #include <string.h>
@@ -32,14 +33,17 @@
 #define FADT_SCI_INT		46
 #define FADT_PM1A_EVT		56
 #define FADT_PM1A_CNT		64
+#define FADT_PM_TMR		76
 #define FADT_PM1_EVT_LEN	88
 #define FADT_PM1_CNT_LEN	89
+#define FADT_PM_TMR_LEN		91
 #define FADT_IAPC_BOOT_ARCH	109
 #define FADT_FLAGS		112
 #define FADT_X_FACS		132
 #define FADT_X_DSDT		140
 #define FADT_X_PM1A_EVT		148
 #define FADT_X_PM1A_CNT		172
+#define FADT_X_PM_TMR		208
 
 #define FADT_F_WBINVD		(1u << 0)
 #define FADT_F_PWR_BUTTON	(1u << 4)	/* no fixed power button */
@@ -99,13 +103,14 @@ static void gas_io(uint8_t *g, unsigned int bytes, uint64_t port)
 static void fadt(uint8_t *t, uint64_t base)
 {
 	header(t, "FACP", FADT_LEN, 4);
-	put(t + FADT_FACS, 4, base + ACPI_FACS);
 	put(t + FADT_DSDT, 4, base + ACPI_DSDT);
 	put(t + FADT_SCI_INT, 2, ACPI_SCI_IRQ);
 	put(t + FADT_PM1A_EVT, 4, ACPI_PM1A_EVT);
 	put(t + FADT_PM1A_CNT, 4, ACPI_PM1A_CNT);
 	t[FADT_PM1_EVT_LEN] = 4;
 	t[FADT_PM1_CNT_LEN] = 2;
+	put(t + FADT_PM_TMR, 4, ACPI_PM_TMR);
+	t[FADT_PM_TMR_LEN] = 4;
 	/* No legacy devices, no 8042: Linux probes neither. */
 	put(t + FADT_IAPC_BOOT_ARCH, 2, 0);
 	put(t + FADT_FLAGS, 4, FADT_F_WBINVD | FADT_F_PWR_BUTTON |
@@ -114,6 +119,7 @@ static void fadt(uint8_t *t, uint64_t base)
 	put(t + FADT_X_DSDT, 8, base + ACPI_DSDT);
 	gas_io(t + FADT_X_PM1A_EVT, 4, ACPI_PM1A_EVT);
 	gas_io(t + FADT_X_PM1A_CNT, 2, ACPI_PM1A_CNT);
+	gas_io(t + FADT_X_PM_TMR, 4, ACPI_PM_TMR);
 	seal(t);
 }
 

@@ -11,6 +11,7 @@
 #define ACPI_SCI_IRQ		9
 #define ACPI_PM1A_EVT		0x600
 #define ACPI_PM1A_CNT		0x604
+#define ACPI_PM_TMR		0x608
 
 struct vm;
 

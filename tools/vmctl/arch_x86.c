@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 
 #include "acpi.h"
 #include "devices.h"
@@ -413,19 +414,54 @@ static void x86_hypercall(struct vcpu *v)
 	v->run->hypercall.ret = -1000;	/* no such call (KVM's -KVM_ENOSYS) */
 }
 
-/* Power control ports: ACPI PM1a_CNT at 0x604 and the 0xcf9 reset. */
+/*
+ * Power control ports: the ACPI PM1a event block at 0x600 (status reads
+ * 0, enable bits stick), PM1a_CNT at 0x604 (SCI_EN reads set: ACPI mode
+ * only), the 24-bit PM timer at 0x608, and the 0xcf9 reset.
+ */
 struct x86_power {
 	struct device pm, rst;
 	struct vm *vm;
+	uint16_t pm1_en;
 };
+
+#define PM1_EN_OFF		2
+#define PM1_CNT_OFF		4
+#define PM1_CNT_SCI_EN		0x1
+#define PM_TMR_OFF		8
+#define PM_TMR_HZ		3579545ULL
+
+static uint64_t x86_pm_read(struct device *d, uint64_t off, unsigned int len)
+{
+	struct x86_power *p = container_of(d, struct x86_power, pm);
+	struct timespec ts;
+	uint64_t ns;
+
+	switch (off) {
+	case PM1_EN_OFF:
+		return p->pm1_en;
+	case PM1_CNT_OFF:
+		return PM1_CNT_SCI_EN;
+	case PM_TMR_OFF:
+		/* The timer Linux calibrates the TSC against, from the host's. */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+		return (ns / 1000 * PM_TMR_HZ / 1000000) & 0xffffff;
+	default:
+		return 0;
+	}
+}
 
 static void x86_pm_write(struct device *d, uint64_t off, unsigned int len,
 			 uint64_t val)
 {
 	struct x86_power *p = container_of(d, struct x86_power, pm);
 
+	if (off == PM1_EN_OFF && len == 2)
+		p->pm1_en = val;
 	/* PM1a_CNT: SLP_EN (bit 13) with SLP_TYP 0 is S5, off. */
-	if (off == 4 && len == 2 && (val & 0x2000) && !(val & 0x1c00))
+	if (off == PM1_CNT_OFF && len == 2 && (val & 0x2000) &&
+	    !(val & 0x1c00))
 		vm_stop(p->vm, VMCTL_POWEROFF);
 }
 
@@ -438,7 +474,10 @@ static void x86_rst_write(struct device *d, uint64_t off, unsigned int len,
 		vm_stop(p->vm, VMCTL_RESET);
 }
 
-static const struct device_ops x86_pm_ops = { .write = x86_pm_write };
+static const struct device_ops x86_pm_ops = {
+	.read = x86_pm_read,
+	.write = x86_pm_write,
+};
 static const struct device_ops x86_rst_ops = { .write = x86_rst_write };
 
 static const struct machine_devices x86_devices = {

@@ -47,6 +47,7 @@ int axvm_irqchip_line(struct axvm_vm *vm, void __user *argp)
 
 	if (copy_from_user(&line, argp, sizeof(line)))
 		return -EFAULT;
+	/* Pairs with the release in create: the chip is complete. */
 	if (!smp_load_acquire(&vm->irqchip))
 		return -ENXIO;
 	if (line.irq >= vm->irqchip_lines || line.level > 1)
@@ -62,6 +63,7 @@ int axvm_irqchip_msi(struct axvm_vm *vm, void __user *argp)
 		return -EFAULT;
 	if (msi.flags)
 		return -EINVAL;
+	/* Pairs with the release in create: the chip is complete. */
 	if (!smp_load_acquire(&vm->irqchip))
 		return -ENXIO;
 	return axvm_arch_signal_msi(vm, &msi);

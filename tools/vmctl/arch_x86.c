@@ -478,6 +478,7 @@ static const struct device_ops x86_pm_ops = {
 	.read = x86_pm_read,
 	.write = x86_pm_write,
 };
+
 static const struct device_ops x86_rst_ops = { .write = x86_rst_write };
 
 static const struct machine_devices x86_devices = {

@@ -47,7 +47,7 @@ struct axvm_lapic {
 };
 
 struct axvm_ioapic {
-	spinlock_t lock;
+	spinlock_t lock;		/* everything below; any context */
 	u64 base;
 	u32 nr_pins;
 	u32 id;
@@ -67,7 +67,7 @@ struct axvm_pic_one {
 };
 
 struct axvm_pic {
-	spinlock_t lock;
+	spinlock_t lock;		/* both chips; any context */
 	struct axvm_pic_one pic[2];	/* master, slave on IRQ 2 */
 };
 
@@ -88,7 +88,7 @@ struct axvm_pit_channel {
 };
 
 struct axvm_pit {
-	spinlock_t lock;
+	spinlock_t lock;		/* the channels; any context */
 	struct axvm_pit_channel ch[3];
 	bool speaker;			/* port 0x61 bit 1 */
 	struct hrtimer timer;		/* channel 0 */

@@ -346,7 +346,6 @@ bool axvm_x86_halt_wakes(struct axvm_x86_vcpu *x)
 	       !bitmap_empty(x->vcpu->irq_pending, axvm_info.nr_irqs);
 }
 
-#define AXVM_X86_GP_VECTOR	13
 #define AXVM_X86_LEN_MSR	2	/* RDMSR, WRMSR */
 #define AXVM_X86_LEN_XSETBV	3
 

@@ -166,7 +166,6 @@ static enum hrtimer_restart axvm_lapic_timer_fn(struct hrtimer *t)
 	switch (axvm_lapic_timer_mode(a)) {
 	case APIC_LVT_TIMER_PERIODIC:
 		if (a->period_ns) {
-			a->timer_start = hrtimer_get_expires(t);
 			/* Ticks the host could not give are lost, not queued. */
 			hrtimer_forward_now(t, ns_to_ktime(a->period_ns));
 			a->timer_start = ktime_sub_ns(hrtimer_get_expires(t),

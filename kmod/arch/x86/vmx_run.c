@@ -761,6 +761,75 @@ static int axvm_vmx_halt(struct axvm_x86_vcpu *x, u32 len)
 	return AXVM_EXIT_HALT;
 }
 
+/* The exit qualification of a control-register access. */
+#define AXVM_VMX_CR_NUM(q)	((q) & 15)
+#define AXVM_VMX_CR_TYPE(q)	(((q) >> 4) & 3)	/* 0: MOV to CR */
+#define AXVM_VMX_CR_GPR(q)	(((q) >> 8) & 15)
+
+/*
+ * MOV to CR0 or CR4 that touched a bit the read shadows own: CR0.NE and
+ * the other fixed bits (Linux sets NE), CR4.VMXE. The guest's value
+ * becomes its CR0/CR4; with EFER.LME, CR0.PG switches long mode on and
+ * off, which the next entry's IA32e control follows.
+ */
+static int axvm_vmx_cr_access(struct axvm_x86_vcpu *x, u32 len)
+{
+	u64 q = axvm_vmread(EXIT_QUALIFICATION), v;
+	u64 *reg = &x->gpr[AXVM_VMX_CR_GPR(q)];
+
+	/* CPUs that force CR3 or CR8 exiting: plain moves of the values. */
+	if (AXVM_VMX_CR_TYPE(q) == 1 && AXVM_VMX_CR_NUM(q) == 3) {
+		*reg = x->cr3;
+		goto done;
+	}
+	if (AXVM_VMX_CR_TYPE(q) == 1 && AXVM_VMX_CR_NUM(q) == 8) {
+		*reg = x->cr8;
+		goto done;
+	}
+	if (AXVM_VMX_CR_TYPE(q) != 0)
+		return axvm_vmx_internal(x, EXIT_REASON_CR_ACCESS);
+	v = *reg;
+	switch (AXVM_VMX_CR_NUM(q)) {
+	case 0:
+		if (v >> 32 || ((v & X86_CR0_PG) && !(v & X86_CR0_PE)) ||
+		    ((v & X86_CR0_NW) && !(v & X86_CR0_CD)))
+			goto gp;
+		x->cr0 = v | X86_CR0_ET;
+		if (x->efer & EFER_LME) {
+			if (v & X86_CR0_PG)
+				x->efer |= EFER_LMA;
+			else
+				x->efer &= ~EFER_LMA;
+		}
+		break;
+	case 4:
+		/* No VMX for guests. */
+		if (v & X86_CR4_VMXE)
+			goto gp;
+		x->cr4 = v;
+		break;
+	case 3:
+		/* The guest's TLB entries of the old tables go, as MOV does. */
+		x->cr3 = v;
+		axvm_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT,
+			     axvm_vmread(VIRTUAL_PROCESSOR_ID));
+		break;
+	case 8:
+		if (v >> 4)
+			goto gp;
+		x->cr8 = v;
+		break;
+	default:
+		return axvm_vmx_internal(x, EXIT_REASON_CR_ACCESS);
+	}
+done:
+	x->rip += len;
+	return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
+gp:
+	axvm_x86_raise(x, AXVM_X86_GP_VECTOR, true, 0);
+	return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
+}
+
 static int axvm_vmx_handle_exit(struct axvm_x86_vcpu *x, u32 reason)
 {
 	struct axvm_run *run = x->vcpu->run;
@@ -823,6 +892,8 @@ static int axvm_vmx_handle_exit(struct axvm_x86_vcpu *x, u32 reason)
 		return axvm_vmx_ept_violation(x);
 	case EXIT_REASON_XSETBV:
 		return axvm_x86_xsetbv(x);
+	case EXIT_REASON_CR_ACCESS:
+		return axvm_vmx_cr_access(x, len);
 	case EXIT_REASON_VMCLEAR:
 	case EXIT_REASON_VMLAUNCH:
 	case EXIT_REASON_VMPTRLD:

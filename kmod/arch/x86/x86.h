@@ -128,6 +128,7 @@ void axvm_x86_raise(struct axvm_x86_vcpu *x, u8 vector, bool has_error,
 int axvm_x86_pop_vector(struct axvm_x86_vcpu *x, bool open);
 bool axvm_x86_halt_wakes(struct axvm_x86_vcpu *x);
 #define AXVM_X86_UD_VECTOR	6
+#define AXVM_X86_GP_VECTOR	13
 void axvm_x86_fpu_load(struct axvm_x86_vcpu *x);
 void axvm_x86_fpu_save(struct axvm_x86_vcpu *x);
 unsigned int axvm_x86_read_code(struct axvm_x86_vcpu *x, u8 *buf,

@@ -44,8 +44,20 @@
 			 BIT(4) /* OSPKE */ | BIT(5) /* WAITPKG */ |	\
 			 GENMASK(12, 6) /* AVX512, CET, VAES */ |	\
 			 BIT(14) /* AVX512 */ | BIT(16) /* LA57 */)
+/*
+ * Speculation controls: their MSRs (SPEC_CTRL, PRED_CMD, FLUSH_CMD,
+ * ARCH_CAPABILITIES) are not the guest's, and a guest that had them would
+ * write SPEC_CTRL on every kernel entry, an exit each time.
+ */
+#define CPUID7_EDX_SPEC	(BIT(26) /* IBRS, IBPB */ | BIT(27) /* STIBP */ | \
+			 BIT(28) /* L1D_FLUSH */ |			\
+			 BIT(29) /* ARCH_CAPABILITIES */ |		\
+			 BIT(31) /* SSBD */)
 #define CPUID7_EDX_HIDE	(GENMASK(3, 2) /* AVX512 */ | BIT(20) /* CET */ | \
-			 GENMASK(25, 22) /* AMX */)
+			 GENMASK(25, 22) /* AMX */ | CPUID7_EDX_SPEC)
+/* AMD's: IBPB, IBRS, STIBP, SSBD and its virtual form. */
+#define CPUID_EXT8_EBX_SPEC	(BIT(12) | BIT(14) | BIT(15) | BIT(24) | \
+				 BIT(25) | BIT(26))
 #define CPUID_EXT1_ECX_HIDE	(BIT(2) /* SVM */ | BIT(9) /* OSVW */ |	\
 				 BIT(23) /* PERFCTR core */)
 #define AXVM_CPUID_SIGNATURE	0x40000000
@@ -162,6 +174,9 @@ static void axvm_x86_cpuid_default(u32 leaf, u32 sub, u64 arch_id,
 		break;
 	case 0x80000001:
 		c &= ~CPUID_EXT1_ECX_HIDE;
+		break;
+	case 0x80000008:
+		b &= ~CPUID_EXT8_EBX_SPEC;
 		break;
 	}
 	e->function = leaf;

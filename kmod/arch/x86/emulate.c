@@ -13,6 +13,7 @@
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/processor-flags.h>
+#include <asm/tsc.h>
 
 #include "decode.h"
 #include "irqchip.h"
@@ -21,7 +22,8 @@
  * CPUID bits a guest does not get (no x2APIC, nesting; the APIC and the
  * TSC-deadline timer only with the in-kernel irqchip).
  */
-#define CPUID1_ECX_HIDE	(BIT(5) /* VMX */ | BIT(6) /* SMX */ |		\
+#define CPUID1_ECX_HIDE	(BIT(3) /* MONITOR */ |				\
+			 BIT(5) /* VMX */ | BIT(6) /* SMX */ |		\
 			 BIT(7) /* EST */ | BIT(8) /* TM2 */ |		\
 			 BIT(15) /* PDCM */ | BIT(18) /* DCA */ |	\
 			 BIT(21) /* x2APIC */ | BIT(24) /* TSC deadline */)
@@ -177,6 +179,20 @@ static void axvm_x86_cpuid_default(u32 leaf, u32 sub, u64 arch_id,
 		break;
 	case 0x80000008:
 		b &= ~CPUID_EXT8_EBX_SPEC;
+		break;
+	case 0x15:
+		/*
+		 * The TSC is the host's: its real rate, as a 1 GHz crystal
+		 * (the APIC timer's clock) times tsc_khz / 10^6, so that a
+		 * guest reading this leaf (Linux on Intel) needs no
+		 * calibration against emulated timers.
+		 */
+		if (tsc_khz) {
+			a = USEC_PER_SEC;
+			b = tsc_khz;
+			c = NSEC_PER_SEC;
+			d = 0;
+		}
 		break;
 	}
 	e->function = leaf;

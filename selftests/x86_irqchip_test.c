@@ -43,6 +43,11 @@
 #define REDIR_MASKED	(1u << 16)
 #define REDIR_REMOTE_IRR	(1u << 14)
 
+#define APIC_LVT0	0x350
+#define LVT_EXTINT	0x700
+#define PIC_BASE	0x30		/* master IRQ 0-7: 0x30-0x37 */
+#define PIT_1MS		1193		/* 1.193182 MHz */
+
 #define SIPI_VECTOR	0x09		/* the AP starts at 0x9000 */
 #define LOW_RAM_SLOT	2
 
@@ -221,7 +226,11 @@ GUEST_CODE static void on_irq(struct ex_regs *regs)
 	if (pin_to_mask && irq_count[regs->vector] == 3)
 		ioapic_write(0x10 + 2 * (pin_to_mask - 1),
 			     regs->vector | REDIR_LEVEL | REDIR_MASKED);
-	apic_write(APIC_EOI, 0);
+	/* 8259 vectors (ExtINT) end at the 8259; the APIC has none in ISR. */
+	if (regs->vector >= PIC_BASE && regs->vector < PIC_BASE + 16)
+		outb(0x20, 0x20);
+	else
+		apic_write(APIC_EOI, 0);
 }
 
 GUEST_CODE static void apic_enable(void)
@@ -426,6 +435,78 @@ TEST_F(apic, msi)
 	EXPECT_EQ(1, uc.args[0]);
 	EXPECT_EQ(1, uc.args[1]);
 	EXPECT_EQ(0, uc.args[2]);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
+/*
+ * The legacy pair as Linux probes and uses them: the 8259 mask reads
+ * back, ICW1-4 set the vector base; PIT channel 2 counts down behind
+ * port 0x61's gate until OUT2 rises; channel 0 in mode 2 interrupts
+ * through the 8259 as ExtINT on LINT0, then through I/O APIC pin 2.
+ */
+GUEST_CODE static void guest_pit_pic(void)
+{
+	uint32_t count;
+
+	apic_enable();
+	outb(0xff, 0x21);
+	GUEST_ASSERT_EQ(inb(0x21), 0xff);
+	outb(0x11, 0x20);		/* ICW1: edge, cascade, ICW4 */
+	outb(PIC_BASE, 0x21);		/* ICW2 */
+	outb(0x04, 0x21);		/* ICW3: slave on IRQ 2 */
+	outb(0x01, 0x21);		/* ICW4: 8086 mode */
+	outb(0x11, 0xa0);
+	outb(PIC_BASE + 8, 0xa1);
+	outb(0x02, 0xa1);
+	outb(0x01, 0xa1);
+	GUEST_ASSERT_EQ(inb(0x21), 0);	/* ICW1 cleared the mask */
+	outb(0xfe, 0x21);		/* IRQ 0 only */
+	outb(0xff, 0xa1);
+
+	/* Channel 2, mode 0, the longest count: OUT2 low until it ends. */
+	outb((inb(0x61) & ~0x02) | 0x01, 0x61);
+	outb(0xb0, 0x43);
+	outb(0xff, 0x42);
+	outb(0xff, 0x42);
+	GUEST_ASSERT(!(inb(0x61) & 0x20));
+	outb(0x80, 0x43);		/* latch channel 2 */
+	count = inb(0x42);
+	count |= inb(0x42) << 8;
+	GUEST_ASSERT(count > 0 && count < 0xffff);
+	while (!(inb(0x61) & 0x20))
+		;
+
+	/* Channel 0 every 1 ms, through the 8259 and LINT0. */
+	apic_write(APIC_LVT0, LVT_EXTINT);
+	outb(0x34, 0x43);		/* channel 0, lobyte/hibyte, mode 2 */
+	outb(PIT_1MS & 0xff, 0x40);
+	outb(PIT_1MS >> 8, 0x40);
+	wait_irqs(PIC_BASE, 2);
+
+	/* The same ticks through I/O APIC pin 2. */
+	outb(0xff, 0x21);
+	apic_write(APIC_LVT0, LVT_MASKED);
+	ioapic_write(0x10 + 2 * 2, 0x58);
+	ioapic_write(0x11 + 2 * 2, 0);
+	wait_irqs(0x58, 2);
+	ioapic_write(0x10 + 2 * 2, 0x58 | REDIR_MASKED);
+	outb(0x30, 0x43);		/* mode 0: stops after one more count */
+	GUEST_SYNC(irq_count[PIC_BASE] >= 2, irq_count[0x58] >= 2);
+}
+
+TEST_F(apic, pit_through_8259_and_ioapic)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	test_vm_set_irq_handler(self->vm, on_irq);
+	v = test_vcpu_add_default(self->vm, 0, guest_pit_pic, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(1, uc.args[0]);
+	EXPECT_EQ(1, uc.args[1]);
 	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
 }
 

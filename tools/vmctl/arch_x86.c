@@ -4,6 +4,11 @@
  * CMOS RTC at 0x70, power-off at port 0x604 (ACPI PM1a control, as QEMU
  * has it) and reset at 0xcf9, virtio-mmio devices from 0xd0000000.
  *
+ * With the module's irqchip (local APICs, I/O APIC at 0xfec00000 with 24
+ * GSIs, 8259s, PIT) every vCPU thread enters RUN at once: the first vCPU
+ * boots, the others wait in the kernel for INIT/SIPI from it. Linux then
+ * gets ACPI tables (acpi.c) for SMP, interrupt routing and power-off.
+ *
  * Guests start as their image asks: a bzImage through the Linux 64-bit
  * boot protocol (zero page, e820 map, identity-mapped long mode), an ELF
  * in 32-bit protected mode with flat segments and paging off (as
@@ -13,7 +18,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 
+#include "acpi.h"
 #include "devices.h"
 #include "loader.h"
 #include "vm.h"
@@ -22,7 +29,8 @@
 #define X86_VIRTIO_IRQ		5
 #define X86_IRQ_VECTOR_BASE	0x20	/* ISA IRQ n is vector 0x20 + n */
 
-/* Linux boot protocol places, below 1 MiB. */
+/* Linux boot protocol places, below 1 MiB; ACPI where Linux scans. */
+#define BOOT_ACPI		0xe0000ULL
 #define BOOT_GDT		0x6000ULL
 #define BOOT_ZERO_PAGE		0x7000ULL
 #define BOOT_PML4		0x9000ULL
@@ -33,6 +41,7 @@
 #define BOOT_KERNEL		0x100000ULL
 
 /* struct boot_params and setup_header offsets (Documentation/x86/boot.rst). */
+#define BP_ACPI_RSDP_ADDR	0x070
 #define BP_EXT_RAMDISK_IMAGE	0x0c0
 #define BP_EXT_RAMDISK_SIZE	0x0c4
 #define BP_EXT_CMD_LINE_PTR	0x0c8
@@ -120,7 +129,7 @@ static int x86_boot_regs(struct vcpu *v, uint64_t entry, uint64_t arg,
 
 	if (!first) {
 		fprintf(stderr,
-			"vmctl: x86 vCPUs other than the first start with INIT/SIPI, which needs the in-kernel APIC\n");
+			"vmctl: x86 vCPUs other than the first start with INIT/SIPI, in the kernel\n");
 		return -1;
 	}
 	memset(&regs, 0, sizeof(regs));
@@ -191,12 +200,42 @@ static bool is_bzimage(const struct file_buf *f)
 	       !memcmp(f->data + BP_HEADER_MAGIC, "HdrS", 4);
 }
 
+static bool x86_has_irqchip(struct vm *vm)
+{
+	int types = ioctl(vm->sys_fd, AXVM_CHECK_CAP, AXVM_CAP_IRQCHIP);
+
+	return types > 0 && (types & (1 << AXVM_IRQCHIP_X86));
+}
+
+/*
+ * The user's command line, then a virtio_mmio.device=<size>@<base>:<irq>
+ * for each virtio device (x86 has no device tree to list them).
+ */
+static int x86_cmdline(struct vm *vm, char *buf, size_t room)
+{
+	const char *user = vm->opts->cmdline ?: "";
+	const struct placed_device *p;
+	size_t len = snprintf(buf, room, "%s", user);
+	unsigned int i;
+
+	for (i = 0; i < vm->nplaced && len < room; i++) {
+		p = &vm->placed[i];
+		if (p->kind != PLACED_VIRTIO)
+			continue;
+		len += snprintf(buf + len, room - len,
+				"%svirtio_mmio.device=%#llx@%#llx:%u",
+				len ? " " : "", (unsigned long long)p->size,
+				(unsigned long long)p->base, p->irq);
+	}
+	return len < room ? 0 : -1;
+}
+
 /* The Linux/x86 64-bit boot protocol (Documentation/x86/boot.rst). */
 static int x86_load_bzimage(struct vm *vm, struct file_buf *f)
 {
 	unsigned int setup_sects = f->data[BP_SETUP_SECTS] ?: 4;
 	size_t setup = (setup_sects + 1) * 512ULL, hdr_len;
-	const char *cmdline = vm->opts->cmdline ?: "";
+	char cmdline[BOOT_CMDLINE_MAX];
 	uint64_t ram_end = vm->mem.base + vm->mem.size, initrd_max;
 	uint8_t *zp, *e820;
 	unsigned int n = 0;
@@ -213,9 +252,12 @@ static int x86_load_bzimage(struct vm *vm, struct file_buf *f)
 		fprintf(stderr, "vmctl: %s: truncated bzImage\n", f->path);
 		return -1;
 	}
+	if (x86_cmdline(vm, cmdline, sizeof(cmdline))) {
+		fprintf(stderr, "vmctl: --append: command line too long\n");
+		return -1;
+	}
 	len = strlen(cmdline) + 1;
-	if (len > BOOT_CMDLINE_MAX ||
-	    len > get_le(f->data + BP_CMDLINE_SIZE, 4) + 1) {
+	if (len > get_le(f->data + BP_CMDLINE_SIZE, 4) + 1) {
 		fprintf(stderr, "vmctl: --append: command line longer than the kernel takes\n");
 		return -1;
 	}
@@ -266,6 +308,13 @@ static int x86_load_bzimage(struct vm *vm, struct file_buf *f)
 	put_le(e820 + 20 * n + 8, 8, ram_end - BOOT_KERNEL);
 	put_le(e820 + 20 * n++ + 16, 4, E820_RAM);
 	zp[BP_E820_ENTRIES] = n;
+
+	/* ACPI (MADT, FADT) only describes what the irqchip provides. */
+	if (x86_has_irqchip(vm)) {
+		if (x86_acpi_build(vm, BOOT_ACPI))
+			return -1;
+		put_le(zp + BP_ACPI_RSDP_ADDR, 8, BOOT_ACPI);
+	}
 
 	x86_boot_mode = X86_BOOT_LINUX64;
 	vm->boot.is_linux = true;
@@ -326,7 +375,22 @@ static int x86_load(struct vm *vm)
 	return ret;
 }
 
-/* ISA IRQ n as vector 0x20 + n; edge-like: a raise queues it once. */
+static int x86_create_irqchip(struct vm *vm)
+{
+	struct axvm_irqchip chip = {
+		.type = AXVM_IRQCHIP_X86,
+		.nr_irqs = X86_NR_GSIS,
+		.base = { X86_IOAPIC_BASE },
+		.size = { 0x1000 },
+	};
+
+	return vm_create_irqchip(vm, &chip);
+}
+
+/*
+ * With the irqchip: the line is GSI n (and ISA IRQ n). Without: ISA IRQ
+ * n as vector 0x20 + n, edge-like: a raise queues it once.
+ */
 static void x86_irq_set(struct irq_line *line, int level)
 {
 	struct vm *vm = line->opaque;
@@ -335,6 +399,10 @@ static void x86_irq_set(struct irq_line *line, int level)
 		.flags = AXVM_IRQ_LEVEL_HIGH,
 	};
 
+	if (vm->irqchip) {
+		vm_irqchip_line(vm, line->nr, level);
+		return;
+	}
 	if (!level)
 		return;
 	ioctl(vm->vcpus[0].fd, AXVM_INJECT_IRQ, &irq);
@@ -346,19 +414,54 @@ static void x86_hypercall(struct vcpu *v)
 	v->run->hypercall.ret = -1000;	/* no such call (KVM's -KVM_ENOSYS) */
 }
 
-/* Power control ports: ACPI PM1a_CNT at 0x604 and the 0xcf9 reset. */
+/*
+ * Power control ports: the ACPI PM1a event block at 0x600 (status reads
+ * 0, enable bits stick), PM1a_CNT at 0x604 (SCI_EN reads set: ACPI mode
+ * only), the 24-bit PM timer at 0x608, and the 0xcf9 reset.
+ */
 struct x86_power {
 	struct device pm, rst;
 	struct vm *vm;
+	uint16_t pm1_en;
 };
+
+#define PM1_EN_OFF		2
+#define PM1_CNT_OFF		4
+#define PM1_CNT_SCI_EN		0x1
+#define PM_TMR_OFF		8
+#define PM_TMR_HZ		3579545ULL
+
+static uint64_t x86_pm_read(struct device *d, uint64_t off, unsigned int len)
+{
+	struct x86_power *p = container_of(d, struct x86_power, pm);
+	struct timespec ts;
+	uint64_t ns;
+
+	switch (off) {
+	case PM1_EN_OFF:
+		return p->pm1_en;
+	case PM1_CNT_OFF:
+		return PM1_CNT_SCI_EN;
+	case PM_TMR_OFF:
+		/* The timer Linux calibrates the TSC against, from the host's. */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+		return (ns / 1000 * PM_TMR_HZ / 1000000) & 0xffffff;
+	default:
+		return 0;
+	}
+}
 
 static void x86_pm_write(struct device *d, uint64_t off, unsigned int len,
 			 uint64_t val)
 {
 	struct x86_power *p = container_of(d, struct x86_power, pm);
 
+	if (off == PM1_EN_OFF && len == 2)
+		p->pm1_en = val;
 	/* PM1a_CNT: SLP_EN (bit 13) with SLP_TYP 0 is S5, off. */
-	if (off == 4 && len == 2 && (val & 0x2000) && !(val & 0x1c00))
+	if (off == PM1_CNT_OFF && len == 2 && (val & 0x2000) &&
+	    !(val & 0x1c00))
 		vm_stop(p->vm, VMCTL_POWEROFF);
 }
 
@@ -371,7 +474,11 @@ static void x86_rst_write(struct device *d, uint64_t off, unsigned int len,
 		vm_stop(p->vm, VMCTL_RESET);
 }
 
-static const struct device_ops x86_pm_ops = { .write = x86_pm_write };
+static const struct device_ops x86_pm_ops = {
+	.read = x86_pm_read,
+	.write = x86_pm_write,
+};
+
 static const struct device_ops x86_rst_ops = { .write = x86_rst_write };
 
 static const struct machine_devices x86_devices = {
@@ -402,6 +509,8 @@ const struct arch arch_x86 = {
 	.load = x86_load,
 	.boot_regs = x86_boot_regs,
 	.hypercall = x86_hypercall,
+	.create_irqchip = x86_create_irqchip,
+	.aps_in_kernel = true,
 	.irq_set = x86_irq_set,
 	.system_down = vm_down_status,
 };

@@ -692,6 +692,10 @@ static int vm_start(struct vm *vm, sigset_t *wait)
 						&in);
 	}
 	vm->vcpus[0].on = true;
+	/* The kernel holds the APs until the guest starts them. */
+	if (vm->irqchip && vm->arch->aps_in_kernel)
+		for (i = 1; i < vm->nvcpus; i++)
+			vm->vcpus[i].on = true;
 	for (i = 0; i < vm->nvcpus; i++) {
 		if (pthread_create(&vm->vcpus[i].thread, NULL, vcpu_thread,
 				   &vm->vcpus[i])) {

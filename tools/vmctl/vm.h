@@ -64,6 +64,8 @@ struct arch {
 	 * 1 when the module has none of this type (irq_set falls back).
 	 */
 	int (*create_irqchip)(struct vm *vm);
+	/* With the irqchip, APs start in the kernel: every vCPU runs. */
+	bool aps_in_kernel;
 	/* A device's interrupt line changed. */
 	void (*irq_set)(struct irq_line *line, int level);
 	/* The status a SYSTEM_DOWN exit means. */

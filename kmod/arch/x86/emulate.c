@@ -13,12 +13,17 @@
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/processor-flags.h>
+#include <asm/tsc.h>
 
 #include "decode.h"
-#include "x86.h"
+#include "irqchip.h"
 
-/* CPUID bits a guest does not get (no in-kernel APIC, XSAVE or nesting). */
-#define CPUID1_ECX_HIDE	(BIT(5) /* VMX */ | BIT(6) /* SMX */ |		\
+/*
+ * CPUID bits a guest does not get (no x2APIC, nesting; the APIC and the
+ * TSC-deadline timer only with the in-kernel irqchip).
+ */
+#define CPUID1_ECX_HIDE	(BIT(3) /* MONITOR */ |				\
+			 BIT(5) /* VMX */ | BIT(6) /* SMX */ |		\
 			 BIT(7) /* EST */ | BIT(8) /* TM2 */ |		\
 			 BIT(15) /* PDCM */ | BIT(18) /* DCA */ |	\
 			 BIT(21) /* x2APIC */ | BIT(24) /* TSC deadline */)
@@ -29,6 +34,8 @@
 /* CPUID 0xD.1 EAX: XSAVEOPT, XSAVEC, XGETBV with ECX 1; not XSAVES. */
 #define CPUIDD1_EAX_OK		(BIT(0) | BIT(1) | BIT(2))
 #define CPUID1_ECX_HYPERVISOR	BIT(31)
+#define CPUID1_ECX_TSC_DEADLINE	BIT(24)
+#define CPUID1_EDX_APIC		BIT(9)
 #define CPUID1_EDX_HIDE	(BIT(9) /* APIC */ | BIT(22) /* ACPI */ |	\
 			 BIT(29) /* TM */ | BIT(31) /* PBE */)
 #define CPUID7_EBX_HIDE	(BIT(2) /* SGX */ | BIT(4) /* HLE */ |		\
@@ -39,8 +46,20 @@
 			 BIT(4) /* OSPKE */ | BIT(5) /* WAITPKG */ |	\
 			 GENMASK(12, 6) /* AVX512, CET, VAES */ |	\
 			 BIT(14) /* AVX512 */ | BIT(16) /* LA57 */)
+/*
+ * Speculation controls: their MSRs (SPEC_CTRL, PRED_CMD, FLUSH_CMD,
+ * ARCH_CAPABILITIES) are not the guest's, and a guest that had them would
+ * write SPEC_CTRL on every kernel entry, an exit each time.
+ */
+#define CPUID7_EDX_SPEC	(BIT(26) /* IBRS, IBPB */ | BIT(27) /* STIBP */ | \
+			 BIT(28) /* L1D_FLUSH */ |			\
+			 BIT(29) /* ARCH_CAPABILITIES */ |		\
+			 BIT(31) /* SSBD */)
 #define CPUID7_EDX_HIDE	(GENMASK(3, 2) /* AVX512 */ | BIT(20) /* CET */ | \
-			 GENMASK(25, 22) /* AMX */)
+			 GENMASK(25, 22) /* AMX */ | CPUID7_EDX_SPEC)
+/* AMD's: IBPB, IBRS, STIBP, SSBD and its virtual form. */
+#define CPUID_EXT8_EBX_SPEC	(BIT(12) | BIT(14) | BIT(15) | BIT(24) | \
+				 BIT(25) | BIT(26))
 #define CPUID_EXT1_ECX_HIDE	(BIT(2) /* SVM */ | BIT(9) /* OSVW */ |	\
 				 BIT(23) /* PERFCTR core */)
 #define AXVM_CPUID_SIGNATURE	0x40000000
@@ -68,13 +87,14 @@ static void axvm_x86_set_reg(struct axvm_x86_vcpu *x, unsigned int reg,
 }
 
 static u32 axvm_x86_xsave_size(void);
+static void axvm_x86_complete_mmio(struct axvm_x86_vcpu *x, u64 v);
 
 /*
  * The default policy: CPUID from the host's, less what a guest of axvm
  * does not have, and the hypervisor leaf 0x40000000 ("AXVMAXVMAXVM").
  */
 static void axvm_x86_cpuid_default(u32 leaf, u32 sub, u64 arch_id,
-				   struct axvm_cpuid_entry *e)
+				   bool apic, struct axvm_cpuid_entry *e)
 {
 	u32 a = 0, b = 0, c = 0, d = 0;
 
@@ -98,6 +118,17 @@ static void axvm_x86_cpuid_default(u32 leaf, u32 sub, u64 arch_id,
 		d &= ~CPUID1_EDX_HIDE;
 		/* The initial APIC id is the vCPU's identity. */
 		b = (b & 0x00ffffff) | ((u32)arch_id << 24);
+		if (apic) {
+			c |= CPUID1_ECX_TSC_DEADLINE;
+			d |= CPUID1_EDX_APIC;
+		}
+		break;
+	case 0xb:	/* x2APIC topology: the host's ids would mislead */
+	case 0x1f:
+		a = 0;
+		b = 0;
+		c = 0;
+		d = 0;
 		break;
 	case 7:
 		b &= ~CPUID7_EBX_HIDE;
@@ -145,6 +176,23 @@ static void axvm_x86_cpuid_default(u32 leaf, u32 sub, u64 arch_id,
 		break;
 	case 0x80000001:
 		c &= ~CPUID_EXT1_ECX_HIDE;
+		break;
+	case 0x80000008:
+		b &= ~CPUID_EXT8_EBX_SPEC;
+		break;
+	case 0x15:
+		/*
+		 * The TSC is the host's: its real rate, as a 1 GHz crystal
+		 * (the APIC timer's clock) times tsc_khz / 10^6, so that a
+		 * guest reading this leaf (Linux on Intel) needs no
+		 * calibration against emulated timers.
+		 */
+		if (tsc_khz) {
+			a = USEC_PER_SEC;
+			b = tsc_khz;
+			c = NSEC_PER_SEC;
+			d = 0;
+		}
 		break;
 	}
 	e->function = leaf;
@@ -195,12 +243,12 @@ static bool axvm_x86_cpuid_indexed(u32 leaf)
 }
 
 static u32 axvm_x86_cpuid_add(struct axvm_cpuid_entry *t, u32 n, u32 leaf,
-			      u64 arch_id)
+			      u64 arch_id, bool apic)
 {
 	u32 sub, subs = axvm_x86_cpuid_subleaves(leaf);
 
 	for (sub = 0; sub < subs && n < AXVM_X86_CPUID_ENTRIES; sub++, n++) {
-		axvm_x86_cpuid_default(leaf, sub, arch_id, &t[n]);
+		axvm_x86_cpuid_default(leaf, sub, arch_id, apic, &t[n]);
 		t[n].flags = axvm_x86_cpuid_indexed(leaf) ?
 			     AXVM_CPUID_FLAG_INDEX : 0;
 	}
@@ -212,16 +260,18 @@ int axvm_x86_cpuid_init(struct axvm_x86_vcpu *x, u64 arch_id)
 {
 	u32 leaf, max = min(cpuid_eax(0), 0x1fU), n = 0;
 	u32 ext = min(cpuid_eax(0x80000000), 0x80000021U);
+	bool apic = x->vcpu->vm->irqchip == AXVM_IRQCHIP_X86;
 
 	x->cpuid = kvcalloc(AXVM_X86_CPUID_ENTRIES, sizeof(*x->cpuid),
 			    GFP_KERNEL_ACCOUNT);
 	if (!x->cpuid)
 		return -ENOMEM;
 	for (leaf = 0; leaf <= max; leaf++)
-		n = axvm_x86_cpuid_add(x->cpuid, n, leaf, arch_id);
-	n = axvm_x86_cpuid_add(x->cpuid, n, AXVM_CPUID_SIGNATURE, arch_id);
+		n = axvm_x86_cpuid_add(x->cpuid, n, leaf, arch_id, apic);
+	n = axvm_x86_cpuid_add(x->cpuid, n, AXVM_CPUID_SIGNATURE, arch_id,
+			       apic);
 	for (leaf = 0x80000000; leaf <= ext; leaf++)
-		n = axvm_x86_cpuid_add(x->cpuid, n, leaf, arch_id);
+		n = axvm_x86_cpuid_add(x->cpuid, n, leaf, arch_id, apic);
 	x->cpuid_n = n;
 	return 0;
 }
@@ -304,6 +354,8 @@ int axvm_x86_pop_vector(struct axvm_x86_vcpu *x, bool open)
 	unsigned long vec;
 	int ret = -ENOENT;
 
+	if (x->apic)
+		return axvm_lapic_pop(x, open);
 	spin_lock(&vcpu->irq_lock);
 	vec = find_last_bit(vcpu->irq_pending, axvm_info.nr_irqs);
 	if (vec < axvm_info.nr_irqs) {
@@ -325,7 +377,7 @@ bool axvm_x86_halt_wakes(struct axvm_x86_vcpu *x)
 	       !bitmap_empty(x->vcpu->irq_pending, axvm_info.nr_irqs);
 }
 
-#define AXVM_X86_GP_VECTOR	13
+#define AXVM_X86_LEN_MSR	2	/* RDMSR, WRMSR */
 #define AXVM_X86_LEN_XSETBV	3
 
 /*
@@ -395,9 +447,11 @@ int axvm_x86_rdmsr(struct axvm_x86_vcpu *x)
 	u32 msr = x->gpr[AXVM_X86_RCX];
 	struct axvm_run *run = x->vcpu->run;
 	u64 *slot = axvm_x86_msr_slot(x, msr), v;
+	bool apic = x->apic && !axvm_lapic_rdmsr(x, msr, &v);
 
-	if (slot || msr == MSR_IA32_TSC) {
-		v = slot ? *slot : rdtsc();
+	if (slot || apic || msr == MSR_IA32_TSC) {
+		if (!apic)
+			v = slot ? *slot : rdtsc();
 		axvm_x86_set_reg(x, AXVM_X86_RAX, 4, v);
 		axvm_x86_set_reg(x, AXVM_X86_RDX, 4, v >> 32);
 		return AXVM_EXIT_SYSREG | AXVM_ARCH_EXIT_HANDLED;
@@ -419,7 +473,16 @@ int axvm_x86_wrmsr(struct axvm_x86_vcpu *x)
 	u64 v = (x->gpr[AXVM_X86_RDX] << 32) | (u32)x->gpr[AXVM_X86_RAX];
 	struct axvm_run *run = x->vcpu->run;
 	u64 *slot = axvm_x86_msr_slot(x, msr);
+	int ret = x->apic ? axvm_lapic_wrmsr(x, msr, v) : -ENOENT;
 
+	if (ret == -EINVAL) {
+		/* Undo the RIP advance: a #GP faults on the WRMSR. */
+		x->rip -= AXVM_X86_LEN_MSR;
+		axvm_x86_raise(x, AXVM_X86_GP_VECTOR, true, 0);
+		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
+	}
+	if (!ret)
+		return AXVM_EXIT_SYSREG | AXVM_ARCH_EXIT_HANDLED;
 	if (slot) {
 		if (msr == MSR_EFER)
 			v &= AXVM_X86_EFER_OK;
@@ -437,6 +500,15 @@ int axvm_x86_io(struct axvm_x86_vcpu *x, u16 port, unsigned int size,
 		bool in, u64 next_rip)
 {
 	struct axvm_run *run = x->vcpu->run;
+	u64 v = x->gpr[AXVM_X86_RAX];
+
+	/* The 8259 and the PIT, when the kernel emulates them. */
+	if (!axvm_x86_chip_io(x, port, size, in, &v)) {
+		if (in)
+			axvm_x86_set_reg(x, AXVM_X86_RAX, size, v);
+		x->rip = next_rip;
+		return AXVM_EXIT_IO | AXVM_ARCH_EXIT_HANDLED;
+	}
 
 	run->io.port = port;
 	run->io.size = size;
@@ -626,6 +698,11 @@ int axvm_x86_mmio(struct axvm_x86_vcpu *x, u64 gpa, bool write)
 			v = x->gpr[insn.reg];
 		run->mmio.data = insn.size == 8 ? v :
 				 v & (BIT_ULL(insn.size * 8) - 1);
+		if (!axvm_x86_chip_mmio(x, gpa, insn.size, true,
+					&run->mmio.data)) {
+			x->rip += insn.len;
+			return AXVM_EXIT_MMIO | AXVM_ARCH_EXIT_HANDLED;
+		}
 	} else {
 		run->mmio.data = 0;
 		x->pending = AXVM_EXIT_MMIO;
@@ -635,6 +712,13 @@ int axvm_x86_mmio(struct axvm_x86_vcpu *x, u64 gpa, bool write)
 		x->pending_high = insn.high_byte;
 		x->pending_sext = insn.sign_extend;
 		x->pending_zero_upper = insn.zero_upper;
+		/* The APIC and I/O APIC answer at once, in the kernel. */
+		if (!axvm_x86_chip_mmio(x, gpa, insn.size, false, &v)) {
+			x->pending = 0;
+			axvm_x86_complete_mmio(x, v);
+			x->rip += insn.len;
+			return AXVM_EXIT_MMIO | AXVM_ARCH_EXIT_HANDLED;
+		}
 	}
 	x->rip += insn.len;
 	return AXVM_EXIT_MMIO;

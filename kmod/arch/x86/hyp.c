@@ -25,6 +25,7 @@ int axvm_arch_probe(struct axvm_arch_info *info)
 	info->guest_phys_bits = 48;	/* 4-level EPT/NPT */
 	info->nr_irqs = 256;		/* interrupt vectors */
 	info->cpuid_entries = AXVM_X86_CPUID_ENTRIES;
+	info->irqchips = BIT(AXVM_IRQCHIP_X86);
 
 	/*
 	 * Raw CPUID, not boot_cpu_has(): the kernel hides VMX when firmware
@@ -82,6 +83,7 @@ int axvm_arch_vm_init(struct axvm_vm *vm)
 
 void axvm_arch_vm_destroy(struct axvm_vm *vm)
 {
+	axvm_x86_chip_destroy(vm);
 	if (axvm_use_svm)
 		axvm_svm_vm_destroy(vm);
 	else

@@ -11,7 +11,7 @@
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
 
-#include "x86.h"
+#include "irqchip.h"
 
 /* MSRs whose guest values the kernel keeps, in enum axvm_x86_msr_index order. */
 static const u32 axvm_x86_msrs[AXVM_X86_NR_MSRS] = {
@@ -66,6 +66,38 @@ static void axvm_x86_reset(struct axvm_x86_vcpu *x)
 	x->xcr0 = XFEATURE_MASK_FP;
 }
 
+/*
+ * INIT: the power-on state, less what INIT keeps (the MSRs but PAT, the
+ * cached CPUID table, the APIC base).
+ */
+void axvm_x86_init_reset(struct axvm_x86_vcpu *x)
+{
+	u64 pat = x->msrs[AXVM_X86_PAT];
+
+	memset(x->gpr, 0, sizeof(x->gpr));
+	memset(x->seg, 0, sizeof(x->seg));
+	x->cr2 = 0;
+	x->cr3 = 0;
+	x->cr4 = 0;
+	x->cr8 = 0;
+	x->efer = 0;
+	x->gdtr_base = 0;
+	x->idtr_base = 0;
+	x->exc_pending = false;
+	x->pending = 0;
+	x->drop_events = true;
+	axvm_x86_reset(x);
+	x->msrs[AXVM_X86_PAT] = pat;
+}
+
+/* SIPI: real mode at vector << 12, CS:IP = vector << 8 : 0. */
+void axvm_x86_sipi_start(struct axvm_x86_vcpu *x, u8 vector)
+{
+	x->seg[AXVM_X86_CS].sel = vector << 8;
+	x->seg[AXVM_X86_CS].base = (u64)vector << 12;
+	x->rip = 0;
+}
+
 int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id)
 {
 	struct axvm_x86_vcpu *x;
@@ -87,6 +119,11 @@ int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id)
 	ret = axvm_x86_cpuid_init(x, arch_id);
 	if (!ret)
 		ret = axvm_x86_hw_vcpu_create(x);
+	if (!ret) {
+		ret = axvm_x86_chip_vcpu_create(x);
+		if (ret)
+			axvm_x86_hw_vcpu_destroy(x);
+	}
 	if (ret) {
 		kvfree(x->cpuid);
 		free_page((unsigned long)x->fpu);
@@ -101,6 +138,7 @@ void axvm_arch_vcpu_destroy(struct axvm_vcpu *vcpu)
 {
 	struct axvm_x86_vcpu *x = vcpu->arch;
 
+	axvm_x86_chip_vcpu_destroy(x);
 	axvm_x86_hw_vcpu_destroy(x);
 	kvfree(x->cpuid);
 	free_page((unsigned long)x->fpu);
@@ -134,6 +172,8 @@ int axvm_arch_set_regs(struct axvm_vcpu *vcpu, const struct axvm_regs *regs)
 	x->rflags = regs->pstate;
 	/* New state from userspace replaces any exit still to complete. */
 	x->pending = 0;
+	if (x->apic)
+		axvm_lapic_regs_set(x);
 	return 0;
 }
 

@@ -29,10 +29,6 @@ struct axvm_svm_vcpu {
 	u32 flush_seen;		/* the VM's flush count at the last entry */
 };
 
-struct axvm_svm_vm {
-	atomic_t flushes;	/* nested page table entries removed */
-};
-
 /* A rollover: the next VMRUN on this CPU flushes every ASID. */
 static DEFINE_PER_CPU(bool, axvm_svm_flush_all);
 
@@ -68,7 +64,7 @@ void axvm_svm_vmid_rollover(void)
 
 int axvm_svm_vm_init(struct axvm_vm *vm)
 {
-	struct axvm_svm_vm *svm = kzalloc(sizeof(*svm), GFP_KERNEL_ACCOUNT);
+	struct axvm_x86_vm *svm = kzalloc(sizeof(*svm), GFP_KERNEL_ACCOUNT);
 
 	vm->arch = svm;
 	return svm ? 0 : -ENOMEM;
@@ -92,7 +88,7 @@ static int axvm_svm_kick_out(struct axvm_vcpu *vcpu, void *unused)
  */
 void axvm_svm_vm_flush(struct axvm_vm *vm)
 {
-	struct axvm_svm_vm *svm = vm->arch;
+	struct axvm_x86_vm *svm = vm->arch;
 
 	atomic_inc(&svm->flushes);
 	axvm_vm_visit_vcpus(vm, axvm_svm_kick_out, NULL);
@@ -272,6 +268,11 @@ static void axvm_svm_inject(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 	vmcb->control.int_ctl &= ~(V_IRQ_MASK | V_IGN_TPR_MASK |
 				   (0xf << V_INTR_PRIO_SHIFT));
 	axvm_svm_no_intercept(vmcb, INTERCEPT_VINTR);
+	if (x->drop_events) {
+		vmcb->control.event_inj = 0;
+		vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
+		x->drop_events = false;
+	}
 	if (vmcb->control.event_inj & SVM_EVTINJ_VALID)
 		return;
 	/* An exception the emulation raised goes first. */
@@ -300,7 +301,7 @@ static void axvm_svm_inject(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 }
 
 /* Which TLB entries the entry must drop, and the ASID to run with. */
-static void axvm_svm_tlb(struct axvm_svm_vcpu *s, struct axvm_svm_vm *svm,
+static void axvm_svm_tlb(struct axvm_svm_vcpu *s, struct axvm_x86_vm *svm,
 			 u32 asid)
 {
 	struct vmcb *vmcb = s->vmcb;
@@ -329,7 +330,7 @@ static void axvm_svm_tlb(struct axvm_svm_vcpu *s, struct axvm_svm_vm *svm,
 static void axvm_svm_enter(struct axvm_x86_vcpu *x)
 {
 	struct axvm_svm_vcpu *s = x->hw;
-	struct axvm_svm_vm *svm = x->vcpu->vm->arch;
+	struct axvm_x86_vm *svm = x->vcpu->vm->arch;
 	struct vmcb *vmcb = s->vmcb;
 	u64 host_tsc_aux = 0;
 	bool tsc_aux = boot_cpu_has(X86_FEATURE_RDTSCP);
@@ -442,6 +443,11 @@ static int axvm_svm_npf(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 static int axvm_svm_halt(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 {
 	x->rip += AXVM_SVM_LEN_HLT;
+	/* With an irqchip the kernel sleeps until an interrupt comes. */
+	if (axvm_x86_halt(x)) {
+		vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
+		return AXVM_EXIT_HALT | AXVM_ARCH_EXIT_HANDLED;
+	}
 	/*
 	 * A vector the guest can take: the next entry delivers it, right
 	 * after the HLT. The HLT is done, so the shadow of an STI before it
@@ -529,6 +535,9 @@ static int axvm_svm_handle_exit(struct axvm_x86_vcpu *x)
 int axvm_svm_vcpu_run(struct axvm_x86_vcpu *x)
 {
 	axvm_x86_complete(x);
+	/* Halted or waiting for SIPI, until a signal: back to the loop. */
+	if (axvm_x86_pre_run(x))
+		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
 	axvm_svm_enter(x);
 	return axvm_svm_handle_exit(x);
 }

@@ -35,10 +35,6 @@ struct axvm_vmx_vcpu {
 	u32 flush_seen;
 };
 
-struct axvm_vmx_vm {
-	atomic_t flushes;
-};
-
 /* The controls every vCPU uses, chosen once at probe. */
 static u32 axvm_vmx_pin, axvm_vmx_proc, axvm_vmx_proc2, axvm_vmx_exit_ctl,
 	   axvm_vmx_entry_ctl;
@@ -274,7 +270,7 @@ static void axvm_vmx_clear(struct axvm_vmx_vcpu *v)
 
 int axvm_vmx_vm_init(struct axvm_vm *vm)
 {
-	struct axvm_vmx_vm *vvm = kzalloc(sizeof(*vvm), GFP_KERNEL_ACCOUNT);
+	struct axvm_x86_vm *vvm = kzalloc(sizeof(*vvm), GFP_KERNEL_ACCOUNT);
 
 	vm->arch = vvm;
 	return vvm ? 0 : -ENOMEM;
@@ -299,7 +295,7 @@ static void axvm_vmx_invept_here(void *eptp)
 /* EPT entries went away: every CPU drops the VM's translations now. */
 void axvm_vmx_vm_flush(struct axvm_vm *vm)
 {
-	struct axvm_vmx_vm *vvm = vm->arch;
+	struct axvm_x86_vm *vvm = vm->arch;
 
 	atomic_inc(&vvm->flushes);
 	on_each_cpu(axvm_vmx_invept_here,
@@ -525,6 +521,11 @@ static void axvm_vmx_inject(struct axvm_x86_vcpu *x)
 	bool open;
 	int vec;
 
+	if (x->drop_events) {
+		axvm_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
+		axvm_vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
+		x->drop_events = false;
+	}
 	if (axvm_vmread(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK)
 		goto out;
 	if (x->exc_pending) {
@@ -552,7 +553,7 @@ out:
 static int axvm_vmx_make_current(struct axvm_x86_vcpu *x, u16 vpid)
 {
 	struct axvm_vmx_vcpu *v = x->hw;
-	struct axvm_vmx_vm *vvm = x->vcpu->vm->arch;
+	struct axvm_x86_vm *vvm = x->vcpu->vm->arch;
 	int cpu = smp_processor_id();
 	u32 flushes = atomic_read(&vvm->flushes);
 	bool fresh = v->cpu != cpu;
@@ -749,7 +750,8 @@ static int axvm_vmx_ept_violation(struct axvm_x86_vcpu *x)
 static int axvm_vmx_halt(struct axvm_x86_vcpu *x, u32 len)
 {
 	x->rip += len;
-	if (axvm_x86_halt_wakes(x)) {
+	/* With an irqchip the kernel sleeps until an interrupt comes. */
+	if (axvm_x86_halt(x) || axvm_x86_halt_wakes(x)) {
 		/* The HLT is done: an STI before it blocks nothing any more. */
 		axvm_vmwrite(GUEST_INTERRUPTIBILITY_INFO,
 			     axvm_vmread(GUEST_INTERRUPTIBILITY_INFO) &
@@ -757,6 +759,75 @@ static int axvm_vmx_halt(struct axvm_x86_vcpu *x, u32 len)
 		return AXVM_EXIT_HALT | AXVM_ARCH_EXIT_HANDLED;
 	}
 	return AXVM_EXIT_HALT;
+}
+
+/* The exit qualification of a control-register access. */
+#define AXVM_VMX_CR_NUM(q)	((q) & 15)
+#define AXVM_VMX_CR_TYPE(q)	(((q) >> 4) & 3)	/* 0: MOV to CR */
+#define AXVM_VMX_CR_GPR(q)	(((q) >> 8) & 15)
+
+/*
+ * MOV to CR0 or CR4 that touched a bit the read shadows own: CR0.NE and
+ * the other fixed bits (Linux sets NE), CR4.VMXE. The guest's value
+ * becomes its CR0/CR4; with EFER.LME, CR0.PG switches long mode on and
+ * off, which the next entry's IA32e control follows.
+ */
+static int axvm_vmx_cr_access(struct axvm_x86_vcpu *x, u32 len)
+{
+	u64 q = axvm_vmread(EXIT_QUALIFICATION), v;
+	u64 *reg = &x->gpr[AXVM_VMX_CR_GPR(q)];
+
+	/* CPUs that force CR3 or CR8 exiting: plain moves of the values. */
+	if (AXVM_VMX_CR_TYPE(q) == 1 && AXVM_VMX_CR_NUM(q) == 3) {
+		*reg = x->cr3;
+		goto done;
+	}
+	if (AXVM_VMX_CR_TYPE(q) == 1 && AXVM_VMX_CR_NUM(q) == 8) {
+		*reg = x->cr8;
+		goto done;
+	}
+	if (AXVM_VMX_CR_TYPE(q) != 0)
+		return axvm_vmx_internal(x, EXIT_REASON_CR_ACCESS);
+	v = *reg;
+	switch (AXVM_VMX_CR_NUM(q)) {
+	case 0:
+		if (v >> 32 || ((v & X86_CR0_PG) && !(v & X86_CR0_PE)) ||
+		    ((v & X86_CR0_NW) && !(v & X86_CR0_CD)))
+			goto gp;
+		x->cr0 = v | X86_CR0_ET;
+		if (x->efer & EFER_LME) {
+			if (v & X86_CR0_PG)
+				x->efer |= EFER_LMA;
+			else
+				x->efer &= ~EFER_LMA;
+		}
+		break;
+	case 4:
+		/* No VMX for guests. */
+		if (v & X86_CR4_VMXE)
+			goto gp;
+		x->cr4 = v;
+		break;
+	case 3:
+		/* The guest's TLB entries of the old tables go, as MOV does. */
+		x->cr3 = v;
+		axvm_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT,
+			     axvm_vmread(VIRTUAL_PROCESSOR_ID));
+		break;
+	case 8:
+		if (v >> 4)
+			goto gp;
+		x->cr8 = v;
+		break;
+	default:
+		return axvm_vmx_internal(x, EXIT_REASON_CR_ACCESS);
+	}
+done:
+	x->rip += len;
+	return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
+gp:
+	axvm_x86_raise(x, AXVM_X86_GP_VECTOR, true, 0);
+	return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
 }
 
 static int axvm_vmx_handle_exit(struct axvm_x86_vcpu *x, u32 reason)
@@ -821,6 +892,8 @@ static int axvm_vmx_handle_exit(struct axvm_x86_vcpu *x, u32 reason)
 		return axvm_vmx_ept_violation(x);
 	case EXIT_REASON_XSETBV:
 		return axvm_x86_xsetbv(x);
+	case EXIT_REASON_CR_ACCESS:
+		return axvm_vmx_cr_access(x, len);
 	case EXIT_REASON_VMCLEAR:
 	case EXIT_REASON_VMLAUNCH:
 	case EXIT_REASON_VMPTRLD:
@@ -847,6 +920,9 @@ int axvm_vmx_vcpu_run(struct axvm_x86_vcpu *x)
 	int ret;
 
 	axvm_x86_complete(x);
+	/* Halted or waiting for SIPI, until a signal: back to the loop. */
+	if (axvm_x86_pre_run(x))
+		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
 	ret = axvm_vmx_enter(x, &reason);
 	if (ret)
 		return ret;

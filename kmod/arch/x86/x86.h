@@ -75,6 +75,9 @@ struct axvm_x86_vcpu {
 
 	struct axvm_vcpu *vcpu;
 	void *hw;		/* the SVM or VMX half's own state */
+	struct axvm_lapic *apic;	/* with an irqchip, else NULL */
+	/* INIT: drop the event and interrupt shadow the hardware kept. */
+	bool drop_events;
 
 	/* An exit that completes on the next RUN (an AXVM_EXIT_* or 0). */
 	u32 pending;
@@ -87,8 +90,23 @@ struct axvm_x86_vcpu {
 	u32 pending_msr;	/* RDMSR to userspace: the MSR */
 };
 
+/* Per VM, for either half: TLB flush count and the irqchip. */
+struct axvm_x86_vm {
+	atomic_t flushes;	/* stage-2 entries removed */
+	struct axvm_x86_chip *chip;	/* AXVM_IRQCHIP_X86, or NULL */
+};
+
 /* regs.c */
 u64 *axvm_x86_msr_slot(struct axvm_x86_vcpu *x, u32 msr);
+void axvm_x86_init_reset(struct axvm_x86_vcpu *x);
+void axvm_x86_sipi_start(struct axvm_x86_vcpu *x, u8 vector);
+
+/* irqchip.c */
+void axvm_x86_chip_destroy(struct axvm_vm *vm);
+int axvm_x86_chip_vcpu_create(struct axvm_x86_vcpu *x);
+void axvm_x86_chip_vcpu_destroy(struct axvm_x86_vcpu *x);
+int axvm_x86_pre_run(struct axvm_x86_vcpu *x);
+bool axvm_x86_halt(struct axvm_x86_vcpu *x);
 
 /* hyp.c: the half the CPU has. */
 int axvm_x86_hw_vcpu_create(struct axvm_x86_vcpu *x);
@@ -110,6 +128,7 @@ void axvm_x86_raise(struct axvm_x86_vcpu *x, u8 vector, bool has_error,
 int axvm_x86_pop_vector(struct axvm_x86_vcpu *x, bool open);
 bool axvm_x86_halt_wakes(struct axvm_x86_vcpu *x);
 #define AXVM_X86_UD_VECTOR	6
+#define AXVM_X86_GP_VECTOR	13
 void axvm_x86_fpu_load(struct axvm_x86_vcpu *x);
 void axvm_x86_fpu_save(struct axvm_x86_vcpu *x);
 unsigned int axvm_x86_read_code(struct axvm_x86_vcpu *x, u8 *buf,

@@ -1,0 +1,750 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The local APIC of a vCPU, in xAPIC mode: its MMIO page, the IRR/ISR/TMR
+ * and the priorities that pick the vector to inject, EOI, IPIs through the
+ * ICR (INIT and SIPI included), the LVT entries and the timer (one-shot,
+ * periodic and TSC-deadline) on an hrtimer. Its lock is taken from any
+ * context: the vCPU's thread, other vCPUs sending IPIs, the I/O APIC and
+ * the timer's hard interrupt.
+ */
+#include <linux/math64.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <asm/apicdef.h>
+#include <asm/msr-index.h>
+#include <asm/processor-flags.h>
+#include <asm/tsc.h>
+
+#include "irqchip.h"
+
+#define AXVM_LAPIC_VERSION	0x14			/* an xAPIC */
+#define AXVM_LAPIC_NR_LVT	6	/* timer, thermal, PMC, LINT0/1, error */
+#define AXVM_LAPIC_SHORTHAND	0xc0000
+#define AXVM_LVT_TIMER_MODE	(3 << 17)
+/* The timer's input clock: 1 GHz, before the divider. */
+#define AXVM_LAPIC_NS_PER_TICK	1
+/* A periodic timer fires no faster than this, to spare the host. */
+#define AXVM_LAPIC_MIN_PERIOD_NS	100000ULL
+
+#define REG(a, off)	((a)->reg[(off) >> 4])
+
+static bool axvm_lapic_hw_enabled(const struct axvm_lapic *a)
+{
+	return a->base_msr & MSR_IA32_APICBASE_ENABLE;
+}
+
+static bool axvm_lapic_sw_enabled(const struct axvm_lapic *a)
+{
+	return REG(a, APIC_SPIV) & APIC_SPIV_APIC_ENABLED;
+}
+
+static int axvm_lapic_top(const unsigned long *bits)
+{
+	unsigned long v = find_last_bit(bits, 256);
+
+	return v < 256 ? (int)v : -1;
+}
+
+static u32 axvm_lapic_ppr(const struct axvm_lapic *a)
+{
+	u32 tpr = REG(a, APIC_TASKPRI) & 0xff;
+	int isrv = axvm_lapic_top(a->isr);
+
+	if (isrv < 0 || (tpr & 0xf0) >= (isrv & 0xf0))
+		return tpr;
+	return isrv & 0xf0;
+}
+
+/* The IRR vector the priorities let through, or -1. */
+static int axvm_lapic_deliverable(const struct axvm_lapic *a)
+{
+	int v;
+
+	if (!axvm_lapic_hw_enabled(a))
+		return -1;
+	v = axvm_lapic_top(a->irr);
+	if (v < 0 || (v & 0xf0) <= (axvm_lapic_ppr(a) & 0xf0))
+		return -1;
+	return v;
+}
+
+/* LINT0 set to ExtINT, or the APIC off: the 8259's INTR reaches the CPU. */
+bool axvm_lapic_extint(struct axvm_lapic *a)
+{
+	u32 lvt0 = REG(a, APIC_LVT0);
+
+	if (!axvm_lapic_hw_enabled(a))
+		return true;
+	return !(lvt0 & APIC_LVT_MASKED) &&
+	       (lvt0 & APIC_MODE_MASK) == APIC_DM_EXTINT;
+}
+
+static u64 axvm_lapic_divider(const struct axvm_lapic *a)
+{
+	u32 d = REG(a, APIC_TDCR);
+
+	d = (d & 3) | ((d & 8) >> 1);
+	return 1ULL << ((d + 1) & 7);
+}
+
+static u32 axvm_lapic_timer_mode(const struct axvm_lapic *a)
+{
+	return REG(a, APIC_LVTT) & AXVM_LVT_TIMER_MODE;
+}
+
+/* A vector set in the IRR, the vCPU kicked; the lock is held. */
+static bool axvm_lapic_set_irr(struct axvm_lapic *a, u8 vector, bool level)
+{
+	/* Vectors 0-15 are illegal: the receiver notes it in the ESR. */
+	if (vector < 16) {
+		a->esr_pending |= APIC_ESR_RECVILL;
+		return false;
+	}
+	__set_bit(vector, a->irr);
+	if (level)
+		__set_bit(vector, a->tmr);
+	else
+		__clear_bit(vector, a->tmr);
+	return true;
+}
+
+void axvm_lapic_accept(struct axvm_lapic *a, u32 mode, u8 vector,
+		       bool level)
+{
+	unsigned long flags;
+	bool kick = false;
+
+	spin_lock_irqsave(&a->lock, flags);
+	switch (mode) {
+	case APIC_DM_FIXED:
+	case APIC_DM_LOWEST:
+		if (axvm_lapic_hw_enabled(a))
+			kick = axvm_lapic_set_irr(a, vector, level);
+		break;
+	case APIC_DM_INIT:
+		/* The vCPU's own thread resets it before its next entry. */
+		a->init_pending = true;
+		a->mp_state = AXVM_X86_WAIT_SIPI;
+		a->sipi_vector = -1;
+		kick = true;
+		break;
+	case APIC_DM_STARTUP:
+		/* Only a CPU waiting after INIT takes the first SIPI. */
+		if (a->mp_state == AXVM_X86_WAIT_SIPI && a->sipi_vector < 0) {
+			a->sipi_vector = vector;
+			kick = true;
+		}
+		break;
+	default:
+		/* NMI, SMI, ExtINT by message: not emulated, dropped. */
+		break;
+	}
+	spin_unlock_irqrestore(&a->lock, flags);
+	if (kick)
+		axvm_x86_chip_kick(a->x);
+}
+
+/* The timer reached zero or its deadline; the lock is held. */
+static bool axvm_lapic_timer_fire(struct axvm_lapic *a)
+{
+	u32 lvtt = REG(a, APIC_LVTT);
+
+	if (lvtt & APIC_LVT_MASKED)
+		return false;
+	return axvm_lapic_set_irr(a, lvtt & APIC_VECTOR_MASK, false);
+}
+
+static enum hrtimer_restart axvm_lapic_timer_fn(struct hrtimer *t)
+{
+	struct axvm_lapic *a = container_of(t, struct axvm_lapic, timer);
+	enum hrtimer_restart ret = HRTIMER_NORESTART;
+	unsigned long flags;
+	bool kick;
+
+	spin_lock_irqsave(&a->lock, flags);
+	kick = axvm_lapic_timer_fire(a);
+	switch (axvm_lapic_timer_mode(a)) {
+	case APIC_LVT_TIMER_PERIODIC:
+		if (a->period_ns) {
+			/* Ticks the host could not give are lost, not queued. */
+			hrtimer_forward_now(t, ns_to_ktime(a->period_ns));
+			a->timer_start = ktime_sub_ns(hrtimer_get_expires(t),
+						      a->period_ns);
+			ret = HRTIMER_RESTART;
+		}
+		break;
+	case APIC_LVT_TIMER_TSCDEADLINE:
+		a->tsc_deadline = 0;
+		break;
+	default:
+		a->period_ns = 0;
+		break;
+	}
+	spin_unlock_irqrestore(&a->lock, flags);
+	if (kick)
+		axvm_x86_chip_kick(a->x);
+	return ret;
+}
+
+/*
+ * Stop the timer before its state changes. Called without the lock: the
+ * callback takes it, and hrtimer_cancel() waits for a running callback.
+ */
+static void axvm_lapic_timer_stop(struct axvm_lapic *a)
+{
+	hrtimer_cancel(&a->timer);
+}
+
+/* TMICT written (or the mode changed): count from now; lock held. */
+static void axvm_lapic_timer_load(struct axvm_lapic *a)
+{
+	u64 ns = (u64)REG(a, APIC_TMICT) * axvm_lapic_divider(a) *
+		 AXVM_LAPIC_NS_PER_TICK;
+
+	a->period_ns = 0;
+	if (!ns || axvm_lapic_timer_mode(a) == APIC_LVT_TIMER_TSCDEADLINE)
+		return;
+	if (axvm_lapic_timer_mode(a) == APIC_LVT_TIMER_PERIODIC)
+		ns = max(ns, AXVM_LAPIC_MIN_PERIOD_NS);
+	a->period_ns = ns;
+	a->timer_start = ktime_get();
+	hrtimer_start(&a->timer, ktime_add_ns(a->timer_start, ns),
+		      HRTIMER_MODE_ABS_HARD);
+}
+
+/* IA32_TSC_DEADLINE: the guest's TSC is the host's (no offset). */
+static void axvm_lapic_deadline_arm(struct axvm_lapic *a)
+{
+	u64 now = rdtsc(), ns = 0;
+
+	if (!a->tsc_deadline ||
+	    axvm_lapic_timer_mode(a) != APIC_LVT_TIMER_TSCDEADLINE)
+		return;
+	if (a->tsc_deadline > now && tsc_khz)
+		ns = mul_u64_u32_div(a->tsc_deadline - now, NSEC_PER_MSEC,
+				     tsc_khz);
+	hrtimer_start(&a->timer, ns_to_ktime(ns), HRTIMER_MODE_REL_HARD);
+}
+
+static u32 axvm_lapic_tmcct(const struct axvm_lapic *a)
+{
+	u64 elapsed;
+
+	if (!a->period_ns)
+		return 0;
+	elapsed = ktime_to_ns(ktime_sub(ktime_get(), a->timer_start));
+	if (elapsed >= a->period_ns) {
+		if (axvm_lapic_timer_mode(a) != APIC_LVT_TIMER_PERIODIC)
+			return 0;
+		div64_u64_rem(elapsed, a->period_ns, &elapsed);
+	}
+	return div64_u64(a->period_ns - elapsed,
+			 axvm_lapic_divider(a) * AXVM_LAPIC_NS_PER_TICK);
+}
+
+/* The power-on and INIT state of the registers; the lock is held. */
+static void axvm_lapic_reset_regs(struct axvm_lapic *a)
+{
+	unsigned int off;
+
+	memset(a->reg, 0, sizeof(a->reg));
+	bitmap_zero(a->irr, 256);
+	bitmap_zero(a->isr, 256);
+	bitmap_zero(a->tmr, 256);
+	for (off = APIC_LVTT; off <= APIC_LVTERR; off += 0x10)
+		REG(a, off) = APIC_LVT_MASKED;
+	REG(a, APIC_DFR) = APIC_DFR_FLAT;
+	REG(a, APIC_SPIV) = 0xff;
+	a->period_ns = 0;
+	a->tsc_deadline = 0;
+}
+
+int axvm_lapic_create(struct axvm_x86_vcpu *x, bool bsp)
+{
+	struct axvm_lapic *a = kzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
+
+	if (!a)
+		return -ENOMEM;
+	spin_lock_init(&a->lock);
+	a->x = x;
+	a->id = x->vcpu->arch_id;
+	hrtimer_init(&a->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
+	a->timer.function = axvm_lapic_timer_fn;
+	axvm_lapic_reset_regs(a);
+	a->base_msr = AXVM_LAPIC_BASE | MSR_IA32_APICBASE_ENABLE |
+		      (bsp ? MSR_IA32_APICBASE_BSP : 0);
+	/* An AP waits for INIT-SIPI-SIPI, or for userspace to set its state. */
+	a->mp_state = bsp ? AXVM_X86_RUNNABLE : AXVM_X86_WAIT_SIPI;
+	a->sipi_vector = -1;
+	x->apic = a;
+	return 0;
+}
+
+/* After the chip dropped it from its array: no one else can reach it. */
+void axvm_lapic_destroy(struct axvm_x86_vcpu *x)
+{
+	if (!x->apic)
+		return;
+	hrtimer_cancel(&x->apic->timer);
+	kfree(x->apic);
+	x->apic = NULL;
+}
+
+bool axvm_lapic_match(struct axvm_lapic *a, u32 dest, bool logical)
+{
+	u32 ldr, dfr;
+
+	if (!logical)
+		return dest == 0xff || dest == a->id;
+	ldr = REG(a, APIC_LDR) >> 24;
+	dfr = REG(a, APIC_DFR);
+	if (dest == 0xff)
+		return true;
+	if ((dfr >> 28) == 0xf)		/* flat: a bit per CPU */
+		return ldr & dest;
+	/* Cluster: the high nibble names the cluster, the low one CPUs. */
+	return (ldr >> 4) == (dest >> 4) && (ldr & dest & 0xf);
+}
+
+static void axvm_lapic_broadcast(struct axvm_x86_chip *chip,
+				 struct axvm_lapic *self, bool incl, u32 mode,
+				 u8 vector, bool level)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	spin_lock_irqsave(&chip->lock, flags);
+	for (i = 0; i <= AXVM_XAPIC_MAX_ID; i++)
+		if (chip->apic[i] && (incl || chip->apic[i] != self))
+			axvm_lapic_accept(chip->apic[i], mode, vector, level);
+	spin_unlock_irqrestore(&chip->lock, flags);
+}
+
+/* An ICR write: send the IPI it describes. */
+static void axvm_lapic_send_ipi(struct axvm_lapic *a, u32 icr)
+{
+	struct axvm_x86_chip *chip = axvm_x86_chip(a->x->vcpu->vm);
+	u32 mode = icr & APIC_DM_FIXED_MASK;
+	u8 vector = icr & APIC_VECTOR_MASK;
+	bool level = icr & APIC_INT_LEVELTRIG;
+
+	/* INIT level de-assert: only old APICs acted on it. */
+	if (mode == APIC_DM_INIT && level && !(icr & APIC_INT_ASSERT))
+		return;
+	switch (icr & AXVM_LAPIC_SHORTHAND) {
+	case APIC_DEST_SELF:
+		axvm_lapic_accept(a, mode, vector, level);
+		break;
+	case APIC_DEST_ALLINC:
+	case APIC_DEST_ALLBUT:
+		axvm_lapic_broadcast(chip, a, (icr & AXVM_LAPIC_SHORTHAND) ==
+					APIC_DEST_ALLINC, mode, vector, level);
+		break;
+	default:
+		axvm_x86_chip_deliver(chip, REG(a, APIC_ICR2) >> 24,
+				      icr & APIC_DEST_LOGICAL, mode, vector,
+				      level);
+	}
+}
+
+/* EOI: the highest in-service vector is done; level ones reach the I/O APIC. */
+static void axvm_lapic_eoi(struct axvm_lapic *a)
+{
+	unsigned long flags;
+	bool level = false;
+	int v;
+
+	spin_lock_irqsave(&a->lock, flags);
+	v = axvm_lapic_top(a->isr);
+	if (v >= 0) {
+		__clear_bit(v, a->isr);
+		level = test_bit(v, a->tmr);
+	}
+	spin_unlock_irqrestore(&a->lock, flags);
+	if (level)
+		axvm_ioapic_eoi(axvm_x86_chip(a->x->vcpu->vm), v);
+}
+
+/* Bits 32 * @i to 32 * @i + 31 of a 256-bit register (IRR, ISR, TMR). */
+static u32 axvm_lapic_word(const unsigned long *bits, unsigned int i)
+{
+	return bits[i / (BITS_PER_LONG / 32)] >>
+	       (32 * (i % (BITS_PER_LONG / 32)));
+}
+
+static u32 axvm_lapic_read(struct axvm_lapic *a, u32 off)
+{
+	switch (off) {
+	case APIC_ID:
+		return a->id << 24;
+	case APIC_LVR:
+		return AXVM_LAPIC_VERSION | ((AXVM_LAPIC_NR_LVT - 1) << 16);
+	case APIC_PROCPRI:
+		return axvm_lapic_ppr(a);
+	case APIC_ISR ... APIC_ISR + 0x70:
+		return axvm_lapic_word(a->isr, (off - APIC_ISR) >> 4);
+	case APIC_TMR ... APIC_TMR + 0x70:
+		return axvm_lapic_word(a->tmr, (off - APIC_TMR) >> 4);
+	case APIC_IRR ... APIC_IRR + 0x70:
+		return axvm_lapic_word(a->irr, (off - APIC_IRR) >> 4);
+	case APIC_TMCCT:
+		return axvm_lapic_tmcct(a);
+	case APIC_TASKPRI:
+	case APIC_LDR:
+	case APIC_DFR:
+	case APIC_SPIV:
+	case APIC_ESR:
+	case APIC_ICR:
+	case APIC_ICR2:
+	case APIC_LVTT ... APIC_LVTERR:
+	case APIC_TMICT:
+	case APIC_TDCR:
+		return REG(a, off);
+	default:
+		return 0;
+	}
+}
+
+/* Writable bits of each LVT entry. */
+static u32 axvm_lapic_lvt_mask(u32 off)
+{
+	switch (off) {
+	case APIC_LVTT:
+		return APIC_VECTOR_MASK | APIC_LVT_MASKED | AXVM_LVT_TIMER_MODE;
+	case APIC_LVT0:
+	case APIC_LVT1:
+		return APIC_VECTOR_MASK | APIC_MODE_MASK | APIC_INPUT_POLARITY |
+		       APIC_LVT_LEVEL_TRIGGER | APIC_LVT_MASKED;
+	case APIC_LVTERR:
+		return APIC_VECTOR_MASK | APIC_LVT_MASKED;
+	default:		/* thermal, performance counters */
+		return APIC_VECTOR_MASK | APIC_MODE_MASK | APIC_LVT_MASKED;
+	}
+}
+
+/*
+ * A 32-bit register write; the lock is held. Returns what the caller
+ * does after dropping it: send an IPI (the ICR), EOI.
+ */
+enum { AXVM_LAPIC_DONE, AXVM_LAPIC_SEND, AXVM_LAPIC_EOI };
+
+static int axvm_lapic_write(struct axvm_lapic *a, u32 off, u32 val)
+{
+	unsigned int lvt;
+
+	switch (off) {
+	case APIC_TASKPRI:
+		REG(a, off) = val & APIC_TPRI_MASK;
+		break;
+	case APIC_EOI:
+		return AXVM_LAPIC_EOI;
+	case APIC_LDR:
+		REG(a, off) = val & APIC_LDR_MASK;
+		break;
+	case APIC_DFR:
+		REG(a, off) = val | 0x0fffffff;
+		break;
+	case APIC_SPIV:
+		REG(a, off) = val & (APIC_SPIV_APIC_ENABLED |
+				     APIC_SPIV_FOCUS_DISABLED | 0xff);
+		/* Software disable masks every LVT entry. */
+		if (!(val & APIC_SPIV_APIC_ENABLED))
+			for (lvt = APIC_LVTT; lvt <= APIC_LVTERR; lvt += 0x10)
+				REG(a, lvt) |= APIC_LVT_MASKED;
+		break;
+	case APIC_ESR:
+		/* A write latches the errors seen since; they read from it. */
+		REG(a, off) = a->esr_pending;
+		a->esr_pending = 0;
+		break;
+	case APIC_ICR:
+		REG(a, off) = val & ~APIC_ICR_BUSY;
+		return AXVM_LAPIC_SEND;
+	case APIC_ICR2:
+		REG(a, off) = val & 0xff000000;
+		break;
+	case APIC_LVTTHMR ... APIC_LVTERR:
+		val &= axvm_lapic_lvt_mask(off);
+		if (!axvm_lapic_sw_enabled(a))
+			val |= APIC_LVT_MASKED;
+		REG(a, off) = val;
+		break;
+	}
+	return AXVM_LAPIC_DONE;
+}
+
+/*
+ * The timer registers. A new count or a mode change stops the hrtimer
+ * first, outside the lock; the divider applies from the next count.
+ */
+static void axvm_lapic_timer_write(struct axvm_lapic *a, u32 off, u32 val)
+{
+	unsigned long flags;
+	bool stop = off == APIC_TMICT;
+
+	if (off == APIC_LVTT) {
+		val &= axvm_lapic_lvt_mask(off);
+		stop = (val ^ READ_ONCE(REG(a, APIC_LVTT))) &
+		       AXVM_LVT_TIMER_MODE;
+	}
+	if (stop)
+		axvm_lapic_timer_stop(a);
+	spin_lock_irqsave(&a->lock, flags);
+	switch (off) {
+	case APIC_LVTT:
+		if (!axvm_lapic_sw_enabled(a))
+			val |= APIC_LVT_MASKED;
+		if (stop) {
+			REG(a, APIC_TMICT) = 0;
+			a->period_ns = 0;
+			a->tsc_deadline = 0;
+		}
+		REG(a, off) = val;
+		break;
+	case APIC_TDCR:
+		REG(a, off) = val & APIC_TDR_DIV_1;
+		break;
+	default:
+		REG(a, off) = val;
+		axvm_lapic_timer_load(a);
+	}
+	spin_unlock_irqrestore(&a->lock, flags);
+}
+
+/* An access to the APIC page; @off is within it. Always handled. */
+int axvm_lapic_mmio(struct axvm_x86_vcpu *x, u64 off, unsigned int len,
+		    bool write, u64 *val)
+{
+	struct axvm_lapic *a = x->apic;
+	unsigned int shift = (off & 0xf) * 8;
+	unsigned long flags;
+	u32 reg = off & 0xff0, v;
+	int todo;
+
+	if (!write) {
+		/* Registers are 32 bits at 16-byte strides; the rest reads 0. */
+		spin_lock_irqsave(&a->lock, flags);
+		v = (off & 0xf) < 4 ? axvm_lapic_read(a, reg) >> shift : 0;
+		spin_unlock_irqrestore(&a->lock, flags);
+		*val = v;
+		return 0;
+	}
+	/* Only aligned 32-bit writes do anything, as on hardware. */
+	if (len != 4 || off & 0xf)
+		return 0;
+	v = *val;
+	if (reg == APIC_LVTT || reg == APIC_TMICT || reg == APIC_TDCR) {
+		axvm_lapic_timer_write(a, reg, v);
+		return 0;
+	}
+	spin_lock_irqsave(&a->lock, flags);
+	todo = axvm_lapic_write(a, reg, v);
+	spin_unlock_irqrestore(&a->lock, flags);
+	if (todo == AXVM_LAPIC_SEND)
+		axvm_lapic_send_ipi(a, v);
+	else if (todo == AXVM_LAPIC_EOI)
+		axvm_lapic_eoi(a);
+	return 0;
+}
+
+/*
+ * The vector to inject: the highest deliverable IRR vector, moved to the
+ * ISR when the guest can take it now (@open), else the 8259's through
+ * LINT0. The vector, -EAGAIN when one waits for the window, -ENOENT.
+ */
+int axvm_lapic_pop(struct axvm_x86_vcpu *x, bool open)
+{
+	struct axvm_lapic *a = x->apic;
+	struct axvm_x86_chip *chip;
+	unsigned long flags;
+	bool extint;
+	int v;
+
+	spin_lock_irqsave(&a->lock, flags);
+	v = axvm_lapic_deliverable(a);
+	if (v >= 0 && open) {
+		__clear_bit(v, a->irr);
+		__set_bit(v, a->isr);
+	}
+	extint = axvm_lapic_extint(a);
+	spin_unlock_irqrestore(&a->lock, flags);
+	if (v >= 0)
+		return open ? v : -EAGAIN;
+	if (!extint)
+		return -ENOENT;
+	chip = axvm_x86_chip(x->vcpu->vm);
+	if (!axvm_pic_output(&chip->pic))
+		return -ENOENT;
+	if (!open)
+		return -EAGAIN;
+	v = axvm_pic_ack(&chip->pic);
+	/* The acknowledge may have uncovered the next one for someone. */
+	axvm_x86_chip_pic_changed(chip);
+	return v;
+}
+
+/* An interrupt HLT wakes for: deliverable and the guest's IF set. */
+bool axvm_lapic_has_irq(struct axvm_x86_vcpu *x)
+{
+	struct axvm_lapic *a = x->apic;
+	unsigned long flags;
+	bool ret, extint;
+
+	if (!(x->rflags & X86_EFLAGS_IF))
+		return false;
+	spin_lock_irqsave(&a->lock, flags);
+	ret = axvm_lapic_deliverable(a) >= 0;
+	extint = axvm_lapic_extint(a);
+	spin_unlock_irqrestore(&a->lock, flags);
+	return ret || (extint &&
+		       axvm_pic_output(&axvm_x86_chip(x->vcpu->vm)->pic));
+}
+
+int axvm_lapic_rdmsr(struct axvm_x86_vcpu *x, u32 msr, u64 *val)
+{
+	struct axvm_lapic *a = x->apic;
+
+	switch (msr) {
+	case MSR_IA32_APICBASE:
+		*val = a->base_msr;
+		return 0;
+	case MSR_IA32_TSC_DEADLINE:
+		*val = axvm_lapic_timer_mode(a) == APIC_LVT_TIMER_TSCDEADLINE ?
+		       a->tsc_deadline : 0;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+#define AXVM_APICBASE_OK	(MSR_IA32_APICBASE_BSP | \
+				 MSR_IA32_APICBASE_ENABLE)
+
+/* 0, -ENOENT for an MSR not the APIC's, -EINVAL for a #GP. */
+int axvm_lapic_wrmsr(struct axvm_x86_vcpu *x, u32 msr, u64 val)
+{
+	struct axvm_lapic *a = x->apic;
+	unsigned long flags;
+	bool off;
+
+	switch (msr) {
+	case MSR_IA32_APICBASE:
+		/* The page stays at 0xfee00000; no x2APIC (bit 10). */
+		if ((val & ~AXVM_APICBASE_OK) != AXVM_LAPIC_BASE)
+			return -EINVAL;
+		/* Globally off: the state is lost, as on hardware. */
+		off = !(val & MSR_IA32_APICBASE_ENABLE);
+		if (off)
+			axvm_lapic_timer_stop(a);
+		spin_lock_irqsave(&a->lock, flags);
+		if (off)
+			axvm_lapic_reset_regs(a);
+		a->base_msr = (val & ~MSR_IA32_APICBASE_BSP) |
+			      (a->base_msr & MSR_IA32_APICBASE_BSP);
+		spin_unlock_irqrestore(&a->lock, flags);
+		return 0;
+	case MSR_IA32_TSC_DEADLINE:
+		axvm_lapic_timer_stop(a);
+		spin_lock_irqsave(&a->lock, flags);
+		/* Ignored outside TSC-deadline mode, as the SDM says. */
+		if (axvm_lapic_timer_mode(a) == APIC_LVT_TIMER_TSCDEADLINE) {
+			a->tsc_deadline = val;
+			axvm_lapic_deadline_arm(a);
+		}
+		spin_unlock_irqrestore(&a->lock, flags);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static bool axvm_lapic_halt_done(struct axvm_vcpu *vcpu)
+{
+	struct axvm_x86_vcpu *x = vcpu->arch;
+
+	return READ_ONCE(x->apic->init_pending) || axvm_lapic_has_irq(x);
+}
+
+static bool axvm_lapic_sipi_done(struct axvm_vcpu *vcpu)
+{
+	struct axvm_x86_vcpu *x = vcpu->arch;
+
+	return READ_ONCE(x->apic->init_pending) ||
+	       READ_ONCE(x->apic->sipi_vector) >= 0;
+}
+
+/*
+ * Before an entry: INIT, wait-for-SIPI and HLT are handled here, in the
+ * kernel. 0: enter the guest; -EINTR: a signal came first.
+ */
+int axvm_lapic_pre_run(struct axvm_x86_vcpu *x)
+{
+	struct axvm_lapic *a = x->apic;
+	unsigned long flags;
+	int vector;
+
+	for (;;) {
+		spin_lock_irqsave(&a->lock, flags);
+		if (a->init_pending) {
+			a->init_pending = false;
+			spin_unlock_irqrestore(&a->lock, flags);
+			axvm_lapic_timer_stop(a);
+			spin_lock_irqsave(&a->lock, flags);
+			/* A SIPI that already came is kept: INIT is done. */
+			if (!a->init_pending)
+				axvm_lapic_reset_regs(a);
+			spin_unlock_irqrestore(&a->lock, flags);
+			axvm_x86_init_reset(x);
+			continue;
+		}
+		vector = a->sipi_vector;
+		if (a->mp_state == AXVM_X86_WAIT_SIPI && vector >= 0) {
+			a->mp_state = AXVM_X86_RUNNABLE;
+			a->sipi_vector = -1;
+			spin_unlock_irqrestore(&a->lock, flags);
+			axvm_x86_sipi_start(x, vector);
+			return 0;
+		}
+		spin_unlock_irqrestore(&a->lock, flags);
+
+		switch (a->mp_state) {
+		case AXVM_X86_WAIT_SIPI:
+			if (axvm_vcpu_block(x->vcpu, axvm_lapic_sipi_done))
+				return -EINTR;
+			break;
+		case AXVM_X86_HALTED:
+			if (axvm_lapic_halt_done(x->vcpu)) {
+				spin_lock_irqsave(&a->lock, flags);
+				if (a->mp_state == AXVM_X86_HALTED)
+					a->mp_state = AXVM_X86_RUNNABLE;
+				spin_unlock_irqrestore(&a->lock, flags);
+				continue;
+			}
+			if (axvm_vcpu_block(x->vcpu, axvm_lapic_halt_done))
+				return -EINTR;
+			break;
+		default:
+			return 0;
+		}
+	}
+}
+
+/* HLT with nothing to take: the vCPU sleeps in pre_run until there is. */
+void axvm_lapic_halt(struct axvm_x86_vcpu *x)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&x->apic->lock, flags);
+	x->apic->mp_state = AXVM_X86_HALTED;
+	spin_unlock_irqrestore(&x->apic->lock, flags);
+}
+
+/* Userspace set the registers: a vCPU waiting for SIPI starts there. */
+void axvm_lapic_regs_set(struct axvm_x86_vcpu *x)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&x->apic->lock, flags);
+	if (x->apic->mp_state == AXVM_X86_WAIT_SIPI &&
+	    !x->apic->init_pending)
+		x->apic->mp_state = AXVM_X86_RUNNABLE;
+	spin_unlock_irqrestore(&x->apic->lock, flags);
+}

@@ -1,0 +1,628 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The x86 in-kernel irqchip (AXVM_IRQCHIP_X86), SVM and VMX alike: the
+ * ioctls' argument checks, then C guests in long mode that use the local
+ * APIC (timer one-shot, periodic and TSC-deadline, EOI, IPIs, INIT/SIPI),
+ * the I/O APIC (level and edge lines from AXVM_IRQ_LINE) and MSIs.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sys/mman.h>
+
+#include "axvm_util.h"
+#include "test_vm.h"
+#include "kselftest_harness.h"
+
+#define IOAPIC_GPA	0xfec00000ULL
+#define NR_GSIS		24
+#define APIC		0xfee00000UL
+#define APIC_ID		0x20
+#define APIC_TPR	0x80
+#define APIC_EOI	0xb0
+#define APIC_LDR	0xd0
+#define APIC_DFR	0xe0
+#define APIC_SVR	0xf0
+#define APIC_ISR	0x100
+#define APIC_IRR	0x200
+#define APIC_ICR	0x300
+#define APIC_ICR2	0x310
+#define APIC_LVTT	0x320
+#define APIC_TMICT	0x380
+#define APIC_TMCCT	0x390
+#define APIC_TDCR	0x3e0
+#define LVT_MASKED	(1u << 16)
+#define LVT_PERIODIC	(1u << 17)
+#define LVT_DEADLINE	(2u << 17)
+#define ICR_INIT	0x4500
+#define ICR_SIPI	0x4600
+#define MSR_APIC_BASE	0x1b
+#define MSR_TSC_DEADLINE	0x6e0
+#define IOREGSEL	0x00
+#define IOWIN		0x10
+#define REDIR_LEVEL	(1u << 15)
+#define REDIR_MASKED	(1u << 16)
+#define REDIR_REMOTE_IRR	(1u << 14)
+
+#define APIC_LVT0	0x350
+#define LVT_EXTINT	0x700
+#define PIC_BASE	0x30		/* master IRQ 0-7: 0x30-0x37 */
+#define PIT_1MS		1193		/* 1.193182 MHz */
+
+#define SIPI_VECTOR	0x09		/* the AP starts at 0x9000 */
+#define LOW_RAM_SLOT	2
+
+static int create_chip(int vm_fd, uint32_t nr, uint64_t base, uint64_t size)
+{
+	struct axvm_irqchip c = {
+		.type = AXVM_IRQCHIP_X86, .nr_irqs = nr,
+		.base = { base }, .size = { size },
+	};
+
+	return ioctl(vm_fd, AXVM_CREATE_IRQCHIP, &c);
+}
+
+static int irq_line(int vm_fd, uint32_t irq, uint32_t level)
+{
+	struct axvm_irq_line l = { .irq = irq, .level = level };
+
+	return ioctl(vm_fd, AXVM_IRQ_LINE, &l);
+}
+
+static int signal_msi(int vm_fd, uint64_t address, uint32_t data,
+		      uint32_t flags)
+{
+	struct axvm_msi m = { .address = address, .data = data,
+			      .flags = flags };
+
+	return ioctl(vm_fd, AXVM_SIGNAL_MSI, &m);
+}
+
+static int create_vcpu(int vm_fd, uint32_t id, uint64_t arch_id)
+{
+	struct axvm_vcpu_create c = { .id = id, .arch_id = arch_id };
+
+	return ioctl(vm_fd, AXVM_CREATE_VCPU, &c);
+}
+
+static int has_chip(void)
+{
+	int sys = axvm_open(), caps;
+
+	if (sys < 0)
+		return 0;
+	caps = axvm_cap(sys, AXVM_CAP_IRQCHIP);
+	close(sys);
+	return caps > 0 && (caps & (1 << AXVM_IRQCHIP_X86));
+}
+
+#define ERRNO_OF(call)	((call) ? errno : 0)
+
+/* Every argument of the three VM ioctls, and the errno each bad one gets. */
+TEST(argument_checks)
+{
+	struct axvm_irqchip c = { .type = AXVM_IRQCHIP_X86, .nr_irqs = 24,
+				  .base = { IOAPIC_GPA }, .size = { 0x1000 } };
+	struct axvm_irq irq = { 0x40, AXVM_IRQ_LEVEL_HIGH };
+	int sys, vm, vm2, vcpu;
+
+	if (!has_chip())
+		SKIP(return, "no AXVM_IRQCHIP_X86 on this lane");
+	sys = axvm_open();
+	ASSERT_GE(sys, 0);
+	vm = ioctl(sys, AXVM_CREATE_VM, 0);
+	ASSERT_GE(vm, 0);
+
+	/* No chip yet: lines and MSIs have nowhere to go. */
+	EXPECT_EQ(ENXIO, ERRNO_OF(irq_line(vm, 0, 1)));
+	EXPECT_EQ(ENXIO, ERRNO_OF(signal_msi(vm, 0xfee00000, 0x40, 0)));
+
+	EXPECT_EQ(EINVAL, ERRNO_OF(create_chip(vm, 0, IOAPIC_GPA, 0x1000)));
+	EXPECT_EQ(EINVAL, ERRNO_OF(create_chip(vm, 121, IOAPIC_GPA, 0x1000)));
+	EXPECT_EQ(EINVAL, ERRNO_OF(create_chip(vm, 24, 0, 0x1000)));
+	EXPECT_EQ(EINVAL, ERRNO_OF(create_chip(vm, 24, IOAPIC_GPA + 0x10,
+					       0x1000)));
+	EXPECT_EQ(EINVAL, ERRNO_OF(create_chip(vm, 24, IOAPIC_GPA, 0x2000)));
+	EXPECT_EQ(EINVAL, ERRNO_OF(create_chip(vm, 24, 0xfee00000, 0x1000)));
+	EXPECT_EQ(EINVAL, ERRNO_OF(create_chip(vm, 24, 1ULL << 32, 0x1000)));
+	c.base[1] = 0x1000;
+	EXPECT_EQ(EINVAL, ERRNO_OF(ioctl(vm, AXVM_CREATE_IRQCHIP, &c)));
+	c.base[1] = 0;
+	c.reserved[0] = 1;
+	EXPECT_EQ(EINVAL, ERRNO_OF(ioctl(vm, AXVM_CREATE_IRQCHIP, &c)));
+	c.reserved[0] = 0;
+	c.type = AXVM_IRQCHIP_GICV3;
+	EXPECT_EQ(ENODEV, ERRNO_OF(ioctl(vm, AXVM_CREATE_IRQCHIP, &c)));
+	c.type = AXVM_IRQCHIP_X86;
+	EXPECT_EQ(EFAULT, ERRNO_OF(ioctl(vm, AXVM_CREATE_IRQCHIP, NULL)));
+
+	ASSERT_EQ(0, ioctl(vm, AXVM_CREATE_IRQCHIP, &c));
+	EXPECT_EQ(EEXIST, ERRNO_OF(ioctl(vm, AXVM_CREATE_IRQCHIP, &c)));
+
+	EXPECT_EQ(0, irq_line(vm, 23, 1));
+	EXPECT_EQ(0, irq_line(vm, 23, 0));
+	EXPECT_EQ(EINVAL, ERRNO_OF(irq_line(vm, 24, 1)));
+	EXPECT_EQ(EINVAL, ERRNO_OF(irq_line(vm, 0, 2)));
+	EXPECT_EQ(EFAULT, ERRNO_OF(ioctl(vm, AXVM_IRQ_LINE, NULL)));
+
+	EXPECT_EQ(0, signal_msi(vm, 0xfee00000, 0x40, 0));
+	EXPECT_EQ(EINVAL, ERRNO_OF(signal_msi(vm, 0xfee00000, 0x40, 1)));
+	EXPECT_EQ(EINVAL, ERRNO_OF(signal_msi(vm, 0xfed00000, 0x40, 0)));
+	EXPECT_EQ(EINVAL, ERRNO_OF(signal_msi(vm, 0x1fee00000ULL, 0x40, 0)));
+	EXPECT_EQ(EINVAL, ERRNO_OF(signal_msi(vm, 0xfee00000, 0x10040, 0)));
+	EXPECT_EQ(EFAULT, ERRNO_OF(ioctl(vm, AXVM_SIGNAL_MSI, NULL)));
+
+	/* vCPUs join the chip: xAPIC ids only, INJECT_IRQ is refused. */
+	EXPECT_EQ(EINVAL, ERRNO_OF(create_vcpu(vm, 0, 255)));
+	vcpu = create_vcpu(vm, 0, 0);
+	ASSERT_GE(vcpu, 0);
+	EXPECT_EQ(EBUSY, ERRNO_OF(ioctl(vcpu, AXVM_INJECT_IRQ, &irq)));
+	close(vcpu);
+
+	/* A VM with a vCPU already: too late for a chip. */
+	vm2 = ioctl(sys, AXVM_CREATE_VM, 0);
+	ASSERT_GE(vm2, 0);
+	vcpu = create_vcpu(vm2, 0, 0);
+	ASSERT_GE(vcpu, 0);
+	EXPECT_EQ(EBUSY, ERRNO_OF(create_chip(vm2, 24, IOAPIC_GPA, 0x1000)));
+	close(vcpu);
+	close(vm2);
+	close(vm);
+	close(sys);
+}
+
+FIXTURE(apic) {
+	struct test_vm *vm;
+};
+
+FIXTURE_SETUP(apic)
+{
+	self->vm = NULL;
+	if (!has_chip() || !TEST_HAVE_GUEST_LIB)
+		SKIP(return, "no AXVM_IRQCHIP_X86 guest on this lane");
+	test_pin_self(0);
+	self->vm = test_vm_create();
+	ASSERT_NE(NULL, self->vm) TH_LOG("test_vm_create: %s", strerror(errno));
+	ASSERT_EQ(0, create_chip(self->vm->fd, NR_GSIS, IOAPIC_GPA, 0x1000));
+}
+
+FIXTURE_TEARDOWN(apic)
+{
+	if (self->vm)
+		test_vm_free(self->vm);
+}
+
+/* Per-vector interrupt counts the handler keeps; 0-255. */
+static volatile uint64_t irq_count[256];
+static volatile uint64_t last_vector;
+static volatile uint64_t pin_to_mask;	/* non-zero: mask this pin at 3 */
+
+GUEST_CODE static void apic_write(uint32_t reg, uint32_t v)
+{
+	writel(v, (volatile void *)(APIC + reg));
+}
+
+GUEST_CODE static uint32_t apic_read(uint32_t reg)
+{
+	return readl((volatile void *)(APIC + reg));
+}
+
+GUEST_CODE static void ioapic_write(uint32_t reg, uint32_t v)
+{
+	writel(reg, (volatile void *)(IOAPIC_GPA + IOREGSEL));
+	writel(v, (volatile void *)(IOAPIC_GPA + IOWIN));
+}
+
+GUEST_CODE static uint32_t ioapic_read(uint32_t reg)
+{
+	writel(reg, (volatile void *)(IOAPIC_GPA + IOREGSEL));
+	return readl((volatile void *)(IOAPIC_GPA + IOWIN));
+}
+
+GUEST_CODE static void on_irq(struct ex_regs *regs)
+{
+	irq_count[regs->vector]++;
+	last_vector = regs->vector;
+	/* A level line still high would come back at once: mask it. */
+	if (pin_to_mask && irq_count[regs->vector] == 3)
+		ioapic_write(0x10 + 2 * (pin_to_mask - 1),
+			     regs->vector | REDIR_LEVEL | REDIR_MASKED);
+	/* 8259 vectors (ExtINT) end at the 8259; the APIC has none in ISR. */
+	if (regs->vector >= PIC_BASE && regs->vector < PIC_BASE + 16)
+		outb(0x20, 0x20);
+	else
+		apic_write(APIC_EOI, 0);
+}
+
+GUEST_CODE static void apic_enable(void)
+{
+	apic_write(APIC_SVR, 0x1ff);
+	apic_write(APIC_TPR, 0);
+}
+
+GUEST_CODE static void wait_irqs(uint8_t vector, uint64_t n)
+{
+	while (irq_count[vector] < n)
+		safe_halt();
+	local_irq_disable();
+}
+
+/* One-shot, then periodic: the counter runs down, the vector comes. */
+GUEST_CODE static void guest_apic_timer(void)
+{
+	uint32_t a, b, c, d, cur;
+
+	cpuid(1, 0, &a, &b, &c, &d);
+	GUEST_ASSERT(d & (1u << 9));			/* APIC */
+	GUEST_ASSERT(!(c & (1u << 21)));		/* no x2APIC */
+	GUEST_ASSERT_EQ(b >> 24, apic_read(APIC_ID) >> 24);
+	GUEST_ASSERT_EQ(rdmsr(MSR_APIC_BASE) & ~0xfffULL, APIC);
+	GUEST_ASSERT(rdmsr(MSR_APIC_BASE) & (1 << 11));	/* enabled */
+	GUEST_ASSERT(rdmsr(MSR_APIC_BASE) & (1 << 8));	/* the BSP */
+	apic_enable();
+
+	apic_write(APIC_TDCR, 0xb);			/* divide by 1 */
+	apic_write(APIC_LVTT, 0x40);			/* one-shot */
+	apic_write(APIC_TMICT, 20000000);		/* 20 ms at 1 GHz */
+	cur = apic_read(APIC_TMCCT);
+	GUEST_ASSERT(cur > 0 && cur <= 20000000);
+	wait_irqs(0x40, 1);
+	GUEST_ASSERT_EQ(apic_read(APIC_TMCCT), 0);
+	/* EOI took it out of service. */
+	GUEST_ASSERT_EQ(apic_read(APIC_ISR + 0x20), 0);
+	GUEST_SYNC(irq_count[0x40], last_vector);
+
+	apic_write(APIC_LVTT, 0x41 | LVT_PERIODIC);
+	apic_write(APIC_TMICT, 1000000);		/* every 1 ms */
+	wait_irqs(0x41, 3);
+	GUEST_ASSERT(apic_read(APIC_TMCCT) > 0);	/* it goes on */
+	apic_write(APIC_LVTT, 0x41 | LVT_MASKED);
+	apic_write(APIC_TMICT, 0);
+	GUEST_SYNC(irq_count[0x41] >= 3, irq_count[0x40]);
+}
+
+TEST_F(apic, timer_oneshot_and_periodic)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	test_vm_set_irq_handler(self->vm, on_irq);
+	v = test_vcpu_add_default(self->vm, 0, guest_apic_timer, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(1, uc.args[0]);
+	EXPECT_EQ(0x40, uc.args[1]);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(1, uc.args[0]);
+	EXPECT_EQ(1, uc.args[1]);		/* the one-shot fired once */
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
+/* IA32_TSC_DEADLINE: advertised, fires at the deadline, then reads 0. */
+GUEST_CODE static void guest_tsc_deadline(void)
+{
+	uint32_t a, b, c, d;
+	uint64_t t;
+
+	cpuid(1, 0, &a, &b, &c, &d);
+	GUEST_ASSERT(c & (1u << 24));
+	apic_enable();
+	apic_write(APIC_LVTT, 0x42 | LVT_DEADLINE);
+	/* Ignored in TSC-deadline mode. */
+	apic_write(APIC_TMICT, 1000);
+	t = rdtsc() + 2000000;
+	wrmsr(MSR_TSC_DEADLINE, t);
+	GUEST_ASSERT_EQ(rdmsr(MSR_TSC_DEADLINE), t);
+	wait_irqs(0x42, 1);
+	GUEST_ASSERT(rdtsc() >= t);
+	GUEST_ASSERT_EQ(rdmsr(MSR_TSC_DEADLINE), 0);
+	/* A deadline in the past fires at once. */
+	wrmsr(MSR_TSC_DEADLINE, 1);
+	wait_irqs(0x42, 2);
+	GUEST_SYNC(irq_count[0x42]);
+}
+
+TEST_F(apic, timer_tsc_deadline)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	test_vm_set_irq_handler(self->vm, on_irq);
+	v = test_vcpu_add_default(self->vm, 0, guest_tsc_deadline, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(2, uc.args[0]);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
+/*
+ * I/O APIC: pin 5 level-triggered at 0x50, pin 6 edge at 0x51, both to
+ * APIC id 0. A level line held high comes back after every EOI (the
+ * handler masks it the third time); an edge line only on a new edge.
+ */
+GUEST_CODE static void guest_ioapic(void)
+{
+	uint32_t i;
+
+	apic_enable();
+	GUEST_ASSERT_EQ(ioapic_read(1) & 0xff, 0x11);
+	GUEST_ASSERT_EQ((ioapic_read(1) >> 16) & 0xff, NR_GSIS - 1);
+	ioapic_write(0x10 + 2 * 5, 0x50 | REDIR_LEVEL);
+	ioapic_write(0x11 + 2 * 5, 0);
+	ioapic_write(0x10 + 2 * 6, 0x51);
+	ioapic_write(0x11 + 2 * 6, 0);
+	GUEST_ASSERT_EQ(ioapic_read(0x10 + 2 * 5), 0x50 | REDIR_LEVEL);
+	GUEST_SYNC(0);				/* the host raises line 5 */
+	wait_irqs(0x50, 3);
+	/* Masked while in service, then EOI: no remote IRR left. */
+	GUEST_SYNC(irq_count[0x50],
+		   ioapic_read(0x10 + 2 * 5) & REDIR_REMOTE_IRR);
+
+	wait_irqs(0x51, 1);			/* line 6 went high */
+	local_irq_enable();
+	for (i = 0; i < 1000; i++)
+		asm volatile("pause");
+	local_irq_disable();
+	GUEST_SYNC(irq_count[0x51]);		/* still high: once only */
+	wait_irqs(0x51, 2);			/* low, then high again */
+	GUEST_SYNC(irq_count[0x51]);
+}
+
+TEST_F(apic, ioapic_level_and_edge)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+	uint64_t pin = 5 + 1;
+
+	if (!self->vm)
+		return;
+	test_vm_set_irq_handler(self->vm, on_irq);
+	pin_to_mask = pin;
+	test_sync_global(self->vm, (void *)&pin_to_mask, sizeof(pin_to_mask), 1);
+	v = test_vcpu_add_default(self->vm, 0, guest_ioapic, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	ASSERT_EQ(0, irq_line(self->vm->fd, 5, 1));
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(3, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+	ASSERT_EQ(0, irq_line(self->vm->fd, 5, 0));
+	ASSERT_EQ(0, irq_line(self->vm->fd, 6, 1));
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(1, uc.args[0]);
+	ASSERT_EQ(0, irq_line(self->vm->fd, 6, 0));
+	ASSERT_EQ(0, irq_line(self->vm->fd, 6, 1));
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(2, uc.args[0]);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
+/* MSIs: physical destination 0, then logical (flat) destination bit 2. */
+GUEST_CODE static void guest_msi(void)
+{
+	apic_enable();
+	apic_write(APIC_DFR, 0xffffffff);
+	apic_write(APIC_LDR, 1u << 26);
+	GUEST_SYNC(0);
+	wait_irqs(0x60, 1);
+	GUEST_SYNC(1);
+	wait_irqs(0x61, 1);
+	GUEST_SYNC(irq_count[0x60], irq_count[0x61], irq_count[0x62]);
+}
+
+TEST_F(apic, msi)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	test_vm_set_irq_handler(self->vm, on_irq);
+	v = test_vcpu_add_default(self->vm, 0, guest_msi, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	ASSERT_EQ(0, signal_msi(self->vm->fd, 0xfee00000, 0x60, 0));
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	/* Logical bit 2 is ours; bit 3 is nobody's. */
+	ASSERT_EQ(0, signal_msi(self->vm->fd, 0xfee00000 | 0x08 << 12 | 4,
+				0x62, 0));
+	ASSERT_EQ(0, signal_msi(self->vm->fd, 0xfee00000 | 0x04 << 12 | 4,
+				0x61, 0));
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(1, uc.args[0]);
+	EXPECT_EQ(1, uc.args[1]);
+	EXPECT_EQ(0, uc.args[2]);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
+/*
+ * The legacy pair as Linux probes and uses them: the 8259 mask reads
+ * back, ICW1-4 set the vector base; PIT channel 2 counts down behind
+ * port 0x61's gate until OUT2 rises; channel 0 in mode 2 interrupts
+ * through the 8259 as ExtINT on LINT0, then through I/O APIC pin 2.
+ */
+GUEST_CODE static void guest_pit_pic(void)
+{
+	uint32_t count;
+
+	apic_enable();
+	outb(0xff, 0x21);
+	GUEST_ASSERT_EQ(inb(0x21), 0xff);
+	outb(0x11, 0x20);		/* ICW1: edge, cascade, ICW4 */
+	outb(PIC_BASE, 0x21);		/* ICW2 */
+	outb(0x04, 0x21);		/* ICW3: slave on IRQ 2 */
+	outb(0x01, 0x21);		/* ICW4: 8086 mode */
+	outb(0x11, 0xa0);
+	outb(PIC_BASE + 8, 0xa1);
+	outb(0x02, 0xa1);
+	outb(0x01, 0xa1);
+	GUEST_ASSERT_EQ(inb(0x21), 0);	/* ICW1 cleared the mask */
+	outb(0xfe, 0x21);		/* IRQ 0 only */
+	outb(0xff, 0xa1);
+
+	/* Channel 2, mode 0, the longest count: OUT2 low until it ends. */
+	outb((inb(0x61) & ~0x02) | 0x01, 0x61);
+	outb(0xb0, 0x43);
+	outb(0xff, 0x42);
+	outb(0xff, 0x42);
+	GUEST_ASSERT(!(inb(0x61) & 0x20));
+	outb(0x80, 0x43);		/* latch channel 2 */
+	count = inb(0x42);
+	count |= inb(0x42) << 8;
+	GUEST_ASSERT(count > 0 && count < 0xffff);
+	while (!(inb(0x61) & 0x20))
+		;
+
+	/* Channel 0 every 1 ms, through the 8259 and LINT0. */
+	apic_write(APIC_LVT0, LVT_EXTINT);
+	outb(0x34, 0x43);		/* channel 0, lobyte/hibyte, mode 2 */
+	outb(PIT_1MS & 0xff, 0x40);
+	outb(PIT_1MS >> 8, 0x40);
+	wait_irqs(PIC_BASE, 2);
+
+	/* The same ticks through I/O APIC pin 2. */
+	outb(0xff, 0x21);
+	apic_write(APIC_LVT0, LVT_MASKED);
+	ioapic_write(0x10 + 2 * 2, 0x58);
+	ioapic_write(0x11 + 2 * 2, 0);
+	wait_irqs(0x58, 2);
+	ioapic_write(0x10 + 2 * 2, 0x58 | REDIR_MASKED);
+	outb(0x30, 0x43);		/* mode 0: stops after one more count */
+	GUEST_SYNC(irq_count[PIC_BASE] >= 2, irq_count[0x58] >= 2);
+}
+
+TEST_F(apic, pit_through_8259_and_ioapic)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	test_vm_set_irq_handler(self->vm, on_irq);
+	v = test_vcpu_add_default(self->vm, 0, guest_pit_pic, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(1, uc.args[0]);
+	EXPECT_EQ(1, uc.args[1]);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
+struct run_arg {
+	struct test_vcpu *v;
+	struct ucall uc;
+	int ret;
+};
+
+static void *run_thread(void *p)
+{
+	struct run_arg *a = p;
+
+	a->ret = test_vcpu_run_ucall(a->v, &a->uc);
+	return NULL;
+}
+
+/* The receiver: APIC on, then sleep in HLT until the IPI comes. */
+GUEST_CODE static void guest_ipi_receiver(void)
+{
+	apic_enable();
+	GUEST_SYNC(0);
+	wait_irqs(0x70, 1);
+	GUEST_SYNC(last_vector, apic_read(APIC_ID) >> 24);
+}
+
+GUEST_CODE static void guest_ipi_sender(void)
+{
+	apic_enable();
+	apic_write(APIC_ICR2, 1u << 24);
+	apic_write(APIC_ICR, 0x70);		/* fixed, physical, to id 1 */
+	GUEST_ASSERT(!(apic_read(APIC_ICR) & (1u << 12)));
+}
+
+/* A fixed IPI wakes the other vCPU out of HLT in the kernel. */
+TEST_F(apic, ipi_wakes_halted_vcpu)
+{
+	struct run_arg rx = { 0 };
+	struct test_vcpu *tx;
+	struct ucall uc;
+	pthread_t t;
+
+	if (!self->vm)
+		return;
+	test_vm_set_irq_handler(self->vm, on_irq);
+	tx = test_vcpu_add_default(self->vm, 0, guest_ipi_sender, 0);
+	rx.v = test_vcpu_add_default(self->vm, 1, guest_ipi_receiver, 0);
+	ASSERT_NE(NULL, tx);
+	ASSERT_NE(NULL, rx.v);
+	TEST_RUN_UCALL(rx.v, &rx.uc, UCALL_SYNC);
+	ASSERT_EQ(0, pthread_create(&t, NULL, run_thread, &rx));
+	/* Let the receiver reach its HLT first (a later IPI works too). */
+	usleep(20000);
+	TEST_RUN_UCALL(tx, &uc, UCALL_DONE);
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	ASSERT_EQ(UCALL_SYNC, rx.ret);
+	EXPECT_EQ(0x70, rx.uc.args[0]);
+	EXPECT_EQ(1, rx.uc.args[1]);
+}
+
+GUEST_CODE static void guest_parked(void)
+{
+	for (;;) {
+		local_irq_disable();
+		hlt();
+	}
+}
+
+GUEST_CODE static void guest_start_ap(void)
+{
+	apic_enable();
+	apic_write(APIC_ICR2, 1u << 24);
+	apic_write(APIC_ICR, ICR_INIT);
+	apic_write(APIC_ICR2, 1u << 24);
+	apic_write(APIC_ICR, ICR_SIPI | SIPI_VECTOR);
+	/* A second SIPI, as Linux sends, is ignored by a running AP. */
+	apic_write(APIC_ICR, ICR_SIPI | SIPI_VECTOR);
+}
+
+/*
+ * INIT then SIPI: the AP, parked in HLT with interrupts off, resets and
+ * starts in real mode at vector << 12, where it writes a port.
+ */
+TEST_F(apic, init_sipi_starts_ap)
+{
+	/* mov $0x5a, %al; out %al, $0x80; hlt; jmp . - 1 */
+	static const uint8_t code[] = { 0xb0, 0x5a, 0xe6, 0x80, 0xf4,
+					0xeb, 0xfd };
+	struct run_arg ap = { 0 };
+	struct test_vcpu *bsp;
+	struct axvm_regs regs;
+	struct ucall uc;
+	uint8_t *low;
+	pthread_t t;
+
+	if (!self->vm)
+		return;
+	low = test_vm_add_region(self->vm, LOW_RAM_SLOT, 0, 0, 0x10000);
+	ASSERT_NE(NULL, low);
+	memcpy(low + (SIPI_VECTOR << 12), code, sizeof(code));
+	bsp = test_vcpu_add_default(self->vm, 0, guest_start_ap, 0);
+	ap.v = test_vcpu_add_default(self->vm, 1, guest_parked, 0);
+	ASSERT_NE(NULL, bsp);
+	ASSERT_NE(NULL, ap.v);
+	ASSERT_EQ(0, pthread_create(&t, NULL, run_thread, &ap));
+	usleep(20000);
+	TEST_RUN_UCALL(bsp, &uc, UCALL_DONE);
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	/* Not a ucall: the port write of the real-mode code. */
+	ASSERT_EQ(0, ap.ret);
+	ASSERT_EQ(AXVM_EXIT_IO, ap.v->run->exit_reason);
+	EXPECT_EQ(0x80, ap.v->run->io.port);
+	EXPECT_EQ(0x5a, ap.v->run->io.data);
+	EXPECT_EQ(1, ap.v->run->io.is_write);
+	ASSERT_EQ(0, ioctl(ap.v->fd, AXVM_GET_REGS, &regs));
+	EXPECT_EQ(4, regs.pc);			/* IP past the OUT, CS 0x900 */
+}
+
+TEST_HARNESS_MAIN

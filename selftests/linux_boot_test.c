@@ -201,7 +201,7 @@ static void take_output(struct boot *b, const char *buf, size_t n, long t)
  * gets SIGTERM (it still prints its stats), and SIGKILL 20 s later.
  */
 static void boot_guest(struct boot *b, const char *append, long limit_s,
-		       long stall_s)
+		       long stall_s, bool echo)
 {
 	const char *const argv[] = {
 		VMCTL, "run", "--kernel", GUEST_KERNEL, "--initrd", GUEST_INITRD,
@@ -263,6 +263,8 @@ static void boot_guest(struct boot *b, const char *append, long limit_s,
 			break;		/* vmctl is gone */
 		last = now_ms();
 		take_output(b, buf, n, last - start);
+		if (echo)	/* axvm.linux_echo=1: watch a slow boot live */
+			fwrite(buf, 1, n, stderr);
 	}
 	close(fds[0]);
 	if (waitpid(pid, &status, 0) == pid)
@@ -404,7 +406,8 @@ TEST_F_TIMEOUT(linux_boot, boots_two_cpus_reads_disk_powers_off, TEST_LIMIT)
 	guest_append(append, sizeof(append));
 	if (strcmp(append, GUEST_APPEND))
 		printf("# linux_boot: guest command line \"%s\"\n", append);
-	boot_guest(b, append, limit, stall);
+	boot_guest(b, append, limit, stall,
+		   cmdline_value("axvm.linux_echo=", 0) == 1);
 
 	exits = stat_value(b->err, "exits=");
 	to_user = stat_value(b->err, "to-user=");

@@ -592,6 +592,89 @@ TEST_F(lm, svm_instructions_raise_ud)
 	EXPECT_EQ(6, uc.args[1]);
 }
 
+GUEST_CODE static void on_ud_fail(struct ex_regs *regs)
+{
+	GUEST_FAIL("#UD from an instruction CPUID advertises");
+}
+
+GUEST_CODE static void guest_advertised_insns(void)
+{
+	struct { uint64_t pcid, addr; } desc = { 0, 0 };
+	uint32_t a, b, c, d, b7, d81;
+
+	cpuid(7, 0, &a, &b7, &c, &d);
+	cpuid(0x80000001, 0, &a, &b, &c, &d81);
+	/* Type 2: every PCID, globals included (what Linux 6.1 runs first). */
+	if (b7 & (1U << 10))
+		asm volatile("invpcid %0, %1" : : "m" (desc), "r" (2UL)
+			     : "memory");
+	if (d81 & (1U << 27))
+		asm volatile("rdtscp" : "=a" (a), "=d" (d), "=c" (c));
+	GUEST_SYNC(b7 & (1U << 10), d81 & (1U << 27));
+	cpuid(0, 0, &a, &b, &c, &d);
+	if (a >= 0x15)
+		cpuid(0x15, 0, &a, &b, &c, &d);
+	else
+		a = b = c = 0;
+	GUEST_SYNC(a, b, c);
+}
+
+static uint64_t host_rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdtsc" : "=a" (lo), "=d" (hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* The TSC's rate in kHz against CLOCK_MONOTONIC, over 200 ms. */
+static double host_tsc_khz(void)
+{
+	struct timespec t0, t1;
+	uint64_t c0, c1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	c0 = host_rdtsc();
+	usleep(200000);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	c1 = host_rdtsc();
+	return (c1 - c0) * 1e6 / ((t1.tv_sec - t0.tv_sec) * 1e9 +
+				  (t1.tv_nsec - t0.tv_nsec));
+}
+
+/*
+ * What CPUID advertises runs: INVPCID and RDTSCP (VMX makes them #UD
+ * unless enabled, and Linux 6.1 flushes its TLB with INVPCID early in
+ * boot). Leaf 0x15, where there is one, gives the TSC's real rate in a
+ * form Linux computes in 32 bits (crystal kHz times EBX).
+ */
+TEST_F(lm, advertised_instructions_and_tsc_rate)
+{
+	double implied, measured;
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	test_vm_set_sync_handler(self->vm, on_ud_fail);
+	v = test_vcpu_add_default(self->vm, 0, guest_advertised_insns, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	TH_LOG("INVPCID %s, RDTSCP %s", uc.args[0] ? "ran" : "not advertised",
+	       uc.args[1] ? "ran" : "not advertised");
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	if (!uc.args[0])
+		return;		/* no leaf 0x15, or no rate known */
+	EXPECT_NE(0, uc.args[1]);
+	EXPECT_EQ(1000000000, uc.args[2]);	/* the APIC timer's 1 GHz */
+	EXPECT_LE((uc.args[2] / 1000) * uc.args[1], UINT32_MAX);
+	implied = (double)(uc.args[2] / 1000) * uc.args[1] / uc.args[0];
+	measured = host_tsc_khz();
+	TH_LOG("leaf 0x15: %.0f kHz, measured %.0f kHz", implied, measured);
+	EXPECT_LT(implied, measured * 1.03);
+	EXPECT_GT(implied, measured * 0.97);
+}
+
 GUEST_CODE static void guest_triple_fault(void)
 {
 	static const struct { uint16_t limit; uint64_t base; }

@@ -31,6 +31,8 @@
 				 BIT(29) /* F16C */ | BIT(12) /* FMA */)
 #define CPUID1_ECX_OSXSAVE	BIT(27)	/* the guest's CR4.OSXSAVE */
 #define CPUID7_EBX_AVX2		BIT(5)
+#define CPUID7_EBX_INVPCID	BIT(10)
+#define CPUID_EXT1_EDX_RDTSCP	BIT(27)
 /* CPUID 0xD.1 EAX: XSAVEOPT, XSAVEC, XGETBV with ECX 1; not XSAVES. */
 #define CPUIDD1_EAX_OK		(BIT(0) | BIT(1) | BIT(2))
 #define CPUID1_ECX_HYPERVISOR	BIT(31)
@@ -90,6 +92,26 @@ static u32 axvm_x86_xsave_size(void);
 static void axvm_x86_complete_mmio(struct axvm_x86_vcpu *x, u64 v);
 
 /*
+ * Leaf 0x15's EAX and EBX: tsc_khz / 10^6 (the crystal's kHz) with a
+ * denominator of 1000 (1 MHz steps), halved while EBX would overflow
+ * Linux's 32-bit crystal_khz * EBX; both 0 when the rate is unknown.
+ */
+static void axvm_x86_cpuid_tsc_ratio(u32 *den, u32 *num)
+{
+	const u32 max = U32_MAX / (NSEC_PER_SEC / 1000);
+	u32 d = 1000;
+
+	*den = 0;
+	*num = 0;
+	if (!tsc_khz)
+		return;
+	while (d > 1 && DIV_ROUND_CLOSEST_ULL((u64)tsc_khz * d, 1000000) > max)
+		d /= 2;
+	*num = DIV_ROUND_CLOSEST_ULL((u64)tsc_khz * d, 1000000);
+	*den = d;
+}
+
+/*
  * The default policy: CPUID from the host's, less what a guest of axvm
  * does not have, and the hypervisor leaf 0x40000000 ("AXVMAXVMAXVM").
  */
@@ -136,6 +158,8 @@ static void axvm_x86_cpuid_default(u32 leaf, u32 sub, u64 arch_id,
 		d &= ~CPUID7_EDX_HIDE;
 		if (!(axvm_x86_host_xcr0 & XFEATURE_MASK_YMM))
 			b &= ~CPUID7_EBX_AVX2;
+		if (axvm_x86_guest_lacks & AXVM_X86_NO_INVPCID)
+			b &= ~CPUID7_EBX_INVPCID;
 		if (sub) {
 			a = 0;
 			b = 0;
@@ -176,23 +200,22 @@ static void axvm_x86_cpuid_default(u32 leaf, u32 sub, u64 arch_id,
 		break;
 	case 0x80000001:
 		c &= ~CPUID_EXT1_ECX_HIDE;
+		if (axvm_x86_guest_lacks & AXVM_X86_NO_RDTSCP)
+			d &= ~CPUID_EXT1_EDX_RDTSCP;
 		break;
 	case 0x80000008:
 		b &= ~CPUID_EXT8_EBX_SPEC;
 		break;
 	case 0x15:
 		/*
-		 * The TSC is the host's: its real rate, as a 1 GHz crystal
-		 * (the APIC timer's clock) times tsc_khz / 10^6, so that a
-		 * guest reading this leaf (Linux on Intel) needs no
-		 * calibration against emulated timers.
+		 * The TSC is the host's: its real rate, as the APIC timer's
+		 * 1 GHz crystal times EBX/EAX, so that a guest reading this
+		 * leaf (Linux on Intel) needs no calibration against
+		 * emulated timers; within 150 ppm at 3 GHz.
 		 */
-		if (tsc_khz) {
-			a = USEC_PER_SEC;
-			b = tsc_khz;
-			c = NSEC_PER_SEC;
-			d = 0;
-		}
+		axvm_x86_cpuid_tsc_ratio(&a, &b);
+		c = a ? NSEC_PER_SEC : 0;
+		d = 0;
 		break;
 	}
 	e->function = leaf;

@@ -14,6 +14,7 @@
 
 static bool axvm_use_svm;
 u64 axvm_x86_host_xcr0;
+u32 axvm_x86_guest_lacks;
 
 int axvm_arch_probe(struct axvm_arch_info *info)
 {

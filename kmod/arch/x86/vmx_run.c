@@ -159,7 +159,8 @@ int axvm_vmx_setup(struct axvm_arch_info *info)
 				  SECONDARY_EXEC_ENABLE_EPT |
 				  SECONDARY_EXEC_ENABLE_VPID |
 				  SECONDARY_EXEC_UNRESTRICTED_GUEST |
-				  SECONDARY_EXEC_ENABLE_RDTSCP,
+				  SECONDARY_EXEC_ENABLE_RDTSCP |
+				  SECONDARY_EXEC_ENABLE_INVPCID,
 				  SECONDARY_EXEC_ENABLE_EPT |
 				  SECONDARY_EXEC_ENABLE_VPID |
 				  SECONDARY_EXEC_UNRESTRICTED_GUEST,
@@ -184,6 +185,10 @@ int axvm_vmx_setup(struct axvm_arch_info *info)
 		pr_err("the CPU lacks a VMX control axvm needs (EPT, VPID, unrestricted guest, EFER switching)\n");
 		return ret;
 	}
+	if (!(axvm_vmx_proc2 & SECONDARY_EXEC_ENABLE_INVPCID))
+		axvm_x86_guest_lacks |= AXVM_X86_NO_INVPCID;
+	if (!(axvm_vmx_proc2 & SECONDARY_EXEC_ENABLE_RDTSCP))
+		axvm_x86_guest_lacks |= AXVM_X86_NO_RDTSCP;
 	/* IA32E_MODE follows the guest's EFER.LMA at every entry. */
 	axvm_vmx_entry_ctl &= ~VM_ENTRY_IA32E_MODE;
 	axvm_vmx_setup_quantum();

@@ -53,6 +53,14 @@ enum axvm_x86_gpr {
 				 XFEATURE_MASK_YMM)
 extern u64 axvm_x86_host_xcr0;	/* 0 without XSAVE */
 
+/*
+ * Instructions the backend cannot let a guest run (VMX makes them #UD
+ * without their secondary control): CPUID hides them.
+ */
+#define AXVM_X86_NO_INVPCID	BIT(0)
+#define AXVM_X86_NO_RDTSCP	BIT(1)
+extern u32 axvm_x86_guest_lacks;
+
 struct axvm_x86_vcpu {
 	u64 gpr[16];
 	u64 rip;

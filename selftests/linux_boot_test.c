@@ -341,7 +341,6 @@ FIXTURE(linux_boot) {
 	struct boot b;
 	long refcnt;
 	const char *lane;
-	bool slow;		/* Bochs: minutes where QEMU takes seconds */
 };
 
 FIXTURE_SETUP(linux_boot)
@@ -354,7 +353,6 @@ FIXTURE_SETUP(linux_boot)
 		SKIP(return, "no guest entry on this lane");
 	}
 	self->lane = lane_name(sys);
-	self->slow = axvm_cap(sys, AXVM_CAP_ARCH) == AXVM_ARCH_X86_VMX;
 	close(sys);
 	mkdir("/tmp", 0777);	/* the test initramfs has none */
 	ASSERT_EQ(0, access(GUEST_KERNEL, R_OK)) TH_LOG("no " GUEST_KERNEL);
@@ -376,8 +374,8 @@ TEST_F_TIMEOUT(linux_boot, boots_two_cpus_reads_disk_powers_off, TEST_LIMIT)
 {
 	struct boot *b = &self->b;
 	long test_timeout = cmdline_value("axvm.test_timeout=", 300);
-	long limit = cmdline_value("axvm.linux_timeout=", self->slow ? 1200 : 240);
-	long stall = cmdline_value("axvm.linux_stall=", self->slow ? 300 : 60);
+	long limit = cmdline_value("axvm.linux_timeout=", 240);
+	long stall = cmdline_value("axvm.linux_stall=", 60);
 	char wrote[LG_SECTOR], want[LG_SECTOR], append[512];
 	long long exits, to_user, vcpus;
 	uint32_t seed = 0, sum;
@@ -385,14 +383,6 @@ TEST_F_TIMEOUT(linux_boot, boots_two_cpus_reads_disk_powers_off, TEST_LIMIT)
 	bool splat = false;
 	const char *p;
 	int fd;
-
-	/*
-	 * Under Bochs the nested guest has not reached its userspace within
-	 * 25 minutes yet (issue 8 stays open for it); axvm.linux_vmx=1 runs
-	 * it anyway, to work on that.
-	 */
-	if (self->slow && cmdline_value("axvm.linux_vmx=", 0) != 1)
-		SKIP(return, "x86-vmx: the nested Linux boot does not finish under Bochs yet");
 
 	/* Leave /init's per-binary limit time to report. */
 	if (limit > test_timeout - 30)

@@ -797,7 +797,7 @@ TEST_F(lm, sse_kept_apart)
 __attribute__((noinline)) static void guest_avx(uint64_t seed, uint64_t rounds)
 {
 	uint64_t bad = 0, i, hi, xcr0;
-	uint32_t a, b, c, d;
+	uint32_t a, b, c, d, avx_size;
 
 	asm volatile("mov %%cr4, %%rax\n or %0, %%rax\n mov %%rax, %%cr4"
 		     : : "r" (X86_CR4_OSXSAVE) : "rax");
@@ -806,6 +806,15 @@ __attribute__((noinline)) static void guest_avx(uint64_t seed, uint64_t rounds)
 	asm volatile("xsetbv" : : "c" (0), "a" (7), "d" (0));
 	asm volatile("xgetbv" : "=a" (xcr0) : "c" (0) : "rdx");
 	GUEST_ASSERT_EQ(xcr0, 7);
+	/* The XSAVE sizes Linux checks against its own sums at boot. */
+	cpuid(0xd, 2, &a, &b, &c, &d);
+	avx_size = a;
+	GUEST_ASSERT_EQ(b, 512 + 64);		/* AVX after the header */
+	cpuid(0xd, 0, &a, &b, &c, &d);
+	GUEST_ASSERT_EQ(b, 512 + 64 + avx_size);
+	cpuid(0xd, 1, &a, &b, &c, &d);
+	if (a & (1U << 1))			/* XSAVEC: compacted size */
+		GUEST_ASSERT_EQ(b, 512 + 64 + avx_size);
 
 	for (i = 0; i < rounds; i++) {
 		asm volatile("vmovq %0, %%xmm3\n"

@@ -181,8 +181,12 @@ static void axvm_x86_cpuid_default(u32 leaf, u32 sub, u64 arch_id,
 			b = axvm_x86_xsave_size();
 			c = b;
 		} else if (sub == 1) {
+			/*
+			 * EBX: the compacted size for XCR0, which Linux uses
+			 * with XSAVEC; AVX follows the header in both forms.
+			 */
 			a &= CPUIDD1_EAX_OK;
-			b = 0;
+			b = axvm_x86_xsave_size();
 			c = 0;
 			d = 0;
 		}

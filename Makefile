@@ -83,14 +83,16 @@ $(OUT)/selftests/%: selftests/%.c selftests/axvm_util.h uapi/linux/axvm.h \
 		$(TEST_LIB_SRCS)
 
 init: $(OUT)/init
-$(OUT)/init: selftests/init/init.c selftests/linux_guest/disk.h
+$(OUT)/init: selftests/init/init.c selftests/init/init_util.h \
+		selftests/linux_guest/disk.h
 	@mkdir -p $(OUT)
 	$(USER_CC) $(USER_CFLAGS) -o $@ $<
 
 # /init of the Linux guest that linux_boot_test boots under vmctl;
 # build-lane.sh packs it into the guest's initramfs.
 linux-guest: $(OUT)/linux_guest/init
-$(OUT)/linux_guest/init: selftests/linux_guest/init.c selftests/linux_guest/disk.h
+$(OUT)/linux_guest/init: selftests/linux_guest/init.c \
+		selftests/linux_guest/disk.h selftests/init/init_util.h
 	@mkdir -p $(OUT)/linux_guest
 	$(USER_CC) $(USER_CFLAGS) -o $@ $<
 

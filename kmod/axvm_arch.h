@@ -224,6 +224,13 @@ void axvm_arch_vmid_rollover(void);
 int axvm_vm_visit_vcpus(struct axvm_vm *vm,
 			int (*fn)(struct axvm_vcpu *vcpu, void *data),
 			void *data);
+/*
+ * Kick (wake or make leave the guest) each vCPU whose id, or arch_id
+ * with @by_arch_id, is set in the @nbits of @marks. For interrupt
+ * controllers that mark targets under their lock and kick after it.
+ */
+void axvm_vm_kick_marked(struct axvm_vm *vm, const unsigned long *marks,
+			 unsigned int nbits, bool by_arch_id);
 
 /* Physical address of the stage-2 root, for the backend's table base. */
 phys_addr_t axvm_s2_root(struct axvm_vm *vm);

@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) "axvm: " fmt
 
 #include <linux/anon_inodes.h>
+#include <linux/bitmap.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/module.h>
@@ -78,6 +79,33 @@ int axvm_vm_visit_vcpus(struct axvm_vm *vm,
 	}
 	mutex_unlock(&vm->lock);
 	return ret;
+}
+
+struct axvm_vm_marks {
+	const unsigned long *bits;
+	unsigned int nbits;
+	bool by_arch_id;
+};
+
+static int axvm_vm_kick_one(struct axvm_vcpu *vcpu, void *data)
+{
+	const struct axvm_vm_marks *m = data;
+	u64 key = m->by_arch_id ? vcpu->arch_id : vcpu->id;
+
+	if (key < m->nbits && test_bit(key, m->bits))
+		axvm_vcpu_kick(vcpu);
+	return 0;
+}
+
+void axvm_vm_kick_marked(struct axvm_vm *vm, const unsigned long *marks,
+			 unsigned int nbits, bool by_arch_id)
+{
+	struct axvm_vm_marks m = {
+		.bits = marks, .nbits = nbits, .by_arch_id = by_arch_id,
+	};
+
+	if (!bitmap_empty(marks, nbits))
+		axvm_vm_visit_vcpus(vm, axvm_vm_kick_one, &m);
 }
 
 static long axvm_vm_ioctl(struct file *file, unsigned int cmd,

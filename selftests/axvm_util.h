@@ -142,6 +142,17 @@ static inline int axvm_set_param(const char *name, long value)
 	return ret;
 }
 
+/* Up to @size - 1 bytes of the file at @path, NUL ended; "" if unreadable. */
+static inline void axvm_slurp(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? 0 : read(fd, buf, size - 1);
+
+	buf[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+}
+
 /* A field of /proc/self/status, in kB; -1 when absent. */
 static inline long axvm_status_kb(const char *field)
 {

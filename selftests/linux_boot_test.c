@@ -132,16 +132,6 @@ static long cmdline_value(const char *key, long def)
 	return v;
 }
 
-static void slurp(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n = fd < 0 ? 0 : read(fd, buf, size - 1);
-
-	buf[n > 0 ? n : 0] = '\0';
-	if (fd >= 0)
-		close(fd);
-}
-
 /*
  * The first whole line of @text starting with @prefix into @out; false
  * when none (a line still without its newline is not one yet).
@@ -271,7 +261,7 @@ static void boot_guest(struct boot *b, const char *append, long limit_s,
 		b->status = WIFEXITED(status) ? WEXITSTATUS(status) :
 			    128 + WTERMSIG(status);
 	b->end_ms = now_ms() - start;
-	slurp(ERR_FILE, b->err, sizeof(b->err));
+	axvm_slurp(ERR_FILE, b->err, sizeof(b->err));
 }
 
 /* The guest console's last @lines lines, each as "# guest| ...". */

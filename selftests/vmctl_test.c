@@ -42,16 +42,6 @@ struct result {
 	char err[8192];
 };
 
-static void slurp(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n = fd < 0 ? 0 : read(fd, buf, size - 1);
-
-	buf[n > 0 ? n : 0] = '\0';
-	if (fd >= 0)
-		close(fd);
-}
-
 /* Wait up to 20 s for the guest's greeting on vmctl's output. */
 static void wait_hello(struct result *r)
 {
@@ -59,7 +49,7 @@ static void wait_hello(struct result *r)
 	int i;
 
 	for (i = 0; i < 400; i++) {
-		slurp(OUT_FILE, r->out, sizeof(r->out));
+		axvm_slurp(OUT_FILE, r->out, sizeof(r->out));
 		if (strstr(r->out, HELLO))
 			return;
 		nanosleep(&ts, NULL);
@@ -132,8 +122,8 @@ static void run_vmctl(struct result *r, int sig, int sig_ms,
 	if (waitpid(pid, &status, 0) == pid)
 		r->status = WIFEXITED(status) ? WEXITSTATUS(status) :
 			    128 + WTERMSIG(status);
-	slurp(OUT_FILE, r->out, sizeof(r->out));
-	slurp(ERR_FILE, r->err, sizeof(r->err));
+	axvm_slurp(OUT_FILE, r->out, sizeof(r->out));
+	axvm_slurp(ERR_FILE, r->err, sizeof(r->err));
 }
 
 #define VMCTL_RUN(r, ...)						\
@@ -258,7 +248,7 @@ TEST_F(vmctl, console_to_file)
 		  "--console", CON_FILE);
 	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
 	EXPECT_STREQ("", self->r.out);
-	slurp(CON_FILE, self->r.out, sizeof(self->r.out));
+	axvm_slurp(CON_FILE, self->r.out, sizeof(self->r.out));
 	EXPECT_STREQ(HELLO, self->r.out);
 }
 

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "../linux_guest/disk.h"
+#include "init_util.h"
 
 #define MODULE_PATH	"/axvm.ko"
 #define DEMO_DISK	"/tmp/demo.disk"
@@ -46,24 +47,6 @@ static int demo;			/* axvm.demo=1: run vmctl, no tests */
 static int refuse;			/* axvm.refuse=1: the load must fail */
 static char only[256];			/* axvm.only=A,B: run only these */
 static char modparams[256];		/* axvm.modparams=a=1,b=2 for insmod */
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	fflush(stdout);
-}
-
-static void mount_one(const char *src, const char *dst, const char *type)
-{
-	mkdir(dst, 0755);
-	if (mount(src, dst, type, 0, NULL) && errno != EBUSY)
-		say("AXVM-INIT mount %s: %s\n", dst, strerror(errno));
-}
 
 static void read_cmdline(void)
 {
@@ -361,9 +344,7 @@ int main(void)
 {
 	int ret;
 
-	mount_one("proc", "/proc", "proc");
-	mount_one("sysfs", "/sys", "sysfs");
-	mount_one("devtmpfs", "/dev", "devtmpfs");
+	mount_basics("AXVM-INIT");
 	setenv("PATH", "/", 1);
 	read_cmdline();
 

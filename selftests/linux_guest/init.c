@@ -23,27 +23,10 @@
 #include <unistd.h>
 
 #include "disk.h"
+#include "../init/init_util.h"
 
 #define DISK		"/dev/vda"
 #define CPUS_ONLINE	"/sys/devices/system/cpu/online"
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	fflush(stdout);
-}
-
-static void mount_one(const char *src, const char *dst, const char *type)
-{
-	mkdir(dst, 0755);
-	if (mount(src, dst, type, 0, NULL) && errno != EBUSY)
-		say("AXVM-LINUX-INIT mount %s: %s\n", dst, strerror(errno));
-}
 
 /* The first line of @path without its newline; "" when unreadable. */
 static void read_line(const char *path, char *buf, size_t size)
@@ -211,9 +194,7 @@ int main(void)
 	int cpus_ok, disk_ok = -1, write_ok = -1;
 	int fd;
 
-	mount_one("proc", "/proc", "proc");
-	mount_one("sysfs", "/sys", "sysfs");
-	mount_one("devtmpfs", "/dev", "devtmpfs");
+	mount_basics("AXVM-LINUX-INIT");
 	read_line("/proc/uptime", uptime, sizeof(uptime));
 	uptime[strcspn(uptime, " ")] = '\0';
 	say(LG_MARKER " pid=%d uptime=%s\n", (int)getpid(), uptime);

@@ -86,19 +86,9 @@ static void axvm_vgic_spi_changed(struct axvm_vgic_dist *d, u32 spi,
 		__set_bit(id, k->ids);
 }
 
-static int axvm_vgic_kick_one(struct axvm_vcpu *vcpu, void *data)
-{
-	struct axvm_vgic_kick *k = data;
-
-	if (test_bit(vcpu->id, k->ids))
-		axvm_vcpu_kick(vcpu);
-	return 0;
-}
-
 static void axvm_vgic_kick(struct axvm_vm *vm, struct axvm_vgic_kick *k)
 {
-	if (!bitmap_empty(k->ids, AXVM_MAX_VCPU_ID))
-		axvm_vm_visit_vcpus(vm, axvm_vgic_kick_one, k);
+	axvm_vm_kick_marked(vm, k->ids, AXVM_MAX_VCPU_ID, false);
 }
 
 /*

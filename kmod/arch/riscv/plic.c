@@ -119,18 +119,10 @@ static void axvm_plic_update_source(struct axvm_plic *p, u32 s,
 			axvm_plic_update_hart(p, hart, kick);
 }
 
-static int axvm_plic_kick_one(struct axvm_vcpu *vcpu, void *kick)
-{
-	if (vcpu->arch_id < PLIC_KICK_BITS && test_bit(vcpu->arch_id, kick))
-		axvm_vcpu_kick(vcpu);
-	return 0;
-}
-
 /* The vCPUs whose VSEIP rose: woken from WFI or made to leave the guest. */
 static void axvm_plic_kick(struct axvm_vm *vm, unsigned long *kick)
 {
-	if (!bitmap_empty(kick, PLIC_KICK_BITS))
-		axvm_vm_visit_vcpus(vm, axvm_plic_kick_one, kick);
+	axvm_vm_kick_marked(vm, kick, PLIC_KICK_BITS, true);
 }
 
 /*

@@ -57,7 +57,7 @@ struct axvm_vm {
 
 	struct mutex lock;		/* vCPU creation, arch_id uniqueness */
 	struct xarray vcpus;		/* id -> struct axvm_vcpu */
-	unsigned int nr_vcpus;
+	unsigned int nr_vcpus;		/* created and being created */
 
 	struct mutex mem_lock;		/* the regions and s2 below */
 	struct axvm_mem_region *regions[AXVM_MAX_MEM_REGIONS];

@@ -422,9 +422,23 @@ int axvm_vcpu_create(struct axvm_vm *vm, const struct axvm_vcpu_create *cfg)
 	if (cfg->flags || cfg->id >= AXVM_MAX_VCPU_ID)
 		return -EINVAL;
 
+	/*
+	 * Count the vCPU before the backend sees it, so that an irqchip
+	 * created meanwhile fails with EBUSY instead of missing this vCPU.
+	 */
+	mutex_lock(&vm->lock);
+	if (vm->nr_vcpus >= AXVM_MAX_VCPUS) {
+		mutex_unlock(&vm->lock);
+		return -ENOSPC;
+	}
+	vm->nr_vcpus++;
+	mutex_unlock(&vm->lock);
+
 	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
-	if (!vcpu)
-		return -ENOMEM;
+	if (!vcpu) {
+		ret = -ENOMEM;
+		goto err_uncount;
+	}
 	vcpu->vm = vm;
 	vcpu->id = cfg->id;
 	vcpu->arch_id = cfg->arch_id;
@@ -446,10 +460,6 @@ int axvm_vcpu_create(struct axvm_vm *vm, const struct axvm_vcpu_create *cfg)
 		goto err_free;
 
 	mutex_lock(&vm->lock);
-	if (vm->nr_vcpus >= AXVM_MAX_VCPUS) {
-		ret = -ENOSPC;
-		goto err_unlock;
-	}
 	if (axvm_arch_id_taken(vm, cfg->arch_id)) {
 		ret = -EEXIST;
 		goto err_unlock;
@@ -459,7 +469,6 @@ int axvm_vcpu_create(struct axvm_vm *vm, const struct axvm_vcpu_create *cfg)
 		ret = ret == -EBUSY ? -EEXIST : ret;
 		goto err_unlock;
 	}
-	vm->nr_vcpus++;
 	kref_get(&vm->ref);
 	mutex_unlock(&vm->lock);
 
@@ -468,7 +477,6 @@ int axvm_vcpu_create(struct axvm_vm *vm, const struct axvm_vcpu_create *cfg)
 	if (fd < 0) {
 		mutex_lock(&vm->lock);
 		xa_erase(&vm->vcpus, vcpu->id);
-		vm->nr_vcpus--;
 		mutex_unlock(&vm->lock);
 		/* Not the last reference: the caller's VM fd holds one. */
 		axvm_vm_put(vm);
@@ -483,5 +491,9 @@ err_arch:
 	axvm_arch_vcpu_destroy(vcpu);
 err_free:
 	axvm_vcpu_free(vcpu);
+err_uncount:
+	mutex_lock(&vm->lock);
+	vm->nr_vcpus--;
+	mutex_unlock(&vm->lock);
 	return ret;
 }

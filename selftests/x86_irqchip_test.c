@@ -170,6 +170,78 @@ TEST(argument_checks)
 	close(sys);
 }
 
+struct chip_race {
+	int vm;
+	volatile int go;
+	int chip_ret;		/* its errno, 0 on success */
+	int vcpu_fd;
+};
+
+static void *race_chip(void *arg)
+{
+	struct chip_race *r = arg;
+
+	while (!r->go)
+		;
+	r->chip_ret = ERRNO_OF(create_chip(r->vm, NR_GSIS, IOAPIC_GPA,
+					   0x1000));
+	return NULL;
+}
+
+/* Leaf 1 EDX bit 9 (APIC) of a vCPU's CPUID table: set only in a chip. */
+static int vcpu_has_apic(int vcpu)
+{
+	static struct axvm_cpuid_entry e[256];
+	struct axvm_cpuid t = { .nent = 256, .entries = (uintptr_t)e };
+	uint32_t i;
+
+	if (ioctl(vcpu, AXVM_GET_CPUID, &t))
+		return -1;
+	for (i = 0; i < t.nent; i++)
+		if (e[i].function == 1)
+			return !!(e[i].edx & (1u << 9));
+	return -1;
+}
+
+/*
+ * AXVM_CREATE_IRQCHIP racing the VM's first AXVM_CREATE_VCPU: the chip
+ * fails with EBUSY, or the vCPU is one of the chip's (it has an APIC).
+ */
+TEST(chip_races_vcpu_creation)
+{
+	int sys, i, busy = 0, joined = 0;
+	struct chip_race r;
+	pthread_t t;
+
+	if (!has_chip())
+		SKIP(return, "no AXVM_IRQCHIP_X86 on this lane");
+	sys = axvm_open();
+	ASSERT_GE(sys, 0);
+	for (i = 0; i < 300; i++) {
+		r.vm = ioctl(sys, AXVM_CREATE_VM, 0);
+		ASSERT_GE(r.vm, 0);
+		r.go = 0;
+		ASSERT_EQ(0, pthread_create(&t, NULL, race_chip, &r));
+		r.go = 1;
+		r.vcpu_fd = create_vcpu(r.vm, 0, 0);
+		pthread_join(t, NULL);
+		ASSERT_GE(r.vcpu_fd, 0);
+		if (r.chip_ret) {
+			EXPECT_EQ(EBUSY, r.chip_ret);
+			EXPECT_EQ(0, vcpu_has_apic(r.vcpu_fd));
+			busy++;
+		} else {
+			EXPECT_EQ(1, vcpu_has_apic(r.vcpu_fd))
+				TH_LOG("round %d: a vCPU outside the chip", i);
+			joined++;
+		}
+		close(r.vcpu_fd);
+		close(r.vm);
+	}
+	TH_LOG("chip first %d times, vCPU first %d times", joined, busy);
+	close(sys);
+}
+
 FIXTURE(apic) {
 	struct test_vm *vm;
 };

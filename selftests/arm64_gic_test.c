@@ -281,6 +281,94 @@ TEST_F(vgic, level_spi_from_irq_line)
 
 /* ------------------------------------------------------------------ */
 
+#define BURST_LINE	8		/* SPIs 40-51: three times 4 LRs */
+#define BURST_N		12
+#define SPURIOUS	1023
+/* IAR reads that may find nothing between two acknowledges. */
+#define BURST_MAX_IDLE	1000
+#define BURST_GIVE_UP	100000000
+
+/*
+ * With IRQs masked, acknowledge a burst of edge SPIs by polling
+ * ICC_IAR1_EL1: the CPU interface's own register, so no read exits.
+ * Report the acknowledged INTIDs and the longest run of empty reads.
+ */
+GUEST_CODE static void guest_burst(void)
+{
+	uint64_t seen = 0, idle = 0, max_idle = 0, polls = 0, intid;
+	unsigned int i, got = 0;
+
+	gic_init_cpu(0, 1);
+	for (i = 0; i < BURST_N; i++) {
+		uint32_t id = 32 + BURST_LINE + i;
+
+		/*
+		 * Edge (ICFGR's odd bit), priority 0x80, to this CPU. The
+		 * accessors' plain STR/LDR, as a post-indexed store in a loop
+		 * gives the hypervisor no syndrome to emulate it from.
+		 */
+		void *cfg = (void *)(GICD + GICD_ICFGR + id / 16 * 4);
+
+		writel(readl(cfg) | 2U << (id % 16 * 2), cfg);
+		writeq(0, (void *)(GICD + GICD_IROUTER + id * 8));
+		writeb(0x80, (void *)(GICD + GICD_IPRIORITYR + id));
+		writel(1U << (id % 32),
+		       (void *)(GICD + GICD_ISENABLER + id / 32 * 4));
+	}
+	GUEST_SYNC(0);			/* the host pulses every line */
+	while (got < BURST_N && polls++ < BURST_GIVE_UP) {
+		intid = read_sysreg(ICC_IAR1_EL1) & 0xffffff;
+		if (intid == SPURIOUS) {
+			idle++;
+			continue;
+		}
+		write_sysreg(intid, ICC_EOIR1_EL1);
+		isb();
+		seen |= 1ULL << (intid - 32 - BURST_LINE);
+		got++;
+		if (idle > max_idle)
+			max_idle = idle;
+		idle = 0;
+	}
+	GUEST_SYNC(got, seen, max_idle);
+}
+
+/*
+ * Three times more pending SPIs than the hardware has list registers: the
+ * maintenance interrupt at underflow brings the rest in as the guest takes
+ * the first ones, instead of leaving them until an unrelated exit.
+ */
+TEST_F(vgic, burst_beyond_list_registers)
+{
+	struct axvm_irq_line line;
+	struct test_vcpu *v;
+	struct ucall uc;
+	unsigned int i;
+
+	ASSERT_EQ(0, create_chip(self->vm, gic_chip(1)));
+	v = test_vcpu_add_default(self->vm, 0, guest_burst, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	for (i = 0; i < BURST_N; i++) {
+		line.irq = BURST_LINE + i;
+		line.level = 1;
+		ASSERT_EQ(0, ioctl(self->vm->fd, AXVM_IRQ_LINE, &line));
+		line.level = 0;
+		ASSERT_EQ(0, ioctl(self->vm->fd, AXVM_IRQ_LINE, &line));
+	}
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(BURST_N, uc.args[0]);
+	EXPECT_EQ((1ULL << BURST_N) - 1, uc.args[1]);
+	EXPECT_GE(BURST_MAX_IDLE, uc.args[2])
+		TH_LOG("%llu empty IAR reads in a row: no maintenance interrupt?",
+		       (unsigned long long)uc.args[2]);
+	TH_LOG("longest run of empty IAR reads: %llu",
+	       (unsigned long long)uc.args[2]);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
+/* ------------------------------------------------------------------ */
+
 static volatile uint64_t receiver_ready;
 
 GUEST_CODE static void guest_sgi_receiver(void)

@@ -126,6 +126,10 @@ int axvm_arm64_smccc(struct axvm_vcpu *vcpu);
 
 /* vgic.c: the GICv3 CPU interface through the list registers. */
 int axvm_arm64_vgic_probe(void);
+void axvm_arm64_vgic_maint_setup(void);
+void axvm_arm64_vgic_maint_release(void);
+void axvm_arm64_vgic_cpu_enable(void);
+void axvm_arm64_vgic_cpu_disable(void);
 void axvm_arm64_vgic_reset(struct axvm_arm64_vcpu *a);
 void axvm_arm64_vgic_load(struct axvm_vcpu *vcpu, bool timer_line);
 void axvm_arm64_vgic_save(struct axvm_arm64_vcpu *a);
@@ -136,7 +140,7 @@ int axvm_vgic_dist_add_vcpu(struct axvm_vcpu *vcpu);
 void axvm_vgic_dist_remove_vcpu(struct axvm_vcpu *vcpu);
 void axvm_vgic_dist_free(struct axvm_vgic_dist *d);
 bool axvm_vgic_has_dist(struct axvm_vcpu *vcpu);
-void axvm_vgic_dist_load(struct axvm_vcpu *vcpu, u64 *lr, unsigned int n,
+bool axvm_vgic_dist_load(struct axvm_vcpu *vcpu, u64 *lr, unsigned int n,
 			 bool timer_line);
 bool axvm_vgic_dist_pending(struct axvm_vcpu *vcpu, bool timer_line);
 bool axvm_vgic_mmio(struct axvm_vcpu *vcpu, u64 ipa, unsigned int len,

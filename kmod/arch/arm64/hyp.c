@@ -137,20 +137,27 @@ int axvm_arch_probe(struct axvm_arch_info *info)
 			  (1 << VTCR_EL2_SL0_SHIFT) |	/* start at level 1 */
 			  (parange << VTCR_EL2_PS_SHIFT) |
 			  (vmid_bits == 16 ? VTCR_EL2_VS_16BIT : 0);
+	/* Last: nothing after it may fail, as a failed probe is not undone. */
+	axvm_arm64_vgic_maint_setup();
 	return 0;
 }
 
 void axvm_arch_release(void)
 {
+	axvm_arm64_vgic_maint_release();
 }
 
 int axvm_arch_cpu_enable(void)
 {
-	return is_kernel_in_hyp_mode() ? 0 : -EOPNOTSUPP;
+	if (!is_kernel_in_hyp_mode())
+		return -EOPNOTSUPP;
+	axvm_arm64_vgic_cpu_enable();
+	return 0;
 }
 
 void axvm_arch_cpu_disable(void)
 {
+	axvm_arm64_vgic_cpu_disable();
 }
 
 /*

@@ -11,7 +11,11 @@
 #define pr_fmt(fmt) "axvm: " fmt
 
 #include <linux/bitmap.h>
+#include <linux/interrupt.h>
 #include <linux/irqchip/arm-gic-v3.h>
+#include <linux/of.h>
+#include <linux/of_irq.h>
+#include <linux/percpu.h>
 #include <asm/sysreg.h>
 
 #include "arm64.h"
@@ -22,6 +26,9 @@
 
 static unsigned int axvm_vgic_nr_lrs;
 static unsigned int axvm_vgic_nr_aprs;
+/* The host's virq of the GIC maintenance interrupt (a PPI); 0: none. */
+static unsigned int axvm_vgic_maint_irq;
+static DEFINE_PER_CPU(u8, axvm_vgic_maint_dev);
 
 int axvm_arm64_vgic_probe(void)
 {
@@ -40,6 +47,67 @@ int axvm_arm64_vgic_probe(void)
 	axvm_vgic_nr_aprs = min_t(unsigned int, axvm_vgic_nr_aprs,
 				  AXVM_ARM64_MAX_APRS);
 	return 0;
+}
+
+/*
+ * The maintenance interrupt only has to end the guest's run: the exit
+ * clears ICH_HCR_EL2, which lowers it, and the next entry refills the
+ * list registers.
+ */
+static irqreturn_t axvm_vgic_maint(int irq, void *dev)
+{
+	return IRQ_HANDLED;
+}
+
+/*
+ * The maintenance interrupt is the GICv3 node's first interrupt in the
+ * device tree. Without it (an ACPI host, or the PPI taken) interrupts
+ * beyond the list registers wait for the vCPU's next exit.
+ */
+void axvm_arm64_vgic_maint_setup(void)
+{
+	struct device_node *np;
+	unsigned int irq;
+	int ret;
+
+	np = of_find_compatible_node(NULL, NULL, "arm,gic-v3");
+	if (!np) {
+		pr_info("no GICv3 device-tree node: no maintenance interrupt\n");
+		return;
+	}
+	irq = irq_of_parse_and_map(np, 0);
+	of_node_put(np);
+	if (!irq) {
+		pr_info("the GICv3 node names no maintenance interrupt\n");
+		return;
+	}
+	ret = request_percpu_irq(irq, axvm_vgic_maint, "axvm-vgic",
+				 &axvm_vgic_maint_dev);
+	if (ret) {
+		pr_warn("cannot take the GIC maintenance interrupt: %d\n", ret);
+		return;
+	}
+	axvm_vgic_maint_irq = irq;
+}
+
+void axvm_arm64_vgic_maint_release(void)
+{
+	if (axvm_vgic_maint_irq)
+		free_percpu_irq(axvm_vgic_maint_irq, &axvm_vgic_maint_dev);
+	axvm_vgic_maint_irq = 0;
+}
+
+/* On each CPU as it is taken over and given back. */
+void axvm_arm64_vgic_cpu_enable(void)
+{
+	if (axvm_vgic_maint_irq)
+		enable_percpu_irq(axvm_vgic_maint_irq, IRQ_TYPE_NONE);
+}
+
+void axvm_arm64_vgic_cpu_disable(void)
+{
+	if (axvm_vgic_maint_irq)
+		disable_percpu_irq(axvm_vgic_maint_irq);
 }
 
 /* MRS and MSR name their register in the instruction: one case each. */
@@ -196,13 +264,14 @@ static bool axvm_vgic_line(struct axvm_vcpu *vcpu, u32 intid, bool timer)
 void axvm_arm64_vgic_load(struct axvm_vcpu *vcpu, bool timer_line)
 {
 	struct axvm_arm64_vcpu *a = vcpu->arch;
-	u64 *lr = a->vgic.lr;
+	u64 *lr = a->vgic.lr, hcr = ICH_HCR_EN;
 	unsigned int i, free = 0, n = axvm_vgic_nr_lrs;
+	bool overflow = false;
 	unsigned long irq;
 	DECLARE_BITMAP(listed, AXVM_MAX_IRQS);
 
 	if (a->vgic.in_dist) {
-		axvm_vgic_dist_load(vcpu, lr, n, timer_line);
+		overflow = axvm_vgic_dist_load(vcpu, lr, n, timer_line);
 		goto load;
 	}
 	bitmap_zero(listed, AXVM_MAX_IRQS);
@@ -225,8 +294,10 @@ void axvm_arm64_vgic_load(struct axvm_vcpu *vcpu, bool timer_line)
 			continue;
 		while (free < n && lr[free] & ICH_LR_STATE)
 			free++;
-		if (free == n)
+		if (free == n) {
+			overflow = true;
 			break;
+		}
 		lr[free] = irq | AXVM_LR_STATE_PENDING | ICH_LR_GROUP |
 			   (AXVM_VGIC_PRIORITY << ICH_LR_PRIORITY_SHIFT);
 		__set_bit(irq, listed);
@@ -238,14 +309,24 @@ void axvm_arm64_vgic_load(struct axvm_vcpu *vcpu, bool timer_line)
 			lr[free] = AXVM_ARM64_VTIMER_PPI |
 				   AXVM_LR_STATE_PENDING | ICH_LR_GROUP |
 				   (AXVM_VGIC_PRIORITY << ICH_LR_PRIORITY_SHIFT);
+		else
+			overflow = true;
 	}
 
 load:
+	/*
+	 * More pending than listed: every list register is in use now, so
+	 * the underflow interrupt (at most one left) fires once the guest
+	 * has taken some, and the exit it causes lists the rest. One list
+	 * register would underflow at once: there the rest wait.
+	 */
+	if (overflow && axvm_vgic_maint_irq && n > 1)
+		hcr |= ICH_HCR_UIE;
 	for (i = 0; i < n; i++)
 		axvm_vgic_write_lr(i, lr[i]);
 	axvm_vgic_load_aprs(a->vgic.ap0r, a->vgic.ap1r);
 	write_sysreg_s(a->vgic.vmcr, SYS_ICH_VMCR_EL2);
-	write_sysreg_s(ICH_HCR_EN, SYS_ICH_HCR_EL2);
+	write_sysreg_s(hcr, SYS_ICH_HCR_EL2);
 }
 
 void axvm_arm64_vgic_save(struct axvm_arm64_vcpu *a)

@@ -150,15 +150,16 @@ static int axvm_vgic_best(struct axvm_vgic_dist *d, struct axvm_vcpu *vcpu,
  * Fill @lr for an entry of @vcpu: drop entries the guest has not taken
  * whose interrupt is no longer pending, then list the best pending ones
  * into the free slots. An edge's latch is consumed by listing it. Called
- * with interrupts disabled.
+ * with interrupts disabled. True when pending ones did not fit.
  */
-void axvm_vgic_dist_load(struct axvm_vcpu *vcpu, u64 *lr, unsigned int n,
+bool axvm_vgic_dist_load(struct axvm_vcpu *vcpu, u64 *lr, unsigned int n,
 			 bool timer_line)
 {
 	struct axvm_vgic_dist *d = axvm_vgic_dist(vcpu->vm);
 	struct axvm_arm64_vcpu *a = vcpu->arch;
 	DECLARE_BITMAP(listed, AXVM_MAX_IRQS);
 	unsigned int i, free = 0;
+	bool overflow = false;
 	int intid;
 
 	bitmap_zero(listed, AXVM_MAX_IRQS);
@@ -185,11 +186,13 @@ void axvm_vgic_dist_load(struct axvm_vcpu *vcpu, u64 *lr, unsigned int n,
 
 		while (free < n && lr[free] & ICH_LR_STATE)
 			free++;
-		if (free == n)
-			break;
 		intid = axvm_vgic_best(d, vcpu, listed);
 		if (intid < 0)
 			break;
+		if (free == n) {
+			overflow = true;
+			break;
+		}
 		irq = axvm_vgic_irq(d, vcpu, intid);
 		irq->latch = false;
 		lr[free] = intid | ICH_LR_PENDING_BIT | ICH_LR_GROUP |
@@ -197,6 +200,7 @@ void axvm_vgic_dist_load(struct axvm_vcpu *vcpu, u64 *lr, unsigned int n,
 		__set_bit(intid, listed);
 	}
 	raw_spin_unlock(&d->lock);
+	return overflow;
 }
 
 /* Something is pending for @vcpu that its list registers do not hold. */

@@ -172,7 +172,7 @@ TEST(argument_checks)
 
 struct chip_race {
 	int vm;
-	volatile int go;
+	volatile int ready, go;
 	int chip_ret;		/* its errno, 0 on success */
 	int vcpu_fd;
 };
@@ -181,6 +181,7 @@ static void *race_chip(void *arg)
 {
 	struct chip_race *r = arg;
 
+	r->ready = 1;
 	while (!r->go)
 		;
 	r->chip_ret = ERRNO_OF(create_chip(r->vm, NR_GSIS, IOAPIC_GPA,
@@ -220,8 +221,12 @@ TEST(chip_races_vcpu_creation)
 	for (i = 0; i < 300; i++) {
 		r.vm = ioctl(sys, AXVM_CREATE_VM, 0);
 		ASSERT_GE(r.vm, 0);
+		r.ready = 0;
 		r.go = 0;
 		ASSERT_EQ(0, pthread_create(&t, NULL, race_chip, &r));
+		/* Both threads running, then both go at once. */
+		while (!r.ready)
+			;
 		r.go = 1;
 		r.vcpu_fd = create_vcpu(r.vm, 0, 0);
 		pthread_join(t, NULL);

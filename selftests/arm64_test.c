@@ -611,6 +611,74 @@ TEST_F(arm64, vtimer_wakes_wfi)
 
 /* ------------------------------------------------------------------ */
 
+GUEST_CODE static void spin(uint64_t n)
+{
+	uint64_t i;
+
+	for (i = 0; i < n; i++)
+		asm volatile("" : : : "memory");
+}
+
+/*
+ * Phase 1: count the loop iterations that take @ticks with the timer off.
+ * Phase 2: as many iterations with the timer's line high and IRQs masked,
+ * as a guest in a critical section is when its tick comes. Then take it.
+ */
+GUEST_CODE static void guest_timer_masked(uint64_t ticks)
+{
+	uint64_t start, n = 0;
+
+	gic_enable();
+	start = read_sysreg(cntvct_el0);
+	do {
+		spin(1024);
+		n += 1024;
+	} while (read_sysreg(cntvct_el0) - start < ticks);
+	write_sysreg(0, cntv_cval_el0);	/* long past */
+	write_sysreg(1, cntv_ctl_el0);
+	isb();
+	GUEST_SYNC(n);			/* the next entry sees the line high */
+	spin(n);
+	GUEST_SYNC(n);
+	local_irq_enable();
+	while (!irq_count)
+		;
+	GUEST_ASSERT_EQ(irq_seen, 27);
+}
+
+/*
+ * A timer line raised while the guest has IRQs masked: taken once it
+ * unmasks, and meanwhile at most one exit per 20 us of guest work (the
+ * kernel looks at the timer again after 100 us while the line is high).
+ */
+TEST_F(arm64, vtimer_line_high_while_masked)
+{
+	struct axvm_exit_stats before, after;
+	struct test_vcpu *v;
+	struct ucall uc;
+	uint64_t freq, exits;
+
+	asm volatile("mrs %0, cntfrq_el0" : "=r" (freq));
+	test_vm_set_irq_handler(self->vm, guest_irq_handler_fn);
+	/* 20 ms of the guest's loop. */
+	v = test_vcpu_add_default(self->vm, 0, guest_timer_masked, 1,
+				  freq / 50);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_EXIT_STATS, &before));
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_EXIT_STATS, &after));
+	exits = after.count[AXVM_EXIT_EXTERNAL_INTERRUPT] -
+		before.count[AXVM_EXIT_EXTERNAL_INTERRUPT];
+	/* 20 ms of guest work at >= 20 us a run: at most 1000 exits. */
+	EXPECT_GE(1000, exits);
+	TH_LOG("%llu exits in 20 ms of guest work with the line high",
+	       (unsigned long long)exits);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
+/* ------------------------------------------------------------------ */
+
 GUEST_CODE static void guest_bad_access(void)
 {
 	uint64_t a, b;

@@ -296,6 +296,17 @@ static long long stat_value(const char *err, const char *key)
 	return p ? strtoll(p + strlen(key), NULL, 10) : -1;
 }
 
+/* The count of one exit reason in vmctl's stats, or -1. */
+static long long exit_count(const char *err, const char *reason)
+{
+	char prefix[64], line[256];
+
+	snprintf(prefix, sizeof(prefix), "vmctl: stats: exit %s=", reason);
+	if (!find_line(err, prefix, line, sizeof(line)))
+		return -1;
+	return strtoll(line + strlen(prefix), NULL, 10);
+}
+
 static const char *lane_name(int sys)
 {
 	switch (axvm_cap(sys, AXVM_CAP_ARCH)) {
@@ -367,7 +378,7 @@ TEST_F_TIMEOUT(linux_boot, boots_two_cpus_reads_disk_powers_off, TEST_LIMIT)
 	long limit = cmdline_value("axvm.linux_timeout=", 240);
 	long stall = cmdline_value("axvm.linux_stall=", 60);
 	char wrote[LG_SECTOR], want[LG_SECTOR], append[512];
-	long long exits, to_user, vcpus;
+	long long exits, to_user, vcpus, ext_irq;
 	uint32_t seed = 0, sum;
 	unsigned int i;
 	bool splat = false;
@@ -389,6 +400,7 @@ TEST_F_TIMEOUT(linux_boot, boots_two_cpus_reads_disk_powers_off, TEST_LIMIT)
 	boot_guest(b, append, limit, stall,
 		   cmdline_value("axvm.linux_echo=", 0) == 1);
 
+	ext_irq = exit_count(b->err, "external-interrupt");
 	exits = stat_value(b->err, "exits=");
 	to_user = stat_value(b->err, "to-user=");
 	vcpus = stat_value(b->err, "vcpus=");
@@ -397,8 +409,9 @@ TEST_F_TIMEOUT(linux_boot, boots_two_cpus_reads_disk_powers_off, TEST_LIMIT)
 	       self->lane, b->status, b->marker_ms);
 	printf("first_output_ms=%ld result_after_ms=%ld end_ms=%ld ",
 	       b->first_ms, b->result_ms, b->end_ms);
-	printf("exits_total=%lld exits_to_user=%lld share=%.2f%%\n", exits,
+	printf("exits_total=%lld exits_to_user=%lld share=%.2f%% ", exits,
 	       to_user, exits > 0 ? 100.0 * to_user / exits : 0.0);
+	printf("ext_irq_exits=%lld\n", ext_irq);
 	if (b->marker[0])
 		printf("# linux_boot: %s\n", b->marker);
 	if (b->result[0])

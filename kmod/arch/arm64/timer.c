@@ -15,6 +15,14 @@
 #define AXVM_CNTV_IMASK		BIT(1)
 /* Farther deadlines: the hrtimer fires after a day and is armed again. */
 #define AXVM_TIMER_MAX_SECS	86400
+/*
+ * A deadline already passed is in the list registers at this entry; the
+ * hrtimer then only has to catch a new deadline the guest may set
+ * without an exit (CNTV_* writes do not trap). At 0 it fired at once on
+ * every entry until the guest took the interrupt: a storm of exits
+ * (90,000 in a Linux boot) while the guest could not take it yet.
+ */
+#define AXVM_TIMER_RECHECK_NS	(100 * NSEC_PER_USEC)
 
 static enum hrtimer_restart axvm_arm64_timer_fire(struct hrtimer *t)
 {
@@ -57,9 +65,11 @@ void axvm_arm64_timer_start(struct axvm_arm64_vcpu *a)
 	u64 now = read_sysreg(cntpct_el0);
 	u64 cval = a->sysregs[AXVM_ARM64_CNTV_CVAL];
 	u32 freq = read_sysreg(cntfrq_el0);
-	u64 ns = 0;
+	u64 ns;
 
-	if (cval > now)
+	if (cval <= now)
+		ns = AXVM_TIMER_RECHECK_NS;
+	else
 		ns = mul_u64_u32_div(min_t(u64, cval - now,
 					   (u64)freq * AXVM_TIMER_MAX_SECS),
 				     NSEC_PER_SEC, freq);

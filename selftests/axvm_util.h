@@ -71,6 +71,17 @@ static inline uint64_t axvm_test_sysreg(void)
 #endif
 }
 
+/* A vCPU's count of exits for @reason so far, or -1. */
+static inline long long axvm_exit_count(int vcpu, unsigned int reason)
+{
+	struct axvm_exit_stats st;
+
+	if (ioctl(vcpu, AXVM_GET_EXIT_STATS, &st) ||
+	    reason >= AXVM_EXIT_REASONS)
+		return -1;
+	return st.count[reason];
+}
+
 static inline void *axvm_alloc(size_t size)
 {
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,

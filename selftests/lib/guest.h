@@ -365,6 +365,28 @@ static inline __attribute__((always_inline)) void local_irq_disable(void)
 	asm volatile("msr daifset, #2" : : : "memory");
 }
 
+/* @n turns of a loop that nothing exits in, and the compiler keeps. */
+static inline __attribute__((always_inline)) void guest_busy_loop(uint64_t n)
+{
+	uint64_t i;
+
+	for (i = 0; i < n; i++)
+		asm volatile("" : : : "memory");
+}
+
+/* How many guest_busy_loop() turns take @ticks of the virtual counter. */
+static inline __attribute__((always_inline))
+uint64_t guest_busy_calibrate(uint64_t ticks)
+{
+	uint64_t start = read_sysreg(cntvct_el0), n = 0;
+
+	do {
+		guest_busy_loop(1024);
+		n += 1024;
+	} while (read_sysreg(cntvct_el0) - start < ticks);
+	return n;
+}
+
 #elif defined(__riscv) && __riscv_xlen == 64
 
 /* riscv64_vectors.S: where stvec points (direct mode). */

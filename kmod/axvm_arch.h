@@ -159,6 +159,12 @@ int axvm_mem_fault(struct axvm_vm *vm, u64 gpa, bool write);
  */
 int axvm_mem_read(struct axvm_vm *vm, u64 gpa, void *buf, size_t len);
 /*
+ * Copy @len bytes into guest RAM at @gpa (a paravirtual clock page). 0,
+ * -ENOENT when a byte is in no region, -EROFS in a read-only one; bytes
+ * before the failing page are written. Sleeps.
+ */
+int axvm_mem_write(struct axvm_vm *vm, u64 gpa, const void *buf, size_t len);
+/*
  * Guest mode, for kicks. The backend calls guest_enter() with interrupts
  * disabled before it reads the pending interrupts for an entry, and
  * guest_exit() after the guest left; a kick in between is an IPI that

@@ -282,7 +282,9 @@ out:
 	return ret;
 }
 
-int axvm_mem_read(struct axvm_vm *vm, u64 gpa, void *buf, size_t len)
+/* Copy between @buf and guest RAM, page by page, under mem_lock. */
+static int axvm_mem_copy(struct axvm_vm *vm, u64 gpa, void *buf, size_t len,
+			 bool to_guest)
 {
 	struct axvm_mem_region *r;
 	size_t off, chunk;
@@ -296,10 +298,17 @@ int axvm_mem_read(struct axvm_vm *vm, u64 gpa, void *buf, size_t len)
 			ret = -ENOENT;
 			break;
 		}
+		if (to_guest && r->flags & AXVM_MEM_READONLY) {
+			ret = -EROFS;
+			break;
+		}
 		off = offset_in_page(gpa);
 		chunk = min_t(size_t, len, PAGE_SIZE - off);
 		va = kmap_local_page(axvm_mem_page(r, gpa));
-		memcpy(buf, va + off, chunk);
+		if (to_guest)
+			memcpy(va + off, buf, chunk);
+		else
+			memcpy(buf, va + off, chunk);
 		kunmap_local(va);
 		buf += chunk;
 		gpa += chunk;
@@ -307,4 +316,14 @@ int axvm_mem_read(struct axvm_vm *vm, u64 gpa, void *buf, size_t len)
 	}
 	mutex_unlock(&vm->mem_lock);
 	return ret;
+}
+
+int axvm_mem_read(struct axvm_vm *vm, u64 gpa, void *buf, size_t len)
+{
+	return axvm_mem_copy(vm, gpa, buf, len, false);
+}
+
+int axvm_mem_write(struct axvm_vm *vm, u64 gpa, const void *buf, size_t len)
+{
+	return axvm_mem_copy(vm, gpa, (void *)buf, len, true);
 }

@@ -680,6 +680,177 @@ TEST_F(lm, advertised_instructions_and_tsc_rate)
 	EXPECT_GT(implied, measured * 0.97);
 }
 
+/* KVM's paravirtual clock ABI (Documentation/virt/kvm/x86/msr.rst). */
+#define PV_SIGNATURE		0x40000100
+#define PV_FEATURES		0x40000101
+#define PV_NOP_IO_DELAY		(1U << 1)
+#define PV_CLOCKSOURCE2		(1U << 3)
+#define PV_STABLE_BIT		(1U << 24)
+#define MSR_PV_WALL_CLOCK	0x4b564d00
+#define MSR_PV_SYSTEM_TIME	0x4b564d01
+#define PV_FLAG_STABLE		(1U << 0)
+
+struct pv_time {
+	uint32_t version;
+	uint32_t pad0;
+	uint64_t tsc_timestamp;
+	uint64_t system_time;
+	uint32_t mul;
+	int8_t shift;
+	uint8_t flags;
+	uint8_t pad[2];
+} __attribute__((packed));
+
+struct pv_wall {
+	uint32_t version;
+	uint32_t sec;
+	uint32_t nsec;
+} __attribute__((packed));
+
+static struct pv_time guest_pv_time __attribute__((aligned(64)));
+static struct pv_wall guest_pv_wall __attribute__((aligned(64)));
+
+/* The guest's clock from its record, as Linux's pvclock reads it. */
+GUEST_CODE static uint64_t guest_pv_ns(volatile struct pv_time *t)
+{
+	uint32_t version;
+	uint64_t ns, delta;
+
+	do {
+		version = t->version;
+		asm volatile("" : : : "memory");
+		delta = rdtsc() - t->tsc_timestamp;
+		if (t->shift < 0)
+			delta >>= -t->shift;
+		else
+			delta <<= t->shift;
+		ns = t->system_time +
+		     (uint64_t)(((__uint128_t)delta * t->mul) >> 32);
+		asm volatile("" : : : "memory");
+	} while ((version & 1) || version != t->version);
+	return ns;
+}
+
+GUEST_CODE static void guest_pvclock(void)
+{
+	volatile struct pv_time *t = &guest_pv_time;
+	volatile struct pv_wall *w = &guest_pv_wall;
+	uint32_t a, b, c, d;
+	uint64_t ns;
+
+	cpuid(PV_SIGNATURE, 0, &a, &b, &c, &d);
+	GUEST_SYNC(a, b, c, d);
+	cpuid(PV_FEATURES, 0, &a, &b, &c, &d);
+	GUEST_SYNC(a, d);
+	wrmsr(MSR_PV_WALL_CLOCK, (uintptr_t)w);
+	wrmsr(MSR_PV_SYSTEM_TIME, (uintptr_t)t | 1);
+	GUEST_SYNC(rdmsr(MSR_PV_WALL_CLOCK), rdmsr(MSR_PV_SYSTEM_TIME));
+	/* The record is written before this entry. */
+	ns = guest_pv_ns(t);
+	GUEST_SYNC(t->version, t->mul, (uint8_t)t->shift | t->flags << 8, ns);
+	GUEST_SYNC(guest_pv_ns(t));
+	ns = guest_pv_ns(t);
+	GUEST_SYNC(w->version, w->sec * 1000000000ULL + w->nsec + ns);
+	/* Disabled: the record stays as it was across the WRMSR's exit. */
+	a = t->version;
+	wrmsr(MSR_PV_SYSTEM_TIME, (uintptr_t)t);
+	GUEST_SYNC(t->version - a);
+}
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * KVM's clock at 0x40000100: the leaves, its MSRs kept in the kernel, a
+ * record whose rate is the TSC's and whose time advances with the host's
+ * across a host sleep, and a wall clock that reads the host's realtime.
+ * Bounds are orderings (the guest's interval holds the host's sleep and
+ * lies within the host's interval around it), with 2% and 2 ms for the
+ * TSC rate the kernel calibrated and the time a read takes.
+ */
+TEST_F(lm, kvmclock)
+{
+	uint64_t h0, h1, h2, h3, g1, g2, r0, r1, wall, guest, host;
+	double khz, measured;
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_pvclock, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(PV_FEATURES, uc.args[0]);
+	EXPECT_EQ(0x4b4d564b, uc.args[1]);		/* "KVMKVMKVM" */
+	EXPECT_EQ(0x564b4d56, uc.args[2]);
+	EXPECT_EQ(0x4d, uc.args[3]);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_TRUE(uc.args[0] & PV_CLOCKSOURCE2);
+	EXPECT_TRUE(uc.args[0] & PV_NOP_IO_DELAY);
+	EXPECT_EQ(0, uc.args[0] & ~(PV_CLOCKSOURCE2 | PV_NOP_IO_DELAY |
+				    PV_STABLE_BIT));
+	EXPECT_EQ(0, uc.args[1]);			/* no hints */
+	TH_LOG("stable TSC flag %s", uc.args[0] & PV_STABLE_BIT ? "on" : "off");
+
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ((uintptr_t)&guest_pv_wall, uc.args[0]);
+	EXPECT_EQ((uintptr_t)&guest_pv_time | 1, uc.args[1]);
+	EXPECT_EQ((uintptr_t)&guest_pv_time | 1,
+		  get_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_PV_SYSTEM_TIME)));
+
+	h0 = clock_ns(CLOCK_MONOTONIC);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	h1 = clock_ns(CLOCK_MONOTONIC);
+	EXPECT_EQ(0, uc.args[0] & 1);
+	EXPECT_NE(0, uc.args[0]);
+	ASSERT_NE(0, uc.args[1]);
+	g1 = uc.args[3];
+	/* The TSC's rate the record implies, against the host's own. */
+	khz = 1e6 * 4294967296.0 / (double)uc.args[1];
+	if ((int8_t)(uc.args[2] & 0xff) < 0)
+		khz *= 1 << -(int8_t)(uc.args[2] & 0xff);
+	else
+		khz /= 1 << (int8_t)(uc.args[2] & 0xff);
+	measured = host_tsc_khz();
+	TH_LOG("record: mul %lu shift %d flags %#lx: %.0f kHz, measured %.0f",
+	       (unsigned long)uc.args[1], (int8_t)(uc.args[2] & 0xff),
+	       (unsigned long)(uc.args[2] >> 8), khz, measured);
+	EXPECT_LT(khz, measured * 1.02);
+	EXPECT_GT(khz, measured * 0.98);
+
+	h2 = clock_ns(CLOCK_MONOTONIC);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	h3 = clock_ns(CLOCK_MONOTONIC);
+	g2 = uc.args[0];
+	guest = g2 - g1;
+	TH_LOG("guest clock advanced %lu ns; host %lu to %lu ns",
+	       (unsigned long)guest, (unsigned long)(h2 - h1),
+	       (unsigned long)(h3 - h0));
+	EXPECT_GE(guest + 2000000, (h2 - h1) * 98 / 100);
+	EXPECT_LE(guest, (h3 - h0) * 102 / 100 + 2000000);
+
+	r0 = clock_ns(CLOCK_REALTIME);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	r1 = clock_ns(CLOCK_REALTIME);
+	EXPECT_EQ(0, uc.args[0] & 1);
+	EXPECT_NE(0, uc.args[0]);
+	wall = uc.args[1];
+	host = r1 - r0;
+	TH_LOG("guest wall clock %+ld ns from the host's before the run, %lu ns run",
+	       (long)(wall - r0), (unsigned long)host);
+	EXPECT_GE(wall + 20000000, r0);
+	EXPECT_LE(wall, r1 + 20000000);
+
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0, uc.args[0]);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
 GUEST_CODE static void guest_triple_fault(void)
 {
 	static const struct { uint16_t limit; uint64_t base; }

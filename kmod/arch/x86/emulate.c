@@ -120,7 +120,9 @@ static void axvm_x86_cpuid_default(u32 leaf, u32 sub, u64 arch_id,
 {
 	u32 a = 0, b = 0, c = 0, d = 0;
 
-	if (leaf == AXVM_CPUID_SIGNATURE) {
+	if (axvm_x86_pvclock_cpuid(leaf, &a, &b, &c, &d)) {
+		/* KVM's clock leaves, from 0x40000100. */
+	} else if (leaf == AXVM_CPUID_SIGNATURE) {
 		a = AXVM_CPUID_SIGNATURE;
 		b = 0x4d565841;			/* "AXVM" three times */
 		c = b;
@@ -285,7 +287,7 @@ static u32 axvm_x86_cpuid_add(struct axvm_cpuid_entry *t, u32 n, u32 leaf,
 /* A vCPU's first table: the default policy, leaf by leaf. */
 int axvm_x86_cpuid_init(struct axvm_x86_vcpu *x, u64 arch_id)
 {
-	u32 leaf, max = min(cpuid_eax(0), 0x1fU), n = 0;
+	u32 leaf, max = min(cpuid_eax(0), 0x1fU), n = 0, i, pv;
 	u32 ext = min(cpuid_eax(0x80000000), 0x80000021U);
 	bool apic = x->vcpu->vm->irqchip == AXVM_IRQCHIP_X86;
 
@@ -297,6 +299,8 @@ int axvm_x86_cpuid_init(struct axvm_x86_vcpu *x, u64 arch_id)
 		n = axvm_x86_cpuid_add(x->cpuid, n, leaf, arch_id, apic);
 	n = axvm_x86_cpuid_add(x->cpuid, n, AXVM_CPUID_SIGNATURE, arch_id,
 			       apic);
+	for (i = 0, pv = axvm_x86_pvclock_leaves(&leaf); i < pv; i++)
+		n = axvm_x86_cpuid_add(x->cpuid, n, leaf + i, arch_id, apic);
 	for (leaf = 0x80000000; leaf <= ext; leaf++)
 		n = axvm_x86_cpuid_add(x->cpuid, n, leaf, arch_id, apic);
 	x->cpuid_n = n;
@@ -514,6 +518,7 @@ int axvm_x86_wrmsr(struct axvm_x86_vcpu *x)
 		if (msr == MSR_EFER)
 			v &= AXVM_X86_EFER_OK;
 		*slot = v;
+		axvm_x86_pvclock_wrmsr(x, msr, v);
 		return AXVM_EXIT_SYSREG | AXVM_ARCH_EXIT_HANDLED;
 	}
 	run->sysreg.id = AXVM_SYSREG_X86_MSR(msr);

@@ -79,7 +79,11 @@ void axvm_arch_cpu_disable(void)
 
 int axvm_arch_vm_init(struct axvm_vm *vm)
 {
-	return axvm_use_svm ? axvm_svm_vm_init(vm) : axvm_vmx_vm_init(vm);
+	int ret = axvm_use_svm ? axvm_svm_vm_init(vm) : axvm_vmx_vm_init(vm);
+
+	if (!ret)
+		axvm_x86_pvclock_vm_init(vm->arch);
+	return ret;
 }
 
 void axvm_arch_vm_destroy(struct axvm_vm *vm)

@@ -249,9 +249,13 @@ int axvm_x86_chip_io(struct axvm_x86_vcpu *x, u16 port, unsigned int len,
 	return 0;
 }
 
-/* Before an entry; non-zero: no entry now (a signal is pending). */
+/*
+ * Before an entry: the guest's clock record, then the irqchip; non-zero: no
+ * entry now (a signal is pending).
+ */
 int axvm_x86_pre_run(struct axvm_x86_vcpu *x)
 {
+	axvm_x86_pvclock_update(x);
 	return x->apic ? axvm_lapic_pre_run(x) : 0;
 }
 

@@ -8,6 +8,7 @@
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <asm/kvm_para.h>
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
 
@@ -25,6 +26,8 @@ static const u32 axvm_x86_msrs[AXVM_X86_NR_MSRS] = {
 	[AXVM_X86_KERNEL_GS_BASE] = MSR_KERNEL_GS_BASE,
 	[AXVM_X86_PAT] = MSR_IA32_CR_PAT,
 	[AXVM_X86_TSC_AUX] = MSR_TSC_AUX,
+	[AXVM_X86_KVM_WALL_CLOCK] = MSR_KVM_WALL_CLOCK_NEW,
+	[AXVM_X86_KVM_SYSTEM_TIME] = MSR_KVM_SYSTEM_TIME_NEW,
 };
 
 /* FXSAVE image offsets of the control words that reset sets. */
@@ -116,6 +119,7 @@ int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id)
 	}
 	axvm_x86_reset(x);
 	x->vcpu = vcpu;
+	axvm_x86_pvclock_vcpu_init(x);
 	ret = axvm_x86_cpuid_init(x, arch_id);
 	if (!ret)
 		ret = axvm_x86_hw_vcpu_create(x);

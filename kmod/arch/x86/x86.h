@@ -35,6 +35,7 @@ enum axvm_x86_msr_index {
 	AXVM_X86_SYSENTER_CS, AXVM_X86_SYSENTER_ESP, AXVM_X86_SYSENTER_EIP,
 	AXVM_X86_STAR, AXVM_X86_LSTAR, AXVM_X86_CSTAR, AXVM_X86_SFMASK,
 	AXVM_X86_KERNEL_GS_BASE, AXVM_X86_PAT, AXVM_X86_TSC_AUX,
+	AXVM_X86_KVM_WALL_CLOCK, AXVM_X86_KVM_SYSTEM_TIME,
 	AXVM_X86_NR_MSRS
 };
 
@@ -96,12 +97,18 @@ struct axvm_x86_vcpu {
 	bool pending_sext;	/* MMIO read: sign-extend */
 	bool pending_zero_upper;
 	u32 pending_msr;	/* RDMSR to userspace: the MSR */
+
+	/* pvclock.c: what the guest's clock record was last written for. */
+	u64 pvclock_msr;	/* MSR_KVM_SYSTEM_TIME_NEW's value */
+	int pvclock_cpu;	/* the CPU of its pair; -1 with a stable TSC */
 };
 
-/* Per VM, for either half: TLB flush count and the irqchip. */
+/* Per VM, for either half: TLB flush count, the irqchip, the clock. */
 struct axvm_x86_vm {
 	atomic_t flushes;	/* stage-2 entries removed */
 	struct axvm_x86_chip *chip;	/* AXVM_IRQCHIP_X86, or NULL */
+	u64 pvclock_ns;		/* host monotonic ns at the clock's 0 */
+	u64 pvclock_tsc;	/* and the host TSC then */
 };
 
 /* regs.c */
@@ -115,6 +122,14 @@ int axvm_x86_chip_vcpu_create(struct axvm_x86_vcpu *x);
 void axvm_x86_chip_vcpu_destroy(struct axvm_x86_vcpu *x);
 int axvm_x86_pre_run(struct axvm_x86_vcpu *x);
 bool axvm_x86_halt(struct axvm_x86_vcpu *x);
+
+/* pvclock.c: KVM's paravirtual clock ABI. */
+bool axvm_x86_pvclock_cpuid(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d);
+u32 axvm_x86_pvclock_leaves(u32 *first);
+void axvm_x86_pvclock_vm_init(struct axvm_x86_vm *xvm);
+void axvm_x86_pvclock_vcpu_init(struct axvm_x86_vcpu *x);
+void axvm_x86_pvclock_wrmsr(struct axvm_x86_vcpu *x, u32 msr, u64 v);
+void axvm_x86_pvclock_update(struct axvm_x86_vcpu *x);
 
 /* hyp.c: the half the CPU has. */
 int axvm_x86_hw_vcpu_create(struct axvm_x86_vcpu *x);

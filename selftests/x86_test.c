@@ -771,7 +771,8 @@ static uint64_t clock_ns(clockid_t id)
  * across a host sleep, and a wall clock that reads the host's realtime.
  * Bounds are orderings (the guest's interval holds the host's sleep and
  * lies within the host's interval around it), with 2% and 2 ms for the
- * TSC rate the kernel calibrated and the time a read takes.
+ * TSC rate the kernel calibrated and the time a read takes; the rate
+ * within 3% of the host's measure, as leaf 0x15's above.
  */
 TEST_F(lm, kvmclock)
 {
@@ -820,8 +821,8 @@ TEST_F(lm, kvmclock)
 	TH_LOG("record: mul %lu shift %d flags %#lx: %.0f kHz, measured %.0f",
 	       (unsigned long)uc.args[1], (int8_t)(uc.args[2] & 0xff),
 	       (unsigned long)(uc.args[2] >> 8), khz, measured);
-	EXPECT_LT(khz, measured * 1.02);
-	EXPECT_GT(khz, measured * 0.98);
+	EXPECT_LT(khz, measured * 1.03);
+	EXPECT_GT(khz, measured * 0.97);
 
 	h2 = clock_ns(CLOCK_MONOTONIC);
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);

@@ -49,6 +49,8 @@
 #define PIT_1MS		1193		/* 1.193182 MHz */
 
 #define SIPI_VECTOR	0x09		/* the AP starts at 0x9000 */
+#define MSR_PV_SYSTEM_TIME	0x4b564d01	/* KVM's kvmclock record */
+#define PV_RECORD	0x8000		/* the AP's, in low RAM */
 #define LOW_RAM_SLOT	2
 
 static int create_chip(int vm_fd, uint32_t nr, uint64_t base, uint64_t size)
@@ -665,7 +667,9 @@ GUEST_CODE static void guest_start_ap(void)
 
 /*
  * INIT then SIPI: the AP, parked in HLT with interrupts off, resets and
- * starts in real mode at vector << 12, where it writes a port.
+ * starts in real mode at vector << 12, where it writes a port. Its
+ * kvmclock record, set by userspace, is written before its first entry,
+ * and INIT disables it.
  */
 TEST_F(apic, init_sipi_starts_ap)
 {
@@ -674,10 +678,13 @@ TEST_F(apic, init_sipi_starts_ap)
 					0xeb, 0xfd };
 	struct run_arg ap = { 0 };
 	struct test_vcpu *bsp;
+	struct axvm_sysreg sr;
 	struct axvm_regs regs;
 	struct ucall uc;
+	uint32_t version = 0;
 	uint8_t *low;
 	pthread_t t;
+	int i;
 
 	if (!self->vm)
 		return;
@@ -688,7 +695,18 @@ TEST_F(apic, init_sipi_starts_ap)
 	ap.v = test_vcpu_add_default(self->vm, 1, guest_parked, 0);
 	ASSERT_NE(NULL, bsp);
 	ASSERT_NE(NULL, ap.v);
+	sr.id = AXVM_SYSREG_X86_MSR(MSR_PV_SYSTEM_TIME);
+	sr.value = PV_RECORD | 1;
+	ASSERT_EQ(0, ioctl(ap.v->fd, AXVM_SET_SYSREG, &sr));
 	ASSERT_EQ(0, pthread_create(&t, NULL, run_thread, &ap));
+	/* The AP's first entry writes its record: INIT comes after. */
+	for (i = 0; i < 5000; i++) {
+		memcpy(&version, low + PV_RECORD, sizeof(version));
+		if (version)
+			break;
+		usleep(1000);
+	}
+	EXPECT_EQ(2, version);
 	usleep(20000);
 	TEST_RUN_UCALL(bsp, &uc, UCALL_DONE);
 	ASSERT_EQ(0, pthread_join(t, NULL));
@@ -700,6 +718,10 @@ TEST_F(apic, init_sipi_starts_ap)
 	EXPECT_EQ(1, ap.v->run->io.is_write);
 	ASSERT_EQ(0, ioctl(ap.v->fd, AXVM_GET_REGS, &regs));
 	EXPECT_EQ(4, regs.pc);			/* IP past the OUT, CS 0x900 */
+	memcpy(&version, low + PV_RECORD, sizeof(version));
+	EXPECT_EQ(2, version);			/* not written after INIT */
+	ASSERT_EQ(0, ioctl(ap.v->fd, AXVM_GET_SYSREG, &sr));
+	EXPECT_EQ(0, sr.value);
 }
 
 TEST_HARNESS_MAIN

@@ -70,8 +70,10 @@ static void axvm_x86_reset(struct axvm_x86_vcpu *x)
 }
 
 /*
- * INIT: the power-on state, less what INIT keeps (the MSRs but PAT, the
- * cached CPUID table, the APIC base).
+ * INIT: the power-on state, less what INIT keeps (the MSRs but PAT and
+ * the paravirtual clock's, the cached CPUID table, the APIC base). The
+ * clock's are cleared so that the module stops writing records into a
+ * guest that was reset; a guest registers them again as it starts.
  */
 void axvm_x86_init_reset(struct axvm_x86_vcpu *x)
 {
@@ -91,6 +93,8 @@ void axvm_x86_init_reset(struct axvm_x86_vcpu *x)
 	x->drop_events = true;
 	axvm_x86_reset(x);
 	x->msrs[AXVM_X86_PAT] = pat;
+	x->msrs[AXVM_X86_KVM_WALL_CLOCK] = 0;
+	x->msrs[AXVM_X86_KVM_SYSTEM_TIME] = 0;
 }
 
 /* SIPI: real mode at vector << 12, CS:IP = vector << 8 : 0. */

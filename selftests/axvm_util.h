@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/axvm.h>
 
@@ -72,6 +73,15 @@ static inline uint64_t axvm_test_sysreg(void)
 }
 
 /* A vCPU's count of exits for @reason so far, or -1. */
+/* Nanoseconds of clock @id (CLOCK_MONOTONIC, CLOCK_REALTIME, ...). */
+static inline uint64_t axvm_clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 static inline long long axvm_exit_count(int vcpu, unsigned int reason)
 {
 	struct axvm_exit_stats st;

@@ -80,10 +80,7 @@ GUEST_CODE static void guest_bench(uint64_t n, uint64_t vmcall)
 
 static double now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
+	return axvm_clock_ns(CLOCK_MONOTONIC);
 }
 
 /* @rounds exits of @reason to userspace, then the guest's SYNC: ns each. */

@@ -83,10 +83,7 @@ struct boot {
 
 static long now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+	return axvm_clock_ns(CLOCK_MONOTONIC) / 1000000;
 }
 
 /*

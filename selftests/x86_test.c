@@ -757,14 +757,6 @@ GUEST_CODE static void guest_pvclock(void)
 	GUEST_SYNC(t->version - a);
 }
 
-static uint64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /*
  * KVM's clock at 0x40000100: the leaves, its MSRs kept in the kernel, a
  * record whose rate is the TSC's and whose time advances with the host's
@@ -804,9 +796,9 @@ TEST_F(lm, kvmclock)
 	EXPECT_EQ((uintptr_t)&guest_pv_time | 1,
 		  get_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_PV_SYSTEM_TIME)));
 
-	h0 = clock_ns(CLOCK_MONOTONIC);
+	h0 = axvm_clock_ns(CLOCK_MONOTONIC);
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
-	h1 = clock_ns(CLOCK_MONOTONIC);
+	h1 = axvm_clock_ns(CLOCK_MONOTONIC);
 	EXPECT_EQ(0, uc.args[0] & 1);
 	EXPECT_NE(0, uc.args[0]);
 	ASSERT_NE(0, uc.args[1]);
@@ -824,9 +816,9 @@ TEST_F(lm, kvmclock)
 	EXPECT_LT(khz, measured * 1.03);
 	EXPECT_GT(khz, measured * 0.97);
 
-	h2 = clock_ns(CLOCK_MONOTONIC);
+	h2 = axvm_clock_ns(CLOCK_MONOTONIC);
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
-	h3 = clock_ns(CLOCK_MONOTONIC);
+	h3 = axvm_clock_ns(CLOCK_MONOTONIC);
 	g2 = uc.args[0];
 	guest = g2 - g1;
 	TH_LOG("guest clock advanced %lu ns; host %lu to %lu ns",
@@ -835,9 +827,9 @@ TEST_F(lm, kvmclock)
 	EXPECT_GE(guest + 2000000, (h2 - h1) * 98 / 100);
 	EXPECT_LE(guest, (h3 - h0) * 102 / 100 + 2000000);
 
-	r0 = clock_ns(CLOCK_REALTIME);
+	r0 = axvm_clock_ns(CLOCK_REALTIME);
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
-	r1 = clock_ns(CLOCK_REALTIME);
+	r1 = axvm_clock_ns(CLOCK_REALTIME);
 	EXPECT_EQ(0, uc.args[0] & 1);
 	EXPECT_NE(0, uc.args[0]);
 	wall = uc.args[1];

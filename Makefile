@@ -23,7 +23,7 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -sta
 SELFTESTS := api_test bad_args_test guest_lib_test guest_run_test \
 	     linux_boot_test memory_test module_test vm_test vmctl_test
 ifneq ($(filter x86 x86_64,$(ARCH)),)
-SELFTESTS += kvm_coexist_test x86_test x86_irqchip_test
+SELFTESTS += kvm_coexist_test x86_test x86_irqchip_test x86_host_test
 endif
 ifeq ($(ARCH),arm64)
 SELFTESTS += arm64_test arm64_gic_test

@@ -238,6 +238,16 @@ int axvm_vm_visit_vcpus(struct axvm_vm *vm,
 void axvm_vm_kick_marked(struct axvm_vm *vm, const unsigned long *marks,
 			 unsigned int nbits, bool by_arch_id);
 
+/*
+ * With interrupts disabled: true when this CPU is in virtualization
+ * operation. A backend checks it right before it enters a guest (and
+ * before any other VMX/SVM instruction it runs outside the take-over),
+ * and returns -EAGAIN from axvm_arch_vcpu_run() when it is not: the CPU
+ * is going offline (the core waits for the scheduler to move the thread)
+ * or the host is rebooting (RUN fails with EIO).
+ */
+bool axvm_cpu_virt_on(void);
+
 /* Physical address of the stage-2 root, for the backend's table base. */
 phys_addr_t axvm_s2_root(struct axvm_vm *vm);
 

@@ -30,6 +30,17 @@ bool axvm_cpus_rebooting(void)
 	return READ_ONCE(axvm_rebooting);
 }
 
+/*
+ * Whether this CPU is in VMX/SVM operation. With interrupts off, the
+ * answer holds until they are back: only the CPU itself turns it off,
+ * from its hotplug callback or the reboot IPI.
+ */
+bool axvm_cpu_virt_on(void)
+{
+	lockdep_assert_irqs_disabled();
+	return this_cpu_read(axvm_cpu_enabled);
+}
+
 /* Interrupts off: the reboot IPI must not run in the middle of this. */
 static void axvm_cpu_disable_local(void)
 {

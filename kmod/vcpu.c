@@ -96,6 +96,21 @@ static bool axvm_exit_absorbed(int reason)
 	       reason == AXVM_EXIT_STAGE2_FAULT;
 }
 
+/*
+ * The backend found virtualization off on this CPU. While the host
+ * reboots the RUN fails; a CPU going offline is left to the scheduler,
+ * which moves the thread once the CPU is down.
+ */
+static int axvm_vcpu_wait_cpu(struct axvm_vcpu *vcpu)
+{
+	if (axvm_cpus_rebooting())
+		return -EIO;
+	if (signal_pending(current))
+		return axvm_vcpu_interrupted(vcpu);
+	schedule_timeout_interruptible(1);
+	return 0;
+}
+
 static int axvm_vcpu_run_loop(struct axvm_vcpu *vcpu)
 {
 	int ret, reason;
@@ -103,6 +118,12 @@ static int axvm_vcpu_run_loop(struct axvm_vcpu *vcpu)
 	vcpu->stats.runs++;
 	for (;;) {
 		ret = axvm_arch_vcpu_run(vcpu);
+		if (ret == -EAGAIN) {
+			ret = axvm_vcpu_wait_cpu(vcpu);
+			if (ret)
+				return ret;
+			continue;
+		}
 		if (ret < 0)
 			return ret;
 		reason = ret & ~AXVM_ARCH_EXIT_HANDLED;

@@ -390,9 +390,16 @@ GUEST_CODE static void guest_tsc_deadline(void)
 	apic_write(APIC_LVTT, 0x42 | LVT_DEADLINE);
 	/* Ignored in TSC-deadline mode. */
 	apic_write(APIC_TMICT, 1000);
-	t = rdtsc() + 2000000;
+	/*
+	 * An armed deadline reads back: one far enough that no machine's
+	 * exits between the write and the read reach it. A new one
+	 * replaces it.
+	 */
+	t = rdtsc() + (1ULL << 50);
 	wrmsr(MSR_TSC_DEADLINE, t);
 	GUEST_ASSERT_EQ(rdmsr(MSR_TSC_DEADLINE), t);
+	t = rdtsc() + 2000000;
+	wrmsr(MSR_TSC_DEADLINE, t);
 	wait_irqs(0x42, 1);
 	GUEST_ASSERT(rdtsc() >= t);
 	GUEST_ASSERT_EQ(rdmsr(MSR_TSC_DEADLINE), 0);

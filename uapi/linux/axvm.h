@@ -182,6 +182,8 @@ struct axvm_regs {
 #define AXVM_SYSREG_X86_GDTR_LIMIT	(AXVM_SYSREG_CLASS_X86 | 0x21)
 #define AXVM_SYSREG_X86_IDTR_BASE	(AXVM_SYSREG_CLASS_X86 | 0x22)
 #define AXVM_SYSREG_X86_IDTR_LIMIT	(AXVM_SYSREG_CLASS_X86 | 0x23)
+/* Debug registers 0-3, 6 and 7 (4 and 5 are not ids). */
+#define AXVM_SYSREG_X86_DR(n)	(AXVM_SYSREG_CLASS_X86 | 0x30 | ((n) & 7))
 /* seg: 0 ES, 1 CS, 2 SS, 3 DS, 4 FS, 5 GS, 6 LDTR, 7 TR */
 #define AXVM_SYSREG_X86_SEG_SEL(seg)	(AXVM_SYSREG_CLASS_X86 | 0x100 | (seg))
 #define AXVM_SYSREG_X86_SEG_BASE(seg)	(AXVM_SYSREG_CLASS_X86 | 0x110 | (seg))

@@ -9,7 +9,10 @@
 
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <uapi/linux/kvm_para.h>
+#include <asm/cpu.h>
 #include <asm/fpu/xcr.h>
+#include <asm/mce.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/processor-flags.h>
@@ -555,9 +558,21 @@ int axvm_x86_io(struct axvm_x86_vcpu *x, u16 port, unsigned int size,
 	return AXVM_EXIT_IO;
 }
 
+/*
+ * VMMCALL/VMCALL. From CPL > 0 the call fails in the guest with
+ * -KVM_EPERM in RAX, as KVM answers it (kvm_emulate_hypercall()): a
+ * guest's user space must not reach the VMM or the guest kernel's
+ * paravirtual interfaces.
+ */
 int axvm_x86_hypercall(struct axvm_x86_vcpu *x, unsigned int len)
 {
 	struct axvm_run *run = x->vcpu->run;
+
+	if (axvm_x86_cpl(x)) {
+		x->gpr[AXVM_X86_RAX] = (u64)-KVM_EPERM;
+		x->rip += len;
+		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
+	}
 
 	run->hypercall.nr = x->gpr[AXVM_X86_RAX];
 	run->hypercall.args[0] = x->gpr[AXVM_X86_RBX];
@@ -570,6 +585,70 @@ int axvm_x86_hypercall(struct axvm_x86_vcpu *x, unsigned int len)
 	x->pending = AXVM_EXIT_HYPERCALL;
 	x->rip += len;
 	return AXVM_EXIT_HYPERCALL;
+}
+
+/*
+ * The intercepted exceptions that go back to the guest: #DB and #AC. Both
+ * are intercepted so that one raised by its own delivery (a breakpoint
+ * on the stack the CPU pushes to, an unaligned stack at CPL 3) exits to
+ * the host each time instead of looping inside the CPU, where the host
+ * never gets its CPU back (CVE-2015-8104, CVE-2015-5307).
+ *
+ * @vectoring is the event the exception interrupted (IDT-vectoring,
+ * EXITINTINFO). The same exception raised while it was being delivered
+ * repeats forever, as it would on the CPU: the guest is ended as a
+ * shutdown. Any other event interrupted this way ends it with an
+ * internal error (KVM's KVM_INTERNAL_ERROR_SIMUL_EX): the two cannot
+ * both be delivered as the CPU would. @dr6 is the #DB's status.
+ */
+int axvm_x86_exception_exit(struct axvm_x86_vcpu *x, u8 vector, u32 error,
+			    u64 dr6, u32 vectoring)
+{
+	struct axvm_run *run = x->vcpu->run;
+
+	if (vectoring & AXVM_X86_EVENT_VALID) {
+		if (AXVM_X86_EVENT_TYPE(vectoring) == AXVM_X86_EVENT_HW_EXC &&
+		    (vectoring & 0xff) == vector) {
+			run->system_down.type = AXVM_SYSTEM_DOWN_CRASH;
+			run->system_down.data = vector;
+			return AXVM_EXIT_SYSTEM_DOWN;
+		}
+		return -EFAULT;
+	}
+	if (vector == AXVM_X86_DB_VECTOR) {
+		axvm_x86_debug_exception(x, dr6);
+		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
+	}
+	/*
+	 * #AC is the guest's when it asked for alignment checks (CR0.AM,
+	 * RFLAGS.AC, CPL 3); otherwise the host's split-lock detection
+	 * raised it, which warns (and lets the guest go on) or signals
+	 * the VMM's thread, as for KVM.
+	 */
+	if ((x->cr0 & X86_CR0_AM) && (x->rflags & X86_EFLAGS_AC) &&
+	    axvm_x86_cpl(x) == 3) {
+		axvm_x86_raise(x, AXVM_X86_AC_VECTOR, true, error);
+		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
+	}
+	if (handle_guest_split_lock(x->rip))
+		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
+	return -EFAULT;
+}
+
+/*
+ * A machine check that hit the guest is the host's: its handler runs as
+ * for a user task (KVM's kvm_machine_check()), the guest goes on.
+ */
+void axvm_x86_host_mce(void)
+{
+#ifdef CONFIG_X86_MCE
+	struct pt_regs regs = {
+		.cs = 3,	/* as if from user mode, whatever the guest ran */
+		.flags = X86_EFLAGS_IF,
+	};
+
+	do_machine_check(&regs);
+#endif
 }
 
 /* 16, 32 or 64: the default operand size, for the decoder. */

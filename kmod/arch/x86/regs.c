@@ -67,6 +67,7 @@ static void axvm_x86_reset(struct axvm_x86_vcpu *x)
 	*(u16 *)(x->fpu + AXVM_X86_FX_FCW) = 0x37f;
 	*(u32 *)(x->fpu + AXVM_X86_FX_MXCSR) = 0x1f80;
 	x->xcr0 = XFEATURE_MASK_FP;
+	axvm_x86_dr_reset(x);
 }
 
 /*
@@ -266,12 +267,27 @@ static int axvm_x86_seg_sel(u64 id)
 	return -ENOENT;
 }
 
+/* DR0-3, DR6, DR7: their number, or -ENOENT. */
+static int axvm_x86_sysreg_dr(u64 id)
+{
+	if (id < AXVM_SYSREG_X86_DR(0) || id > AXVM_SYSREG_X86_DR(7) ||
+	    id == AXVM_SYSREG_X86_DR(4) || id == AXVM_SYSREG_X86_DR(5))
+		return -ENOENT;
+	return id - AXVM_SYSREG_X86_DR(0);
+}
+
 int axvm_arch_get_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 *val)
 {
 	struct axvm_x86_vcpu *x = vcpu->arch;
 	u64 *p64, max;
 	u32 *p32;
-	int seg;
+	int seg, dr;
+
+	dr = axvm_x86_sysreg_dr(id);
+	if (dr >= 0) {
+		*val = *axvm_x86_dr_slot(x, dr);
+		return 0;
+	}
 
 	p64 = axvm_x86_reg64(x, id);
 	if (p64) {
@@ -295,7 +311,11 @@ int axvm_arch_set_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 val)
 	struct axvm_x86_vcpu *x = vcpu->arch;
 	u64 *p64, max;
 	u32 *p32;
-	int seg;
+	int seg, dr;
+
+	dr = axvm_x86_sysreg_dr(id);
+	if (dr >= 0)
+		return axvm_x86_dr_set(x, dr, val);
 
 	p64 = axvm_x86_reg64(x, id);
 	if (p64) {

@@ -39,9 +39,6 @@ static DEFINE_PER_CPU(bool, axvm_svm_flush_all);
 #define AXVM_SVM_LEN_VMMCALL	3
 #define AXVM_SVM_LEN_INVD	2
 
-/* DR7's reset value: only its reserved bit 10 set. */
-#define AXVM_X86_DR7_RESET	0x400
-
 /* Nested page fault error code (EXITINFO1). */
 #define AXVM_NPF_WRITE		BIT_ULL(1)
 #define AXVM_NPF_FETCH		BIT_ULL(4)
@@ -94,7 +91,15 @@ void axvm_svm_vm_flush(struct axvm_vm *vm)
 	axvm_vm_visit_vcpus(vm, axvm_svm_kick_out, NULL);
 }
 
-/* The intercepts every guest has; ports and MSRs all go through maps. */
+/*
+ * The intercepts every guest has, deny by default (APM 15.9-15.13, and
+ * what KVM sets in init_vmcb()); ports and MSRs all go through maps.
+ * Every MOV DR, so that guests never read the host's DR0-3; #DB and #AC,
+ * so that one raised by its own delivery cannot loop inside the CPU
+ * (axvm_x86_exception_exit()); #MC, the host's; RDPMC (the host's
+ * counters), WBINVD and INVD (the host's caches). CR8 needs none: with
+ * V_INTR_MASKING a guest's CR8 is its V_TPR, never the host's TPR.
+ */
 static const u16 axvm_svm_intercepts[] = {
 	INTERCEPT_INTR, INTERCEPT_NMI, INTERCEPT_SMI, INTERCEPT_CPUID,
 	INTERCEPT_INVD, INTERCEPT_HLT, INTERCEPT_INVLPGA, INTERCEPT_IOIO_PROT,
@@ -102,6 +107,16 @@ static const u16 axvm_svm_intercepts[] = {
 	INTERCEPT_VMMCALL, INTERCEPT_VMLOAD, INTERCEPT_VMSAVE, INTERCEPT_STGI,
 	INTERCEPT_CLGI, INTERCEPT_SKINIT, INTERCEPT_MONITOR, INTERCEPT_MWAIT,
 	INTERCEPT_MWAIT_COND, INTERCEPT_XSETBV, INTERCEPT_RDPRU,
+	INTERCEPT_RDPMC, INTERCEPT_WBINVD,
+	INTERCEPT_DR0_READ, INTERCEPT_DR1_READ, INTERCEPT_DR2_READ,
+	INTERCEPT_DR3_READ, INTERCEPT_DR4_READ, INTERCEPT_DR5_READ,
+	INTERCEPT_DR6_READ, INTERCEPT_DR7_READ,
+	INTERCEPT_DR0_WRITE, INTERCEPT_DR1_WRITE, INTERCEPT_DR2_WRITE,
+	INTERCEPT_DR3_WRITE, INTERCEPT_DR4_WRITE, INTERCEPT_DR5_WRITE,
+	INTERCEPT_DR6_WRITE, INTERCEPT_DR7_WRITE,
+	INTERCEPT_EXCEPTION_OFFSET + AXVM_X86_DB_VECTOR,
+	INTERCEPT_EXCEPTION_OFFSET + AXVM_X86_AC_VECTOR,
+	INTERCEPT_EXCEPTION_OFFSET + AXVM_X86_MC_VECTOR,
 };
 
 int axvm_svm_vcpu_create(struct axvm_x86_vcpu *x)
@@ -201,8 +216,8 @@ static void axvm_svm_load(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 	v->cr2 = x->cr2;
 	v->cr3 = x->cr3;
 	v->cr4 = x->cr4;
-	v->dr6 = DR6_RESERVED;
-	v->dr7 = AXVM_X86_DR7_RESET;
+	v->dr6 = x->dr6;
+	v->dr7 = x->dr7;
 	v->rflags = x->rflags;
 	v->rip = x->rip;
 	v->rsp = x->gpr[AXVM_X86_RSP];
@@ -252,6 +267,8 @@ static void axvm_svm_save(struct axvm_x86_vcpu *x, const struct vmcb *vmcb)
 	x->msrs[AXVM_X86_SYSENTER_ESP] = v->sysenter_esp;
 	x->msrs[AXVM_X86_SYSENTER_EIP] = v->sysenter_eip;
 	x->cr8 = vmcb->control.int_ctl & V_TPR_MASK;
+	x->dr6 = v->dr6;
+	x->dr7 = v->dr7;
 }
 
 /*
@@ -327,7 +344,7 @@ static void axvm_svm_tlb(struct axvm_svm_vcpu *s, struct axvm_x86_vm *svm,
  * task's FPU state was saved by kernel_fpu_begin(); the guest's x87, SSE
  * and AVX state and its XCR0 are loaded and saved around the run.
  */
-static void axvm_svm_enter(struct axvm_x86_vcpu *x)
+static int axvm_svm_enter(struct axvm_x86_vcpu *x)
 {
 	struct axvm_svm_vcpu *s = x->hw;
 	struct axvm_x86_vm *svm = x->vcpu->vm->arch;
@@ -347,6 +364,12 @@ static void axvm_svm_enter(struct axvm_x86_vcpu *x)
 		/* A rollover came in between: take its IPI, then a new ASID. */
 		local_irq_enable();
 	}
+	/* EFER.SVME is off here: the CPU goes offline, or the host reboots. */
+	if (!axvm_cpu_virt_on()) {
+		local_irq_enable();
+		kernel_fpu_end();
+		return -EAGAIN;
+	}
 	axvm_vcpu_guest_enter(x->vcpu);
 	axvm_svm_load(x, vmcb);
 	axvm_svm_inject(x, vmcb);
@@ -360,6 +383,7 @@ static void axvm_svm_enter(struct axvm_x86_vcpu *x)
 		rdmsrl(MSR_TSC_AUX, host_tsc_aux);
 		wrmsrl(MSR_TSC_AUX, x->msrs[AXVM_X86_TSC_AUX]);
 	}
+	axvm_x86_dr_load(x);
 	asm volatile("clgi" : : : "memory");
 	asm volatile("vmsave %%rax" : :
 		     "a" (page_to_phys(this_cpu_read(axvm_svm_host_vmsave))) :
@@ -367,8 +391,7 @@ static void axvm_svm_enter(struct axvm_x86_vcpu *x)
 	__axvm_svm_run(s->vmcb_pa, x->gpr,
 		       page_to_phys(this_cpu_read(axvm_svm_host_vmsave)));
 	/* #VMEXIT left DR7 reset: the host's breakpoints come back. */
-	if (hw_breakpoint_active())
-		hw_breakpoint_restore();
+	axvm_x86_dr_put(x);
 	asm volatile("stgi" : : : "memory");
 	if (tsc_aux)
 		wrmsrl(MSR_TSC_AUX, host_tsc_aux);
@@ -386,6 +409,7 @@ static void axvm_svm_enter(struct axvm_x86_vcpu *x)
 	axvm_vcpu_guest_exit(x->vcpu);
 	local_irq_enable();
 	kernel_fpu_end();
+	return 0;
 }
 
 static int axvm_svm_internal(struct axvm_x86_vcpu *x, const struct vmcb *vmcb)
@@ -400,6 +424,51 @@ static int axvm_svm_internal(struct axvm_x86_vcpu *x, const struct vmcb *vmcb)
 	run->internal.data[3] = vmcb->control.exit_int_info;
 	run->internal.data[4] = x->rip;
 	return AXVM_EXIT_INTERNAL_ERROR;
+}
+
+/*
+ * MOV DR without decode assists (QEMU has none): the instruction is
+ * 0F 21 /r (from DRn) or 0F 23 /r (to DRn), ModRM.reg the DR number and
+ * ModRM.rm the register, REX.B its high bit, always register operands.
+ */
+static int axvm_svm_dr_access(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
+{
+	u32 code = vmcb->control.exit_code;
+	unsigned int i = 0, n, rex = 0;
+	u8 insn[15];
+
+	n = axvm_x86_read_code(x, insn, sizeof(insn));
+	/* Legacy prefixes change nothing for MOV DR; REX comes last. */
+	while (i < n && (insn[i] == 0x66 || insn[i] == 0x67 ||
+			 insn[i] == 0xf2 || insn[i] == 0xf3 ||
+			 insn[i] == 0x2e || insn[i] == 0x3e ||
+			 insn[i] == 0x26 || insn[i] == 0x36 ||
+			 insn[i] == 0x64 || insn[i] == 0x65))
+		i++;
+	if (i < n && axvm_x86_cpu_mode(x) == 64 && (insn[i] & 0xf0) == 0x40)
+		rex = insn[i++];
+	if (i + 3 > n || insn[i] != 0x0f ||
+	    insn[i + 1] != (code >= SVM_EXIT_WRITE_DR0 ? 0x23 : 0x21))
+		return axvm_svm_internal(x, vmcb);
+	return axvm_x86_mov_dr(x, (insn[i + 2] >> 3) & 7,
+			       (insn[i + 2] & 7) | (rex & 1 ? 8 : 0),
+			       code >= SVM_EXIT_WRITE_DR0, i + 3);
+}
+
+/* #DB and #AC back to the guest, #MC to the host's handler. */
+static int axvm_svm_exception(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
+{
+	u8 vector = vmcb->control.exit_code - SVM_EXIT_EXCP_BASE;
+	int ret;
+
+	if (vector == AXVM_X86_MC_VECTOR) {
+		axvm_x86_host_mce();
+		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
+	}
+	/* The VMCB's DR6 holds the #DB's status (the guest's DR6, saved). */
+	ret = axvm_x86_exception_exit(x, vector, vmcb->control.exit_info_1,
+				      x->dr6, vmcb->control.exit_int_info);
+	return ret == -EFAULT ? axvm_svm_internal(x, vmcb) : ret;
 }
 
 /* Instructions a guest never gets: #UD, as on a CPU without them. */
@@ -490,9 +559,25 @@ static int axvm_svm_handle_exit(struct axvm_x86_vcpu *x)
 	case SVM_EXIT_HLT:
 		return axvm_svm_halt(x, vmcb);
 	case SVM_EXIT_INVD:
-		/* INVD drops dirty lines: run it as WBINVD would, a no-op. */
+	case SVM_EXIT_WBINVD:
+		/*
+		 * Guest memory is ordinary write-back host memory and no
+		 * device of the guest writes around the caches: nothing to
+		 * write back, and a guest may not drop the host's lines.
+		 * Both are two bytes (0F 08, 0F 09).
+		 */
 		x->rip += AXVM_SVM_LEN_INVD;
 		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
+	case SVM_EXIT_RDPMC:
+		/* No performance counters for guests (CPUID has none). */
+		axvm_x86_raise(x, AXVM_X86_GP_VECTOR, true, 0);
+		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
+	case SVM_EXIT_READ_DR0 ... SVM_EXIT_WRITE_DR7:
+		return axvm_svm_dr_access(x, vmcb);
+	case SVM_EXIT_EXCP_BASE + AXVM_X86_DB_VECTOR:
+	case SVM_EXIT_EXCP_BASE + AXVM_X86_AC_VECTOR:
+	case SVM_EXIT_EXCP_BASE + AXVM_X86_MC_VECTOR:
+		return axvm_svm_exception(x, vmcb);
 	case SVM_EXIT_IOIO:
 		return axvm_svm_ioio(x, vmcb);
 	case SVM_EXIT_MSR:
@@ -534,10 +619,14 @@ static int axvm_svm_handle_exit(struct axvm_x86_vcpu *x)
 
 int axvm_svm_vcpu_run(struct axvm_x86_vcpu *x)
 {
+	int ret;
+
 	axvm_x86_complete(x);
 	/* Halted or waiting for SIPI, until a signal: back to the loop. */
 	if (axvm_x86_pre_run(x))
 		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
-	axvm_svm_enter(x);
+	ret = axvm_svm_enter(x);
+	if (ret)
+		return ret;
 	return axvm_svm_handle_exit(x);
 }

@@ -6,6 +6,15 @@
  * (by IPI) and VMPTRLDed on the new one, whose host state it then takes.
  * The guest's registers are written to the VMCS before every entry and
  * read back after; the exits share their emulation with SVM (emulate.c).
+ *
+ * The rule for the VMCS: it is touched only between VMPTRLD and the end
+ * of the exit with interrupts off (axvm_vmx_enter()). Without preempt
+ * notifiers (kernels built without KVM have none) the thread may lose its
+ * CPU the moment interrupts are back, and another vCPU's VMCS, or none,
+ * is current then. So every exit field is read into struct axvm_vmx_exit
+ * before that, and what an exit handler wants changed in the VMCS (an
+ * event to re-inject, the interrupt shadow, a VPID flush) is kept in
+ * struct axvm_vmx_vcpu and written at the next entry.
  */
 #define pr_fmt(fmt) "axvm: " fmt
 
@@ -25,6 +34,16 @@
 
 #include "x86.h"
 
+/* What one exit left in the VMCS, read before interrupts are back on. */
+struct axvm_vmx_exit {
+	u32 reason;		/* ~0U: VMLAUNCH/VMRESUME failed (VMfail) */
+	u32 insn_error;		/* VM_INSTRUCTION_ERROR after a VMfail */
+	u32 intr_info, intr_error;	/* the exception or NMI that exited */
+	u32 idt_info, idt_error;	/* the event the exit interrupted */
+	u32 insn_len;
+	u64 qual, gpa;
+};
+
 struct axvm_vmx_vcpu {
 	void *vmcs;
 	phys_addr_t vmcs_pa;
@@ -33,6 +52,11 @@ struct axvm_vmx_vcpu {
 	bool launched;
 	struct list_head on_cpu;	/* in axvm_vmx_loaded on its CPU */
 	u32 flush_seen;
+	struct axvm_vmx_exit exit;
+	/* For the next entry: the event to re-inject (0: none), ... */
+	u32 entry_intr, entry_error, entry_len;
+	u32 intr_state;		/* ... GUEST_INTERRUPTIBILITY_INFO, ... */
+	bool flush_vpid;	/* ... and a flush of the VPID's entries */
 };
 
 /* The controls every vCPU uses, chosen once at probe. */
@@ -112,6 +136,32 @@ static void axvm_vmx_setup_quantum(void)
 	axvm_vmx_quantum = clamp_t(u64, units, 1, U32_MAX);
 }
 
+/*
+ * The exits every guest needs, deny by default (SDM 25.1.3, and what KVM
+ * asks for): HLT and every port and MSR; CR8 loads and stores, or a
+ * guest's MOV to CR8 writes the host's local APIC TPR and masks the
+ * host CPU's interrupts for good; MOV DR, so that guests never read the
+ * host's DR0-3; RDPMC, whose counters are the host's.
+ */
+#define AXVM_VMX_PROC_NEED	(CPU_BASED_HLT_EXITING |		\
+				 CPU_BASED_UNCOND_IO_EXITING |		\
+				 CPU_BASED_USE_MSR_BITMAPS |		\
+				 CPU_BASED_CR8_LOAD_EXITING |		\
+				 CPU_BASED_CR8_STORE_EXITING |		\
+				 CPU_BASED_MOV_DR_EXITING |		\
+				 CPU_BASED_RDPMC_EXITING |		\
+				 CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
+
+/*
+ * Exceptions that exit: #UD (VMMCALL, AMD's hypercall, is emulated: the
+ * SVM guests' ABI), #DB and #AC (a guest must not loop in the CPU
+ * delivering them, see axvm_x86_exception_exit()), #MC (the host's).
+ */
+#define AXVM_VMX_EXCEPTIONS	(BIT(AXVM_X86_UD_VECTOR) |		\
+				 BIT(AXVM_X86_DB_VECTOR) |		\
+				 BIT(AXVM_X86_AC_VECTOR) |		\
+				 BIT(AXVM_X86_MC_VECTOR))
+
 /* Required bits set, allowed ones kept; -EOPNOTSUPP when a need is unmet. */
 static int axvm_vmx_ctl(u32 msr, u32 want, u32 need, u32 *out)
 {
@@ -144,23 +194,17 @@ int axvm_vmx_setup(struct axvm_arch_info *info)
 			   &axvm_vmx_pin);
 	ret = ret ?: axvm_vmx_ctl(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 					      MSR_IA32_VMX_PROCBASED_CTLS,
-				  CPU_BASED_HLT_EXITING |
-				  CPU_BASED_UNCOND_IO_EXITING |
-				  CPU_BASED_USE_MSR_BITMAPS |
+				  AXVM_VMX_PROC_NEED |
 				  CPU_BASED_MWAIT_EXITING |
-				  CPU_BASED_MONITOR_EXITING |
-				  CPU_BASED_ACTIVATE_SECONDARY_CONTROLS,
-				  CPU_BASED_HLT_EXITING |
-				  CPU_BASED_UNCOND_IO_EXITING |
-				  CPU_BASED_USE_MSR_BITMAPS |
-				  CPU_BASED_ACTIVATE_SECONDARY_CONTROLS,
-				  &axvm_vmx_proc);
+				  CPU_BASED_MONITOR_EXITING,
+				  AXVM_VMX_PROC_NEED, &axvm_vmx_proc);
 	ret = ret ?: axvm_vmx_ctl(MSR_IA32_VMX_PROCBASED_CTLS2,
 				  SECONDARY_EXEC_ENABLE_EPT |
 				  SECONDARY_EXEC_ENABLE_VPID |
 				  SECONDARY_EXEC_UNRESTRICTED_GUEST |
 				  SECONDARY_EXEC_ENABLE_RDTSCP |
-				  SECONDARY_EXEC_ENABLE_INVPCID,
+				  SECONDARY_EXEC_ENABLE_INVPCID |
+				  SECONDARY_EXEC_WBINVD_EXITING,
 				  SECONDARY_EXEC_ENABLE_EPT |
 				  SECONDARY_EXEC_ENABLE_VPID |
 				  SECONDARY_EXEC_UNRESTRICTED_GUEST,
@@ -170,19 +214,23 @@ int axvm_vmx_setup(struct axvm_arch_info *info)
 				  VM_EXIT_HOST_ADDR_SPACE_SIZE |
 				  VM_EXIT_SAVE_IA32_EFER |
 				  VM_EXIT_LOAD_IA32_EFER |
+				  VM_EXIT_SAVE_DEBUG_CONTROLS |
 				  VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT,
 				  VM_EXIT_HOST_ADDR_SPACE_SIZE |
 				  VM_EXIT_SAVE_IA32_EFER |
-				  VM_EXIT_LOAD_IA32_EFER,
+				  VM_EXIT_LOAD_IA32_EFER |
+				  VM_EXIT_SAVE_DEBUG_CONTROLS,
 				  &axvm_vmx_exit_ctl);
 	ret = ret ?: axvm_vmx_ctl(true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS :
 					      MSR_IA32_VMX_ENTRY_CTLS,
 				  VM_ENTRY_LOAD_IA32_EFER |
+				  VM_ENTRY_LOAD_DEBUG_CONTROLS |
 				  VM_ENTRY_LOAD_IA32_PAT,
-				  VM_ENTRY_LOAD_IA32_EFER,
+				  VM_ENTRY_LOAD_IA32_EFER |
+				  VM_ENTRY_LOAD_DEBUG_CONTROLS,
 				  &axvm_vmx_entry_ctl);
 	if (ret) {
-		pr_err("the CPU lacks a VMX control axvm needs (EPT, VPID, unrestricted guest, EFER switching)\n");
+		pr_err("the CPU lacks a VMX control axvm needs (EPT, VPID, unrestricted guest, EFER and debug-control switching, CR8/RDPMC/MOV-DR exiting)\n");
 		return ret;
 	}
 	if (!(axvm_vmx_proc2 & SECONDARY_EXEC_ENABLE_INVPCID))
@@ -292,9 +340,11 @@ static u64 axvm_vmx_eptp(struct axvm_vm *vm)
 	return axvm_s2_root(vm) | VMX_EPTP_MT_WB | VMX_EPTP_PWL_4;
 }
 
+/* CPUs outside VMX operation (going offline, rebooting) hold no entries. */
 static void axvm_vmx_invept_here(void *eptp)
 {
-	axvm_invept(axvm_vmx_invept_type, (u64)(unsigned long)eptp);
+	if (axvm_cpu_virt_on())
+		axvm_invept(axvm_vmx_invept_type, (u64)(unsigned long)eptp);
 }
 
 /* EPT entries went away: every CPU drops the VM's translations now. */
@@ -353,8 +403,7 @@ static void axvm_vmx_setup_vmcs(struct axvm_x86_vcpu *x, u16 vpid)
 	axvm_vmwrite(VM_EXIT_CONTROLS, axvm_vmx_exit_ctl);
 	axvm_vmwrite(MSR_BITMAP, __pa(axvm_vmx_msr_bitmap));
 	axvm_vmwrite(EPT_POINTER, axvm_vmx_eptp(x->vcpu->vm));
-	/* #UD exits: VMMCALL, AMD's hypercall, is emulated (SVM guests' ABI). */
-	axvm_vmwrite(EXCEPTION_BITMAP, BIT(AXVM_X86_UD_VECTOR));
+	axvm_vmwrite(EXCEPTION_BITMAP, AXVM_VMX_EXCEPTIONS);
 	axvm_vmwrite(VMCS_LINK_POINTER, ~0ULL);
 	axvm_vmwrite(CR3_TARGET_COUNT, 0);
 	axvm_vmwrite(VM_EXIT_MSR_STORE_COUNT, 0);
@@ -368,18 +417,30 @@ static void axvm_vmx_setup_vmcs(struct axvm_x86_vcpu *x, u16 vpid)
 	axvm_vmwrite(HOST_FS_SELECTOR, 0);
 	axvm_vmwrite(HOST_GS_SELECTOR, 0);
 	axvm_vmwrite(HOST_TR_SELECTOR, GDT_ENTRY_TSS * 8);
-	axvm_vmwrite(HOST_IA32_SYSENTER_CS, 0);
-	axvm_vmwrite(HOST_IA32_SYSENTER_ESP, 0);
-	axvm_vmwrite(HOST_IA32_SYSENTER_EIP, 0);
 	axvm_vmwrite(VIRTUAL_PROCESSOR_ID, vpid);
 	axvm_vmwrite(TSC_OFFSET, 0);
 	axvm_vmwrite(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	axvm_vmwrite(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	axvm_vmwrite(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
-	axvm_vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
 	axvm_vmwrite(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	axvm_vmwrite(GUEST_IA32_DEBUGCTL, 0);
-	axvm_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
+}
+
+/*
+ * The host's SYSENTER MSRs, per CPU (the entry stack in ESP): a VM exit
+ * loads them from these fields, and 32-bit processes of the host enter
+ * the kernel through them.
+ */
+static void axvm_vmx_host_sysenter(void)
+{
+	u64 v;
+
+	rdmsrl(MSR_IA32_SYSENTER_CS, v);
+	axvm_vmwrite(HOST_IA32_SYSENTER_CS, v);
+	rdmsrl(MSR_IA32_SYSENTER_ESP, v);
+	axvm_vmwrite(HOST_IA32_SYSENTER_ESP, v);
+	rdmsrl(MSR_IA32_SYSENTER_EIP, v);
+	axvm_vmwrite(HOST_IA32_SYSENTER_EIP, v);
 }
 
 /* Host state that depends on the CPU or the moment. */
@@ -433,7 +494,7 @@ static const unsigned long axvm_vmx_seg_base[AXVM_X86_NR_SEGS] = {
 /* Unrestricted guest: CR0.PE and PG are the guest's to clear. */
 #define AXVM_VMX_CR0_FREE	(X86_CR0_PE | X86_CR0_PG)
 
-static void axvm_vmx_load(struct axvm_x86_vcpu *x)
+static void axvm_vmx_load(struct axvm_x86_vcpu *x, struct axvm_vmx_vcpu *v)
 {
 	unsigned int i;
 	u32 entry = axvm_vmx_entry_ctl;
@@ -462,7 +523,8 @@ static void axvm_vmx_load(struct axvm_x86_vcpu *x)
 	axvm_vmwrite(CR4_GUEST_HOST_MASK, X86_CR4_VMXE);
 	axvm_vmwrite(GUEST_IA32_EFER, x->efer);
 	axvm_vmwrite(GUEST_IA32_PAT, x->msrs[AXVM_X86_PAT]);
-	axvm_vmwrite(GUEST_DR7, 0x400);
+	axvm_vmwrite(GUEST_DR7, x->dr7);
+	axvm_vmwrite(GUEST_INTERRUPTIBILITY_INFO, v->intr_state);
 	axvm_vmwrite(GUEST_RFLAGS, x->rflags);
 	axvm_vmwrite(GUEST_RIP, x->rip);
 	axvm_vmwrite(GUEST_RSP, x->gpr[AXVM_X86_RSP]);
@@ -474,7 +536,7 @@ static void axvm_vmx_load(struct axvm_x86_vcpu *x)
 	axvm_vmwrite(VM_ENTRY_CONTROLS, entry);
 }
 
-static void axvm_vmx_save(struct axvm_x86_vcpu *x)
+static void axvm_vmx_save(struct axvm_x86_vcpu *x, struct axvm_vmx_vcpu *v)
 {
 	u64 mask0 = axvm_vmread(CR0_GUEST_HOST_MASK);
 	unsigned int i;
@@ -503,6 +565,8 @@ static void axvm_vmx_save(struct axvm_x86_vcpu *x)
 	x->msrs[AXVM_X86_SYSENTER_CS] = axvm_vmread(GUEST_SYSENTER_CS);
 	x->msrs[AXVM_X86_SYSENTER_ESP] = axvm_vmread(GUEST_SYSENTER_ESP);
 	x->msrs[AXVM_X86_SYSENTER_EIP] = axvm_vmread(GUEST_SYSENTER_EIP);
+	x->dr7 = axvm_vmread(GUEST_DR7);
+	v->intr_state = axvm_vmread(GUEST_INTERRUPTIBILITY_INFO);
 }
 
 /* The syscall MSRs are not in the VMCS: swapped by hand. */
@@ -516,41 +580,50 @@ static const u8 axvm_vmx_swapped_slot[] = {
 };
 
 /*
- * The highest queued vector goes in when the guest can take it (IF set,
- * no STI/MOV SS blocking, no event queued); otherwise interrupt-window
- * exiting asks for an exit as soon as it can.
+ * The event for this entry: one the last exit interrupted, else an
+ * exception the emulation raised, else the highest queued vector when
+ * the guest can take it (IF set, no STI/MOV SS blocking); otherwise
+ * interrupt-window exiting asks for an exit as soon as it can. The
+ * VMCS's entry event is cleared by every exit, so it is written anew.
  */
-static void axvm_vmx_inject(struct axvm_x86_vcpu *x)
+static void axvm_vmx_inject(struct axvm_x86_vcpu *x, struct axvm_vmx_vcpu *v)
 {
 	u32 proc = axvm_vmx_proc & ~CPU_BASED_INTR_WINDOW_EXITING;
+	u32 intr = 0, error = 0, len = 0;
 	bool open;
 	int vec;
 
 	if (x->drop_events) {
-		axvm_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
-		axvm_vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
+		v->entry_intr = 0;
+		v->intr_state = 0;
 		x->drop_events = false;
 	}
-	if (axvm_vmread(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK)
-		goto out;
-	if (x->exc_pending) {
-		axvm_vmwrite(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID_MASK |
-			     INTR_TYPE_HARD_EXCEPTION | x->exc_vector |
-			     (x->exc_has_error ? INTR_INFO_DELIVER_CODE_MASK : 0));
-		axvm_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, x->exc_error);
+	if (v->entry_intr & INTR_INFO_VALID_MASK) {
+		intr = v->entry_intr;
+		error = v->entry_error;
+		len = v->entry_len;
+		v->entry_intr = 0;
+	} else if (x->exc_pending) {
+		intr = INTR_INFO_VALID_MASK | INTR_TYPE_HARD_EXCEPTION |
+		       x->exc_vector |
+		       (x->exc_has_error ? INTR_INFO_DELIVER_CODE_MASK : 0);
+		error = x->exc_error;
 		x->exc_pending = false;
-		goto out;
+	} else {
+		open = x->rflags & X86_EFLAGS_IF &&
+		       !(v->intr_state &
+			 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+		vec = axvm_x86_pop_vector(x, open);
+		if (vec >= 0)
+			intr = INTR_INFO_VALID_MASK | INTR_TYPE_EXT_INTR | vec;
+		else if (vec == -EAGAIN)
+			proc |= CPU_BASED_INTR_WINDOW_EXITING;
 	}
-	open = x->rflags & X86_EFLAGS_IF &&
-	       !(axvm_vmread(GUEST_INTERRUPTIBILITY_INFO) &
-		 (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
-	vec = axvm_x86_pop_vector(x, open);
-	if (vec >= 0)
-		axvm_vmwrite(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID_MASK |
-			     INTR_TYPE_EXT_INTR | vec);
-	else if (vec == -EAGAIN)
-		proc |= CPU_BASED_INTR_WINDOW_EXITING;
-out:
+	axvm_vmwrite(VM_ENTRY_INTR_INFO_FIELD, intr);
+	if (intr & INTR_INFO_DELIVER_CODE_MASK)
+		axvm_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
+	if (len)
+		axvm_vmwrite(VM_ENTRY_INSTRUCTION_LEN, len);
 	axvm_vmwrite(CPU_BASED_VM_EXEC_CONTROL, proc);
 }
 
@@ -572,6 +645,7 @@ static int axvm_vmx_make_current(struct axvm_x86_vcpu *x, u16 vpid)
 		v->cpu = cpu;
 		v->launched = false;
 		axvm_vmx_setup_vmcs(x, vpid);
+		axvm_vmx_host_sysenter();
 	} else if (axvm_vmptrld(v->vmcs_pa)) {
 		return -EIO;
 	}
@@ -580,9 +654,10 @@ static int axvm_vmx_make_current(struct axvm_x86_vcpu *x, u16 vpid)
 	if (this_cpu_read(axvm_vmx_flush_all)) {
 		axvm_invvpid(VMX_VPID_EXTENT_ALL_CONTEXT, 0);
 		this_cpu_write(axvm_vmx_flush_all, false);
-	} else if (fresh || v->flush_seen != flushes) {
+	} else if (fresh || v->flush_vpid || v->flush_seen != flushes) {
 		axvm_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, vpid);
 	}
+	v->flush_vpid = false;
 	v->flush_seen = flushes;
 	return 0;
 }
@@ -600,12 +675,38 @@ static void axvm_vmx_host_nmi(void)
 		apic->send_IPI(smp_processor_id(), NMI_VECTOR);
 }
 
-static int axvm_vmx_enter(struct axvm_x86_vcpu *x, u32 *reason)
+/* Everything the exit handlers need from the VMCS, while it is current. */
+static void axvm_vmx_read_exit(struct axvm_vmx_exit *e)
+{
+	e->reason = axvm_vmread(VM_EXIT_REASON);
+	e->qual = axvm_vmread(EXIT_QUALIFICATION);
+	e->gpa = axvm_vmread(GUEST_PHYSICAL_ADDRESS);
+	e->intr_info = axvm_vmread(VM_EXIT_INTR_INFO);
+	e->intr_error = axvm_vmread(VM_EXIT_INTR_ERROR_CODE);
+	e->idt_info = axvm_vmread(IDT_VECTORING_INFO_FIELD);
+	e->idt_error = axvm_vmread(IDT_VECTORING_ERROR_CODE);
+	e->insn_len = axvm_vmread(VM_EXIT_INSTRUCTION_LEN);
+}
+
+static bool axvm_vmx_is_exception(const struct axvm_vmx_exit *e, u32 type)
+{
+	return (e->reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI &&
+	       (e->intr_info & INTR_INFO_INTR_TYPE_MASK) == type;
+}
+
+/*
+ * One guest run, from VMPTRLD to the last VMREAD with interrupts off: see
+ * the rule at the top of this file. -EAGAIN when VMX is off on this CPU
+ * (it is going offline, or the host is rebooting).
+ */
+static int axvm_vmx_enter(struct axvm_x86_vcpu *x)
 {
 	struct axvm_vmx_vcpu *v = x->hw;
+	struct axvm_vmx_exit *e = &v->exit;
 	u64 host_msr[ARRAY_SIZE(axvm_vmx_swapped)], host_tsc_aux = 0;
 	bool tsc_aux = boot_cpu_has(X86_FEATURE_RDTSCP);
 	bool pkru = boot_cpu_has(X86_FEATURE_OSPKE);
+	unsigned long host_debugctl;
 	u32 host_pkru = 0;
 	unsigned int i;
 	int fail, ret;
@@ -622,15 +723,15 @@ static int axvm_vmx_enter(struct axvm_x86_vcpu *x, u32 *reason)
 			break;
 		local_irq_enable();
 	}
-	ret = axvm_vmx_make_current(x, vpid);
+	ret = axvm_cpu_virt_on() ? axvm_vmx_make_current(x, vpid) : -EAGAIN;
 	if (ret) {
 		local_irq_enable();
 		kernel_fpu_end();
 		return ret;
 	}
 	axvm_vcpu_guest_enter(x->vcpu);
-	axvm_vmx_load(x);
-	axvm_vmx_inject(x);
+	axvm_vmx_load(x, v);
+	axvm_vmx_inject(x, v);
 
 	for (i = 0; i < ARRAY_SIZE(axvm_vmx_swapped); i++) {
 		rdmsrl(axvm_vmx_swapped[i], host_msr[i]);
@@ -643,10 +744,20 @@ static int axvm_vmx_enter(struct axvm_x86_vcpu *x, u32 *reason)
 	}
 	if (pkru)
 		host_pkru = rdpkru();
+	/* A VM exit clears DEBUGCTL (SDM 28.3): the host's comes back. */
+	host_debugctl = get_debugctlmsr();
 	axvm_x86_fpu_load(x);
+	axvm_x86_dr_load(x);
+	/* CR2 is not in the VMCS: the guest's goes in by hand, as for KVM. */
+	if (native_read_cr2() != x->cr2)
+		native_write_cr2(x->cr2);
 
 	fail = __axvm_vmx_run(x->gpr, v->launched);
 
+	x->cr2 = native_read_cr2();
+	axvm_x86_dr_put(x);
+	if (host_debugctl)
+		update_debugctlmsr(host_debugctl);
 	axvm_x86_fpu_save(x);
 	if (pkru && rdpkru() != host_pkru)
 		wrpkru(host_pkru);
@@ -659,38 +770,41 @@ static int axvm_vmx_enter(struct axvm_x86_vcpu *x, u32 *reason)
 	/* A VM exit leaves the GDT and TR limits at their maximum. */
 	load_fixmap_gdt(raw_smp_processor_id());
 	invalidate_tss_limit();
-	if (hw_breakpoint_active())
-		hw_breakpoint_restore();
 
 	if (fail) {
-		*reason = ~0U;
+		e->reason = ~0U;
+		e->insn_error = axvm_vmread(VM_INSTRUCTION_ERROR);
 	} else {
-		*reason = axvm_vmread(VM_EXIT_REASON);
+		axvm_vmx_read_exit(e);
 		/* A failed entry leaves the launch state as it was. */
-		if (!(*reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
+		if (!(e->reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 			v->launched = true;
-		if (*reason == EXIT_REASON_EXCEPTION_NMI &&
-		    (axvm_vmread(VM_EXIT_INTR_INFO) & INTR_INFO_INTR_TYPE_MASK) ==
-		    INTR_TYPE_NMI_INTR)
+		if (axvm_vmx_is_exception(e, INTR_TYPE_NMI_INTR))
 			axvm_vmx_host_nmi();
-		axvm_vmx_save(x);
+		axvm_vmx_save(x, v);
 	}
+	/* The host's handler, before anything else runs (as KVM does). */
+	if ((e->reason & 0xffff) == EXIT_REASON_MCE_DURING_VMENTRY ||
+	    (axvm_vmx_is_exception(e, INTR_TYPE_HARD_EXCEPTION) &&
+	     (e->intr_info & INTR_INFO_VECTOR_MASK) == AXVM_X86_MC_VECTOR))
+		axvm_x86_host_mce();
 	axvm_vcpu_guest_exit(x->vcpu);
 	local_irq_enable();
 	kernel_fpu_end();
 	return 0;
 }
 
-static int axvm_vmx_internal(struct axvm_x86_vcpu *x, u32 reason)
+static int axvm_vmx_internal(struct axvm_x86_vcpu *x)
 {
+	const struct axvm_vmx_exit *e = &((struct axvm_vmx_vcpu *)x->hw)->exit;
 	struct axvm_run *run = x->vcpu->run;
 
 	run->internal.suberror = AXVM_INTERNAL_UNHANDLED_EXIT;
 	run->internal.ndata = 5;
-	run->internal.data[0] = reason;
-	run->internal.data[1] = axvm_vmread(EXIT_QUALIFICATION);
-	run->internal.data[2] = axvm_vmread(GUEST_PHYSICAL_ADDRESS);
-	run->internal.data[3] = axvm_vmread(IDT_VECTORING_INFO_FIELD);
+	run->internal.data[0] = e->reason;
+	run->internal.data[1] = e->qual;
+	run->internal.data[2] = e->gpa;
+	run->internal.data[3] = e->idt_info;
 	run->internal.data[4] = x->rip;
 	return AXVM_EXIT_INTERNAL_ERROR;
 }
@@ -712,55 +826,68 @@ static int axvm_vmx_ud(struct axvm_x86_vcpu *x)
 	return axvm_vmx_raise_ud(x);
 }
 
-static int axvm_vmx_exception(struct axvm_x86_vcpu *x)
+static int axvm_vmx_exception(struct axvm_x86_vcpu *x,
+			      const struct axvm_vmx_exit *e)
 {
-	u32 info = axvm_vmread(VM_EXIT_INTR_INFO);
+	u8 vector = e->intr_info & INTR_INFO_VECTOR_MASK;
+	int ret;
 
-	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
+	if ((e->intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
 		return AXVM_EXIT_EXTERNAL_INTERRUPT;
-	if ((info & INTR_INFO_VECTOR_MASK) == AXVM_X86_UD_VECTOR)
+	switch (vector) {
+	case AXVM_X86_UD_VECTOR:
 		return axvm_vmx_ud(x);
-	return axvm_vmx_internal(x, EXIT_REASON_EXCEPTION_NMI);
+	case AXVM_X86_MC_VECTOR:
+		/* The host's handler ran at the exit. */
+		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
+	case AXVM_X86_DB_VECTOR:
+	case AXVM_X86_AC_VECTOR:
+		/* The qualification of a #DB holds its DR6 bits (SDM 28.2.1). */
+		ret = axvm_x86_exception_exit(x, vector, e->intr_error, e->qual,
+					      e->idt_info);
+		return ret == -EFAULT ? axvm_vmx_internal(x) : ret;
+	}
+	return axvm_vmx_internal(x);
 }
 
-static int axvm_vmx_io(struct axvm_x86_vcpu *x, u32 len)
+static int axvm_vmx_io(struct axvm_x86_vcpu *x, const struct axvm_vmx_exit *e)
 {
-	u64 q = axvm_vmread(EXIT_QUALIFICATION);
+	u64 q = e->qual;
 
 	/* INS/OUTS and their REP forms are not emulated. */
 	if (q & (BIT(4) | BIT(5)))
-		return axvm_vmx_internal(x, EXIT_REASON_IO_INSTRUCTION);
-	return axvm_x86_io(x, q >> 16, (q & 7) + 1, q & BIT(3), x->rip + len);
+		return axvm_vmx_internal(x);
+	return axvm_x86_io(x, q >> 16, (q & 7) + 1, q & BIT(3),
+			   x->rip + e->insn_len);
 }
 
-static int axvm_vmx_ept_violation(struct axvm_x86_vcpu *x)
+static int axvm_vmx_ept_violation(struct axvm_x86_vcpu *x,
+				  const struct axvm_vmx_exit *e)
 {
-	u64 q = axvm_vmread(EXIT_QUALIFICATION);
-	u64 gpa = axvm_vmread(GUEST_PHYSICAL_ADDRESS);
-	bool write = q & EPT_VIOLATION_ACC_WRITE;
+	bool write = e->qual & EPT_VIOLATION_ACC_WRITE;
 	int ret;
 
-	ret = axvm_mem_fault(x->vcpu->vm, gpa, write);
+	ret = axvm_mem_fault(x->vcpu->vm, e->gpa, write);
 	if (!ret)
 		return AXVM_EXIT_STAGE2_FAULT;
 	if (ret != -ENOENT && ret != -EROFS)
 		return ret;
 	/* Code and the guest's own page tables (walks) must be RAM. */
-	if (q & EPT_VIOLATION_ACC_INSTR ||
-	    (q & BIT(7) && !(q & BIT(8))))
-		return axvm_vmx_internal(x, EXIT_REASON_EPT_VIOLATION);
-	return axvm_x86_mmio(x, gpa, write);
+	if (e->qual & EPT_VIOLATION_ACC_INSTR ||
+	    (e->qual & BIT(7) && !(e->qual & BIT(8))))
+		return axvm_vmx_internal(x);
+	return axvm_x86_mmio(x, e->gpa, write);
 }
 
 static int axvm_vmx_halt(struct axvm_x86_vcpu *x, u32 len)
 {
+	struct axvm_vmx_vcpu *v = x->hw;
+
 	x->rip += len;
 	/* With an irqchip the kernel sleeps until an interrupt comes. */
 	if (axvm_x86_halt(x) || axvm_x86_halt_wakes(x)) {
 		/* The HLT is done: an STI before it blocks nothing any more. */
-		axvm_vmwrite(GUEST_INTERRUPTIBILITY_INFO,
-			     axvm_vmread(GUEST_INTERRUPTIBILITY_INFO) &
-			     ~GUEST_INTR_STATE_STI);
+		v->intr_state &= ~GUEST_INTR_STATE_STI;
 		return AXVM_EXIT_HALT | AXVM_ARCH_EXIT_HANDLED;
 	}
 	return AXVM_EXIT_HALT;
@@ -775,14 +902,18 @@ static int axvm_vmx_halt(struct axvm_x86_vcpu *x, u32 len)
  * MOV to CR0 or CR4 that touched a bit the read shadows own: CR0.NE and
  * the other fixed bits (Linux sets NE), CR4.VMXE. The guest's value
  * becomes its CR0/CR4; with EFER.LME, CR0.PG switches long mode on and
- * off, which the next entry's IA32e control follows.
+ * off, which the next entry's IA32e control follows. Every MOV to and
+ * from CR8 exits: CR8 is the guest's TPR, kept in x->cr8 (SDM 10.8.6.1:
+ * bits 3:0 are TPR[7:4], the rest reserved).
  */
-static int axvm_vmx_cr_access(struct axvm_x86_vcpu *x, u32 len)
+static int axvm_vmx_cr_access(struct axvm_x86_vcpu *x,
+			      const struct axvm_vmx_exit *e)
 {
-	u64 q = axvm_vmread(EXIT_QUALIFICATION), v;
+	struct axvm_vmx_vcpu *v = x->hw;
+	u64 q = e->qual, val;
 	u64 *reg = &x->gpr[AXVM_VMX_CR_GPR(q)];
 
-	/* CPUs that force CR3 or CR8 exiting: plain moves of the values. */
+	/* CPUs that force CR3 exiting: plain moves of the values. */
 	if (AXVM_VMX_CR_TYPE(q) == 1 && AXVM_VMX_CR_NUM(q) == 3) {
 		*reg = x->cr3;
 		goto done;
@@ -792,16 +923,16 @@ static int axvm_vmx_cr_access(struct axvm_x86_vcpu *x, u32 len)
 		goto done;
 	}
 	if (AXVM_VMX_CR_TYPE(q) != 0)
-		return axvm_vmx_internal(x, EXIT_REASON_CR_ACCESS);
-	v = *reg;
+		return axvm_vmx_internal(x);
+	val = *reg;
 	switch (AXVM_VMX_CR_NUM(q)) {
 	case 0:
-		if (v >> 32 || ((v & X86_CR0_PG) && !(v & X86_CR0_PE)) ||
-		    ((v & X86_CR0_NW) && !(v & X86_CR0_CD)))
+		if (val >> 32 || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
+		    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
 			goto gp;
-		x->cr0 = v | X86_CR0_ET;
+		x->cr0 = val | X86_CR0_ET;
 		if (x->efer & EFER_LME) {
-			if (v & X86_CR0_PG)
+			if (val & X86_CR0_PG)
 				x->efer |= EFER_LMA;
 			else
 				x->efer &= ~EFER_LMA;
@@ -809,70 +940,95 @@ static int axvm_vmx_cr_access(struct axvm_x86_vcpu *x, u32 len)
 		break;
 	case 4:
 		/* No VMX for guests. */
-		if (v & X86_CR4_VMXE)
+		if (val & X86_CR4_VMXE)
 			goto gp;
-		x->cr4 = v;
+		x->cr4 = val;
 		break;
 	case 3:
 		/* The guest's TLB entries of the old tables go, as MOV does. */
-		x->cr3 = v;
-		axvm_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT,
-			     axvm_vmread(VIRTUAL_PROCESSOR_ID));
+		x->cr3 = val;
+		v->flush_vpid = true;
 		break;
 	case 8:
-		if (v >> 4)
+		if (val >> 4)
 			goto gp;
-		x->cr8 = v;
+		x->cr8 = val;
 		break;
 	default:
-		return axvm_vmx_internal(x, EXIT_REASON_CR_ACCESS);
+		return axvm_vmx_internal(x);
 	}
 done:
-	x->rip += len;
+	x->rip += e->insn_len;
 	return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
 gp:
 	axvm_x86_raise(x, AXVM_X86_GP_VECTOR, true, 0);
 	return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
 }
 
-static int axvm_vmx_handle_exit(struct axvm_x86_vcpu *x, u32 reason)
+/* MOV DR: qualification bits 2:0 the register, 4 the direction, 11:8 the GPR. */
+static int axvm_vmx_dr_access(struct axvm_x86_vcpu *x,
+			      const struct axvm_vmx_exit *e)
 {
+	return axvm_x86_mov_dr(x, e->qual & 7, (e->qual >> 8) & 15,
+			       !(e->qual & BIT(4)), e->insn_len);
+}
+
+/*
+ * The event the exit interrupted goes in again at the next entry; a
+ * software interrupt or exception (INT n, INT3, INTO) with its
+ * instruction's length, so that it is delivered once, with the return
+ * address after it (SDM 27.2.4, 26.6.1.3).
+ */
+static void axvm_vmx_requeue(struct axvm_vmx_vcpu *v,
+			     const struct axvm_vmx_exit *e)
+{
+	u32 type = e->idt_info & VECTORING_INFO_TYPE_MASK;
+
+	v->entry_intr = 0;
+	if (!(e->idt_info & VECTORING_INFO_VALID_MASK))
+		return;
+	/* Bit 12 and up (but valid) are not entry-event bits. */
+	v->entry_intr = e->idt_info & (VECTORING_INFO_VALID_MASK |
+				       VECTORING_INFO_DELIVER_CODE_MASK |
+				       VECTORING_INFO_TYPE_MASK |
+				       VECTORING_INFO_VECTOR_MASK);
+	v->entry_error = e->idt_error;
+	v->entry_len = (type == INTR_TYPE_SOFT_INTR ||
+			type == INTR_TYPE_PRIV_SW_EXCEPTION ||
+			type == INTR_TYPE_SOFT_EXCEPTION) ? e->insn_len : 0;
+}
+
+static int axvm_vmx_handle_exit(struct axvm_x86_vcpu *x)
+{
+	struct axvm_vmx_vcpu *v = x->hw;
+	const struct axvm_vmx_exit *e = &v->exit;
 	struct axvm_run *run = x->vcpu->run;
-	u32 len, idt;
+	u32 len = e->insn_len;
 
-	if (reason == ~0U) {
+	if (e->reason == ~0U) {
 		run->fail_entry.hardware_reason = ~0ULL;
-		run->fail_entry.data = axvm_vmread(VM_INSTRUCTION_ERROR);
+		run->fail_entry.data = e->insn_error;
 		return AXVM_EXIT_FAIL_ENTRY;
 	}
-	if (reason & VMX_EXIT_REASONS_FAILED_VMENTRY) {
-		run->fail_entry.hardware_reason = reason & 0xffff;
-		run->fail_entry.data = axvm_vmread(EXIT_QUALIFICATION);
+	if (e->reason & VMX_EXIT_REASONS_FAILED_VMENTRY) {
+		run->fail_entry.hardware_reason = e->reason & 0xffff;
+		run->fail_entry.data = e->qual;
 		return AXVM_EXIT_FAIL_ENTRY;
 	}
 
-	/* An event cut short by the exit is delivered on the next entry. */
-	axvm_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
-	idt = axvm_vmread(IDT_VECTORING_INFO_FIELD);
-	if (idt & VECTORING_INFO_VALID_MASK) {
-		axvm_vmwrite(VM_ENTRY_INTR_INFO_FIELD, idt);
-		if (idt & VECTORING_INFO_DELIVER_CODE_MASK)
-			axvm_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE,
-				     axvm_vmread(IDT_VECTORING_ERROR_CODE));
-	}
-
-	len = axvm_vmread(VM_EXIT_INSTRUCTION_LEN);
-	switch (reason & 0xffff) {
+	axvm_vmx_requeue(v, e);
+	switch (e->reason & 0xffff) {
 	case EXIT_REASON_EXTERNAL_INTERRUPT:
 		return AXVM_EXIT_EXTERNAL_INTERRUPT;
 	case EXIT_REASON_EXCEPTION_NMI:
-		return axvm_vmx_exception(x);
+		return axvm_vmx_exception(x, e);
 	case EXIT_REASON_INTERRUPT_WINDOW:
 	case EXIT_REASON_PREEMPTION_TIMER:
+	case EXIT_REASON_MCE_DURING_VMENTRY:
 		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
 	case EXIT_REASON_TRIPLE_FAULT:
 		run->system_down.type = AXVM_SYSTEM_DOWN_CRASH;
-		run->system_down.data = reason;
+		run->system_down.data = e->reason;
 		return AXVM_EXIT_SYSTEM_DOWN;
 	case EXIT_REASON_CPUID:
 		axvm_x86_cpuid(x);
@@ -881,12 +1037,22 @@ static int axvm_vmx_handle_exit(struct axvm_x86_vcpu *x, u32 reason)
 	case EXIT_REASON_HLT:
 		return axvm_vmx_halt(x, len);
 	case EXIT_REASON_INVD:
+	case EXIT_REASON_WBINVD:
+		/*
+		 * Guest memory is ordinary write-back host memory and no
+		 * device of the guest writes around the caches: nothing to
+		 * write back, and a guest may not drop the host's lines.
+		 */
 		x->rip += len;
+		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
+	case EXIT_REASON_RDPMC:
+		/* No performance counters for guests (CPUID has none). */
+		axvm_x86_raise(x, AXVM_X86_GP_VECTOR, true, 0);
 		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
 	case EXIT_REASON_VMCALL:
 		return axvm_x86_hypercall(x, len);
 	case EXIT_REASON_IO_INSTRUCTION:
-		return axvm_vmx_io(x, len);
+		return axvm_vmx_io(x, e);
 	case EXIT_REASON_MSR_READ:
 		x->rip += len;
 		return axvm_x86_rdmsr(x);
@@ -894,11 +1060,13 @@ static int axvm_vmx_handle_exit(struct axvm_x86_vcpu *x, u32 reason)
 		x->rip += len;
 		return axvm_x86_wrmsr(x);
 	case EXIT_REASON_EPT_VIOLATION:
-		return axvm_vmx_ept_violation(x);
+		return axvm_vmx_ept_violation(x, e);
 	case EXIT_REASON_XSETBV:
 		return axvm_x86_xsetbv(x);
 	case EXIT_REASON_CR_ACCESS:
-		return axvm_vmx_cr_access(x, len);
+		return axvm_vmx_cr_access(x, e);
+	case EXIT_REASON_DR_ACCESS:
+		return axvm_vmx_dr_access(x, e);
 	case EXIT_REASON_VMCLEAR:
 	case EXIT_REASON_VMLAUNCH:
 	case EXIT_REASON_VMPTRLD:
@@ -915,21 +1083,20 @@ static int axvm_vmx_handle_exit(struct axvm_x86_vcpu *x, u32 reason)
 	case EXIT_REASON_MONITOR_INSTRUCTION:
 		return axvm_vmx_raise_ud(x);
 	default:
-		return axvm_vmx_internal(x, reason);
+		return axvm_vmx_internal(x);
 	}
 }
 
 int axvm_vmx_vcpu_run(struct axvm_x86_vcpu *x)
 {
-	u32 reason;
 	int ret;
 
 	axvm_x86_complete(x);
 	/* Halted or waiting for SIPI, until a signal: back to the loop. */
 	if (axvm_x86_pre_run(x))
 		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
-	ret = axvm_vmx_enter(x, &reason);
+	ret = axvm_vmx_enter(x);
 	if (ret)
 		return ret;
-	return axvm_vmx_handle_exit(x, reason);
+	return axvm_vmx_handle_exit(x);
 }

@@ -73,6 +73,9 @@ struct axvm_x86_vcpu {
 	u64 msrs[AXVM_X86_NR_MSRS];
 	void *fpu;			/* a page: XSAVE or FXSAVE image */
 	u64 xcr0;			/* the guest's XCR0 */
+	/* debugreg.c: DR0-3, DR6, DR7; DR0-3 in the CPU for this run. */
+	u64 db[4], dr6, dr7;
+	bool db_loaded;
 
 	/* An exception the next entry raises in the guest. */
 	bool exc_pending;
@@ -131,6 +134,17 @@ void axvm_x86_pvclock_vcpu_init(struct axvm_x86_vcpu *x);
 void axvm_x86_pvclock_wrmsr(struct axvm_x86_vcpu *x, u32 msr, u64 v);
 void axvm_x86_pvclock_update(struct axvm_x86_vcpu *x);
 
+/* debugreg.c */
+void axvm_x86_dr_reset(struct axvm_x86_vcpu *x);
+int axvm_x86_dr_set(struct axvm_x86_vcpu *x, unsigned int dr, u64 v);
+u64 *axvm_x86_dr_slot(struct axvm_x86_vcpu *x, unsigned int dr);
+void axvm_x86_debug_exception(struct axvm_x86_vcpu *x, u64 status);
+unsigned int axvm_x86_cpl(const struct axvm_x86_vcpu *x);
+int axvm_x86_mov_dr(struct axvm_x86_vcpu *x, unsigned int dr,
+		    unsigned int gpr, bool to_dr, unsigned int len);
+void axvm_x86_dr_load(struct axvm_x86_vcpu *x);
+void axvm_x86_dr_put(struct axvm_x86_vcpu *x);
+
 /* hyp.c: the half the CPU has. */
 int axvm_x86_hw_vcpu_create(struct axvm_x86_vcpu *x);
 void axvm_x86_hw_vcpu_destroy(struct axvm_x86_vcpu *x);
@@ -150,8 +164,18 @@ void axvm_x86_raise(struct axvm_x86_vcpu *x, u8 vector, bool has_error,
 		    u32 error);
 int axvm_x86_pop_vector(struct axvm_x86_vcpu *x, bool open);
 bool axvm_x86_halt_wakes(struct axvm_x86_vcpu *x);
+#define AXVM_X86_DB_VECTOR	1
 #define AXVM_X86_UD_VECTOR	6
 #define AXVM_X86_GP_VECTOR	13
+#define AXVM_X86_AC_VECTOR	17
+#define AXVM_X86_MC_VECTOR	18
+/* IDT-vectoring (VMX) and EXITINTINFO (SVM) share this layout. */
+#define AXVM_X86_EVENT_VALID	BIT(31)
+#define AXVM_X86_EVENT_TYPE(e)	(((e) >> 8) & 7)
+#define AXVM_X86_EVENT_HW_EXC	3
+int axvm_x86_exception_exit(struct axvm_x86_vcpu *x, u8 vector, u32 error,
+			    u64 dr6, u32 vectoring);
+void axvm_x86_host_mce(void);
 void axvm_x86_fpu_load(struct axvm_x86_vcpu *x);
 void axvm_x86_fpu_save(struct axvm_x86_vcpu *x);
 unsigned int axvm_x86_read_code(struct axvm_x86_vcpu *x, u8 *buf,

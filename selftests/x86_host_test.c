@@ -1,0 +1,657 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The x86 host's own state around guest runs, SVM and VMX alike: what a
+ * guest does to CR8, CR2, the debug registers, the SYSENTER MSRs and
+ * DEBUGCTL stays the guest's, and the host's stays the host's. Each case
+ * quotes the rule it checks; the host side runs pinned to CPU 0, where
+ * the guest ran, and reads that CPU's state back.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <linux/hw_breakpoint.h>
+#include <linux/perf_event.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "axvm_util.h"
+#include "test_vm.h"
+#include "kselftest_harness.h"
+
+#define MSR_IA32_SYSENTER_CS	0x174
+#define MSR_IA32_SYSENTER_ESP	0x175
+#define MSR_IA32_SYSENTER_EIP	0x176
+#define MSR_IA32_DEBUGCTL	0x1d9
+#define DEBUGCTL_BTF		(1ULL << 1)
+
+#define DR6_INIT		0xffff0ff0ULL
+#define DR7_INIT		0x400ULL
+/* DR7: L0, R/W0 = 01 (data writes), LEN0 = 11 (8 bytes). */
+#define DR7_L0_WRITE8		(DR7_INIT | 1 | 1ULL << 16 | 3ULL << 18)
+
+/* Long enough for any wait a loaded machine makes; a stuck CPU exceeds it. */
+#define WAIT_NS			(60ULL * 1000 * 1000 * 1000)
+
+FIXTURE(host) {
+	struct test_vm *vm;
+};
+
+FIXTURE_SETUP(host)
+{
+	int sys = axvm_open();
+
+	ASSERT_GE(sys, 0);
+	if (axvm_cap(sys, AXVM_CAP_RUN) <= 0 || !TEST_HAVE_GUEST_LIB) {
+		close(sys);
+		SKIP(return, "no guest entry on this lane");
+	}
+	close(sys);
+	test_pin_self(0);
+	self->vm = test_vm_create();
+	ASSERT_NE(NULL, self->vm) TH_LOG("test_vm_create: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(host)
+{
+	if (self->vm)
+		test_vm_free(self->vm);
+}
+
+static uint64_t get_sysreg(int fd, uint64_t id)
+{
+	struct axvm_sysreg r = { .id = id };
+
+	return ioctl(fd, AXVM_GET_SYSREG, &r) ? ~0ULL : r.value;
+}
+
+static int set_sysreg(int fd, uint64_t id, uint64_t value)
+{
+	struct axvm_sysreg r = { .id = id, .value = value };
+
+	return ioctl(fd, AXVM_SET_SYSREG, &r);
+}
+
+/* The @name line of /proc/interrupts ("LOC:"), column @cpu; -1: none. */
+static long long irq_count(const char *name, int cpu)
+{
+	char line[1024], *p;
+	long long v = -1;
+	FILE *f = fopen("/proc/interrupts", "r");
+	int i;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		p = line;
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, name, strlen(name)))
+			continue;
+		p += strlen(name);
+		for (i = 0; i <= cpu; i++)
+			v = strtoll(p, &p, 10);
+		break;
+	}
+	fclose(f);
+	return v;
+}
+
+/* ------------------------------------------------------------------ */
+
+/*
+ * SDM 10.8.6.1: "MOV CR8 ... writes TPR[7:4]". A guest's CR8 is its own
+ * task priority: with 15 in it, a host CPU whose real TPR took the value
+ * would mask every interrupt of class <= 15, its timer and IPIs among
+ * them, and never take one again.
+ */
+GUEST_CODE static void guest_cr8(void)
+{
+	uint64_t v = 15;
+
+	asm volatile("mov %0, %%cr8" : : "r" (v));
+	asm volatile("mov %%cr8, %0" : "=r" (v));
+	GUEST_SYNC(v);
+	asm volatile("mov %%cr8, %0" : "=r" (v));
+	GUEST_SYNC(v);
+}
+
+static int wake_pipe[2];
+
+static void *wake_cpu0(void *arg)
+{
+	test_pin_self(1);
+	usleep(100000);
+	return (void *)(long)write(wake_pipe[1], "x", 1);
+}
+
+TEST_F(host, cr8_is_the_guests_tpr)
+{
+	struct test_vcpu *v;
+	long long loc0, loc;
+	struct ucall uc;
+	pthread_t thread;
+	uint64_t t0;
+	char c;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_cr8, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(15, uc.args[0]);
+	EXPECT_EQ(15, get_sysreg(v->fd, AXVM_SYSREG_X86_CR8));
+
+	/* This CPU still takes its timer interrupts... */
+	loc0 = irq_count("LOC:", 0);
+	ASSERT_GE(loc0, 0);
+	t0 = axvm_clock_ns(CLOCK_MONOTONIC);
+	do {
+		usleep(10000);
+		loc = irq_count("LOC:", 0);
+	} while (loc < loc0 + 3 &&
+		 axvm_clock_ns(CLOCK_MONOTONIC) - t0 < WAIT_NS);
+	EXPECT_GE(loc, loc0 + 3) TH_LOG("CPU 0 took %lld timer interrupts",
+					loc - loc0);
+
+	/* ... and the IPI that wakes this thread, sleeping, from CPU 1. */
+	ASSERT_EQ(0, pipe(wake_pipe));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, wake_cpu0, NULL));
+	EXPECT_EQ(1, read(wake_pipe[0], &c, 1));
+	pthread_join(thread, NULL);
+	close(wake_pipe[0]);
+	close(wake_pipe[1]);
+
+	/* The guest's TPR is still 15. */
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(15, uc.args[0]);
+}
+
+/* ------------------------------------------------------------------ */
+
+static int msr_fd(void)
+{
+	return open("/dev/cpu/0/msr", O_RDWR);
+}
+
+static uint64_t msr_get(int fd, uint32_t msr)
+{
+	uint64_t v = ~0ULL;
+
+	if (pread(fd, &v, sizeof(v), msr) != sizeof(v))
+		return ~0ULL;
+	return v;
+}
+
+#define GUEST_SYSENTER_CS	0x60
+#define GUEST_SYSENTER_ESP	0x123000
+#define GUEST_SYSENTER_EIP	0x456000
+
+GUEST_CODE static void guest_sysenter(void)
+{
+	int i;
+
+	wrmsr(MSR_IA32_SYSENTER_CS, GUEST_SYSENTER_CS);
+	wrmsr(MSR_IA32_SYSENTER_ESP, GUEST_SYSENTER_ESP);
+	wrmsr(MSR_IA32_SYSENTER_EIP, GUEST_SYSENTER_EIP);
+	for (i = 0; i < 3; i++)
+		GUEST_SYNC(rdmsr(MSR_IA32_SYSENTER_CS),
+			   rdmsr(MSR_IA32_SYSENTER_ESP),
+			   rdmsr(MSR_IA32_SYSENTER_EIP));
+}
+
+/*
+ * SDM 28.5.1: a VM exit loads IA32_SYSENTER_CS/ESP/EIP from the host
+ * fields and clears IA32_DEBUGCTL. The host's 32-bit processes enter the
+ * kernel through the first three, and DEBUGCTL is the host's to set: all
+ * four read the same on the CPU after guest runs as before, while the
+ * guest keeps its own SYSENTER values.
+ */
+TEST_F(host, host_sysenter_and_debugctl_survive)
+{
+	uint64_t cs, esp, eip, dbg = 0;
+	bool btf = false;
+	struct test_vcpu *v;
+	struct ucall uc;
+	int fd, i;
+
+	if (!self->vm)
+		return;
+	fd = msr_fd();
+	ASSERT_GE(fd, 0) TH_LOG("/dev/cpu/0/msr: %s", strerror(errno));
+	cs = msr_get(fd, MSR_IA32_SYSENTER_CS);
+	esp = msr_get(fd, MSR_IA32_SYSENTER_ESP);
+	eip = msr_get(fd, MSR_IA32_SYSENTER_EIP);
+	/* The lane kernel runs 32-bit processes: the MSRs are set. */
+	EXPECT_NE(0, cs);
+	EXPECT_NE(0, eip);
+	/* BTF changes nothing without TF; an emulator may lack DEBUGCTL. */
+	dbg = msr_get(fd, MSR_IA32_DEBUGCTL);
+	if (dbg != ~0ULL) {
+		uint64_t set = dbg | DEBUGCTL_BTF;
+
+		btf = pwrite(fd, &set, sizeof(set), MSR_IA32_DEBUGCTL) ==
+		      sizeof(set) && msr_get(fd, MSR_IA32_DEBUGCTL) == set;
+	}
+	if (!btf)
+		TH_LOG("no writable DEBUGCTL on this CPU: its part is not checked");
+
+	v = test_vcpu_add_default(self->vm, 0, guest_sysenter, 0);
+	ASSERT_NE(NULL, v);
+	for (i = 0; i < 3; i++) {
+		TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+		EXPECT_EQ(GUEST_SYSENTER_CS, uc.args[0]);
+		EXPECT_EQ(GUEST_SYSENTER_ESP, uc.args[1]);
+		EXPECT_EQ(GUEST_SYSENTER_EIP, uc.args[2]);
+		EXPECT_EQ(cs, msr_get(fd, MSR_IA32_SYSENTER_CS));
+		EXPECT_EQ(esp, msr_get(fd, MSR_IA32_SYSENTER_ESP));
+		EXPECT_EQ(eip, msr_get(fd, MSR_IA32_SYSENTER_EIP));
+		if (btf)
+			EXPECT_EQ(dbg | DEBUGCTL_BTF,
+				  msr_get(fd, MSR_IA32_DEBUGCTL));
+	}
+	if (btf)
+		pwrite(fd, &dbg, sizeof(dbg), MSR_IA32_DEBUGCTL);
+	close(fd);
+}
+
+/* ------------------------------------------------------------------ */
+
+#define GUEST_CR2_1	0x1234000ULL
+#define GUEST_CR2_2	0xabc000ULL
+
+GUEST_CODE static void guest_cr2(void)
+{
+	uint64_t v = GUEST_CR2_2;
+
+	GUEST_SYNC(read_cr2());
+	asm volatile("mov %0, %%cr2" : : "r" (v));
+	GUEST_SYNC(0);
+	GUEST_SYNC(read_cr2());
+}
+
+/* A page fault of this thread at a fresh page: CR2 holds its address. */
+static void host_fault(void)
+{
+	volatile char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p != MAP_FAILED) {
+		*p = 1;
+		munmap((void *)p, 4096);
+	}
+}
+
+/*
+ * SDM 4.7: CR2 holds the linear address of the last page fault. It is
+ * not part of the VMCS (SVM keeps it in the VMCB): the guest reads the
+ * address of its own last fault, not the host's last one on that CPU.
+ */
+TEST_F(host, guest_cr2_is_its_own)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_cr2, 0);
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(0, set_sysreg(v->fd, AXVM_SYSREG_X86_CR2, GUEST_CR2_1));
+	host_fault();
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(GUEST_CR2_1, uc.args[0]);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	host_fault();
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(GUEST_CR2_2, uc.args[0]);
+	EXPECT_EQ(GUEST_CR2_2, get_sysreg(v->fd, AXVM_SYSREG_X86_CR2));
+}
+
+/* ------------------------------------------------------------------ */
+
+static volatile uint64_t host_watch;
+static volatile uint64_t guest_watch;
+static uint64_t db_count, db_dr6;
+
+GUEST_CODE static void on_db(struct ex_regs *regs)
+{
+	uint64_t dr6;
+
+	asm volatile("mov %%dr6, %0" : "=r" (dr6));
+	if (regs->vector == DB_VECTOR) {
+		db_count++;
+		db_dr6 = dr6;
+	}
+}
+
+GUEST_CODE static void guest_debug_regs(void)
+{
+	uint64_t d0, d6, d7;
+
+	asm volatile("mov %%dr0, %0" : "=r" (d0));
+	asm volatile("mov %%dr6, %0" : "=r" (d6));
+	asm volatile("mov %%dr7, %0" : "=r" (d7));
+	GUEST_SYNC(d0, d6, d7);
+
+	d0 = (uint64_t)&guest_watch;
+	d7 = DR7_L0_WRITE8;
+	asm volatile("mov %0, %%dr0" : : "r" (d0));
+	asm volatile("mov %0, %%dr7" : : "r" (d7));
+	GUEST_SYNC(0);			/* an exit between setting and use */
+	asm volatile("mov %%dr0, %0" : "=r" (d0));
+	asm volatile("mov %%dr7, %0" : "=r" (d7));
+	GUEST_SYNC(d0, d7);
+
+	guest_watch = 5;		/* a data breakpoint: #DB after it */
+	d7 = DR7_INIT;
+	asm volatile("mov %0, %%dr7" : : "r" (d7));
+	GUEST_SYNC(db_count, db_dr6 & 0xf);
+}
+
+static int host_breakpoint(volatile uint64_t *addr)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_BREAKPOINT,
+		.size = sizeof(attr),
+		.bp_type = HW_BREAKPOINT_W,
+		.bp_addr = (uintptr_t)addr,
+		.bp_len = HW_BREAKPOINT_LEN_8,
+		.sample_period = 1,
+	};
+
+	return syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0);
+}
+
+static uint64_t bp_hits(int fd)
+{
+	uint64_t n = ~0ULL;
+
+	if (read(fd, &n, sizeof(n)) != sizeof(n))
+		return ~0ULL;
+	return n;
+}
+
+/*
+ * SDM 17.2: DR0-DR3 hold breakpoint addresses, DR7 enables them; at
+ * reset DR0-3 are 0, DR6 0xFFFF0FF0, DR7 0x400 (Table 9-1). A host
+ * watchpoint (in DR0 while this thread runs) is invisible to the guest
+ * and never fires for it; the guest's own DR0/DR7 survive exits, its
+ * data breakpoint raises #DB in the guest with DR6.B0 set (17.2.3), and
+ * the host's watchpoint works after the guest's runs.
+ */
+TEST_F(host, debug_registers_are_the_guests)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+	int bp;
+
+	if (!self->vm)
+		return;
+	bp = host_breakpoint(&host_watch);
+	ASSERT_GE(bp, 0) TH_LOG("perf breakpoint: %s", strerror(errno));
+	host_watch = 1;
+	ASSERT_EQ(1, bp_hits(bp));
+
+	test_vm_set_sync_handler(self->vm, on_db);
+	v = test_vcpu_add_default(self->vm, 0, guest_debug_regs, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0, uc.args[0]);
+	EXPECT_EQ(DR6_INIT, uc.args[1]);
+	EXPECT_EQ(DR7_INIT, uc.args[2]);
+
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(DR7_L0_WRITE8, get_sysreg(v->fd, AXVM_SYSREG_X86_DR(7)));
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ((uintptr_t)&guest_watch, uc.args[0]);
+	EXPECT_EQ(DR7_L0_WRITE8, uc.args[1]);
+
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(1, uc.args[0]);
+	EXPECT_EQ(1, uc.args[1]);		/* B0 */
+
+	EXPECT_EQ(1, bp_hits(bp));
+	host_watch = 2;
+	EXPECT_EQ(2, bp_hits(bp));
+	close(bp);
+}
+
+/*
+ * Userspace's view of the debug registers: DR6 and DR7 have no bits in
+ * their upper halves (SDM 17.2.3, 17.2.4), DR4/DR5 are no registers of
+ * their own.
+ */
+TEST_F(host, debug_register_sysregs_checked)
+{
+	struct test_vcpu *v;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_debug_regs, 0);
+	ASSERT_NE(NULL, v);
+	EXPECT_EQ(DR7_INIT, get_sysreg(v->fd, AXVM_SYSREG_X86_DR(7)));
+	EXPECT_EQ(-1, set_sysreg(v->fd, AXVM_SYSREG_X86_DR(7), 1ULL << 32));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, set_sysreg(v->fd, AXVM_SYSREG_X86_DR(6), 1ULL << 40));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, set_sysreg(v->fd, AXVM_SYSREG_X86_DR(4), 0));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(0, set_sysreg(v->fd, AXVM_SYSREG_X86_DR(2), 0x5000));
+	EXPECT_EQ(0x5000, get_sysreg(v->fd, AXVM_SYSREG_X86_DR(2)));
+}
+
+/* ------------------------------------------------------------------ */
+
+static uint64_t gp_count, gp_vector;
+
+GUEST_CODE static void on_gp(struct ex_regs *regs)
+{
+	gp_count++;
+	gp_vector = regs->vector;
+	regs->rip += 2;			/* rdpmc is 0f 33 */
+}
+
+GUEST_CODE static void guest_rdpmc_wbinvd(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("wbinvd" : : : "memory");
+	asm volatile("invd" : : : "memory");
+	GUEST_SYNC(0);
+	asm volatile("rdpmc" : "=a" (lo), "=d" (hi) : "c" (0));
+	GUEST_SYNC(gp_count, gp_vector);
+}
+
+/*
+ * The host's caches and counters are not the guest's: WBINVD and INVD
+ * run as no-ops, and RDPMC, with no counters in the guest's CPUID,
+ * raises #GP ("if ECX does not select a valid counter", SDM Vol. 2B).
+ */
+TEST_F(host, rdpmc_faults_and_cache_flushes_run)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	test_vm_set_sync_handler(self->vm, on_gp);
+	v = test_vcpu_add_default(self->vm, 0, guest_rdpmc_wbinvd, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(1, uc.args[0]);
+	EXPECT_EQ(GP_VECTOR, uc.args[1]);
+}
+
+/* ------------------------------------------------------------------ */
+
+/* A GDT with user segments: the guest library's five, then these. */
+#define SEL_USER_DATA	(5 * 8 + 3)
+#define SEL_USER_CODE	(6 * 8 + 3)
+#define GDT_USER_DATA	0x00cff3000000ffffULL	/* DPL 3, read/write */
+#define GDT_USER_CODE	0x00affb000000ffffULL	/* DPL 3, 64-bit */
+#define PTE_U		(1ULL << 2)
+#define X86_CR0_AM	(1ULL << 18)
+#define X86_RFLAGS_AC	(1ULL << 18)
+
+static uint64_t user_gdt[8] __attribute__((aligned(16)));
+static uint64_t user_stack[512] __attribute__((aligned(16)));
+static uint64_t kernel_rsp, kernel_rip;
+static uint64_t user_vector, user_rax, user_error;
+
+struct __attribute__((packed)) desc_ptr64 {
+	uint16_t limit;
+	uint64_t base;
+};
+
+/*
+ * CPL 3 for the guest library's flat guest: user segments in a GDT of
+ * its own, and U in the PML4 entry and the 1 GiB pages under it.
+ */
+GUEST_CODE static void guest_allow_user(void)
+{
+	struct desc_ptr64 gdt;
+	uint64_t *pml4 = (uint64_t *)(read_cr3() & ~0xfffULL), *pdpt;
+	uint64_t cr3 = read_cr3();
+	int i;
+
+	asm volatile("sgdt %0" : "=m" (gdt));
+	for (i = 0; i < 5; i++)
+		user_gdt[i] = ((volatile uint64_t *)gdt.base)[i];
+	user_gdt[5] = GDT_USER_DATA;
+	user_gdt[6] = GDT_USER_CODE;
+	gdt.base = (uint64_t)user_gdt;
+	gdt.limit = 7 * 8 - 1;
+	asm volatile("lgdt %0" : : "m" (gdt));
+
+	pml4[0] |= PTE_U;
+	pdpt = (uint64_t *)(pml4[0] & 0x000ffffffffff000ULL);
+	for (i = 0; i < 512; i++)
+		pdpt[i] |= PTE_U;
+	asm volatile("mov %0, %%cr3" : : "r" (cr3) : "memory");
+}
+
+/* An exception from CPL 3 ends the user part: back to the kernel's. */
+GUEST_CODE static void on_user_exception(struct ex_regs *regs)
+{
+	if ((regs->cs & 3) != 3)
+		GUEST_FAIL("exception in the guest's kernel");
+	user_vector = regs->vector;
+	user_error = regs->error_code;
+	user_rax = regs->regs[0];
+	regs->cs = 0x08;
+	regs->ss = 0x10;
+	regs->rsp = kernel_rsp;
+	regs->rip = kernel_rip;
+}
+
+/*
+ * At CPL 3 with @rflags: a hypercall, then an unaligned load (#AC when
+ * CR0.AM and RFLAGS.AC allow it), then UD2; the first exception returns
+ * to the kernel.
+ */
+GUEST_CODE static void guest_user_part(uint64_t rflags)
+{
+	/* Below the red zone: the pushes must not overwrite locals. */
+	asm volatile("sub $128, %%rsp\n\t"
+		     "mov %%rsp, %[ksp]\n\t"
+		     "lea 2f(%%rip), %%rax\n\t"
+		     "mov %%rax, %[krip]\n\t"
+		     "push %[ss]\n\t"
+		     "push %[usp]\n\t"
+		     "push %[fl]\n\t"
+		     "push %[cs]\n\t"
+		     "lea 1f(%%rip), %%rax\n\t"
+		     "push %%rax\n\t"
+		     "iretq\n"
+		     "1:\tmov $0x1234, %%eax\n\t"
+		     "vmmcall\n\t"
+		     "mov 1(%%rsp), %%rbx\n\t"
+		     "ud2\n"
+		     "2:\tadd $128, %%rsp\n\t"
+		     : [ksp] "=m" (kernel_rsp), [krip] "=m" (kernel_rip)
+		     : [ss] "i" (SEL_USER_DATA), [cs] "i" (SEL_USER_CODE),
+		       [usp] "r" (&user_stack[510]), [fl] "r" (rflags)
+		     : "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "r8", "r9",
+		       "r10", "r11", "memory", "cc");
+}
+
+GUEST_CODE static void guest_user_mode(void)
+{
+	uint64_t cr0 = read_cr0() | X86_CR0_AM;
+
+	guest_allow_user();
+	guest_user_part(0x2);
+	GUEST_SYNC(user_vector, user_rax);
+	asm volatile("mov %0, %%cr0" : : "r" (cr0));
+	guest_user_part(0x2 | X86_RFLAGS_AC);
+	GUEST_SYNC(user_vector, user_rax, user_error);
+}
+
+static sigjmp_buf ac_jmp;
+
+static void on_sigbus(int sig)
+{
+	/* The handler runs with the RFLAGS.AC of the fault: clear it. */
+	asm volatile("pushf\n\tandl $~0x40000, (%%rsp)\n\tpopf"
+		     : : : "memory", "cc");
+	siglongjmp(ac_jmp, 1);
+}
+
+/*
+ * Whether this (perhaps emulated) CPU raises #AC at all: an unaligned
+ * load of this process with RFLAGS.AC set (Linux runs with CR0.AM) is
+ * SIGBUS where it does. QEMU's TCG models no alignment checks.
+ */
+static bool cpu_raises_ac(void)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus }, old;
+	static uint64_t buf[2];
+	volatile bool raised = false;
+
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(ac_jmp, 1) == 0) {
+		asm volatile("pushf\n\torl $0x40000, (%%rsp)\n\tpopf\n\t"
+			     "mov 1(%0), %%rax\n\t"
+			     "pushf\n\tandl $~0x40000, (%%rsp)\n\tpopf"
+			     : : "r" (buf) : "rax", "memory", "cc");
+	} else {
+		raised = true;
+	}
+	sigaction(SIGBUS, &old, NULL);
+	return raised;
+}
+
+/*
+ * A hypercall from CPL 3 fails in the guest with -KVM_EPERM (-1) in RAX
+ * and never reaches the VMM, as with KVM. With CR0.AM and RFLAGS.AC at
+ * CPL 3, an unaligned load raises #AC with error code 0 in the guest
+ * (SDM 6.15, interrupt 17), which axvm intercepts and gives back.
+ */
+TEST_F(host, user_mode_hypercall_and_alignment_check)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	test_vm_set_sync_handler(self->vm, on_user_exception);
+	v = test_vcpu_add_default(self->vm, 0, guest_user_mode, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(UD_VECTOR, uc.args[0]);
+	EXPECT_EQ((uint64_t)-1, uc.args[1]);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ((uint64_t)-1, uc.args[1]);
+	if (!cpu_raises_ac()) {
+		TH_LOG("this CPU raises no #AC: the alignment check is not shown");
+		EXPECT_EQ(UD_VECTOR, uc.args[0]);
+		return;
+	}
+	EXPECT_EQ(AC_VECTOR, uc.args[0]);
+	EXPECT_EQ(0, uc.args[2]);
+}
+
+TEST_HARNESS_MAIN

@@ -487,6 +487,169 @@ TEST_F(host, rdpmc_faults_and_cache_flushes_run)
 
 /* ------------------------------------------------------------------ */
 
+#define MSR_IA32_CR_PAT		0x277
+#define MSR_LSTAR		0xc0000082
+#define MSR_SYSCALL_MASK	0xc0000084
+#define MSR_TSC_AUX		0xc0000103
+#define NONCANONICAL		0x0000800000000000ULL
+#define GUEST_LSTAR		0xffffffff81000000ULL
+
+static uint64_t wrmsr_gp;
+
+GUEST_CODE static void on_wrmsr_gp(struct ex_regs *regs)
+{
+	if (regs->vector != GP_VECTOR)
+		GUEST_FAIL("not #GP");
+	wrmsr_gp++;
+	regs->rip += 2;			/* wrmsr is 0f 30 */
+}
+
+GUEST_CODE static void guest_bad_msrs(void)
+{
+	wrmsr(MSR_LSTAR, GUEST_LSTAR);
+	wrmsr(MSR_LSTAR, NONCANONICAL);
+	wrmsr(MSR_TSC_AUX, 1ULL << 32);
+	wrmsr(MSR_SYSCALL_MASK, 1ULL << 40);
+	wrmsr(MSR_IA32_CR_PAT, 0x0007040600070402ULL);	/* type 2 */
+	GUEST_SYNC(wrmsr_gp, rdmsr(MSR_LSTAR));
+}
+
+/*
+ * SDM Vol. 4 and WRMSR (Vol. 2B): "#GP(0) if the value is non-canonical"
+ * for LSTAR and the other address MSRs, and for a reserved bit (TSC_AUX
+ * and IA32_FMASK bits 63:32, PAT memory types 2 and 3). These reach the
+ * host CPU's WRMSR at the switch, so a guest's write of one is #GP and
+ * leaves the MSR as it was; AXVM_SET_SYSREG refuses them with EINVAL.
+ */
+TEST_F(host, reserved_msr_values_refused)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	test_vm_set_sync_handler(self->vm, on_wrmsr_gp);
+	v = test_vcpu_add_default(self->vm, 0, guest_bad_msrs, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(4, uc.args[0]);
+	EXPECT_EQ(GUEST_LSTAR, uc.args[1]);
+
+	EXPECT_EQ(-1, set_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_LSTAR),
+				 NONCANONICAL));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, set_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_TSC_AUX),
+				 1ULL << 32));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, set_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_IA32_CR_PAT),
+				 0x0303030303030303ULL));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(GUEST_LSTAR,
+		  get_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_LSTAR)));
+	EXPECT_EQ(0, set_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_LSTAR),
+				0xffff800000000000ULL));
+}
+
+/* ------------------------------------------------------------------ */
+
+struct __attribute__((packed)) desc_ptr64 {
+	uint16_t limit;
+	uint64_t base;
+};
+
+#define STACKS_GPA	0x80000000ULL
+#define STACKS_BLOCK	(2ULL << 20)	/* a fresh stage-2 block each */
+#define STACKS_N	4
+#define SOFT_VECTOR	0x40
+#define TSS_IST1	0x24
+
+static uint64_t soft_count, int3_count;
+
+GUEST_CODE static void on_soft_int(struct ex_regs *regs)
+{
+	if (regs->vector == SOFT_VECTOR)
+		soft_count++;
+}
+
+GUEST_CODE static void on_int3(struct ex_regs *regs)
+{
+	if (regs->vector != BP_VECTOR)
+		GUEST_FAIL("unexpected exception");
+	int3_count++;
+}
+
+/* The IST1 slot of this vCPU's TSS, found through TR and the GDT. */
+GUEST_CODE static volatile uint64_t *guest_ist1(void)
+{
+	struct desc_ptr64 gdt;
+	uint64_t lo, hi, base;
+	uint16_t tr;
+
+	asm volatile("sgdt %0" : "=m" (gdt));
+	asm volatile("str %0" : "=r" (tr));
+	lo = ((volatile uint64_t *)gdt.base)[tr / 8];
+	hi = ((volatile uint64_t *)gdt.base)[tr / 8 + 1];
+	base = ((lo >> 16) & 0xffffff) | ((lo >> 56) & 0xff) << 24 |
+	       (hi & 0xffffffff) << 32;
+	return (volatile uint64_t *)(base + TSS_IST1);
+}
+
+/*
+ * INT n and INT3 each delivered on an exception stack in a block of
+ * RAM nothing touched yet: their delivery is cut short by a stage-2
+ * fault, and the event must go in again once, returning after the
+ * instruction.
+ */
+GUEST_CODE static void guest_soft_ints(void)
+{
+	volatile uint64_t *ist = guest_ist1();
+	uint64_t saved = *ist;
+	int i;
+
+	for (i = 0; i < STACKS_N; i++) {
+		*ist = STACKS_GPA + (i + 1) * STACKS_BLOCK - 64;
+		if (i & 1)
+			asm volatile("int $0x40" : : : "memory");
+		else
+			asm volatile("int3" : : : "memory");
+	}
+	*ist = saved;
+	GUEST_SYNC(soft_count, int3_count);
+}
+
+/*
+ * SDM 27.2.4 and 26.6.1.3: an exit during the delivery of a software
+ * interrupt or exception reports it in IDT-vectoring information; it is
+ * re-injected with the VM-entry instruction length, so that it pushes
+ * the address after the INT n / INT3. On SVM without next-RIP saving,
+ * RIP still points at the instruction (APM 15.20): it runs again. Either
+ * way each instruction raises its event exactly once.
+ */
+TEST_F(host, soft_interrupt_cut_short_is_delivered_once)
+{
+	long long faults;
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	ASSERT_NE(NULL, test_vm_add_region(self->vm, TEST_SLOT_SCRATCH + 1, 0,
+					   STACKS_GPA, STACKS_N * STACKS_BLOCK));
+	test_vm_set_irq_handler(self->vm, on_soft_int);
+	test_vm_set_sync_handler(self->vm, on_int3);
+	v = test_vcpu_add_default(self->vm, 0, guest_soft_ints, 0);
+	ASSERT_NE(NULL, v);
+	faults = axvm_exit_count(v->fd, AXVM_EXIT_STAGE2_FAULT);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(STACKS_N / 2, uc.args[0]);
+	EXPECT_EQ(STACKS_N / 2, uc.args[1]);
+	/* Each delivery did fault in the fresh stack. */
+	EXPECT_GE(axvm_exit_count(v->fd, AXVM_EXIT_STAGE2_FAULT),
+		  faults + STACKS_N);
+}
+
+/* ------------------------------------------------------------------ */
+
 /* A GDT with user segments: the guest library's five, then these. */
 #define SEL_USER_DATA	(5 * 8 + 3)
 #define SEL_USER_CODE	(6 * 8 + 3)
@@ -500,11 +663,6 @@ static uint64_t user_gdt[8] __attribute__((aligned(16)));
 static uint64_t user_stack[512] __attribute__((aligned(16)));
 static uint64_t kernel_rsp, kernel_rip;
 static uint64_t user_vector, user_rax, user_error;
-
-struct __attribute__((packed)) desc_ptr64 {
-	uint16_t limit;
-	uint64_t base;
-};
 
 /*
  * CPL 3 for the guest library's flat guest: user segments in a GDT of

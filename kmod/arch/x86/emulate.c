@@ -509,6 +509,8 @@ int axvm_x86_wrmsr(struct axvm_x86_vcpu *x)
 	u64 *slot = axvm_x86_msr_slot(x, msr);
 	int ret = x->apic ? axvm_lapic_wrmsr(x, msr, v) : -ENOENT;
 
+	if (slot && !axvm_x86_msr_valid(msr, v))
+		ret = -EINVAL;
 	if (ret == -EINVAL) {
 		/* Undo the RIP advance: a #GP faults on the WRMSR. */
 		x->rip -= AXVM_X86_LEN_MSR;

@@ -204,6 +204,49 @@ u64 *axvm_x86_msr_slot(struct axvm_x86_vcpu *x, u32 msr)
 	return NULL;
 }
 
+/* 48-bit linear addresses: CPUID gives guests no LA57. */
+static bool axvm_x86_canonical(u64 v)
+{
+	return (u64)((s64)(v << 16) >> 16) == v;
+}
+
+/* PAT entries: UC, WC, WT, WP, WB, UC- (SDM 11.12.2); 2 and 3 are reserved. */
+static bool axvm_x86_pat_valid(u64 v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++, v >>= 8)
+		if ((v & 0xff) > 7 || (v & 0xff) == 2 || (v & 0xff) == 3)
+			return false;
+	return true;
+}
+
+/*
+ * Whether @v is a value the MSR can hold (a guest's WRMSR of another is
+ * #GP, AXVM_SET_SYSREG's EINVAL). These values reach the CPU with WRMSR
+ * or through the VMCS/VMCB: a non-canonical LSTAR or a reserved TSC_AUX
+ * bit would fault in the host at the switch.
+ */
+bool axvm_x86_msr_valid(u32 msr, u64 v)
+{
+	switch (msr) {
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_KERNEL_GS_BASE:
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+		return axvm_x86_canonical(v);
+	case MSR_SYSCALL_MASK:
+	case MSR_TSC_AUX:
+		return !(v >> 32);
+	case MSR_IA32_CR_PAT:
+		return axvm_x86_pat_valid(v);
+	}
+	return true;
+}
+
 static u64 *axvm_x86_reg64(struct axvm_x86_vcpu *x, u64 id)
 {
 	unsigned int i;
@@ -319,6 +362,9 @@ int axvm_arch_set_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 val)
 
 	p64 = axvm_x86_reg64(x, id);
 	if (p64) {
+		if ((id & ~0xffffffffULL) == AXVM_SYSREG_CLASS_X86_MSR &&
+		    !axvm_x86_msr_valid(id & 0xffffffff, val))
+			return -EINVAL;
 		*p64 = val;
 		return 0;
 	}

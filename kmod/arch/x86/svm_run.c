@@ -18,6 +18,7 @@
 #include <asm/processor-flags.h>
 #include <asm/special_insns.h>
 #include <asm/svm.h>
+#include <asm/trapnr.h>
 
 #include "x86.h"
 
@@ -530,6 +531,31 @@ static int axvm_svm_halt(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 	return AXVM_EXIT_HALT;
 }
 
+/*
+ * An event cut short by the exit is delivered on the next entry. INT n,
+ * INT3 and INTO are not: without next-RIP saving (QEMU has none) the
+ * CPU would push the address of the instruction, which RIP still holds
+ * (APM 15.7.2), and the guest would take it twice. The instruction runs
+ * again instead and raises its event once, as KVM has it for soft
+ * exceptions.
+ */
+static void axvm_svm_requeue(struct vmcb *vmcb)
+{
+	u32 info = vmcb->control.exit_int_info;
+	u32 type = info & SVM_EXITINTINFO_TYPE_MASK;
+	u8 vector = info & SVM_EXITINTINFO_VEC_MASK;
+
+	vmcb->control.event_inj = 0;
+	if (!(info & SVM_EXITINTINFO_VALID))
+		return;
+	if (type == SVM_EXITINTINFO_TYPE_SOFT ||
+	    (type == SVM_EXITINTINFO_TYPE_EXEPT &&
+	     (vector == X86_TRAP_BP || vector == X86_TRAP_OF)))
+		return;
+	vmcb->control.event_inj = info;
+	vmcb->control.event_inj_err = vmcb->control.exit_int_info_err;
+}
+
 static int axvm_svm_handle_exit(struct axvm_x86_vcpu *x)
 {
 	struct axvm_svm_vcpu *s = x->hw;
@@ -537,12 +563,7 @@ static int axvm_svm_handle_exit(struct axvm_x86_vcpu *x)
 	struct axvm_run *run = x->vcpu->run;
 	u32 code = vmcb->control.exit_code;
 
-	/* An event cut short by the exit is delivered on the next entry. */
-	vmcb->control.event_inj = 0;
-	if (vmcb->control.exit_int_info & SVM_EXITINTINFO_VALID) {
-		vmcb->control.event_inj = vmcb->control.exit_int_info;
-		vmcb->control.event_inj_err = vmcb->control.exit_int_info_err;
-	}
+	axvm_svm_requeue(vmcb);
 
 	switch (code) {
 	case SVM_EXIT_INTR:

@@ -116,6 +116,7 @@ struct axvm_x86_vm {
 
 /* regs.c */
 u64 *axvm_x86_msr_slot(struct axvm_x86_vcpu *x, u32 msr);
+bool axvm_x86_msr_valid(u32 msr, u64 v);
 void axvm_x86_init_reset(struct axvm_x86_vcpu *x);
 void axvm_x86_sipi_start(struct axvm_x86_vcpu *x, u8 vector);
 

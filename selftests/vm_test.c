@@ -365,12 +365,13 @@ TEST_F(vm, registers_round_trip)
 	ASSERT_EQ(0, ioctl(vcpu, AXVM_GET_REGS, &out));
 	EXPECT_EQ(0, memcmp(&in, &out, sizeof(in)));
 
+	/* A canonical address: x86 refuses a non-canonical LSTAR. */
 	sr.id = axvm_test_sysreg();
-	sr.value = 0xffff000012345000ULL;
+	sr.value = 0xffff800012345000ULL;
 	ASSERT_EQ(0, ioctl(vcpu, AXVM_SET_SYSREG, &sr));
 	sr.value = 0;
 	ASSERT_EQ(0, ioctl(vcpu, AXVM_GET_SYSREG, &sr));
-	EXPECT_EQ(0xffff000012345000ULL, sr.value);
+	EXPECT_EQ(0xffff800012345000ULL, sr.value);
 	close(vcpu);
 }
 

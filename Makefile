@@ -69,7 +69,12 @@ TEST_LIB_SRCS := $(wildcard selftests/lib/*.c selftests/lib/*.S)
 TEST_LIB_HDRS := $(wildcard selftests/lib/*.h)
 
 selftests: $(addprefix $(OUT)/selftests/,$(SELFTESTS)) \
-	   $(addprefix $(OUT)/bench/,$(BENCHES))
+	   $(addprefix $(OUT)/bench/,$(BENCHES)) $(OUT)/reboot_spin
+# /init runs it last: vCPUs running while it powers the machine off.
+$(OUT)/reboot_spin: selftests/reboot_spin.c selftests/axvm_util.h \
+		    uapi/linux/axvm.h $(TEST_LIB_SRCS) $(TEST_LIB_HDRS)
+	@mkdir -p $(OUT)
+	$(USER_CC) $(USER_CFLAGS) -Iselftests/lib -o $@ $< $(TEST_LIB_SRCS)
 $(OUT)/bench/%: selftests/%.c selftests/axvm_util.h uapi/linux/axvm.h \
 		$(TEST_LIB_SRCS) $(TEST_LIB_HDRS)
 	@mkdir -p $(OUT)/bench

@@ -58,6 +58,7 @@ gzip -9 -n -f "$out/linux-guest.cpio"
 	echo "dir /selftests 0755 0 0"
 	echo "file /init $out/user/init 0755 0 0"
 	echo "file /vmctl $out/user/vmctl 0755 0 0"
+	echo "file /reboot_spin $out/user/reboot_spin 0755 0 0"
 	echo "file /axvm.ko $out/mod/kmod/axvm.ko 0644 0 0"
 	# x86 tests load the kernel's own KVM modules to check coexistence.
 	if [ "$k" = x86_64 ]; then

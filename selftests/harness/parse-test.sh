@@ -31,26 +31,33 @@ ok 2 # SKIP needs a guest
 not ok 3 f.three
 AXVM-END a_test exit=1 0.1s
 AXVM-RMMOD 0 ok
-AXVM-DONE"
+AXVM-SPIN running
+AXVM-DONE
+reboot: Power down"
 
-expect healthy "COUNTS 2 1 1" "$good"
-expect splat "COUNTS 1 2 1" "${good/AXVM-RMMOD/dmesg: WARNING: CPU: 0 PID: 1 at x.c:1
+expect healthy "COUNTS 3 1 1" "$good"
+expect splat "COUNTS 2 2 1" "${good/AXVM-RMMOD/dmesg: WARNING: CPU: 0 PID: 1 at x.c:1
 AXVM-RMMOD}"
-expect lockdep "COUNTS 1 2 1" "${good/AXVM-RMMOD/dmesg: WARNING: possible circular locking dependency detected
+expect lockdep "COUNTS 2 2 1" "${good/AXVM-RMMOD/dmesg: WARNING: possible circular locking dependency detected
 AXVM-RMMOD}"
-expect guest-console-splat "COUNTS 2 1 1" "${good/not ok 3/# guest| Kernel panic - not syncing: x
+expect guest-console-splat "COUNTS 3 1 1" "${good/not ok 3/# guest| Kernel panic - not syncing: x
 # guest| WARNING: CPU: 0 PID: 1 at x.c:1
 not ok 3}"
-expect crash-before-done "COUNTS 1 2 1" "${good%AXVM-DONE}"
-expect binary-cut-short "COUNTS 2 1 1" "${good/not ok 3 f.three/}"
-expect timeout "COUNTS 2 1 1" "${good/not ok 3 f.three
+expect crash-before-done "COUNTS 1 3 1" "${good%%AXVM-DONE*}"
+expect binary-cut-short "COUNTS 3 1 1" "${good/not ok 3 f.three/}"
+expect timeout "COUNTS 3 1 1" "${good/not ok 3 f.three
 AXVM-END a_test exit=1/AXVM-END a_test timeout}"
-expect crash-exit-status "COUNTS 3 1 1" "${good/not ok 3 f.three
+expect crash-exit-status "COUNTS 4 1 1" "${good/not ok 3 f.three
 AXVM-END a_test exit=1/ok 3 f.three
 AXVM-END a_test signal=11}"
 expect insmod-failed "COUNTS 0 1 0" "AXVM-INSMOD -19 No such device
 AXVM-DONE"
 expect rmmod-failed "COUNTS 1 2 1" "${good/AXVM-RMMOD 0 ok/AXVM-RMMOD -11 busy}"
+expect power-off-splat "COUNTS 1 3 1" "${good/reboot: Power down/invalid opcode: 0000 [#1] PREEMPT SMP
+Call Trace:
+reboot: Power down}"
+expect power-off-vcpus-not-started "COUNTS 2 2 1" "${good/AXVM-SPIN running/AXVM-SPIN failed}"
+expect power-off-never "COUNTS 2 2 1" "${good%reboot: Power down}"
 refusal="AXVM-REFUSE -19 No such device
 dmesg: axvm: the CPU has no H extension
 AXVM-DONE"

@@ -24,11 +24,18 @@ BEGIN { pass = fail = skip = 0; bin = ""; done = 0; insmod = rmmod = "" }
 # Kernel splats, wherever they show (console or the dmesg dump), but
 # not in a guest's console that a test prints as "# guest| " lines: the
 # test judges those itself (linux_boot_test).
-!/^# guest\| / && /(BUG:|WARNING:|Oops|Kernel panic|Unable to handle kernel|general protection fault|kernel BUG at|possible circular locking|inconsistent lock state|possible recursive locking|UBSAN:|KASAN:|INFO: task .* blocked|soft lockup|hard LOCKUP|Call trace:|Call Trace:)/ {
+!/^# guest\| / && /(BUG:|WARNING:|Oops|invalid opcode:|Kernel panic|Unable to handle kernel|general protection fault|kernel BUG at|possible circular locking|inconsistent lock state|possible recursive locking|UBSAN:|KASAN:|INFO: task .* blocked|soft lockup|hard LOCKUP|Call trace:|Call Trace:)/ {
 	if (!splat)
 		problem("kernel splat: " $0)
 	splat = 1
+	if (spin != "" && !spin_splat)
+		spin_splat = $0
 }
+
+# The power-off under running vCPUs that ends every lane (init's
+# spin_vcpus_for_power_off()): vCPUs started, the kernel powered off.
+/^AXVM-SPIN / { spin = $2 }
+spin == "running" && /reboot: Power down/ { powered = 1 }
 
 # Refusal lanes: the load must fail with the expected errno and line.
 /^AXVM-REFUSE / { refused = $2 }
@@ -78,6 +85,15 @@ END {
 		problem("init never loaded the module (no AXVM-INSMOD line)")
 	if (!done)
 		problem("the guest did not reach AXVM-DONE (crash, hang or timeout)")
+	if (expect_errno == "" && rmmod == "0") {
+		if (spin == "running" && powered && !spin_splat)
+			result("PASS", "lane", "power-off-under-vcpus")
+		else
+			result("FAIL", "lane", "power-off-under-vcpus",
+			       spin != "running" ? "vCPUs not started: AXVM-SPIN " spin : \
+			       spin_splat != "" ? "splat: " spin_splat : \
+			       "no \"reboot: Power down\" after it")
+	}
 	if (problems == "")
 		result("PASS", "lane", "lane-health")
 	else

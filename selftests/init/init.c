@@ -340,6 +340,37 @@ static void dump_kmsg(void)
 	free(buf);
 }
 
+/*
+ * The last act of a lane: axvm loaded again, vCPUs running on every CPU
+ * (/reboot_spin), and the power-off that /init does next takes
+ * virtualization back from under them. Everything the kernel prints on
+ * the way down reaches the console, for the lane's health check.
+ */
+static void spin_vcpus_for_power_off(void)
+{
+	int ret = load_module(modparams), fds[2];
+	char fd[16], c;
+	pid_t pid;
+
+	if (ret || pipe(fds)) {
+		say("AXVM-SPIN failed: insmod %d\n", ret);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		snprintf(fd, sizeof(fd), "%d", fds[1]);
+		execl("/reboot_spin", "/reboot_spin", fd, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	/* Waits as long as the vCPUs take to start; EOF if it died. */
+	ret = pid > 0 ? read(fds[0], &c, 1) : -1;
+	close(fds[0]);
+	say("AXVM-SPIN %s\n", ret == 1 ? "running" : "failed");
+	klogctl(8, NULL, 8);	/* SYSLOG_ACTION_CONSOLE_LEVEL: all */
+}
+
 int main(void)
 {
 	int ret;
@@ -372,6 +403,8 @@ int main(void)
 		run_each_program(BENCH_DIR, run_bench);
 		ret = unload_module();
 		say("AXVM-RMMOD %d %s\n", ret, ret ? strerror(-ret) : "ok");
+		if (!ret)
+			spin_vcpus_for_power_off();
 	}
 
 	if (!demo)

@@ -147,7 +147,8 @@ static void axvm_arm64_save_guest(struct axvm_arm64_vcpu *a)
  * right after. FP/SIMD belongs to the guest between kernel_neon_begin()
  * and kernel_neon_end(), which saved the task's own state first.
  */
-static void axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
+/* One guest run; -EAGAIN when this CPU no longer holds EL2 for axvm. */
+static int axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 {
 	struct axvm_arm64_vcpu *a = vcpu->arch;
 	struct axvm_arm64_vm *vm = vcpu->vm->arch;
@@ -169,6 +170,14 @@ static void axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 		/* A rollover came in between: take its IPI, then a new VMID. */
 		local_daif_restore(flags);
 		kernel_neon_end();
+	}
+	/* Given back (CPU going offline, host rebooting): no entry. */
+	if (!axvm_cpu_virt_on()) {
+		local_daif_restore(flags);
+		kernel_neon_end();
+		if (timer)
+			axvm_arm64_timer_stop(a);
+		return -EAGAIN;
 	}
 	axvm_vcpu_guest_enter(vcpu);
 	axvm_arm64_vgic_load(vcpu, axvm_arm64_timer_line(a));
@@ -193,13 +202,17 @@ static void axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 
 	if (timer)
 		axvm_arm64_timer_stop(a);
+	return 0;
 }
 
 int axvm_arch_vcpu_run(struct axvm_vcpu *vcpu)
 {
 	struct axvm_arm64_exit e;
+	int ret;
 
 	axvm_arm64_complete(vcpu);
-	axvm_arm64_enter(vcpu, &e);
+	ret = axvm_arm64_enter(vcpu, &e);
+	if (ret)
+		return ret;
 	return axvm_arm64_handle_exit(vcpu, &e);
 }

@@ -157,9 +157,10 @@ out:
  * One entry, with interrupts disabled from before the guest state is
  * loaded until the host's is back; a host interrupt that ended the run
  * is taken right after. The host's FP registers (the task's, or nothing
- * of value) are kept aside meanwhile.
+ * of value) are kept aside meanwhile. -EAGAIN when this CPU gave the H
+ * extension's state back (going offline, host rebooting).
  */
-static void axvm_riscv_enter(struct axvm_vcpu *vcpu, struct axvm_riscv_exit *e)
+static int axvm_riscv_enter(struct axvm_vcpu *vcpu, struct axvm_riscv_exit *e)
 {
 	struct axvm_riscv_vcpu *r = vcpu->arch;
 	struct axvm_riscv_vm *vm = vcpu->vm->arch;
@@ -179,6 +180,13 @@ static void axvm_riscv_enter(struct axvm_vcpu *vcpu, struct axvm_riscv_exit *e)
 			break;
 		/* A rollover came in between: take its IPI, then a new VMID. */
 		local_irq_restore(flags);
+	}
+	/* Given back (CPU going offline, host rebooting): no entry. */
+	if (!axvm_cpu_virt_on()) {
+		local_irq_restore(flags);
+		if (timer)
+			axvm_riscv_timer_stop(r);
+		return -EAGAIN;
 	}
 	axvm_vcpu_guest_enter(vcpu);
 	atomic_cmpxchg(&r->hsm_state, AXVM_SBI_HSM_START_PENDING,
@@ -226,13 +234,17 @@ static void axvm_riscv_enter(struct axvm_vcpu *vcpu, struct axvm_riscv_exit *e)
 
 	if (timer)
 		axvm_riscv_timer_stop(r);
+	return 0;
 }
 
 int axvm_arch_vcpu_run(struct axvm_vcpu *vcpu)
 {
 	struct axvm_riscv_exit e;
+	int ret;
 
 	axvm_riscv_complete(vcpu);
-	axvm_riscv_enter(vcpu, &e);
+	ret = axvm_riscv_enter(vcpu, &e);
+	if (ret)
+		return ret;
 	return axvm_riscv_handle_exit(vcpu, &e);
 }

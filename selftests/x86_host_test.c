@@ -487,6 +487,114 @@ TEST_F(host, rdpmc_faults_and_cache_flushes_run)
 
 /* ------------------------------------------------------------------ */
 
+#define MSR_IA32_SPEC_CTRL	0x48
+#define MSR_IA32_ARCH_CAPABILITIES	0x10a
+#define SPEC_CTRL_IBRS		1
+#define ARCH_CAP_RDCL_NO	(1ULL << 0)
+#define ARCH_CAP_SKIP_L1DFL	(1ULL << 3)
+#define CPUID7_EDX_SPEC_CTRL	(1U << 26)
+#define CPUID7_EDX_ARCH_CAP	(1U << 29)
+
+static uint64_t spec_gp;
+
+GUEST_CODE static void on_spec_gp(struct ex_regs *regs)
+{
+	if (regs->vector != GP_VECTOR)
+		GUEST_FAIL("not #GP");
+	spec_gp++;
+	regs->rip += 2;			/* rdmsr and wrmsr are two bytes */
+}
+
+GUEST_CODE static void guest_spec_ctrl(void)
+{
+	uint32_t a, b, c, d;
+	uint64_t caps;
+
+	cpuid(7, 0, &a, &b, &c, &d);
+	caps = rdmsr(MSR_IA32_ARCH_CAPABILITIES);
+	wrmsr(MSR_IA32_ARCH_CAPABILITIES, 0);		/* read-only: #GP */
+	GUEST_SYNC(d, caps, spec_gp);
+	if (d & CPUID7_EDX_SPEC_CTRL) {
+		wrmsr(MSR_IA32_SPEC_CTRL, SPEC_CTRL_IBRS);
+		GUEST_SYNC(rdmsr(MSR_IA32_SPEC_CTRL), spec_gp);
+		GUEST_SYNC(rdmsr(MSR_IA32_SPEC_CTRL), spec_gp);
+		wrmsr(MSR_IA32_SPEC_CTRL, 0);
+	} else {
+		wrmsr(MSR_IA32_SPEC_CTRL, SPEC_CTRL_IBRS);	/* #GP */
+		GUEST_SYNC(0, spec_gp);
+	}
+}
+
+/* Whether /proc/cpuinfo lists @bug among the host's "bugs". */
+static bool host_has_bug(const char *bug)
+{
+	char line[4096], *p;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	bool found = false;
+
+	if (!f)
+		return true;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "bugs", 4))
+			continue;
+		for (p = strtok(strchr(line, ':') + 1, " \n"); p;
+		     p = strtok(NULL, " \n"))
+			if (!strcmp(p, bug))
+				found = true;
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * SDM Vol. 4 (IA32_ARCH_CAPABILITIES, IA32_SPEC_CTRL) and Intel's
+ * "Speculative Execution Side Channel Mitigations": a guest finds
+ * ARCH_CAPABILITIES enumerated (CPUID.7.0:EDX[29]) and reads there what
+ * the host is not vulnerable to (RDCL_NO without Meltdown) and that it
+ * need not flush L1D for guests of its own (SKIP_L1DFL_VMENTRY); the MSR
+ * is read-only. Where CPUID gives it SPEC_CTRL, the value it writes is
+ * its own across exits while the host's SPEC_CTRL stays the host's;
+ * where not, the write is #GP.
+ */
+TEST_F(host, speculation_controls)
+{
+	uint64_t host_spec = ~0ULL;
+	struct test_vcpu *v;
+	struct ucall uc;
+	int fd;
+
+	if (!self->vm)
+		return;
+	fd = msr_fd();
+	ASSERT_GE(fd, 0);
+	host_spec = msr_get(fd, MSR_IA32_SPEC_CTRL);
+	test_vm_set_sync_handler(self->vm, on_spec_gp);
+	v = test_vcpu_add_default(self->vm, 0, guest_spec_ctrl, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_TRUE(uc.args[0] & CPUID7_EDX_ARCH_CAP);
+	EXPECT_TRUE(uc.args[1] & ARCH_CAP_SKIP_L1DFL);
+	if (!host_has_bug("cpu_meltdown"))
+		EXPECT_TRUE(uc.args[1] & ARCH_CAP_RDCL_NO);
+	EXPECT_EQ(1, uc.args[2]);
+	if (uc.args[0] & CPUID7_EDX_SPEC_CTRL) {
+		TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+		EXPECT_EQ(SPEC_CTRL_IBRS, uc.args[0]);
+		EXPECT_EQ(1, uc.args[1]);
+		EXPECT_EQ(host_spec, msr_get(fd, MSR_IA32_SPEC_CTRL));
+		TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+		EXPECT_EQ(SPEC_CTRL_IBRS, uc.args[0]);
+	} else {
+		TH_LOG("the CPU has no SPEC_CTRL: the guest's write is #GP");
+		TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+		EXPECT_EQ(2, uc.args[1]);
+	}
+	close(fd);
+}
+
+/* ------------------------------------------------------------------ */
+
 #define MSR_IA32_CR_PAT		0x277
 #define MSR_LSTAR		0xc0000082
 #define MSR_SYSCALL_MASK	0xc0000084

@@ -51,20 +51,9 @@
 			 BIT(4) /* OSPKE */ | BIT(5) /* WAITPKG */ |	\
 			 GENMASK(12, 6) /* AVX512, CET, VAES */ |	\
 			 BIT(14) /* AVX512 */ | BIT(16) /* LA57 */)
-/*
- * Speculation controls: their MSRs (SPEC_CTRL, PRED_CMD, FLUSH_CMD,
- * ARCH_CAPABILITIES) are not the guest's, and a guest that had them would
- * write SPEC_CTRL on every kernel entry, an exit each time.
- */
-#define CPUID7_EDX_SPEC	(BIT(26) /* IBRS, IBPB */ | BIT(27) /* STIBP */ | \
-			 BIT(28) /* L1D_FLUSH */ |			\
-			 BIT(29) /* ARCH_CAPABILITIES */ |		\
-			 BIT(31) /* SSBD */)
+/* The speculation controls are spec.c's to adjust. */
 #define CPUID7_EDX_HIDE	(GENMASK(3, 2) /* AVX512 */ | BIT(20) /* CET */ | \
-			 GENMASK(25, 22) /* AMX */ | CPUID7_EDX_SPEC)
-/* AMD's: IBPB, IBRS, STIBP, SSBD and its virtual form. */
-#define CPUID_EXT8_EBX_SPEC	(BIT(12) | BIT(14) | BIT(15) | BIT(24) | \
-				 BIT(25) | BIT(26))
+			 GENMASK(25, 22) /* AMX */)
 #define CPUID_EXT1_ECX_HIDE	(BIT(2) /* SVM */ | BIT(9) /* OSVW */ |	\
 				 BIT(23) /* PERFCTR core */)
 #define AXVM_CPUID_SIGNATURE	0x40000000
@@ -161,6 +150,7 @@ static void axvm_x86_cpuid_default(u32 leaf, u32 sub, u64 arch_id,
 		b &= ~CPUID7_EBX_HIDE;
 		c &= ~CPUID7_ECX_HIDE;
 		d &= ~CPUID7_EDX_HIDE;
+		axvm_x86_spec_cpuid(leaf, sub, &b, &d);
 		if (!(axvm_x86_host_xcr0 & XFEATURE_MASK_YMM))
 			b &= ~CPUID7_EBX_AVX2;
 		if (axvm_x86_guest_lacks & AXVM_X86_NO_INVPCID)
@@ -213,7 +203,7 @@ static void axvm_x86_cpuid_default(u32 leaf, u32 sub, u64 arch_id,
 			d &= ~CPUID_EXT1_EDX_RDTSCP;
 		break;
 	case 0x80000008:
-		b &= ~CPUID_EXT8_EBX_SPEC;
+		axvm_x86_spec_cpuid(leaf, sub, &b, &d);
 		break;
 	case 0x15:
 		/*
@@ -482,9 +472,16 @@ int axvm_x86_rdmsr(struct axvm_x86_vcpu *x)
 	struct axvm_run *run = x->vcpu->run;
 	u64 *slot = axvm_x86_msr_slot(x, msr), v;
 	bool apic = x->apic && !axvm_lapic_rdmsr(x, msr, &v);
+	int spec = apic ? -ENOENT : axvm_x86_spec_rdmsr(x, msr, &v);
 
-	if (slot || apic || msr == MSR_IA32_TSC) {
-		if (!apic)
+	if (spec == -EINVAL) {
+		/* Undo the RIP advance: a #GP faults on the RDMSR. */
+		x->rip -= AXVM_X86_LEN_MSR;
+		axvm_x86_raise(x, AXVM_X86_GP_VECTOR, true, 0);
+		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
+	}
+	if (slot || apic || !spec || msr == MSR_IA32_TSC) {
+		if (!apic && spec)
 			v = slot ? *slot : rdtsc();
 		axvm_x86_set_reg(x, AXVM_X86_RAX, 4, v);
 		axvm_x86_set_reg(x, AXVM_X86_RDX, 4, v >> 32);
@@ -509,6 +506,8 @@ int axvm_x86_wrmsr(struct axvm_x86_vcpu *x)
 	u64 *slot = axvm_x86_msr_slot(x, msr);
 	int ret = x->apic ? axvm_lapic_wrmsr(x, msr, v) : -ENOENT;
 
+	if (ret == -ENOENT)
+		ret = axvm_x86_spec_wrmsr(x, msr, v);
 	if (slot && !axvm_x86_msr_valid(msr, v))
 		ret = -EINVAL;
 	if (ret == -EINVAL) {

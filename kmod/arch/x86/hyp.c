@@ -40,6 +40,8 @@ int axvm_arch_probe(struct axvm_arch_info *info)
 			ret = axvm_vmx_setup(info);
 			if (ret)
 				axvm_vmx_release();
+			else
+				axvm_x86_spec_setup(true);
 		}
 	} else if (cpuid_eax(0x80000000) >= 0x80000001 &&
 		   cpuid_ecx(0x80000001) & BIT(X86_FEATURE_SVM & 31)) {
@@ -47,6 +49,8 @@ int axvm_arch_probe(struct axvm_arch_info *info)
 		info->name = "x86 SVM";
 		axvm_use_svm = true;
 		ret = axvm_svm_probe(info);
+		if (!ret)
+			axvm_x86_spec_setup(false);
 	} else {
 		pr_err("the CPU has neither VMX nor SVM\n");
 		ret = -ENODEV;
@@ -81,8 +85,10 @@ int axvm_arch_vm_init(struct axvm_vm *vm)
 {
 	int ret = axvm_use_svm ? axvm_svm_vm_init(vm) : axvm_vmx_vm_init(vm);
 
-	if (!ret)
+	if (!ret) {
 		axvm_x86_pvclock_vm_init(vm->arch);
+		axvm_x86_spec_vm_init(vm->arch);
+	}
 	return ret;
 }
 

@@ -6,9 +6,20 @@
  * and syscall MSRs with VMLOAD/VMSAVE of its VMCB. The caller has cleared
  * GIF, disabled interrupts and saved the host's share with VMSAVE; this
  * loads it back.
+ *
+ * Speculation (see spec.c), as KVM's svm/vmenter.S orders it: the
+ * guest's SPEC_CTRL (unless the VMCB switches it, V_SPEC_CTRL) with no
+ * RET between it and VMRUN, VERW before VMRUN; after #VMEXIT the RSB
+ * filled, the host's SPEC_CTRL back, RET untrained and IBPB where this
+ * CPU needs them, all before the first RET.
  */
 #include <linux/linkage.h>
+#include <asm/alternative.h>
 #include <asm/asm.h>
+#include <asm/cpufeatures.h>
+#include <asm/msr-index.h>
+#include <asm/nospec-branch.h>
+#include <asm/percpu.h>
 
 #include "entry_gprs.inc"
 
@@ -16,9 +27,13 @@
 #define STK_VMCB	0
 #define STK_HOST	8
 #define STK_GPR		16
+#define STK_SPEC	24
 
 	.text
-/* void __axvm_svm_run(u64 vmcb_pa, u64 *gpr, u64 host_vmsave_pa) */
+/*
+ * void __axvm_svm_run(u64 vmcb_pa, u64 *gpr, u64 host_vmsave_pa,
+ *		       const u64 *spec_ctrl)
+ */
 SYM_FUNC_START(__axvm_svm_run)
 	push	%rbp
 	mov	%rsp, %rbp
@@ -27,11 +42,23 @@ SYM_FUNC_START(__axvm_svm_run)
 	push	%r13
 	push	%r12
 	push	%rbx
+	push	%rcx
 	push	%rsi
 	push	%rdx
 	push	%rdi
 
-	mov	%rsi, %rax
+	/* The guest's SPEC_CTRL where it differs from the host's. */
+	ALTERNATIVE_2 "jmp .Lspec_in_done", "", X86_FEATURE_MSR_SPEC_CTRL, \
+		      "jmp .Lspec_in_done", X86_FEATURE_V_SPEC_CTRL
+	mov	(%rcx), %eax
+	cmp	PER_CPU_VAR(x86_spec_ctrl_current), %eax
+	je	.Lspec_in_done
+	mov	$MSR_IA32_SPEC_CTRL, %ecx
+	xor	%edx, %edx
+	wrmsr
+.Lspec_in_done:
+
+	mov	STK_GPR(%rsp), %rax
 	AXVM_LOAD_GUEST_GPRS
 
 	/*
@@ -41,6 +68,8 @@ SYM_FUNC_START(__axvm_svm_run)
 	 */
 	mov	STK_VMCB(%rsp), %rax
 	vmload	%rax
+	/* The CPU's buffers cleared where needed (clobbers ZF). */
+	VM_CLEAR_CPU_BUFFERS
 	sti
 	vmrun	%rax
 	cli
@@ -52,9 +81,32 @@ SYM_FUNC_START(__axvm_svm_run)
 	mov	STK_HOST(%rsp), %rax
 	vmload	%rax
 
-	AXVM_CLEAR_GUEST_GPRS
+#ifdef CONFIG_RETPOLINE
+	/* Before any RET: no return target the guest left may be used. */
+	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RETPOLINE
+#endif
 
-	add	$24, %rsp
+	/* The host's SPEC_CTRL back where the guest's differed. */
+	ALTERNATIVE_2 "jmp .Lspec_out_done", "", X86_FEATURE_MSR_SPEC_CTRL, \
+		      "jmp .Lspec_out_done", X86_FEATURE_V_SPEC_CTRL
+	mov	STK_SPEC(%rsp), %rdi
+	mov	PER_CPU_VAR(x86_spec_ctrl_current), %eax
+	cmp	(%rdi), %eax
+	je	.Lspec_out_done
+	mov	$MSR_IA32_SPEC_CTRL, %ecx
+	xor	%edx, %edx
+	wrmsr
+.Lspec_out_done:
+
+	/* Retbleed on AMD: RET untrained before interrupts are back. */
+	UNTRAIN_RET
+	/* SRSO: an IBPB on every exit where the kernel chose that. */
+	ALTERNATIVE "", "call entry_ibpb", X86_FEATURE_IBPB_ON_VMEXIT
+
+	AXVM_CLEAR_GUEST_GPRS
+	xor	%ebx, %ebx
+
+	add	$32, %rsp
 	pop	%rbx
 	pop	%r12
 	pop	%r13

@@ -385,12 +385,18 @@ static int axvm_svm_enter(struct axvm_x86_vcpu *x)
 		wrmsrl(MSR_TSC_AUX, x->msrs[AXVM_X86_TSC_AUX]);
 	}
 	axvm_x86_dr_load(x);
+	axvm_x86_spec_enter(svm, false);
+	/* With V_SPEC_CTRL the VMCB switches SPEC_CTRL; else the asm does. */
+	if (boot_cpu_has(X86_FEATURE_V_SPEC_CTRL))
+		vmcb->save.spec_ctrl = x->spec_ctrl;
 	asm volatile("clgi" : : : "memory");
 	asm volatile("vmsave %%rax" : :
 		     "a" (page_to_phys(this_cpu_read(axvm_svm_host_vmsave))) :
 		     "memory");
 	__axvm_svm_run(s->vmcb_pa, x->gpr,
-		       page_to_phys(this_cpu_read(axvm_svm_host_vmsave)));
+		       page_to_phys(this_cpu_read(axvm_svm_host_vmsave)),
+		       &x->spec_ctrl);
+	axvm_x86_spec_exit();
 	/* #VMEXIT left DR7 reset: the host's breakpoints come back. */
 	axvm_x86_dr_put(x);
 	asm volatile("stgi" : : : "memory");

@@ -748,13 +748,15 @@ static int axvm_vmx_enter(struct axvm_x86_vcpu *x)
 	host_debugctl = get_debugctlmsr();
 	axvm_x86_fpu_load(x);
 	axvm_x86_dr_load(x);
+	axvm_x86_spec_enter(x->vcpu->vm->arch, true);
 	/* CR2 is not in the VMCS: the guest's goes in by hand, as for KVM. */
 	if (native_read_cr2() != x->cr2)
 		native_write_cr2(x->cr2);
 
-	fail = __axvm_vmx_run(x->gpr, v->launched);
+	fail = __axvm_vmx_run(x->gpr, v->launched, &x->spec_ctrl);
 
 	x->cr2 = native_read_cr2();
+	axvm_x86_spec_exit();
 	axvm_x86_dr_put(x);
 	if (host_debugctl)
 		update_debugctlmsr(host_debugctl);

@@ -76,6 +76,7 @@ struct axvm_x86_vcpu {
 	/* debugreg.c: DR0-3, DR6, DR7; DR0-3 in the CPU for this run. */
 	u64 db[4], dr6, dr7;
 	bool db_loaded;
+	u64 spec_ctrl;			/* spec.c: the guest's SPEC_CTRL */
 
 	/* An exception the next entry raises in the guest. */
 	bool exc_pending;
@@ -112,6 +113,7 @@ struct axvm_x86_vm {
 	struct axvm_x86_chip *chip;	/* AXVM_IRQCHIP_X86, or NULL */
 	u64 pvclock_ns;		/* host monotonic ns at the clock's 0 */
 	u64 pvclock_tsc;	/* and the host TSC then */
+	u64 spec_id;		/* spec.c: IBPB between VMs */
 };
 
 /* regs.c */
@@ -145,6 +147,15 @@ int axvm_x86_mov_dr(struct axvm_x86_vcpu *x, unsigned int dr,
 		    unsigned int gpr, bool to_dr, unsigned int len);
 void axvm_x86_dr_load(struct axvm_x86_vcpu *x);
 void axvm_x86_dr_put(struct axvm_x86_vcpu *x);
+
+/* spec.c: speculative-execution controls for guests, and mitigations. */
+void axvm_x86_spec_setup(bool vmx);
+void axvm_x86_spec_cpuid(u32 leaf, u32 sub, u32 *b, u32 *d);
+int axvm_x86_spec_rdmsr(struct axvm_x86_vcpu *x, u32 msr, u64 *v);
+int axvm_x86_spec_wrmsr(struct axvm_x86_vcpu *x, u32 msr, u64 v);
+void axvm_x86_spec_vm_init(struct axvm_x86_vm *xvm);
+void axvm_x86_spec_enter(struct axvm_x86_vm *xvm, bool vmx);
+void axvm_x86_spec_exit(void);
 
 /* hyp.c: the half the CPU has. */
 int axvm_x86_hw_vcpu_create(struct axvm_x86_vcpu *x);
@@ -200,7 +211,7 @@ void axvm_vmx_vcpu_destroy(struct axvm_x86_vcpu *x);
 int axvm_vmx_vcpu_run(struct axvm_x86_vcpu *x);
 void axvm_vmx_vmid_rollover(void);
 /* vmx_entry.S: 0 after a VM exit, 1 when the entry failed (VMfail). */
-int __axvm_vmx_run(u64 *gpr, bool launched);
+int __axvm_vmx_run(u64 *gpr, bool launched, const u64 *spec_ctrl);
 void __axvm_vmx_exit(void);	/* HOST_RIP */
 void __axvm_vmx_host_nmi(void);
 
@@ -224,6 +235,7 @@ void axvm_svm_vmid_rollover(void);
 extern phys_addr_t axvm_svm_iopm_pa, axvm_svm_msrpm_pa;
 DECLARE_PER_CPU(struct page *, axvm_svm_host_vmsave);
 /* svm_entry.S */
-void __axvm_svm_run(u64 vmcb_pa, u64 *gpr, u64 host_vmsave_pa);
+void __axvm_svm_run(u64 vmcb_pa, u64 *gpr, u64 host_vmsave_pa,
+		    const u64 *spec_ctrl);
 
 #endif /* AXVM_X86_H */

@@ -537,8 +537,8 @@ static bool host_has_bug(const char *bug)
 	while (fgets(line, sizeof(line), f)) {
 		if (strncmp(line, "bugs", 4))
 			continue;
-		for (p = strtok(strchr(line, ':') + 1, " \n"); p;
-		     p = strtok(NULL, " \n"))
+		for (p = strtok(strchr(line, ':') + 1, "\t\n "); p;
+		     p = strtok(NULL, "\t\n "))
 			if (!strcmp(p, bug))
 				found = true;
 		break;

@@ -3,13 +3,15 @@
  * Guest runs as every arch has them, with C guest code (selftests/lib):
  * regions moved, deleted and read-only under a running guest, thousands
  * of entries, VMID rollover with six VMs on both CPUs, a vCPU moved
- * between CPUs, a second RUN thread, signals, and a process killed
- * inside RUN.
+ * between CPUs, CPU hotplug during runs and region moves, a second RUN
+ * thread, signals, and a process killed inside RUN.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -357,6 +359,122 @@ TEST_F(run, vcpu_moves_between_cpus)
 	/* The thread stayed where it was put at least most of the time. */
 	EXPECT_GE(seen[0], 100);
 	EXPECT_GE(seen[1], 100);
+}
+
+static int set_cpu_online(int cpu, int on)
+{
+	char path[64];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online",
+		 cpu);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, on ? "1" : "0", 1) == 1 ? 0 : -errno;
+	close(fd);
+	return ret;
+}
+
+#define STORM_ROUNDS	10
+#define STORM_SLOT	5
+
+static atomic_int storm_stop, storm_rounds, storm_moves, storm_errors;
+
+/* CPU 1 offline and online again, STORM_ROUNDS times. */
+static void *hotplug_storm(void *arg)
+{
+	test_pin_self(0);
+	while (atomic_load(&storm_rounds) < STORM_ROUNDS &&
+	       !atomic_load(&storm_stop)) {
+		if (set_cpu_online(1, 0) || set_cpu_online(1, 1))
+			atomic_fetch_add(&storm_errors, 1);
+		atomic_fetch_add(&storm_rounds, 1);
+	}
+	return NULL;
+}
+
+/* The region moved back and forth: its stage-2 entries flushed each time. */
+static void *region_storm(void *arg)
+{
+	struct test_vm *vm = arg;
+	void *hva = test_gpa2hva(vm, EXTRA_GPA);
+	uint64_t gpa = EXTRA_GPA;
+
+	while (!atomic_load(&storm_stop)) {
+		gpa ^= 0x200000;
+		if (axvm_set_region(vm->fd, STORM_SLOT, 0, gpa, getpagesize(),
+				    hva))
+			atomic_fetch_add(&storm_errors, 1);
+		atomic_fetch_add(&storm_moves, 1);
+		sched_yield();
+	}
+	return NULL;
+}
+
+GUEST_CODE static void guest_read_count(uint64_t addr)
+{
+	uint64_t i;
+
+	for (i = 0;; i++)
+		GUEST_SYNC(i, *(volatile uint64_t *)addr);
+}
+
+/*
+ * CPU 1 goes offline and online while a vCPU allowed on CPUs 0 and 1
+ * runs and another thread moves a region the guest reads, so its
+ * stage-2 entries are flushed on every CPU: entries and flushes never
+ * reach a CPU out of virtualization operation (going offline, not yet
+ * taken over), the vCPU follows its thread to the CPU left, and the
+ * guest's loop loses no step.
+ */
+TEST_F(run, cpu_hotplug_during_runs_and_region_moves)
+{
+	uint64_t mask[AXVM_AFFINITY_WORDS] = { 3 }, i = 0;
+	pthread_t plug, mover;
+	struct test_vcpu *v;
+	uint64_t *extra;
+	struct ucall uc;
+	int ret;
+
+	if (!self->vm)
+		return;
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2 ||
+	    access("/sys/devices/system/cpu/cpu1/online", W_OK))
+		SKIP(return, "needs CPU 1 and CPU hotplug");
+	extra = test_vm_add_region(self->vm, STORM_SLOT, 0, EXTRA_GPA,
+				   getpagesize());
+	ASSERT_NE(NULL, extra);
+	*extra = 0x5a;
+	v = test_vcpu_add(self->vm, 0, TEST_ARCH_ID_DEFAULT, mask,
+			  guest_read_count, 1, EXTRA_GPA);
+	ASSERT_NE(NULL, v);
+	atomic_store(&storm_stop, 0);
+	ASSERT_EQ(0, pthread_create(&plug, NULL, hotplug_storm, NULL));
+	ASSERT_EQ(0, pthread_create(&mover, NULL, region_storm, self->vm));
+
+	while (atomic_load(&storm_rounds) < STORM_ROUNDS) {
+		ret = test_vcpu_run_exit(v);
+		if (ret == AXVM_EXIT_MMIO) {
+			/* Read while the region was elsewhere. */
+			v->run->mmio.data = 0x5a;
+			continue;
+		}
+		ASSERT_EQ(AXVM_EXIT_HYPERCALL, ret)
+			TH_LOG("RUN: %d", ret);
+		ASSERT_EQ(UCALL_SYNC, test_get_ucall(v, &uc));
+		ASSERT_EQ(i, uc.args[0]);
+		ASSERT_EQ(0x5a, uc.args[1]);
+		i++;
+	}
+	atomic_store(&storm_stop, 1);
+	pthread_join(plug, NULL);
+	pthread_join(mover, NULL);
+	EXPECT_EQ(0, set_cpu_online(1, 1));
+	EXPECT_EQ(0, atomic_load(&storm_errors));
+	TH_LOG("%llu guest steps, %d hotplug rounds, %d region moves",
+	       (unsigned long long)i, atomic_load(&storm_rounds),
+	       atomic_load(&storm_moves));
 }
 
 /* A process killed while its vCPU is inside RUN leaves nothing behind. */

@@ -758,6 +758,115 @@ TEST_F(host, soft_interrupt_cut_short_is_delivered_once)
 
 /* ------------------------------------------------------------------ */
 
+#define PAIR_BLOCKS	8
+#define PAIR_ROUNDS	4
+#define PAIR_SLOT	(TEST_SLOT_SCRATCH + 1)
+
+static uint64_t pair_counts[2];
+
+GUEST_CODE static void on_pair_int(struct ex_regs *regs)
+{
+	if (regs->vector == SOFT_VECTOR || regs->vector == SOFT_VECTOR + 1)
+		pair_counts[regs->vector - SOFT_VECTOR]++;
+}
+
+/*
+ * Rounds of PAIR_BLOCKS software interrupts, each delivered on a stack
+ * in a block whose stage-2 mapping the host dropped since: every
+ * delivery is cut short by a fault, its event re-injected.
+ */
+GUEST_CODE static void guest_pair(uint64_t second)
+{
+	volatile uint64_t *ist = guest_ist1();
+	int i;
+
+	for (;;) {
+		for (i = 0; i < PAIR_BLOCKS; i++) {
+			*ist = STACKS_GPA + (i + 1) * STACKS_BLOCK - 64;
+			if (second)
+				asm volatile("int $0x41" : : : "memory");
+			else
+				asm volatile("int $0x40" : : : "memory");
+		}
+		GUEST_SYNC(pair_counts[0], pair_counts[1]);
+	}
+}
+
+struct pair_run {
+	struct test_vm *vm;
+	struct test_vcpu *v;
+	void *stacks;
+	int failed;
+	uint64_t counts[2];
+};
+
+/* One VM's vCPU on CPU 0, the region re-registered between rounds. */
+static void *pair_thread(void *p)
+{
+	struct pair_run *r = p;
+	struct ucall uc;
+	int i;
+
+	test_pin_self(0);
+	for (i = 0; i < PAIR_ROUNDS; i++) {
+		if (test_vcpu_run_ucall(r->v, &uc) != UCALL_SYNC) {
+			r->failed = 1;
+			break;
+		}
+		r->counts[0] = uc.args[0];
+		r->counts[1] = uc.args[1];
+		if (axvm_set_region(r->vm->fd, PAIR_SLOT, 0, 0, 0, NULL) ||
+		    axvm_set_region(r->vm->fd, PAIR_SLOT, 0, STACKS_GPA,
+				    PAIR_BLOCKS * STACKS_BLOCK, r->stacks))
+			r->failed = 2;
+		sched_yield();
+	}
+	return NULL;
+}
+
+/*
+ * Two VMs whose vCPU threads share CPU 0 on a preemptible kernel, each
+ * taking software interrupts whose delivery stage-2 faults cut short:
+ * SDM 27.2.4's IDT-vectoring information of each exit is re-injected
+ * into the VM it came from, once, whichever thread ran on the CPU in
+ * between. Neither guest loses one of its own or takes the other's.
+ */
+TEST_F(host, two_vms_on_one_cpu_keep_their_events)
+{
+	uint64_t cpu0[AXVM_AFFINITY_WORDS] = { 1 };
+	struct pair_run r[2] = { 0 };
+	pthread_t threads[2];
+	int i;
+
+	if (!self->vm)
+		return;
+	for (i = 0; i < 2; i++) {
+		r[i].vm = i ? test_vm_create() : self->vm;
+		ASSERT_NE(NULL, r[i].vm);
+		r[i].stacks = test_vm_add_region(r[i].vm, PAIR_SLOT, 0,
+						 STACKS_GPA,
+						 PAIR_BLOCKS * STACKS_BLOCK);
+		ASSERT_NE(NULL, r[i].stacks);
+		test_vm_set_irq_handler(r[i].vm, on_pair_int);
+		r[i].v = test_vcpu_add(r[i].vm, 0, TEST_ARCH_ID_DEFAULT, cpu0,
+				       guest_pair, 1, (uint64_t)i);
+		ASSERT_NE(NULL, r[i].v);
+	}
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&threads[i], NULL, pair_thread,
+					    &r[i]));
+	for (i = 0; i < 2; i++)
+		pthread_join(threads[i], NULL);
+	for (i = 0; i < 2; i++) {
+		EXPECT_EQ(0, r[i].failed);
+		EXPECT_EQ(PAIR_BLOCKS * PAIR_ROUNDS, r[i].counts[i]);
+		EXPECT_EQ(0, r[i].counts[!i]);
+	}
+	test_vm_free(r[1].vm);
+}
+
+/* ------------------------------------------------------------------ */
+
 /* A GDT with user segments: the guest library's five, then these. */
 #define SEL_USER_DATA	(5 * 8 + 3)
 #define SEL_USER_CODE	(6 * 8 + 3)

@@ -154,6 +154,95 @@ TEST_F(real, real_mode_from_reset)
 	EXPECT_EQ(REAL_CODE + sizeof(real_code), regs.pc);
 }
 
+/*
+ * 32-bit protected mode with PAE paging at 0000:1000: a store and a load
+ * through the first PDPT, VMMCALL; then MOV to CR3 of a second PDPT whose
+ * directory also maps 2 MiB up, a load through that alias, VMMCALL, HLT.
+ */
+static const uint8_t pae_code[] = {
+	0xb8, 0x34, 0x12, 0x00, 0x00,		/* mov $0x1234, %eax */
+	0xa3, 0x00, 0x20, 0x00, 0x00,		/* mov %eax, 0x2000 */
+	0x8b, 0x1d, 0x00, 0x20, 0x00, 0x00,	/* mov 0x2000, %ebx */
+	0x0f, 0x01, 0xd9,			/* vmmcall */
+	0xb8, 0x20, 0x30, 0x00, 0x00,		/* mov $0x3020, %eax */
+	0x0f, 0x22, 0xd8,			/* mov %eax, %cr3 */
+	0x8b, 0x1d, 0x00, 0x20, 0x20, 0x00,	/* mov 0x202000, %ebx */
+	0xb8, 0x35, 0x12, 0x00, 0x00,		/* mov $0x1235, %eax */
+	0x0f, 0x01, 0xd9,			/* vmmcall */
+	0xf4,					/* hlt */
+};
+
+#define PAE_PDPT1	0x3000
+#define PAE_PDPT2	0x3020
+#define PAE_PD1		0x4000
+#define PAE_PD2		0x5000
+#define PDE_2M		0x83ULL		/* present, writable, 2 MiB page */
+#define AR_CODE32	0xc09bULL
+#define AR_DATA32	0xc093ULL
+#define AR_TSS32_BUSY	0x8bULL
+
+/*
+ * SDM 4.4.1: with PAE paging outside IA-32e mode, the four PDPTEs are
+ * loaded into the CPU from CR3 when CR3 (or CR0/CR4) is written, and
+ * with EPT a VM entry takes them from the VMCS (26.3.2.4): the guest the
+ * registers describe runs through its PDPT at once, and a MOV to CR3 it
+ * makes itself switches to the new one.
+ */
+TEST_F(real, pae_protected_mode)
+{
+	uint64_t *pdpt1, *pdpt2, *pd1, *pd2;
+	struct axvm_regs regs;
+	int seg;
+
+	if (!self->ram)
+		return;
+	memcpy(self->ram + REAL_CODE, pae_code, sizeof(pae_code));
+	pdpt1 = (uint64_t *)(self->ram + PAE_PDPT1);
+	pdpt2 = (uint64_t *)(self->ram + PAE_PDPT2);
+	pd1 = (uint64_t *)(self->ram + PAE_PD1);
+	pd2 = (uint64_t *)(self->ram + PAE_PD2);
+	pdpt1[0] = PAE_PD1 | 1;			/* PDPTEs: present, no RW */
+	pdpt2[0] = PAE_PD2 | 1;
+	pd1[0] = PDE_2M;			/* [0, 2 MiB) -> 0 */
+	pd2[0] = PDE_2M;
+	pd2[1] = PDE_2M;			/* [2 MiB, 4 MiB) -> 0 too */
+
+	ASSERT_EQ(0, set_sysreg(self->vcpu, AXVM_SYSREG_X86_CR4, 0x20));
+	ASSERT_EQ(0, set_sysreg(self->vcpu, AXVM_SYSREG_X86_CR3, PAE_PDPT1));
+	ASSERT_EQ(0, set_sysreg(self->vcpu, AXVM_SYSREG_X86_CR0,
+				0x80000011));	/* PG, ET, PE */
+	for (seg = 0; seg < 6; seg++) {
+		ASSERT_EQ(0, set_sysreg(self->vcpu,
+					AXVM_SYSREG_X86_SEG_SEL(seg),
+					seg == X86_CS ? 0x08 : 0x10));
+		ASSERT_EQ(0, set_sysreg(self->vcpu,
+					AXVM_SYSREG_X86_SEG_BASE(seg), 0));
+		ASSERT_EQ(0, set_sysreg(self->vcpu,
+					AXVM_SYSREG_X86_SEG_LIMIT(seg),
+					0xffffffff));
+		ASSERT_EQ(0, set_sysreg(self->vcpu,
+					AXVM_SYSREG_X86_SEG_ATTR(seg),
+					seg == X86_CS ? AR_CODE32 : AR_DATA32));
+	}
+	ASSERT_EQ(0, set_sysreg(self->vcpu, AXVM_SYSREG_X86_SEG_ATTR(7),
+				AR_TSS32_BUSY));
+	ASSERT_EQ(0, set_sysreg(self->vcpu, AXVM_SYSREG_X86_SEG_LIMIT(7),
+				0x67));
+	ASSERT_EQ(0, ioctl(self->vcpu, AXVM_GET_REGS, &regs));
+	regs.pc = REAL_CODE;
+	ASSERT_EQ(0, ioctl(self->vcpu, AXVM_SET_REGS, &regs));
+
+	ASSERT_EQ(AXVM_EXIT_HYPERCALL, run_exit(self->vcpu, self->run));
+	EXPECT_EQ(0x1234, self->run->hypercall.nr);
+	EXPECT_EQ(0x1234, self->run->hypercall.args[0]);
+	EXPECT_EQ(0x1234, *(uint32_t *)(self->ram + 0x2000));
+	ASSERT_EQ(AXVM_EXIT_HYPERCALL, run_exit(self->vcpu, self->run));
+	EXPECT_EQ(0x1235, self->run->hypercall.nr);
+	EXPECT_EQ(0x1234, self->run->hypercall.args[0]);	/* the alias */
+	EXPECT_EQ(PAE_PDPT2, get_sysreg(self->vcpu, AXVM_SYSREG_X86_CR3));
+	ASSERT_EQ(AXVM_EXIT_HALT, run_exit(self->vcpu, self->run));
+}
+
 /* ------------------------------------------------------------------ */
 /* 64-bit C guests (selftests/lib). */
 

@@ -652,6 +652,28 @@ void axvm_x86_host_mce(void)
 #endif
 }
 
+/* PAE paging outside long mode: the PDPTEs are cached (SDM 4.4.1). */
+bool axvm_x86_pae_paging(const struct axvm_x86_vcpu *x)
+{
+	return (x->cr0 & X86_CR0_PG) && (x->cr4 & X86_CR4_PAE) &&
+	       !(x->efer & EFER_LMA);
+}
+
+/*
+ * The PDPTEs at CR3 (bits 31:5), as MOV to CR3 loads them; before an
+ * entry, where sleeping is allowed. A CR3 outside guest RAM leaves them
+ * not present: the guest's next access faults.
+ */
+void axvm_x86_load_pdptrs(struct axvm_x86_vcpu *x)
+{
+	if (!x->pdptr_stale || !axvm_x86_pae_paging(x))
+		return;
+	if (axvm_mem_read(x->vcpu->vm, x->cr3 & 0xffffffe0ULL, x->pdptr,
+			  sizeof(x->pdptr)))
+		memset(x->pdptr, 0, sizeof(x->pdptr));
+	x->pdptr_stale = false;
+}
+
 /* 16, 32 or 64: the default operand size, for the decoder. */
 unsigned int axvm_x86_cpu_mode(const struct axvm_x86_vcpu *x)
 {

@@ -68,6 +68,7 @@ static void axvm_x86_reset(struct axvm_x86_vcpu *x)
 	*(u32 *)(x->fpu + AXVM_X86_FX_MXCSR) = 0x1f80;
 	x->xcr0 = XFEATURE_MASK_FP;
 	axvm_x86_dr_reset(x);
+	x->pdptr_stale = true;
 }
 
 /*
@@ -169,6 +170,7 @@ int axvm_arch_set_regs(struct axvm_vcpu *vcpu, const struct axvm_regs *regs)
 	struct axvm_x86_vcpu *x = vcpu->arch;
 	unsigned int i;
 
+	x->pdptr_stale = true;
 	for (i = ARRAY_SIZE(x->gpr); i < ARRAY_SIZE(regs->gpr); i++)
 		if (regs->gpr[i])
 			return -EINVAL;
@@ -356,6 +358,8 @@ int axvm_arch_set_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 val)
 	u32 *p32;
 	int seg, dr;
 
+	/* CR0, CR3, CR4 or EFER may change the paging mode or its tables. */
+	x->pdptr_stale = true;
 	dr = axvm_x86_sysreg_dr(id);
 	if (dr >= 0)
 		return axvm_x86_dr_set(x, dr, val);

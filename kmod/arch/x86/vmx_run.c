@@ -525,6 +525,13 @@ static void axvm_vmx_load(struct axvm_x86_vcpu *x, struct axvm_vmx_vcpu *v)
 	axvm_vmwrite(GUEST_IA32_PAT, x->msrs[AXVM_X86_PAT]);
 	axvm_vmwrite(GUEST_DR7, x->dr7);
 	axvm_vmwrite(GUEST_INTERRUPTIBILITY_INFO, v->intr_state);
+	/* With EPT, entry loads PAE paging's PDPTEs from here (SDM 26.3.2.4). */
+	if (axvm_x86_pae_paging(x)) {
+		axvm_vmwrite(GUEST_PDPTR0, x->pdptr[0]);
+		axvm_vmwrite(GUEST_PDPTR1, x->pdptr[1]);
+		axvm_vmwrite(GUEST_PDPTR2, x->pdptr[2]);
+		axvm_vmwrite(GUEST_PDPTR3, x->pdptr[3]);
+	}
 	axvm_vmwrite(GUEST_RFLAGS, x->rflags);
 	axvm_vmwrite(GUEST_RIP, x->rip);
 	axvm_vmwrite(GUEST_RSP, x->gpr[AXVM_X86_RSP]);
@@ -567,6 +574,13 @@ static void axvm_vmx_save(struct axvm_x86_vcpu *x, struct axvm_vmx_vcpu *v)
 	x->msrs[AXVM_X86_SYSENTER_EIP] = axvm_vmread(GUEST_SYSENTER_EIP);
 	x->dr7 = axvm_vmread(GUEST_DR7);
 	v->intr_state = axvm_vmread(GUEST_INTERRUPTIBILITY_INFO);
+	/* The guest's MOV to CR3 may have loaded new ones (SDM 27.3.4). */
+	if (axvm_x86_pae_paging(x)) {
+		x->pdptr[0] = axvm_vmread(GUEST_PDPTR0);
+		x->pdptr[1] = axvm_vmread(GUEST_PDPTR1);
+		x->pdptr[2] = axvm_vmread(GUEST_PDPTR2);
+		x->pdptr[3] = axvm_vmread(GUEST_PDPTR3);
+	}
 }
 
 /* The syscall MSRs are not in the VMCS: swapped by hand. */
@@ -927,6 +941,8 @@ static int axvm_vmx_cr_access(struct axvm_x86_vcpu *x,
 	if (AXVM_VMX_CR_TYPE(q) != 0)
 		return axvm_vmx_internal(x);
 	val = *reg;
+	/* A MOV to CR0, CR3 or CR4 loads the PDPTEs again (SDM 4.4.1). */
+	x->pdptr_stale = true;
 	switch (AXVM_VMX_CR_NUM(q)) {
 	case 0:
 		if (val >> 32 || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
@@ -1097,6 +1113,7 @@ int axvm_vmx_vcpu_run(struct axvm_x86_vcpu *x)
 	/* Halted or waiting for SIPI, until a signal: back to the loop. */
 	if (axvm_x86_pre_run(x))
 		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
+	axvm_x86_load_pdptrs(x);
 	ret = axvm_vmx_enter(x);
 	if (ret)
 		return ret;

@@ -77,6 +77,13 @@ struct axvm_x86_vcpu {
 	u64 db[4], dr6, dr7;
 	bool db_loaded;
 	u64 spec_ctrl;			/* spec.c: the guest's SPEC_CTRL */
+	/*
+	 * PAE paging's four PDPTEs (VMX keeps them in the VMCS with EPT);
+	 * stale after CR0/CR3/CR4 changed outside the guest, read again
+	 * from guest memory before the next entry.
+	 */
+	u64 pdptr[4];
+	bool pdptr_stale;
 
 	/* An exception the next entry raises in the guest. */
 	bool exc_pending;
@@ -194,6 +201,8 @@ unsigned int axvm_x86_read_code(struct axvm_x86_vcpu *x, u8 *buf,
 				unsigned int n);
 void axvm_x86_complete(struct axvm_x86_vcpu *x);
 unsigned int axvm_x86_cpu_mode(const struct axvm_x86_vcpu *x);
+bool axvm_x86_pae_paging(const struct axvm_x86_vcpu *x);
+void axvm_x86_load_pdptrs(struct axvm_x86_vcpu *x);
 
 /* VMX */
 int axvm_vmx_probe(void);

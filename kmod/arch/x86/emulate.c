@@ -622,12 +622,13 @@ int axvm_x86_exception_exit(struct axvm_x86_vcpu *x, u8 vector, u32 error,
 	}
 	/*
 	 * #AC is the guest's when it asked for alignment checks (CR0.AM,
-	 * RFLAGS.AC, CPL 3); otherwise the host's split-lock detection
-	 * raised it, which warns (and lets the guest go on) or signals
-	 * the VMM's thread, as for KVM.
+	 * RFLAGS.AC, CPL 3) or when nothing else can raise it; otherwise
+	 * the host's split-lock detection did, which warns (and lets the
+	 * guest go on) or signals the VMM's thread, as for KVM.
 	 */
-	if ((x->cr0 & X86_CR0_AM) && (x->rflags & X86_EFLAGS_AC) &&
-	    axvm_x86_cpl(x) == 3) {
+	if (!boot_cpu_has(X86_FEATURE_SPLIT_LOCK_DETECT) ||
+	    ((x->cr0 & X86_CR0_AM) && (x->rflags & X86_EFLAGS_AC) &&
+	     axvm_x86_cpl(x) == 3)) {
 		axvm_x86_raise(x, AXVM_X86_AC_VECTOR, true, error);
 		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
 	}

@@ -857,6 +857,14 @@ static int axvm_vmx_exception(struct axvm_x86_vcpu *x,
 		/* The host's handler ran at the exit. */
 		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
 	case AXVM_X86_DB_VECTOR:
+		/*
+		 * ICEBP (INT1) exits before it completes, RIP on it: the
+		 * #DB it raises returns past it (KVM skips it too).
+		 */
+		if ((e->intr_info & INTR_INFO_INTR_TYPE_MASK) ==
+		    INTR_TYPE_PRIV_SW_EXCEPTION)
+			x->rip += e->insn_len;
+		fallthrough;
 	case AXVM_X86_AC_VECTOR:
 		/* The qualification of a #DB holds its DR6 bits (SDM 28.2.1). */
 		ret = axvm_x86_exception_exit(x, vector, e->intr_error, e->qual,

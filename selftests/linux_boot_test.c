@@ -58,13 +58,32 @@
 #define TAIL_LINES	60		/* printed when the test fails */
 #define TEST_LIMIT	1800		/* the harness's own limit, seconds */
 
-/* Words of a kernel splat on the guest's console. */
+/*
+ * Words of a kernel splat on the guest's console; "^" ones only at the
+ * start of a line: WARN() and lockdep begin their report with
+ * "WARNING:", and a message such as "RETBleed: WARNING: ..." about the
+ * CPU model is none.
+ */
 static const char *const splats[] = {
-	"Kernel panic", "Oops", "BUG:", "WARNING:", "Unable to handle kernel",
+	"Kernel panic", "Oops", "BUG:", "^WARNING:", "Unable to handle kernel",
 	"general protection fault", "Call trace:", "Call Trace:",
 	"kernel BUG at", "soft lockup", "hard LOCKUP", "rcu_sched detected stall",
 	"rcu: INFO:",
 };
+
+static const char *find_splat(const char *console, const char *word)
+{
+	bool line_start = word[0] == '^';
+	const char *p = console;
+
+	word += line_start;
+	while ((p = strstr(p, word))) {
+		if (!line_start || p == console || p[-1] == '\n')
+			return p;
+		p++;
+	}
+	return NULL;
+}
 
 struct boot {
 	int status;			/* vmctl's, or 128 + signal */
@@ -420,7 +439,7 @@ TEST_F_TIMEOUT(linux_boot, boots_two_cpus_reads_disk_powers_off, TEST_LIMIT)
 	 * the lane's log parse.awk would take them for a host splat.
 	 */
 	for (i = 0; i < ARRAY_SIZE(splats); i++) {
-		p = strstr(b->console, splats[i]);
+		p = find_splat(b->console, splats[i]);
 		if (!p)
 			continue;
 		while (p > b->console && p[-1] != '\n')

@@ -40,6 +40,8 @@ expect splat "COUNTS 2 2 1" "${good/AXVM-RMMOD/dmesg: WARNING: CPU: 0 PID: 1 at 
 AXVM-RMMOD}"
 expect lockdep "COUNTS 2 2 1" "${good/AXVM-RMMOD/dmesg: WARNING: possible circular locking dependency detected
 AXVM-RMMOD}"
+expect cpu-model-warning-no-splat "COUNTS 3 1 1" "${good/AXVM-RMMOD/dmesg: RETBleed: WARNING: Spectre v2 mitigation leaves CPU vulnerable to RETBleed attacks, data leaks possible!
+AXVM-RMMOD}"
 expect guest-console-splat "COUNTS 3 1 1" "${good/not ok 3/# guest| Kernel panic - not syncing: x
 # guest| WARNING: CPU: 0 PID: 1 at x.c:1
 not ok 3}"

@@ -23,8 +23,10 @@ BEGIN { pass = fail = skip = 0; bin = ""; done = 0; insmod = rmmod = "" }
 
 # Kernel splats, wherever they show (console or the dmesg dump), but
 # not in a guest's console that a test prints as "# guest| " lines: the
-# test judges those itself (linux_boot_test).
-!/^# guest\| / && /(BUG:|WARNING:|Oops|invalid opcode:|Kernel panic|Unable to handle kernel|general protection fault|kernel BUG at|possible circular locking|inconsistent lock state|possible recursive locking|UBSAN:|KASAN:|INFO: task .* blocked|soft lockup|hard LOCKUP|Call trace:|Call Trace:)/ {
+# test judges those itself (linux_boot_test). "WARNING:" only where a
+# WARN() or lockdep report starts its line, not in a message about the
+# CPU model ("RETBleed: WARNING: ...").
+!/^# guest\| / && (/^(dmesg: )?WARNING:/ || /(BUG:|Oops|invalid opcode:|Kernel panic|Unable to handle kernel|general protection fault|kernel BUG at|possible circular locking|inconsistent lock state|possible recursive locking|UBSAN:|KASAN:|INFO: task .* blocked|soft lockup|hard LOCKUP|Call trace:|Call Trace:)/) {
 	if (!splat)
 		problem("kernel splat: " $0)
 	splat = 1

@@ -72,7 +72,6 @@ static inline uint64_t axvm_test_sysreg(void)
 #endif
 }
 
-/* A vCPU's count of exits for @reason so far, or -1. */
 /* Nanoseconds of clock @id (CLOCK_MONOTONIC, CLOCK_REALTIME, ...). */
 static inline uint64_t axvm_clock_ns(clockid_t id)
 {
@@ -82,6 +81,39 @@ static inline uint64_t axvm_clock_ns(clockid_t id)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* AXVM_SET_SYSREG of one register: 0, or -1 with errno. */
+static inline int axvm_set_sysreg(int vcpu, uint64_t id, uint64_t value)
+{
+	struct axvm_sysreg r = { .id = id, .value = value };
+
+	return ioctl(vcpu, AXVM_SET_SYSREG, &r);
+}
+
+/* AXVM_GET_SYSREG of one register: its value, or ~0 when it fails. */
+static inline uint64_t axvm_get_sysreg(int vcpu, uint64_t id)
+{
+	struct axvm_sysreg r = { .id = id };
+
+	return ioctl(vcpu, AXVM_GET_SYSREG, &r) ? ~0ULL : r.value;
+}
+
+/* CPU @cpu online (@on 1) or offline (0) through sysfs: 0 or -errno. */
+static inline int axvm_cpu_online(int cpu, int on)
+{
+	char path[64];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online",
+		 cpu);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, on ? "1" : "0", 1) == 1 ? 0 : -errno;
+	close(fd);
+	return ret;
+}
+
+/* A vCPU's count of exits for @reason so far, or -1. */
 static inline long long axvm_exit_count(int vcpu, unsigned int reason)
 {
 	struct axvm_exit_stats st;

@@ -7,7 +7,6 @@
  * thread, signals, and a process killed inside RUN.
  */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -361,21 +360,6 @@ TEST_F(run, vcpu_moves_between_cpus)
 	EXPECT_GE(seen[1], 100);
 }
 
-static int set_cpu_online(int cpu, int on)
-{
-	char path[64];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online",
-		 cpu);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, on ? "1" : "0", 1) == 1 ? 0 : -errno;
-	close(fd);
-	return ret;
-}
-
 #define STORM_ROUNDS	10
 #define STORM_SLOT	5
 
@@ -387,7 +371,7 @@ static void *hotplug_storm(void *arg)
 	test_pin_self(0);
 	while (atomic_load(&storm_rounds) < STORM_ROUNDS &&
 	       !atomic_load(&storm_stop)) {
-		if (set_cpu_online(1, 0) || set_cpu_online(1, 1))
+		if (axvm_cpu_online(1, 0) || axvm_cpu_online(1, 1))
 			atomic_fetch_add(&storm_errors, 1);
 		atomic_fetch_add(&storm_rounds, 1);
 	}
@@ -470,7 +454,7 @@ TEST_F(run, cpu_hotplug_during_runs_and_region_moves)
 	atomic_store(&storm_stop, 1);
 	pthread_join(plug, NULL);
 	pthread_join(mover, NULL);
-	EXPECT_EQ(0, set_cpu_online(1, 1));
+	EXPECT_EQ(0, axvm_cpu_online(1, 1));
 	EXPECT_EQ(0, atomic_load(&storm_errors));
 	TH_LOG("%llu guest steps, %d hotplug rounds, %d region moves",
 	       (unsigned long long)i, atomic_load(&storm_rounds),

@@ -27,21 +27,6 @@ static bool loaded(void)
 	return access("/sys/module/axvm", F_OK) == 0;
 }
 
-static int cpu_online(int cpu, int on)
-{
-	char path[64];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online",
-		 cpu);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, on ? "1" : "0", 1) == 1 ? 0 : -errno;
-	close(fd);
-	return ret;
-}
-
 FIXTURE(mod) {
 	bool can_reload;
 };
@@ -135,9 +120,9 @@ TEST_F(mod, cpu_offline_online)
 
 	if (access("/sys/devices/system/cpu/cpu1/online", F_OK))
 		SKIP(return, "CPU hotplug not available");
-	ASSERT_EQ(0, cpu_online(last, 0));
-	ASSERT_EQ(0, cpu_online(last, 1));
-	ASSERT_EQ(0, cpu_online(last, 0));
+	ASSERT_EQ(0, axvm_cpu_online(last, 0));
+	ASSERT_EQ(0, axvm_cpu_online(last, 1));
+	ASSERT_EQ(0, axvm_cpu_online(last, 0));
 
 	/* While it is offline, a vCPU pinned only to it is refused. */
 	sys = axvm_open();
@@ -148,7 +133,7 @@ TEST_F(mod, cpu_offline_online)
 	EXPECT_EQ(-1, ioctl(vm, AXVM_CREATE_VCPU, &c));
 	EXPECT_EQ(EINVAL, errno);
 
-	ASSERT_EQ(0, cpu_online(last, 1));
+	ASSERT_EQ(0, axvm_cpu_online(last, 1));
 	vcpu = ioctl(vm, AXVM_CREATE_VCPU, &c);
 	ASSERT_GE(vcpu, 0);
 	run = mmap(NULL, getpagesize(), PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -160,8 +145,8 @@ TEST_F(mod, cpu_offline_online)
 	EXPECT_EQ(last, sched_getcpu());
 
 	/* Offlining the CPU a vCPU thread is pinned to still works. */
-	EXPECT_EQ(0, cpu_online(last, 0));
-	EXPECT_EQ(0, cpu_online(last, 1));
+	EXPECT_EQ(0, axvm_cpu_online(last, 0));
+	EXPECT_EQ(0, axvm_cpu_online(last, 1));
 	munmap(run, getpagesize());
 	close(vcpu);
 	close(vm);

@@ -60,19 +60,7 @@ FIXTURE_TEARDOWN(host)
 		test_vm_free(self->vm);
 }
 
-static uint64_t get_sysreg(int fd, uint64_t id)
-{
-	struct axvm_sysreg r = { .id = id };
 
-	return ioctl(fd, AXVM_GET_SYSREG, &r) ? ~0ULL : r.value;
-}
-
-static int set_sysreg(int fd, uint64_t id, uint64_t value)
-{
-	struct axvm_sysreg r = { .id = id, .value = value };
-
-	return ioctl(fd, AXVM_SET_SYSREG, &r);
-}
 
 /* The @name line of /proc/interrupts ("LOC:"), column @cpu; -1: none. */
 static long long irq_count(const char *name, int cpu)
@@ -142,7 +130,7 @@ TEST_F(host, cr8_is_the_guests_tpr)
 	ASSERT_NE(NULL, v);
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
 	EXPECT_EQ(15, uc.args[0]);
-	EXPECT_EQ(15, get_sysreg(v->fd, AXVM_SYSREG_X86_CR8));
+	EXPECT_EQ(15, axvm_get_sysreg(v->fd, AXVM_SYSREG_X86_CR8));
 
 	/* This CPU still takes its timer interrupts... */
 	loc0 = irq_count("LOC:", 0);
@@ -298,7 +286,7 @@ TEST_F(host, guest_cr2_is_its_own)
 		return;
 	v = test_vcpu_add_default(self->vm, 0, guest_cr2, 0);
 	ASSERT_NE(NULL, v);
-	ASSERT_EQ(0, set_sysreg(v->fd, AXVM_SYSREG_X86_CR2, GUEST_CR2_1));
+	ASSERT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_CR2, GUEST_CR2_1));
 	host_fault();
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
 	EXPECT_EQ(GUEST_CR2_1, uc.args[0]);
@@ -306,7 +294,7 @@ TEST_F(host, guest_cr2_is_its_own)
 	host_fault();
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
 	EXPECT_EQ(GUEST_CR2_2, uc.args[0]);
-	EXPECT_EQ(GUEST_CR2_2, get_sysreg(v->fd, AXVM_SYSREG_X86_CR2));
+	EXPECT_EQ(GUEST_CR2_2, axvm_get_sysreg(v->fd, AXVM_SYSREG_X86_CR2));
 }
 
 /* ------------------------------------------------------------------ */
@@ -403,7 +391,7 @@ TEST_F(host, debug_registers_are_the_guests)
 	EXPECT_EQ(DR7_INIT, uc.args[2]);
 
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
-	EXPECT_EQ(DR7_L0_WRITE8, get_sysreg(v->fd, AXVM_SYSREG_X86_DR(7)));
+	EXPECT_EQ(DR7_L0_WRITE8, axvm_get_sysreg(v->fd, AXVM_SYSREG_X86_DR(7)));
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
 	EXPECT_EQ((uintptr_t)&guest_watch, uc.args[0]);
 	EXPECT_EQ(DR7_L0_WRITE8, uc.args[1]);
@@ -478,15 +466,15 @@ TEST_F(host, debug_register_sysregs_checked)
 		return;
 	v = test_vcpu_add_default(self->vm, 0, guest_debug_regs, 0);
 	ASSERT_NE(NULL, v);
-	EXPECT_EQ(DR7_INIT, get_sysreg(v->fd, AXVM_SYSREG_X86_DR(7)));
-	EXPECT_EQ(-1, set_sysreg(v->fd, AXVM_SYSREG_X86_DR(7), 1ULL << 32));
+	EXPECT_EQ(DR7_INIT, axvm_get_sysreg(v->fd, AXVM_SYSREG_X86_DR(7)));
+	EXPECT_EQ(-1, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_DR(7), 1ULL << 32));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, set_sysreg(v->fd, AXVM_SYSREG_X86_DR(6), 1ULL << 40));
+	EXPECT_EQ(-1, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_DR(6), 1ULL << 40));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, set_sysreg(v->fd, AXVM_SYSREG_X86_DR(4), 0));
+	EXPECT_EQ(-1, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_DR(4), 0));
 	EXPECT_EQ(ENOENT, errno);
-	EXPECT_EQ(0, set_sysreg(v->fd, AXVM_SYSREG_X86_DR(2), 0x5000));
-	EXPECT_EQ(0x5000, get_sysreg(v->fd, AXVM_SYSREG_X86_DR(2)));
+	EXPECT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_DR(2), 0x5000));
+	EXPECT_EQ(0x5000, axvm_get_sysreg(v->fd, AXVM_SYSREG_X86_DR(2)));
 }
 
 /* ------------------------------------------------------------------ */
@@ -690,18 +678,18 @@ TEST_F(host, reserved_msr_values_refused)
 	EXPECT_EQ(4, uc.args[0]);
 	EXPECT_EQ(GUEST_LSTAR, uc.args[1]);
 
-	EXPECT_EQ(-1, set_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_LSTAR),
+	EXPECT_EQ(-1, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_LSTAR),
 				 NONCANONICAL));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, set_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_TSC_AUX),
+	EXPECT_EQ(-1, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_TSC_AUX),
 				 1ULL << 32));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, set_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_IA32_CR_PAT),
+	EXPECT_EQ(-1, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_IA32_CR_PAT),
 				 0x0303030303030303ULL));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(GUEST_LSTAR,
-		  get_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_LSTAR)));
-	EXPECT_EQ(0, set_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_LSTAR),
+		  axvm_get_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_LSTAR)));
+	EXPECT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_LSTAR),
 				0xffff800000000000ULL));
 }
 

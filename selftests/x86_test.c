@@ -19,19 +19,7 @@
 #define REAL_RAM_SIZE	0x10000
 #define REAL_MMIO	0x30000		/* no region: MMIO */
 
-static int set_sysreg(int fd, uint64_t id, uint64_t value)
-{
-	struct axvm_sysreg r = { .id = id, .value = value };
 
-	return ioctl(fd, AXVM_SET_SYSREG, &r);
-}
-
-static uint64_t get_sysreg(int fd, uint64_t id)
-{
-	struct axvm_sysreg r = { .id = id };
-
-	return ioctl(fd, AXVM_GET_SYSREG, &r) ? ~0ULL : r.value;
-}
 
 FIXTURE(real) {
 	int sys, vm, vcpu;
@@ -108,15 +96,15 @@ TEST_F(real, real_mode_from_reset)
 	/* The reset state, but CS at 0 and ES at the MMIO page. */
 	ASSERT_EQ(0, ioctl(self->vcpu, AXVM_GET_REGS, &regs));
 	EXPECT_EQ(0xfff0, regs.pc);
-	EXPECT_EQ(0xffff0000, get_sysreg(self->vcpu,
+	EXPECT_EQ(0xffff0000, axvm_get_sysreg(self->vcpu,
 					 AXVM_SYSREG_X86_SEG_BASE(X86_CS)));
 	regs.pc = REAL_CODE;
 	ASSERT_EQ(0, ioctl(self->vcpu, AXVM_SET_REGS, &regs));
-	ASSERT_EQ(0, set_sysreg(self->vcpu, AXVM_SYSREG_X86_SEG_SEL(X86_CS), 0));
-	ASSERT_EQ(0, set_sysreg(self->vcpu, AXVM_SYSREG_X86_SEG_BASE(X86_CS), 0));
-	ASSERT_EQ(0, set_sysreg(self->vcpu, AXVM_SYSREG_X86_SEG_SEL(X86_ES),
+	ASSERT_EQ(0, axvm_set_sysreg(self->vcpu, AXVM_SYSREG_X86_SEG_SEL(X86_CS), 0));
+	ASSERT_EQ(0, axvm_set_sysreg(self->vcpu, AXVM_SYSREG_X86_SEG_BASE(X86_CS), 0));
+	ASSERT_EQ(0, axvm_set_sysreg(self->vcpu, AXVM_SYSREG_X86_SEG_SEL(X86_ES),
 				REAL_MMIO >> 4));
-	ASSERT_EQ(0, set_sysreg(self->vcpu, AXVM_SYSREG_X86_SEG_BASE(X86_ES),
+	ASSERT_EQ(0, axvm_set_sysreg(self->vcpu, AXVM_SYSREG_X86_SEG_BASE(X86_ES),
 				REAL_MMIO));
 
 	ASSERT_EQ(AXVM_EXIT_IO, run_exit(self->vcpu, self->run));
@@ -207,26 +195,26 @@ TEST_F(real, pae_protected_mode)
 	pd2[0] = PDE_2M;
 	pd2[1] = PDE_2M;			/* [2 MiB, 4 MiB) -> 0 too */
 
-	ASSERT_EQ(0, set_sysreg(self->vcpu, AXVM_SYSREG_X86_CR4, 0x20));
-	ASSERT_EQ(0, set_sysreg(self->vcpu, AXVM_SYSREG_X86_CR3, PAE_PDPT1));
-	ASSERT_EQ(0, set_sysreg(self->vcpu, AXVM_SYSREG_X86_CR0,
+	ASSERT_EQ(0, axvm_set_sysreg(self->vcpu, AXVM_SYSREG_X86_CR4, 0x20));
+	ASSERT_EQ(0, axvm_set_sysreg(self->vcpu, AXVM_SYSREG_X86_CR3, PAE_PDPT1));
+	ASSERT_EQ(0, axvm_set_sysreg(self->vcpu, AXVM_SYSREG_X86_CR0,
 				0x80000011));	/* PG, ET, PE */
 	for (seg = 0; seg < 6; seg++) {
-		ASSERT_EQ(0, set_sysreg(self->vcpu,
+		ASSERT_EQ(0, axvm_set_sysreg(self->vcpu,
 					AXVM_SYSREG_X86_SEG_SEL(seg),
 					seg == X86_CS ? 0x08 : 0x10));
-		ASSERT_EQ(0, set_sysreg(self->vcpu,
+		ASSERT_EQ(0, axvm_set_sysreg(self->vcpu,
 					AXVM_SYSREG_X86_SEG_BASE(seg), 0));
-		ASSERT_EQ(0, set_sysreg(self->vcpu,
+		ASSERT_EQ(0, axvm_set_sysreg(self->vcpu,
 					AXVM_SYSREG_X86_SEG_LIMIT(seg),
 					0xffffffff));
-		ASSERT_EQ(0, set_sysreg(self->vcpu,
+		ASSERT_EQ(0, axvm_set_sysreg(self->vcpu,
 					AXVM_SYSREG_X86_SEG_ATTR(seg),
 					seg == X86_CS ? AR_CODE32 : AR_DATA32));
 	}
-	ASSERT_EQ(0, set_sysreg(self->vcpu, AXVM_SYSREG_X86_SEG_ATTR(7),
+	ASSERT_EQ(0, axvm_set_sysreg(self->vcpu, AXVM_SYSREG_X86_SEG_ATTR(7),
 				AR_TSS32_BUSY));
-	ASSERT_EQ(0, set_sysreg(self->vcpu, AXVM_SYSREG_X86_SEG_LIMIT(7),
+	ASSERT_EQ(0, axvm_set_sysreg(self->vcpu, AXVM_SYSREG_X86_SEG_LIMIT(7),
 				0x67));
 	ASSERT_EQ(0, ioctl(self->vcpu, AXVM_GET_REGS, &regs));
 	regs.pc = REAL_CODE;
@@ -239,7 +227,7 @@ TEST_F(real, pae_protected_mode)
 	ASSERT_EQ(AXVM_EXIT_HYPERCALL, run_exit(self->vcpu, self->run));
 	EXPECT_EQ(0x1235, self->run->hypercall.nr);
 	EXPECT_EQ(0x1234, self->run->hypercall.args[0]);	/* the alias */
-	EXPECT_EQ(PAE_PDPT2, get_sysreg(self->vcpu, AXVM_SYSREG_X86_CR3));
+	EXPECT_EQ(PAE_PDPT2, axvm_get_sysreg(self->vcpu, AXVM_SYSREG_X86_CR3));
 	ASSERT_EQ(AXVM_EXIT_HALT, run_exit(self->vcpu, self->run));
 }
 
@@ -883,7 +871,7 @@ TEST_F(lm, kvmclock)
 	EXPECT_EQ((uintptr_t)&guest_pv_wall, uc.args[0]);
 	EXPECT_EQ((uintptr_t)&guest_pv_time | 1, uc.args[1]);
 	EXPECT_EQ((uintptr_t)&guest_pv_time | 1,
-		  get_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_PV_SYSTEM_TIME)));
+		  axvm_get_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_PV_SYSTEM_TIME)));
 
 	h0 = axvm_clock_ns(CLOCK_MONOTONIC);
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
@@ -974,14 +962,14 @@ TEST_F(lm, invalid_state_fails_entry)
 	want = on_vmx(self->vm) ? 33 : ~0ULL;
 	v = test_vcpu_add_default(self->vm, 0, guest_hypercall, 1, 0ULL);
 	ASSERT_NE(NULL, v);
-	cr4 = get_sysreg(v->fd, AXVM_SYSREG_X86_CR4);
+	cr4 = axvm_get_sysreg(v->fd, AXVM_SYSREG_X86_CR4);
 	ASSERT_EQ(X86_CR4_PAE, cr4 & X86_CR4_PAE);
-	ASSERT_EQ(0, set_sysreg(v->fd, AXVM_SYSREG_X86_CR4, cr4 & ~X86_CR4_PAE));
+	ASSERT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_CR4, cr4 & ~X86_CR4_PAE));
 	for (i = 0; i < 1000; i++) {
 		ASSERT_EQ(AXVM_EXIT_FAIL_ENTRY, test_vcpu_run_exit(v));
 		ASSERT_EQ(want, v->run->fail_entry.hardware_reason);
 	}
-	ASSERT_EQ(0, set_sysreg(v->fd, AXVM_SYSREG_X86_CR4, cr4));
+	ASSERT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_CR4, cr4));
 	ASSERT_EQ(AXVM_EXIT_HYPERCALL, test_vcpu_run_exit(v))
 		TH_LOG("%s", test_vcpu_describe(v, NULL, desc, sizeof(desc)));
 	v->run->hypercall.ret = 42;

@@ -21,7 +21,7 @@
 #include <asm/nospec-branch.h>
 #include <asm/percpu.h>
 
-#include "entry_gprs.inc"
+#include "world_switch.inc"
 
 /* The stack after the pushes below. */
 #define STK_VMCB	0
@@ -50,12 +50,7 @@ SYM_FUNC_START(__axvm_svm_run)
 	/* The guest's SPEC_CTRL where it differs from the host's. */
 	ALTERNATIVE_2 "jmp .Lspec_in_done", "", X86_FEATURE_MSR_SPEC_CTRL, \
 		      "jmp .Lspec_in_done", X86_FEATURE_V_SPEC_CTRL
-	mov	(%rcx), %eax
-	cmp	PER_CPU_VAR(x86_spec_ctrl_current), %eax
-	je	.Lspec_in_done
-	mov	$MSR_IA32_SPEC_CTRL, %ecx
-	xor	%edx, %edx
-	wrmsr
+	AXVM_SPEC_CTRL_TO_GUEST %rcx
 .Lspec_in_done:
 
 	mov	STK_GPR(%rsp), %rax

@@ -21,7 +21,7 @@
 #include <asm/segment.h>
 #include <asm/unwind_hints.h>
 
-#include "entry_gprs.inc"
+#include "world_switch.inc"
 
 #define VMCS_HOST_RSP	0x00006c14
 
@@ -47,12 +47,7 @@ SYM_FUNC_START(__axvm_vmx_run)
 
 	/* The guest's SPEC_CTRL where it differs from the host's. */
 	ALTERNATIVE "jmp .Lspec_in_done", "", X86_FEATURE_MSR_SPEC_CTRL
-	mov	(%rdx), %eax
-	cmp	PER_CPU_VAR(x86_spec_ctrl_current), %eax
-	je	.Lspec_in_done
-	mov	$MSR_IA32_SPEC_CTRL, %ecx
-	xor	%edx, %edx
-	wrmsr
+	AXVM_SPEC_CTRL_TO_GUEST %rdx
 .Lspec_in_done:
 
 	/* CF says launched: the loads below and VERW keep it. */

@@ -60,8 +60,6 @@ FIXTURE_TEARDOWN(host)
 		test_vm_free(self->vm);
 }
 
-
-
 /* The @name line of /proc/interrupts ("LOC:"), column @cpu; -1: none. */
 static long long irq_count(const char *name, int cpu)
 {
@@ -679,18 +677,18 @@ TEST_F(host, reserved_msr_values_refused)
 	EXPECT_EQ(GUEST_LSTAR, uc.args[1]);
 
 	EXPECT_EQ(-1, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_LSTAR),
-				 NONCANONICAL));
+				      NONCANONICAL));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_TSC_AUX),
-				 1ULL << 32));
+				      1ULL << 32));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(-1, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_IA32_CR_PAT),
-				 0x0303030303030303ULL));
+				      0x0303030303030303ULL));
 	EXPECT_EQ(EINVAL, errno);
 	EXPECT_EQ(GUEST_LSTAR,
 		  axvm_get_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_LSTAR)));
 	EXPECT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_LSTAR),
-				0xffff800000000000ULL));
+				     0xffff800000000000ULL));
 }
 
 /* ------------------------------------------------------------------ */

@@ -19,8 +19,6 @@
 #define REAL_RAM_SIZE	0x10000
 #define REAL_MMIO	0x30000		/* no region: MMIO */
 
-
-
 FIXTURE(real) {
 	int sys, vm, vcpu;
 	struct axvm_run *run;
@@ -97,15 +95,15 @@ TEST_F(real, real_mode_from_reset)
 	ASSERT_EQ(0, ioctl(self->vcpu, AXVM_GET_REGS, &regs));
 	EXPECT_EQ(0xfff0, regs.pc);
 	EXPECT_EQ(0xffff0000, axvm_get_sysreg(self->vcpu,
-					 AXVM_SYSREG_X86_SEG_BASE(X86_CS)));
+					      AXVM_SYSREG_X86_SEG_BASE(X86_CS)));
 	regs.pc = REAL_CODE;
 	ASSERT_EQ(0, ioctl(self->vcpu, AXVM_SET_REGS, &regs));
 	ASSERT_EQ(0, axvm_set_sysreg(self->vcpu, AXVM_SYSREG_X86_SEG_SEL(X86_CS), 0));
 	ASSERT_EQ(0, axvm_set_sysreg(self->vcpu, AXVM_SYSREG_X86_SEG_BASE(X86_CS), 0));
 	ASSERT_EQ(0, axvm_set_sysreg(self->vcpu, AXVM_SYSREG_X86_SEG_SEL(X86_ES),
-				REAL_MMIO >> 4));
+				     REAL_MMIO >> 4));
 	ASSERT_EQ(0, axvm_set_sysreg(self->vcpu, AXVM_SYSREG_X86_SEG_BASE(X86_ES),
-				REAL_MMIO));
+				     REAL_MMIO));
 
 	ASSERT_EQ(AXVM_EXIT_IO, run_exit(self->vcpu, self->run));
 	EXPECT_EQ(0x10, self->run->io.port);
@@ -198,24 +196,24 @@ TEST_F(real, pae_protected_mode)
 	ASSERT_EQ(0, axvm_set_sysreg(self->vcpu, AXVM_SYSREG_X86_CR4, 0x20));
 	ASSERT_EQ(0, axvm_set_sysreg(self->vcpu, AXVM_SYSREG_X86_CR3, PAE_PDPT1));
 	ASSERT_EQ(0, axvm_set_sysreg(self->vcpu, AXVM_SYSREG_X86_CR0,
-				0x80000011));	/* PG, ET, PE */
+				     0x80000011));	/* PG, ET, PE */
 	for (seg = 0; seg < 6; seg++) {
 		ASSERT_EQ(0, axvm_set_sysreg(self->vcpu,
-					AXVM_SYSREG_X86_SEG_SEL(seg),
-					seg == X86_CS ? 0x08 : 0x10));
+					     AXVM_SYSREG_X86_SEG_SEL(seg),
+					     seg == X86_CS ? 0x08 : 0x10));
 		ASSERT_EQ(0, axvm_set_sysreg(self->vcpu,
-					AXVM_SYSREG_X86_SEG_BASE(seg), 0));
+					     AXVM_SYSREG_X86_SEG_BASE(seg), 0));
 		ASSERT_EQ(0, axvm_set_sysreg(self->vcpu,
-					AXVM_SYSREG_X86_SEG_LIMIT(seg),
-					0xffffffff));
+					     AXVM_SYSREG_X86_SEG_LIMIT(seg),
+					     0xffffffff));
 		ASSERT_EQ(0, axvm_set_sysreg(self->vcpu,
-					AXVM_SYSREG_X86_SEG_ATTR(seg),
-					seg == X86_CS ? AR_CODE32 : AR_DATA32));
+					     AXVM_SYSREG_X86_SEG_ATTR(seg),
+					     seg == X86_CS ? AR_CODE32 : AR_DATA32));
 	}
 	ASSERT_EQ(0, axvm_set_sysreg(self->vcpu, AXVM_SYSREG_X86_SEG_ATTR(7),
-				AR_TSS32_BUSY));
+				     AR_TSS32_BUSY));
 	ASSERT_EQ(0, axvm_set_sysreg(self->vcpu, AXVM_SYSREG_X86_SEG_LIMIT(7),
-				0x67));
+				     0x67));
 	ASSERT_EQ(0, ioctl(self->vcpu, AXVM_GET_REGS, &regs));
 	regs.pc = REAL_CODE;
 	ASSERT_EQ(0, ioctl(self->vcpu, AXVM_SET_REGS, &regs));

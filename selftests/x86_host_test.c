@@ -1062,4 +1062,97 @@ TEST_F(host, user_mode_hypercall_and_alignment_check)
 	EXPECT_EQ(0, uc.args[2]);
 }
 
+/* ------------------------------------------------------------------ */
+
+/* 32-bit flat segments for a raw guest in the scratch RAM. */
+#define AC_LOOP_OFF	0x300000		/* in the scratch region */
+#define AC_LOOP_GPA	(TEST_SCRATCH_GPA + AC_LOOP_OFF)
+#define AC_GDT		0x000
+#define AC_IDT		0x800
+#define AC_CODE		0x1000
+#define AC_STACK_TOP	0x3001			/* unaligned */
+#define AC_USER_CS	0x1b
+#define AC_USER_DS	0x23
+
+/*
+ * A 32-bit guest at CPL 3 with CR0.AM and EFLAGS.AC makes an unaligned
+ * load: #AC (SDM 6.15, interrupt 17). Its gate leads to a CPL 3 handler,
+ * so the CPU pushes the frame on the same, unaligned, stack: another #AC
+ * during the delivery of the first, and so on. On a CPU that does not
+ * intercept #AC this never leaves microcode, and the host CPU never
+ * takes an interrupt again (CVE-2015-5307). With the intercept, the exit
+ * reports the #AC as interrupting the delivery of an #AC: the guest is
+ * ended as a shutdown with data 17, and RUN returns.
+ */
+TEST_F(host, ac_delivery_loop_ends_the_guest)
+{
+	static const uint8_t code[] = {
+		0xa1, 0x01, 0x20, 0x30, 0x40,	/* mov 0x40302001, %eax */
+		0xf4,				/* hlt (#GP at CPL 3) */
+	};
+	static const uint64_t gdt[] = {
+		0, 0x00cf9b000000ffffULL, 0x00cf93000000ffffULL,
+		0x00cffb000000ffffULL,		/* 0x18: code, DPL 3 */
+		0x00cff3000000ffffULL,		/* 0x20: data, DPL 3 */
+	};
+	uint64_t handler = AC_LOOP_GPA + AC_CODE + 0x100, *idt;
+	struct axvm_regs regs;
+	struct test_vcpu *v;
+	uint8_t *raw;
+	int seg;
+
+	if (!self->vm)
+		return;
+	raw = (uint8_t *)self->vm->scratch + AC_LOOP_OFF;
+	memcpy(raw + AC_GDT, gdt, sizeof(gdt));
+	memcpy(raw + AC_CODE, code, sizeof(code));
+	/* Gate 17: a 32-bit interrupt gate, DPL 3, to the user code. */
+	idt = (uint64_t *)(raw + AC_IDT);
+	idt[17] = (handler & 0xffff) | (uint64_t)AC_USER_CS << 16 |
+		  ((handler & 0xffff0000ULL) | 0x8000 | 3 << 13 | 0xe << 8) << 32;
+
+	v = test_vcpu_add_default(self->vm, 0, guest_cr8, 0);
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_EFER, 0));
+	ASSERT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_CR4, 0));
+	ASSERT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_CR0,
+				     0x40011));	/* AM, ET, PE */
+	ASSERT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_GDTR_BASE,
+				     AC_LOOP_GPA + AC_GDT));
+	ASSERT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_GDTR_LIMIT,
+				     sizeof(gdt) - 1));
+	ASSERT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_IDTR_BASE,
+				     AC_LOOP_GPA + AC_IDT));
+	ASSERT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_IDTR_LIMIT,
+				     256 * 8 - 1));
+	for (seg = 0; seg < 6; seg++) {
+		ASSERT_EQ(0, axvm_set_sysreg(v->fd,
+					     AXVM_SYSREG_X86_SEG_SEL(seg),
+					     seg == 1 ? AC_USER_CS : AC_USER_DS));
+		ASSERT_EQ(0, axvm_set_sysreg(v->fd,
+					     AXVM_SYSREG_X86_SEG_BASE(seg), 0));
+		ASSERT_EQ(0, axvm_set_sysreg(v->fd,
+					     AXVM_SYSREG_X86_SEG_LIMIT(seg),
+					     0xffffffff));
+		/* G, D/B, P, DPL 3, S; code exec/read or data read/write. */
+		ASSERT_EQ(0, axvm_set_sysreg(v->fd,
+					     AXVM_SYSREG_X86_SEG_ATTR(seg),
+					     seg == 1 ? 0xc0fb : 0xc0f3));
+	}
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_REGS, &regs));
+	regs.pc = AC_LOOP_GPA + AC_CODE;
+	regs.gpr[4] = AC_LOOP_GPA + AC_STACK_TOP;	/* ESP */
+	regs.pstate = 0x40002;				/* EFLAGS.AC */
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_SET_REGS, &regs));
+
+	/* Without #AC: HLT at CPL 3, #GP through no gate, a triple fault. */
+	ASSERT_EQ(AXVM_EXIT_SYSTEM_DOWN, test_vcpu_run_exit(v));
+	EXPECT_EQ(AXVM_SYSTEM_DOWN_CRASH, v->run->system_down.type);
+	if (!cpu_raises_ac()) {
+		TH_LOG("this CPU raises no #AC: the delivery loop is not shown");
+		return;
+	}
+	EXPECT_EQ(17, v->run->system_down.data);
+}
+
 TEST_HARNESS_MAIN

@@ -1,5 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Inside the x86 backend: the vCPU state VMX and SVM share, and each half. */
+/*
+ * Inside the x86 backend: the vCPU state VMX and SVM share, and each half.
+ *
+ * Per-CPU hardware state: a vCPU's VMCS is current, and the guest's
+ * SPEC_CTRL, DR0-3, CR2 and FPU state are in the CPU, only inside one
+ * entry with interrupts off (vmx_run.c's and svm_run.c's enter
+ * functions); everything an exit handler needs is read before interrupts
+ * come back, and the host's state is back by then. Nothing relies on
+ * preempt notifiers, which kernels without KVM lack.
+ */
 #ifndef AXVM_X86_H
 #define AXVM_X86_H
 

@@ -558,21 +558,21 @@ GUEST_CODE static void guest_spec_ctrl(void)
 	}
 }
 
-/* Whether /proc/cpuinfo lists @bug among the host's "bugs". */
-static bool host_has_bug(const char *bug)
+/* Whether /proc/cpuinfo's first @field line ("flags", "bugs") lists @word. */
+static bool cpuinfo_lists(const char *field, const char *word)
 {
 	char line[4096], *p;
 	FILE *f = fopen("/proc/cpuinfo", "r");
 	bool found = false;
 
 	if (!f)
-		return true;
+		return false;
 	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "bugs", 4))
+		if (strncmp(line, field, strlen(field)))
 			continue;
 		for (p = strtok(strchr(line, ':') + 1, "\t\n "); p;
 		     p = strtok(NULL, "\t\n "))
-			if (!strcmp(p, bug))
+			if (!strcmp(p, word))
 				found = true;
 		break;
 	}
@@ -608,7 +608,7 @@ TEST_F(host, speculation_controls)
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
 	EXPECT_TRUE(uc.args[0] & CPUID7_EDX_ARCH_CAP);
 	EXPECT_TRUE(uc.args[1] & ARCH_CAP_SKIP_L1DFL);
-	if (!host_has_bug("cpu_meltdown"))
+	if (!cpuinfo_lists("bugs", "cpu_meltdown"))
 		EXPECT_TRUE(uc.args[1] & ARCH_CAP_RDCL_NO);
 	EXPECT_EQ(1, uc.args[2]);
 	if (uc.args[0] & CPUID7_EDX_SPEC_CTRL) {
@@ -1060,6 +1060,59 @@ TEST_F(host, user_mode_hypercall_and_alignment_check)
 	}
 	EXPECT_EQ(AC_VECTOR, uc.args[0]);
 	EXPECT_EQ(0, uc.args[2]);
+}
+
+/* ------------------------------------------------------------------ */
+
+/* 5-level paging is on when user space can map above 47 bits. */
+static bool host_uses_la57(void)
+{
+	void *hint = (void *)(1ULL << 50);
+	void *p = mmap(hint, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	bool high = p != MAP_FAILED && (uintptr_t)p >= (1ULL << 47);
+
+	if (p != MAP_FAILED)
+		munmap(p, 4096);
+	return high;
+}
+
+GUEST_CODE static void guest_touch(uint64_t base, uint64_t blocks)
+{
+	uint64_t i, sum = 0;
+
+	for (i = 0; i < blocks; i++) {
+		*(volatile uint64_t *)(base + i * STACKS_BLOCK) = i + 1;
+		sum += *(volatile uint64_t *)(base + i * STACKS_BLOCK);
+	}
+	GUEST_SYNC(sum);
+}
+
+/*
+ * APM 15.25.3: the nested page table is walked with the paging mode
+ * the host has at VMRUN, five levels under CR4.LA57 (what KVM's
+ * get_npt_level() follows); VMX's EPT walk length is in the EPTP
+ * instead. The lane kernel enables 5-level paging as Debian's does, so
+ * where the CPU has LA57 (QEMU's -cpu max) the host uses it, and guest
+ * memory in several blocks reads back what the guest wrote.
+ */
+TEST_F(host, guests_run_on_the_hosts_paging_depth)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	TH_LOG("host paging: %d levels", host_uses_la57() ? 5 : 4);
+	if (cpuinfo_lists("flags", "la57"))
+		EXPECT_TRUE(host_uses_la57());
+	ASSERT_NE(NULL, test_vm_add_region(self->vm, TEST_SLOT_SCRATCH + 1, 0,
+					   STACKS_GPA, 4 * STACKS_BLOCK));
+	v = test_vcpu_add_default(self->vm, 0, guest_touch, 2, STACKS_GPA,
+				  4ULL);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(1 + 2 + 3 + 4, uc.args[0]);
 }
 
 /* ------------------------------------------------------------------ */

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * AMD nested page tables: the long-mode page table format, four levels,
- * walked as user accesses, so every entry carries U/S. Leaves are 4 KiB,
- * write-back through PAT entry 0 combined with the guest's own type.
+ * AMD nested page tables: the long-mode page table format, walked as user
+ * accesses, so every entry carries U/S. Leaves are 4 KiB, write-back
+ * through PAT entry 0 combined with the guest's own type. The CPU walks
+ * them with as many levels as the host's own paging has at VMRUN (APM
+ * 15.25.3): five where the host runs with CR4.LA57, as KVM's
+ * get_npt_level() chooses; guests still get 48 bits of physical space.
  */
 #include <asm/pgtable_types.h>
 
@@ -38,12 +41,16 @@ static phys_addr_t axvm_npt_address(u64 entry)
 	return entry & NPT_ADDR;
 }
 
-const struct axvm_s2_format axvm_x86_npt_format = {
-	.levels = 4,
-	.root_order = 0,
-	.table = axvm_npt_table,
-	.leaf = axvm_npt_leaf,
-	.is_valid = axvm_npt_valid,
-	.is_table = axvm_npt_is_table,
-	.address = axvm_npt_address,
-};
+/* The same entries at each depth; only the number of levels differs. */
+#define AXVM_NPT_FORMAT(n) {			\
+	.levels = (n),				\
+	.root_order = 0,			\
+	.table = axvm_npt_table,		\
+	.leaf = axvm_npt_leaf,			\
+	.is_valid = axvm_npt_valid,		\
+	.is_table = axvm_npt_is_table,		\
+	.address = axvm_npt_address,		\
+}
+
+const struct axvm_s2_format axvm_x86_npt_format = AXVM_NPT_FORMAT(4);
+const struct axvm_s2_format axvm_x86_npt5_format = AXVM_NPT_FORMAT(5);

@@ -13,6 +13,7 @@
 #include <linux/percpu.h>
 #include <asm/io.h>
 #include <asm/msr.h>
+#include <asm/pgtable.h>
 #include <asm/svm.h>
 
 #include "x86.h"
@@ -109,7 +110,9 @@ int axvm_svm_probe(struct axvm_arch_info *info)
 	axvm_svm_msrpm_pa = page_to_phys(axvm_svm_msrpm);
 
 	info->can_run = true;
-	info->s2_format = &axvm_x86_npt_format;
+	/* Nested tables have the levels of the host's paging (LA57: 5). */
+	info->s2_format = pgtable_l5_enabled() ? &axvm_x86_npt5_format :
+						 &axvm_x86_npt_format;
 	return 0;
 
 nomem:

@@ -235,6 +235,7 @@ void __axvm_vmx_host_nmi(void);
 
 /* npt.c, ept.c */
 extern const struct axvm_s2_format axvm_x86_npt_format;
+extern const struct axvm_s2_format axvm_x86_npt5_format;
 extern const struct axvm_s2_format axvm_x86_ept_format;
 
 /* SVM */

@@ -80,16 +80,6 @@ void axvm_x86_debug_exception(struct axvm_x86_vcpu *x, u64 status)
 	axvm_x86_raise(x, AXVM_X86_DB_VECTOR, false, 0);
 }
 
-/* The current privilege level: SS.DPL in protected mode (as SVM's CPL). */
-unsigned int axvm_x86_cpl(const struct axvm_x86_vcpu *x)
-{
-	if (!(x->cr0 & X86_CR0_PE))
-		return 0;
-	if (x->rflags & X86_EFLAGS_VM)
-		return 3;
-	return (x->seg[AXVM_X86_SS].attr >> AXVM_X86_AR_DPL_SHIFT) & 3;
-}
-
 /*
  * MOV to or from DR@dr with general register @gpr, @len bytes long. The
  * faults the SDM lists for MOV DR (Vol. 2B) come in the order it gives:

@@ -675,6 +675,16 @@ void axvm_x86_load_pdptrs(struct axvm_x86_vcpu *x)
 	x->pdptr_stale = false;
 }
 
+/* The current privilege level: SS.DPL in protected mode (as SVM's CPL). */
+unsigned int axvm_x86_cpl(const struct axvm_x86_vcpu *x)
+{
+	if (!(x->cr0 & X86_CR0_PE))
+		return 0;
+	if (x->rflags & X86_EFLAGS_VM)
+		return 3;
+	return (x->seg[AXVM_X86_SS].attr >> AXVM_X86_AR_DPL_SHIFT) & 3;
+}
+
 /* 16, 32 or 64: the default operand size, for the decoder. */
 unsigned int axvm_x86_cpu_mode(const struct axvm_x86_vcpu *x)
 {

@@ -106,7 +106,7 @@ void axvm_x86_spec_cpuid(u32 leaf, u32 sub, u32 *b, u32 *d)
 	}
 }
 
-/* 0, or -ENOENT when @msr is none of these. */
+/* 0, -EINVAL (#GP: no such MSR here, or write-only), -ENOENT. */
 int axvm_x86_spec_rdmsr(struct axvm_x86_vcpu *x, u32 msr, u64 *v)
 {
 	switch (msr) {

@@ -208,9 +208,8 @@ static void axvm_svm_load(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 	v->gdtr.limit = x->gdtr_limit;
 	v->idtr.base = x->idtr_base;
 	v->idtr.limit = x->idtr_limit;
-	/* SVM takes the CPL from SS.DPL; real mode is CPL 0. */
-	v->cpl = x->cr0 & X86_CR0_PE ?
-		 (x->seg[AXVM_X86_SS].attr >> AXVM_X86_AR_DPL_SHIFT) & 3 : 0;
+	/* SVM takes the CPL from the VMCB: SS.DPL, 0 in real mode. */
+	v->cpl = axvm_x86_cpl(x);
 	/* VMRUN insists on SVME in the guest's EFER; the guest never sees it. */
 	v->efer = x->efer | EFER_SVME;
 	v->cr0 = x->cr0;

@@ -158,7 +158,6 @@ void axvm_x86_dr_reset(struct axvm_x86_vcpu *x);
 int axvm_x86_dr_set(struct axvm_x86_vcpu *x, unsigned int dr, u64 v);
 u64 *axvm_x86_dr_slot(struct axvm_x86_vcpu *x, unsigned int dr);
 void axvm_x86_debug_exception(struct axvm_x86_vcpu *x, u64 status);
-unsigned int axvm_x86_cpl(const struct axvm_x86_vcpu *x);
 int axvm_x86_mov_dr(struct axvm_x86_vcpu *x, unsigned int dr,
 		    unsigned int gpr, bool to_dr, unsigned int len);
 void axvm_x86_dr_load(struct axvm_x86_vcpu *x);
@@ -210,6 +209,7 @@ unsigned int axvm_x86_read_code(struct axvm_x86_vcpu *x, u8 *buf,
 				unsigned int n);
 void axvm_x86_complete(struct axvm_x86_vcpu *x);
 unsigned int axvm_x86_cpu_mode(const struct axvm_x86_vcpu *x);
+unsigned int axvm_x86_cpl(const struct axvm_x86_vcpu *x);
 bool axvm_x86_pae_paging(const struct axvm_x86_vcpu *x);
 void axvm_x86_load_pdptrs(struct axvm_x86_vcpu *x);
 

@@ -4,6 +4,8 @@
 # make demo            boot the arm64 emulated machine and a Linux guest in it
 # make check           the whole test suite on every lane (LANES=... for some)
 # make lint            checkpatch --strict, W=1 and sparse over kmod/
+# make dkms-install    axvm.ko through DKMS (root; see README "Install")
+# make install         vmctl, the udev rule and the axvm group (root)
 #
 # Cross builds: make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- KDIR=...
 
@@ -20,6 +22,12 @@ USER_CC := $(CROSS_COMPILE)gcc
 USER_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -static \
 	       -I$(CURDIR)/uapi -pthread
 
+# One version, dkms.conf's; kmod/Kbuild gives it to MODULE_VERSION.
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' $(CURDIR)/dkms.conf)
+PREFIX ?= /usr/local
+UDEVDIR ?= /etc/udev/rules.d
+DKMS_SRC ?= /usr/src
+
 SELFTESTS := api_test bad_args_test guest_lib_test guest_run_test \
 	     linux_boot_test memory_test module_test vm_test vmctl_test
 ifneq ($(filter x86 x86_64,$(ARCH)),)
@@ -35,21 +43,43 @@ endif
 BENCHES := exit_bench
 
 .PHONY: all module vmctl selftests guests init linux-guest demo check lint \
-	clean
+	clean dkms-source dkms-install dkms-uninstall install uninstall \
+	no-selftests
 
-all: module vmctl selftests
+# The selftests need kselftest_harness.h, which headers packages lack.
+all: module vmctl $(if $(wildcard $(KSFT_DIR)/kselftest_harness.h),selftests,no-selftests)
+
+no-selftests:
+	@echo "selftests not built: no kselftest_harness.h under $(KSFT_DIR); give LINUX_SRC= a kernel source tree (Debian: linux-source-6.1)"
 
 module:
 	@test -d $(KDIR) || { echo "KDIR $(KDIR) does not exist: install the kernel headers or pass KDIR=" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) ARCH=$(ARCH) CROSS_COMPILE=$(CROSS_COMPILE) modules
 
-# vmctl's device trees use libfdt as the kernel tree carries it.
+# vmctl's device trees use libfdt: Debian's libfdt-dev for a native
+# build where it is installed, else the copy in a kernel source tree
+# (cross builds, LINUX_SRC=).
 LIBFDT_DIR ?= $(LINUX_SRC)/scripts/dtc/libfdt
+ifeq ($(CROSS_COMPILE)$(wildcard /usr/include/libfdt.h),/usr/include/libfdt.h)
+LIBFDT_CFLAGS :=
+LIBFDT_LIB := -lfdt
+LIBFDT_DEP :=
+else ifneq ($(wildcard $(LIBFDT_DIR)/libfdt.h),)
 LIBFDT_OBJS := $(addprefix $(OUT)/libfdt/,fdt.o fdt_ro.o fdt_rw.o fdt_sw.o \
 		fdt_wip.o fdt_strerror.o fdt_empty_tree.o fdt_addresses.o)
+LIBFDT_CFLAGS := -I$(LIBFDT_DIR)
+LIBFDT_LIB := $(OUT)/libfdt.a
+LIBFDT_DEP := $(OUT)/libfdt.a
+else
+LIBFDT_DEP := no-libfdt
+endif
+
+.PHONY: no-libfdt
+no-libfdt:
+	@echo "vmctl needs libfdt: install libfdt-dev (apt install libfdt-dev), or give LINUX_SRC= a kernel source tree" >&2
+	@exit 1
 
 $(OUT)/libfdt/%.o: $(LIBFDT_DIR)/%.c
-	@test -f $(LIBFDT_DIR)/libfdt.h || { echo "no libfdt under $(LIBFDT_DIR): set LINUX_SRC to a kernel source tree" >&2; exit 1; }
 	@mkdir -p $(OUT)/libfdt
 	$(USER_CC) -O2 -I$(LIBFDT_DIR) -c -o $@ $<
 
@@ -57,10 +87,10 @@ $(OUT)/libfdt.a: $(LIBFDT_OBJS)
 	$(CROSS_COMPILE)ar rcs $@ $^
 
 vmctl: $(OUT)/vmctl
-$(OUT)/vmctl: tools/vmctl/*.c tools/vmctl/*.h uapi/linux/axvm.h $(OUT)/libfdt.a
+$(OUT)/vmctl: tools/vmctl/*.c tools/vmctl/*.h uapi/linux/axvm.h $(LIBFDT_DEP)
 	@mkdir -p $(OUT)
-	$(USER_CC) $(USER_CFLAGS) -I$(LIBFDT_DIR) -o $@ tools/vmctl/*.c \
-		$(OUT)/libfdt.a
+	$(USER_CC) $(USER_CFLAGS) $(LIBFDT_CFLAGS) -o $@ tools/vmctl/*.c \
+		$(LIBFDT_LIB)
 
 include selftests/guests/guests.mk
 
@@ -80,12 +110,12 @@ $(OUT)/bench/%: selftests/%.c selftests/axvm_util.h uapi/linux/axvm.h \
 	@mkdir -p $(OUT)/bench
 	$(USER_CC) $(USER_CFLAGS) -Iselftests/lib -o $@ $< $(TEST_LIB_SRCS)
 
-$(OUT)/selftests/%: selftests/%.c selftests/axvm_util.h uapi/linux/axvm.h \
+$(OUT)/selftests/%: selftests/%.c selftests/axvm_util.h uapi/linux/axvm.h dkms.conf \
 		    selftests/linux_guest/disk.h $(TEST_LIB_SRCS) $(TEST_LIB_HDRS)
 	@test -f $(KSFT_DIR)/kselftest_harness.h || { echo "no kselftest_harness.h under $(KSFT_DIR): set LINUX_SRC to a kernel source tree" >&2; exit 1; }
 	@mkdir -p $(OUT)/selftests
-	$(USER_CC) $(USER_CFLAGS) -I$(KSFT_DIR) -Iselftests/lib -o $@ $< \
-		$(TEST_LIB_SRCS)
+	$(USER_CC) $(USER_CFLAGS) -DAXVM_PACKAGE_VERSION='"$(VERSION)"' \
+		-I$(KSFT_DIR) -Iselftests/lib -o $@ $< $(TEST_LIB_SRCS)
 
 init: $(OUT)/init
 $(OUT)/init: selftests/init/init.c selftests/init/init_util.h \
@@ -109,6 +139,38 @@ check:
 
 lint:
 	selftests/harness/lint.sh
+
+# DKMS gets the module's sources and nothing else (no build/, out/ or
+# objects): they go to $(DKMS_SRC)/axvm-$(VERSION), where "dkms add" looks.
+dkms-source:
+	@test -n "$(VERSION)" || { echo "no PACKAGE_VERSION in dkms.conf" >&2; exit 1; }
+	rm -rf $(DKMS_SRC)/axvm-$(VERSION)
+	mkdir -p $(DKMS_SRC)/axvm-$(VERSION)
+	find Kbuild dkms.conf kmod uapi -type f \( -name Kbuild -o -name dkms.conf \
+		-o -name '*.[chS]' -o -name '*.inc' \) ! -name '*.mod.c' \
+		-exec cp --parents -t $(DKMS_SRC)/axvm-$(VERSION) {} +
+
+dkms-install: dkms-source
+	-dkms remove axvm/$(VERSION) --all >/dev/null 2>&1
+	dkms add axvm/$(VERSION)
+	dkms install axvm/$(VERSION)
+
+dkms-uninstall:
+	-dkms remove axvm/$(VERSION) --all
+	rm -rf $(DKMS_SRC)/axvm-$(VERSION)
+
+# /dev/axvm to the axvm group, 0660, as /dev/kvm is the kvm group's.
+install: vmctl
+	install -D -m 0755 $(OUT)/vmctl $(DESTDIR)$(PREFIX)/bin/vmctl
+	install -D -m 0644 tools/install/60-axvm.rules $(DESTDIR)$(UDEVDIR)/60-axvm.rules
+ifeq ($(DESTDIR),)
+	getent group axvm >/dev/null || groupadd --system axvm
+	-udevadm control --reload
+	-udevadm trigger --action=change --sysname-match=axvm
+endif
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/vmctl $(DESTDIR)$(UDEVDIR)/60-axvm.rules
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null

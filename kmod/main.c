@@ -69,12 +69,34 @@ static const struct file_operations axvm_dev_fops = {
 	.llseek		= noop_llseek,
 };
 
+/*
+ * A fixed minor from the range devices.txt reserves for local use
+ * (243-254), as KVM has 232: with it, depmod writes /dev/axvm into
+ * modules.devname, "kmod static-nodes" creates the node at boot and its
+ * first open loads the module (char-major-10-AXVM_MINOR). udev gives the
+ * node to the axvm group (tools/install/60-axvm.rules).
+ */
+#define AXVM_MINOR	246
+
 static struct miscdevice axvm_dev = {
-	.minor	= MISC_DYNAMIC_MINOR,
+	.minor	= AXVM_MINOR,
 	.name	= "axvm",
 	.fops	= &axvm_dev_fops,
 	.mode	= 0600,
 };
+
+static int axvm_dev_register(void)
+{
+	int ret = misc_register(&axvm_dev);
+
+	if (ret != -EBUSY)
+		return ret;
+	/* Another local driver holds the minor: work, without autoload. */
+	pr_warn("misc minor %d is taken: /dev/axvm gets a dynamic minor and will not load the module on open\n",
+		AXVM_MINOR);
+	axvm_dev.minor = MISC_DYNAMIC_MINOR;
+	return misc_register(&axvm_dev);
+}
 
 static int __init axvm_init(void)
 {
@@ -92,7 +114,7 @@ static int __init axvm_init(void)
 	if (ret)
 		goto err_reboot;
 
-	ret = misc_register(&axvm_dev);
+	ret = axvm_dev_register();
 	if (ret) {
 		pr_err("cannot register /dev/axvm: %d\n", ret);
 		goto err_cpus;
@@ -126,3 +148,7 @@ module_exit(axvm_exit);
 
 MODULE_DESCRIPTION("axvm: a hypervisor in a loadable module");
 MODULE_LICENSE("GPL");
+/* AXVM_VERSION is dkms.conf's PACKAGE_VERSION (kmod/Kbuild). */
+MODULE_VERSION(AXVM_VERSION);
+MODULE_ALIAS_MISCDEV(AXVM_MINOR);
+MODULE_ALIAS("devname:axvm");

@@ -10,7 +10,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <grp.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -78,6 +80,9 @@ static int count_pinned_to_1(pid_t pid)
 	return n;
 }
 
+/* The user vmctl runs as; 0 keeps the test's (root). */
+static uid_t run_as;
+
 /*
  * Run vmctl with @argv (NULL-ended, without "vmctl"); if @sig, send it
  * @sig_ms after the guest said hello. Stdin is /dev/null.
@@ -109,6 +114,9 @@ static void run_vmctl(struct result *r, int sig, int sig_ms,
 		dup2(in, 0);
 		dup2(out, 1);
 		dup2(err, 2);
+		if (run_as && (setgroups(0, NULL) || setgid(run_as) ||
+			       setuid(run_as)))
+			_exit(126);
 		execv(VMCTL, (char *const *)args);
 		_exit(127);
 	}
@@ -411,6 +419,65 @@ TEST_F(vmctl, argument_errors)
 		EXPECT_EQ(0, strncmp(self->r.err, "vmctl: ", 7));
 		EXPECT_STREQ("", self->r.out);
 	}
+}
+
+/*
+ * A device vmctl cannot open: one line, status 1, saying what to do.
+ * open(2): ENOENT, no such file (the module is not loaded); EACCES, no
+ * permission (not in the group udev gives the node to); ENODEV/ENXIO, a
+ * node no driver answers (the module could not be loaded on open).
+ */
+TEST_F(vmctl, device_errors)
+{
+	const char *node = "/tmp/axvm-node", *nodrv = "/tmp/axvm-nodrv";
+	bool made_etc;
+	struct stat st;
+	int fd;
+
+	VMCTL_RUN(&self->r, "--device", "/nonexistent", "info");
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_EQ(1, lines(self->r.err)) TH_LOG("%s", self->r.err);
+	EXPECT_NE(NULL, strstr(self->r.err, "module is not loaded"))
+		TH_LOG("%s", self->r.err);
+
+	/* The node of /dev/axvm, 0600 root, opened by nobody. */
+	ASSERT_EQ(0, stat(AXVM_DEV, &st));
+	unlink(node);
+	ASSERT_EQ(0, mknod(node, S_IFCHR | 0600, st.st_rdev));
+	run_as = 65534;
+	VMCTL_RUN(&self->r, "--device", node, "info");
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_EQ(1, lines(self->r.err)) TH_LOG("%s", self->r.err);
+	EXPECT_NE(NULL, strstr(self->r.err, "Permission denied"));
+	if (!access("/etc/group", F_OK))
+		goto out;	/* a real system's groups: leave them alone */
+	EXPECT_NE(NULL, strstr(self->r.err, "no axvm group"))
+		TH_LOG("%s", self->r.err);
+	/* With the group there, joining it is the answer. */
+	made_etc = !mkdir("/etc", 0755);
+	fd = open("/etc/group", O_WRONLY | O_CREAT | O_EXCL, 0644);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(12, write(fd, "axvm:x:990:\n", 12));
+	close(fd);
+	VMCTL_RUN(&self->r, "--device", node, "info");
+	EXPECT_NE(NULL, strstr(self->r.err, "join the axvm group"))
+		TH_LOG("%s", self->r.err);
+	unlink("/etc/group");
+	if (made_etc)
+		rmdir("/etc");
+out:
+	run_as = 0;
+	unlink(node);
+
+	/* Misc minor 253 is for local use (devices.txt); nothing has it. */
+	unlink(nodrv);
+	ASSERT_EQ(0, mknod(nodrv, S_IFCHR | 0600, makedev(10, 253)));
+	VMCTL_RUN(&self->r, "--device", nodrv, "info");
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_EQ(1, lines(self->r.err)) TH_LOG("%s", self->r.err);
+	EXPECT_NE(NULL, strstr(self->r.err, "could not be loaded"))
+		TH_LOG("%s", self->r.err);
+	unlink(nodrv);
 }
 
 /* Images vmctl cannot place: one line, status 1. */

@@ -18,7 +18,8 @@ mkdir -p "$out"
 # next to them, and each architecture needs its own.
 rm -rf "$out/mod"
 mkdir -p "$out/mod"
-cp -r "$AXVM_ROOT/Kbuild" "$AXVM_ROOT/kmod" "$AXVM_ROOT/uapi" "$out/mod/"
+cp -r "$AXVM_ROOT/Kbuild" "$AXVM_ROOT/dkms.conf" "$AXVM_ROOT/kmod" \
+	"$AXVM_ROOT/uapi" "$out/mod/"
 make -s -C "$kdir" M="$out/mod" ARCH="$arch" CROSS_COMPILE="$cc" \
 	W=1 modules >"$out/module-build.log" 2>&1 ||
 	{ cat "$out/module-build.log" >&2; die "$k: axvm.ko does not build"; }

@@ -67,7 +67,7 @@ for k in ${LINT_KERNELS:-arm64 riscv64 x86_64}; do
 	d=$AXVM_OUT/lint/$k
 	rm -rf "$d"
 	mkdir -p "$d"
-	cp -r Kbuild kmod uapi "$d/"
+	cp -r Kbuild dkms.conf kmod uapi "$d/"
 	if out=$(make -s -C "$kdir" M="$d" ARCH="$(kernel_arch "$k")" \
 		 CROSS_COMPILE="$(cross_compile "$k")" W=1 C=1 \
 		 CHECK="$check" modules 2>&1) &&

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "axvm_dev.h"
 #include "stats.h"
 #include "vm.h"
 
@@ -581,20 +582,10 @@ static int vm_create(struct vm *vm)
 static int vm_open(struct vm *vm)
 {
 	const char *dev = vm->opts->device;
-	int ver;
 
-	vm->sys_fd = open(dev, O_RDWR | O_CLOEXEC);
-	if (vm->sys_fd < 0) {
-		fprintf(stderr, "vmctl: %s: %s%s\n", dev, strerror(errno),
-			errno == ENOENT ? " (is axvm.ko loaded?)" : "");
+	vm->sys_fd = axvm_dev_open(dev);
+	if (vm->sys_fd < 0)
 		return -1;
-	}
-	ver = ioctl(vm->sys_fd, AXVM_GET_API_VERSION, 0);
-	if (ver != AXVM_API_VERSION) {
-		fprintf(stderr, "vmctl: %s: API version %d, vmctl speaks %d\n",
-			dev, ver, AXVM_API_VERSION);
-		return -1;
-	}
 	vm->arch = arch_of(vm->sys_fd);
 	if (!vm->arch) {
 		fprintf(stderr, "vmctl: %s: unknown architecture\n", dev);

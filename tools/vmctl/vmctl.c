@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <linux/axvm.h>
 
+#include "axvm_dev.h"
 #include "options.h"
 #include "vm.h"
 
@@ -48,23 +49,12 @@ static const struct {
 
 static int cmd_info(const char *dev)
 {
-	int fd = open(dev, O_RDWR | O_CLOEXEC);
-	int version;
+	int fd = axvm_dev_open(dev);
 	size_t i;
 
-	if (fd < 0) {
-		fprintf(stderr, "vmctl: %s: %s%s\n", dev, strerror(errno),
-			errno == ENOENT ? " (is axvm.ko loaded?)" : "");
+	if (fd < 0)
 		return 1;
-	}
-	version = ioctl(fd, AXVM_GET_API_VERSION, 0);
-	if (version != AXVM_API_VERSION) {
-		fprintf(stderr, "vmctl: %s: API version %d, vmctl speaks %d\n",
-			dev, version, AXVM_API_VERSION);
-		close(fd);
-		return 1;
-	}
-	printf("api-version: %d\n", version);
+	printf("api-version: %d\n", AXVM_API_VERSION);
 	printf("arch: %s\n", arch_name(ioctl(fd, AXVM_CHECK_CAP, AXVM_CAP_ARCH)));
 	printf("cpus: %ld online, %ld configured\n",
 	       sysconf(_SC_NPROCESSORS_ONLN), sysconf(_SC_NPROCESSORS_CONF));

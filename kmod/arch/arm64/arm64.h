@@ -15,7 +15,8 @@ enum axvm_arm64_sysreg {
 	AXVM_ARM64_CONTEXTIDR, AXVM_ARM64_TPIDR_EL1, AXVM_ARM64_TPIDR_EL0,
 	AXVM_ARM64_TPIDRRO_EL0, AXVM_ARM64_PAR, AXVM_ARM64_CNTKCTL,
 	AXVM_ARM64_CNTV_CTL, AXVM_ARM64_CNTV_CVAL, AXVM_ARM64_MPIDR,
-	AXVM_ARM64_SP_EL0,
+	AXVM_ARM64_SP_EL0, AXVM_ARM64_AFSR0, AXVM_ARM64_AFSR1,
+	AXVM_ARM64_CSSELR,
 	AXVM_ARM64_NR_SYSREGS
 };
 
@@ -64,6 +65,7 @@ struct axvm_arm64_vcpu {
 	struct axvm_arm64_vgic vgic;
 
 	struct axvm_vcpu *vcpu;	/* back pointer, for the timer */
+	u64 serial;		/* never reused: names the TLB's last user */
 	struct hrtimer timer;	/* the virtual timer's deadline on the host */
 
 	/* An exit that completes on the next RUN (an AXVM_EXIT_* or 0). */
@@ -105,6 +107,7 @@ void __axvm_arm64_fpsimd_load(const struct axvm_arm64_fpsimd *fp);
 
 /* hyp.c */
 extern u64 axvm_arm64_vtcr;
+extern bool axvm_arm64_vmid0;
 void axvm_arm64_flush_vmid(u64 vttbr);
 u64 axvm_arm64_vttbr(struct axvm_vm *vm, u32 vmid);
 

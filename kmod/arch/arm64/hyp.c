@@ -32,6 +32,8 @@
 #define S2_ADDR			GENMASK_ULL(47, 12)
 
 u64 axvm_arm64_vtcr;
+/* KVM is built in: every axvm guest runs as VMID 0 (see the probe). */
+bool axvm_arm64_vmid0;
 
 static u64 axvm_arm64_s2_table(phys_addr_t pa)
 {
@@ -105,15 +107,29 @@ int axvm_arch_probe(struct axvm_arch_info *info)
 	info->irqchips = BIT(AXVM_IRQCHIP_GICV3);
 	info->s2_format = &axvm_arm64_s2_format;
 
-	/* Linux stays at EL2 only when it runs with VHE. */
+	/*
+	 * Linux stays at EL2 only when it runs with VHE; kvm-arm.mode=nvhe
+	 * and =protected mean id_aa64mmfr1.vh=0, a kernel at EL1 under
+	 * KVM's own EL2 code, which axvm cannot share.
+	 */
 	if (!is_kernel_in_hyp_mode()) {
-		pr_err("the kernel runs at EL1 (no EL2, or nVHE boot): axvm needs a VHE host\n");
+		pr_err("the kernel runs at EL1 (no EL2, or nVHE: kvm-arm.mode=nvhe or protected): axvm needs a VHE host\n");
 		return -EOPNOTSUPP;
 	}
-	if (axvm_kvm_present()) {
-		pr_err("KVM is present in this kernel and shares EL2 with axvm; refusing to load\n");
-		return -EBUSY;
-	}
+	/*
+	 * KVM built in (distribution kernels), in VHE or kvm-arm.mode=none.
+	 * VHE KVM sets EL2 state for its guests only while one of its vCPUs
+	 * is loaded, and puts the vCPU on every context switch (preempt
+	 * notifiers), so an axvm run, which cannot be preempted, never meets
+	 * one: it saves and restores what KVM keeps across runs (run.c).
+	 * The TLB is what the two could share: KVM gives its guests VMIDs
+	 * from 1 without flushing them, never VMID 0 (kvm/vmid.c). So all
+	 * axvm guests run as VMID 0 and drop this CPU's VMID-0 entries
+	 * whenever anything else used stage 2 here (run.c).
+	 */
+	axvm_arm64_vmid0 = axvm_kvm_present();
+	if (axvm_arm64_vmid0)
+		pr_info("KVM is built in: axvm's guests run as VMID 0, which KVM never gives a guest\n");
 
 	mmfr0 = read_sanitised_ftr_reg(SYS_ID_AA64MMFR0_EL1);
 	mmfr1 = read_sanitised_ftr_reg(SYS_ID_AA64MMFR1_EL1);
@@ -168,11 +184,14 @@ void axvm_arch_cpu_disable(void)
 void axvm_arm64_flush_vmid(u64 vttbr)
 {
 	unsigned long flags;
-	u64 hcr, old;
+	u64 hcr, old, old_vtcr;
 
 	local_irq_save(flags);
 	hcr = read_sysreg(hcr_el2);
 	old = read_sysreg(vttbr_el2);
+	old_vtcr = read_sysreg(vtcr_el2);
+	/* VTCR_EL2.VS says whether the VMID has 8 or 16 bits. */
+	write_sysreg(axvm_arm64_vtcr, vtcr_el2);
 	write_sysreg(vttbr, vttbr_el2);
 	write_sysreg(hcr & ~HCR_TGE, hcr_el2);
 	isb();
@@ -182,6 +201,7 @@ void axvm_arm64_flush_vmid(u64 vttbr)
 	isb();
 	write_sysreg(hcr, hcr_el2);
 	write_sysreg(old, vttbr_el2);
+	write_sysreg(old_vtcr, vtcr_el2);
 	isb();
 	local_irq_restore(flags);
 }
@@ -228,6 +248,10 @@ void axvm_arch_vm_flush(struct axvm_vm *vm, u64 gpa, u64 size)
 	struct axvm_arm64_vm *a = vm->arch;
 	u32 vmid = (u32)atomic64_read(&a->vmid.gen_id);
 
+	if (axvm_arm64_vmid0) {
+		axvm_arm64_flush_vmid(axvm_arm64_vttbr(vm, 0));
+		return;
+	}
 	/*
 	 * A VM that never ran has no TLB entries. One whose VMID belongs to
 	 * an older generation has none either, but flushing it is harmless.

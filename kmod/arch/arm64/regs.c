@@ -36,6 +36,9 @@ static const u32 axvm_arm64_sysregs[AXVM_ARM64_NR_SYSREGS] = {
 	[AXVM_ARM64_CNTV_CVAL] = SYS_CNTV_CVAL_EL0,
 	[AXVM_ARM64_MPIDR] = SYS_MPIDR_EL1,
 	[AXVM_ARM64_SP_EL0] = SYS_SP_EL0,
+	[AXVM_ARM64_AFSR0] = SYS_AFSR0_EL1,
+	[AXVM_ARM64_AFSR1] = SYS_AFSR1_EL1,
+	[AXVM_ARM64_CSSELR] = SYS_CSSELR_EL1,
 };
 
 static u64 axvm_arm64_uapi_id(u32 enc)
@@ -54,6 +57,8 @@ static int axvm_arm64_sysreg_index(u64 id)
 			return i;
 	return -ENOENT;
 }
+
+static atomic64_t axvm_arm64_vcpu_serial = ATOMIC64_INIT(0);
 
 int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id)
 {
@@ -77,6 +82,7 @@ int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id)
 	a->fp.fpcr = 0;
 	axvm_arm64_vgic_reset(a);
 	a->vcpu = vcpu;
+	a->serial = atomic64_inc_return(&axvm_arm64_vcpu_serial);
 	axvm_arm64_timer_init(a);
 	vcpu->arch = a;
 	ret = axvm_vgic_dist_add_vcpu(vcpu);

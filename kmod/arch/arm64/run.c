@@ -14,9 +14,23 @@
 
 #include "arm64.h"
 
+/*
+ * Who may own this CPU's guest TLB entries: the vCPU that ran here last,
+ * and the VTTBR_EL2 it left. axvm leaves its VTTBR_EL2 (and VTCR_EL2) in
+ * place after a run: the host runs with TGE set and never uses them, and
+ * KVM writes both before any use of its own, so finding the same value
+ * at the next entry proves that nothing else used stage 2 here since.
+ */
+struct axvm_arm64_tlb_owner {
+	u64 vttbr;
+	u64 vcpu;		/* axvm_arm64_vcpu.serial; 0: none yet */
+};
+
+static DEFINE_PER_CPU(struct axvm_arm64_tlb_owner, axvm_arm64_tlb_owner);
+
 /* What the host had in the registers a run changes. */
 struct axvm_arm64_host {
-	u64 hcr, cptr, mdcr, cnthctl, cntvoff, vttbr, vtcr;
+	u64 hcr, cptr, mdcr, cnthctl, cntvoff, vttbr;
 	u64 sp_el0, tpidr_el0, tpidrro_el0, tpidr_el1, par;
 };
 
@@ -36,7 +50,6 @@ static void axvm_arm64_save_host(struct axvm_arm64_host *h)
 	h->cnthctl = read_sysreg(cnthctl_el2);
 	h->cntvoff = read_sysreg(cntvoff_el2);
 	h->vttbr = read_sysreg(vttbr_el2);
-	h->vtcr = read_sysreg(vtcr_el2);
 	h->sp_el0 = read_sysreg(sp_el0);
 	h->tpidr_el0 = read_sysreg(tpidr_el0);
 	h->tpidrro_el0 = read_sysreg(tpidrro_el0);
@@ -52,8 +65,7 @@ static void axvm_arm64_restore_host(const struct axvm_arm64_host *h)
 	write_sysreg(h->mdcr, mdcr_el2);
 	write_sysreg(h->cnthctl, cnthctl_el2);
 	write_sysreg(h->cntvoff, cntvoff_el2);
-	write_sysreg(h->vttbr, vttbr_el2);
-	write_sysreg(h->vtcr, vtcr_el2);
+	/* VTTBR_EL2 and VTCR_EL2 stay the guest's: see the TLB owner. */
 	write_sysreg(h->sp_el0, sp_el0);
 	write_sysreg(h->tpidr_el0, tpidr_el0);
 	write_sysreg(h->tpidrro_el0, tpidrro_el0);
@@ -90,6 +102,10 @@ static void axvm_arm64_load_guest(struct axvm_arm64_vcpu *a, u64 vttbr,
 	write_sysreg(r[AXVM_ARM64_TPIDRRO_EL0], tpidrro_el0);
 	write_sysreg(r[AXVM_ARM64_PAR], par_el1);
 	write_sysreg(r[AXVM_ARM64_SP_EL0], sp_el0);
+	/* Not trapped: without these a guest would read another's values. */
+	write_sysreg_s(r[AXVM_ARM64_AFSR0], SYS_AFSR0_EL12);
+	write_sysreg_s(r[AXVM_ARM64_AFSR1], SYS_AFSR1_EL12);
+	write_sysreg(r[AXVM_ARM64_CSSELR], csselr_el1);
 	write_sysreg(r[AXVM_ARM64_MPIDR], vmpidr_el2);
 	write_sysreg(read_cpuid_id(), vpidr_el2);
 	write_sysreg(a->sp_el1, sp_el1);
@@ -138,7 +154,34 @@ static void axvm_arm64_save_guest(struct axvm_arm64_vcpu *a)
 	r[AXVM_ARM64_TPIDRRO_EL0] = read_sysreg(tpidrro_el0);
 	r[AXVM_ARM64_PAR] = read_sysreg(par_el1);
 	r[AXVM_ARM64_SP_EL0] = read_sysreg(sp_el0);
+	r[AXVM_ARM64_AFSR0] = read_sysreg_s(SYS_AFSR0_EL12);
+	r[AXVM_ARM64_AFSR1] = read_sysreg_s(SYS_AFSR1_EL12);
+	r[AXVM_ARM64_CSSELR] = read_sysreg(csselr_el1);
 	a->sp_el1 = read_sysreg(sp_el1);
+}
+
+/*
+ * After the guest's VTTBR_EL2 and HCR_EL2 (TGE clear) are in: drop this
+ * CPU's stage-1 and stage-2 entries of the VMID when someone other than
+ * this vCPU may have made them. That is another vCPU of the VM (its own
+ * stage 1 under the same VMID, as KVM flushes in kvm_arch_vcpu_load), a
+ * VM before this one as VMID 0, or KVM, whose TLB maintenance runs
+ * briefly as VMID 0 and whose guests' VMIDs are not axvm's to know.
+ */
+static void axvm_arm64_tlb_claim(const struct axvm_arm64_vcpu *a,
+				 u64 found, u64 vttbr)
+{
+	struct axvm_arm64_tlb_owner *o = this_cpu_ptr(&axvm_arm64_tlb_owner);
+
+	if (o->vttbr != found || o->vcpu != a->serial) {
+		dsb(nshst);
+		__tlbi(vmalls12e1);
+		asm volatile("ic iallu");
+		dsb(nsh);
+		isb();
+	}
+	o->vttbr = vttbr;
+	o->vcpu = a->serial;
 }
 
 /*
@@ -154,6 +197,7 @@ static int axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 	struct axvm_arm64_vm *vm = vcpu->vm->arch;
 	struct axvm_arm64_host host;
 	unsigned long flags;
+	u64 vttbr;
 	bool timer;
 	u32 vmid;
 
@@ -162,10 +206,10 @@ static int axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 		axvm_arm64_timer_start(a);
 
 	for (;;) {
-		vmid = axvm_vmid_update(&vm->vmid);
+		vmid = axvm_arm64_vmid0 ? 0 : axvm_vmid_update(&vm->vmid);
 		kernel_neon_begin();
 		flags = local_daif_save();
-		if (likely(axvm_vmid_current(&vm->vmid)))
+		if (likely(axvm_arm64_vmid0 || axvm_vmid_current(&vm->vmid)))
 			break;
 		/* A rollover came in between: take its IPI, then a new VMID. */
 		local_daif_restore(flags);
@@ -183,7 +227,9 @@ static int axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 	axvm_arm64_vgic_load(vcpu, axvm_arm64_timer_line(a));
 	__axvm_arm64_fpsimd_load(&a->fp);
 	axvm_arm64_save_host(&host);
-	axvm_arm64_load_guest(a, axvm_arm64_vttbr(vcpu->vm, vmid), &host);
+	vttbr = axvm_arm64_vttbr(vcpu->vm, vmid);
+	axvm_arm64_load_guest(a, vttbr, &host);
+	axvm_arm64_tlb_claim(a, host.vttbr, vttbr);
 
 	e->code = __axvm_arm64_enter(a->x);
 

@@ -29,6 +29,13 @@ static unsigned int axvm_vgic_nr_aprs;
 /* The host's virq of the GIC maintenance interrupt (a PPI); 0: none. */
 static unsigned int axvm_vgic_maint_irq;
 static DEFINE_PER_CPU(u8, axvm_vgic_maint_dev);
+/*
+ * Whether the underflow interrupt reaches EL2: ours, or KVM's. KVM (6.1,
+ * built in) holds the PPI with an empty handler, enabled on every CPU
+ * (vgic-init.c): its interrupt still ends the guest's run, which is all
+ * axvm needs from it.
+ */
+static bool axvm_vgic_uie;
 
 int axvm_arm64_vgic_probe(void)
 {
@@ -83,11 +90,17 @@ void axvm_arm64_vgic_maint_setup(void)
 	}
 	ret = request_percpu_irq(irq, axvm_vgic_maint, "axvm-vgic",
 				 &axvm_vgic_maint_dev);
+	if (ret == -EBUSY && irq_percpu_is_enabled(irq)) {
+		pr_info("the GIC maintenance interrupt is KVM's: axvm's guests exit on it too\n");
+		axvm_vgic_uie = true;
+		return;
+	}
 	if (ret) {
 		pr_warn("cannot take the GIC maintenance interrupt: %d\n", ret);
 		return;
 	}
 	axvm_vgic_maint_irq = irq;
+	axvm_vgic_uie = true;
 }
 
 void axvm_arm64_vgic_maint_release(void)
@@ -95,6 +108,7 @@ void axvm_arm64_vgic_maint_release(void)
 	if (axvm_vgic_maint_irq)
 		free_percpu_irq(axvm_vgic_maint_irq, &axvm_vgic_maint_dev);
 	axvm_vgic_maint_irq = 0;
+	axvm_vgic_uie = false;
 }
 
 /* On each CPU as it is taken over and given back. */
@@ -320,7 +334,7 @@ load:
 	 * has taken some, and the exit it causes lists the rest. One list
 	 * register would underflow at once: there the rest wait.
 	 */
-	if (overflow && axvm_vgic_maint_irq && n > 1)
+	if (overflow && axvm_vgic_uie && n > 1)
 		hcr |= ICH_HCR_UIE;
 	for (i = 0; i < n; i++)
 		axvm_vgic_write_lr(i, lr[i]);

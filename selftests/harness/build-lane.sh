@@ -2,34 +2,70 @@
 # SPDX-License-Identifier: GPL-2.0
 # Build everything one kernel's lanes boot: the kernel (cached), axvm.ko
 # against it, vmctl, the selftests and init, packed into an initramfs.
-# Usage: build-lane.sh arm64|riscv64|x86_64 ; prints the output directory.
+# For Debian's own kernels (debian-amd64, debian-arm64) the kernel is
+# downloaded (debian-kernel.sh) and axvm.ko is built through DKMS against
+# Debian's headers, as the README's install does; userspace and the
+# Linux guest image are the test kernel's of the same architecture.
+# Usage: build-lane.sh arm64|riscv64|x86_64|debian-amd64|debian-arm64
+# Prints the output directory.
 
 . "$(dirname "$0")/lib.sh"
 
+H=$AXVM_ROOT/selftests/harness
 k=$1
-kdir=$(kernel_build "$k")
+base=$(base_kernel "$k")
+kdir=$(kernel_build "$base")
 src=$(linux_src)
 arch=$(kernel_arch "$k")
 cc=$(cross_compile "$k")
 out=$AXVM_OUT/$k
 mkdir -p "$out"
 
-# The module builds in a copy of the sources: kbuild writes its objects
-# next to them, and each architecture needs its own.
-rm -rf "$out/mod"
-mkdir -p "$out/mod"
-cp -r "$AXVM_ROOT/Kbuild" "$AXVM_ROOT/dkms.conf" "$AXVM_ROOT/kmod" \
-	"$AXVM_ROOT/uapi" "$out/mod/"
-make -s -C "$kdir" M="$out/mod" ARCH="$arch" CROSS_COMPILE="$cc" \
-	W=1 modules >"$out/module-build.log" 2>&1 ||
-	{ cat "$out/module-build.log" >&2; die "$k: axvm.ko does not build"; }
-if grep -q "warning:" "$out/module-build.log"; then
-	cat "$out/module-build.log" >&2
-	die "$k: axvm.ko builds with warnings"
-fi
+case $k in
+debian-*)
+	darch=${k#debian-}
+	info=$("$H/debian-kernel.sh" "$darch" bookworm both) ||
+		die "$k: cannot fetch Debian's kernel"
+	droot=$(sed -n 's/^root=//p' <<<"$info")
+	kver=$(sed -n 's/^kver=//p' <<<"$info")
+	image=$(sed -n 's/^kernel=//p' <<<"$info")
+	headers=$(sed -n 's/^headers=//p' <<<"$info")
+	"$H/dkms-check.sh" "$kver" "$headers" "$darch" >"$out/dkms-results"
+	if grep '^FAIL' "$out/dkms-results" >&2; then
+		die "$k: axvm.ko does not build through DKMS against $kver"
+	fi
+	ko=$AXVM_OUT/dkms/$kver/axvm.ko
+	kvm_mods=$droot/lib/modules/$kver/kernel
+	# What the test kernels build in and the suite needs: the msr
+	# driver, and the PSP driver kvm-amd links against.
+	[ "$darch" = amd64 ] &&
+		boot_mods="arch/x86/kernel/msr.ko drivers/crypto/ccp/ccp.ko"
+	# Shared with the test kernel's lanes: make rebuilds what changed.
+	user=$AXVM_OUT/$base/user
+	;;
+*)
+	# The module builds in a copy of the sources: kbuild writes its
+	# objects next to them, and each architecture needs its own.
+	rm -rf "$out/mod"
+	mkdir -p "$out/mod"
+	cp -r "$AXVM_ROOT/Kbuild" "$AXVM_ROOT/dkms.conf" "$AXVM_ROOT/kmod" \
+		"$AXVM_ROOT/uapi" "$out/mod/"
+	make -s -C "$kdir" M="$out/mod" ARCH="$arch" CROSS_COMPILE="$cc" \
+		W=1 modules >"$out/module-build.log" 2>&1 ||
+		{ cat "$out/module-build.log" >&2; die "$k: axvm.ko does not build"; }
+	if grep -q "warning:" "$out/module-build.log"; then
+		cat "$out/module-build.log" >&2
+		die "$k: axvm.ko builds with warnings"
+	fi
+	ko=$out/mod/kmod/axvm.ko
+	image=$kdir/$(kernel_image "$k")
+	kvm_mods=$kdir
+	user=$out/user
+	rm -rf "$user"
+	;;
+esac
 
-rm -rf "$out/user"
-make -s -C "$AXVM_ROOT" OUT="$out/user" ARCH="$arch" CROSS_COMPILE="$cc" \
+make -s -C "$AXVM_ROOT" OUT="$user" ARCH="$arch" CROSS_COMPILE="$cc" \
 	LINUX_SRC="$src" vmctl selftests guests init linux-guest >&2 ||
 	die "$k: userspace does not build"
 
@@ -46,7 +82,7 @@ fi
 	echo "nod /dev/console 0600 0 0 c 5 1"
 	echo "dir /proc 0755 0 0"
 	echo "dir /sys 0755 0 0"
-	echo "file /init $out/user/linux_guest/init 0755 0 0"
+	echo "file /init $user/linux_guest/init 0755 0 0"
 } >"$out/linux-guest.list"
 "$gen" "$out/linux-guest.list" >"$out/linux-guest.cpio"
 gzip -9 -n -f "$out/linux-guest.cpio"
@@ -57,30 +93,39 @@ gzip -9 -n -f "$out/linux-guest.cpio"
 	echo "dir /proc 0755 0 0"
 	echo "dir /sys 0755 0 0"
 	echo "dir /selftests 0755 0 0"
-	echo "file /init $out/user/init 0755 0 0"
-	echo "file /vmctl $out/user/vmctl 0755 0 0"
-	echo "file /reboot_spin $out/user/reboot_spin 0755 0 0"
-	echo "file /axvm.ko $out/mod/kmod/axvm.ko 0644 0 0"
+	echo "file /init $user/init 0755 0 0"
+	echo "file /vmctl $user/vmctl 0755 0 0"
+	echo "file /reboot_spin $user/reboot_spin 0755 0 0"
+	echo "file /axvm.ko $ko 0644 0 0"
+	if [ -n "${boot_mods:-}" ]; then
+		echo "dir /modules 0755 0 0"
+		: >"$out/modules.order"
+		for m in $boot_mods; do
+			echo "file /modules/$(basename "$m") $kvm_mods/$m 0644 0 0"
+			basename "$m" >>"$out/modules.order"
+		done
+		echo "file /modules/order $out/modules.order 0644 0 0"
+	fi
 	# x86 tests load the kernel's own KVM modules to check coexistence.
-	if [ "$k" = x86_64 ]; then
+	if [ "$arch" = x86_64 ]; then
 		echo "dir /kvm 0755 0 0"
 		for m in virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko \
 			 arch/x86/kvm/kvm-amd.ko arch/x86/kvm/kvm-intel.ko; do
-			echo "file /kvm/$(basename "$m") $kdir/$m 0644 0 0"
+			echo "file /kvm/$(basename "$m") $kvm_mods/$m 0644 0 0"
 		done
 	fi
-	for t in "$out"/user/selftests/*; do
+	for t in "$user"/selftests/*; do
 		echo "file /selftests/$(basename "$t") $t 0755 0 0"
 	done
 	echo "dir /guests 0755 0 0"
-	for g in "$out"/user/guests/*.bin "$out"/user/guests/*.elf; do
+	for g in "$user"/guests/*.bin "$user"/guests/*.elf; do
 		echo "file /guests/$(basename "$g") $g 0644 0 0"
 	done
 	echo "dir /linux 0755 0 0"
-	echo "file /linux/$(basename "$(kernel_image "$k")") $kdir/$(kernel_image "$k") 0644 0 0"
+	echo "file /linux/$(basename "$(kernel_image "$base")") $kdir/$(kernel_image "$base") 0644 0 0"
 	echo "file /linux/initramfs.cpio.gz $out/linux-guest.cpio.gz 0644 0 0"
 	echo "dir /bench 0755 0 0"
-	for t in "$out"/user/bench/*; do
+	for t in "$user"/bench/*; do
 		echo "file /bench/$(basename "$t") $t 0755 0 0"
 	done
 	# Extra files a caller wants in the guest (the demo's script).
@@ -89,5 +134,5 @@ gzip -9 -n -f "$out/linux-guest.cpio"
 	done
 } >"$out/initramfs.list"
 "$gen" "$out/initramfs.list" >"$out/initramfs.cpio"
-cp "$kdir/$(kernel_image "$k")" "$out/kernel"
+cp "$image" "$out/kernel"
 echo "$out"

@@ -12,7 +12,8 @@ riscv64="qemu-system-misc opensbi gcc-riscv64-linux-gnu
 	 libc6-dev-riscv64-cross"
 x86="qemu-system-x86 bochs bochsbios vgabios isolinux syslinux-common
      genisoimage"
-checks="sparse dkms linux-headers-amd64 device-tree-compiler libfdt-dev"
+checks="sparse dkms linux-headers-amd64 device-tree-compiler libfdt-dev
+	dwarves"
 
 case ${1:-all} in
 demo) want="$common $arm64" ;;

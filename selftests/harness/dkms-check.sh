@@ -4,11 +4,14 @@
 # dkms add, dkms build) against Debian's own linux-headers-amd64, in a
 # private DKMS tree (nothing is installed into the system's), and check
 # what the built module tells depmod and modprobe.
-# Usage: dkms-check.sh [kver headers-dir]   (default: linux-headers-amd64)
-# Prints PASS/FAIL lines like parse.awk.
+# Usage: dkms-check.sh [kver headers-dir [amd64|arm64]]
+#	(default: the system's linux-headers-amd64); arm64 cross-builds.
+# Prints PASS/FAIL lines like parse.awk; the module is left in
+# $AXVM_OUT/dkms/<kver>/axvm.ko.
 
 . "$(dirname "$0")/lib.sh"
 
+darch=${3:-amd64}
 if [ $# -ge 2 ]; then
 	kver=$1
 	kdir=$2
@@ -36,9 +39,19 @@ else
 	echo "FAIL dkms source holds only the module's sources"
 fi
 
+# DKMS runs the kernel's make, which takes ARCH and CROSS_COMPILE from the
+# environment, as on a user's arm64 machine it would need neither.
+dkms_arch=()
+if [ "$darch" = arm64 ]; then
+	export ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-
+	dkms_arch=(-a aarch64)
+fi
+
 # The README's "make" with a headers package and Debian's libfdt-dev, no
 # kernel source tree: vmctl builds, the selftests are skipped with a note.
-if out=$(make -s -C "$AXVM_ROOT" KDIR="$kdir" OUT="$tmp/user" vmctl \
+if [ "$darch" != amd64 ]; then
+	:	# vmctl's cross build needs a kernel tree's libfdt, not this
+elif out=$(make -s -C "$AXVM_ROOT" KDIR="$kdir" OUT="$tmp/user" vmctl \
 	 no-selftests 2>&1) && [ -x "$tmp/user/vmctl" ] &&
    echo "$out" | grep -q "selftests not built"; then
 	echo "PASS headers-only build vmctl $kver"
@@ -52,7 +65,8 @@ ko=
 if [ ! -d "$kdir" ]; then
 	echo "FAIL dkms build $kver (no headers at '$kdir')"
 elif dkms add -m axvm -v "$ver" "${d[@]}" >"$tmp/dkms.log" 2>&1 &&
-     dkms build -m axvm -v "$ver" -k "$kver" "${d[@]}" >>"$tmp/dkms.log" 2>&1 &&
+     dkms build -m axvm -v "$ver" -k "$kver" "${dkms_arch[@]}" "${d[@]}" \
+	>>"$tmp/dkms.log" 2>&1 &&
      ko=$(find "$tmp/tree" -name axvm.ko | head -1) && [ -n "$ko" ] &&
      modinfo -F vermagic "$ko" | grep -q "^$kver " &&
      mlog=$(find "$tmp/tree" -name make.log | head -1) && [ -n "$mlog" ] &&
@@ -65,6 +79,7 @@ else
 	ko=
 fi
 [ -n "$ko" ] || exit 0
+cp "$ko" "$tmp/axvm.ko"
 
 # MODULE_VERSION is dkms.conf's, so "dkms status" and modinfo agree.
 if [ "$(modinfo -F version "$ko")" = "$ver" ]; then

@@ -13,21 +13,21 @@ LINUX_TARBALL=/usr/src/linux-source-6.1.tar.xz
 log() { printf '[axvm] %s\n' "$*" >&2; }
 die() { printf '[axvm] error: %s\n' "$*" >&2; exit 1; }
 
-# Debian architecture names of the three kernels and their toolchains.
+# Kernel architecture names of the kernels and their toolchains.
 kernel_arch() {
 	case $1 in
-	arm64) echo arm64 ;;
+	arm64|debian-arm64) echo arm64 ;;
 	riscv64) echo riscv ;;
-	x86_64) echo x86_64 ;;
+	x86_64|debian-amd64) echo x86_64 ;;
 	*) die "unknown kernel: $1" ;;
 	esac
 }
 
 cross_compile() {
 	case $1 in
-	arm64) echo aarch64-linux-gnu- ;;
+	arm64|debian-arm64) echo aarch64-linux-gnu- ;;
 	riscv64) echo riscv64-linux-gnu- ;;
-	x86_64) echo "" ;;
+	x86_64|debian-amd64) echo "" ;;
 	esac
 }
 
@@ -38,7 +38,13 @@ kernel_image() {
 	esac
 }
 
-# The kernel a lane boots.
+ALL_LANES="arm64 riscv64 x86-svm x86-vmx arm64-el1 riscv64-noh x86-nosvm
+	   x86-svm-debian arm64-debian arm64-debian-none arm64-debian-nvhe
+	   arm64-debian-protected"
+
+# The kernel a lane boots: a test kernel built here, or Debian's own
+# (debian-amd64, debian-arm64: linux-image-<arch> of bookworm, with axvm
+# built by DKMS against linux-headers-<arch>).
 lane_kernel() {
 	case $1 in
 	arm64) echo arm64 ;;
@@ -47,7 +53,19 @@ lane_kernel() {
 	arm64-el1) echo arm64 ;;
 	riscv64-noh) echo riscv64 ;;
 	x86-nosvm) echo x86_64 ;;
-	*) die "unknown lane: $1 (lanes: arm64 riscv64 x86-svm x86-vmx arm64-el1 riscv64-noh x86-nosvm)" ;;
+	x86-svm-debian) echo debian-amd64 ;;
+	arm64-debian*) echo debian-arm64 ;;
+	*) die "unknown lane: $1 (lanes:" $ALL_LANES")" ;;
+	esac
+}
+
+# The test kernel whose userspace, test guests and Linux guest image a
+# kernel's lanes use (Debian's kernels bring only themselves and axvm.ko).
+base_kernel() {
+	case $1 in
+	debian-amd64) echo x86_64 ;;
+	debian-arm64) echo arm64 ;;
+	*) echo "$1" ;;
 	esac
 }
 
@@ -71,14 +89,15 @@ linux_src() {
 # with this errno and log line.
 refusal_errno() {
 	case $1 in
-	arm64-el1) echo -95 ;;		# EOPNOTSUPP
+	arm64-el1|arm64-debian-nvhe|arm64-debian-protected) echo -95 ;;	# EOPNOTSUPP
 	riscv64-noh|x86-nosvm) echo -19 ;;	# ENODEV
 	esac
 }
 
 refusal_message() {
 	case $1 in
-	arm64-el1) echo "axvm: the kernel runs at EL1" ;;
+	arm64-el1|arm64-debian-nvhe|arm64-debian-protected)
+		echo "axvm: the kernel runs at EL1" ;;
 	riscv64-noh) echo "axvm: the CPU has no H extension" ;;
 	x86-nosvm) echo "axvm: the CPU has neither VMX nor SVM" ;;
 	esac

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Boot one lane's emulated machine, run the suite in it and report.
-# Usage: run-lane.sh arm64|riscv64|x86-svm|x86-vmx
+# Usage: run-lane.sh <lane>   (lanes: lib.sh's ALL_LANES)
 # Writes $AXVM_OUT/logs/<lane>.log (full console) and
 # $AXVM_OUT/results/<lane> (the parsed results, last line COUNTS p f s).
 
@@ -109,6 +109,20 @@ boot() {
 		timeout --kill-after=10 "$BOOT_TIMEOUT" qemu-system-x86_64 \
 			-M q35 -cpu max,svm=off,vmx=off "${qemu_common[@]}" \
 			-append "console=ttyS0 $append" \
+			</dev/null >"$log" 2>&1 ;;
+	# Debian's own kernels, as they come: LA57 on amd64, KVM built in on
+	# arm64, in each of its modes.
+	x86-svm-debian)
+		timeout --kill-after=10 "$BOOT_TIMEOUT" qemu-system-x86_64 \
+			-M q35 -cpu max "${qemu_common[@]}" \
+			-append "console=ttyS0 $append" \
+			</dev/null >"$log" 2>&1 ;;
+	arm64-debian*)
+		mode=${lane#arm64-debian}
+		timeout --kill-after=10 "$BOOT_TIMEOUT" qemu-system-aarch64 \
+			-M virt,virtualization=on,gic-version=3 -cpu max \
+			"${qemu_common[@]}" \
+			-append "console=ttyAMA0 ${mode:+kvm-arm.mode=${mode#-}} $append" \
 			</dev/null >"$log" 2>&1 ;;
 	esac
 }

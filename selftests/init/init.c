@@ -76,9 +76,9 @@ static void read_cmdline(void)
 	fclose(f);
 }
 
-static int load_module(const char *params)
+static int insmod(const char *path, const char *params)
 {
-	int fd = open(MODULE_PATH, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	int ret;
 
 	if (fd < 0)
@@ -87,6 +87,33 @@ static int load_module(const char *params)
 	ret = ret ? -errno : 0;
 	close(fd);
 	return ret;
+}
+
+static int load_module(const char *params)
+{
+	return insmod(MODULE_PATH, params);
+}
+
+/*
+ * A distribution kernel builds as modules what the test kernels build
+ * in: build-lane.sh lists them in /modules/order (the msr driver the x86
+ * tests read MSRs through, what KVM's modules need), loaded here first.
+ */
+static void load_boot_modules(void)
+{
+	char name[256], path[300];
+	FILE *f = fopen("/modules/order", "r");
+	int ret;
+
+	if (!f)
+		return;
+	while (fscanf(f, "%255s", name) == 1) {
+		snprintf(path, sizeof(path), "/modules/%s", name);
+		ret = insmod(path, "");
+		if (ret && ret != -EEXIST)
+			say("AXVM-INIT cannot load %s: %s\n", path, strerror(-ret));
+	}
+	fclose(f);
 }
 
 static int unload_module(void)
@@ -404,6 +431,7 @@ int main(int argc, char **argv)
 	read_cmdline();
 
 	say("AXVM-INIT start, %ld CPUs online\n", sysconf(_SC_NPROCESSORS_ONLN));
+	load_boot_modules();
 	ret = load_module(modparams);
 	if (refuse) {
 		/* A machine without usable virtualization: report, stop. */

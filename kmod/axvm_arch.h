@@ -207,6 +207,8 @@ struct axvm_vmid {
 };
 
 void axvm_vmid_setup(unsigned int bits);
+/* The backend runs every VM under one tag and flushes it on switches. */
+void axvm_vmid_shared(void);
 /*
  * Before an entry, interrupts enabled: the tag to run with, a fresh one
  * when the generation moved on (which may IPI every CPU).

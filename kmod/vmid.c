@@ -27,9 +27,19 @@ static unsigned long vmid_rollovers;
 module_param(vmid_rollovers, ulong, 0444);
 MODULE_PARM_DESC(vmid_rollovers, "VMID/ASID generations used up so far");
 
+/* Cleared when the backend runs every VM under one VMID instead. */
+static bool vmid_alloc = true;
+module_param(vmid_alloc, bool, 0444);
+MODULE_PARM_DESC(vmid_alloc, "VMIDs/ASIDs handed out per VM (N: all VMs share one)");
+
 void axvm_vmid_setup(unsigned int bits)
 {
 	axvm_vmid_hw_bits = bits;
+}
+
+void axvm_vmid_shared(void)
+{
+	vmid_alloc = false;
 }
 
 static u64 axvm_vmid_max(void)

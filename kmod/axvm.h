@@ -12,6 +12,7 @@
 #include <linux/axvm.h>
 
 #include "axvm_arch.h"
+#include "compat.h"
 
 #define AXVM_MAX_VCPUS		64
 #define AXVM_MAX_VCPU_ID	256

@@ -353,7 +353,7 @@ static int axvm_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	if (vma->vm_pgoff || vma_pages(vma) != 1)
 		return -EINVAL;
-	vma->vm_flags |= VM_DONTEXPAND;
+	vm_flags_set(vma, VM_DONTEXPAND);
 	vma->vm_ops = &axvm_vcpu_vm_ops;
 	return 0;
 }

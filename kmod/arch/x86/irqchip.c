@@ -11,6 +11,8 @@
 #include <linux/slab.h>
 #include <asm/apicdef.h>
 #include <asm/smp.h>
+/* smp_send_reschedule() traces the IPI since 6.4. */
+#include <trace/events/ipi.h>
 
 #include "irqchip.h"
 

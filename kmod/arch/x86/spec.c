@@ -158,6 +158,45 @@ void axvm_x86_spec_vm_init(struct axvm_x86_vm *xvm)
 }
 
 /*
+ * SRSO where the CPU has BpSpecReduce (Zen 5): kernels with that
+ * mitigation (Debian's 6.12; not 6.1) choose it over an IBPB on every VM
+ * exit and leave BP_CFG.BP_SPEC_REDUCE to the hypervisor, which sets it
+ * before a CPU runs a guest (KVM: svm_prepare_switch_to_guest). axvm
+ * sets it on a CPU's first SVM entry and clears it when the CPU is
+ * given back.
+ */
+#ifdef X86_FEATURE_SRSO_BP_SPEC_REDUCE
+static DEFINE_PER_CPU(bool, axvm_spec_bp_reduced);
+
+static void axvm_x86_spec_bp_reduce(void)
+{
+	if (cpu_feature_enabled(X86_FEATURE_SRSO_BP_SPEC_REDUCE) &&
+	    !this_cpu_read(axvm_spec_bp_reduced)) {
+		msr_set_bit(MSR_ZEN4_BP_CFG, MSR_ZEN4_BP_CFG_BP_SPEC_REDUCE_BIT);
+		this_cpu_write(axvm_spec_bp_reduced, true);
+	}
+}
+
+/* Interrupts off, on the CPU given back. */
+void axvm_x86_spec_cpu_off(void)
+{
+	if (this_cpu_read(axvm_spec_bp_reduced)) {
+		msr_clear_bit(MSR_ZEN4_BP_CFG,
+			      MSR_ZEN4_BP_CFG_BP_SPEC_REDUCE_BIT);
+		this_cpu_write(axvm_spec_bp_reduced, false);
+	}
+}
+#else
+static void axvm_x86_spec_bp_reduce(void)
+{
+}
+
+void axvm_x86_spec_cpu_off(void)
+{
+}
+#endif
+
+/*
  * Right after an exit, interrupts still off: where the kernel mitigates
  * VMSCAPE, the VMM's own user space must not run on what the guest left
  * in the branch predictors: an IBPB before this CPU returns to user
@@ -178,4 +217,6 @@ void axvm_x86_spec_enter(struct axvm_x86_vm *xvm, bool vmx)
 	}
 	if (vmx && axvm_l1d_flush)
 		wrmsrl(MSR_IA32_FLUSH_CMD, L1D_FLUSH);
+	if (!vmx)
+		axvm_x86_spec_bp_reduce();
 }

@@ -67,7 +67,7 @@ int axvm_svm_probe(struct axvm_arch_info *info)
 	int cpu;
 
 	rdmsrl(MSR_VM_CR, vm_cr);
-	if (vm_cr & BIT_ULL(SVM_VM_CR_SVM_DISABLE)) {
+	if (vm_cr & SVM_VM_CR_SVM_DIS_MASK) {
 		pr_err("SVM is disabled by firmware (VM_CR %#llx)\n", vm_cr);
 		return -EPERM;
 	}
@@ -125,7 +125,7 @@ int axvm_svm_cpu_enable(void)
 	u64 efer, vm_cr;
 
 	rdmsrl(MSR_VM_CR, vm_cr);
-	if (vm_cr & BIT_ULL(SVM_VM_CR_SVM_DISABLE))
+	if (vm_cr & SVM_VM_CR_SVM_DIS_MASK)
 		return -EPERM;
 	rdmsrl(MSR_EFER, efer);
 	if (efer & EFER_SVME)
@@ -147,4 +147,5 @@ void axvm_svm_cpu_disable(void)
 		wrmsrl(MSR_EFER, efer & ~EFER_SVME);
 	}
 	wrmsrl(MSR_VM_HSAVE_PA, 0);
+	axvm_x86_spec_cpu_off();
 }

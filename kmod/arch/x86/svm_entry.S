@@ -21,6 +21,7 @@
 #include <asm/nospec-branch.h>
 #include <asm/percpu.h>
 
+#include "../../compat.h"
 #include "world_switch.inc"
 
 /* The stack after the pushes below. */
@@ -76,9 +77,9 @@ SYM_FUNC_START(__axvm_svm_run)
 	mov	STK_HOST(%rsp), %rax
 	vmload	%rax
 
-#ifdef CONFIG_RETPOLINE
+#ifdef AXVM_SVM_RSB_VMEXIT
 	/* Before any RET: no return target the guest left may be used. */
-	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, X86_FEATURE_RETPOLINE
+	FILL_RETURN_BUFFER %rax, RSB_CLEAR_LOOPS, AXVM_SVM_RSB_VMEXIT
 #endif
 
 	/* The host's SPEC_CTRL back where the guest's differed. */
@@ -93,10 +94,11 @@ SYM_FUNC_START(__axvm_svm_run)
 	wrmsr
 .Lspec_out_done:
 
-	/* Retbleed on AMD: RET untrained before interrupts are back. */
-	UNTRAIN_RET
-	/* SRSO: an IBPB on every exit where the kernel chose that. */
-	ALTERNATIVE "", "call entry_ibpb", X86_FEATURE_IBPB_ON_VMEXIT
+	/*
+	 * Retbleed on AMD: RET untrained before interrupts are back; SRSO:
+	 * an IBPB on every exit where the kernel chose that.
+	 */
+	UNTRAIN_RET_VM
 
 	AXVM_CLEAR_GUEST_GPRS
 	xor	%ebx, %ebx

@@ -13,6 +13,7 @@
 #include <asm/io.h>
 #include <asm/msr.h>
 #include <asm/tlbflush.h>
+#include <asm/vmx.h>
 
 #include "x86.h"
 
@@ -64,15 +65,14 @@ int axvm_vmx_probe(void)
 	}
 
 	rdmsrl(MSR_IA32_VMX_BASIC, basic);
-	if (basic & VMX_BASIC_64 ||
-	    (basic & VMX_BASIC_MEM_TYPE_MASK) >> VMX_BASIC_MEM_TYPE_SHIFT !=
-	    VMX_BASIC_MEM_TYPE_WB ||
-	    ((basic >> VMX_BASIC_VMCS_SIZE_SHIFT) & 0x1fff) > PAGE_SIZE) {
+	if (basic & VMX_BASIC_32BIT_PHYS_ADDR_ONLY ||
+	    vmx_basic_vmcs_mem_type(basic) != X86_MEMTYPE_WB ||
+	    vmx_basic_vmcs_size(basic) > PAGE_SIZE) {
 		pr_err("unsupported VMX implementation (IA32_VMX_BASIC %#llx)\n",
 		       basic);
 		return -EOPNOTSUPP;
 	}
-	axvm_vmcs_revision = basic & 0x7fffffff;
+	axvm_vmcs_revision = vmx_basic_vmcs_revision_id(basic);
 
 	/* Allocated here so that enabling a CPU needs no allocation. */
 	for_each_possible_cpu(cpu) {

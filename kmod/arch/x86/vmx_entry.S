@@ -21,6 +21,7 @@
 #include <asm/segment.h>
 #include <asm/unwind_hints.h>
 
+#include "../../compat.h"
 #include "world_switch.inc"
 
 #define VMCS_HOST_RSP	0x00006c14
@@ -132,7 +133,7 @@ SYM_FUNC_START(__axvm_vmx_host_nmi)
 	push	%rbp
 	pushf
 	push	$__KERNEL_CS
-	call	asm_exc_nmi_noist
+	call	asm_exc_nmi_kvm_vmx
 	/* IRET already put RSP back; say so for objtool. */
 	leave
 	RET

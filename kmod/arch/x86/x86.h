@@ -171,6 +171,7 @@ int axvm_x86_spec_wrmsr(struct axvm_x86_vcpu *x, u32 msr, u64 v);
 void axvm_x86_spec_vm_init(struct axvm_x86_vm *xvm);
 void axvm_x86_spec_enter(struct axvm_x86_vm *xvm, bool vmx);
 void axvm_x86_spec_exit(void);
+void axvm_x86_spec_cpu_off(void);
 
 /* hyp.c: the half the CPU has. */
 int axvm_x86_hw_vcpu_create(struct axvm_x86_vcpu *x);

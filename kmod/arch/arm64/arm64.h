@@ -151,6 +151,9 @@ bool axvm_vgic_mmio(struct axvm_vcpu *vcpu, u64 ipa, unsigned int len,
 void axvm_vgic_sgi(struct axvm_vcpu *vcpu, u64 val);
 
 /* timer.c: the EL1 virtual timer. */
+void axvm_arm64_timer_probe(void);
+bool axvm_arm64_vtimer_ppi_hold(void);
+void axvm_arm64_vtimer_ppi_release(bool held);
 void axvm_arm64_timer_init(struct axvm_arm64_vcpu *a);
 void axvm_arm64_timer_destroy(struct axvm_arm64_vcpu *a);
 bool axvm_arm64_timer_armed(struct axvm_arm64_vcpu *a);

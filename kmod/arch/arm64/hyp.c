@@ -156,6 +156,7 @@ int axvm_arch_probe(struct axvm_arch_info *info)
 			  (parange << VTCR_EL2_PS_SHIFT) |
 			  (vmid_bits == 16 ? VTCR_EL2_VS_16BIT : 0);
 	/* Last: nothing after it may fail, as a failed probe is not undone. */
+	axvm_arm64_timer_probe();
 	axvm_arm64_vgic_maint_setup();
 	return 0;
 }

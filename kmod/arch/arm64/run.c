@@ -198,7 +198,7 @@ static int axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 	struct axvm_arm64_host host;
 	unsigned long flags;
 	u64 vttbr;
-	bool timer;
+	bool timer, ppi_held;
 	u32 vmid;
 
 	timer = axvm_arm64_timer_armed(a);
@@ -223,6 +223,7 @@ static int axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 			axvm_arm64_timer_stop(a);
 		return -EAGAIN;
 	}
+	ppi_held = axvm_arm64_vtimer_ppi_hold();
 	axvm_vcpu_guest_enter(vcpu);
 	axvm_arm64_vgic_load(vcpu, axvm_arm64_timer_line(a));
 	__axvm_arm64_fpsimd_load(&a->fp);
@@ -243,6 +244,7 @@ static int axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 	__axvm_arm64_fpsimd_save(&a->fp);
 	axvm_arm64_vgic_save(a);
 	axvm_vcpu_guest_exit(vcpu);
+	axvm_arm64_vtimer_ppi_release(ppi_held);
 	local_daif_restore(flags);
 	kernel_neon_end();
 

@@ -6,7 +6,11 @@
  * interrupt exits the guest) or wakes the vCPU from a WFI. The timer's
  * line is then raised in the list registers on the next entry.
  */
+#include <linux/interrupt.h>
+#include <linux/irq.h>
 #include <linux/math64.h>
+#include <linux/of.h>
+#include <linux/of_irq.h>
 #include <asm/sysreg.h>
 
 #include "arm64.h"
@@ -23,6 +27,55 @@
  * (90,000 in a Linux boot) while the guest could not take it yet.
  */
 #define AXVM_TIMER_RECHECK_NS	(100 * NSEC_PER_USEC)
+
+/*
+ * The host's virq of the EL1 virtual timer's PPI. With KVM built in, KVM
+ * holds it, enabled on every CPU, with a handler that does nothing when
+ * none of its vCPUs is loaded: a guest's expired timer would end each
+ * axvm run at once, for that handler to drop (a storm of exits). For a
+ * run axvm makes the PPI active, as KVM does for its own guests
+ * (kvm_timer_vcpu_load_gic): an active interrupt is not signalled again
+ * until it is deactivated. Without KVM the PPI is disabled and nothing
+ * is needed. 0: not found (no device tree).
+ */
+static unsigned int axvm_vtimer_virq;
+
+void axvm_arm64_timer_probe(void)
+{
+	struct device_node *np;
+
+	np = of_find_compatible_node(NULL, NULL, "arm,armv8-timer");
+	if (!np)
+		return;
+	/* Secure, non-secure physical, virtual, hypervisor: index 2. */
+	axvm_vtimer_virq = irq_of_parse_and_map(np, 2);
+	of_node_put(np);
+}
+
+/*
+ * Interrupts off, before the guest context is entered (the irq core
+ * reads its tables under RCU): whether the PPI was made active.
+ */
+bool axvm_arm64_vtimer_ppi_hold(void)
+{
+	bool active;
+
+	if (!axvm_vtimer_virq || !irq_percpu_is_enabled(axvm_vtimer_virq))
+		return false;
+	if (irq_get_irqchip_state(axvm_vtimer_virq, IRQCHIP_STATE_ACTIVE,
+				  &active) || active)
+		return false;
+	return !irq_set_irqchip_state(axvm_vtimer_virq, IRQCHIP_STATE_ACTIVE,
+				      true);
+}
+
+/* After the guest's timer is off (CNTV_CTL_EL02 cleared at exit). */
+void axvm_arm64_vtimer_ppi_release(bool held)
+{
+	if (held)
+		irq_set_irqchip_state(axvm_vtimer_virq, IRQCHIP_STATE_ACTIVE,
+				      false);
+}
 
 static enum hrtimer_restart axvm_arm64_timer_fire(struct hrtimer *t)
 {

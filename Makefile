@@ -34,7 +34,7 @@ ifneq ($(filter x86 x86_64,$(ARCH)),)
 SELFTESTS += kvm_coexist_test x86_test x86_irqchip_test x86_host_test
 endif
 ifeq ($(ARCH),arm64)
-SELFTESTS += arm64_test arm64_gic_test
+SELFTESTS += arm64_test arm64_gic_test arm64_kvm_test
 endif
 ifeq ($(ARCH),riscv)
 SELFTESTS += riscv64_test riscv64_plic_test

@@ -4,14 +4,16 @@
 # headers, host unit tests, and the kselftest suite on every lane. The
 # last line is "N passed, N failed" (", N skipped" when any).
 # Usage: check.sh [lane...]   (lanes: arm64 riscv64 x86-svm x86-vmx,
-# and arm64-el1 riscv64-noh x86-nosvm where the load must be refused;
+# arm64-el1 riscv64-noh x86-nosvm where the load must be refused, and
+# Debian's own kernels: x86-svm-debian, arm64-debian and its
+# kvm-arm.mode lanes -none, -nvhe, -protected (the last two refused);
 # naming lanes runs only those, without the style and DKMS checks)
 
 . "$(dirname "$0")/lib.sh"
 
 H=$AXVM_ROOT/selftests/harness
 start=$(date +%s)
-lanes=${*:-arm64 riscv64 x86-svm x86-vmx arm64-el1 riscv64-noh x86-nosvm}
+lanes=${*:-$ALL_LANES}
 full=0
 [ $# = 0 ] && full=1
 results=$AXVM_OUT/check-results
@@ -28,6 +30,17 @@ if [ $full = 1 ]; then
 	"$H/lint.sh" >>"$results" || true
 	log "DKMS build against linux-headers-amd64"
 	"$H/dkms-check.sh" >>"$results" || true
+	# Debian 13's kernel (6.12), as bookworm-backports builds it.
+	for a in amd64 arm64; do
+		log "DKMS build against Debian's 6.12 linux-headers-$a"
+		if info=$("$H/debian-kernel.sh" "$a" bookworm-backports headers); then
+			"$H/dkms-check.sh" "$(sed -n 's/^kver=//p' <<<"$info")" \
+				"$(sed -n 's/^headers=//p' <<<"$info")" "$a" \
+				>>"$results" || true
+		else
+			echo "FAIL dkms fetch Debian 6.12 headers $a" >>"$results"
+		fi
+	done
 	log "host unit tests"
 	"$H/unit.sh" >>"$results" || true
 fi
@@ -42,6 +55,9 @@ for lane in $lanes; do
 			echo "FAIL $lane build (kernel, module or userspace)" >>"$results"
 			continue
 		fi
+		# Debian's kernels: the DKMS install's own checks count too.
+		[ -f "$AXVM_OUT/$k/dkms-results" ] &&
+			cat "$AXVM_OUT/$k/dkms-results" >>"$results"
 		built="$built $k" ;;
 	esac
 	log "lane $lane"

@@ -53,8 +53,8 @@ void axvm_arm64_timer_probe(void)
 }
 
 /*
- * Interrupts off, before the guest context is entered (the irq core
- * reads its tables under RCU): whether the PPI was made active.
+ * Interrupts off, before any guest state is loaded: the irq core runs
+ * only under the host's EL2 state. Whether the PPI was made active.
  */
 bool axvm_arm64_vtimer_ppi_hold(void)
 {
@@ -69,7 +69,11 @@ bool axvm_arm64_vtimer_ppi_hold(void)
 				      true);
 }
 
-/* After the guest's timer is off (CNTV_CTL_EL02 cleared at exit). */
+/*
+ * After the guest's timer is off (CNTV_CTL_EL02 cleared at exit) and the
+ * host's HCR_EL2 is back: called with the guest's HCR_EL2 still loaded,
+ * this hung the CPU.
+ */
 void axvm_arm64_vtimer_ppi_release(bool held)
 {
 	if (held)

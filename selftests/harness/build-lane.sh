@@ -26,10 +26,10 @@ debian-*)
 	darch=${k#debian-}
 	info=$("$H/debian-kernel.sh" "$darch" bookworm both) ||
 		die "$k: cannot fetch Debian's kernel"
-	droot=$(sed -n 's/^root=//p' <<<"$info")
-	kver=$(sed -n 's/^kver=//p' <<<"$info")
-	image=$(sed -n 's/^kernel=//p' <<<"$info")
-	headers=$(sed -n 's/^headers=//p' <<<"$info")
+	droot=$(debian_field root "$info")
+	kver=$(debian_field kver "$info")
+	image=$(debian_field kernel "$info")
+	headers=$(debian_field headers "$info")
 	"$H/dkms-check.sh" "$kver" "$headers" "$darch" >"$out/dkms-results"
 	if grep '^FAIL' "$out/dkms-results" >&2; then
 		die "$k: axvm.ko does not build through DKMS against $kver"

@@ -34,8 +34,8 @@ if [ $full = 1 ]; then
 	for a in amd64 arm64; do
 		log "DKMS build against Debian's 6.12 linux-headers-$a"
 		if info=$("$H/debian-kernel.sh" "$a" bookworm-backports headers); then
-			"$H/dkms-check.sh" "$(sed -n 's/^kver=//p' <<<"$info")" \
-				"$(sed -n 's/^headers=//p' <<<"$info")" "$a" \
+			"$H/dkms-check.sh" "$(debian_field kver "$info")" \
+				"$(debian_field headers "$info")" "$a" \
 				>>"$results" || true
 		else
 			echo "FAIL dkms fetch Debian 6.12 headers $a" >>"$results"

@@ -59,6 +59,11 @@ lane_kernel() {
 	esac
 }
 
+# One "name=value" line of debian-kernel.sh's output ($2): the value.
+debian_field() {
+	sed -n "s/^$1=//p" <<<"$2"
+}
+
 # The test kernel whose userspace, test guests and Linux guest image a
 # kernel's lanes use (Debian's kernels bring only themselves and axvm.ko).
 base_kernel() {

@@ -87,7 +87,8 @@ boot() {
 			-bios /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin \
 			"${qemu_common[@]}" -append "console=ttyS0 $append" \
 			</dev/null >"$log" 2>&1 ;;
-	x86-svm)
+	# Debian's amd64 kernel boots as it comes (LA57 on).
+	x86-svm|x86-svm-debian)
 		timeout --kill-after=10 "$BOOT_TIMEOUT" qemu-system-x86_64 \
 			-M q35 -cpu max "${qemu_common[@]}" \
 			-append "console=ttyS0 $append" \
@@ -110,13 +111,7 @@ boot() {
 			-M q35 -cpu max,svm=off,vmx=off "${qemu_common[@]}" \
 			-append "console=ttyS0 $append" \
 			</dev/null >"$log" 2>&1 ;;
-	# Debian's own kernels, as they come: LA57 on amd64, KVM built in on
-	# arm64, in each of its modes.
-	x86-svm-debian)
-		timeout --kill-after=10 "$BOOT_TIMEOUT" qemu-system-x86_64 \
-			-M q35 -cpu max "${qemu_common[@]}" \
-			-append "console=ttyS0 $append" \
-			</dev/null >"$log" 2>&1 ;;
+	# Debian's arm64 kernel, KVM built in, in each of its modes.
 	arm64-debian*)
 		mode=${lane#arm64-debian}
 		timeout --kill-after=10 "$BOOT_TIMEOUT" qemu-system-aarch64 \

@@ -128,10 +128,10 @@ int axvm_arch_probe(struct axvm_arch_info *info)
 	 * whenever anything else used stage 2 here (run.c).
 	 */
 	axvm_arm64_vmid0 = axvm_kvm_present();
-	if (axvm_arm64_vmid0)
+	if (axvm_arm64_vmid0) {
 		axvm_vmid_shared();
-	if (axvm_arm64_vmid0)
 		pr_info("KVM is built in: axvm's guests run as VMID 0, which KVM never gives a guest\n");
+	}
 
 	mmfr0 = read_sanitised_ftr_reg(SYS_ID_AA64MMFR0_EL1);
 	mmfr1 = read_sanitised_ftr_reg(SYS_ID_AA64MMFR1_EL1);

@@ -691,7 +691,6 @@ TEST_F(apic, init_sipi_starts_ap)
 	uint32_t version = 0;
 	uint8_t *low;
 	pthread_t t;
-	int i;
 
 	if (!self->vm)
 		return;
@@ -706,13 +705,16 @@ TEST_F(apic, init_sipi_starts_ap)
 	sr.value = PV_RECORD | 1;
 	ASSERT_EQ(0, ioctl(ap.v->fd, AXVM_SET_SYSREG, &sr));
 	ASSERT_EQ(0, pthread_create(&t, NULL, run_thread, &ap));
-	/* The AP's first entry writes its record: INIT comes after. */
-	for (i = 0; i < 5000; i++) {
-		memcpy(&version, low + PV_RECORD, sizeof(version));
-		if (version)
-			break;
+	/*
+	 * The AP's first entry writes its record: INIT comes after. The
+	 * pvclock ABI has the writer make the version odd, write the fields,
+	 * then make it even; wait for the even one (the test's own timeout
+	 * bounds the wait, not a count of sleeps).
+	 */
+	do {
 		usleep(1000);
-	}
+		memcpy(&version, low + PV_RECORD, sizeof(version));
+	} while (!version || (version & 1));
 	EXPECT_EQ(2, version);
 	usleep(20000);
 	TEST_RUN_UCALL(bsp, &uc, UCALL_DONE);

@@ -2,7 +2,8 @@
 /*
  * Host unit test of vmctl's virtio-mmio transport, its split virtqueues
  * and the blk, console and rng devices behind it.
- * Links: tools/vmctl/bus.c tools/vmctl/virtqueue.c tools/vmctl/virtio_mmio.c
+ * Links: tools/vmctl/bus.c tools/vmctl/virtqueue.c tools/vmctl/virtio.c
+ * Links: tools/vmctl/virtio_mmio.c
  * Links: tools/vmctl/virtio_blk.c tools/vmctl/virtio_console.c
  * Links: tools/vmctl/virtio_rng.c
  *
@@ -102,11 +103,11 @@ struct drv {
 	struct guest_mem mem;
 	struct fake_irq irq;
 	struct bus bus;
-	struct virtio_mmio_dev *vdev;
+	struct virtio_dev *vdev;
 	int disk;
 	int pipe[2];
-	uint16_t avail_idx[VIRTIO_MMIO_MAX_QUEUES];
-	uint16_t used_seen[VIRTIO_MMIO_MAX_QUEUES];
+	uint16_t avail_idx[VIRTIO_MAX_QUEUES];
+	uint16_t used_seen[VIRTIO_MAX_QUEUES];
 };
 
 FIXTURE(vm) {
@@ -136,7 +137,7 @@ FIXTURE_TEARDOWN(vm)
 {
 	struct drv *d = &self->d;
 
-	virtio_mmio_destroy(d->vdev);
+	virtio_destroy(d->vdev);
 	if (d->disk >= 0)
 		close(d->disk);
 	if (d->pipe[0] >= 0)
@@ -177,12 +178,12 @@ static void wr(struct drv *d, uint64_t off, uint32_t val)
 	mmio_write(d, off, 4, val);
 }
 
-static int add_dev(struct drv *d, struct virtio_mmio_dev *vdev)
+static int add_dev(struct drv *d, struct virtio_dev *vdev)
 {
 	d->vdev = vdev;
-	if (!vdev)
+	if (!vdev || virtio_mmio_attach(vdev, DEV_BASE, &d->irq.line))
 		return -1;
-	return bus_add(&d->bus, virtio_mmio_device(vdev));
+	return bus_add(&d->bus, &vdev->dev);
 }
 
 /* Section 3.1.1 up to FEATURES_OK; returns the Status read back. */
@@ -216,7 +217,7 @@ static void setup_queue(struct drv *d, unsigned int q,
 
 static void clear_rings(struct drv *d)
 {
-	memset(gpa(d, DESC_GPA(0)), 0, DESC_GPA(VIRTIO_MMIO_MAX_QUEUES) -
+	memset(gpa(d, DESC_GPA(0)), 0, DESC_GPA(VIRTIO_MAX_QUEUES) -
 	       DESC_GPA(0));
 	memset(d->avail_idx, 0, sizeof(d->avail_idx));
 	memset(d->used_seen, 0, sizeof(d->used_seen));
@@ -325,9 +326,7 @@ static int blk_up(struct drv *d, bool readonly)
 {
 	if (make_disk(d))
 		return -1;
-	return add_dev(d, virtio_blk_create(DEV_BASE, &d->mem,
-					       &d->irq.line, d->disk,
-					       readonly));
+	return add_dev(d, virtio_blk_create(&d->mem, d->disk, readonly));
 }
 
 static void blk_hdr(struct drv *d, uint32_t type, uint64_t sector)
@@ -393,7 +392,7 @@ static void check_refused(struct __test_metadata *_metadata,
 	ASSERT_EQ(UNTOUCHED, blk_status(d));
 	ASSERT_EQ(ST_LIVE, rd(d, VIRTIO_MMIO_STATUS));
 	ASSERT_EQ(0, rd(d, VIRTIO_MMIO_INTERRUPT_STATUS) &
-		  VIRTIO_MMIO_INT_CONFIG);
+		  VIRTIO_ISR_CONFIG);
 	ASSERT_TRUE(disk_intact(d));
 	good_read(_metadata, d);
 }
@@ -409,7 +408,7 @@ static void check_broken(struct __test_metadata *_metadata,
 	ASSERT_TRUE(rd(d, VIRTIO_MMIO_STATUS) &
 		    VIRTIO_STATUS_NEEDS_RESET);
 	ASSERT_TRUE(rd(d, VIRTIO_MMIO_INTERRUPT_STATUS) &
-		    VIRTIO_MMIO_INT_CONFIG);
+		    VIRTIO_ISR_CONFIG);
 	ASSERT_EQ(1, d->irq.level);
 	ASSERT_EQ(-1, next_used(d, 0, NULL));
 	ASSERT_EQ(-1, blk_req(d, BLK_T_IN, 1, 512));
@@ -486,12 +485,13 @@ TEST_F(vm, identity)
 	ASSERT_EQ(DISK_SECTORS, mmio_read(d, VIRTIO_MMIO_CONFIG, 8));
 
 	/* What the caller needs for the bus and the device tree. */
-	ASSERT_EQ(VIRTIO_MMIO_SIZE, (int64_t)virtio_mmio_device(d->vdev)->size);
-	ASSERT_EQ(DEV_BASE, virtio_mmio_device(d->vdev)->base);
-	ASSERT_EQ(d->vdev,
-		  virtio_mmio_from_device(virtio_mmio_device(d->vdev)));
-	ASSERT_EQ(VIRTIO_ID_BLOCK, (int)virtio_mmio_device_id(d->vdev));
-	ASSERT_EQ(IRQ_NR, (int)virtio_mmio_irq(d->vdev));
+	ASSERT_EQ(VIRTIO_MMIO_SIZE, (int64_t)d->vdev->dev.size);
+	ASSERT_EQ(DEV_BASE, d->vdev->dev.base);
+	ASSERT_EQ(d->vdev, virtio_mmio_from_device(&d->vdev->dev));
+	ASSERT_EQ(VIRTIO_ID_BLOCK, (int)d->vdev->device_id);
+	ASSERT_EQ(IRQ_NR, (int)d->vdev->irq->nr);
+	/* A device is on one transport only. */
+	ASSERT_EQ(-1, virtio_mmio_attach(d->vdev, DEV_BASE, &d->irq.line));
 	ASSERT_EQ(-1, mmio_read(d, VIRTIO_MMIO_SIZE, 4));
 }
 
@@ -516,8 +516,8 @@ TEST_F(vm, features)
 	/* Settled once accepted. */
 	wr(d, VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
 	wr(d, VIRTIO_MMIO_DRIVER_FEATURES, 0);
-	ASSERT_TRUE(virtio_mmio_has_feature(d->vdev, VIRTIO_F_VERSION_1));
-	ASSERT_TRUE(virtio_mmio_has_feature(d->vdev, BLK_F_FLUSH));
+	ASSERT_TRUE(virtio_has_feature(d->vdev, VIRTIO_F_VERSION_1));
+	ASSERT_TRUE(virtio_has_feature(d->vdev, BLK_F_FLUSH));
 
 	/* A refused driver can try again in the same session... */
 	wr(d, VIRTIO_MMIO_STATUS, 0);
@@ -539,12 +539,9 @@ TEST_F(vm, features)
 	ASSERT_EQ(UNTOUCHED, blk_status(d));
 
 	/* The read-only disk offers RO. */
-	virtio_mmio_destroy(d->vdev);
-	d->vdev = virtio_blk_create(DEV_BASE, &d->mem, &d->irq.line, d->disk,
-				    true);
-	ASSERT_NE(NULL, d->vdev);
+	virtio_destroy(d->vdev);
 	d->bus.head[IO_MMIO] = NULL;
-	ASSERT_EQ(0, bus_add(&d->bus, virtio_mmio_device(d->vdev)));
+	ASSERT_EQ(0, add_dev(d, virtio_blk_create(&d->mem, d->disk, true)));
 	wr(d, VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
 	ASSERT_TRUE(rd(d, VIRTIO_MMIO_DEVICE_FEATURES) & 1 << BLK_F_RO);
 	ASSERT_EQ(ST_FEATURES, negotiate(d, F_VERSION_1 | 1 << BLK_F_RO));
@@ -559,7 +556,7 @@ TEST_F(vm, reset)
 	BLK_START(false);
 	good_read(_metadata, d);
 	ASSERT_EQ(1, d->irq.level);
-	ASSERT_EQ(VIRTIO_MMIO_INT_VRING,
+	ASSERT_EQ(VIRTIO_ISR_VRING,
 		  rd(d, VIRTIO_MMIO_INTERRUPT_STATUS));
 
 	wr(d, VIRTIO_MMIO_STATUS, 0);
@@ -616,7 +613,7 @@ TEST_F(vm, queue_regs)
 		ASSERT_EQ(0, rd(d, VIRTIO_MMIO_QUEUE_READY));
 		ASSERT_EQ(ST_FEATURES | VIRTIO_STATUS_NEEDS_RESET,
 			  rd(d, VIRTIO_MMIO_STATUS));
-		ASSERT_EQ(VIRTIO_MMIO_INT_CONFIG,
+		ASSERT_EQ(VIRTIO_ISR_CONFIG,
 			  rd(d, VIRTIO_MMIO_INTERRUPT_STATUS));
 	}
 
@@ -669,16 +666,16 @@ TEST_F(vm, interrupt)
 	good_read(_metadata, d);
 	ASSERT_EQ(1, d->irq.level);
 	ASSERT_EQ(1, d->irq.raised);
-	ASSERT_EQ(VIRTIO_MMIO_INT_VRING,
+	ASSERT_EQ(VIRTIO_ISR_VRING,
 		  rd(d, VIRTIO_MMIO_INTERRUPT_STATUS));
 	/* Still pending: no second edge. */
 	good_read(_metadata, d);
 	ASSERT_EQ(1, d->irq.raised);
 
 	/* Acking another bit leaves it up, acking bit 0 lowers it. */
-	wr(d, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_CONFIG);
+	wr(d, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_ISR_CONFIG);
 	ASSERT_EQ(1, d->irq.level);
-	wr(d, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
+	wr(d, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_ISR_VRING);
 	ASSERT_EQ(0, rd(d, VIRTIO_MMIO_INTERRUPT_STATUS));
 	ASSERT_EQ(0, d->irq.level);
 	ASSERT_EQ(1, d->irq.lowered);
@@ -1222,9 +1219,7 @@ static int console_up(struct drv *d)
 		return -1;
 	if (fcntl(d->pipe[0], F_SETFL, O_NONBLOCK))
 		return -1;
-	return add_dev(d, virtio_console_create(DEV_BASE, &d->mem,
-						   &d->irq.line,
-						   d->pipe[1]));
+	return add_dev(d, virtio_console_create(&d->mem, d->pipe[1]));
 }
 
 TEST_F(vm, console_tx)
@@ -1287,7 +1282,7 @@ TEST_F(vm, console_rx)
 	post_rx(d, 0, DATA_GPA, 8);
 	post_rx(d, 1, DATA_GPA + 0x100, 8);
 	ASSERT_EQ(-1, next_used(d, 0, NULL));
-	wr(d, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
+	wr(d, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_ISR_VRING);
 	ASSERT_EQ(0, d->irq.level);
 
 	virtio_console_input(d->vdev, (const uint8_t *)"0123456789ab", 12);
@@ -1339,7 +1334,7 @@ TEST_F(vm, console_rx)
 
 static void *feeder(void *arg)
 {
-	struct virtio_mmio_dev *vdev = arg;
+	struct virtio_dev *vdev = arg;
 	unsigned int i;
 
 	for (i = 0; i < FEED_CHUNKS; i++) {
@@ -1400,8 +1395,7 @@ TEST_F(vm, rng)
 	struct drv *d = &self->d;
 	uint8_t *a, *b, zero[256] = { 0 };
 
-	ASSERT_EQ(0, add_dev(d, virtio_rng_create(DEV_BASE, &d->mem,
-						  &d->irq.line)));
+	ASSERT_EQ(0, add_dev(d, virtio_rng_create(&d->mem)));
 	ASSERT_EQ(VIRTIO_ID_RNG, rd(d, VIRTIO_MMIO_DEVICE_ID));
 	ASSERT_EQ(ST_LIVE, start(d, FEATURES, 1));
 	a = gpa(d, DATA_GPA);

@@ -2,7 +2,14 @@
 /*
  * The x86-64 machine: RAM from 0, a 16550 at port 0x3f8 (IRQ 4), the
  * CMOS RTC at 0x70, power-off at port 0x604 (ACPI PM1a control, as QEMU
- * has it) and reset at 0xcf9, virtio-mmio devices from 0xd0000000.
+ * has it) and reset at 0xcf9. Virtio devices are PCI functions, as
+ * kvmtool and QEMU give them to x86 guests: a host bridge with ECAM at
+ * 0xe0000000 (bus 0, in the MCFG table) and the 0xcf8/0xcfc ports, BARs
+ * from 0xe1000000, MSI-X through the in-kernel irqchip, INTx on GSIs
+ * 16-23 by the DSDT's _PRT. Stock kernels find them without help
+ * (distribution kernels build virtio-mmio without its command-line
+ * devices). --virtio-transport mmio puts them at 0xd0000000 instead,
+ * named on the kernel command line.
  *
  * With the module's irqchip (local APICs, I/O APIC at 0xfec00000 with 24
  * GSIs, 8259s, PIT) every vCPU thread enters RUN at once: the first vCPU
@@ -23,9 +30,10 @@
 #include "acpi.h"
 #include "devices.h"
 #include "loader.h"
+#include "pci.h"
 #include "vm.h"
 
-#define X86_VIRTIO_BASE		0xd0000000ULL
+#define X86_VIRTIO_BASE		0xd0000000ULL	/* also the top of RAM */
 #define X86_VIRTIO_IRQ		5
 #define X86_IRQ_VECTOR_BASE	0x20	/* ISA IRQ n is vector 0x20 + n */
 
@@ -307,6 +315,15 @@ static int x86_load_bzimage(struct vm *vm, struct file_buf *f)
 	put_le(e820 + 20 * n, 8, BOOT_KERNEL);
 	put_le(e820 + 20 * n + 8, 8, ram_end - BOOT_KERNEL);
 	put_le(e820 + 20 * n++ + 16, 4, E820_RAM);
+	/*
+	 * ECAM reserved, as firmware does: Linux uses the MCFG region only
+	 * where E820 or ACPI marks it so (pci_mmcfg_check_reserved()).
+	 */
+	if (vm->pci) {
+		put_le(e820 + 20 * n, 8, X86_PCI_ECAM);
+		put_le(e820 + 20 * n + 8, 8, PCI_ECAM_BUS_SIZE);
+		put_le(e820 + 20 * n++ + 16, 4, E820_RESERVED);
+	}
 	zp[BP_E820_ENTRIES] = n;
 
 	/* ACPI (MADT, FADT) only describes what the irqchip provides. */
@@ -333,6 +350,12 @@ static int x86_load(struct vm *vm)
 
 	if (vm->mem.size < (16ULL << 20)) {
 		fprintf(stderr, "vmctl: x86 guests need at least 16M of RAM\n");
+		return -1;
+	}
+	/* RAM is one range from 0: it must end below the device holes. */
+	if (vm->mem.base + vm->mem.size > X86_VIRTIO_BASE) {
+		fprintf(stderr, "vmctl: x86 guests have at most %lluM of RAM\n",
+			X86_VIRTIO_BASE >> 20);
 		return -1;
 	}
 	if (file_read(o->kernel, &f))
@@ -481,23 +504,67 @@ static const struct device_ops x86_pm_ops = {
 
 static const struct device_ops x86_rst_ops = { .write = x86_rst_write };
 
-static const struct machine_devices x86_devices = {
-	.uart = UART_16550_ISA, .uart_base = 0x3f8, .uart_irq = 4,
-	.rtc = RTC_CMOS, .rtc_base = 0x70,
-	.virtio_base = X86_VIRTIO_BASE, .virtio_stride = 0x200,
-	.virtio_irq = X86_VIRTIO_IRQ,
-};
+static void x86_pci_reset(void *opaque)
+{
+	vm_stop(opaque, VMCTL_RESET);
+}
+
+/*
+ * The host bridge at 00:00.0, as on PCs: Red Hat's generic PCIe host
+ * bridge ID (QEMU's), class host bridge; nothing of it is writable.
+ */
+static int x86_add_pci(struct vm *vm, struct machine_devices *md)
+{
+	static pthread_mutex_t bridge_lock = PTHREAD_MUTEX_INITIALIZER;
+	static struct pci_host host;
+	static struct pci_func bridge;
+
+	pci_func_init(&bridge, 0x1b36, 0x0008, 0, 0x060000, 0x1af4, 0x1100, 0);
+	memset(bridge.wmask, 0, sizeof(bridge.wmask));
+	bridge.lock = &bridge_lock;
+	if (pci_host_init(&host, &vm->bus, X86_PCI_ECAM, X86_PCI_MEM,
+			  X86_PCI_MEM_END) ||
+	    pci_host_add(&host, &bridge, 0, 0, NULL) < 0) {
+		perror("vmctl: PCI host bridge");
+		return -1;
+	}
+	host.reset = x86_pci_reset;
+	host.opaque = vm;
+	vm->pci = &host;
+	md->pci = &host;
+	md->pci_intx = x86_pci_intx;
+	return 0;
+}
 
 static int x86_add_devices(struct vm *vm)
 {
 	static struct x86_power power;
+	struct machine_devices md = {
+		.uart = UART_16550_ISA, .uart_base = 0x3f8, .uart_irq = 4,
+		.rtc = RTC_CMOS, .rtc_base = 0x70,
+		.virtio_base = X86_VIRTIO_BASE, .virtio_stride = 0x200,
+		.virtio_irq = X86_VIRTIO_IRQ,
+	};
+	bool pci = vm->opts->virtio_transport != VIRTIO_TRANSPORT_MMIO;
 
+	/* MSI-X and the ACPI tables that describe the bridge need it. */
+	if (pci && !x86_has_irqchip(vm)) {
+		if (vm->opts->virtio_transport == VIRTIO_TRANSPORT_PCI) {
+			fprintf(stderr,
+				"vmctl: --virtio-transport pci: the module has no x86 irqchip for MSI-X\n");
+			return -1;
+		}
+		pci = false;
+	}
 	power.vm = vm;
 	device_init(&power.pm, "pm", IO_PIO, 0x600, 0x10, &x86_pm_ops);
 	device_init(&power.rst, "reset", IO_PIO, 0xcf9, 1, &x86_rst_ops);
-	if (bus_add(&vm->bus, &power.pm) || bus_add(&vm->bus, &power.rst))
+	if (bus_add(&vm->bus, &power.pm))
 		return -1;
-	return devices_add(vm, &x86_devices);
+	/* With PCI, 0xcf9 is inside the conf1 ports, which handle it. */
+	if (pci ? x86_add_pci(vm, &md) : bus_add(&vm->bus, &power.rst))
+		return -1;
+	return devices_add(vm, &md);
 }
 
 const struct arch arch_x86 = {

@@ -82,17 +82,21 @@ void boot_dt_fill_common(struct vm *vm, struct fdt_machine *m)
 		[PLACED_VIRTIO] = FDT_DEV_VIRTIO,
 	};
 	const struct placed_device *p;
-	unsigned int i;
+	unsigned int i, n = 0;
 
-	for (i = 0; i < vm->nplaced && i < FDT_MAX_DEVS; i++) {
+	for (i = 0; i < vm->nplaced && n < FDT_MAX_DEVS; i++) {
 		p = &vm->placed[i];
-		m->devs[i].kind = kinds[p->kind];
-		m->devs[i].base = p->base;
-		m->devs[i].size = p->size;
-		m->devs[i].irq = p->irq;
-		m->devs[i].stdout = p->kind == PLACED_UART;
+		/* PCI functions are found by probing, not listed. */
+		if (p->kind == PLACED_VIRTIO_PCI)
+			continue;
+		m->devs[n].kind = kinds[p->kind];
+		m->devs[n].base = p->base;
+		m->devs[n].size = p->size;
+		m->devs[n].irq = p->irq;
+		m->devs[n].stdout = p->kind == PLACED_UART;
+		n++;
 	}
-	m->ndevs = i;
+	m->ndevs = n;
 	m->bootargs = vm->opts->cmdline;
 	m->initrd_start = vm->boot.initrd_start;
 	m->initrd_end = vm->boot.initrd_end;

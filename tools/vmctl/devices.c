@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Put a machine's devices on the bus: the console UART and the RTC at
- * the architecture's addresses, then one virtio-mmio device per disk,
- * the entropy source and the virtio console, each at the next slot.
+ * the architecture's addresses, then one virtio device per disk, the
+ * entropy source and the virtio console: each a virtio-pci function on
+ * the machine's PCI host, or without one at the next virtio-mmio slot.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include "rtc.h"
 #include "uart16550.h"
 #include "virtio_mmio.h"
+#include "virtio_pci.h"
 #include "vm.h"
 
 static int place(struct vm *vm, enum placed_kind kind, struct device *dev,
@@ -74,7 +76,7 @@ static void pl011_destroy_cb(void *dev)
 
 static void virtio_destroy_cb(void *dev)
 {
-	virtio_mmio_destroy(dev);
+	virtio_destroy(dev);
 }
 
 static void virtio_console_input_cb(void *dev, const uint8_t *buf, size_t n)
@@ -169,43 +171,72 @@ static int add_rtc(struct vm *vm, const struct machine_devices *md)
 	return place(vm, PLACED_RTC, dev, md->rtc_irq);
 }
 
+static void virtio_msi(void *opaque, uint64_t address, uint32_t data)
+{
+	vm_signal_msi(opaque, address, data);
+}
+
+/* Behind a virtio-pci function, INTx pin A routed as the machine says. */
+static int attach_pci(struct vm *vm, const struct machine_devices *md,
+		      struct virtio_dev *v)
+{
+	struct irq_line *irq;
+	int slot;
+
+	slot = virtio_pci_attach(v, md->pci, virtio_msi, vm);
+	if (slot < 0)
+		return -1;
+	irq = vm_irq_line(vm, md->pci_intx(slot, 0));
+	if (!irq) {
+		errno = ENOSPC;
+		return -1;
+	}
+	virtio_pci_set_intx(v, irq);
+	return 0;
+}
+
 static int add_virtio(struct vm *vm, const struct machine_devices *md,
-		      struct virtio_mmio_dev *(*create)(struct vm *vm,
-							uint64_t base,
-							struct irq_line *irq,
-							const void *arg),
+		      struct virtio_dev *(*create)(struct vm *vm,
+						   const void *arg),
 		      const void *arg, const char *what)
 {
 	unsigned int slot = vm->nvirtio;
 	uint64_t base = md->virtio_base + slot * md->virtio_stride;
 	unsigned int nr = md->virtio_irq + slot;
-	struct irq_line *irq = vm_irq_line(vm, nr);
-	struct virtio_mmio_dev *v;
+	struct irq_line *irq = NULL;
+	struct virtio_dev *v;
 
-	if (!irq) {
-		fprintf(stderr, "vmctl: %s: too many devices\n", what);
-		return -1;
+	if (!md->pci) {
+		irq = vm_irq_line(vm, nr);
+		if (!irq) {
+			fprintf(stderr, "vmctl: %s: too many devices\n", what);
+			return -1;
+		}
 	}
-	v = create(vm, base, irq, arg);
+	v = create(vm, arg);
 	if (!v) {
 		fprintf(stderr, "vmctl: %s: %s\n", what, strerror(errno));
 		return -1;
 	}
 	vm_own(vm, virtio_destroy_cb, v);
+	if (md->pci ? attach_pci(vm, md, v) : virtio_mmio_attach(v, base, irq)) {
+		fprintf(stderr, "vmctl: %s: %s\n", what, strerror(errno));
+		return -1;
+	}
 	vm->nvirtio++;
-	return place(vm, PLACED_VIRTIO, virtio_mmio_device(v), nr);
+	return place(vm, md->pci ? PLACED_VIRTIO_PCI : PLACED_VIRTIO, &v->dev,
+		     md->pci ? 0 : nr);
 }
 
-static struct virtio_mmio_dev *make_blk(struct vm *vm, uint64_t base,
-					struct irq_line *irq, const void *arg)
+static struct virtio_dev *make_blk(struct vm *vm, const void *arg)
 {
 	const struct vm_disk *d = arg;
 	int fd = open(d->path, (d->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	struct virtio_mmio_dev *v;
+	struct virtio_dev *v;
 
 	if (fd < 0)
 		return NULL;
-	v = virtio_blk_create(base, &vm->mem, irq, fd, d->readonly);
+	v = virtio_blk_create(&vm->mem, fd, d->readonly);
 	if (!v) {
 		close(fd);
 		return NULL;
@@ -215,19 +246,16 @@ static struct virtio_mmio_dev *make_blk(struct vm *vm, uint64_t base,
 	return v;
 }
 
-static struct virtio_mmio_dev *make_rng(struct vm *vm, uint64_t base,
-					struct irq_line *irq, const void *arg)
+static struct virtio_dev *make_rng(struct vm *vm, const void *arg)
 {
-	return virtio_rng_create(base, &vm->mem, irq);
+	return virtio_rng_create(&vm->mem);
 }
 
-static struct virtio_mmio_dev *make_console(struct vm *vm, uint64_t base,
-					    struct irq_line *irq,
-					    const void *arg)
+static struct virtio_dev *make_console(struct vm *vm, const void *arg)
 {
-	struct virtio_mmio_dev *v;
+	struct virtio_dev *v;
 
-	v = virtio_console_create(base, &vm->mem, irq, vm->con_out);
+	v = virtio_console_create(&vm->mem, vm->con_out);
 	if (v) {
 		vm->vcon_input = virtio_console_input_cb;
 		vm->vcon_dev = v;
@@ -240,6 +268,11 @@ int devices_add(struct vm *vm, const struct machine_devices *md)
 	const struct vm_opts *o = vm->opts;
 	unsigned int i;
 
+	if (o->virtio_transport == VIRTIO_TRANSPORT_PCI && !md->pci) {
+		fprintf(stderr,
+			"vmctl: --virtio-transport pci: this machine has virtio-mmio only\n");
+		return -1;
+	}
 	if (add_uart(vm, md) || add_rtc(vm, md))
 		return -1;
 	for (i = 0; i < o->ndisks; i++)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The devices of a machine, placed by its struct arch: a console UART,
- * an RTC, and virtio-mmio devices for what the user asked (disks, an
- * entropy source, a virtio console). What got placed is kept in
+ * an RTC, and virtio devices (PCI or MMIO) for what the user asked
+ * (disks, an entropy source, a virtio console). What got placed is kept in
  * vm->placed for the device tree and the kernel command line.
  */
 #ifndef VMCTL_DEVICES_H
@@ -12,6 +12,7 @@
 
 #include "vmctl.h"
 
+struct pci_host;
 struct vm;
 
 enum uart_kind {
@@ -36,12 +37,17 @@ struct machine_devices {
 	uint64_t virtio_base;
 	uint64_t virtio_stride;
 	unsigned int virtio_irq;	/* of the first; the next ones follow */
+	/* Set: virtio devices are PCI functions on this host instead. */
+	struct pci_host *pci;
+	/* The interrupt line of INTx @pin (0: INTA#) of device @slot. */
+	unsigned int (*pci_intx)(unsigned int slot, unsigned int pin);
 };
 
 enum placed_kind {
 	PLACED_UART,
 	PLACED_RTC,
-	PLACED_VIRTIO,
+	PLACED_VIRTIO,		/* virtio-mmio */
+	PLACED_VIRTIO_PCI,	/* a virtio-pci function's BAR */
 };
 
 struct placed_device {

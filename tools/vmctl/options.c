@@ -21,6 +21,7 @@ enum {
 	OPT_DISK,
 	OPT_RNG,
 	OPT_VCONSOLE,
+	OPT_VTRANSPORT,
 	OPT_TRACE,
 	OPT_STATS,
 	OPT_DEVICE,
@@ -40,6 +41,7 @@ static const struct option run_options[] = {
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "virtio-console", no_argument, NULL, OPT_VCONSOLE },
+	{ "virtio-transport", required_argument, NULL, OPT_VTRANSPORT },
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "device", required_argument, NULL, OPT_DEVICE },
@@ -71,6 +73,11 @@ void vm_opts_usage(FILE *f)
 		"                        ,ro (up to %d)\n"
 		"      --rng             virtio entropy device\n"
 		"      --virtio-console  virtio console (hvc0) besides the UART\n"
+		"      --virtio-transport pci|mmio\n"
+		"                        how virtio devices appear: PCI functions\n"
+		"                        (x86-64's default) or virtio-mmio (the\n"
+		"                        default, and the only one, of arm64 and\n"
+		"                        riscv64)\n"
 		"      --trace           print every exit that reaches vmctl\n"
 		"      --stats           at the end, the module's exit counts of\n"
 		"                        all vCPUs by reason and the share that\n"
@@ -271,6 +278,15 @@ int vm_opts_parse(struct vm_opts *o, int argc, char **argv, bool *help)
 			break;
 		case OPT_VCONSOLE:
 			o->virtio_console = true;
+			break;
+		case OPT_VTRANSPORT:
+			if (!strcmp(optarg, "pci"))
+				o->virtio_transport = VIRTIO_TRANSPORT_PCI;
+			else if (!strcmp(optarg, "mmio"))
+				o->virtio_transport = VIRTIO_TRANSPORT_MMIO;
+			else
+				ret = bad("--virtio-transport", optarg,
+					  "not pci or mmio");
 			break;
 		case OPT_TRACE:
 			o->trace = true;

@@ -21,6 +21,13 @@ enum vmctl_status {
 	VMCTL_SIGNALLED = 128,	/* + the signal's number */
 };
 
+/* How virtio devices reach the guest; the default is the machine's. */
+enum virtio_transport_opt {
+	VIRTIO_TRANSPORT_DEFAULT,	/* x86: PCI; arm64, riscv64: MMIO */
+	VIRTIO_TRANSPORT_MMIO,
+	VIRTIO_TRANSPORT_PCI,
+};
+
 struct vm_disk {
 	const char *path;
 	bool readonly;
@@ -42,6 +49,7 @@ struct vm_opts {
 	unsigned int ndisks;
 	bool rng;
 	bool virtio_console;
+	enum virtio_transport_opt virtio_transport;
 	bool trace;
 	bool stats;			/* exit counts on stderr at the end */
 };

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "virtio_mmio.h"
+#include "virtio.h"
 
 #define VIRTIO_BLK_F_SEG_MAX	2
 #define VIRTIO_BLK_F_RO		5
@@ -46,7 +46,7 @@ struct virtio_blk_req_hdr {
 };
 
 struct virtio_blk {
-	struct virtio_mmio_dev vdev;
+	struct virtio_dev vdev;
 	int fd;
 	bool readonly;
 	uint64_t capacity;		/* in 512-byte sectors */
@@ -55,7 +55,7 @@ struct virtio_blk {
 
 static const char blk_id[VIRTIO_BLK_ID_BYTES] = "axvm-vblk";
 
-static struct virtio_blk *to_blk(struct virtio_mmio_dev *vdev)
+static struct virtio_blk *to_blk(struct virtio_dev *vdev)
 {
 	return container_of(vdev, struct virtio_blk, vdev);
 }
@@ -175,7 +175,7 @@ out:
 	return used;
 }
 
-static void blk_notify(struct virtio_mmio_dev *vdev, unsigned int q)
+static void blk_notify(struct virtio_dev *vdev, unsigned int q)
 {
 	struct virtio_blk *blk = to_blk(vdev);
 	struct virtqueue *vq = &vdev->vq[q];
@@ -184,7 +184,7 @@ static void blk_notify(struct virtio_mmio_dev *vdev, unsigned int q)
 		vq_push(vq, blk->chain.head, blk_request(blk, &blk->chain));
 }
 
-static void blk_destroy(struct virtio_mmio_dev *vdev)
+static void blk_destroy(struct virtio_dev *vdev)
 {
 	free(to_blk(vdev));
 }
@@ -206,10 +206,8 @@ static void put_le64(uint8_t *p, uint64_t v)
 	memcpy(p, &v, sizeof(v));
 }
 
-struct virtio_mmio_dev *virtio_blk_create(uint64_t base,
-					  struct guest_mem *mem,
-					  struct irq_line *irq, int fd,
-					  bool readonly)
+struct virtio_dev *virtio_blk_create(struct guest_mem *mem, int fd,
+				     bool readonly)
 {
 	uint64_t features = 1ULL << VIRTIO_BLK_F_SEG_MAX |
 			    1ULL << VIRTIO_BLK_F_FLUSH;
@@ -225,8 +223,8 @@ struct virtio_mmio_dev *virtio_blk_create(uint64_t base,
 		return NULL;
 	if (readonly)
 		features |= 1ULL << VIRTIO_BLK_F_RO;
-	virtio_mmio_init(&blk->vdev, "virtio-blk", base, mem, irq,
-			 VIRTIO_ID_BLOCK, features, 1, &blk_ops);
+	virtio_dev_init(&blk->vdev, "virtio-blk", mem, VIRTIO_ID_BLOCK,
+			features, 1, &blk_ops);
 	blk->fd = fd;
 	blk->readonly = readonly;
 	blk->capacity = (uint64_t)size / SECTOR_SIZE;

@@ -13,13 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "virtio_mmio.h"
+#include "virtio.h"
 
 #define CONSOLE_RX	0
 #define CONSOLE_TX	1
 
 struct virtio_console {
-	struct virtio_mmio_dev vdev;
+	struct virtio_dev vdev;
 	int out_fd;
 	struct vq_chain chain;		/* under lock */
 	uint8_t in[VIRTIO_CONSOLE_INBUF];
@@ -27,7 +27,7 @@ struct virtio_console {
 	size_t in_len;			/* bytes waiting */
 };
 
-static struct virtio_console *to_console(struct virtio_mmio_dev *vdev)
+static struct virtio_console *to_console(struct virtio_dev *vdev)
 {
 	return container_of(vdev, struct virtio_console, vdev);
 }
@@ -83,7 +83,7 @@ static void console_fill_rx(struct virtio_console *con, const uint8_t **buf,
 	unsigned int i;
 	uint8_t *p;
 
-	if (!virtio_mmio_live(&con->vdev))
+	if (!virtio_live(&con->vdev))
 		return;
 	while ((con->in_len || *n) && vq_pop(vq, c) > 0) {
 		len = 0;
@@ -130,7 +130,7 @@ static void console_tx(struct virtio_console *con)
 	}
 }
 
-static void console_notify(struct virtio_mmio_dev *vdev, unsigned int q)
+static void console_notify(struct virtio_dev *vdev, unsigned int q)
 {
 	struct virtio_console *con = to_console(vdev);
 	const uint8_t *none = NULL;
@@ -142,7 +142,7 @@ static void console_notify(struct virtio_mmio_dev *vdev, unsigned int q)
 		console_fill_rx(con, &none, &zero);
 }
 
-void virtio_console_input(struct virtio_mmio_dev *vdev, const uint8_t *buf,
+void virtio_console_input(struct virtio_dev *vdev, const uint8_t *buf,
 			  size_t n)
 {
 	struct virtio_console *con = to_console(vdev);
@@ -150,11 +150,11 @@ void virtio_console_input(struct virtio_mmio_dev *vdev, const uint8_t *buf,
 	pthread_mutex_lock(&vdev->dev.lock);
 	console_fill_rx(con, &buf, &n);
 	in_put(con, buf, n);
-	virtio_mmio_update(vdev);
+	virtio_update(vdev);
 	pthread_mutex_unlock(&vdev->dev.lock);
 }
 
-static void console_destroy(struct virtio_mmio_dev *vdev)
+static void console_destroy(struct virtio_dev *vdev)
 {
 	free(to_console(vdev));
 }
@@ -164,18 +164,15 @@ static const struct virtio_dev_ops console_ops = {
 	.destroy = console_destroy,
 };
 
-struct virtio_mmio_dev *virtio_console_create(uint64_t base,
-					      struct guest_mem *mem,
-					      struct irq_line *irq,
-					      int out_fd)
+struct virtio_dev *virtio_console_create(struct guest_mem *mem, int out_fd)
 {
 	struct virtio_console *con = calloc(1, sizeof(*con));
 
 	if (!con)
 		return NULL;
 	/* Config (cols, rows, max_nr_ports) is meaningless without features. */
-	virtio_mmio_init(&con->vdev, "virtio-console", base, mem, irq,
-			 VIRTIO_ID_CONSOLE, 0, 2, &console_ops);
+	virtio_dev_init(&con->vdev, "virtio-console", mem, VIRTIO_ID_CONSOLE,
+			0, 2, &console_ops);
 	con->out_fd = out_fd;
 	return &con->vdev;
 }

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <sys/random.h>
 
-#include "virtio_mmio.h"
+#include "virtio.h"
 
 /*
  * At most this much per request, so a guest asking for all of its RAM
@@ -16,11 +16,11 @@
 #define RNG_MAX_PER_REQ		65536
 
 struct virtio_rng {
-	struct virtio_mmio_dev vdev;
+	struct virtio_dev vdev;
 	struct vq_chain chain;		/* under lock */
 };
 
-static struct virtio_rng *to_rng(struct virtio_mmio_dev *vdev)
+static struct virtio_rng *to_rng(struct virtio_dev *vdev)
 {
 	return container_of(vdev, struct virtio_rng, vdev);
 }
@@ -42,7 +42,7 @@ static size_t fill_random(uint8_t *p, size_t n)
 	return done;
 }
 
-static void rng_notify(struct virtio_mmio_dev *vdev, unsigned int q)
+static void rng_notify(struct virtio_dev *vdev, unsigned int q)
 {
 	struct virtio_rng *rng = to_rng(vdev);
 	struct virtqueue *vq = &vdev->vq[q];
@@ -66,7 +66,7 @@ static void rng_notify(struct virtio_mmio_dev *vdev, unsigned int q)
 	}
 }
 
-static void rng_destroy(struct virtio_mmio_dev *vdev)
+static void rng_destroy(struct virtio_dev *vdev)
 {
 	free(to_rng(vdev));
 }
@@ -76,15 +76,13 @@ static const struct virtio_dev_ops rng_ops = {
 	.destroy = rng_destroy,
 };
 
-struct virtio_mmio_dev *virtio_rng_create(uint64_t base,
-					  struct guest_mem *mem,
-					  struct irq_line *irq)
+struct virtio_dev *virtio_rng_create(struct guest_mem *mem)
 {
 	struct virtio_rng *rng = calloc(1, sizeof(*rng));
 
 	if (!rng)
 		return NULL;
-	virtio_mmio_init(&rng->vdev, "virtio-rng", base, mem, irq,
-			 VIRTIO_ID_RNG, 0, 1, &rng_ops);
+	virtio_dev_init(&rng->vdev, "virtio-rng", mem, VIRTIO_ID_RNG, 0, 1,
+			&rng_ops);
 	return &rng->vdev;
 }

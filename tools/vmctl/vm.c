@@ -94,6 +94,16 @@ void vm_irqchip_line(struct vm *vm, unsigned int irq, int level)
 			strerror(errno));
 }
 
+void vm_signal_msi(struct vm *vm, uint64_t address, uint32_t data)
+{
+	struct axvm_msi msi = { .address = address, .data = data };
+
+	/* A message the irqchip refuses (not 0xfeeXXXXX): the guest's bug. */
+	if (ioctl(vm->fd, AXVM_SIGNAL_MSI, &msi) && errno != EINVAL)
+		fprintf(stderr, "vmctl: AXVM_SIGNAL_MSI: %s\n",
+			strerror(errno));
+}
+
 void vm_kick_halted(struct vm *vm)
 {
 	pthread_mutex_lock(&vm->lock);

@@ -14,6 +14,7 @@
 #include "options.h"
 #include "vmctl.h"
 
+struct pci_host;
 struct vm;
 
 struct vcpu {
@@ -108,6 +109,7 @@ struct vm {
 	struct placed_device placed[VMCTL_MAX_PLACED];
 	unsigned int nplaced;
 	unsigned int nvirtio;
+	struct pci_host *pci;		/* x86's, for the ACPI tables */
 	uint64_t irq_levels;		/* riscv64: the lines now raised */
 	bool irqchip;			/* the module emulates the irqchip */
 
@@ -135,6 +137,8 @@ struct irq_line *vm_irq_line(struct vm *vm, unsigned int nr);
 int vm_create_irqchip(struct vm *vm, const struct axvm_irqchip *chip);
 /* Drive line @irq of the in-kernel irqchip. */
 void vm_irqchip_line(struct vm *vm, unsigned int irq, int level);
+/* An MSI to the in-kernel irqchip (x86: address 0xfeeXXXXX). */
+void vm_signal_msi(struct vm *vm, uint64_t address, uint32_t data);
 /* Wake vCPUs halted in vmctl: an interrupt was raised. */
 void vm_kick_halted(struct vm *vm);
 

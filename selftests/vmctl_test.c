@@ -371,13 +371,13 @@ TEST_F(vmctl, virtio_blk_read_and_write)
 
 	ASSERT_EQ(0, make_disk());
 	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/VBLK.elf", "--disk",
-		  DISK_FILE ",ro");
+		  DISK_FILE ",ro", "--virtio-transport", "mmio");
 	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
 	EXPECT_STREQ("axvm-guest: disk says: " DISK_TEXT "\n"
 		     "axvm-guest: write refused\n", self->r.out);
 
 	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/VBLK.elf", "--disk",
-		  DISK_FILE, "--rng");
+		  DISK_FILE, "--rng", "--virtio-transport", "mmio");
 	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
 	EXPECT_STREQ("axvm-guest: disk says: " DISK_TEXT "\n"
 		     "axvm-guest: write done\n", self->r.out);
@@ -408,6 +408,13 @@ TEST_F(vmctl, argument_errors)
 		{ "run", "--kernel", "/guests/POWEROFF.elf", "--entry", "0x1000",
 		  NULL },
 		{ "run", "--kernel", "/guests/POWEROFF.elf", "extra", NULL },
+		{ "run", "--kernel", "/guests/POWEROFF.elf",
+		  "--virtio-transport", "usb", NULL },
+#ifndef __x86_64__
+		/* virtio-pci is x86's: these machines have no PCI host. */
+		{ "run", "--kernel", "/guests/POWEROFF.elf",
+		  "--virtio-transport", "pci", NULL },
+#endif
 		{ "frobnicate", NULL },
 	};
 	unsigned int i;

@@ -199,6 +199,7 @@ static void common_write(struct virtio_pci *vp, uint64_t off,
 {
 	struct virtio_dev *vdev = vp->vdev;
 	struct virtqueue *vq = virtio_cur_vq(vdev);
+	uint32_t sel;
 
 	if (off >= VIRTIO_PCI_QUEUE_DESC && off < VIRTIO_PCI_COMMON_LEN) {
 		if (vq && !vq->ready)
@@ -215,9 +216,9 @@ static void common_write(struct virtio_pci *vp, uint64_t off,
 			vdev->driver_features_sel = val;
 		break;
 	case VIRTIO_PCI_DRIVER_FEATURE:
+		sel = vdev->driver_features_sel;
 		if (len == 4)
-			virtio_set_driver_features_word(vdev,
-				vdev->driver_features_sel, val);
+			virtio_set_driver_features_word(vdev, sel, val);
 		break;
 	case VIRTIO_PCI_CONFIG_MSIX_VECTOR:
 		if (len == 2)

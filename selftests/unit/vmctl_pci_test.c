@@ -468,6 +468,16 @@ TEST_F(pci, msix_vectors_mask_and_pending)
 	EXPECT_EQ(4, used_idx(self));
 	EXPECT_EQ(3, self->nsent);
 	EXPECT_EQ(0, self->intx.level);
+	/* Bus Master Enable clear: no MSI-X (6.8.1.3) and no DMA. */
+	bar_wr(self, VIRTIO_PCI_QUEUE_MSIX_VECTOR, 2, 0);
+	cfg_wr(self, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	read_sector(self, 4);
+	EXPECT_EQ(4, used_idx(self));
+	cfg_wr(self, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	EXPECT_EQ(3, self->nsent);
+	bar_wr(self, VIRTIO_PCI_NOTIFY_OFF, 2, 0);
+	EXPECT_EQ(5, used_idx(self));
+	EXPECT_EQ(4, self->nsent);
 	/* Misaligned or narrow table accesses are ignored (6.8.2). */
 	bar_wr(self, table + 2, 2, 0xffff);
 	EXPECT_EQ(MSI_ADDR(0), bar_rd(self, table, 4));

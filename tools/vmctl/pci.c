@@ -130,9 +130,19 @@ bool pci_msix_enabled(const struct pci_func *f)
 	return f->msix.cap && (msix_flags(f) & PCI_MSIX_FLAGS_ENABLE);
 }
 
+bool pci_bus_master(const struct pci_func *f)
+{
+	return f->cfg[PCI_COMMAND] & PCI_COMMAND_MASTER;
+}
+
+/*
+ * Held back: masked by the entry or the function, or Bus Master Enable
+ * clear, without which a function may not send MSI-X (PCI 3.0, 6.8.1.3).
+ */
 static bool msix_masked(const struct pci_func *f, unsigned int vec)
 {
-	return (msix_flags(f) & PCI_MSIX_FLAGS_MASKALL) ||
+	return !pci_bus_master(f) ||
+	       (msix_flags(f) & PCI_MSIX_FLAGS_MASKALL) ||
 	       (f->msix.table[vec * PCI_MSIX_ENTRY_SIZE + 12] &
 		PCI_MSIX_ENTRY_CTRL_MASKBIT);
 }
@@ -266,8 +276,9 @@ void pci_cfg_write(struct pci_host *h, unsigned int devfn, unsigned int off,
 		m = f->wmask[off + i];
 		f->cfg[off + i] = (f->cfg[off + i] & ~m) | (val & m);
 	}
-	if (f->msix.cap && off <= f->msix.cap + PCI_MSIX_FLAGS + 1 &&
-	    off + len > f->msix.cap + PCI_MSIX_FLAGS)
+	if (f->msix.cap && ((off <= f->msix.cap + PCI_MSIX_FLAGS + 1 &&
+			     off + len > f->msix.cap + PCI_MSIX_FLAGS) ||
+			    off == PCI_COMMAND))
 		msix_flush_pending(f);
 	if (f->ops && f->ops->cfg_written)
 		f->ops->cfg_written(f, off, len);

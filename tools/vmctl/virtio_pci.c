@@ -292,9 +292,14 @@ static void bar_write(struct virtio_pci *vp, uint64_t off, unsigned int len,
 		common_write(vp, off, len, val);
 	} else if (off >= VIRTIO_PCI_NOTIFY_OFF &&
 		   off < VIRTIO_PCI_MSIX_TABLE_OFF) {
-		/* queue_notify_off is the queue index: the address says it. */
+		/*
+		 * queue_notify_off is the queue index: the address says it.
+		 * Without Bus Master Enable the function may not touch
+		 * memory (PCI 3.0, 6.2.2): the rings wait.
+		 */
 		q = (off - VIRTIO_PCI_NOTIFY_OFF) / VIRTIO_PCI_NOTIFY_MULT;
-		if (!((off - VIRTIO_PCI_NOTIFY_OFF) % VIRTIO_PCI_NOTIFY_MULT))
+		if (!((off - VIRTIO_PCI_NOTIFY_OFF) % VIRTIO_PCI_NOTIFY_MULT) &&
+		    pci_bus_master(&vp->func))
 			virtio_queue_notify(vp->vdev, q);
 	} else if (off >= VIRTIO_PCI_MSIX_TABLE_OFF &&
 		   off < VIRTIO_PCI_MSIX_PBA_OFF) {

@@ -183,7 +183,7 @@ debian_guest() {
 	od -An -tx4 -N4 /dev/urandom | tr -d ' ' >"$dir/seed"
 	cp "$dir/seed" "$dir/disk/seed"
 	PATH=$PATH:/usr/sbin:/sbin mkfs.ext4 -q -F -E root_owner=0:0 \
-		-d "$dir/disk" "$dir/root.img" 16M ||
+		-d "$dir/disk" "$dir/root.img" 16M >&2 ||
 		die "$k: mkfs.ext4 of the Debian guest's disk failed"
 	echo "$kver" >"$dir/kver"
 	case $darch in

@@ -764,7 +764,8 @@ TEST_F_TIMEOUT(debian_guest, boots_debian_kernel_mounts_virtio_root,
 	splat = guest_splat(_metadata, b);
 	if (b->timed_out || b->status || splat || !b->result[0] ||
 	    !strncmp(b->result, DG_FAIL, strlen(DG_FAIL))) {
-		if (strstr(b->console, DG_MARKER " still no /dev/vda"))
+		if (strstr(b->console, DG_MARKER " still no /dev/vda") ||
+		    strstr(b->console, DG_FAIL " no-/dev/vda"))
 			TH_LOG("Debian's kernel found no /dev/vda: %s",
 			       "no transport it can discover offered the disk");
 		report_failure(_metadata, b, limit, stall);

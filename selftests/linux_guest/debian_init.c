@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,16 +125,67 @@ static void load_modules(void)
 	say(DG_MARKER " %d modules loaded at %.2fs\n", n, uptime());
 }
 
+/* Whether @path's first bytes hold @text: a sysfs attribute, small. */
+static bool file_has(const char *path, const char *text)
+{
+	char buf[512];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return strstr(buf, text);
+}
+
+/* Devices in sysfs directory @dir whose attribute @attr holds @text. */
+static int count_devices(const char *dir, const char *attr, const char *text)
+{
+	char path[PATH_MAX];
+	struct dirent *d;
+	DIR *dp = opendir(dir);
+	int n = 0;
+
+	if (!dp)
+		return 0;
+	while ((d = readdir(dp))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/%s", dir, d->d_name, attr);
+		n += file_has(path, text);
+	}
+	closedir(dp);
+	return n;
+}
+
 /*
  * The disk shows once its transport's driver has probed it, which may
  * be after finit_module() returns. No cap here: the host's test bounds
  * the wait; a line every 10 s keeps its stall check from firing first.
+ * Only where no transport offers a virtio device at all can no disk
+ * ever come: PCI functions (vendor 0x1af4) and device tree platform
+ * devices (virtio,mmio) are there before /init, probed or not, and
+ * vmctl plugs nothing in later.
  */
 static void wait_for_disk(void)
 {
 	struct stat st;
 	double start = uptime(), next = start + 10;
+	int pci, mmio;
 
+	pci = count_devices("/sys/bus/pci/devices", "vendor", "0x1af4");
+	mmio = count_devices("/sys/bus/platform/devices", "modalias",
+			     "virtio,mmio");
+	say(DG_MARKER " virtio transports: pci-functions=%d mmio-devices=%d\n",
+	    pci, mmio);
+	if (!pci && !mmio) {
+		errno = ENODEV;
+		fail("no-" DISK ":no-virtio-pci-or-virtio-mmio-device");
+	}
 	while (stat(DISK, &st)) {
 		if (errno != ENOENT)
 			fail("stat " DISK);

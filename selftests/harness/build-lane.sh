@@ -88,9 +88,9 @@ fi
 "$gen" "$out/linux-guest.list" >"$out/linux-guest.cpio"
 gzip -9 -n -f "$out/linux-guest.cpio"
 
-# The transitive closure of modules (names, no .ko) in Debian's
-# modules.dep ($1), dependencies first: a path per line. Built-in ones
-# are not in it and need no loading.
+# The transitive closure in Debian's modules.dep ($1) of the modules
+# named in $2 (no .ko), dependencies first: a path per line. Built-in
+# ones are not in it and need no loading.
 module_closure() {
 	awk -v roots="$2" '
 	function name(p) {
@@ -137,6 +137,7 @@ debian_guest() {
 	local darch info root kver kimg dir=$out/debian-guest stage m
 	local roots="virtio_mmio virtio_pci virtio_blk ext4 crc32c_generic"
 
+	rm -rf "$dir"
 	case $base in
 	arm64) darch=arm64 ;;
 	x86_64) darch=amd64 ;;
@@ -150,7 +151,6 @@ debian_guest() {
 	kver=$(debian_field kver "$info")
 	kimg=$(debian_field image "$info")
 	[ -n "$kimg" ] || kimg=$(debian_field kernel "$info")
-	rm -rf "$dir"
 	mkdir -p "$dir/modules" "$dir/disk/sbin" "$dir/disk/dev" \
 		 "$dir/disk/proc" "$dir/disk/sys"
 	module_closure "$root/lib/modules/$kver/modules.dep" "$roots" \

@@ -42,7 +42,8 @@ endif
 # Benchmarks print figures and assert nothing; init runs them last.
 BENCHES := exit_bench
 
-.PHONY: all module vmctl selftests guests init linux-guest demo check lint \
+.PHONY: all module vmctl selftests guests init linux-guest debian-guest demo \
+	check lint \
 	clean dkms-source dkms-install dkms-uninstall install uninstall \
 	no-selftests
 
@@ -128,6 +129,14 @@ $(OUT)/init: selftests/init/init.c selftests/init/init_util.h \
 linux-guest: $(OUT)/linux_guest/init
 $(OUT)/linux_guest/init: selftests/linux_guest/init.c \
 		selftests/linux_guest/disk.h selftests/init/init_util.h
+	@mkdir -p $(OUT)/linux_guest
+	$(USER_CC) $(USER_CFLAGS) -o $@ $<
+
+# /init and /sbin/init of the Debian guest (Debian's own kernel) that
+# linux_boot_test boots; build-lane.sh packs it and its disk.
+debian-guest: $(OUT)/linux_guest/debian_init
+$(OUT)/linux_guest/debian_init: selftests/linux_guest/debian_init.c \
+		selftests/init/init_util.h
 	@mkdir -p $(OUT)/linux_guest
 	$(USER_CC) $(USER_CFLAGS) -o $@ $<
 

@@ -66,7 +66,8 @@ debian-*)
 esac
 
 make -s -C "$AXVM_ROOT" OUT="$user" ARCH="$arch" CROSS_COMPILE="$cc" \
-	LINUX_SRC="$src" vmctl selftests guests init linux-guest >&2 ||
+	LINUX_SRC="$src" vmctl selftests guests init linux-guest \
+	debian-guest >&2 ||
 	die "$k: userspace does not build"
 
 gen=$AXVM_CACHE/bin/gen_init_cpio
@@ -86,6 +87,111 @@ fi
 } >"$out/linux-guest.list"
 "$gen" "$out/linux-guest.list" >"$out/linux-guest.cpio"
 gzip -9 -n -f "$out/linux-guest.cpio"
+
+# The transitive closure in Debian's modules.dep ($1) of the modules
+# named in $2 (no .ko), dependencies first: a path per line. Built-in
+# ones are not in it and need no loading.
+module_closure() {
+	awk -v roots="$2" '
+	function name(p) {
+		sub(/.*\//, "", p)
+		sub(/\.ko(\.(xz|gz|zst))?$/, "", p)
+		gsub(/-/, "_", p)
+		return p
+	}
+	function visit(m,	n, i, d) {
+		if (m in done)
+			return
+		done[m] = 1
+		n = split(deps[m], d, " ")
+		for (i = 1; i <= n; i++)
+			visit(name(d[i]))
+		print path[m]
+	}
+	{
+		sub(/:$/, "", $1)
+		m = name($1)
+		path[m] = $1
+		$1 = ""
+		deps[m] = $0
+	}
+	END {
+		n = split(roots, r, " ")
+		for (i = 1; i <= n; i++) {
+			if (!(r[i] in path)) {
+				print "no module " r[i] >"/dev/stderr"
+				exit 1
+			}
+			visit(r[i])
+		}
+	}' "$1"
+}
+
+# The Debian guest of linux_boot_test: Debian's own kernel, an initramfs
+# with its virtio transports, virtio-blk and ext4 (crc32c_generic: ext4
+# asks the crypto API for crc32c at mount, and nothing can modprobe it)
+# and the stage-1 /init, and an ext4 disk with the stage-2 /sbin/init
+# and a seed made here. Without the download the lane still builds, and
+# the test fails for want of /debian.
+debian_guest() {
+	local darch info root kver kimg dir=$out/debian-guest stage m
+	local roots="virtio_mmio virtio_pci virtio_blk ext4 crc32c_generic"
+
+	rm -rf "$dir"
+	case $base in
+	arm64) darch=arm64 ;;
+	x86_64) darch=amd64 ;;
+	*) return 0 ;;
+	esac
+	if ! info=$("$H/debian-kernel.sh" "$darch" bookworm image); then
+		log "warning: no Debian $darch kernel: the lane has no /debian guest"
+		return 0
+	fi
+	root=$(debian_field root "$info")
+	kver=$(debian_field kver "$info")
+	kimg=$(debian_field image "$info")
+	[ -n "$kimg" ] || kimg=$(debian_field kernel "$info")
+	mkdir -p "$dir/modules" "$dir/disk/sbin" "$dir/disk/dev" \
+		 "$dir/disk/proc" "$dir/disk/sys"
+	module_closure "$root/lib/modules/$kver/modules.dep" "$roots" \
+		>"$dir/modules.paths" || die "$k: Debian $kver lacks a guest module"
+	: >"$dir/modules/order"
+	while read -r m; do
+		case $m in
+		*.xz) xz -dc "$root/lib/modules/$kver/$m" ;;
+		*.gz) gzip -dc "$root/lib/modules/$kver/$m" ;;
+		*.zst) zstd -dcq "$root/lib/modules/$kver/$m" ;;
+		*) cat "$root/lib/modules/$kver/$m" ;;
+		esac >"$dir/modules/$(basename "${m%.ko*}").ko"
+		echo "$(basename "${m%.ko*}").ko" >>"$dir/modules/order"
+	done <"$dir/modules.paths"
+	stage=$user/linux_guest/debian_init
+	{
+		echo "dir /dev 0755 0 0"
+		echo "nod /dev/console 0600 0 0 c 5 1"
+		echo "dir /proc 0755 0 0"
+		echo "dir /sys 0755 0 0"
+		echo "dir /newroot 0755 0 0"
+		echo "file /init $stage 0755 0 0"
+		echo "dir /modules 0755 0 0"
+		for m in $(cat "$dir/modules/order") order; do
+			echo "file /modules/$m $dir/modules/$m 0644 0 0"
+		done
+	} >"$dir/initramfs.list"
+	"$gen" "$dir/initramfs.list" | gzip -9 -n >"$dir/initramfs.cpio.gz"
+	cp "$stage" "$dir/disk/sbin/init"
+	od -An -tx4 -N4 /dev/urandom | tr -d ' ' >"$dir/seed"
+	cp "$dir/seed" "$dir/disk/seed"
+	PATH=$PATH:/usr/sbin:/sbin mkfs.ext4 -q -F -E root_owner=0:0 \
+		-d "$dir/disk" "$dir/root.img" 16M >&2 ||
+		die "$k: mkfs.ext4 of the Debian guest's disk failed"
+	echo "$kver" >"$dir/kver"
+	case $darch in
+	arm64) ln -sf "$kimg" "$dir/Image" ;;
+	amd64) ln -sf "$kimg" "$dir/vmlinuz" ;;
+	esac
+}
+debian_guest
 
 {
 	echo "dir /dev 0755 0 0"
@@ -124,6 +230,13 @@ gzip -9 -n -f "$out/linux-guest.cpio"
 	echo "dir /linux 0755 0 0"
 	echo "file /linux/$(basename "$(kernel_image "$base")") $kdir/$(kernel_image "$base") 0644 0 0"
 	echo "file /linux/initramfs.cpio.gz $out/linux-guest.cpio.gz 0644 0 0"
+	if [ -f "$out/debian-guest/kver" ]; then
+		echo "dir /debian 0755 0 0"
+		for f in Image vmlinuz initramfs.cpio.gz root.img kver seed; do
+			[ ! -e "$out/debian-guest/$f" ] ||
+				echo "file /debian/$f $out/debian-guest/$f 0644 0 0"
+		done
+	fi
 	echo "dir /bench 0755 0 0"
 	for t in "$user"/bench/*; do
 		echo "file /bench/$(basename "$t") $t 0755 0 0"

@@ -78,7 +78,8 @@ for lane in $lanes; do
 done
 for lane in $lanes; do
 	f=$AXVM_OUT/logs/$lane.log
-	[ -f "$f" ] && grep -a '^bench: \|^# linux_boot: arch=' "$f" |
+	[ -f "$f" ] &&
+		grep -a '^bench: \|^# linux_boot: arch=\|^# debian_guest: arch=' "$f" |
 		sed "s/^/$lane /" || true
 done
 echo "total time $(( $(date +%s) - start ))s; logs in $AXVM_OUT/logs"

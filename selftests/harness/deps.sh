@@ -5,7 +5,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-common="build-essential bc bison flex libssl-dev libelf-dev cpio kmod
+common="build-essential bc bison flex libssl-dev libelf-dev cpio kmod e2fsprogs
 	xz-utils linux-source-6.1 perl"
 arm64="qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross"
 riscv64="qemu-system-misc opensbi gcc-riscv64-linux-gnu

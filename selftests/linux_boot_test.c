@@ -591,6 +591,16 @@ TEST_F_TIMEOUT(linux_boot, boots_two_cpus_reads_disk_powers_off, TEST_LIMIT)
 
 #ifdef __x86_64__
 	/*
+	 * The disk is a virtio-pci function (1af4:1042, virtio 4.1.2) the
+	 * guest found on the host bridge of the DSDT, its config space
+	 * through the MCFG's ECAM, which Linux takes only where E820
+	 * reserves it (PCI Firmware 3.x, 4.1.2).
+	 */
+	EXPECT_NE(NULL, strstr(b->console, "ACPI: PCI Root Bridge [PCI0]"));
+	EXPECT_NE(NULL, strstr(b->console,
+			       "MMCONFIG at [mem 0xe0000000-0xe00fffff] reserved in E820"));
+	EXPECT_NE(NULL, strstr(b->console, "pci 0000:00:01.0: [1af4:1042]"));
+	/*
 	 * The TSC's rate from axvm's kvmclock leaves: calibrating it against
 	 * the PIT and the PM timer fails under axvm (each read an exit), and
 	 * the guest then reads its clock through the PM timer's port.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the two /init programs share: the lane's (init/init.c) and the
- * Linux guest's of linux_boot_test (linux_guest/init.c).
+ * What the /init programs share: the lane's (init/init.c) and those of
+ * linux_boot_test's Linux guests (linux_guest/init.c, debian_init.c).
  */
 #ifndef AXVM_INIT_UTIL_H
 #define AXVM_INIT_UTIL_H
@@ -23,6 +23,20 @@ static void say(const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	fflush(stdout);
+}
+
+/* The first line of @path without its newline; "" when unreadable. */
+static inline void read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	if (!fgets(buf, size, f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
 }
 
 /* proc, sysfs and devtmpfs; a failure is said, tagged @tag, not fatal. */

@@ -71,20 +71,6 @@ static double uptime(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* The first line of @path without its newline; "" when unreadable. */
-static void read_line(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "r");
-
-	buf[0] = '\0';
-	if (!f)
-		return;
-	if (!fgets(buf, size, f))
-		buf[0] = '\0';
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-}
-
 /* finit_module(2) has no glibc wrapper. */
 static int load_module(const char *name)
 {

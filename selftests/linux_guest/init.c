@@ -28,20 +28,6 @@
 #define DISK		"/dev/vda"
 #define CPUS_ONLINE	"/sys/devices/system/cpu/online"
 
-/* The first line of @path without its newline; "" when unreadable. */
-static void read_line(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "r");
-
-	buf[0] = '\0';
-	if (!f)
-		return;
-	if (!fgets(buf, size, f))
-		buf[0] = '\0';
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-}
-
 /* CPUs in a list like "0-1,3"; -1 when it does not parse. */
 static int count_cpus(const char *list)
 {

@@ -47,9 +47,9 @@
 /*
  * A memory region maps [userspace_addr, userspace_addr + size) of the
  * calling process into guest physical memory at guest_phys_addr. All three
- * must be page aligned. size == 0 deletes the slot; an existing slot may be
- * moved (new guest_phys_addr) or change flags, but not be resized or
- * pointed at other memory.
+ * must be page aligned. size == 0 deletes the slot; an existing slot may
+ * only be moved (new guest_phys_addr): changing its size, memory or flags
+ * is EINVAL (as KVM refuses to flip KVM_MEM_READONLY on a live slot).
  */
 #define AXVM_MEM_READONLY	0x1U	/* guest writes exit as MMIO */
 #define AXVM_MEM_FLAGS		AXVM_MEM_READONLY

@@ -76,13 +76,17 @@ struct axvm_riscv_access {
 	u8 reg;			/* rd of a load, rs2 of a store */
 };
 
-/* The integer loads and stores, 32-bit and compressed; false otherwise. */
-static bool axvm_riscv_decode(u32 insn, unsigned int insn_len,
-			      struct axvm_riscv_access *acc)
+/*
+ * The integer loads and stores, 32-bit and compressed; false otherwise.
+ * The format is the encoding's (bits 1:0 = 3: 32-bit), not the length
+ * of the trapping instruction: a transformed htinst of a compressed
+ * access is in the 32-bit format.
+ */
+static bool axvm_riscv_decode(u32 insn, struct axvm_riscv_access *acc)
 {
 	unsigned int funct3;
 
-	if (insn_len == 4) {
+	if ((insn & 3) == 3) {
 		funct3 = (insn >> 12) & 7;
 		switch (insn & 0x7f) {
 		case OPCODE_LOAD:	/* LB LH LW LD LBU LHU LWU */
@@ -179,7 +183,7 @@ static int axvm_riscv_gpf(struct axvm_vcpu *vcpu,
 	/* Code must be RAM. */
 	if (e->scause == EXC_INST_GUEST_PAGE_FAULT)
 		return axvm_riscv_internal(vcpu, e);
-	if (!e->insn_len || !axvm_riscv_decode(e->insn, e->insn_len, &acc) ||
+	if (!e->insn_len || !axvm_riscv_decode(e->insn, &acc) ||
 	    acc.store != store)
 		return axvm_riscv_decode_failed(vcpu, e, gpa);
 	if (ret == -ENOENT && axvm_riscv_plic_in_kernel(vcpu, gpa, &acc)) {

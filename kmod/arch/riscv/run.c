@@ -114,11 +114,19 @@ static void axvm_riscv_read_insn(struct axvm_riscv_vcpu *r,
 	unsigned long hstatus;
 	u16 lo, hi;
 
+	/* Nothing read stays 0: it may be reported to userspace. */
+	e->insn = 0;
 	e->insn_len = 0;
 	switch (e->scause) {
 	case EXC_LOAD_GUEST_PAGE_FAULT:
 	case EXC_STORE_GUEST_PAGE_FAULT:
-		/* Bit 0 set: a transformed load or store, bit 1 its size. */
+		/*
+		 * Bit 0 set: a transformed load or store. It is always in the
+		 * 32-bit format; a compressed original is expanded first and
+		 * marked by bit 1 clear (privileged spec, "Transformed
+		 * Instruction or Pseudoinstruction for mtinst or htinst").
+		 * So decode the 32-bit form, step over the original's size.
+		 */
 		if (e->htinst & 1) {
 			e->insn = e->htinst | 2;
 			e->insn_len = e->htinst & 2 ? 4 : 2;

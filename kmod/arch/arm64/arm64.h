@@ -88,6 +88,8 @@ struct axvm_arm64_vm {
 struct axvm_arm64_exit {
 	u64 code;		/* AXVM_ARM64_EXIT_* */
 	u64 esr, far, hpfar;
+	/* hpfar holds no IPA: the guest's stage 1 changed, run it again. */
+	bool ipa_unknown;
 };
 
 /* Return codes of the world switch: the vector the guest trapped to. */

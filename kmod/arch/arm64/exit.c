@@ -98,6 +98,9 @@ static int axvm_arm64_abort(struct axvm_vcpu *vcpu,
 	if (fsc != ESR_ELx_FSC_FAULT && fsc != ESR_ELx_FSC_PERM &&
 	    fsc != ESR_ELx_FSC_ACCESS)
 		return axvm_arm64_internal(vcpu, e);
+	/* No IPA for this permission fault now: let the guest retry. */
+	if (e->ipa_unknown)
+		return AXVM_EXIT_STAGE2_FAULT;
 
 	/* A stage-1 walk writes its access flag: the table page must be RAM. */
 	if (e->esr & ESR_ELx_S1PTW)

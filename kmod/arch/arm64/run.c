@@ -185,6 +185,35 @@ static void axvm_arm64_tlb_claim(const struct axvm_arm64_vcpu *a,
 }
 
 /*
+ * The faulting IPA of a stage-2 abort, in HPFAR_EL2's format. HPFAR_EL2
+ * holds it for translation and access-flag faults and for faults on a
+ * stage-1 walk; for a permission fault it is UNKNOWN (Arm ARM, the
+ * HPFAR_EL2 description). There FAR_EL2 goes through the guest's stage 1
+ * with AT S1E1R while its EL1 regime and HCR_EL2 are still loaded (host
+ * state comes back in axvm_arm64_restore_host()), as KVM's
+ * __get_fault_info() does. False when that walk fails now (the guest
+ * changed its tables meanwhile): the access is simply retried.
+ */
+static bool axvm_arm64_fault_ipa(struct axvm_arm64_exit *e)
+{
+	u64 ec = ESR_ELx_EC(e->esr), par, saved;
+
+	if ((ec != ESR_ELx_EC_DABT_LOW && ec != ESR_ELx_EC_IABT_LOW) ||
+	    (e->esr & ESR_ELx_S1PTW) ||
+	    (e->esr & ESR_ELx_FSC_TYPE) != ESR_ELx_FSC_PERM)
+		return true;
+	saved = read_sysreg_par();
+	asm volatile("at s1e1r, %0" : : "r" (e->far));
+	isb();
+	par = read_sysreg_par();
+	write_sysreg(saved, par_el1);
+	if (par & SYS_PAR_EL1_F)
+		return false;
+	e->hpfar = PAR_TO_HPFAR(par);
+	return true;
+}
+
+/*
  * One entry. Interrupts stay masked from before the guest state is loaded
  * until the host's is back; a host interrupt that ended the run is taken
  * right after. FP/SIMD belongs to the guest between kernel_neon_begin()
@@ -237,6 +266,8 @@ static int axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 	e->esr = read_sysreg(esr_el2);
 	e->far = read_sysreg(far_el2);
 	e->hpfar = read_sysreg(hpfar_el2);
+	e->ipa_unknown = e->code == AXVM_ARM64_EXIT_SYNC &&
+			 !axvm_arm64_fault_ipa(e);
 	a->pc = read_sysreg(elr_el2);
 	a->pstate = read_sysreg(spsr_el2);
 	axvm_arm64_save_guest(a);

@@ -53,7 +53,7 @@ struct fake_line {
 	int level;
 };
 
-FIXTURE(pci) {
+struct pci_env {
 	struct bus bus;
 	struct pci_host host;
 	struct pci_func bridge;
@@ -69,9 +69,13 @@ FIXTURE(pci) {
 	int slot;
 };
 
+FIXTURE(pci) {
+	struct pci_env e;
+};
+
 static void record_msi(void *opaque, uint64_t addr, uint32_t data)
 {
-	FIXTURE_DATA(pci) *self = opaque;
+	struct pci_env *self = opaque;
 
 	if (self->nsent < ARRAY_SIZE(self->sent)) {
 		self->sent[self->nsent].addr = addr;
@@ -92,47 +96,49 @@ static void on_reset(void *opaque)
 
 FIXTURE_SETUP(pci)
 {
+	struct pci_env *env = &self->e;
 	char path[] = "/tmp/vmctl-pci-XXXXXX";
 	uint8_t sector[512 * DISK_SECTORS];
 	unsigned int i;
 
-	pthread_mutex_init(&self->bridge_lock, NULL);
-	ASSERT_EQ(0, pci_host_init(&self->host, &self->bus, ECAM, MEM,
+	pthread_mutex_init(&env->bridge_lock, NULL);
+	ASSERT_EQ(0, pci_host_init(&env->host, &env->bus, ECAM, MEM,
 				   MEM_END));
-	self->host.reset = on_reset;
-	self->host.opaque = &self->resets;
-	pci_func_init(&self->bridge, 0x1b36, 0x0008, 0, 0x060000, 0, 0, 0);
-	self->bridge.lock = &self->bridge_lock;
-	ASSERT_EQ(0, pci_host_add(&self->host, &self->bridge, 0, 0, NULL));
+	env->host.reset = on_reset;
+	env->host.opaque = &env->resets;
+	pci_func_init(&env->bridge, 0x1b36, 0x0008, 0, 0x060000, 0, 0, 0);
+	env->bridge.lock = &env->bridge_lock;
+	ASSERT_EQ(0, pci_host_add(&env->host, &env->bridge, 0, 0, NULL));
 
-	self->mem.host = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, self->mem.host);
-	self->mem.base = RAM_BASE;
-	self->mem.size = RAM_SIZE;
-	self->disk = mkstemp(path);
-	ASSERT_LE(0, self->disk);
+	env->mem.host = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, env->mem.host);
+	env->mem.base = RAM_BASE;
+	env->mem.size = RAM_SIZE;
+	env->disk = mkstemp(path);
+	ASSERT_LE(0, env->disk);
 	unlink(path);
 	for (i = 0; i < sizeof(sector); i++)
 		sector[i] = i * 7 + 3;
-	ASSERT_EQ(sizeof(sector), pwrite(self->disk, sector, sizeof(sector),
+	ASSERT_EQ(sizeof(sector), pwrite(env->disk, sector, sizeof(sector),
 					 0));
-	self->vdev = virtio_blk_create(&self->mem, self->disk, false);
-	ASSERT_NE(NULL, self->vdev);
-	self->slot = virtio_pci_attach(self->vdev, &self->host, record_msi,
-				       self);
-	ASSERT_EQ(1, self->slot);
-	self->intx.line.set = line_set;
-	virtio_pci_set_intx(self->vdev, &self->intx.line);
-	ASSERT_EQ(0, bus_add(&self->bus, &self->vdev->dev));
-	self->bar = self->vdev->dev.base;
+	env->vdev = virtio_blk_create(&env->mem, env->disk, false);
+	ASSERT_NE(NULL, env->vdev);
+	env->slot = virtio_pci_attach(env->vdev, &env->host, record_msi, env);
+	ASSERT_EQ(1, env->slot);
+	env->intx.line.set = line_set;
+	virtio_pci_set_intx(env->vdev, &env->intx.line);
+	ASSERT_EQ(0, bus_add(&env->bus, &env->vdev->dev));
+	env->bar = env->vdev->dev.base;
 }
 
 FIXTURE_TEARDOWN(pci)
 {
-	virtio_destroy(self->vdev);
-	close(self->disk);
-	munmap(self->mem.host, RAM_SIZE);
+	struct pci_env *env = &self->e;
+
+	virtio_destroy(env->vdev);
+	close(env->disk);
+	munmap(env->mem.host, RAM_SIZE);
 }
 
 static uint64_t io(struct bus *b, enum io_space s, uint64_t addr,
@@ -145,33 +151,33 @@ static uint64_t io(struct bus *b, enum io_space s, uint64_t addr,
 }
 
 /* Config space of 00:@slot.0 through ECAM (bus 0: offset dev << 15). */
-static uint32_t cfg_rd(FIXTURE_DATA(pci) *self, unsigned int slot,
+static uint32_t cfg_rd(struct pci_env *self, unsigned int slot,
 		       unsigned int off, unsigned int len)
 {
 	return io(&self->bus, IO_MMIO, ECAM + (slot << 15) + off, len, false,
 		  0);
 }
 
-static void cfg_wr(FIXTURE_DATA(pci) *self, unsigned int slot,
+static void cfg_wr(struct pci_env *self, unsigned int slot,
 		   unsigned int off, unsigned int len, uint32_t val)
 {
 	io(&self->bus, IO_MMIO, ECAM + (slot << 15) + off, len, true, val);
 }
 
-static uint64_t bar_rd(FIXTURE_DATA(pci) *self, uint64_t off,
+static uint64_t bar_rd(struct pci_env *self, uint64_t off,
 		       unsigned int len)
 {
 	return io(&self->bus, IO_MMIO, self->bar + off, len, false, 0);
 }
 
-static void bar_wr(FIXTURE_DATA(pci) *self, uint64_t off, unsigned int len,
+static void bar_wr(struct pci_env *self, uint64_t off, unsigned int len,
 		   uint64_t val)
 {
 	io(&self->bus, IO_MMIO, self->bar + off, len, true, val);
 }
 
 /* The virtio capability of @type: its config offset, 0 if none. */
-static unsigned int find_vcap(FIXTURE_DATA(pci) *self, uint8_t type)
+static unsigned int find_vcap(struct pci_env *self, uint8_t type)
 {
 	unsigned int cap = cfg_rd(self, 1, PCI_CAPABILITY_LIST, 1), n;
 
@@ -184,7 +190,7 @@ static unsigned int find_vcap(FIXTURE_DATA(pci) *self, uint8_t type)
 	return 0;
 }
 
-static unsigned int find_cap(FIXTURE_DATA(pci) *self, uint8_t id)
+static unsigned int find_cap(struct pci_env *self, uint8_t id)
 {
 	unsigned int cap = cfg_rd(self, 1, PCI_CAPABILITY_LIST, 1), n;
 
@@ -203,32 +209,33 @@ static unsigned int find_cap(FIXTURE_DATA(pci) *self, uint8_t id)
  */
 TEST_F(pci, enumeration_ecam_and_conf1)
 {
+	struct pci_env *env = &self->e;
 	uint64_t a = 0x80000000u | 1 << 11;	/* 00:01.0 */
 
-	EXPECT_EQ(0x1b36, cfg_rd(self, 0, PCI_VENDOR_ID, 2));
-	EXPECT_EQ(0x0600, cfg_rd(self, 0, PCI_CLASS_PROG + 1, 2));
-	EXPECT_EQ(0xffff, cfg_rd(self, 2, PCI_VENDOR_ID, 2));
+	EXPECT_EQ(0x1b36, cfg_rd(env, 0, PCI_VENDOR_ID, 2));
+	EXPECT_EQ(0x0600, cfg_rd(env, 0, PCI_CLASS_PROG + 1, 2));
+	EXPECT_EQ(0xffff, cfg_rd(env, 2, PCI_VENDOR_ID, 2));
 	/* Function 1 of a single-function device does not exist. */
-	EXPECT_EQ(0xffffffff, io(&self->bus, IO_MMIO, ECAM + (1 << 15) +
+	EXPECT_EQ(0xffffffff, io(&env->bus, IO_MMIO, ECAM + (1 << 15) +
 				 (1 << 12), 4, false, 0));
 
-	io(&self->bus, IO_PIO, 0xcf8, 4, true, a);
-	EXPECT_EQ(a, io(&self->bus, IO_PIO, 0xcf8, 4, false, 0));
-	EXPECT_EQ(cfg_rd(self, 1, 0, 4),
-		  io(&self->bus, IO_PIO, 0xcfc, 4, false, 0));
-	EXPECT_EQ(cfg_rd(self, 1, 2, 2),
-		  io(&self->bus, IO_PIO, 0xcfe, 2, false, 0));
+	io(&env->bus, IO_PIO, 0xcf8, 4, true, a);
+	EXPECT_EQ(a, io(&env->bus, IO_PIO, 0xcf8, 4, false, 0));
+	EXPECT_EQ(cfg_rd(env, 1, 0, 4),
+		  io(&env->bus, IO_PIO, 0xcfc, 4, false, 0));
+	EXPECT_EQ(cfg_rd(env, 1, 2, 2),
+		  io(&env->bus, IO_PIO, 0xcfe, 2, false, 0));
 	/* Enable bit clear: no configuration cycle. */
-	io(&self->bus, IO_PIO, 0xcf8, 4, true, 1 << 11);
-	EXPECT_EQ(0xffffffff, io(&self->bus, IO_PIO, 0xcfc, 4, false, 0));
+	io(&env->bus, IO_PIO, 0xcf8, 4, true, 1 << 11);
+	EXPECT_EQ(0xffffffff, io(&env->bus, IO_PIO, 0xcfc, 4, false, 0));
 	/* Bus 1 does not exist. */
-	io(&self->bus, IO_PIO, 0xcf8, 4, true, 0x80010000u);
-	EXPECT_EQ(0xffffffff, io(&self->bus, IO_PIO, 0xcfc, 4, false, 0));
+	io(&env->bus, IO_PIO, 0xcf8, 4, true, 0x80010000u);
+	EXPECT_EQ(0xffffffff, io(&env->bus, IO_PIO, 0xcfc, 4, false, 0));
 	/* The 0xcf9 byte is reset control: RST_CPU resets, 0 does not. */
-	io(&self->bus, IO_PIO, 0xcf9, 1, true, 0x2);
-	EXPECT_EQ(0, self->resets);
-	io(&self->bus, IO_PIO, 0xcf9, 1, true, 0x6);
-	EXPECT_EQ(1, self->resets);
+	io(&env->bus, IO_PIO, 0xcf9, 1, true, 0x2);
+	EXPECT_EQ(0, env->resets);
+	io(&env->bus, IO_PIO, 0xcf9, 1, true, 0x6);
+	EXPECT_EQ(1, env->resets);
 }
 
 /*
@@ -239,6 +246,7 @@ TEST_F(pci, enumeration_ecam_and_conf1)
  */
 TEST_F(pci, virtio_identity_and_capabilities)
 {
+	struct pci_env *env = &self->e;
 	unsigned int types[] = { VIRTIO_PCI_CAP_COMMON_CFG,
 				 VIRTIO_PCI_CAP_NOTIFY_CFG,
 				 VIRTIO_PCI_CAP_ISR_CFG,
@@ -246,37 +254,37 @@ TEST_F(pci, virtio_identity_and_capabilities)
 				 VIRTIO_PCI_CAP_PCI_CFG };
 	unsigned int i, cap, bar, off, len;
 
-	EXPECT_EQ(0x1af4, cfg_rd(self, 1, PCI_VENDOR_ID, 2));
-	EXPECT_EQ(0x1042, cfg_rd(self, 1, PCI_DEVICE_ID, 2));
-	EXPECT_LE(1, cfg_rd(self, 1, PCI_REVISION_ID, 1));
-	EXPECT_EQ(0, cfg_rd(self, 1, PCI_HEADER_TYPE, 1));
-	EXPECT_EQ(1, cfg_rd(self, 1, PCI_INTERRUPT_PIN, 1));
-	EXPECT_TRUE(cfg_rd(self, 1, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST);
+	EXPECT_EQ(0x1af4, cfg_rd(env, 1, PCI_VENDOR_ID, 2));
+	EXPECT_EQ(0x1042, cfg_rd(env, 1, PCI_DEVICE_ID, 2));
+	EXPECT_LE(1, cfg_rd(env, 1, PCI_REVISION_ID, 1));
+	EXPECT_EQ(0, cfg_rd(env, 1, PCI_HEADER_TYPE, 1));
+	EXPECT_EQ(1, cfg_rd(env, 1, PCI_INTERRUPT_PIN, 1));
+	EXPECT_TRUE(cfg_rd(env, 1, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST);
 	for (i = 0; i < ARRAY_SIZE(types); i++) {
-		cap = find_vcap(self, types[i]);
+		cap = find_vcap(env, types[i]);
 		ASSERT_NE(0, cap) TH_LOG("no capability of type %u", types[i]);
-		bar = cfg_rd(self, 1, cap + 4, 1);
-		off = cfg_rd(self, 1, cap + 8, 4);
-		len = cfg_rd(self, 1, cap + 12, 4);
+		bar = cfg_rd(env, 1, cap + 4, 1);
+		off = cfg_rd(env, 1, cap + 8, 4);
+		len = cfg_rd(env, 1, cap + 12, 4);
 		if (types[i] == VIRTIO_PCI_CAP_PCI_CFG)
 			continue;
 		EXPECT_EQ(0, bar);
 		EXPECT_LE(off + len, VIRTIO_PCI_BAR_SIZE);
 		EXPECT_LT(0, len);
 	}
-	cap = find_vcap(self, VIRTIO_PCI_CAP_NOTIFY_CFG);
-	EXPECT_EQ(20, cfg_rd(self, 1, cap + 2, 1));
-	EXPECT_EQ(0, cfg_rd(self, 1, cap + 16, 4) % 2);
-	cap = find_vcap(self, VIRTIO_PCI_CAP_COMMON_CFG);
-	EXPECT_LE(0x38, cfg_rd(self, 1, cap + 12, 4));
+	cap = find_vcap(env, VIRTIO_PCI_CAP_NOTIFY_CFG);
+	EXPECT_EQ(20, cfg_rd(env, 1, cap + 2, 1));
+	EXPECT_EQ(0, cfg_rd(env, 1, cap + 16, 4) % 2);
+	cap = find_vcap(env, VIRTIO_PCI_CAP_COMMON_CFG);
+	EXPECT_LE(0x38, cfg_rd(env, 1, cap + 12, 4));
 	/* MSI-X: one vector per queue and one for configuration. */
-	cap = find_cap(self, PCI_CAP_ID_MSIX);
+	cap = find_cap(env, PCI_CAP_ID_MSIX);
 	ASSERT_NE(0, cap);
-	EXPECT_EQ(1, cfg_rd(self, 1, cap + 2, 2) & PCI_MSIX_FLAGS_QSIZE);
+	EXPECT_EQ(1, cfg_rd(env, 1, cap + 2, 2) & PCI_MSIX_FLAGS_QSIZE);
 	/* Capabilities are read-only, except the PCI_CFG window. */
-	cap = find_vcap(self, VIRTIO_PCI_CAP_COMMON_CFG);
-	cfg_wr(self, 1, cap + 8, 4, 0x1234);
-	EXPECT_EQ(VIRTIO_PCI_COMMON_OFF, cfg_rd(self, 1, cap + 8, 4));
+	cap = find_vcap(env, VIRTIO_PCI_CAP_COMMON_CFG);
+	cfg_wr(env, 1, cap + 8, 4, 0x1234);
+	EXPECT_EQ(VIRTIO_PCI_COMMON_OFF, cfg_rd(env, 1, cap + 8, 4));
 	(void)len;
 }
 
@@ -287,29 +295,30 @@ TEST_F(pci, virtio_identity_and_capabilities)
  */
 TEST_F(pci, bar_sizing_and_decode)
 {
-	uint32_t orig = cfg_rd(self, 1, PCI_BAR0, 4);
+	struct pci_env *env = &self->e;
+	uint32_t orig = cfg_rd(env, 1, PCI_BAR0, 4);
 
-	EXPECT_EQ(self->bar, orig);
+	EXPECT_EQ(env->bar, orig);
 	EXPECT_LE(MEM, orig);
 	EXPECT_EQ(0, orig % VIRTIO_PCI_BAR_SIZE);
-	cfg_wr(self, 1, PCI_BAR0, 4, 0xffffffff);
+	cfg_wr(env, 1, PCI_BAR0, 4, 0xffffffff);
 	EXPECT_EQ((uint32_t)~(VIRTIO_PCI_BAR_SIZE - 1),
-		  cfg_rd(self, 1, PCI_BAR0, 4));
+		  cfg_rd(env, 1, PCI_BAR0, 4));
 	/* BARs 1-5 are unimplemented: they read zero after all ones. */
-	cfg_wr(self, 1, PCI_BAR0 + 4, 4, 0xffffffff);
-	EXPECT_EQ(0, cfg_rd(self, 1, PCI_BAR0 + 4, 4));
+	cfg_wr(env, 1, PCI_BAR0 + 4, 4, 0xffffffff);
+	EXPECT_EQ(0, cfg_rd(env, 1, PCI_BAR0 + 4, 4));
 
 	/* Sizing left the BAR elsewhere: no decode at the old address. */
-	cfg_wr(self, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
-	EXPECT_EQ(0xffff, bar_rd(self, VIRTIO_PCI_NUM_QUEUES, 2));
-	cfg_wr(self, 1, PCI_BAR0, 4, orig);
-	EXPECT_EQ(1, bar_rd(self, VIRTIO_PCI_NUM_QUEUES, 2));
-	cfg_wr(self, 1, PCI_COMMAND, 2, 0);
-	EXPECT_EQ(0xffff, bar_rd(self, VIRTIO_PCI_NUM_QUEUES, 2));
+	cfg_wr(env, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	EXPECT_EQ(0xffff, bar_rd(env, VIRTIO_PCI_NUM_QUEUES, 2));
+	cfg_wr(env, 1, PCI_BAR0, 4, orig);
+	EXPECT_EQ(1, bar_rd(env, VIRTIO_PCI_NUM_QUEUES, 2));
+	cfg_wr(env, 1, PCI_COMMAND, 2, 0);
+	EXPECT_EQ(0xffff, bar_rd(env, VIRTIO_PCI_NUM_QUEUES, 2));
 }
 
 /* Reset, negotiate VERSION_1 and set up queue 0 (virtio 3.1.1, 4.1.5). */
-static void setup_queue(FIXTURE_DATA(pci) *self,
+static void setup_queue(struct pci_env *self,
 			struct __test_metadata *_metadata)
 {
 	cfg_wr(self, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
@@ -348,7 +357,7 @@ static void setup_queue(FIXTURE_DATA(pci) *self,
 }
 
 /* A one-sector read request on queue 0, notified through the BAR. */
-static void read_sector(FIXTURE_DATA(pci) *self, uint16_t idx)
+static void read_sector(struct pci_env *self, uint16_t idx)
 {
 	struct virtq_desc *d = guest_ptr(&self->mem, DESC_GPA, 3 * 16);
 	struct virtq_avail *av = guest_ptr(&self->mem, AVAIL_GPA, 4 + 16);
@@ -368,7 +377,7 @@ static void read_sector(FIXTURE_DATA(pci) *self, uint16_t idx)
 	bar_wr(self, notify + 0 * VIRTIO_PCI_NOTIFY_MULT, 2, 0);
 }
 
-static uint16_t used_idx(FIXTURE_DATA(pci) *self)
+static uint16_t used_idx(struct pci_env *self)
 {
 	struct virtq_used *u = guest_ptr(&self->mem, USED_GPA, 4);
 
@@ -382,28 +391,29 @@ static uint16_t used_idx(FIXTURE_DATA(pci) *self)
  */
 TEST_F(pci, intx_and_isr)
 {
-	uint8_t *data = guest_ptr(&self->mem, DATA_GPA, 512);
+	struct pci_env *env = &self->e;
+	uint8_t *data = guest_ptr(&env->mem, DATA_GPA, 512);
 
-	setup_queue(self, _metadata);
-	read_sector(self, 0);
-	ASSERT_EQ(1, used_idx(self));
-	EXPECT_EQ(0, *(uint8_t *)guest_ptr(&self->mem, STATUS_GPA, 1));
+	setup_queue(env, _metadata);
+	read_sector(env, 0);
+	ASSERT_EQ(1, used_idx(env));
+	EXPECT_EQ(0, *(uint8_t *)guest_ptr(&env->mem, STATUS_GPA, 1));
 	EXPECT_EQ(3, data[0]);
 	EXPECT_EQ((uint8_t)(7 * 511 + 3), data[511]);
-	EXPECT_EQ(1, self->intx.level);
-	EXPECT_TRUE(cfg_rd(self, 1, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
-	EXPECT_EQ(0, self->nsent);
+	EXPECT_EQ(1, env->intx.level);
+	EXPECT_TRUE(cfg_rd(env, 1, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
+	EXPECT_EQ(0, env->nsent);
 
-	cfg_wr(self, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY |
+	cfg_wr(env, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY |
 	       PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
-	EXPECT_EQ(0, self->intx.level);
-	cfg_wr(self, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-	EXPECT_EQ(1, self->intx.level);
+	EXPECT_EQ(0, env->intx.level);
+	cfg_wr(env, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	EXPECT_EQ(1, env->intx.level);
 
-	EXPECT_EQ(VIRTIO_ISR_VRING, bar_rd(self, VIRTIO_PCI_ISR_OFF, 1));
-	EXPECT_EQ(0, self->intx.level);
-	EXPECT_EQ(0, bar_rd(self, VIRTIO_PCI_ISR_OFF, 1));
-	EXPECT_FALSE(cfg_rd(self, 1, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
+	EXPECT_EQ(VIRTIO_ISR_VRING, bar_rd(env, VIRTIO_PCI_ISR_OFF, 1));
+	EXPECT_EQ(0, env->intx.level);
+	EXPECT_EQ(0, bar_rd(env, VIRTIO_PCI_ISR_OFF, 1));
+	EXPECT_FALSE(cfg_rd(env, 1, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);
 }
 
 /*
@@ -415,72 +425,73 @@ TEST_F(pci, intx_and_isr)
  */
 TEST_F(pci, msix_vectors_mask_and_pending)
 {
-	unsigned int cap = find_cap(self, PCI_CAP_ID_MSIX);
+	struct pci_env *env = &self->e;
+	unsigned int cap = find_cap(env, PCI_CAP_ID_MSIX);
 	uint64_t table = VIRTIO_PCI_MSIX_TABLE_OFF, pba;
 	unsigned int v;
 
 	ASSERT_NE(0, cap);
-	EXPECT_EQ(VIRTIO_PCI_MSIX_TABLE_OFF, cfg_rd(self, 1, cap + 4, 4));
-	pba = cfg_rd(self, 1, cap + 8, 4);
-	setup_queue(self, _metadata);
+	EXPECT_EQ(VIRTIO_PCI_MSIX_TABLE_OFF, cfg_rd(env, 1, cap + 4, 4));
+	pba = cfg_rd(env, 1, cap + 8, 4);
+	setup_queue(env, _metadata);
 	for (v = 0; v < 2; v++) {
 		/* Entries come out of reset masked. */
-		EXPECT_EQ(1, bar_rd(self, table + 16 * v + 12, 4));
-		bar_wr(self, table + 16 * v, 4, MSI_ADDR(v));
-		bar_wr(self, table + 16 * v + 4, 4, 0);
-		bar_wr(self, table + 16 * v + 8, 4, MSI_DATA(v));
+		EXPECT_EQ(1, bar_rd(env, table + 16 * v + 12, 4));
+		bar_wr(env, table + 16 * v, 4, MSI_ADDR(v));
+		bar_wr(env, table + 16 * v + 4, 4, 0);
+		bar_wr(env, table + 16 * v + 8, 4, MSI_DATA(v));
 	}
-	cfg_wr(self, 1, cap + 2, 2, PCI_MSIX_FLAGS_ENABLE);
-	bar_wr(self, VIRTIO_PCI_CONFIG_MSIX_VECTOR, 2, 1);
-	EXPECT_EQ(1, bar_rd(self, VIRTIO_PCI_CONFIG_MSIX_VECTOR, 2));
-	bar_wr(self, VIRTIO_PCI_QUEUE_MSIX_VECTOR, 2, 7);
+	cfg_wr(env, 1, cap + 2, 2, PCI_MSIX_FLAGS_ENABLE);
+	bar_wr(env, VIRTIO_PCI_CONFIG_MSIX_VECTOR, 2, 1);
+	EXPECT_EQ(1, bar_rd(env, VIRTIO_PCI_CONFIG_MSIX_VECTOR, 2));
+	bar_wr(env, VIRTIO_PCI_QUEUE_MSIX_VECTOR, 2, 7);
 	EXPECT_EQ(VIRTIO_MSI_NO_VECTOR,
-		  bar_rd(self, VIRTIO_PCI_QUEUE_MSIX_VECTOR, 2));
-	bar_wr(self, VIRTIO_PCI_QUEUE_MSIX_VECTOR, 2, 0);
-	EXPECT_EQ(0, bar_rd(self, VIRTIO_PCI_QUEUE_MSIX_VECTOR, 2));
+		  bar_rd(env, VIRTIO_PCI_QUEUE_MSIX_VECTOR, 2));
+	bar_wr(env, VIRTIO_PCI_QUEUE_MSIX_VECTOR, 2, 0);
+	EXPECT_EQ(0, bar_rd(env, VIRTIO_PCI_QUEUE_MSIX_VECTOR, 2));
 
 	/* Masked: pending, nothing sent. */
-	read_sector(self, 0);
-	ASSERT_EQ(1, used_idx(self));
-	EXPECT_EQ(0, self->nsent);
-	EXPECT_EQ(1, bar_rd(self, pba, 8) & 1);
-	EXPECT_EQ(0, self->intx.level);
+	read_sector(env, 0);
+	ASSERT_EQ(1, used_idx(env));
+	EXPECT_EQ(0, env->nsent);
+	EXPECT_EQ(1, bar_rd(env, pba, 8) & 1);
+	EXPECT_EQ(0, env->intx.level);
 	/* Unmasked: the held message goes out, the bit clears. */
-	bar_wr(self, table + 12, 4, 0);
-	ASSERT_EQ(1, self->nsent);
-	EXPECT_EQ(MSI_ADDR(0), self->sent[0].addr);
-	EXPECT_EQ(MSI_DATA(0), self->sent[0].data);
-	EXPECT_EQ(0, bar_rd(self, pba, 8));
+	bar_wr(env, table + 12, 4, 0);
+	ASSERT_EQ(1, env->nsent);
+	EXPECT_EQ(MSI_ADDR(0), env->sent[0].addr);
+	EXPECT_EQ(MSI_DATA(0), env->sent[0].data);
+	EXPECT_EQ(0, bar_rd(env, pba, 8));
 	/* Live: straight out. */
-	read_sector(self, 1);
-	ASSERT_EQ(2, self->nsent);
-	EXPECT_EQ(MSI_DATA(0), self->sent[1].data);
+	read_sector(env, 1);
+	ASSERT_EQ(2, env->nsent);
+	EXPECT_EQ(MSI_DATA(0), env->sent[1].data);
 	/* Function Mask holds every vector; clearing it sends. */
-	cfg_wr(self, 1, cap + 2, 2, PCI_MSIX_FLAGS_ENABLE |
+	cfg_wr(env, 1, cap + 2, 2, PCI_MSIX_FLAGS_ENABLE |
 	       PCI_MSIX_FLAGS_MASKALL);
-	read_sector(self, 2);
-	EXPECT_EQ(2, self->nsent);
-	cfg_wr(self, 1, cap + 2, 2, PCI_MSIX_FLAGS_ENABLE);
-	EXPECT_EQ(3, self->nsent);
+	read_sector(env, 2);
+	EXPECT_EQ(2, env->nsent);
+	cfg_wr(env, 1, cap + 2, 2, PCI_MSIX_FLAGS_ENABLE);
+	EXPECT_EQ(3, env->nsent);
 	/* NO_VECTOR: no interrupt at all. */
-	bar_wr(self, VIRTIO_PCI_QUEUE_MSIX_VECTOR, 2, VIRTIO_MSI_NO_VECTOR);
-	read_sector(self, 3);
-	EXPECT_EQ(4, used_idx(self));
-	EXPECT_EQ(3, self->nsent);
-	EXPECT_EQ(0, self->intx.level);
+	bar_wr(env, VIRTIO_PCI_QUEUE_MSIX_VECTOR, 2, VIRTIO_MSI_NO_VECTOR);
+	read_sector(env, 3);
+	EXPECT_EQ(4, used_idx(env));
+	EXPECT_EQ(3, env->nsent);
+	EXPECT_EQ(0, env->intx.level);
 	/* Bus Master Enable clear: no MSI-X (6.8.1.3) and no DMA. */
-	bar_wr(self, VIRTIO_PCI_QUEUE_MSIX_VECTOR, 2, 0);
-	cfg_wr(self, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
-	read_sector(self, 4);
-	EXPECT_EQ(4, used_idx(self));
-	cfg_wr(self, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-	EXPECT_EQ(3, self->nsent);
-	bar_wr(self, VIRTIO_PCI_NOTIFY_OFF, 2, 0);
-	EXPECT_EQ(5, used_idx(self));
-	EXPECT_EQ(4, self->nsent);
+	bar_wr(env, VIRTIO_PCI_QUEUE_MSIX_VECTOR, 2, 0);
+	cfg_wr(env, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	read_sector(env, 4);
+	EXPECT_EQ(4, used_idx(env));
+	cfg_wr(env, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	EXPECT_EQ(3, env->nsent);
+	bar_wr(env, VIRTIO_PCI_NOTIFY_OFF, 2, 0);
+	EXPECT_EQ(5, used_idx(env));
+	EXPECT_EQ(4, env->nsent);
 	/* Misaligned or narrow table accesses are ignored (6.8.2). */
-	bar_wr(self, table + 2, 2, 0xffff);
-	EXPECT_EQ(MSI_ADDR(0), bar_rd(self, table, 4));
+	bar_wr(env, table + 2, 2, 0xffff);
+	EXPECT_EQ(MSI_ADDR(0), bar_rd(env, table, 4));
 }
 
 /*
@@ -489,20 +500,21 @@ TEST_F(pci, msix_vectors_mask_and_pending)
  */
 TEST_F(pci, pci_cfg_access_window)
 {
-	unsigned int cap = find_vcap(self, VIRTIO_PCI_CAP_PCI_CFG);
+	struct pci_env *env = &self->e;
+	unsigned int cap = find_vcap(env, VIRTIO_PCI_CAP_PCI_CFG);
 
 	ASSERT_NE(0, cap);
-	cfg_wr(self, 1, cap + 4, 1, 0);
-	cfg_wr(self, 1, cap + 8, 4, VIRTIO_PCI_NUM_QUEUES);
-	cfg_wr(self, 1, cap + 12, 4, 2);
-	EXPECT_EQ(1, cfg_rd(self, 1, cap + 16, 4) & 0xffff);
+	cfg_wr(env, 1, cap + 4, 1, 0);
+	cfg_wr(env, 1, cap + 8, 4, VIRTIO_PCI_NUM_QUEUES);
+	cfg_wr(env, 1, cap + 12, 4, 2);
+	EXPECT_EQ(1, cfg_rd(env, 1, cap + 16, 4) & 0xffff);
 	/* Writes too: select feature word 1 and read it back. */
-	cfg_wr(self, 1, cap + 8, 4, VIRTIO_PCI_DEVICE_FEATURE_SELECT);
-	cfg_wr(self, 1, cap + 12, 4, 4);
-	cfg_wr(self, 1, cap + 16, 4, 1);
-	cfg_wr(self, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
-	EXPECT_EQ(1, bar_rd(self, VIRTIO_PCI_DEVICE_FEATURE_SELECT, 4));
-	EXPECT_EQ(1, bar_rd(self, VIRTIO_PCI_DEVICE_FEATURE, 4) & 1);
+	cfg_wr(env, 1, cap + 8, 4, VIRTIO_PCI_DEVICE_FEATURE_SELECT);
+	cfg_wr(env, 1, cap + 12, 4, 4);
+	cfg_wr(env, 1, cap + 16, 4, 1);
+	cfg_wr(env, 1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	EXPECT_EQ(1, bar_rd(env, VIRTIO_PCI_DEVICE_FEATURE_SELECT, 4));
+	EXPECT_EQ(1, bar_rd(env, VIRTIO_PCI_DEVICE_FEATURE, 4) & 1);
 }
 
 TEST_HARNESS_MAIN

@@ -501,18 +501,34 @@ FIXTURE(linux_boot) {
 	const char *lane;
 };
 
-FIXTURE_SETUP(linux_boot)
+/*
+ * The lane's name, or NULL where it runs no guests; -1 in *@err when
+ * /dev/axvm cannot be opened. Also makes /tmp (the test initramfs has
+ * none) for the guests' disks.
+ */
+static const char *guest_lane(int *err)
 {
 	int sys = axvm_open();
+	const char *lane = NULL;
 
-	ASSERT_GE(sys, 0);
-	if (axvm_cap(sys, AXVM_CAP_RUN) <= 0) {
-		close(sys);
-		SKIP(return, "no guest entry on this lane");
-	}
-	self->lane = lane_name(sys);
+	*err = sys < 0 ? -1 : 0;
+	if (sys < 0)
+		return NULL;
+	if (axvm_cap(sys, AXVM_CAP_RUN) > 0)
+		lane = lane_name(sys);
 	close(sys);
-	mkdir("/tmp", 0777);	/* the test initramfs has none */
+	mkdir("/tmp", 0777);
+	return lane;
+}
+
+FIXTURE_SETUP(linux_boot)
+{
+	int err;
+
+	self->lane = guest_lane(&err);
+	ASSERT_EQ(0, err);
+	if (!self->lane)
+		SKIP(return, "no guest entry on this lane");
 	ASSERT_EQ(0, access(GUEST_KERNEL, R_OK)) TH_LOG("no " GUEST_KERNEL);
 	ASSERT_EQ(0, access(GUEST_INITRD, R_OK)) TH_LOG("no " GUEST_INITRD);
 	self->b.console = calloc(1, CONSOLE_MAX);
@@ -704,16 +720,12 @@ FIXTURE(debian_guest) {
 
 FIXTURE_SETUP(debian_guest)
 {
-	int sys = axvm_open();
+	int err;
 
-	ASSERT_GE(sys, 0);
-	if (axvm_cap(sys, AXVM_CAP_RUN) <= 0) {
-		close(sys);
+	self->lane = guest_lane(&err);
+	ASSERT_EQ(0, err);
+	if (!self->lane)
 		SKIP(return, "no guest entry on this lane");
-	}
-	self->lane = lane_name(sys);
-	close(sys);
-	mkdir("/tmp", 0777);
 	ASSERT_EQ(0, access(DEBIAN_KERNEL, R_OK))
 		TH_LOG("no " DEBIAN_KERNEL ": build-lane.sh could not fetch Debian's kernel");
 	ASSERT_EQ(0, access(DEBIAN_INITRD, R_OK)) TH_LOG("no " DEBIAN_INITRD);

@@ -558,12 +558,18 @@ static int x86_add_devices(struct vm *vm)
 	}
 	power.vm = vm;
 	device_init(&power.pm, "pm", IO_PIO, 0x600, 0x10, &x86_pm_ops);
-	device_init(&power.rst, "reset", IO_PIO, 0xcf9, 1, &x86_rst_ops);
 	if (bus_add(&vm->bus, &power.pm))
 		return -1;
 	/* With PCI, 0xcf9 is inside the conf1 ports, which handle it. */
-	if (pci ? x86_add_pci(vm, &md) : bus_add(&vm->bus, &power.rst))
-		return -1;
+	if (pci) {
+		if (x86_add_pci(vm, &md))
+			return -1;
+	} else {
+		device_init(&power.rst, "reset", IO_PIO, 0xcf9, 1,
+			    &x86_rst_ops);
+		if (bus_add(&vm->bus, &power.rst))
+			return -1;
+	}
 	return devices_add(vm, &md);
 }
 

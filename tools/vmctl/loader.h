@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vmctl.h"
+
 struct vm;
 
 struct file_buf {
@@ -35,22 +37,5 @@ int load_bytes(struct vm *vm, const struct file_buf *f, size_t off,
  * and above @above; records it in vm->boot.
  */
 int load_initrd(struct vm *vm, uint64_t above, uint64_t below);
-
-static inline uint64_t get_le(const uint8_t *p, unsigned int n)
-{
-	uint64_t v = 0;
-
-	while (n--)
-		v = v << 8 | p[n];
-	return v;
-}
-
-static inline void put_le(uint8_t *p, unsigned int n, uint64_t v)
-{
-	while (n--) {
-		*p++ = v;
-		v >>= 8;
-	}
-}
 
 #endif /* VMCTL_LOADER_H */

@@ -22,23 +22,6 @@
 #define CONF1_RESET_OFF		1	/* 0xcf9 */
 #define RST_CPU			0x4
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, v);
-	put16(p + 2, v >> 16);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 void pci_func_init(struct pci_func *f, uint16_t vendor, uint16_t device,
 		   uint8_t revision, uint32_t class, uint16_t subsys_vendor,
 		   uint16_t subsys, uint8_t int_pin)
@@ -47,17 +30,15 @@ void pci_func_init(struct pci_func *f, uint16_t vendor, uint16_t device,
 	memset(f->wmask, 0, sizeof(f->wmask));
 	memset(f->bar_size, 0, sizeof(f->bar_size));
 	memset(&f->msix, 0, sizeof(f->msix));
-	put16(f->cfg + PCI_VENDOR_ID, vendor);
-	put16(f->cfg + PCI_DEVICE_ID, device);
+	put_le(f->cfg + PCI_VENDOR_ID, 2, vendor);
+	put_le(f->cfg + PCI_DEVICE_ID, 2, device);
 	f->cfg[PCI_REVISION_ID] = revision;
-	f->cfg[PCI_CLASS_PROG] = class;
-	f->cfg[PCI_CLASS_PROG + 1] = class >> 8;
-	f->cfg[PCI_CLASS_PROG + 2] = class >> 16;
-	put16(f->cfg + PCI_SUBSYSTEM_VENDOR_ID, subsys_vendor);
-	put16(f->cfg + PCI_SUBSYSTEM_ID, subsys);
+	put_le(f->cfg + PCI_CLASS_PROG, 3, class);
+	put_le(f->cfg + PCI_SUBSYSTEM_VENDOR_ID, 2, subsys_vendor);
+	put_le(f->cfg + PCI_SUBSYSTEM_ID, 2, subsys);
 	f->cfg[PCI_INTERRUPT_PIN] = int_pin;
-	put16(f->wmask + PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
-	      PCI_COMMAND_INTX_DISABLE);
+	put_le(f->wmask + PCI_COMMAND, 2, PCI_COMMAND_MEMORY |
+	       PCI_COMMAND_MASTER | PCI_COMMAND_INTX_DISABLE);
 	f->wmask[PCI_INTERRUPT_LINE] = 0xff;
 	f->cap_end = 0x40;		/* after the type 0 header */
 	f->cap_last = PCI_CAPABILITY_LIST;
@@ -75,7 +56,7 @@ unsigned int pci_add_cap(struct pci_func *f, uint8_t id, unsigned int len)
 	f->cfg[f->cap_last] = off;
 	f->cap_last = off + 1;
 	f->cap_end = off + len;
-	put16(f->cfg + PCI_STATUS, PCI_STATUS_CAP_LIST);
+	put_le(f->cfg + PCI_STATUS, 2, PCI_STATUS_CAP_LIST);
 	return off;
 }
 
@@ -92,11 +73,11 @@ int pci_add_msix(struct pci_func *f, unsigned int nr, unsigned int bar,
 	cap = pci_add_cap(f, PCI_CAP_ID_MSIX, PCI_MSIX_CAP_LEN);
 	if (!cap)
 		return -1;
-	put16(f->cfg + cap + PCI_MSIX_FLAGS, nr - 1);
+	put_le(f->cfg + cap + PCI_MSIX_FLAGS, 2, nr - 1);
 	/* Enable and Function Mask are the only writable bits. */
 	f->wmask[cap + PCI_MSIX_FLAGS + 1] = 0xc0;
-	put32(f->cfg + cap + PCI_MSIX_TABLE, table_off | bar);
-	put32(f->cfg + cap + PCI_MSIX_PBA, pba_off | bar);
+	put_le(f->cfg + cap + PCI_MSIX_TABLE, 4, table_off | bar);
+	put_le(f->cfg + cap + PCI_MSIX_PBA, 4, pba_off | bar);
 	m->cap = cap;
 	m->nr = nr;
 	/* Entries come out of reset masked (6.8.2.9). */
@@ -108,21 +89,22 @@ int pci_add_msix(struct pci_func *f, unsigned int nr, unsigned int bar,
 	return 0;
 }
 
+uint16_t pci_command(const struct pci_func *f)
+{
+	return get_le(f->cfg + PCI_COMMAND, 2);
+}
+
 bool pci_bar_decodes(const struct pci_func *f, unsigned int bar,
 		     uint64_t base)
 {
-	uint16_t cmd = f->cfg[PCI_COMMAND] | f->cfg[PCI_COMMAND + 1] << 8;
-
 	return bar < PCI_NUM_BARS && f->bar_size[bar] &&
-	       (cmd & PCI_COMMAND_MEMORY) &&
-	       (get32(f->cfg + PCI_BAR0 + 4 * bar) & ~0xfu) == base;
+	       (pci_command(f) & PCI_COMMAND_MEMORY) &&
+	       (get_le(f->cfg + PCI_BAR0 + 4 * bar, 4) & ~0xfu) == base;
 }
 
 static uint16_t msix_flags(const struct pci_func *f)
 {
-	const uint8_t *p = f->cfg + f->msix.cap + PCI_MSIX_FLAGS;
-
-	return p[0] | p[1] << 8;
+	return get_le(f->cfg + f->msix.cap + PCI_MSIX_FLAGS, 2);
 }
 
 bool pci_msix_enabled(const struct pci_func *f)
@@ -132,7 +114,7 @@ bool pci_msix_enabled(const struct pci_func *f)
 
 bool pci_bus_master(const struct pci_func *f)
 {
-	return f->cfg[PCI_COMMAND] & PCI_COMMAND_MASTER;
+	return pci_command(f) & PCI_COMMAND_MASTER;
 }
 
 /*
@@ -151,8 +133,7 @@ static void msix_send(struct pci_func *f, unsigned int vec)
 {
 	const uint8_t *e = f->msix.table + vec * PCI_MSIX_ENTRY_SIZE;
 
-	f->msix.send(f->msix.opaque,
-		     get32(e) | (uint64_t)get32(e + 4) << 32, get32(e + 8));
+	f->msix.send(f->msix.opaque, get_le(e, 8), get_le(e + 8, 4));
 }
 
 void pci_msix_notify(struct pci_func *f, unsigned int vec)
@@ -191,14 +172,11 @@ static bool msix_access_ok(uint64_t off, unsigned int len, uint64_t size)
 uint64_t pci_msix_table_read(struct pci_func *f, uint64_t off,
 			     unsigned int len)
 {
-	uint64_t size = f->msix.nr * PCI_MSIX_ENTRY_SIZE, val;
+	uint64_t size = f->msix.nr * PCI_MSIX_ENTRY_SIZE;
 
 	if (!msix_access_ok(off, len, size))
 		return 0;
-	val = get32(f->msix.table + off);
-	if (len == 8)
-		val |= (uint64_t)get32(f->msix.table + off + 4) << 32;
-	return val;
+	return get_le(f->msix.table + off, len);
 }
 
 void pci_msix_table_write(struct pci_func *f, uint64_t off,
@@ -214,7 +192,7 @@ void pci_msix_table_write(struct pci_func *f, uint64_t off,
 		if (off % PCI_MSIX_ENTRY_SIZE == 12)
 			val = (val & ~0xffffffffULL) |
 			      (val & PCI_MSIX_ENTRY_CTRL_MASKBIT);
-		put32(f->msix.table + off, val);
+		put_le(f->msix.table + off, 4, val);
 	}
 	msix_flush_pending(f);
 }
@@ -413,8 +391,8 @@ int pci_host_add(struct pci_host *h, struct pci_func *f, unsigned int bar,
 		}
 		h->mem_next = at + size;
 		/* 32-bit, non-prefetchable memory: type bits all zero. */
-		put32(f->cfg + PCI_BAR0 + 4 * bar, at);
-		put32(f->wmask + PCI_BAR0 + 4 * bar, ~(size - 1));
+		put_le(f->cfg + PCI_BAR0 + 4 * bar, 4, at);
+		put_le(f->wmask + PCI_BAR0 + 4 * bar, 4, ~(size - 1));
 		f->bar_size[bar] = size;
 		*base = at;
 	}

@@ -124,6 +124,8 @@ void pci_msix_table_write(struct pci_func *f, uint64_t off,
 			  unsigned int len, uint64_t val);
 uint64_t pci_msix_pba_read(struct pci_func *f, uint64_t off,
 			   unsigned int len);
+/* The Command register. */
+uint16_t pci_command(const struct pci_func *f);
 /* Whether the driver set Bus Master Enable: the function may DMA. */
 bool pci_bus_master(const struct pci_func *f);
 /* Whether MSI-X is on (enabled by the driver); then interrupts go by it. */

@@ -38,29 +38,6 @@ static struct virtio_pci *to_vp(struct virtio_dev *vdev)
 	return vdev->transport_data;
 }
 
-static void put_le(uint8_t *p, unsigned int len, uint64_t v)
-{
-	unsigned int i;
-
-	for (i = 0; i < len; i++, v >>= 8)
-		p[i] = v;
-}
-
-static uint64_t get_le(const uint8_t *p, unsigned int len)
-{
-	uint64_t v = 0;
-	unsigned int i;
-
-	for (i = 0; i < len; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
-static uint16_t pci_command(const struct pci_func *f)
-{
-	return get_le(f->cfg + PCI_COMMAND, 2);
-}
-
 /*
  * INTx follows the ISR while MSI-X is off and the driver has not set
  * Interrupt Disable (PCI 3.0, 6.2.2); with MSI-X on it is never driven
@@ -380,8 +357,7 @@ static void vp_cfg_written(struct pci_func *f, unsigned int off,
 	uint64_t bar_off;
 
 	if (cfg_window(vp, off, len, &bar_off, &bar_len))
-		bar_write(vp, bar_off, bar_len,
-			  get_le(f->cfg + off, 4) & ((1ULL << (8 * bar_len)) - 1));
+		bar_write(vp, bar_off, bar_len, get_le(f->cfg + off, bar_len));
 	/* Interrupt Disable or MSI-X Enable may have changed. */
 	update_intx(vp);
 }

@@ -86,6 +86,24 @@ struct device {
 	struct device *next;	/* on the bus */
 };
 
+/* @n bytes at @p, little-endian (guest tables, registers, headers). */
+static inline uint64_t get_le(const uint8_t *p, unsigned int n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
+}
+
+static inline void put_le(uint8_t *p, unsigned int n, uint64_t v)
+{
+	while (n--) {
+		*p++ = v;
+		v >>= 8;
+	}
+}
+
 /* The low @len bytes of @val: what an access of that width carries. */
 static inline uint64_t io_bytes(uint64_t val, unsigned int len)
 {

@@ -6,7 +6,7 @@
 # downloaded (debian-kernel.sh) and axvm.ko is built through DKMS against
 # Debian's headers, as the README's install does; userspace and the
 # Linux guest image are the test kernel's of the same architecture.
-# Usage: build-lane.sh arm64|riscv64|x86_64|debian-amd64|debian-arm64
+# Usage: build-lane.sh arm64|riscv64|x86_64|x86_64-debug|debian-amd64|debian-arm64
 # Prints the output directory.
 
 . "$(dirname "$0")/lib.sh"
@@ -14,7 +14,13 @@
 H=$AXVM_ROOT/selftests/harness
 k=$1
 base=$(base_kernel "$k")
+# The Linux guest image is always the base kernel's (x86_64-debug lanes
+# boot guests without KASAN); axvm.ko builds against the lane's own.
 kdir=$(kernel_build "$base")
+case $k in
+debian-*) mkdir= ;;
+*) mkdir=$(kernel_build "$k") ;;
+esac
 src=$(linux_src)
 arch=$(kernel_arch "$k")
 cc=$(cross_compile "$k")
@@ -50,7 +56,7 @@ debian-*)
 	mkdir -p "$out/mod"
 	cp -r "$AXVM_ROOT/Kbuild" "$AXVM_ROOT/dkms.conf" "$AXVM_ROOT/kmod" \
 		"$AXVM_ROOT/uapi" "$out/mod/"
-	make -s -C "$kdir" M="$out/mod" ARCH="$arch" CROSS_COMPILE="$cc" \
+	make -s -C "$mkdir" M="$out/mod" ARCH="$arch" CROSS_COMPILE="$cc" \
 		W=1 modules >"$out/module-build.log" 2>&1 ||
 		{ cat "$out/module-build.log" >&2; die "$k: axvm.ko does not build"; }
 	if grep -q "warning:" "$out/module-build.log"; then
@@ -58,8 +64,8 @@ debian-*)
 		die "$k: axvm.ko builds with warnings"
 	fi
 	ko=$out/mod/kmod/axvm.ko
-	image=$kdir/$(kernel_image "$k")
-	kvm_mods=$kdir
+	image=$mkdir/$(kernel_image "$k")
+	kvm_mods=$mkdir
 	user=$out/user
 	rm -rf "$user"
 	;;

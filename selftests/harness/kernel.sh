@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Build (or reuse from the cache) the minimal test kernel for one arch.
-# Usage: kernel.sh arm64|riscv64|x86_64 ; prints the build directory.
+# Usage: kernel.sh arm64|riscv64|x86_64|x86_64-debug ; prints the build directory.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -21,8 +21,7 @@ mkdir -p "$out"
 kmake() { make -s -C "$src" O="$out" ARCH="$arch" CROSS_COMPILE="$cc" "$@"; }
 kmake allnoconfig >/dev/null
 "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
-	"$AXVM_ROOT/selftests/configs/common.config" \
-	"$AXVM_ROOT/selftests/configs/$k.config" >"$out/merge.log"
+	$(kernel_configs "$k") >"$out/merge.log"
 kmake olddefconfig >/dev/null
 
 # Every option the fragments ask for must survive olddefconfig.
@@ -41,8 +40,7 @@ while read -r line; do
 			missing=1
 		fi ;;
 	esac
-done < <(cat "$AXVM_ROOT/selftests/configs/common.config" \
-	     "$AXVM_ROOT/selftests/configs/$k.config")
+done < <(cat $(kernel_configs "$k"))
 [ $missing = 0 ] || die "$k: config fragment does not apply"
 
 kmake -j"$JOBS" "$(basename "$(kernel_image "$k")")" modules >"$out/build.log" 2>&1 ||

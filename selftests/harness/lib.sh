@@ -18,7 +18,7 @@ kernel_arch() {
 	case $1 in
 	arm64|debian-arm64) echo arm64 ;;
 	riscv64) echo riscv ;;
-	x86_64|debian-amd64) echo x86_64 ;;
+	x86_64|x86_64-debug|debian-amd64) echo x86_64 ;;
 	*) die "unknown kernel: $1" ;;
 	esac
 }
@@ -27,14 +27,40 @@ cross_compile() {
 	case $1 in
 	arm64|debian-arm64) echo aarch64-linux-gnu- ;;
 	riscv64) echo riscv64-linux-gnu- ;;
-	x86_64|debian-amd64) echo "" ;;
+	x86_64|x86_64-debug|debian-amd64) echo "" ;;
 	esac
 }
 
 kernel_image() {
 	case $1 in
 	arm64|riscv64) echo arch/$(kernel_arch "$1")/boot/Image ;;
-	x86_64) echo arch/x86/boot/bzImage ;;
+	x86_64|x86_64-debug) echo arch/x86/boot/bzImage ;;
+	esac
+}
+
+# The config fragments of a test kernel, merged in this order over
+# allnoconfig. The debug kernels add debug.config: the arm64 lane kernel
+# is one (its lanes are the arm64 debug lanes; arm64-debian runs the
+# suite on a production kernel), and x86 has two, x86_64 for the Bochs
+# lane and the Linux guests, x86_64-debug for the x86-svm lane.
+kernel_configs() {
+	local c=$AXVM_ROOT/selftests/configs
+	case $1 in
+	arm64) echo "$c/common.config $c/arm64.config $c/debug.config" ;;
+	riscv64) echo "$c/common.config $c/riscv64.config" ;;
+	x86_64) echo "$c/common.config $c/x86_64.config" ;;
+	x86_64-debug) echo "$c/common.config $c/x86_64.config $c/debug.config" ;;
+	*) die "unknown kernel: $1" ;;
+	esac
+}
+
+# Kernels with debug.config: their lanes scan for leaks with kmemleak,
+# run the fuzzers and the fault-injection tests, and give each test more
+# time (KASAN and lockdep slow them down).
+kernel_is_debug() {
+	case $1 in
+	arm64|x86_64-debug) return 0 ;;
+	*) return 1 ;;
 	esac
 }
 
@@ -49,7 +75,8 @@ lane_kernel() {
 	case $1 in
 	arm64) echo arm64 ;;
 	riscv64) echo riscv64 ;;
-	x86-svm|x86-vmx) echo x86_64 ;;
+	x86-svm) echo x86_64-debug ;;
+	x86-vmx) echo x86_64 ;;
 	arm64-el1) echo arm64 ;;
 	riscv64-noh) echo riscv64 ;;
 	x86-nosvm) echo x86_64 ;;
@@ -68,7 +95,7 @@ debian_field() {
 # kernel's lanes use (Debian's kernels bring only themselves and axvm.ko).
 base_kernel() {
 	case $1 in
-	debian-amd64) echo x86_64 ;;
+	debian-amd64|x86_64-debug) echo x86_64 ;;
 	debian-arm64) echo arm64 ;;
 	*) echo "$1" ;;
 	esac
@@ -113,8 +140,8 @@ refusal_message() {
 kernel_dir() {
 	local k=$1 ver key
 	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
-	key=$(cat "$AXVM_ROOT/selftests/configs/common.config" \
-		  "$AXVM_ROOT/selftests/configs/$k.config" \
+	# shellcheck disable=SC2046
+	key=$(cat $(kernel_configs "$k") \
 		  "$AXVM_ROOT/selftests/harness/kernel.sh" |
 	      sha256sum | cut -c1-16)
 	echo "$AXVM_CACHE/kernels/$k-$ver-$key"

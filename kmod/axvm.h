@@ -56,7 +56,7 @@ struct axvm_vm {
 	struct kref ref;
 	struct mm_struct *mm;		/* owner; grabbed, not pinned */
 
-	struct mutex lock;		/* vCPU creation, arch_id uniqueness */
+	struct mutex lock;		/* vCPU creation, arch_id, vCPUs' pin */
 	struct xarray vcpus;		/* id -> struct axvm_vcpu */
 	unsigned int nr_vcpus;		/* created and being created */
 
@@ -82,11 +82,20 @@ enum axvm_vcpu_mode {
 	AXVM_VCPU_IN_GUEST,		/* between guest_enter and guest_exit */
 };
 
+/* What RUN last did to a thread's CPU mask (kmod/pin.c), under vm->lock. */
+struct axvm_vcpu_pin {
+	pid_t pid;			/* the thread, 0: none yet */
+	u64 start_time;
+	cpumask_var_t base;		/* its mask before RUN narrowed it */
+	cpumask_var_t set;		/* the mask RUN gave it */
+};
+
 struct axvm_vcpu {
 	struct axvm_vm *vm;		/* holds a reference */
 	u32 id;
 	u64 arch_id;
 	cpumask_var_t affinity;
+	struct axvm_vcpu_pin pin;
 
 	unsigned long flags;		/* enum axvm_vcpu_flag_bits */
 	struct mutex mutex;		/* state below, arch state */
@@ -115,6 +124,11 @@ int axvm_irqchip_msi(struct axvm_vm *vm, void __user *argp);
 
 /* kmod/vcpu.c */
 int axvm_vcpu_create(struct axvm_vm *vm, const struct axvm_vcpu_create *cfg);
+
+/* kmod/pin.c: the RUN thread's CPU mask, inside its cpuset. */
+int axvm_pin_init(struct axvm_vcpu_pin *pin);
+void axvm_pin_free(struct axvm_vcpu_pin *pin);
+int axvm_vcpu_pin(struct axvm_vcpu *vcpu);
 
 /* kmod/memory.c */
 int axvm_mem_set_region(struct axvm_vm *vm,

@@ -2,7 +2,8 @@
 /*
  * A vCPU: an anonymous-inode fd, its run page (mmap of the fd), its
  * registers and the RUN loop. The thread calling RUN is pinned to the
- * vCPU's affinity mask; one thread at a time may be inside RUN.
+ * vCPU's affinity mask within its own (pin.c); one thread at a time may
+ * be inside RUN.
  */
 #define pr_fmt(fmt) "axvm: " fmt
 
@@ -79,14 +80,6 @@ static int axvm_vcpu_interrupted(struct axvm_vcpu *vcpu)
 	vcpu->run->exit_reason = AXVM_EXIT_INTR;
 	vcpu->stats.count[AXVM_EXIT_INTR]++;
 	return -EINTR;
-}
-
-/* The caller becomes the vCPU thread: it runs only where the vCPU may. */
-static int axvm_vcpu_pin(struct axvm_vcpu *vcpu)
-{
-	if (cpumask_equal(current->cpus_ptr, vcpu->affinity))
-		return 0;
-	return set_cpus_allowed_ptr(current, vcpu->affinity);
 }
 
 static bool axvm_exit_absorbed(int reason)
@@ -363,6 +356,7 @@ static void axvm_vcpu_free(struct axvm_vcpu *vcpu)
 	bitmap_free(vcpu->irq_pending);
 	free_page((unsigned long)vcpu->run);
 	free_cpumask_var(vcpu->affinity);
+	axvm_pin_free(&vcpu->pin);
 	kfree(vcpu);
 }
 
@@ -473,6 +467,9 @@ int axvm_vcpu_create(struct axvm_vm *vm, const struct axvm_vcpu_create *cfg)
 		ret = -ENOMEM;
 		goto err_free;
 	}
+	ret = axvm_pin_init(&vcpu->pin);
+	if (ret)
+		goto err_free;
 	ret = axvm_vcpu_affinity(vcpu, cfg);
 	if (ret)
 		goto err_free;

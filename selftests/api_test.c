@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The system ioctls: API version, capabilities, VM creation. */
 #include "axvm_util.h"
-#include "kselftest_harness.h"
+#include "axvm_harness.h"
 
 FIXTURE(sys) {
 	int fd;

@@ -11,7 +11,7 @@
 
 #include "axvm_util.h"
 #include "test_vm.h"
-#include "kselftest_harness.h"
+#include "axvm_harness.h"
 
 #define GICD		0x08000000ULL
 #define GICR		0x080a0000ULL

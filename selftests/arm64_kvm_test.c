@@ -19,7 +19,7 @@
 
 #include "axvm_util.h"
 #include "test_vm.h"
-#include "kselftest_harness.h"
+#include "axvm_harness.h"
 
 #define KVM_CODE_GPA	0x10000ULL
 #define KVM_MMIO_GPA	0x20000000ULL

@@ -15,7 +15,7 @@
 
 #include "axvm_util.h"
 #include "test_vm.h"
-#include "kselftest_harness.h"
+#include "axvm_harness.h"
 
 #define MMIO		0x10000000ULL
 #define EXTRA_GPA	0x80000000ULL

@@ -5,7 +5,7 @@
  * must fail with its documented errno and change nothing.
  */
 #include "axvm_util.h"
-#include "kselftest_harness.h"
+#include "axvm_harness.h"
 
 /* A kernel address; an unmapped user address is made by each test. */
 #define WILD_KERNEL	((void *)(uintptr_t)-(1UL << 40))

@@ -9,7 +9,7 @@
 #define _GNU_SOURCE
 
 #include "axvm_util.h"
-#include "kselftest_harness.h"
+#include "axvm_harness.h"
 #include "test_vm.h"
 
 #define MMIO_ADDR	0x10000000UL

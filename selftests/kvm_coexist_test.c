@@ -10,7 +10,7 @@
 #include <linux/kvm.h>
 
 #include "axvm_util.h"
-#include "kselftest_harness.h"
+#include "axvm_harness.h"
 
 /* Already loaded counts as loaded. */
 static int load(const char *path)

@@ -46,7 +46,7 @@
 #include <time.h>
 
 #include "axvm_util.h"
-#include "kselftest_harness.h"
+#include "axvm_harness.h"
 #include "linux_guest/disk.h"
 
 #define VMCTL		"/vmctl"

@@ -10,7 +10,7 @@
 #include <linux/capability.h>
 
 #include "axvm_util.h"
-#include "kselftest_harness.h"
+#include "axvm_harness.h"
 
 #define MB	(1UL << 20)
 

@@ -12,7 +12,7 @@
 #include <sys/sysmacros.h>
 
 #include "axvm_util.h"
-#include "kselftest_harness.h"
+#include "axvm_harness.h"
 
 static int load(const char *params)
 {

@@ -16,7 +16,7 @@
 
 #include "axvm_util.h"
 #include "test_vm.h"
-#include "kselftest_harness.h"
+#include "axvm_harness.h"
 
 #define PLIC		0x0c000000ULL
 #define PLIC_SIZE	0x4000000ULL

@@ -16,7 +16,7 @@
 
 #include "axvm_util.h"
 #include "test_vm.h"
-#include "kselftest_harness.h"
+#include "axvm_harness.h"
 
 #define MMIO		0x10000000ULL
 #define CSR(n)		AXVM_SYSREG_RISCV_CSR(n)

@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 
 #include "axvm_util.h"
-#include "kselftest_harness.h"
+#include "axvm_harness.h"
 
 FIXTURE(vm) {
 	int sys;

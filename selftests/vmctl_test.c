@@ -17,7 +17,7 @@
 #include <time.h>
 
 #include "axvm_util.h"
-#include "kselftest_harness.h"
+#include "axvm_harness.h"
 
 #define VMCTL		"/vmctl"
 #define OUT_FILE	"/tmp/vmctl.out"

@@ -19,7 +19,7 @@
 
 #include "axvm_util.h"
 #include "test_vm.h"
-#include "kselftest_harness.h"
+#include "axvm_harness.h"
 
 #define MSR_IA32_SYSENTER_CS	0x174
 #define MSR_IA32_SYSENTER_ESP	0x175

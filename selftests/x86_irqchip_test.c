@@ -11,7 +11,7 @@
 
 #include "axvm_util.h"
 #include "test_vm.h"
-#include "kselftest_harness.h"
+#include "axvm_harness.h"
 
 #define IOAPIC_GPA	0xfec00000ULL
 #define NR_GSIS		24

@@ -11,7 +11,7 @@
 
 #include "axvm_util.h"
 #include "test_vm.h"
-#include "kselftest_harness.h"
+#include "axvm_harness.h"
 
 #define X86_CS		1
 #define REAL_CODE	0x1000

@@ -6,8 +6,10 @@
 
 . "$(dirname "$0")/lib.sh"
 
+# MODE=reboot and DEBUG=1 in the environment as run-lane.sh passes them.
 parse() {
 	awk -v lane=t -v expect_errno="${2:-}" -v expect_msg="${3:-}" \
+	    -v mode="${MODE:-suite}" -v debug="${DEBUG:-0}" \
 	    -f "$AXVM_ROOT/selftests/harness/parse.awk" <<<"$1"
 }
 
@@ -66,3 +68,29 @@ AXVM-DONE"
 expect refusal "COUNTS 2 0 0" "$refusal" -19 "axvm: the CPU has no H extension"
 expect refusal-wrong-errno "COUNTS 1 1 0" "$refusal" -95 "axvm: the CPU has no H extension"
 expect refusal-no-message "COUNTS 1 1 0" "$refusal" -19 "axvm: something else"
+
+# A reboot lane: the restart replaces the power-off, and what the next
+# boot prints (Bochs boots again) is not read.
+reboot="AXVM-INSMOD 0 ok
+AXVM-RMMOD 0 ok
+AXVM-SPIN running
+AXVM-DONE
+reboot: Restarting system"
+MODE=reboot expect reboot "COUNTS 2 0 0" "$reboot"
+MODE=reboot expect reboot-never "COUNTS 1 1 0" "${reboot%reboot: Restarting system}"
+MODE=reboot expect reboot-splat "COUNTS 0 2 0" "${reboot/reboot: Restarting/BUG: unable to handle page fault
+reboot: Restarting}"
+MODE=reboot expect reboot-next-boot-ignored "COUNTS 2 0 0" "$reboot
+AXVM-INIT start, 2 CPUs online
+AXVM-INSMOD -16 busy"
+MODE=reboot expect reboot-power-off-is-not-one "COUNTS 1 1 0" "${reboot/Restarting system/Power down}"
+
+# Debug lanes: both kmemleak scans must have run and found nothing.
+leakfree="${good/AXVM-RMMOD 0 ok/AXVM-KMEMLEAK suite 0
+AXVM-RMMOD 0 ok
+AXVM-KMEMLEAK rmmod 0}"
+DEBUG=1 expect kmemleak-clean "COUNTS 5 1 1" "$leakfree"
+DEBUG=1 expect kmemleak-leak "COUNTS 4 2 1" "${leakfree/rmmod 0/rmmod 2}"
+DEBUG=1 expect kmemleak-no-scan "COUNTS 4 2 1" "${leakfree/AXVM-KMEMLEAK suite 0
+/}"
+DEBUG=1 expect kmemleak-unavailable "COUNTS 4 2 1" "${leakfree/suite 0/suite unavailable}"

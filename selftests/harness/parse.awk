@@ -21,6 +21,9 @@ BEGIN { pass = fail = skip = 0; bin = ""; done = 0; insmod = rmmod = "" }
 
 { sub(/\r$/, "") }
 
+# A reboot lane (mode=reboot) ends at the restart: Bochs boots again.
+restarted { next }
+
 # Kernel splats, wherever they show (console or the dmesg dump), but
 # not in a guest's console that a test prints as "# guest| " lines: the
 # test judges those itself (linux_boot_test). "WARNING:" only where a
@@ -37,7 +40,12 @@ BEGIN { pass = fail = skip = 0; bin = ""; done = 0; insmod = rmmod = "" }
 # The power-off under running vCPUs that ends every lane (init's
 # spin_vcpus_for_power_off()): vCPUs started, the kernel powered off.
 /^AXVM-SPIN / { spin = $2 }
-spin == "running" && /reboot: Power down/ { powered = 1 }
+mode != "reboot" && spin == "running" && /reboot: Power down/ { powered = 1 }
+mode == "reboot" && spin == "running" && /reboot: Restarting system/ { powered = 1 }
+mode == "reboot" && /reboot: Restarting system/ { restarted = 1 }
+
+# Debug lanes: kmemleak's scans after the suite and after rmmod.
+/^AXVM-KMEMLEAK / { leaks[$2] = $3 }
 
 # Refusal lanes: the load must fail with the expected errno and line.
 /^AXVM-REFUSE / { refused = $2 }
@@ -87,14 +95,29 @@ END {
 		problem("init never loaded the module (no AXVM-INSMOD line)")
 	if (!done)
 		problem("the guest did not reach AXVM-DONE (crash, hang or timeout)")
+	end = mode == "reboot" ? "reboot" : "power-off"
 	if (expect_errno == "" && rmmod == "0") {
 		if (spin == "running" && powered && !spin_splat)
-			result("PASS", "lane", "power-off-under-vcpus")
+			result("PASS", "lane", end "-under-vcpus")
 		else
-			result("FAIL", "lane", "power-off-under-vcpus",
+			result("FAIL", "lane", end "-under-vcpus",
 			       spin != "running" ? "vCPUs not started: AXVM-SPIN " spin : \
 			       spin_splat != "" ? "splat: " spin_splat : \
+			       mode == "reboot" ? "no \"reboot: Restarting system\" after it" : \
 			       "no \"reboot: Power down\" after it")
+	}
+	if (debug == 1) {
+		n = split("suite rmmod", phases, " ")
+		for (i = 1; i <= n; i++) {
+			p = phases[i]
+			if (leaks[p] == "0")
+				result("PASS", "lane", "kmemleak-" p)
+			else
+				result("FAIL", "lane", "kmemleak-" p,
+				       leaks[p] == "" ? "no scan" : \
+				       leaks[p] == "unavailable" ? "no kmemleak in the kernel" : \
+				       leaks[p] " unreferenced objects")
+		}
 	}
 	if (problems == "")
 		result("PASS", "lane", "lane-health")

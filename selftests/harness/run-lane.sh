@@ -1,31 +1,66 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Boot one lane's emulated machine, run the suite in it and report.
-# Usage: run-lane.sh <lane>   (lanes: lib.sh's ALL_LANES)
+# Usage: run-lane.sh [--reboot] <lane>   (lanes: lib.sh's ALL_LANES)
 # Writes $AXVM_OUT/logs/<lane>.log (full console) and
 # $AXVM_OUT/results/<lane> (the parsed results, last line COUNTS p f s).
+# --reboot boots the lane only to reboot it with vCPUs running (no
+# tests), as <lane>-reboot.
 
 . "$(dirname "$0")/lib.sh"
 
+mode=suite
+if [ "${1:-}" = --reboot ]; then
+	mode=reboot
+	shift
+fi
 lane=$1
 k=$(lane_kernel "$lane")
+name=$lane
+[ $mode = reboot ] && name=$lane-reboot
+debug=0
+if [ $mode = suite ] && kernel_is_debug "$k"; then
+	debug=1
+fi
 # Seconds, power-on to power-off. Bochs runs the VMX lane's nested guests
 # about 100 times slower than QEMU runs the others: 900 s did not hold it
-# on a machine of this project's (over 900 s with the Linux guest).
+# on a machine of this project's (over 900 s with the Linux guest). The
+# debug kernels run the suite several times slower than the others, and
+# their fuzzers make 10^6 calls.
 if [ "$lane" = x86-vmx ]; then
+	BOOT_TIMEOUT=${BOOT_TIMEOUT:-2700}
+elif [ $debug = 1 ]; then
 	BOOT_TIMEOUT=${BOOT_TIMEOUT:-2700}
 else
 	BOOT_TIMEOUT=${BOOT_TIMEOUT:-900}
 fi
-TEST_TIMEOUT=${TEST_TIMEOUT:-300}	# seconds per test binary, in the guest
+if [ $debug = 1 ]; then
+	TEST_TIMEOUT=${TEST_TIMEOUT:-1200}	# seconds per test binary
+	TIMEOUT_SCALE=${TIMEOUT_SCALE:-4}	# kselftest's per-test limits
+else
+	TEST_TIMEOUT=${TEST_TIMEOUT:-300}
+	TIMEOUT_SCALE=${TIMEOUT_SCALE:-1}
+fi
 out=$AXVM_OUT/$k
 logs=$AXVM_OUT/logs
 mkdir -p "$logs" "$AXVM_OUT/results"
-log=$logs/$lane.log
-res=$AXVM_OUT/results/$lane
+log=$logs/$name.log
+res=$AXVM_OUT/results/$name
 : >"$log"
 
-append="loglevel=3 panic=-1 axvm.test_timeout=$TEST_TIMEOUT ${AXVM_APPEND:-}"
+append="loglevel=3 panic=-1 axvm.test_timeout=$TEST_TIMEOUT"
+append="$append axvm.timeout_scale=$TIMEOUT_SCALE"
+# The fuzzers' sizes: FUZZ_CALLS ioctls (10^6 on the debug lanes, a
+# short pass elsewhere), GUEST_FUZZ_VMS hostile guests.
+if [ $debug = 1 ]; then
+	append="$append axvm.debug=1 axvm.fuzz_calls=${FUZZ_CALLS:-1000000}"
+elif [ -n "${FUZZ_CALLS:-}" ]; then
+	append="$append axvm.fuzz_calls=$FUZZ_CALLS"
+fi
+[ -n "${GUEST_FUZZ_VMS:-}" ] && append="$append axvm.guest_fuzz_vms=$GUEST_FUZZ_VMS"
+[ -n "${FUZZ_SEED:-}" ] && append="$append axvm.fuzz_seed=$FUZZ_SEED"
+[ $mode = reboot ] && append="$append axvm.only=none axvm.end=reboot"
+append="$append ${AXVM_APPEND:-}"
 [ -n "$(refusal_errno "$lane")" ] && append="$append axvm.refuse=1"
 qemu_common=(-smp 2 -m 1G -display none -serial stdio -monitor none
 	     -no-reboot -kernel "$out/kernel" -initrd "$out/initramfs.cpio")
@@ -71,7 +106,22 @@ boot_bochs() {
 	echo c >"$out/bochs.cmds"
 	timeout --kill-after=10 "$BOOT_TIMEOUT" \
 		bochs -q -f "$rc" -rc "$out/bochs.cmds" </dev/null \
-		>"$out/bochs.out" 2>&1
+		>"$out/bochs.out" 2>&1 &
+	local pid=$!
+	# Bochs has no -no-reboot: a reboot lane ends when the machine has
+	# reset, which the next boot's /init shows (the console says nothing
+	# before it at loglevel 3).
+	if [ $mode = reboot ]; then
+		while kill -0 $pid 2>/dev/null; do
+			if grep -aq "reboot: Restarting system" "$log" &&
+			   [ "$(grep -ac "^AXVM-INIT start" "$log")" -ge 2 ]; then
+				kill $pid
+				break
+			fi
+			sleep 5
+		done
+	fi
+	wait $pid
 }
 
 boot() {
@@ -127,13 +177,14 @@ boot && rc=0 || rc=$?
 secs=$(( $(date +%s) - start ))
 [ $rc = 124 ] && echo "AXVM-HARNESS boot timeout after ${BOOT_TIMEOUT}s" >>"$log"
 
-awk -v lane="$lane" -v expect_errno="$(refusal_errno "$lane")" \
+awk -v lane="$name" -v mode=$mode -v debug=$debug \
+	-v expect_errno="$(refusal_errno "$lane")" \
 	-v expect_msg="$(refusal_message "$lane")" -f "$AXVM_ROOT/selftests/harness/parse.awk" "$log" >"$res"
 read -r _ p f s < <(tail -1 "$res")
 grep -v '^COUNTS' "$res" | grep -v '^PASS' || true
-if grep -q "^FAIL $lane lane" "$res"; then
-	log "$lane: last console lines:"
+if grep -q "^FAIL $name lane" "$res"; then
+	log "$name: last console lines:"
 	grep -v '^dmesg: ' "$log" | tail -25 | sed 's/^/    | /' >&2
 fi
-log "$lane: $p passed, $f failed, $s skipped in ${secs}s (console: $log)"
-echo "$secs" >"$AXVM_OUT/results/$lane.secs"
+log "$name: $p passed, $f failed, $s skipped in ${secs}s (console: $log)"
+echo "$secs" >"$AXVM_OUT/results/$name.secs"

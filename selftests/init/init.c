@@ -2,7 +2,9 @@
 /*
  * /init of the test guests: load axvm.ko, run every binary in /selftests
  * (kselftest TAP on the console, framed by AXVM-BEGIN/AXVM-END lines the
- * host parses), unload the module, dump the kernel log and power off.
+ * host parses), unload the module, dump the kernel log and power off
+ * (or reboot: axvm.end=reboot) with vCPUs running. Debug lanes
+ * (axvm.debug=1) also check kmemleak after the suite and after rmmod.
  * Static, no libc beyond what glibc's static build gives.
  */
 #define _GNU_SOURCE
@@ -47,6 +49,20 @@ static int demo;			/* axvm.demo=1: run vmctl, no tests */
 static int refuse;			/* axvm.refuse=1: the load must fail */
 static char only[256];			/* axvm.only=A,B: run only these */
 static char modparams[256];		/* axvm.modparams=a=1,b=2 for insmod */
+static int debug_lane;			/* axvm.debug=1: a debug kernel */
+static int end_reboot;			/* axvm.end=reboot: reboot, not power off */
+
+/* axvm.NAME=VALUE from the kernel command line to the tests as ENV. */
+static void pass_env(const char *cmdline, const char *name, const char *env)
+{
+	char key[64], val[64];
+	const char *p;
+
+	snprintf(key, sizeof(key), "axvm.%s=", name);
+	p = strstr(cmdline, key);
+	if (p && sscanf(p + strlen(key), "%63s", val) == 1)
+		setenv(env, val, 1);
+}
 
 static void read_cmdline(void)
 {
@@ -72,6 +88,14 @@ static void read_cmdline(void)
 		if (p)
 			test_timeout = strtoul(p + strlen("axvm.test_timeout="),
 					       NULL, 10);
+		debug_lane = !!strstr(buf, "axvm.debug=1");
+		end_reboot = !!strstr(buf, "axvm.end=reboot");
+		if (debug_lane)
+			setenv("AXVM_DEBUG_LANE", "1", 1);
+		pass_env(buf, "fuzz_calls", "AXVM_FUZZ_CALLS");
+		pass_env(buf, "fuzz_seed", "AXVM_FUZZ_SEED");
+		pass_env(buf, "guest_fuzz_vms", "AXVM_GUEST_FUZZ_VMS");
+		pass_env(buf, "timeout_scale", "AXVM_TIMEOUT_SCALE");
 	}
 	fclose(f);
 }
@@ -368,13 +392,81 @@ static void dump_kmsg(void)
 	free(buf);
 }
 
+#define KMEMLEAK	"/sys/kernel/debug/kmemleak"
+
+static int kmemleak_cmd(const char *cmd)
+{
+	int fd = open(KMEMLEAK, O_WRONLY), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, cmd, strlen(cmd)) < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/*
+ * Debug lanes: kmemleak reports only objects older than its minimum age
+ * (5 s), so the start waits until what boot allocated is that old, scans
+ * and forgets what it found: boot's own leaks are not axvm's.
+ */
+static void kmemleak_start(void)
+{
+	struct timespec ts;
+
+	if (mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL) &&
+	    errno != EBUSY) {
+		say("AXVM-INIT mount debugfs: %s\n", strerror(errno));
+		return;
+	}
+	if (access(KMEMLEAK, W_OK))
+		return;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	if (ts.tv_sec < 6)
+		sleep(6 - ts.tv_sec);
+	if (kmemleak_cmd("scan") || kmemleak_cmd("clear"))
+		say("AXVM-INIT kmemleak: %s\n", strerror(errno));
+}
+
+/*
+ * A scan at @phase: "AXVM-KMEMLEAK <phase> <objects>" and the report,
+ * each line prefixed "kmemleak: ", for the host's check. Objects younger
+ * than 5 s are not reported yet, hence the wait before the scan.
+ */
+static void kmemleak_check(const char *phase)
+{
+	char line[512];
+	int n = 0, ret;
+	FILE *f;
+
+	if (access(KMEMLEAK, W_OK)) {
+		say("AXVM-KMEMLEAK %s unavailable\n", phase);
+		return;
+	}
+	sleep(6);
+	ret = kmemleak_cmd("scan");
+	f = ret ? NULL : fopen(KMEMLEAK, "r");
+	if (!f) {
+		say("AXVM-KMEMLEAK %s unavailable\n", phase);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "unreferenced object"))
+			n++;
+		say("kmemleak: %s", line);
+	}
+	fclose(f);
+	say("AXVM-KMEMLEAK %s %d\n", phase, n);
+	kmemleak_cmd("clear");
+}
+
 /*
  * The last act of a lane: axvm loaded again, vCPUs running on every CPU
- * (/reboot_spin), and the power-off that /init does next takes
+ * (/reboot_spin), and the power-off or reboot that /init does next takes
  * virtualization back from under them. Everything the kernel prints on
  * the way down reaches the console, for the lane's health check.
  */
-static void spin_vcpus_for_power_off(void)
+static void spin_vcpus_for_the_end(void)
 {
 	int ret = load_module(modparams), fds[2];
 	char fd[16], c;
@@ -431,6 +523,8 @@ int main(int argc, char **argv)
 	read_cmdline();
 
 	say("AXVM-INIT start, %ld CPUs online\n", sysconf(_SC_NPROCESSORS_ONLN));
+	if (debug_lane)
+		kmemleak_start();
 	load_boot_modules();
 	ret = load_module(modparams);
 	if (refuse) {
@@ -453,10 +547,14 @@ int main(int argc, char **argv)
 	} else if (!ret) {
 		run_each_program(TEST_DIR, run_selected_test);
 		run_each_program(BENCH_DIR, run_bench);
+		if (debug_lane)
+			kmemleak_check("suite");
 		ret = unload_module();
 		say("AXVM-RMMOD %d %s\n", ret, ret ? strerror(-ret) : "ok");
+		if (!ret && debug_lane)
+			kmemleak_check("rmmod");
 		if (!ret)
-			spin_vcpus_for_power_off();
+			spin_vcpus_for_the_end();
 	}
 
 	if (!demo)
@@ -468,7 +566,7 @@ int main(int argc, char **argv)
 	 */
 	tcdrain(STDOUT_FILENO);
 	sync();
-	reboot(RB_POWER_OFF);
+	reboot(end_reboot ? RB_AUTOBOOT : RB_POWER_OFF);
 	for (;;)
 		pause();
 }

@@ -36,7 +36,7 @@ static int write_str(const char *path, const char *s)
 static int vcpu_on(int vm, unsigned int id, const cpu_set_t *mask,
 		   struct axvm_run **run)
 {
-	struct axvm_vcpu_create c = { .id = id };
+	struct axvm_vcpu_create c = { .id = id, .arch_id = axvm_arch_id(id) };
 	int cpu, fd;
 
 	for (cpu = 0; cpu < CPU_SETSIZE && cpu < AXVM_AFFINITY_WORDS * 64; cpu++)

@@ -48,7 +48,7 @@ log=$logs/$name.log
 res=$AXVM_OUT/results/$name
 : >"$log"
 
-append="loglevel=3 panic=-1 axvm.test_timeout=$TEST_TIMEOUT"
+append="loglevel=3 panic=-1 oops=panic axvm.test_timeout=$TEST_TIMEOUT"
 append="$append axvm.timeout_scale=$TIMEOUT_SCALE"
 # The fuzzers' sizes: FUZZ_CALLS ioctls (10^6 on the debug lanes, a
 # short pass elsewhere), GUEST_FUZZ_VMS hostile guests.

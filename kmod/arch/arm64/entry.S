@@ -5,6 +5,11 @@
  * points when the guest traps back to EL2: no per-CPU pointer is needed.
  * Interrupts, aborts and debug are masked by the caller for the whole
  * window in which these vectors are installed.
+ *
+ * SP_EL0 is switched here, not in C: it holds the host's `current`, which
+ * any C code may read (preempt_count() under DEBUG_PREEMPT, lockdep,
+ * KCOV), so it is the guest's only between these instructions, as in
+ * KVM's __guest_enter/__guest_exit.
  */
 #include <linux/linkage.h>
 #include <asm/assembler.h>
@@ -14,11 +19,16 @@
 #define F_GUEST		96		/* pointer to the guest's x0-x30 */
 #define F_VBAR		104		/* the host's vectors */
 #define F_SCRATCH	112		/* guest x0, x1 on the way out */
-#define F_SIZE		128
+#define F_SP_EL0	128		/* pointer to the guest's SP_EL0 */
+#define F_HOST_SP_EL0	136		/* the host's: current */
+#define F_SIZE		144
 
 	.text
 
-/* u64 __axvm_arm64_enter(u64 *x): returns an AXVM_ARM64_EXIT_* code. */
+/*
+ * u64 __axvm_arm64_enter(u64 *x, u64 *sp_el0): returns an
+ * AXVM_ARM64_EXIT_* code.
+ */
 SYM_FUNC_START(__axvm_arm64_enter)
 	sub	sp, sp, #F_SIZE
 	stp	x19, x20, [sp, #F_X19]
@@ -28,6 +38,11 @@ SYM_FUNC_START(__axvm_arm64_enter)
 	stp	x27, x28, [sp, #F_X19 + 64]
 	stp	x29, x30, [sp, #F_X19 + 80]
 	str	x0, [sp, #F_GUEST]
+	str	x1, [sp, #F_SP_EL0]
+	mrs	x2, sp_el0
+	str	x2, [sp, #F_HOST_SP_EL0]
+	ldr	x2, [x1]
+	msr	sp_el0, x2
 	/* With HCR_EL2.E2H set, VBAR_EL1 names VBAR_EL2. */
 	mrs	x1, vbar_el1
 	str	x1, [sp, #F_VBAR]
@@ -75,6 +90,11 @@ SYM_CODE_START_LOCAL(__axvm_arm64_exit)
 	str	x30, [x1, #240]
 	ldp	x2, x3, [sp, #F_SCRATCH]
 	stp	x2, x3, [x1]
+	ldr	x1, [sp, #F_SP_EL0]
+	mrs	x2, sp_el0
+	str	x2, [x1]
+	ldr	x2, [sp, #F_HOST_SP_EL0]
+	msr	sp_el0, x2
 
 	ldr	x2, [sp, #F_VBAR]
 	msr	vbar_el1, x2

@@ -86,6 +86,8 @@ enum axvm_vcpu_mode {
 struct axvm_vcpu_pin {
 	pid_t pid;			/* the thread, 0: none yet */
 	u64 start_time;
+	pid_t tgid;			/* its process */
+	u64 leader_start_time;
 	cpumask_var_t base;		/* its mask before RUN narrowed it */
 	cpumask_var_t set;		/* the mask RUN gave it */
 };

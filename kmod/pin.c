@@ -9,14 +9,16 @@
  * with the cpuset.
  *
  * RUN's narrowing stays after it returns (the vCPU thread stays on its
- * CPUs), so the mask a thread has may be one a vCPU gave it. Each vCPU
- * remembers the thread it last pinned, the mask that thread had before
- * (base) and the mask it got (set). A thread whose mask is still the
- * one some vCPU of this VM set is narrowed again from that base: one
- * thread may run several vCPUs in turn. Any other mask was set by
- * someone else (the administrator, a cpuset change, the scheduler after
+ * CPUs), and threads created afterwards inherit it, so the mask a thread
+ * has may be one a vCPU gave. Each vCPU remembers the thread it last
+ * pinned, the mask that thread had before (base) and the mask it got
+ * (set). A thread of the same process whose mask is one some vCPU of
+ * this VM set is narrowed again from that base: one thread may run
+ * several vCPUs in turn, and a thread started by a pinned one is not
+ * stuck on its parent's CPUs. Any other mask was set by someone else
+ * (the VMM, the administrator, a cpuset change, the scheduler after
  * hotplug) and is the thread's own from now on. (A mask set by someone
- * else to exactly the one a vCPU gave cannot be told apart.)
+ * else to exactly one a vCPU gave cannot be told apart.)
  */
 #define pr_fmt(fmt) "axvm: " fmt
 
@@ -48,6 +50,12 @@ static bool axvm_pin_is_current(const struct axvm_vcpu_pin *pin)
 	       pin->start_time == current->start_time;
 }
 
+static bool axvm_pin_same_process(const struct axvm_vcpu_pin *pin)
+{
+	return pin->pid && pin->tgid == current->tgid &&
+	       pin->leader_start_time == current->group_leader->start_time;
+}
+
 /* Under vm->lock: the mask the calling thread had before axvm's. */
 static const struct cpumask *axvm_pin_base(struct axvm_vm *vm)
 {
@@ -55,7 +63,7 @@ static const struct cpumask *axvm_pin_base(struct axvm_vm *vm)
 	unsigned long idx;
 
 	xa_for_each(&vm->vcpus, idx, other) {
-		if (axvm_pin_is_current(&other->pin) &&
+		if (axvm_pin_same_process(&other->pin) &&
 		    cpumask_equal(current->cpus_ptr, other->pin.set))
 			return other->pin.base;
 	}
@@ -97,6 +105,8 @@ int axvm_vcpu_pin(struct axvm_vcpu *vcpu)
 		goto out;
 	pin->pid = current->pid;
 	pin->start_time = current->start_time;
+	pin->tgid = current->tgid;
+	pin->leader_start_time = current->group_leader->start_time;
 	cpumask_copy(pin->base, base);
 	cpumask_copy(pin->set, want);
 out:

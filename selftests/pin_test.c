@@ -12,6 +12,7 @@
  * cpuset holding only the last CPU, and out again at the end.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -233,6 +234,53 @@ TEST_F(cpuset, one_thread_runs_two_vcpus_in_turn)
 		mask = my_mask();
 		EXPECT_TRUE(CPU_EQUAL(&c1, &mask));
 	}
+}
+
+struct second {
+	int vcpu, err;
+	cpu_set_t mask;
+};
+
+static void *run_second(void *p)
+{
+	struct second *s = p;
+
+	s->err = run_errno(s->vcpu);
+	s->mask = my_mask();
+	return NULL;
+}
+
+/*
+ * A thread started by one RUN pinned inherits that pin; it is RUN's, not
+ * the thread's own, so the new thread may still run a vCPU elsewhere.
+ */
+TEST_F(cpuset, a_thread_started_by_a_pinned_one_is_not_stuck)
+{
+	struct axvm_run *run0, *run1;
+	char path[128], buf[32];
+	struct second s = { 0 };
+	cpu_set_t c0, c1, mask;
+	pthread_t t;
+	int v0;
+
+	snprintf(path, sizeof(path), "%s/cpuset.cpus", self->dir);
+	snprintf(buf, sizeof(buf), "0-%d", self->last);
+	ASSERT_EQ(0, write_str(path, buf));
+	CPU_ZERO(&c0);
+	CPU_SET(0, &c0);
+	CPU_ZERO(&c1);
+	CPU_SET(self->last, &c1);
+	v0 = vcpu_on(self->vm, 0, &c0, &run0);
+	s.vcpu = vcpu_on(self->vm, 1, &c1, &run1);
+	ASSERT_GE(v0, 0);
+	ASSERT_GE(s.vcpu, 0);
+	EXPECT_EQ(EINTR, run_errno(v0));
+	mask = my_mask();
+	ASSERT_TRUE(CPU_EQUAL(&c0, &mask));
+	ASSERT_EQ(0, pthread_create(&t, NULL, run_second, &s));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(EINTR, s.err);
+	EXPECT_TRUE(CPU_EQUAL(&c1, &s.mask));
 }
 
 /*

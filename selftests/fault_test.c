@@ -22,6 +22,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "axvm_util.h"
@@ -104,6 +105,257 @@ static long module_pinned(void)
 	if (access("/sys/module/axvm/parameters/pinned_pages", R_OK))
 		return 0;
 	return axvm_param("pinned_pages");
+}
+
+GUEST_CODE static void guest_sync_magic(void)
+{
+	GUEST_SYNC(GUEST_MAGIC);
+}
+
+/* Run @v to its first ucall, which must carry the guest's magic. */
+static int run_to_magic(struct test_vcpu *v)
+{
+	struct ucall uc;
+	int ret = test_vcpu_run_ucall(v, &uc);
+
+	if (ret != UCALL_SYNC)
+		return ret < 0 ? ret : -EPROTO;
+	return uc.args[0] == GUEST_MAGIC ? 0 : -EPROTO;
+}
+
+#define STORM_CYCLES	50
+#define STORM_MAX_CPUS	4
+#define STORM_SLOT	6
+
+struct storm {
+	struct test_vm *vm;
+	int ncpus;
+	atomic_int stop;
+	atomic_int cycles;
+	atomic_int plug_errors;
+	atomic_int region_ops;
+	atomic_int region_errors;
+};
+
+struct storm_vcpu {
+	struct storm *s;
+	struct test_vcpu *v;
+	int cpu;		/* its only CPU, -1: all of them */
+	uint64_t steps;
+	int einval;
+	int bad;		/* anything RUN must not return */
+	char why[128];
+};
+
+GUEST_CODE static void guest_storm(uint64_t addr)
+{
+	uint64_t i, j;
+
+	for (i = 0;; i++) {
+		for (j = 0; j < 256; j++)
+			asm volatile("" : : : "memory");
+		GUEST_SYNC(i, *(volatile uint64_t *)addr);
+	}
+}
+
+static void *storm_vcpu_thread(void *arg)
+{
+	struct storm_vcpu *sv = arg;
+	struct ucall uc;
+	int ret;
+
+	while (!atomic_load(&sv->s->stop)) {
+		ret = test_vcpu_run_exit(sv->v);
+		/* Read while the region was elsewhere: answered at once. */
+		while (ret == AXVM_EXIT_MMIO) {
+			sv->v->run->mmio.data = GUEST_MAGIC;
+			ret = test_vcpu_run_exit(sv->v);
+		}
+		/*
+		 * api.rst: EINVAL when no CPU of the affinity mask is
+		 * online, only possible for a vCPU without CPU 0.
+		 */
+		if (ret == -EINVAL && sv->cpu > 0) {
+			sv->einval++;
+			usleep(1000);
+			continue;
+		}
+		memset(&uc, 0, sizeof(uc));
+		if (ret != AXVM_EXIT_HYPERCALL ||
+		    test_get_ucall(sv->v, &uc) != UCALL_SYNC ||
+		    uc.args[0] != sv->steps || uc.args[1] != GUEST_MAGIC) {
+			snprintf(sv->why, sizeof(sv->why),
+				 "RUN %d, step %llu: %llu, %llx", ret,
+				 (unsigned long long)sv->steps,
+				 (unsigned long long)uc.args[0],
+				 (unsigned long long)uc.args[1]);
+			sv->bad = 1;
+			break;
+		}
+		sv->steps++;
+	}
+	return NULL;
+}
+
+/* Every CPU but 0 offline, then online again, STORM_CYCLES times. */
+static void *storm_plug_thread(void *arg)
+{
+	struct storm *s = arg;
+	int c, i;
+
+	test_pin_self(0);
+	for (i = 0; i < STORM_CYCLES; i++) {
+		for (c = 1; c < s->ncpus; c++)
+			if (axvm_cpu_online(c, 0))
+				atomic_fetch_add(&s->plug_errors, 1);
+		for (c = 1; c < s->ncpus; c++)
+			if (axvm_cpu_online(c, 1))
+				atomic_fetch_add(&s->plug_errors, 1);
+		atomic_fetch_add(&s->cycles, 1);
+	}
+	return NULL;
+}
+
+/* The region the guests read: added, moved, deleted, over and over. */
+static void *storm_region_thread(void *arg)
+{
+	struct storm *s = arg;
+	size_t size = getpagesize();
+	uint64_t *hva = axvm_alloc(size);
+
+	if (!hva) {
+		atomic_fetch_add(&s->region_errors, 1);
+		return NULL;
+	}
+	*hva = GUEST_MAGIC;
+	while (!atomic_load(&s->stop)) {
+		if (axvm_set_region(s->vm->fd, STORM_SLOT, 0, REGION_GPA, size,
+				    hva) ||
+		    axvm_set_region(s->vm->fd, STORM_SLOT, 0, REGION_GPA2,
+				    size, hva) ||
+		    axvm_set_region(s->vm->fd, STORM_SLOT, 0, REGION_GPA2, 0,
+				    hva))
+			atomic_fetch_add(&s->region_errors, 1);
+		atomic_fetch_add(&s->region_ops, 3);
+		sched_yield();
+	}
+	munmap(hva, size);
+	return NULL;
+}
+
+/*
+ * CPU hotplug under running vCPUs (one on each CPU alone, one on every
+ * CPU) and a region that comes, moves and goes: the host stays clean,
+ * RUN works or, for a vCPU whose only CPU is offline, fails with the
+ * EINVAL api.rst gives; every guest loses no step; each CPU brought back
+ * is taken over again (a vCPU pinned to it runs afterwards); and all of
+ * it ends with the module free to unload.
+ */
+FIXTURE(hotplug) {
+	int unused;
+};
+
+FIXTURE_SETUP(hotplug)
+{
+}
+
+FIXTURE_TEARDOWN(hotplug)
+{
+	int c;
+
+	/* Whatever happened, every CPU is back for the next test. */
+	for (c = 1; c < sysconf(_SC_NPROCESSORS_CONF); c++)
+		axvm_cpu_online(c, 1);
+}
+
+TEST_F_TIMEOUT(hotplug, storm, 600)
+{
+	struct storm_vcpu sv[2 * STORM_MAX_CPUS];
+	pthread_t threads[2 * STORM_MAX_CPUS], plug, region;
+	uint64_t mask[AXVM_AFFINITY_WORDS];
+	long refcnt = axvm_module_refcnt();
+	struct storm s = { 0 };
+	int sys, c, i, n = 0, einval = 0;
+	uint64_t t0, steps = 0;
+
+	ASSERT_GE(refcnt, 0);
+	sys = axvm_open();
+	ASSERT_GE(sys, 0);
+	if (axvm_cap(sys, AXVM_CAP_RUN) <= 0 || !TEST_HAVE_GUEST_LIB) {
+		close(sys);
+		SKIP(return, "no guest entry on this lane");
+	}
+	close(sys);
+	s.ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (s.ncpus != sysconf(_SC_NPROCESSORS_CONF) || s.ncpus < 2 ||
+	    access("/sys/devices/system/cpu/cpu1/online", W_OK))
+		SKIP(return, "needs 2 CPUs, all online, and CPU hotplug (no writable cpu1/online)");
+	if (s.ncpus > STORM_MAX_CPUS)
+		s.ncpus = STORM_MAX_CPUS;
+
+	test_pin_self(0);
+	s.vm = test_vm_create();
+	ASSERT_NE(NULL, s.vm);
+	memset(sv, 0, sizeof(sv));
+	for (c = -1; c < s.ncpus; c++, n++) {
+		memset(mask, 0, sizeof(mask));
+		if (c < 0)
+			for (i = 0; i < s.ncpus; i++)
+				mask[i / 64] |= 1ULL << (i % 64);
+		else
+			test_affinity_of(mask, c);
+		sv[n].s = &s;
+		sv[n].cpu = c;
+		sv[n].v = test_vcpu_add(s.vm, n, TEST_ARCH_ID_DEFAULT, mask,
+					guest_storm, 1, REGION_GPA);
+		ASSERT_NE(NULL, sv[n].v);
+	}
+	t0 = axvm_clock_ns(CLOCK_MONOTONIC);
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, pthread_create(&threads[i], NULL,
+					    storm_vcpu_thread, &sv[i]));
+	ASSERT_EQ(0, pthread_create(&region, NULL, storm_region_thread, &s));
+	ASSERT_EQ(0, pthread_create(&plug, NULL, storm_plug_thread, &s));
+	pthread_join(plug, NULL);
+	atomic_store(&s.stop, 1);
+	pthread_join(region, NULL);
+	for (i = 0; i < n; i++)
+		pthread_join(threads[i], NULL);
+	for (c = 1; c < s.ncpus; c++)
+		axvm_cpu_online(c, 1);
+
+	EXPECT_EQ(STORM_CYCLES, atomic_load(&s.cycles));
+	EXPECT_EQ(0, atomic_load(&s.plug_errors));
+	EXPECT_EQ(0, atomic_load(&s.region_errors));
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(0, sv[i].bad) TH_LOG("vCPU %d (CPU %d): %s", i,
+					       sv[i].cpu, sv[i].why);
+		steps += sv[i].steps;
+		einval += sv[i].einval;
+	}
+	ksft_print_msg("hotplug: %d CPUs, %d offline/online cycles, %d vCPUs, ",
+		       s.ncpus, atomic_load(&s.cycles), n);
+	printf("%llu guest steps, %d RUNs with EINVAL, %d region ops, %llu ms\n",
+	       (unsigned long long)steps, einval, atomic_load(&s.region_ops),
+	       (unsigned long long)((axvm_clock_ns(CLOCK_MONOTONIC) - t0) /
+				    1000000));
+
+	/* Every CPU runs a guest again: each was taken over on its way up. */
+	for (i = 0; i < n; i++) {
+		if (sv[i].cpu < 0)
+			continue;
+		test_pin_self(sv[i].cpu);
+		EXPECT_EQ(0, test_vcpu_set_entry(sv[i].v, guest_sync_magic, 0));
+		EXPECT_EQ(0, run_to_magic(sv[i].v)) TH_LOG("CPU %d", sv[i].cpu);
+		EXPECT_EQ(sv[i].cpu, sched_getcpu());
+	}
+	test_pin_self(0);
+	test_vm_free(s.vm);
+	EXPECT_EQ(0, axvm_param("stage2_pages"));
+	EXPECT_EQ(0, module_pinned());
+	/* Nothing holds the module: rmmod would succeed. */
+	EXPECT_EQ(refcnt, axvm_module_refcnt());
+	EXPECT_EQ(0, axvm_module_refcnt());
 }
 
 /* What a sweep's steps share. */
@@ -616,22 +868,6 @@ TEST_F(fault, cpuid)
 
 /* ---- Guests: the first vCPU with an irqchip, the first RUN ---- */
 
-GUEST_CODE static void guest_sync_magic(void)
-{
-	GUEST_SYNC(GUEST_MAGIC);
-}
-
-/* Run @v to its first ucall, which must carry the guest's magic. */
-static int run_to_magic(struct test_vcpu *v)
-{
-	struct ucall uc;
-	int ret = test_vcpu_run_ucall(v, &uc);
-
-	if (ret != UCALL_SYNC)
-		return ret < 0 ? ret : -EPROTO;
-	return uc.args[0] == GUEST_MAGIC ? 0 : -EPROTO;
-}
-
 /*
  * The first vCPU: its magic, and on x86 the BSP bit of IA32_APIC_BASE
  * (api.rst: "the first vCPU created is the BSP").
@@ -648,52 +884,94 @@ GUEST_CODE static void guest_first_vcpu(void)
 	GUEST_SYNC(GUEST_MAGIC, bsp);
 }
 
-static void prep_test_vm_irqchip(struct __test_metadata *_metadata,
-				 struct sweep_ctx *c)
+static void prep_vm_irqchip(struct __test_metadata *_metadata,
+			    struct sweep_ctx *c)
 {
-	c->tvm = test_vm_create();
-	ASSERT_NE(NULL, c->tvm) TH_LOG("test_vm_create: %s", strerror(errno));
-	ASSERT_EQ(0, create_irqchip(c->tvm->fd, c->irqchip));
-	c->vm = c->tvm->fd;
+	prep_vm(_metadata, c);
+	ASSERT_EQ(0, create_irqchip(c->vm, c->irqchip));
 }
 
 static void check_create_vcpu_irqchip(struct __test_metadata *_metadata,
 				      struct sweep_ctx *c, int ret)
 {
-	struct test_vcpu *v;
-	struct ucall uc;
-
-	if (ret >= 0) {
-		close(ret);
-	} else {
-		v = test_vcpu_add_default(c->tvm, 0, guest_first_vcpu, 0);
-		ASSERT_NE(NULL, v) TH_LOG("again: %s", strerror(errno));
-		ASSERT_EQ(UCALL_SYNC, test_vcpu_run_ucall(v, &uc));
-		EXPECT_EQ(GUEST_MAGIC, uc.args[0]);
-#ifdef __x86_64__
-		EXPECT_EQ(0x100, uc.args[1]) TH_LOG("not the BSP");
-#endif
+	/* Its redistributor frame or APIC id is free again. */
+	if (ret < 0) {
+		ret = op_create_vcpu(c);
+		EXPECT_GE(ret, 0) TH_LOG("again: %s", strerror(errno));
 	}
-	test_vm_free(c->tvm);
+	if (ret >= 0)
+		close(ret);
+	close(c->vm);
 	c->vm = -1;
 }
 
 /*
- * The first vCPU of a VM with the in-kernel irqchip: a failed creation
- * leaves no trace in the irqchip (its redistributor frame, its APIC id,
- * the x86 BSP that the first vCPU is), so the vCPU made after it runs.
+ * The first vCPU of a VM with the in-kernel irqchip, at every failure:
+ * its place in the irqchip (redistributor frame, APIC id) is free again.
  */
-TEST_F_TIMEOUT(fault, create_vcpu_with_irqchip, 600)
+TEST_F(fault, create_vcpu_with_irqchip)
 {
-	const struct sweep sw = { "CREATE_VCPU with irqchip",
-				  prep_test_vm_irqchip, op_create_vcpu,
-				  check_create_vcpu_irqchip };
+	const struct sweep sw = { "CREATE_VCPU with irqchip", prep_vm_irqchip,
+				  op_create_vcpu, check_create_vcpu_irqchip };
 
 	if (self->c.sys < 0)
 		return;
-	if (!self->c.irqchip || !self->can_run)
-		SKIP(return, "no in-kernel irqchip or no guest entry");
+	if (!self->c.irqchip)
+		SKIP(return, "no in-kernel irqchip on this backend");
 	sweep_run(_metadata, &sw, &self->c);
+}
+
+/*
+ * The same without fault injection, on every lane: the first vCPU's
+ * creation fails at its very end (no fd left, EMFILE), after the
+ * backend made it; the vCPU created next is the first vCPU created, on
+ * x86 the BSP (api.rst), and runs.
+ */
+TEST(first_vcpu_after_failed_creation)
+{
+	struct rlimit old, lim;
+	struct test_vm *vm;
+	struct test_vcpu *v;
+	struct ucall uc;
+	int sys, type = 0, caps, fd, i;
+
+	sys = axvm_open();
+	ASSERT_GE(sys, 0);
+	caps = axvm_cap(sys, AXVM_CAP_IRQCHIP);
+	for (i = 1; i < 32; i++)
+		if (caps > 0 && caps & (1 << i))
+			type = i;
+	if (!type || axvm_cap(sys, AXVM_CAP_RUN) <= 0 || !TEST_HAVE_GUEST_LIB) {
+		close(sys);
+		SKIP(return, "no in-kernel irqchip or no guest entry");
+	}
+	close(sys);
+	test_pin_self(0);
+	vm = test_vm_create();
+	ASSERT_NE(NULL, vm);
+	ASSERT_EQ(0, create_irqchip(vm->fd, type));
+
+	/* Every fd below the limit taken: the vCPU's fd cannot be had. */
+	fd = dup(0);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &old));
+	lim = old;
+	lim.rlim_cur = fd;
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &lim));
+	errno = 0;
+	EXPECT_EQ(-1, axvm_create_vcpu(vm->fd, 0, axvm_arch_id(0)));
+	EXPECT_EQ(EMFILE, errno);
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &old));
+
+	v = test_vcpu_add_default(vm, 0, guest_first_vcpu, 0);
+	ASSERT_NE(NULL, v) TH_LOG("again: %s", strerror(errno));
+	ASSERT_EQ(UCALL_SYNC, test_vcpu_run_ucall(v, &uc));
+	EXPECT_EQ(GUEST_MAGIC, uc.args[0]);
+#ifdef __x86_64__
+	EXPECT_EQ(0x100, uc.args[1]) TH_LOG("the first vCPU is not the BSP");
+#endif
+	test_vm_free(vm);
 }
 
 static void prep_test_vcpu(struct __test_metadata *_metadata,
@@ -794,240 +1072,5 @@ TEST_F_TIMEOUT(fault, destroy, 600)
 }
 
 /* ------------------------------------------------------------------ */
-
-#define STORM_CYCLES	50
-#define STORM_MAX_CPUS	4
-#define STORM_SLOT	6
-
-struct storm {
-	struct test_vm *vm;
-	int ncpus;
-	atomic_int stop;
-	atomic_int cycles;
-	atomic_int plug_errors;
-	atomic_int region_ops;
-	atomic_int region_errors;
-};
-
-struct storm_vcpu {
-	struct storm *s;
-	struct test_vcpu *v;
-	int cpu;		/* its only CPU, -1: all of them */
-	uint64_t steps;
-	int einval;
-	int bad;		/* anything RUN must not return */
-	char why[128];
-};
-
-GUEST_CODE static void guest_storm(uint64_t addr)
-{
-	uint64_t i, j;
-
-	for (i = 0;; i++) {
-		for (j = 0; j < 256; j++)
-			asm volatile("" : : : "memory");
-		GUEST_SYNC(i, *(volatile uint64_t *)addr);
-	}
-}
-
-static void *storm_vcpu_thread(void *arg)
-{
-	struct storm_vcpu *sv = arg;
-	struct ucall uc;
-	int ret;
-
-	while (!atomic_load(&sv->s->stop)) {
-		ret = test_vcpu_run_exit(sv->v);
-		/* Read while the region was elsewhere: answered at once. */
-		while (ret == AXVM_EXIT_MMIO) {
-			sv->v->run->mmio.data = GUEST_MAGIC;
-			ret = test_vcpu_run_exit(sv->v);
-		}
-		/*
-		 * api.rst: EINVAL when no CPU of the affinity mask is
-		 * online, only possible for a vCPU without CPU 0.
-		 */
-		if (ret == -EINVAL && sv->cpu > 0) {
-			sv->einval++;
-			usleep(1000);
-			continue;
-		}
-		memset(&uc, 0, sizeof(uc));
-		if (ret != AXVM_EXIT_HYPERCALL ||
-		    test_get_ucall(sv->v, &uc) != UCALL_SYNC ||
-		    uc.args[0] != sv->steps || uc.args[1] != GUEST_MAGIC) {
-			snprintf(sv->why, sizeof(sv->why),
-				 "RUN %d, step %llu: %llu, %llx", ret,
-				 (unsigned long long)sv->steps,
-				 (unsigned long long)uc.args[0],
-				 (unsigned long long)uc.args[1]);
-			sv->bad = 1;
-			break;
-		}
-		sv->steps++;
-	}
-	return NULL;
-}
-
-/* Every CPU but 0 offline, then online again, STORM_CYCLES times. */
-static void *storm_plug_thread(void *arg)
-{
-	struct storm *s = arg;
-	int c, i;
-
-	test_pin_self(0);
-	for (i = 0; i < STORM_CYCLES; i++) {
-		for (c = 1; c < s->ncpus; c++)
-			if (axvm_cpu_online(c, 0))
-				atomic_fetch_add(&s->plug_errors, 1);
-		for (c = 1; c < s->ncpus; c++)
-			if (axvm_cpu_online(c, 1))
-				atomic_fetch_add(&s->plug_errors, 1);
-		atomic_fetch_add(&s->cycles, 1);
-	}
-	return NULL;
-}
-
-/* The region the guests read: added, moved, deleted, over and over. */
-static void *storm_region_thread(void *arg)
-{
-	struct storm *s = arg;
-	size_t size = getpagesize();
-	uint64_t *hva = axvm_alloc(size);
-
-	if (!hva) {
-		atomic_fetch_add(&s->region_errors, 1);
-		return NULL;
-	}
-	*hva = GUEST_MAGIC;
-	while (!atomic_load(&s->stop)) {
-		if (axvm_set_region(s->vm->fd, STORM_SLOT, 0, REGION_GPA, size,
-				    hva) ||
-		    axvm_set_region(s->vm->fd, STORM_SLOT, 0, REGION_GPA2,
-				    size, hva) ||
-		    axvm_set_region(s->vm->fd, STORM_SLOT, 0, REGION_GPA2, 0,
-				    hva))
-			atomic_fetch_add(&s->region_errors, 1);
-		atomic_fetch_add(&s->region_ops, 3);
-		sched_yield();
-	}
-	munmap(hva, size);
-	return NULL;
-}
-
-/*
- * CPU hotplug under running vCPUs (one on each CPU alone, one on every
- * CPU) and a region that comes, moves and goes: the host stays clean,
- * RUN works or, for a vCPU whose only CPU is offline, fails with the
- * EINVAL api.rst gives; every guest loses no step; each CPU brought back
- * is taken over again (a vCPU pinned to it runs afterwards); and all of
- * it ends with the module free to unload.
- */
-FIXTURE(hotplug) {
-	int unused;
-};
-
-FIXTURE_SETUP(hotplug)
-{
-}
-
-FIXTURE_TEARDOWN(hotplug)
-{
-	int c;
-
-	/* Whatever happened, every CPU is back for the next test. */
-	for (c = 1; c < sysconf(_SC_NPROCESSORS_CONF); c++)
-		axvm_cpu_online(c, 1);
-}
-
-TEST_F_TIMEOUT(hotplug, storm, 600)
-{
-	struct storm_vcpu sv[2 * STORM_MAX_CPUS];
-	pthread_t threads[2 * STORM_MAX_CPUS], plug, region;
-	uint64_t mask[AXVM_AFFINITY_WORDS];
-	long refcnt = axvm_module_refcnt();
-	struct storm s = { 0 };
-	int sys, c, i, n = 0, einval = 0;
-	uint64_t t0, steps = 0;
-
-	ASSERT_GE(refcnt, 0);
-	sys = axvm_open();
-	ASSERT_GE(sys, 0);
-	if (axvm_cap(sys, AXVM_CAP_RUN) <= 0 || !TEST_HAVE_GUEST_LIB) {
-		close(sys);
-		SKIP(return, "no guest entry on this lane");
-	}
-	close(sys);
-	s.ncpus = sysconf(_SC_NPROCESSORS_ONLN);
-	if (s.ncpus != sysconf(_SC_NPROCESSORS_CONF) || s.ncpus < 2 ||
-	    access("/sys/devices/system/cpu/cpu1/online", W_OK))
-		SKIP(return, "needs 2 CPUs, all online, and CPU hotplug (no writable cpu1/online)");
-	if (s.ncpus > STORM_MAX_CPUS)
-		s.ncpus = STORM_MAX_CPUS;
-
-	test_pin_self(0);
-	s.vm = test_vm_create();
-	ASSERT_NE(NULL, s.vm);
-	memset(sv, 0, sizeof(sv));
-	for (c = -1; c < s.ncpus; c++, n++) {
-		memset(mask, 0, sizeof(mask));
-		if (c < 0)
-			for (i = 0; i < s.ncpus; i++)
-				mask[i / 64] |= 1ULL << (i % 64);
-		else
-			test_affinity_of(mask, c);
-		sv[n].s = &s;
-		sv[n].cpu = c;
-		sv[n].v = test_vcpu_add(s.vm, n, TEST_ARCH_ID_DEFAULT, mask,
-					guest_storm, 1, REGION_GPA);
-		ASSERT_NE(NULL, sv[n].v);
-	}
-	t0 = axvm_clock_ns(CLOCK_MONOTONIC);
-	for (i = 0; i < n; i++)
-		ASSERT_EQ(0, pthread_create(&threads[i], NULL,
-					    storm_vcpu_thread, &sv[i]));
-	ASSERT_EQ(0, pthread_create(&region, NULL, storm_region_thread, &s));
-	ASSERT_EQ(0, pthread_create(&plug, NULL, storm_plug_thread, &s));
-	pthread_join(plug, NULL);
-	atomic_store(&s.stop, 1);
-	pthread_join(region, NULL);
-	for (i = 0; i < n; i++)
-		pthread_join(threads[i], NULL);
-	for (c = 1; c < s.ncpus; c++)
-		axvm_cpu_online(c, 1);
-
-	EXPECT_EQ(STORM_CYCLES, atomic_load(&s.cycles));
-	EXPECT_EQ(0, atomic_load(&s.plug_errors));
-	EXPECT_EQ(0, atomic_load(&s.region_errors));
-	for (i = 0; i < n; i++) {
-		EXPECT_EQ(0, sv[i].bad) TH_LOG("vCPU %d (CPU %d): %s", i,
-					       sv[i].cpu, sv[i].why);
-		steps += sv[i].steps;
-		einval += sv[i].einval;
-	}
-	ksft_print_msg("hotplug: %d CPUs, %d offline/online cycles, %d vCPUs, ",
-		       s.ncpus, atomic_load(&s.cycles), n);
-	printf("%llu guest steps, %d RUNs with EINVAL, %d region ops, %llu ms\n",
-	       (unsigned long long)steps, einval, atomic_load(&s.region_ops),
-	       (unsigned long long)((axvm_clock_ns(CLOCK_MONOTONIC) - t0) /
-				    1000000));
-
-	/* Every CPU runs a guest again: each was taken over on its way up. */
-	for (i = 0; i < n; i++) {
-		if (sv[i].cpu < 0)
-			continue;
-		test_pin_self(sv[i].cpu);
-		EXPECT_EQ(0, test_vcpu_set_entry(sv[i].v, guest_sync_magic, 0));
-		EXPECT_EQ(0, run_to_magic(sv[i].v)) TH_LOG("CPU %d", sv[i].cpu);
-		EXPECT_EQ(sv[i].cpu, sched_getcpu());
-	}
-	test_pin_self(0);
-	test_vm_free(s.vm);
-	EXPECT_EQ(0, axvm_param("stage2_pages"));
-	EXPECT_EQ(0, module_pinned());
-	/* Nothing holds the module: rmmod would succeed. */
-	EXPECT_EQ(refcnt, axvm_module_refcnt());
-	EXPECT_EQ(0, axvm_module_refcnt());
-}
 
 TEST_HARNESS_MAIN

@@ -921,59 +921,6 @@ TEST_F(fault, create_vcpu_with_irqchip)
 	sweep_run(_metadata, &sw, &self->c);
 }
 
-/*
- * The same without fault injection, on every lane: the first vCPU's
- * creation fails at its very end (no fd left, EMFILE), after the
- * backend made it; the vCPU created next is the first vCPU created, on
- * x86 the BSP (api.rst), and runs.
- */
-TEST(first_vcpu_after_failed_creation)
-{
-	struct rlimit old, lim;
-	struct test_vm *vm;
-	struct test_vcpu *v;
-	struct ucall uc;
-	int sys, type = 0, caps, fd, i;
-
-	sys = axvm_open();
-	ASSERT_GE(sys, 0);
-	caps = axvm_cap(sys, AXVM_CAP_IRQCHIP);
-	for (i = 1; i < 32; i++)
-		if (caps > 0 && caps & (1 << i))
-			type = i;
-	if (!type || axvm_cap(sys, AXVM_CAP_RUN) <= 0 || !TEST_HAVE_GUEST_LIB) {
-		close(sys);
-		SKIP(return, "no in-kernel irqchip or no guest entry");
-	}
-	close(sys);
-	test_pin_self(0);
-	vm = test_vm_create();
-	ASSERT_NE(NULL, vm);
-	ASSERT_EQ(0, create_irqchip(vm->fd, type));
-
-	/* Every fd below the limit taken: the vCPU's fd cannot be had. */
-	fd = dup(0);
-	ASSERT_GE(fd, 0);
-	close(fd);
-	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &old));
-	lim = old;
-	lim.rlim_cur = fd;
-	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &lim));
-	errno = 0;
-	EXPECT_EQ(-1, axvm_create_vcpu(vm->fd, 0, axvm_arch_id(0)));
-	EXPECT_EQ(EMFILE, errno);
-	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &old));
-
-	v = test_vcpu_add_default(vm, 0, guest_first_vcpu, 0);
-	ASSERT_NE(NULL, v) TH_LOG("again: %s", strerror(errno));
-	ASSERT_EQ(UCALL_SYNC, test_vcpu_run_ucall(v, &uc));
-	EXPECT_EQ(GUEST_MAGIC, uc.args[0]);
-#ifdef __x86_64__
-	EXPECT_EQ(0x100, uc.args[1]) TH_LOG("the first vCPU is not the BSP");
-#endif
-	test_vm_free(vm);
-}
-
 static void prep_test_vcpu(struct __test_metadata *_metadata,
 			   struct sweep_ctx *c)
 {
@@ -1071,6 +1018,69 @@ TEST_F_TIMEOUT(fault, destroy, 600)
 	sweep_run(_metadata, &sw, &self->c);
 }
 
-/* ------------------------------------------------------------------ */
+/*
+ * The same without fault injection, on every lane: the first vCPU's
+ * creation fails at its very end (no fd left, EMFILE), after the
+ * backend made it; the vCPU created next is the first vCPU created, on
+ * x86 the BSP (api.rst), and runs.
+ */
+FIXTURE(irqchip) {
+	int unused;
+};
+
+FIXTURE_SETUP(irqchip)
+{
+}
+
+FIXTURE_TEARDOWN(irqchip)
+{
+}
+
+TEST_F(irqchip, first_vcpu_after_failed_creation)
+{
+	struct rlimit old, lim;
+	struct test_vm *vm;
+	struct test_vcpu *v;
+	struct ucall uc;
+	int sys, type = 0, caps, fd, i;
+
+	sys = axvm_open();
+	ASSERT_GE(sys, 0);
+	caps = axvm_cap(sys, AXVM_CAP_IRQCHIP);
+	for (i = 1; i < 32; i++)
+		if (caps > 0 && caps & (1 << i))
+			type = i;
+	if (!type || axvm_cap(sys, AXVM_CAP_RUN) <= 0 || !TEST_HAVE_GUEST_LIB) {
+		close(sys);
+		SKIP(return, "no in-kernel irqchip or no guest entry");
+	}
+	close(sys);
+	test_pin_self(0);
+	vm = test_vm_create();
+	ASSERT_NE(NULL, vm);
+	ASSERT_EQ(0, create_irqchip(vm->fd, type));
+
+	/* Every fd below the limit taken: the vCPU's fd cannot be had. */
+	fd = dup(0);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &old));
+	lim = old;
+	lim.rlim_cur = fd;
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &lim));
+	errno = 0;
+	EXPECT_EQ(-1, axvm_create_vcpu(vm->fd, 0, axvm_arch_id(0)));
+	EXPECT_EQ(EMFILE, errno);
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &old));
+
+	v = test_vcpu_add_default(vm, 0, guest_first_vcpu, 0);
+	ASSERT_NE(NULL, v) TH_LOG("again: %s", strerror(errno));
+	ASSERT_EQ(UCALL_SYNC, test_vcpu_run_ucall(v, &uc));
+	EXPECT_EQ(GUEST_MAGIC, uc.args[0]);
+#ifdef __x86_64__
+	EXPECT_EQ(0x100, uc.args[1]) TH_LOG("the first vCPU is not the BSP");
+#endif
+	test_vm_free(vm);
+}
 
 TEST_HARNESS_MAIN

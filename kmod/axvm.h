@@ -74,6 +74,8 @@ struct axvm_vm {
 
 enum axvm_vcpu_flag_bits {
 	AXVM_VCPU_RUNNING,		/* a thread is inside RUN */
+	/* Its fd is being handed out: a destroy is no rollback any more. */
+	AXVM_VCPU_CREATED,
 };
 
 /* axvm_vcpu.mode: whether a kick needs an IPI to reach the vCPU. */

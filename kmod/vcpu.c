@@ -259,7 +259,9 @@ static int axvm_vcpu_cpuid(struct axvm_vcpu *vcpu, void __user *argp,
 	if (set && hdr.nent > axvm_info.cpuid_entries)
 		return -E2BIG;
 	n = min(hdr.nent, axvm_info.cpuid_entries);
-	e = kvcalloc(max(n, 1U), sizeof(*e), GFP_KERNEL_ACCOUNT);
+	/* Up to 8 KiB: no vmalloc failure splat for an ENOMEM. */
+	e = kvcalloc(max(n, 1U), sizeof(*e),
+		     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!e)
 		return -ENOMEM;
 
@@ -490,9 +492,13 @@ int axvm_vcpu_create(struct axvm_vm *vm, const struct axvm_vcpu_create *cfg)
 	kref_get(&vm->ref);
 	mutex_unlock(&vm->lock);
 
+	/* Set before the fd exists: its release may come at once. */
+	set_bit(AXVM_VCPU_CREATED, &vcpu->flags);
 	fd = anon_inode_getfd("axvm-vcpu", &axvm_vcpu_fops, vcpu,
 			      O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
+		/* The backend undoes this creation as if it never was. */
+		clear_bit(AXVM_VCPU_CREATED, &vcpu->flags);
 		mutex_lock(&vm->lock);
 		xa_erase(&vm->vcpus, vcpu->id);
 		mutex_unlock(&vm->lock);

@@ -284,8 +284,12 @@ int axvm_x86_cpuid_init(struct axvm_x86_vcpu *x, u64 arch_id)
 	u32 ext = min(cpuid_eax(0x80000000), 0x80000021U);
 	bool apic = x->vcpu->vm->irqchip == AXVM_IRQCHIP_X86;
 
+	/*
+	 * 8 KiB: kvcalloc() falls back to vmalloc, which would print a
+	 * stack dump on failure; the caller's ENOMEM says it all.
+	 */
 	x->cpuid = kvcalloc(AXVM_X86_CPUID_ENTRIES, sizeof(*x->cpuid),
-			    GFP_KERNEL_ACCOUNT);
+			    GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!x->cpuid)
 		return -ENOMEM;
 	for (leaf = 0; leaf <= max; leaf++)

@@ -120,6 +120,22 @@ void axvm_x86_chip_destroy(struct axvm_vm *vm)
 	xvm->chip = NULL;
 }
 
+/*
+ * "The first vCPU created is the BSP" (api.rst): a creation that fails,
+ * here or later in AXVM_CREATE_VCPU, created nothing, so the BSP it had
+ * claimed goes to the next vCPU instead of leaving every vCPU an AP.
+ */
+static void axvm_x86_chip_bsp_rollback(struct axvm_x86_chip *chip, bool bsp)
+{
+	unsigned long flags;
+
+	if (!bsp)
+		return;
+	spin_lock_irqsave(&chip->lock, flags);
+	chip->has_bsp = false;
+	spin_unlock_irqrestore(&chip->lock, flags);
+}
+
 /* A new vCPU joins: its APIC id must be an xAPIC one, free. */
 int axvm_x86_chip_vcpu_create(struct axvm_x86_vcpu *x)
 {
@@ -144,15 +160,18 @@ int axvm_x86_chip_vcpu_create(struct axvm_x86_vcpu *x)
 
 	ret = axvm_lapic_create(x, bsp);
 	if (ret)
-		return ret;
+		goto err_bsp;
 	spin_lock_irqsave(&chip->lock, flags);
 	if (chip->apic[id])
 		ret = -EEXIST;
 	else
 		chip->apic[id] = x->apic;
 	spin_unlock_irqrestore(&chip->lock, flags);
-	if (ret)
-		axvm_lapic_destroy(x);
+	if (!ret)
+		return 0;
+	axvm_lapic_destroy(x);
+err_bsp:
+	axvm_x86_chip_bsp_rollback(chip, bsp);
 	return ret;
 }
 
@@ -160,6 +179,7 @@ void axvm_x86_chip_vcpu_destroy(struct axvm_x86_vcpu *x)
 {
 	struct axvm_x86_chip *chip = axvm_x86_chip(x->vcpu->vm);
 	unsigned long flags;
+	bool bsp;
 
 	if (!x->apic)
 		return;
@@ -167,7 +187,11 @@ void axvm_x86_chip_vcpu_destroy(struct axvm_x86_vcpu *x)
 	if (chip->apic[x->apic->id] == x->apic)
 		chip->apic[x->apic->id] = NULL;
 	spin_unlock_irqrestore(&chip->lock, flags);
+	bsp = x->apic->base_msr & MSR_IA32_APICBASE_BSP;
 	axvm_lapic_destroy(x);
+	/* A creation undone; a vCPU that was created stays the BSP. */
+	if (!test_bit(AXVM_VCPU_CREATED, &x->vcpu->flags))
+		axvm_x86_chip_bsp_rollback(chip, bsp);
 }
 
 int axvm_arch_irq_line(struct axvm_vm *vm, u32 irq, bool level)

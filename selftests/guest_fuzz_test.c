@@ -171,6 +171,8 @@ struct fuzz_totals {
 };
 
 static __thread volatile sig_atomic_t kicked;
+/* AXVM_GUEST_FUZZ_VERBOSE: every exit on stdout, for a replay. */
+static int verbose;
 
 static void on_kick(int sig)
 {
@@ -1517,6 +1519,19 @@ static void *vcpu_thread(void *arg)
 			break;
 		}
 		v->exits++;
+		if (verbose) {
+			struct axvm_regs regs;
+
+			ioctl(v->fd, AXVM_GET_REGS, &regs);
+			printf("# vcpu %d exit %u pc %#llx pstate %#llx data %#llx %#llx %#llx\n",
+			       v->id, v->run->exit_reason,
+			       (unsigned long long)regs.pc,
+			       (unsigned long long)regs.pstate,
+			       (unsigned long long)v->run->internal.data[0],
+			       (unsigned long long)v->run->internal.data[1],
+			       (unsigned long long)v->run->internal.data[2]);
+			fflush(stdout);
+		}
 		if (handle_exit(v))
 			break;
 	}
@@ -1528,6 +1543,13 @@ static void *vcpu_thread(void *arg)
 		vm->stop = 1;		/* the VM is over: end the others */
 	__atomic_store_n(&v->done, 1, __ATOMIC_RELEASE);
 	return NULL;
+}
+
+static uint64_t env_u64(const char *name, uint64_t def)
+{
+	const char *s = getenv(name);
+
+	return s && *s ? strtoull(s, NULL, 0) : def;
 }
 
 static int fuzz_vm_setup(struct fuzz_vm *vm, char *err, size_t errlen)
@@ -1570,8 +1592,10 @@ static int fuzz_vm_setup(struct fuzz_vm *vm, char *err, size_t errlen)
 		vm->has_ro = true;
 	}
 	caps = axvm_cap(vm->sys, AXVM_CAP_IRQCHIP);
+	/* AXVM_GUEST_FUZZ_NO_IRQCHIP: the same VM less its irqchip. */
 	if (caps > 0 && (caps & (1 << arch_irqchip_type())) &&
-	    chance(&vm->rng, 30)) {
+	    chance(&vm->rng, 30) &&
+	    !env_u64("AXVM_GUEST_FUZZ_NO_IRQCHIP", 0)) {
 		struct axvm_irqchip c = {
 			.type = arch_irqchip_type(),
 			.nr_irqs = 32,
@@ -1665,12 +1689,6 @@ static void fuzz_vm_free(struct fuzz_vm *vm)
 		munmap(vm->ro, RO_SIZE);
 }
 
-static uint64_t env_u64(const char *name, uint64_t def)
-{
-	const char *s = getenv(name);
-
-	return s && *s ? strtoull(s, NULL, 0) : def;
-}
 
 /*
  * Run one VM to its end. Returns 0, or -1 with @err set (the VM failed:
@@ -1701,6 +1719,10 @@ static int fuzz_one(int sys, size_t run_size, uint64_t seed,
 		fuzz_vm_free(&vm);
 		return -1;
 	}
+	if (verbose)
+		printf("# guest_fuzz: kind %d mode %s vcpus %d irqchip %d ro %d\n",
+		       vm.kind, mode_names[vm.mode], vm.nr_vcpus, vm.irqchip,
+		       vm.has_ro);
 	for (i = 0; i < vm.nr_vcpus; i++) {
 		struct fuzz_vcpu *v = &vm.vcpus[i];
 
@@ -1814,6 +1836,7 @@ TEST_F_TIMEOUT(guest_fuzz, hostile_guests_end_and_leave_nothing, 1800)
 	char err[512];
 	int k;
 
+	verbose = env_u64("AXVM_GUEST_FUZZ_VERBOSE", 0);
 	if (!seed)
 		seed = axvm_clock_ns(CLOCK_REALTIME) ^ ((uint64_t)getpid() << 32);
 	printf("# guest_fuzz: seed=%#llx vms=%lu\n", (unsigned long long)seed,
@@ -1828,6 +1851,10 @@ TEST_F_TIMEOUT(guest_fuzz, hostile_guests_end_and_leave_nothing, 1800)
 		long pages;
 		int ret;
 
+		/* Before it runs: a host that dies leaves this in its log. */
+		printf("# guest_fuzz: vm %lu seed=%#llx\n", i,
+		       (unsigned long long)vm_seed);
+		fflush(stdout);
 		ret = fuzz_one(self->sys, run_size, vm_seed, &t, err,
 			       sizeof(err));
 		if (ret) {

@@ -103,7 +103,7 @@ struct axvm_arm64_exit {
 #define AXVM_ARM64_VTIMER_PPI		27
 
 /* entry.S */
-u64 __axvm_arm64_enter(u64 *x);
+u64 __axvm_arm64_enter(u64 *x, u64 *sp_el0);
 void __axvm_arm64_fpsimd_save(struct axvm_arm64_fpsimd *fp);
 void __axvm_arm64_fpsimd_load(const struct axvm_arm64_fpsimd *fp);
 

@@ -14,11 +14,20 @@
 #define F_GUEST		96		/* pointer to the guest's x0-x30 */
 #define F_VBAR		104		/* the host's vectors */
 #define F_SCRATCH	112		/* guest x0, x1 on the way out */
-#define F_SIZE		128
+#define F_HOST_SP_EL0	128		/* the host's SP_EL0: current */
+#define F_GUEST_SP_EL0	136		/* pointer to the guest's SP_EL0 */
+#define F_SIZE		144
 
 	.text
 
-/* u64 __axvm_arm64_enter(u64 *x): returns an AXVM_ARM64_EXIT_* code. */
+/*
+ * u64 __axvm_arm64_enter(u64 *x, u64 *sp_el0): returns an AXVM_ARM64_EXIT_*
+ * code. SP_EL0 is switched here, next to the ERET and the exception: the
+ * host kernel keeps `current` in it (arm64's get_current()), so no C code
+ * may run while it holds the guest's value. A guest that wrote its SP_EL0
+ * otherwise had the host's preempt count, KCOV and lockdep write through
+ * a pointer it chose (a host memory corruption found by guest_fuzz_test).
+ */
 SYM_FUNC_START(__axvm_arm64_enter)
 	sub	sp, sp, #F_SIZE
 	stp	x19, x20, [sp, #F_X19]
@@ -28,6 +37,11 @@ SYM_FUNC_START(__axvm_arm64_enter)
 	stp	x27, x28, [sp, #F_X19 + 64]
 	stp	x29, x30, [sp, #F_X19 + 80]
 	str	x0, [sp, #F_GUEST]
+	str	x1, [sp, #F_GUEST_SP_EL0]
+	mrs	x2, sp_el0
+	str	x2, [sp, #F_HOST_SP_EL0]
+	ldr	x2, [x1]
+	msr	sp_el0, x2
 	/* With HCR_EL2.E2H set, VBAR_EL1 names VBAR_EL2. */
 	mrs	x1, vbar_el1
 	str	x1, [sp, #F_VBAR]
@@ -75,6 +89,11 @@ SYM_CODE_START_LOCAL(__axvm_arm64_exit)
 	str	x30, [x1, #240]
 	ldp	x2, x3, [sp, #F_SCRATCH]
 	stp	x2, x3, [x1]
+	mrs	x2, sp_el0
+	ldr	x3, [sp, #F_GUEST_SP_EL0]
+	str	x2, [x3]
+	ldr	x2, [sp, #F_HOST_SP_EL0]
+	msr	sp_el0, x2
 
 	ldr	x2, [sp, #F_VBAR]
 	msr	vbar_el1, x2

@@ -2,8 +2,9 @@
 /*
  * arm64 guest runs: switch the EL1, EL2, FP/SIMD, timer and GIC state
  * around one entry. Under VHE the guest's EL1 registers are reached
- * through their _EL12/_EL02 names; the EL0 registers, SP_EL0, TPIDR_EL1
- * and PAR_EL1 are shared with the host and swapped.
+ * through their _EL12/_EL02 names; the EL0 registers, TPIDR_EL1 and
+ * PAR_EL1 are shared with the host and swapped here, SP_EL0 (the host's
+ * `current`) in entry.S around the ERET.
  */
 #define pr_fmt(fmt) "axvm: " fmt
 
@@ -31,7 +32,7 @@ static DEFINE_PER_CPU(struct axvm_arm64_tlb_owner, axvm_arm64_tlb_owner);
 /* What the host had in the registers a run changes. */
 struct axvm_arm64_host {
 	u64 hcr, cptr, mdcr, cnthctl, cntvoff, vttbr;
-	u64 sp_el0, tpidr_el0, tpidrro_el0, tpidr_el1, par;
+	u64 tpidr_el0, tpidrro_el0, tpidr_el1, par;
 };
 
 /* CPTR_EL2 in its E2H (CPACR) layout: SVE and SME stay trapped. */
@@ -50,7 +51,6 @@ static void axvm_arm64_save_host(struct axvm_arm64_host *h)
 	h->cnthctl = read_sysreg(cnthctl_el2);
 	h->cntvoff = read_sysreg(cntvoff_el2);
 	h->vttbr = read_sysreg(vttbr_el2);
-	h->sp_el0 = read_sysreg(sp_el0);
 	h->tpidr_el0 = read_sysreg(tpidr_el0);
 	h->tpidrro_el0 = read_sysreg(tpidrro_el0);
 	h->tpidr_el1 = read_sysreg(tpidr_el1);
@@ -66,7 +66,6 @@ static void axvm_arm64_restore_host(const struct axvm_arm64_host *h)
 	write_sysreg(h->cnthctl, cnthctl_el2);
 	write_sysreg(h->cntvoff, cntvoff_el2);
 	/* VTTBR_EL2 and VTCR_EL2 stay the guest's: see the TLB owner. */
-	write_sysreg(h->sp_el0, sp_el0);
 	write_sysreg(h->tpidr_el0, tpidr_el0);
 	write_sysreg(h->tpidrro_el0, tpidrro_el0);
 	write_sysreg(h->tpidr_el1, tpidr_el1);
@@ -101,7 +100,6 @@ static void axvm_arm64_load_guest(struct axvm_arm64_vcpu *a, u64 vttbr,
 	write_sysreg(r[AXVM_ARM64_TPIDR_EL0], tpidr_el0);
 	write_sysreg(r[AXVM_ARM64_TPIDRRO_EL0], tpidrro_el0);
 	write_sysreg(r[AXVM_ARM64_PAR], par_el1);
-	write_sysreg(r[AXVM_ARM64_SP_EL0], sp_el0);
 	/* Not trapped: without these a guest would read another's values. */
 	write_sysreg_s(r[AXVM_ARM64_AFSR0], SYS_AFSR0_EL12);
 	write_sysreg_s(r[AXVM_ARM64_AFSR1], SYS_AFSR1_EL12);
@@ -153,7 +151,6 @@ static void axvm_arm64_save_guest(struct axvm_arm64_vcpu *a)
 	r[AXVM_ARM64_TPIDR_EL0] = read_sysreg(tpidr_el0);
 	r[AXVM_ARM64_TPIDRRO_EL0] = read_sysreg(tpidrro_el0);
 	r[AXVM_ARM64_PAR] = read_sysreg(par_el1);
-	r[AXVM_ARM64_SP_EL0] = read_sysreg(sp_el0);
 	r[AXVM_ARM64_AFSR0] = read_sysreg_s(SYS_AFSR0_EL12);
 	r[AXVM_ARM64_AFSR1] = read_sysreg_s(SYS_AFSR1_EL12);
 	r[AXVM_ARM64_CSSELR] = read_sysreg(csselr_el1);
@@ -261,7 +258,7 @@ static int axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 	axvm_arm64_load_guest(a, vttbr, &host);
 	axvm_arm64_tlb_claim(a, host.vttbr, vttbr);
 
-	e->code = __axvm_arm64_enter(a->x);
+	e->code = __axvm_arm64_enter(a->x, &a->sysregs[AXVM_ARM64_SP_EL0]);
 
 	e->esr = read_sysreg(esr_el2);
 	e->far = read_sysreg(far_el2);

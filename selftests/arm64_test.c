@@ -94,6 +94,48 @@ TEST_F(arm64, hypercall)
 
 /* ------------------------------------------------------------------ */
 
+/*
+ * SP_EL0 is the guest's own register (Arm ARM: the EL0 stack pointer),
+ * and the host's arm64 Linux keeps its current task in it: the world
+ * switch must never let host code run with the guest's value. The
+ * guest puts an address inside the host kernel's image there and exits
+ * again and again; on a debug kernel (DEBUG_PREEMPT, KCOV, lockdep read
+ * current on that path) a host that used it would write through it and
+ * crash, which the lane's log check reports. The value must come back.
+ */
+#define HOSTILE_SP_EL0	0xffff800008000000ULL
+
+GUEST_CODE static void guest_hostile_sp_el0(void)
+{
+	uint64_t v;
+	int i;
+
+	asm volatile("msr sp_el0, %0" : : "r" (HOSTILE_SP_EL0));
+	for (i = 0; i < 50; i++) {
+		GUEST_SYNC(i);
+		asm volatile("mrs %0, sp_el0" : "=r" (v));
+		GUEST_ASSERT_EQ(v, HOSTILE_SP_EL0);
+	}
+}
+
+TEST_F(arm64, guest_sp_el0_never_reaches_the_host)
+{
+	struct test_vcpu *v = test_vcpu_add_default(self->vm, 0,
+						    guest_hostile_sp_el0, 0);
+	struct ucall uc;
+	int i;
+
+	ASSERT_NE(NULL, v);
+	for (i = 0; i < 50; i++) {
+		TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+		EXPECT_EQ(HOSTILE_SP_EL0,
+			  axvm_get_sysreg(v->fd, AXVM_SYSREG_ARM64(3, 0, 4, 1, 0)));
+	}
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
+/* ------------------------------------------------------------------ */
+
 GUEST_CODE static void guest_mmio(void)
 {
 	volatile void *m = (volatile void *)MMIO;

@@ -15,10 +15,11 @@
  * KCOV_INSTRUMENT), each thread traces its calls; a short program (up to
  * four calls with their arguments) that reached a PC no call reached
  * before joins a corpus, and part of the programs are mutations or
- * splices of corpus entries. Interleavings between threads are not
- * reproducible; each thread's stream of generated calls is, from the
- * seed (AXVM_FUZZ_SEED, printed at the start), as long as the corpus
- * (which depends on coverage) is empty or KCOV is absent.
+ * splices of corpus entries. The seed (AXVM_FUZZ_SEED, printed first)
+ * fixes the stream of calls each fuzzer thread generates, as long as the
+ * corpus is empty (without KCOV; with it, what enters the corpus depends
+ * on timing); what the fds hold when a call lands and the interleaving
+ * of the threads are not reproducible.
  *
  * What it checks: every errno is one Documentation/api.rst gives for
  * that ioctl ("The errnos listed for each ioctl are all it returns,
@@ -210,7 +211,8 @@ struct fail {
 struct thr {
 	int idx;
 	pid_t tid;
-	uint64_t rng;
+	uint64_t rng;		/* what is generated: from the seed alone */
+	uint64_t side;		/* choices that depend on results */
 	int kcov_fd;
 	uint64_t *cover;
 	uint8_t *guard;		/* two pages: RW, then PROT_NONE */
@@ -284,6 +286,18 @@ static uint64_t rnd(struct thr *t)
 	x ^= x << 17;
 	t->rng = x;
 	return x;
+}
+
+/* A draw for a choice that depends on a result (a new fd's place). */
+static uint64_t side(struct thr *t, uint64_t n)
+{
+	uint64_t x = t->side;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	t->side = x;
+	return x % n;
 }
 
 static uint64_t below(struct thr *t, uint64_t n)
@@ -797,8 +811,8 @@ static void note(int op, long ret, int err)
 /* A fd an ioctl returned: into the table, or closed. */
 static void new_fd(struct thr *t, int fd, enum kind kind)
 {
-	if (chance(t, 90))
-		install(below(t, NR_SLOTS), fd, kind);
+	if (side(t, 10))
+		install(side(t, NR_SLOTS), fd, kind);
 	else
 		close(fd);
 }
@@ -807,10 +821,20 @@ static void new_fd(struct thr *t, int fd, enum kind kind)
  * The check that matters: the errno must be one api.rst lists for this
  * ioctl (or a generic one), and a success must return what it says.
  */
-static void check_ioctl(struct thr *t, int op, struct call *c, long ret,
-			int err)
+static void check_ioctl(struct thr *t, int op, struct call *c,
+			uint64_t arg, long ret, int err)
 {
+	/* "arg must be 0", "flags (must be 0)": EINVAL iff it is not. */
+	bool zero_arg = op == OP_API_VERSION || op == OP_CREATE_VM ||
+			op == OP_MMAP_SIZE || op == OP_RUN;
+
 	note(op, ret, err);
+	if (zero_arg && arg && ret >= 0)
+		fail("%s with arg %#llx succeeded", descs[op].name,
+		     (unsigned long long)arg);
+	if (zero_arg && !arg && ret < 0 && err == EINVAL &&
+	    op != OP_RUN)	/* RUN: EINVAL for the affinity too */
+		fail("%s with arg 0: EINVAL", descs[op].name);
 	if (ret < 0) {
 		if (!allowed(op, err))
 			fail("%s (nr %#x, arg %#llx) on fd %d: errno %d (%s) not in api.rst",
@@ -975,6 +999,7 @@ static void do_remap_pool(struct thr *t)
 static void exec_call(struct thr *t, struct call *c)
 {
 	int op = c->op, s = c->slot % NR_SLOTS, err;
+	uint64_t arg;
 	long ret;
 
 	c->slot = s;
@@ -1008,12 +1033,11 @@ static void exec_call(struct thr *t, struct call *c)
 		do_remap_pool(t);
 		return;
 	}
+	arg = descs[op].arg == A_VAL ? c->val :
+	      (uintptr_t)arg_ptr(t, c, arg_size(op, c));
 	kcov_start(t);
-	if (descs[op].arg == A_VAL)
-		ret = ioctl(fd_of(s), descs[op].nr, c->val);
-	else
-		ret = ioctl(fd_of(s), op == OP_RANDOM_IOCTL ? c->nr :
-			    descs[op].nr, arg_ptr(t, c, arg_size(op, c)));
+	ret = ioctl(fd_of(s), op == OP_RANDOM_IOCTL ? c->nr : descs[op].nr,
+		    arg);
 	err = errno;
 	kcov_collect(t);
 	g.calls++;
@@ -1026,7 +1050,7 @@ static void exec_call(struct thr *t, struct call *c)
 			if (descs[o].nr == c->nr)
 				op = o;
 	}
-	check_ioctl(t, op, c, ret, err);
+	check_ioctl(t, op, c, arg, ret, err);
 }
 
 static void corpus_add(const struct prog *p)
@@ -1076,6 +1100,7 @@ static void thr_setup(struct thr *t)
 	t->tid = gettid();
 	g.tids[t->idx] = t->tid;
 	t->rng = mix(g.seed ^ mix(t->idx + 1)) | 1;
+	t->side = mix(t->rng) | 1;
 	t->guard = mmap(NULL, 2 * g.page, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	mprotect(t->guard + g.page, g.page, PROT_NONE);
@@ -1168,7 +1193,8 @@ static int runner_start(struct thr *t, struct runner *r)
 	r->vm = ioctl(g.sentinel, AXVM_CREATE_VM, 0);
 	if (r->vm < 0)
 		return -1;
-	r->vcpu = axvm_create_vcpu(r->vm, 0, axvm_arch_id(0));
+	/* Its own id, so that the runners default to different CPUs. */
+	r->vcpu = axvm_create_vcpu(r->vm, t->idx, axvm_arch_id(t->idx));
 	if (r->vcpu < 0) {
 		close(r->vm);
 		return -1;
@@ -1177,8 +1203,8 @@ static int runner_start(struct thr *t, struct runner *r)
 		      r->vcpu, 0);
 	r->bad_exits = 0;
 	runner_reset(r);
-	install(below(t, NR_SLOTS), fcntl(r->vm, F_DUPFD_CLOEXEC, 0), K_VM);
-	install(below(t, NR_SLOTS), fcntl(r->vcpu, F_DUPFD_CLOEXEC, 0),
+	install(side(t, NR_SLOTS), fcntl(r->vm, F_DUPFD_CLOEXEC, 0), K_VM);
+	install(side(t, NR_SLOTS), fcntl(r->vcpu, F_DUPFD_CLOEXEC, 0),
 		K_VCPU);
 	return 0;
 }
@@ -1216,7 +1242,7 @@ static void runner_run(struct thr *t, struct runner *r)
 	g.calls++;
 	if (r->run != MAP_FAILED)
 		r->run->immediate_exit = 0;
-	check_ioctl(t, OP_RUN, &c, ret, err);
+	check_ioctl(t, OP_RUN, &c, 0, ret, err);
 	if (check && ret < 0 && err == EINTR) {
 		g.calls++;
 		if (ioctl(r->vcpu, AXVM_GET_EXIT_STATS, &after))

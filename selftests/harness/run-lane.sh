@@ -63,7 +63,9 @@ fi
 # Bochs runs a hostile guest about 100 times slower: fewer of them.
 [ "$lane" = x86-vmx ] && GUEST_FUZZ_VMS=${GUEST_FUZZ_VMS:-20}
 [ -n "${GUEST_FUZZ_VMS:-}" ] && append="$append axvm.guest_fuzz_vms=$GUEST_FUZZ_VMS"
-[ -n "${FUZZ_SEED:-}" ] && append="$append axvm.fuzz_seed=$FUZZ_SEED"
+# One seed unless told otherwise, so that a lane repeats what passed
+# here; FUZZ_SEED=0x... explores others.
+append="$append axvm.fuzz_seed=${FUZZ_SEED:-0x5eed0a1c}"
 [ $mode = reboot ] && append="$append axvm.only=none axvm.end=reboot"
 append="$append ${AXVM_APPEND:-}"
 [ -n "$(refusal_errno "$lane")" ] && append="$append axvm.refuse=1"

@@ -95,6 +95,7 @@ static void read_cmdline(void)
 		pass_env(buf, "fuzz_calls", "AXVM_FUZZ_CALLS");
 		pass_env(buf, "fuzz_seed", "AXVM_FUZZ_SEED");
 		pass_env(buf, "guest_fuzz_vms", "AXVM_GUEST_FUZZ_VMS");
+		pass_env(buf, "guest_fuzz_vm_seed", "AXVM_GUEST_FUZZ_VM_SEED");
 		pass_env(buf, "timeout_scale", "AXVM_TIMEOUT_SCALE");
 	}
 	fclose(f);

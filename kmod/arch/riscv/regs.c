@@ -7,6 +7,7 @@
 #include <linux/kernel.h>
 #include <linux/slab.h>
 #include <asm/csr.h>
+#include <asm/pgtable.h>
 
 #include "riscv.h"
 
@@ -132,6 +133,28 @@ int axvm_arch_get_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 *val)
 	return 0;
 }
 
+/*
+ * A satp MODE the guest could not have written itself: the privileged
+ * spec makes a VS-mode satp write with an unsupported MODE have no
+ * effect, but vsatp written from HS-mode may keep one, and what the
+ * hart then does is not specified (QEMU 7.2 aborts). The modes the host
+ * itself pages with are supported; Bare always.
+ */
+static bool axvm_riscv_satp_ok(u64 val)
+{
+	switch (val >> 60) {
+	case 0:
+	case SATP_MODE_39 >> 60:
+		return true;
+	case SATP_MODE_48 >> 60:
+		return pgtable_l4_enabled;
+	case SATP_MODE_57 >> 60:
+		return pgtable_l5_enabled;
+	default:
+		return false;
+	}
+}
+
 int axvm_arch_set_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 val)
 {
 	struct axvm_riscv_vcpu *r = vcpu->arch;
@@ -145,6 +168,8 @@ int axvm_arch_set_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 val)
 		r->hvip = val << 1;
 		return 0;
 	}
+	if (i == AXVM_RISCV_SATP && !axvm_riscv_satp_ok(val))
+		return -EINVAL;
 	if (i >= 0) {
 		r->csrs[i] = val;
 		return 0;

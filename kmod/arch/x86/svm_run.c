@@ -100,6 +100,10 @@ void axvm_svm_vm_flush(struct axvm_vm *vm)
  * (axvm_x86_exception_exit()); #MC, the host's; RDPMC (the host's
  * counters), WBINVD and INVD (the host's caches). CR8 needs none: with
  * V_INTR_MASKING a guest's CR8 is its V_TPR, never the host's TPR.
+ * Task switches, as VMX always makes them exit and KVM intercepts them:
+ * axvm does not emulate one, so the guest's hardware task switch ends
+ * the run as an internal error instead of running on state no backend
+ * checked (QEMU's own emulation aborts on an invalid TSS type).
  */
 static const u16 axvm_svm_intercepts[] = {
 	INTERCEPT_INTR, INTERCEPT_NMI, INTERCEPT_SMI, INTERCEPT_CPUID,
@@ -108,7 +112,7 @@ static const u16 axvm_svm_intercepts[] = {
 	INTERCEPT_VMMCALL, INTERCEPT_VMLOAD, INTERCEPT_VMSAVE, INTERCEPT_STGI,
 	INTERCEPT_CLGI, INTERCEPT_SKINIT, INTERCEPT_MONITOR, INTERCEPT_MWAIT,
 	INTERCEPT_MWAIT_COND, INTERCEPT_XSETBV, INTERCEPT_RDPRU,
-	INTERCEPT_RDPMC, INTERCEPT_WBINVD,
+	INTERCEPT_RDPMC, INTERCEPT_WBINVD, INTERCEPT_TASK_SWITCH,
 	INTERCEPT_DR0_READ, INTERCEPT_DR1_READ, INTERCEPT_DR2_READ,
 	INTERCEPT_DR3_READ, INTERCEPT_DR4_READ, INTERCEPT_DR5_READ,
 	INTERCEPT_DR6_READ, INTERCEPT_DR7_READ,

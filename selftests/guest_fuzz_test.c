@@ -182,8 +182,10 @@ static void on_kick(int sig)
 /* A vCPU's failure: recorded, printed with the VM's seed by the caller. */
 #define vcpu_fail(v, ...)						\
 do {									\
-	snprintf((v)->fail, sizeof((v)->fail), __VA_ARGS__);		\
-	(v)->end = END_FAILED;						\
+	struct fuzz_vcpu *__v = (v);					\
+									\
+	snprintf(__v->fail, sizeof(__v->fail), __VA_ARGS__);		\
+	__v->end = END_FAILED;						\
 } while (0)
 
 /* ------------------------------------------------------------------ */
@@ -321,6 +323,7 @@ static const char *const mode_names[] = {
 	"el1h-mmu-off", "el1t-mmu-off", "el0t-mmu-off", "el1h-mmu-on",
 	"el0t-mmu-on",
 };
+
 #define NR_MODES		5
 
 #define SR(op0, op1, crn, crm, op2)					\
@@ -450,6 +453,11 @@ static uint32_t a64_ldst(struct rng *r, unsigned int rn, unsigned int rt)
 	return op | rn << 5 | rt;
 }
 
+/* MSR DAIFSet, DAIFClr, SPSel, PAN with the immediate left 0. */
+static const uint32_t barrier_ops[] = {
+	0xd50340df, 0xd50340ff, 0xd50040bf, 0xd500409f,
+};
+
 static void a64_template(struct gen *g)
 {
 	struct rng *r = g->r;
@@ -519,9 +527,8 @@ static void a64_template(struct gen *g)
 			       rn << 5);
 		break;
 	case 9:		/* PSTATE: DAIFSet/Clr, SPSel, PAN */
-		emit32(g, (uint32_t[]){ 0xd50340df, 0xd50340ff, 0xd50040bf,
-				       0xd500409f }[rnd_below(r, 4)] |
-		       rnd_below(r, 16) << 8);
+		emit32(g, barrier_ops[rnd_below(r, 4)] |
+			  rnd_below(r, 16) << 8);
 		break;
 	default:
 		emit32(g, rnd(r));
@@ -617,8 +624,9 @@ static void arch_vcpu_setup(struct fuzz_vcpu *v, uint64_t pc)
 		set_sysreg_checked(v, ID(3, 0, 2, 0, 2),
 				   chance(r, 50) ? A64_TCR : rnd(r));
 		set_sysreg_checked(v, ID(3, 0, 2, 0, 0),
-				   chance(r, 70) ? RAM_GPA + (rnd_below(r,
-				   RAM_SIZE) & ~0xfffULL) : fuzz_addr(vm, r));
+				   chance(r, 70) ?
+				   RAM_GPA + (rnd_below(r, RAM_SIZE) & ~0xfffULL) :
+				   fuzz_addr(vm, r));
 		set_sysreg_checked(v, ID(3, 0, 2, 0, 1), fuzz_addr(vm, r));
 		set_sysreg_checked(v, ID(3, 0, 10, 2, 0), rnd(r));
 	}
@@ -657,6 +665,7 @@ static bool arch_sysreg_class_ok(uint64_t id)
 static const char *const mode_names[] = {
 	"vs-bare", "vu-bare", "vs-sv39", "vu-sv39",
 };
+
 #define NR_MODES		4
 
 static const uint16_t rv_csrs[] = {
@@ -721,6 +730,11 @@ static uint32_t rv_ldst(struct rng *r, unsigned int rs1, unsigned int rt)
 	}
 }
 
+/* C.LW, C.LD, C.SW, C.SD, C.FLD, C.FSD with the registers left 0. */
+static const uint16_t rvc_mem_ops[] = {
+	0x4000, 0x6000, 0xc000, 0xe000, 0x2000, 0xa000,
+};
+
 static void rv_template(struct gen *g)
 {
 	struct rng *r = g->r;
@@ -764,9 +778,8 @@ static void rv_template(struct gen *g)
 		break;
 	case 6:		/* compressed loads/stores via x8-x15 */
 		rv_li(g, 8 + rnd_below(r, 8), fuzz_addr(g->vm, r));
-		emit16(g, (uint16_t[]){ 0x4000, 0x6000, 0xc000, 0xe000,
-					0x2000, 0xa000 }[rnd_below(r, 6)] |
-		       rnd_below(r, 8) << 7 | rnd_below(r, 8) << 2);
+		emit16(g, rvc_mem_ops[rnd_below(r, 6)] |
+			  rnd_below(r, 8) << 7 | rnd_below(r, 8) << 2);
 		emit16(g, 0x0001);			/* c.nop */
 		break;
 	case 7: {	/* privileged and fences */
@@ -909,6 +922,7 @@ static bool arch_sysreg_class_ok(uint64_t id)
 static const char *const mode_names[] = {
 	"real", "prot32", "long64-cpl0", "long64-cpl3",
 };
+
 #define NR_MODES		4
 
 #define X86_PML4		0x1000ULL
@@ -974,6 +988,9 @@ static void x86_bytes(struct gen *g, const uint8_t *b, size_t n)
 	x86_bytes(g, (const uint8_t[]){ __VA_ARGS__ },			\
 		  sizeof((const uint8_t[]){ __VA_ARGS__ }))
 
+/* Operand size, REX.W, REX.WR, LOCK, FS and CS prefixes. */
+static const uint8_t x86_prefixes[] = { 0x66, 0x48, 0x4c, 0xf0, 0x64, 0x2e };
+
 static void x86_template(struct gen *g)
 {
 	struct rng *r = g->r;
@@ -1020,8 +1037,9 @@ static void x86_template(struct gen *g)
 		x86_mov(g, 0, chance(r, 50) ? fuzz_value(vm, r) :
 			(RAM_GPA + rnd_below(r, RAM_SIZE)) & ~0xfffULL);
 		if (chance(r, 50))
-			X86_EMIT(g, 0x0f, 0x22, (uint8_t[]){ 0xc0, 0xd8, 0xe0,
-				 0xc0 }[rnd_below(r, 4)]);
+			X86_EMIT(g, 0x0f, 0x22,
+				 ((uint8_t[]){ 0xc0, 0xd8, 0xe0, 0xc0 })
+				 [rnd_below(r, 4)]);
 		else
 			X86_EMIT(g, 0x0f, 0x20, 0xc0,		/* rax = cr0 */
 				 0x35, rnd(r) & 0xff, 0, 0, rnd(r) & 0x80,
@@ -1041,12 +1059,14 @@ static void x86_template(struct gen *g)
 	case 5:		/* descriptor tables */
 		x86_mov(g, 0, fuzz_addr(vm, r));
 		x86_addr32(g);
-		X86_EMIT(g, 0x0f, 0x01, (uint8_t[]){ 0x10, 0x18, 0x00, 0x08,
-			 0x38 }[rnd_below(r, 5)]);	/* lgdt lidt sgdt sidt invlpg */
+		/* lgdt lidt sgdt sidt invlpg */
+		X86_EMIT(g, 0x0f, 0x01,
+			 ((uint8_t[]){ 0x10, 0x18, 0x00, 0x08, 0x38 })
+			 [rnd_below(r, 5)]);
 		break;
 	case 6:		/* segments, LTR, LLDT */
 		x86_mov(g, 0, rnd_below(r, 0x80));
-		X86_EMIT(g, (uint8_t[]){ 0x8e, 0x0f }[rnd_below(r, 2)]);
+		X86_EMIT(g, ((uint8_t[]){ 0x8e, 0x0f })[rnd_below(r, 2)]);
 		if (g->buf[g->pos - 1] == 0x8e)
 			emit8(g, 0xc0 | rnd_below(r, 6) << 3);
 		else
@@ -1063,7 +1083,7 @@ static void x86_template(struct gen *g)
 		X86_EMIT(g, 0x50, 0x68, rnd_below(r, 0x40), 0, 0, 0);
 		if (x86_bits(vm) == 64 && chance(r, 50))
 			emit8(g, 0x48);
-		emit8(g, (uint8_t[]){ 0xcb, 0xca }[rnd_below(r, 2)]);
+		emit8(g, ((uint8_t[]){ 0xcb, 0xca })[rnd_below(r, 2)]);
 		if (g->buf[g->pos - 1] == 0xca)
 			emit16(g, rnd_below(r, 16));
 		break;
@@ -1085,8 +1105,7 @@ static void x86_template(struct gen *g)
 		x86_mov(g, 1, rnd_below(r, 8));
 		x86_addr32(g);
 		if (chance(r, 20))
-			emit8(g, (uint8_t[]){ 0x66, 0x48, 0x4c, 0xf0, 0x64,
-					      0x2e }[rnd_below(r, 6)]);
+			emit8(g, x86_prefixes[rnd_below(r, 6)]);
 		emit8(g, ops[k][0]);
 		emit8(g, ops[k][1]);
 		if (ops[k][2] || ops[k][0] == 0x0f)
@@ -1542,9 +1561,8 @@ static void *vcpu_thread(void *arg)
 			break;
 	}
 	v->run->immediate_exit = 0;
-	if (!ioctl(v->fd, AXVM_GET_EXIT_STATS, &st)) {
+	if (!ioctl(v->fd, AXVM_GET_EXIT_STATS, &st))
 		memcpy(v->stats, st.count, sizeof(v->stats));
-	}
 	if (v->end != END_TIMEOUT && v->end != END_PEER)
 		vm->stop = 1;		/* the VM is over: end the others */
 	__atomic_store_n(&v->done, 1, __ATOMIC_RELEASE);
@@ -1610,7 +1628,7 @@ static int fuzz_vm_setup(struct fuzz_vm *vm, char *err, size_t errlen)
 		};
 
 		if (c.type == AXVM_IRQCHIP_X86)
-			c.base[1] = c.size[1] = 0;
+			c.base[1] = 0, c.size[1] = 0;
 		if (c.type == AXVM_IRQCHIP_X86)
 			c.nr_irqs = 24;
 		if (ioctl(vm->fd, AXVM_CREATE_IRQCHIP, &c)) {
@@ -1694,7 +1712,6 @@ static void fuzz_vm_free(struct fuzz_vm *vm)
 	if (vm->ro)
 		munmap(vm->ro, RO_SIZE);
 }
-
 
 /*
  * Run one VM to its end. Returns 0, or -1 with @err set (the VM failed:
@@ -1790,8 +1807,8 @@ static int fuzz_one(int sys, size_t run_size, uint64_t seed,
 		if (v->end == END_FAILED && !ret) {
 			snprintf(err, errlen, "vCPU %d (%s, %s): %s", i,
 				 mode_names[vm.mode],
-				 (const char *[]){ "random", "storm",
-						   "ptbomb" }[vm.kind],
+				 ((const char *[]){ "random", "storm",
+						    "ptbomb" })[vm.kind],
 				 v->fail);
 			ret = -1;
 		}
@@ -1865,8 +1882,9 @@ TEST_F_TIMEOUT(guest_fuzz, hostile_guests_end_and_leave_nothing, 1800)
 			       sizeof(err));
 		if (ret) {
 			t.failed_vms++;
-			printf("# guest_fuzz: FAILED vm %lu seed=%#llx (replay: AXVM_GUEST_FUZZ_VM_SEED=%#llx): %s\n",
-			       i, (unsigned long long)vm_seed,
+			printf("# guest_fuzz: FAILED vm %lu seed=%#llx",
+			       i, (unsigned long long)vm_seed);
+			printf(" (replay: AXVM_GUEST_FUZZ_VM_SEED=%#llx): %s\n",
 			       (unsigned long long)vm_seed, err);
 			fflush(stdout);
 			ASSERT_NE(-2, ret);	/* a hang: nothing to clean */
@@ -1876,16 +1894,19 @@ TEST_F_TIMEOUT(guest_fuzz, hostile_guests_end_and_leave_nothing, 1800)
 		pages = axvm_param("stage2_pages");
 		if (pages != self->stage2) {
 			t.failed_vms++;
-			printf("# guest_fuzz: FAILED vm %lu seed=%#llx: stage2_pages %ld after it, %ld before\n",
-			       i, (unsigned long long)vm_seed, pages,
-			       self->stage2);
+			printf("# guest_fuzz: FAILED vm %lu seed=%#llx: ",
+			       i, (unsigned long long)vm_seed);
+			printf("stage2_pages %ld after it, %ld before\n",
+			       pages, self->stage2);
 			self->stage2 = pages;
 		}
 	}
 
-	printf("# guest_fuzz: seed=%#llx: %lu VMs (%lu random, %lu storms, %lu page-table bombs), %lu vCPUs, %llu ms\n",
-	       (unsigned long long)seed, t.vms, t.kinds[KIND_RANDOM],
-	       t.kinds[KIND_STORM], t.kinds[KIND_PTBOMB], t.vcpus,
+	printf("# guest_fuzz: seed=%#llx: %lu VMs ", (unsigned long long)seed,
+	       t.vms);
+	printf("(%lu random, %lu storms, %lu page-table bombs), %lu vCPUs, %llu ms\n",
+	       t.kinds[KIND_RANDOM], t.kinds[KIND_STORM], t.kinds[KIND_PTBOMB],
+	       t.vcpus,
 	       (unsigned long long)((axvm_clock_ns(CLOCK_MONOTONIC) - t0) /
 				    1000000));
 	printf("# guest_fuzz: start states:");

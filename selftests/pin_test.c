@@ -70,6 +70,25 @@ static cpu_set_t cpus_of(int a, int b)
 	return s;
 }
 
+static cpu_set_t one_cpu(int cpu)
+{
+	cpu_set_t s;
+
+	CPU_ZERO(&s);
+	CPU_SET(cpu, &s);
+	return s;
+}
+
+/* The cpuset at @dir holds CPUs @first to @last. */
+static int set_cpuset(const char *dir, int first, int last)
+{
+	char path[128], buf[32];
+
+	snprintf(path, sizeof(path), "%s/cpuset.cpus", dir);
+	snprintf(buf, sizeof(buf), "%d-%d", first, last);
+	return write_str(path, buf);
+}
+
 static cpu_set_t my_mask(void)
 {
 	cpu_set_t s;
@@ -103,9 +122,7 @@ FIXTURE_SETUP(cpuset)
 	snprintf(self->dir, sizeof(self->dir), CGROOT "/axvm-pin-%d",
 		 getpid());
 	ASSERT_EQ(0, mkdir(self->dir, 0755));
-	snprintf(path, sizeof(path), "%s/cpuset.cpus", self->dir);
-	snprintf(buf, sizeof(buf), "%d", self->last);
-	ASSERT_EQ(0, write_str(path, buf));
+	ASSERT_EQ(0, set_cpuset(self->dir, self->last, self->last));
 	snprintf(path, sizeof(path), "%s/cgroup.procs", self->dir);
 	snprintf(pid, sizeof(pid), "%d", getpid());
 	ASSERT_EQ(0, write_str(path, pid));
@@ -161,8 +178,7 @@ TEST_F(cpuset, affinity_outside_the_cpuset_is_einval)
 	cpu_set_t cpu0, mask;
 	int vcpu;
 
-	CPU_ZERO(&cpu0);
-	CPU_SET(0, &cpu0);
+	cpu0 = one_cpu(0);
 	vcpu = vcpu_on(self->vm, 0, &cpu0, &run);
 	ASSERT_GE(vcpu, 0);
 	run->immediate_exit = 0;
@@ -181,21 +197,17 @@ TEST_F(cpuset, affinity_outside_the_cpuset_is_einval)
 TEST_F(cpuset, run_keeps_an_administrators_pin)
 {
 	cpu_set_t both = cpus_of(0, self->last), one, mask;
-	char path[128], buf[32];
 	struct axvm_run *run;
 	int vcpu;
 
-	snprintf(path, sizeof(path), "%s/cpuset.cpus", self->dir);
-	snprintf(buf, sizeof(buf), "0-%d", self->last);
-	ASSERT_EQ(0, write_str(path, buf));
+	ASSERT_EQ(0, set_cpuset(self->dir, 0, self->last));
 	vcpu = vcpu_on(self->vm, 0, &both, &run);
 	ASSERT_GE(vcpu, 0);
 	EXPECT_EQ(EINTR, run_errno(vcpu));
 	mask = my_mask();
 	EXPECT_TRUE(CPU_EQUAL(&both, &mask));
 
-	CPU_ZERO(&one);
-	CPU_SET(self->last, &one);
+	one = one_cpu(self->last);
 	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
 	EXPECT_EQ(EINTR, run_errno(vcpu));
 	EXPECT_EQ(EINTR, run_errno(vcpu));
@@ -212,16 +224,11 @@ TEST_F(cpuset, one_thread_runs_two_vcpus_in_turn)
 {
 	struct axvm_run *run0, *run1;
 	cpu_set_t c0, c1, mask;
-	char path[128], buf[32];
 	int v0, v1, i;
 
-	snprintf(path, sizeof(path), "%s/cpuset.cpus", self->dir);
-	snprintf(buf, sizeof(buf), "0-%d", self->last);
-	ASSERT_EQ(0, write_str(path, buf));
-	CPU_ZERO(&c0);
-	CPU_SET(0, &c0);
-	CPU_ZERO(&c1);
-	CPU_SET(self->last, &c1);
+	ASSERT_EQ(0, set_cpuset(self->dir, 0, self->last));
+	c0 = one_cpu(0);
+	c1 = one_cpu(self->last);
 	v0 = vcpu_on(self->vm, 0, &c0, &run0);
 	v1 = vcpu_on(self->vm, 1, &c1, &run1);
 	ASSERT_GE(v0, 0);
@@ -257,19 +264,14 @@ static void *run_second(void *p)
 TEST_F(cpuset, a_thread_started_by_a_pinned_one_is_not_stuck)
 {
 	struct axvm_run *run0, *run1;
-	char path[128], buf[32];
 	struct second s = { 0 };
 	cpu_set_t c0, c1, mask;
 	pthread_t t;
 	int v0;
 
-	snprintf(path, sizeof(path), "%s/cpuset.cpus", self->dir);
-	snprintf(buf, sizeof(buf), "0-%d", self->last);
-	ASSERT_EQ(0, write_str(path, buf));
-	CPU_ZERO(&c0);
-	CPU_SET(0, &c0);
-	CPU_ZERO(&c1);
-	CPU_SET(self->last, &c1);
+	ASSERT_EQ(0, set_cpuset(self->dir, 0, self->last));
+	c0 = one_cpu(0);
+	c1 = one_cpu(self->last);
 	v0 = vcpu_on(self->vm, 0, &c0, &run0);
 	s.vcpu = vcpu_on(self->vm, 1, &c1, &run1);
 	ASSERT_GE(v0, 0);
@@ -291,23 +293,18 @@ TEST_F(cpuset, a_thread_started_by_a_pinned_one_is_not_stuck)
 TEST_F(cpuset, cpuset_shrinking_away_is_einval)
 {
 	cpu_set_t c0, mask;
-	char path[128], buf[32];
 	struct axvm_run *run;
 	int vcpu;
 
-	snprintf(path, sizeof(path), "%s/cpuset.cpus", self->dir);
-	snprintf(buf, sizeof(buf), "0-%d", self->last);
-	ASSERT_EQ(0, write_str(path, buf));
-	CPU_ZERO(&c0);
-	CPU_SET(0, &c0);
+	ASSERT_EQ(0, set_cpuset(self->dir, 0, self->last));
+	c0 = one_cpu(0);
 	vcpu = vcpu_on(self->vm, 0, &c0, &run);
 	ASSERT_GE(vcpu, 0);
 	EXPECT_EQ(EINTR, run_errno(vcpu));
 	mask = my_mask();
 	EXPECT_TRUE(CPU_EQUAL(&c0, &mask));
 
-	snprintf(buf, sizeof(buf), "%d", self->last);
-	ASSERT_EQ(0, write_str(path, buf));
+	ASSERT_EQ(0, set_cpuset(self->dir, self->last, self->last));
 	mask = my_mask();
 	EXPECT_FALSE(CPU_ISSET(0, &mask));
 	EXPECT_EQ(EINVAL, run_errno(vcpu));

@@ -19,7 +19,9 @@ k=$(lane_kernel "$lane")
 name=$lane
 [ $mode = reboot ] && name=$lane-reboot
 debug=0
-if [ $mode = suite ] && kernel_is_debug "$k"; then
+# Refusal lanes (arm64-el1 boots the debug kernel) run no suite to scan.
+if [ $mode = suite ] && kernel_is_debug "$k" &&
+   [ -z "$(refusal_errno "$lane")" ]; then
 	debug=1
 fi
 # Seconds, power-on to power-off. Bochs runs the VMX lane's nested guests

@@ -726,6 +726,12 @@ FIXTURE_SETUP(debian_guest)
 	ASSERT_EQ(0, err);
 	if (!self->lane)
 		SKIP(return, "no guest entry on this lane");
+	/*
+	 * Bochs (x86-vmx) runs it for about six minutes; the lane's own
+	 * Linux guest above covers VMX, and the x86 SVM lanes this guest.
+	 */
+	if (getenv("AXVM_DEBIAN_GUEST") && !strcmp(getenv("AXVM_DEBIAN_GUEST"), "0"))
+		SKIP(return, "the lane leaves the Debian guest out (axvm.debian_guest=0)");
 	ASSERT_EQ(0, access(DEBIAN_KERNEL, R_OK))
 		TH_LOG("no " DEBIAN_KERNEL ": build-lane.sh could not fetch Debian's kernel");
 	ASSERT_EQ(0, access(DEBIAN_INITRD, R_OK)) TH_LOG("no " DEBIAN_INITRD);

@@ -97,6 +97,8 @@ static void read_cmdline(void)
 		pass_env(buf, "guest_fuzz_vms", "AXVM_GUEST_FUZZ_VMS");
 		pass_env(buf, "guest_fuzz_vm_seed", "AXVM_GUEST_FUZZ_VM_SEED");
 		pass_env(buf, "timeout_scale", "AXVM_TIMEOUT_SCALE");
+		pass_env(buf, "hotplug_cycles", "AXVM_HOTPLUG_CYCLES");
+		pass_env(buf, "debian_guest", "AXVM_DEBIAN_GUEST");
 	}
 	fclose(f);
 }

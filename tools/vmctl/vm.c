@@ -282,12 +282,36 @@ static void vcpu_cpu_up(struct vcpu *v)
 	pthread_mutex_unlock(&vm->lock);
 }
 
+/*
+ * A crashed guest's registers, for its bug report: the PC, the flags
+ * (PSTATE, RFLAGS, the privilege mode) and the general registers in the
+ * uAPI's order (Documentation/api.rst, AXVM_GET_REGS).
+ */
+static void report_regs(struct vcpu *v)
+{
+	struct axvm_regs regs;
+	unsigned int i;
+
+	if (ioctl(v->fd, AXVM_GET_REGS, &regs)) {
+		fprintf(stderr, "vmctl: vCPU %u: AXVM_GET_REGS: %s\n", v->id,
+			strerror(errno));
+		return;
+	}
+	fprintf(stderr, "vmctl: vCPU %u: pc %#llx flags %#llx", v->id,
+		(unsigned long long)regs.pc, (unsigned long long)regs.pstate);
+	for (i = 0; i < 32; i++)
+		fprintf(stderr, "%s r%u=%#llx", i % 4 ? "" : "\nvmctl:  ", i,
+			(unsigned long long)regs.gpr[i]);
+	fputc('\n', stderr);
+}
+
 /* One exit, handled; the ones that end the guest stop the VM. */
 static void vcpu_exit(struct vcpu *v)
 {
 	struct axvm_run *r = v->run;
 	struct vm *vm = v->vm;
 	uint64_t val;
+	int status;
 
 	trace_exit(v);
 	switch (r->exit_reason) {
@@ -325,9 +349,12 @@ static void vcpu_exit(struct vcpu *v)
 		pthread_mutex_unlock(&vm->lock);
 		break;
 	case AXVM_EXIT_SYSTEM_DOWN:
-		if (vm->opts->trace)
+		status = vm->arch->system_down(v);
+		if (vm->opts->trace || status == VMCTL_CRASH)
 			report_exit(v, "system down");
-		vm_stop(vm, vm->arch->system_down(v));
+		if (status == VMCTL_CRASH)
+			report_regs(v);
+		vm_stop(vm, status);
 		break;
 	case AXVM_EXIT_INTR:
 		break;

@@ -974,6 +974,175 @@ TEST_F(lm, invalid_state_fails_entry)
 	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
 }
 
+#define X86_CR0_CD		(1ULL << 30)
+#define X86_CR0_NW		(1ULL << 29)
+#define X86_CR0_RESET		0x60000010ULL	/* CD NW ET */
+#define X86_CR4_VMXE		(1ULL << 13)
+#define X86_CR4_PCIDE		(1ULL << 17)
+#define X86_AR_L		(1ULL << 13)
+#define X86_EFER_LME		(1ULL << 8)
+#define X86_EFER_LMA		(1ULL << 10)
+#define X86_EFER_SVME		(1ULL << 12)
+#define X86_MSR_EFER		0xc0000080
+
+/*
+ * Values no MOV or WRMSR could give a register are refused one by one:
+ * CR0 bits 63:32 are reserved, NW without CD and PG without PE are #GP
+ * (SDM vol. 3, 2.5 and MOV CR's exceptions); CR4.VMXE names a feature the
+ * guest does not have; CR8 holds a 4-bit priority (SDM 10.8.6.1); EFER's
+ * SVME is not the guest's (its CPUID has no SVM). Nothing is changed.
+ */
+TEST_F(lm, sysreg_refuses_undefined_control_values)
+{
+	static const struct { uint64_t id, val; } bad[] = {
+		{ AXVM_SYSREG_X86_CR0, 1ULL << 32 | X86_CR0_PE },
+		{ AXVM_SYSREG_X86_CR0, X86_CR0_NW | X86_CR0_PE },
+		{ AXVM_SYSREG_X86_CR0, X86_CR0_PG },
+		{ AXVM_SYSREG_X86_CR4, X86_CR4_PAE | X86_CR4_VMXE },
+		{ AXVM_SYSREG_X86_CR4, X86_CR4_PAE | 1ULL << 63 },
+		{ AXVM_SYSREG_X86_CR8, 16 },
+		{ AXVM_SYSREG_X86_EFER, X86_EFER_LME | X86_EFER_SVME },
+		{ AXVM_SYSREG_X86_MSR(X86_MSR_EFER), 1ULL << 40 },
+	};
+	struct test_vcpu *v;
+	uint64_t before;
+	unsigned int i;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_hypercall, 1, 0ULL);
+	ASSERT_NE(NULL, v);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		before = axvm_get_sysreg(v->fd, bad[i].id);
+		EXPECT_EQ(-1, axvm_set_sysreg(v->fd, bad[i].id, bad[i].val))
+			TH_LOG("id %#llx value %#llx was taken",
+			       (unsigned long long)bad[i].id,
+			       (unsigned long long)bad[i].val);
+		EXPECT_EQ(EINVAL, errno);
+		EXPECT_EQ(before, axvm_get_sysreg(v->fd, bad[i].id));
+	}
+	/* What the power-on state holds stays valid (SDM 9.1.1). */
+	EXPECT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_CR8, 15));
+	EXPECT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_CR8, 0));
+}
+
+/*
+ * Registers each valid alone, together a mode that does not exist: the
+ * long-mode vCPU's CR0 set back to its reset value (paging and
+ * protection off) leaves EFER.LMA and CS.L set. KVM_SET_SREGS refuses it
+ * ("EFER.LMA is clear and the code segment cannot be 64-bit" outside
+ * long mode, kvm_is_valid_sregs()); so must RUN, as a failed entry with
+ * the CPU's own reason and AXVM_X86_BAD_LEGACY_MODE. QEMU's VMRUN took
+ * this state (the ioctl fuzzer found it) and the CPU running it never
+ * answered the host's interrupts again. Long mode without PAE, and PCIDE
+ * outside long mode, are refused the same way.
+ */
+TEST_F(lm, undefined_mode_fails_entry)
+{
+	uint64_t want, cr0, cr4, efer, cs_attr;
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	want = on_vmx(self->vm) ? 33 : ~0ULL;
+	v = test_vcpu_add_default(self->vm, 0, guest_hypercall, 1, 0ULL);
+	ASSERT_NE(NULL, v);
+	cr0 = axvm_get_sysreg(v->fd, AXVM_SYSREG_X86_CR0);
+	cr4 = axvm_get_sysreg(v->fd, AXVM_SYSREG_X86_CR4);
+	efer = axvm_get_sysreg(v->fd, AXVM_SYSREG_X86_EFER);
+	ASSERT_EQ(X86_EFER_LME | X86_EFER_LMA,
+		  efer & (X86_EFER_LME | X86_EFER_LMA));
+
+	ASSERT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_CR0, X86_CR0_RESET));
+	ASSERT_EQ(AXVM_EXIT_FAIL_ENTRY, test_vcpu_run_exit(v));
+	EXPECT_EQ(want, v->run->fail_entry.hardware_reason);
+	EXPECT_EQ(AXVM_X86_BAD_LEGACY_MODE, v->run->fail_entry.data);
+
+	/* LMA clear with LME and PG set: long mode the CPU did not enter. */
+	ASSERT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_CR0, cr0));
+	ASSERT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_EFER,
+				     efer & ~X86_EFER_LMA));
+	ASSERT_EQ(AXVM_EXIT_FAIL_ENTRY, test_vcpu_run_exit(v));
+	EXPECT_EQ(AXVM_X86_BAD_LONG_MODE, v->run->fail_entry.data);
+	ASSERT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_EFER, efer));
+
+	/*
+	 * PCIDE with LME clear and paging off, CS.L clear: only PCIDE
+	 * (MOV to CR4 refuses it outside IA-32e mode, SDM 4.10.1).
+	 */
+	if (axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_CR4, cr4 | X86_CR4_PCIDE) == 0) {
+		cs_attr = axvm_get_sysreg(v->fd, AXVM_SYSREG_X86_SEG_ATTR(X86_CS));
+		ASSERT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_SEG_ATTR(X86_CS),
+					     cs_attr & ~X86_AR_L));
+		ASSERT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_CR0,
+					     X86_CR0_RESET));
+		ASSERT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_EFER, 0));
+		ASSERT_EQ(AXVM_EXIT_FAIL_ENTRY, test_vcpu_run_exit(v));
+		EXPECT_EQ(AXVM_X86_BAD_LEGACY_MODE, v->run->fail_entry.data);
+		ASSERT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_CR0, cr0));
+		ASSERT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_EFER, efer));
+		ASSERT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_CR4, cr4));
+		ASSERT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_SEG_ATTR(X86_CS),
+					     cs_attr));
+	}
+
+	/* The same vCPU, its state whole again, runs on. */
+	ASSERT_EQ(AXVM_EXIT_HYPERCALL, test_vcpu_run_exit(v));
+	v->run->hypercall.ret = 42;
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
+static uint64_t efer_gp;
+
+GUEST_CODE static void on_efer_gp(struct ex_regs *regs)
+{
+	if (regs->vector != GP_VECTOR)
+		GUEST_FAIL("not #GP");
+	efer_gp++;
+	regs->rip += 2;			/* wrmsr is two bytes */
+}
+
+GUEST_CODE static void guest_efer_writes(void)
+{
+	uint64_t efer = rdmsr(X86_MSR_EFER);
+
+	/* LMA written clear: ignored, the guest stays in long mode. */
+	wrmsr(X86_MSR_EFER, efer & ~X86_EFER_LMA);
+	GUEST_SYNC(rdmsr(X86_MSR_EFER), efer_gp);
+	/* LME cleared under paging: #GP, EFER unchanged. */
+	wrmsr(X86_MSR_EFER, efer & ~(X86_EFER_LME | X86_EFER_LMA));
+	GUEST_SYNC(rdmsr(X86_MSR_EFER), efer_gp);
+}
+
+/*
+ * A guest's own WRMSR to EFER: LMA is read-only, the CPU's record of
+ * LME and CR0.PG (SDM vol. 4, IA32_EFER, "IA-32e Mode Active (R)"; KVM
+ * keeps its own LMA on a write), and LME cannot change while paging is
+ * on (#GP, SDM 10.8.5). A written LMA taken as is would have entered the
+ * guest in a mode that does not exist.
+ */
+TEST_F(lm, guest_efer_lma_is_read_only)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+	uint64_t efer;
+
+	if (!self->vm)
+		return;
+	test_vm_set_sync_handler(self->vm, on_efer_gp);
+	v = test_vcpu_add_default(self->vm, 0, guest_efer_writes, 0);
+	ASSERT_NE(NULL, v);
+	efer = axvm_get_sysreg(v->fd, AXVM_SYSREG_X86_EFER);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(efer, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(efer, uc.args[0]);
+	EXPECT_EQ(1, uc.args[1]);
+	EXPECT_EQ(efer, axvm_get_sysreg(v->fd, AXVM_SYSREG_X86_EFER));
+}
+
 /* ------------------------------------------------------------------ */
 
 /* SSE registers filled from @seed, checked after every exit. */

@@ -233,6 +233,19 @@ struct axvm_irq {
 #define AXVM_SYSTEM_DOWN_RESET		2
 #define AXVM_SYSTEM_DOWN_CRASH		3
 
+/*
+ * x86 AXVM_EXIT_FAIL_ENTRY: fail_entry.data when the kernel refused a
+ * state the architecture does not define before the CPU saw it
+ * (hardware_reason is then the CPU's own code for an invalid state: SVM
+ * VMEXIT_INVALID, -1; VMX exit reason 33).
+ */
+#define AXVM_X86_BAD_CR0		1	/* reserved, NW w/o CD, PG w/o PE */
+#define AXVM_X86_BAD_CR4		2	/* a bit the CPU lacks */
+#define AXVM_X86_BAD_EFER		3	/* a bit a guest cannot set */
+#define AXVM_X86_BAD_LONG_MODE		4	/* LME+PG w/o PAE or LMA; CS L+D */
+#define AXVM_X86_BAD_CR3		5	/* long mode: above MAXPHYADDR */
+#define AXVM_X86_BAD_LEGACY_MODE	6	/* LMA, CS.L or PCIDE w/o LME+PG */
+
 /* axvm_run.internal.suberror */
 #define AXVM_INTERNAL_UNHANDLED_EXIT	1	/* data[]: raw arch exit */
 #define AXVM_INTERNAL_DECODE_FAILED	2	/* data[]: insn bytes, addr */

@@ -499,9 +499,6 @@ int axvm_x86_rdmsr(struct axvm_x86_vcpu *x)
 	return AXVM_EXIT_SYSREG;
 }
 
-/* EFER bits a guest may set; LMA follows LME and CR0.PG in hardware. */
-#define AXVM_X86_EFER_OK	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
-
 int axvm_x86_wrmsr(struct axvm_x86_vcpu *x)
 {
 	u32 msr = x->gpr[AXVM_X86_RCX];
@@ -514,6 +511,18 @@ int axvm_x86_wrmsr(struct axvm_x86_vcpu *x)
 		ret = axvm_x86_spec_wrmsr(x, msr, v);
 	if (slot && !axvm_x86_msr_valid(msr, v))
 		ret = -EINVAL;
+	if (slot && msr == MSR_EFER) {
+		/*
+		 * LMA is the CPU's record of LME and CR0.PG, read-only (SDM
+		 * vol. 4, IA32_EFER): the written bit is ignored, as KVM's
+		 * set_efer() does; a stale one would enter the guest in a
+		 * mode that does not exist. LME cannot change while paging
+		 * is on (#GP, SDM 10.8.5).
+		 */
+		v = (v & AXVM_X86_EFER_OK & ~EFER_LMA) | (x->efer & EFER_LMA);
+		if ((x->cr0 & X86_CR0_PG) && ((v ^ x->efer) & EFER_LME))
+			ret = -EINVAL;
+	}
 	if (ret == -EINVAL) {
 		/* Undo the RIP advance: a #GP faults on the WRMSR. */
 		x->rip -= AXVM_X86_LEN_MSR;
@@ -523,8 +532,6 @@ int axvm_x86_wrmsr(struct axvm_x86_vcpu *x)
 	if (!ret)
 		return AXVM_EXIT_SYSREG | AXVM_ARCH_EXIT_HANDLED;
 	if (slot) {
-		if (msr == MSR_EFER)
-			v &= AXVM_X86_EFER_OK;
 		*slot = v;
 		axvm_x86_pvclock_wrmsr(x, msr, v);
 		return AXVM_EXIT_SYSREG | AXVM_ARCH_EXIT_HANDLED;

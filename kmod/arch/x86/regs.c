@@ -369,6 +369,8 @@ int axvm_arch_set_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 val)
 		if ((id & ~0xffffffffULL) == AXVM_SYSREG_CLASS_X86_MSR &&
 		    !axvm_x86_msr_valid(id & 0xffffffff, val))
 			return -EINVAL;
+		if (axvm_x86_cr_check(id, val))
+			return -EINVAL;
 		*p64 = val;
 		return 0;
 	}

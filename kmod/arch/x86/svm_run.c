@@ -649,12 +649,21 @@ static int axvm_svm_handle_exit(struct axvm_x86_vcpu *x)
 
 int axvm_svm_vcpu_run(struct axvm_x86_vcpu *x)
 {
+	u32 bad;
 	int ret;
 
 	axvm_x86_complete(x);
 	/* Halted or waiting for SIPI, until a signal: back to the loop. */
 	if (axvm_x86_pre_run(x))
 		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
+	/* What VMRUN refuses, or should (state.c): VMEXIT_INVALID. */
+	bad = axvm_x86_state_check(x);
+	if (bad) {
+		x->vcpu->run->fail_entry.hardware_reason =
+			(u64)(s64)(s32)SVM_EXIT_ERR;
+		x->vcpu->run->fail_entry.data = bad;
+		return AXVM_EXIT_FAIL_ENTRY;
+	}
 	ret = axvm_svm_enter(x);
 	if (ret)
 		return ret;

@@ -1115,12 +1115,21 @@ static int axvm_vmx_handle_exit(struct axvm_x86_vcpu *x)
 
 int axvm_vmx_vcpu_run(struct axvm_x86_vcpu *x)
 {
+	u32 bad;
 	int ret;
 
 	axvm_x86_complete(x);
 	/* Halted or waiting for SIPI, until a signal: back to the loop. */
 	if (axvm_x86_pre_run(x))
 		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
+	/* The same rules as SVM's (state.c): "invalid guest state". */
+	bad = axvm_x86_state_check(x);
+	if (bad) {
+		x->vcpu->run->fail_entry.hardware_reason =
+			EXIT_REASON_INVALID_STATE;
+		x->vcpu->run->fail_entry.data = bad;
+		return AXVM_EXIT_FAIL_ENTRY;
+	}
 	axvm_x86_load_pdptrs(x);
 	ret = axvm_vmx_enter(x);
 	if (ret)

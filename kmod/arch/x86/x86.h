@@ -135,6 +135,13 @@ struct axvm_x86_vm {
 /* regs.c */
 u64 *axvm_x86_msr_slot(struct axvm_x86_vcpu *x, u32 msr);
 bool axvm_x86_msr_valid(u32 msr, u64 v);
+
+/* EFER bits a guest may hold; LMA follows LME and CR0.PG (state.c). */
+#define AXVM_X86_EFER_OK	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
+
+/* state.c: 0 or -EINVAL; 0 or an AXVM_X86_BAD_* (uapi) reason. */
+int axvm_x86_cr_check(u64 id, u64 val);
+u32 axvm_x86_state_check(const struct axvm_x86_vcpu *x);
 void axvm_x86_init_reset(struct axvm_x86_vcpu *x);
 void axvm_x86_sipi_start(struct axvm_x86_vcpu *x, u8 vector);
 

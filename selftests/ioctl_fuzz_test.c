@@ -72,6 +72,10 @@
 
 #define MAX_FAILS	16
 
+/* Each thread's CPUID table: 256 entries, in one mapping of their own. */
+#define CPUID_BYTES	(256 * sizeof(struct axvm_cpuid_entry))
+#define CPUID_AREA	((NR_WORKERS + 1) * CPUID_BYTES)
+
 enum kind { K_NONE, K_SYS, K_VM, K_VCPU, K_ANY };
 
 enum argkind { A_VAL, A_PTR };
@@ -234,6 +238,7 @@ static struct {
 	struct map maps[NR_MAPS];
 	struct op_stat stats[NR_OPS];
 	uint8_t *pool, *ro_pool, *none_pool;
+	uint8_t *cpuid_area;	/* the threads' CPUID tables, then PROT_NONE */
 	void *hole;
 	void *kernel_ptr;
 	unsigned int phys_bits, nr_irqs, max_vcpu_id;
@@ -794,6 +799,53 @@ static void *arg_ptr(struct thr *t, struct call *c, size_t size)
 	}
 }
 
+/*
+ * Whether @a is memory of this process the fuzzer does not own: its
+ * heap, stacks, binary. Boundary values are often powers of two, and
+ * the heap of a static binary may hold one (0x1000000): a region over
+ * it made the heap guest RAM, which random guest code wrote, and
+ * GET_CPUID wrote its entries there; glibc's arena then crashed the
+ * fuzzer (x86 lane, seed 0x98ecf8d06a046370). The kernel did what it
+ * was told; the fuzzer must not tell it that.
+ */
+static bool foreign(uint64_t a)
+{
+	uint64_t lo = (uintptr_t)g.pool, hi = lo + POOL_PAGES * g.page;
+
+	if (a < 0x10000 || a >= 1ULL << 47)	/* never mapped: kept */
+		return false;
+	if (a >= lo && a < hi)
+		return false;
+	if (a >= (uintptr_t)g.cpuid_area &&
+	    a < (uintptr_t)g.cpuid_area + CPUID_AREA)
+		return false;
+	if (a == (uintptr_t)g.ro_pool || a == (uintptr_t)g.none_pool ||
+	    a == (uintptr_t)g.hole || (a >= (uintptr_t)g.ro_pool &&
+	    a < (uintptr_t)g.ro_pool + 8 * g.page))
+		return false;
+	return true;
+}
+
+/* Pointer fields the kernel reads or writes through, made harmless. */
+static void sanitize(int op, struct call *c)
+{
+	struct axvm_memory_region *r = (void *)c->buf;
+	struct axvm_cpuid *cp = (void *)c->buf;
+	uint64_t *p = NULL;
+
+	if (op == OP_RANDOM_IOCTL)
+		for (op = 0; op < OP_RANDOM_IOCTL; op++)
+			if (descs[op].nr == c->nr)
+				break;
+	if (op == OP_SET_REGION)
+		p = &r->userspace_addr;
+	else if (op == OP_SET_CPUID || op == OP_GET_CPUID)
+		p = &cp->entries;
+	/* Non-canonical: the same boundary bits, always EFAULT. */
+	if (p && foreign(*p))
+		*p |= 1ULL << 63;
+}
+
 static size_t arg_size(int op, struct call *c)
 {
 	if (op == OP_RANDOM_IOCTL) {
@@ -1112,6 +1164,8 @@ static void exec_call(struct thr *t, struct call *c)
 		refill(t, s, descs[op].kind);
 		mark();
 	}
+	if (descs[op].arg == A_PTR)
+		sanitize(op, c);
 	arg = descs[op].arg == A_VAL ? c->val :
 	      (uintptr_t)arg_ptr(t, c, arg_size(op, c));
 	kcov_start(t);
@@ -1186,7 +1240,7 @@ static void thr_setup(struct thr *t)
 	t->guard = mmap(NULL, 2 * g.page, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	mprotect(t->guard + g.page, g.page, PROT_NONE);
-	t->cpuid = calloc(256, sizeof(*t->cpuid));
+	t->cpuid = (void *)(g.cpuid_area + t->idx * CPUID_BYTES);
 	kcov_setup(t);
 }
 
@@ -1464,6 +1518,7 @@ static void kcov_probe(void)
 
 static void pools_setup(void)
 {
+	size_t n;
 	int i;
 
 	g.pool = mmap(NULL, POOL_PAGES * g.page, PROT_READ | PROT_WRITE,
@@ -1475,6 +1530,11 @@ static void pools_setup(void)
 	g.hole = mmap(NULL, g.page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
 		      -1, 0);
 	munmap(g.hole, g.page);
+	/* A write running past the last table meets PROT_NONE: EFAULT. */
+	n = (CPUID_AREA + g.page - 1) / g.page;
+	g.cpuid_area = mmap(NULL, (n + 1) * g.page, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	mprotect(g.cpuid_area + n * g.page, g.page, PROT_NONE);
 #if defined(__x86_64__)
 	g.kernel_ptr = (void *)0xffffffff81000000ULL;
 #else
@@ -1568,13 +1628,14 @@ TEST_F_TIMEOUT(fuzz, ioctls, 3600)
 	uint64_t t0;
 	int i;
 
-#ifndef __aarch64__
+#if defined(__riscv)
 	/*
-	 * On riscv64 and x86-svm the fuzzer stops making progress (x86: an
-	 * RCU stall on a CPU that answers no NMI), cause not found yet:
-	 * issue 18 stays open on it. arm64 runs it in full.
+	 * On riscv64 the fuzzer stops making progress, cause not found yet:
+	 * issue 18 stays open on it. (x86's stall was a guest mode that
+	 * does not exist, built with SET_SYSREG: now refused at entry.)
 	 */
-	SKIP(return, "stalls on this architecture (issue 18, under investigation)");
+	if (!getenv("AXVM_FUZZ_FORCE"))
+		SKIP(return, "stalls on this architecture (issue 18, under investigation)");
 #endif
 	g.page = sysconf(_SC_PAGESIZE);
 	g.target = env_u64("AXVM_FUZZ_CALLS", DEFAULT_CALLS);

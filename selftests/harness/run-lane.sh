@@ -151,14 +151,14 @@ boot() {
 			</dev/null >"$log" 2>&1 ;;
 	riscv64)
 		timeout --kill-after=10 "$BOOT_TIMEOUT" qemu-system-riscv64 \
-			-M virt -cpu rv64,h=true \
+			-M virt -cpu rv64,h=true ${QEMU_EXTRA:-} \
 			-bios /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin \
 			"${qemu_common[@]}" -append "console=ttyS0 $append" \
 			</dev/null >"$log" 2>&1 ;;
 	# Debian's amd64 kernel boots as it comes (LA57 on).
 	x86-svm|x86-svm-debian)
 		timeout --kill-after=10 "$BOOT_TIMEOUT" qemu-system-x86_64 \
-			-M q35 -cpu max "${qemu_common[@]}" \
+			-M q35 -cpu max ${QEMU_EXTRA:-} "${qemu_common[@]}" \
 			-append "console=ttyS0 $append" \
 			</dev/null >"$log" 2>&1 ;;
 	x86-vmx)

@@ -831,7 +831,7 @@ static void sanitize(int op, struct call *c)
 {
 	struct axvm_memory_region *r = (void *)c->buf;
 	struct axvm_cpuid *cp = (void *)c->buf;
-	uint64_t *p = NULL;
+	__u64 *p = NULL;
 
 	if (op == OP_RANDOM_IOCTL)
 		for (op = 0; op < OP_RANDOM_IOCTL; op++)

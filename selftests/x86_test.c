@@ -1012,7 +1012,7 @@ TEST_F(lm, sysreg_refuses_undefined_control_values)
 		return;
 	v = test_vcpu_add_default(self->vm, 0, guest_hypercall, 1, 0ULL);
 	ASSERT_NE(NULL, v);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		before = axvm_get_sysreg(v->fd, bad[i].id);
 		EXPECT_EQ(-1, axvm_set_sysreg(v->fd, bad[i].id, bad[i].val))
 			TH_LOG("id %#llx value %#llx was taken",

@@ -1628,15 +1628,6 @@ TEST_F_TIMEOUT(fuzz, ioctls, 3600)
 	uint64_t t0;
 	int i;
 
-#if defined(__riscv)
-	/*
-	 * On riscv64 the fuzzer stops making progress, cause not found yet:
-	 * issue 18 stays open on it. (x86's stall was a guest mode that
-	 * does not exist, built with SET_SYSREG: now refused at entry.)
-	 */
-	if (!getenv("AXVM_FUZZ_FORCE"))
-		SKIP(return, "stalls on this architecture (issue 18, under investigation)");
-#endif
 	g.page = sysconf(_SC_PAGESIZE);
 	g.target = env_u64("AXVM_FUZZ_CALLS", DEFAULT_CALLS);
 	g.seed = env_u64("AXVM_FUZZ_SEED",

@@ -6,7 +6,8 @@
  * ones, CSR exits and injected illegal instructions, WFI, the SBI timer
  * and stimecmp, external interrupt injection, SMP with HSM start, IPIs
  * and pinning, the register ioctls with FP, FP isolation from a host
- * thread, and an unhandled exit. guest_run_test has what every arch
+ * thread, sstatus values outside its fields refused, and an unhandled
+ * exit. guest_run_test has what every arch
  * shares.
  */
 #define _GNU_SOURCE
@@ -800,6 +801,119 @@ TEST_F(rv, registers)
 	EXPECT_EQ(0, regs.pstate);			/* VS-mode */
 	EXPECT_LT((uint64_t)(uintptr_t)guest_regs, regs.pc);
 	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
+/* ------------------------------------------------------------------ */
+
+/* sstatus fields (privileged spec); the other bits are WPRI. */
+#define SST_SIE		(1ULL << 1)
+#define SST_SPIE	(1ULL << 5)
+#define SST_UBE		(1ULL << 6)
+#define SST_SPP		(1ULL << 8)
+#define SST_VS		(3ULL << 9)
+#define SST_FS		(3ULL << 13)
+#define SST_FS_INITIAL	(1ULL << 13)
+#define SST_XS		(3ULL << 15)
+#define SST_SUM		(1ULL << 18)
+#define SST_MXR		(1ULL << 19)
+#define SST_UXL		(3ULL << 32)
+#define SST_UXL_64	(2ULL << 32)
+#define SST_SD		(1ULL << 63)
+#define SST_RW		(SST_SIE | SST_SPIE | SST_SPP | SST_VS | SST_FS | \
+			 SST_SUM | SST_MXR)
+#define SST_FIELDS	(SST_RW | SST_XS | SST_UXL | SST_SD)
+
+GUEST_CODE static void guest_sstatus(uint64_t n)
+{
+	uint64_t i;
+
+	for (i = 0; i < n; i++)
+		GUEST_SYNC(csr_read(sstatus));
+}
+
+/* Each exit's return to this thread is one of the host's own SRETs. */
+static void sstatus_run(struct __test_metadata *_metadata,
+			struct test_vcpu *v)
+{
+	struct ucall uc;
+
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0, uc.args[0] & ~SST_FIELDS)
+		TH_LOG("sstatus %#llx", (unsigned long long)uc.args[0]);
+	EXPECT_EQ(SST_UXL_64, uc.args[0] & SST_UXL);
+	sched_yield();
+}
+
+/*
+ * sstatus holds only its own fields (the ioctl fuzzer's riscv64 stall).
+ * Its SET_SYSREG of ~0 used to reach vsstatus whole; QEMU 7.2 ORs
+ * vsstatus into mstatus at the entry, and mstatus kept TSR and MPRV
+ * after the exit: the host's next SRET (the RUN ioctl's own return)
+ * trapped to OpenSBI, whose trap entry then faulted on its own stores
+ * forever. On that code the first RUN below hangs the lane.
+ */
+TEST_F(rv, sstatus_holds_only_its_fields)
+{
+	static const uint64_t bad[] = {
+		~0ULL,
+		1ULL << 22 | 1ULL << 17,	/* TSR, MPRV */
+		1ULL << 0, 1ULL << 2, 1ULL << 3, 1ULL << 4, SST_UBE,
+		1ULL << 7, 3ULL << 11,		/* MPIE, MPP */
+		1ULL << 17, 1ULL << 20,		/* MPRV, TVM */
+		1ULL << 21, 1ULL << 22,		/* TW, TSR */
+		1ULL << 23, 1ULL << 31,
+		3ULL << 34, 1ULL << 36,		/* SXL, SBE */
+		1ULL << 37, 1ULL << 38,		/* MBE, GVA */
+		1ULL << 39, 1ULL << 62,		/* MPV */
+		1ULL << 32, 3ULL << 32,		/* UXL 32 and 128 */
+	};
+	const uint64_t id = CSR(0x100);
+	struct test_vcpu *v;
+	struct ucall uc;
+	uint64_t val;
+	unsigned int i;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_sstatus, 1, (uint64_t)8);
+	ASSERT_NE(NULL, v);
+	val = axvm_get_sysreg(v->fd, id);
+	ASSERT_EQ(SST_FS_INITIAL, val);
+
+	/* The fuzzer's call, then the run that never came back. */
+	EXPECT_EQ(-1, axvm_set_sysreg(v->fd, id, ~0ULL));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(val, axvm_get_sysreg(v->fd, id));
+	sstatus_run(_metadata, v);
+	sstatus_run(_metadata, v);
+
+	/* Any bit outside the fields, an M-level one or WPRI; wrong UXL. */
+	val = axvm_get_sysreg(v->fd, id);
+	EXPECT_EQ(0, val & ~SST_FIELDS);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		EXPECT_EQ(-1, axvm_set_sysreg(v->fd, id, val | bad[i]))
+			TH_LOG("%#llx taken", (unsigned long long)bad[i]);
+		EXPECT_EQ(EINVAL, errno);
+		EXPECT_EQ(val, axvm_get_sysreg(v->fd, id));
+	}
+	sstatus_run(_metadata, v);
+
+	/* Every field: XS and SD read-only, UXL 64-bit or 0. */
+	EXPECT_EQ(0, axvm_set_sysreg(v->fd, id, SST_FIELDS & ~(1ULL << 32)));
+	EXPECT_EQ(SST_RW, axvm_get_sysreg(v->fd, id));
+	EXPECT_EQ(0, axvm_set_sysreg(v->fd, id, 0));
+	EXPECT_EQ(0, axvm_get_sysreg(v->fd, id));
+	/* What GET returned after a run sets again. */
+	EXPECT_EQ(0, axvm_set_sysreg(v->fd, id, val));
+	EXPECT_EQ(val & SST_RW, axvm_get_sysreg(v->fd, id));
+	EXPECT_EQ(0, axvm_set_sysreg(v->fd, id, SST_FS_INITIAL | SST_SUM |
+						  SST_MXR));
+	for (i = 0; i < 5; i++)
+		sstatus_run(_metadata, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+	val = axvm_get_sysreg(v->fd, id);
+	EXPECT_EQ(0, val & ~SST_FIELDS);
+	EXPECT_EQ(SST_SUM | SST_MXR, val & (SST_SUM | SST_MXR));
 }
 
 /* ------------------------------------------------------------------ */

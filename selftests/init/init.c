@@ -99,7 +99,6 @@ static void read_cmdline(void)
 		pass_env(buf, "timeout_scale", "AXVM_TIMEOUT_SCALE");
 		pass_env(buf, "hotplug_cycles", "AXVM_HOTPLUG_CYCLES");
 		pass_env(buf, "debian_guest", "AXVM_DEBIAN_GUEST");
-		pass_env(buf, "fuzz_force", "AXVM_FUZZ_FORCE");
 	}
 	fclose(f);
 }

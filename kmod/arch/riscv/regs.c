@@ -155,6 +155,33 @@ static bool axvm_riscv_satp_ok(u64 val)
 	}
 }
 
+/*
+ * An sstatus value a guest's vsstatus can hold. vsstatus is VS-mode's
+ * sstatus (privileged spec, "Virtual Supervisor Status Register"), with
+ * the fields SIE, SPIE, UBE, SPP, VS, FS, XS, SUM, MXR, UXL and SD; the
+ * other bits are WPRI. The spec's rule for those ("CSR Field
+ * Specifications"): software preserves the values they hold and never
+ * writes its own; a hart without such a field makes it read-only zero.
+ * QEMU 7.2 does not for vsstatus: it keeps all 64 bits, ORs them into
+ * mstatus at the next entry to V=1 and leaves them there after the
+ * exit. The ioctl fuzzer's sstatus of ~0 so left the host with
+ * mstatus.TSR (its next SRET an illegal instruction) and MPRV (OpenSBI's
+ * trap entry then faulting on its own stores, forever). Refused as
+ * well: UBE (big-endian VU-mode data, which the MMIO emulation does not
+ * do, and a bit QEMU leaks the same way) and a UXL other than 64-bit (0
+ * stands for it: the reset value). XS and SD are read-only summaries:
+ * accepted, so that what GET_SYSREG returned can be set again, and
+ * ignored.
+ */
+static bool axvm_riscv_sstatus_ok(u64 val)
+{
+	u64 uxl = val & SR_UXL;
+
+	if (val & ~(AXVM_RISCV_SSTATUS_RW | SR_XS | SR_SD | SR_UXL))
+		return false;
+	return !uxl || uxl == SR_UXL_64;
+}
+
 int axvm_arch_set_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 val)
 {
 	struct axvm_riscv_vcpu *r = vcpu->arch;
@@ -170,6 +197,11 @@ int axvm_arch_set_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 val)
 	}
 	if (i == AXVM_RISCV_SATP && !axvm_riscv_satp_ok(val))
 		return -EINVAL;
+	if (i == AXVM_RISCV_SSTATUS) {
+		if (!axvm_riscv_sstatus_ok(val))
+			return -EINVAL;
+		val &= AXVM_RISCV_SSTATUS_RW;
+	}
 	if (i >= 0) {
 		r->csrs[i] = val;
 		return 0;

@@ -10,6 +10,20 @@
 #ifndef CSR_SENVCFG
 #define CSR_SENVCFG	0x10a
 #endif
+#ifndef SR_VS
+#define SR_VS		_AC(0x00000600, UL)
+#endif
+#ifndef SR_MXR
+#define SR_MXR		_AC(0x00080000, UL)
+#endif
+
+/*
+ * The fields of the guest's sstatus that the vCPU keeps and loads into
+ * vsstatus (regs.c says why nothing else ever reaches it). UXL is
+ * always 64-bit; XS and SD are read-only.
+ */
+#define AXVM_RISCV_SSTATUS_RW	(SR_SIE | SR_SPIE | SR_SPP | SR_VS | \
+				 SR_FS | SR_SUM | SR_MXR)
 
 /* The guest CSRs a vCPU carries, in uAPI table order (regs.c). */
 enum axvm_riscv_csr {

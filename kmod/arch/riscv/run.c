@@ -74,7 +74,9 @@ static void axvm_riscv_load_vs(struct axvm_riscv_vcpu *r, u64 hvip)
 {
 	const u64 *c = r->csrs;
 
-	csr_write(CSR_VSSTATUS, c[AXVM_RISCV_SSTATUS]);
+	/* Only sstatus's own fields, as SET_SYSREG checks (regs.c). */
+	csr_write(CSR_VSSTATUS,
+		  (c[AXVM_RISCV_SSTATUS] & AXVM_RISCV_SSTATUS_RW) | SR_UXL_64);
 	csr_write(CSR_VSIE, c[AXVM_RISCV_SIE]);
 	csr_write(CSR_VSTVEC, c[AXVM_RISCV_STVEC]);
 	csr_write(CSR_VSSCRATCH, c[AXVM_RISCV_SSCRATCH]);

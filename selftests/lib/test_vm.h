@@ -219,6 +219,26 @@ do {									\
 						sizeof(__desc)));	\
 } while (0)
 
+#ifdef __aarch64__
+/*
+ * aarch64_known_regs.S, for tests of the world switch. Guest code: set
+ * SP_EL0 = @base + 31 and x1-x29 = @base + n, exit by @kind (0: x30 =
+ * @base + 30, x0 = 0xa5e0, HVC; 1: the same with x0 = PSCI_VERSION; 2:
+ * x0 = @base, x30 = 0x10000100, STR x29 to it; 3: x30 = 0x10000108, LDR
+ * x0 from it; 4: x0 = @base, x30 = @spin counted down to 0), then store
+ * x0-x30 and SP_EL0 to @out[0..31].
+ */
+void guest_exit_with_known_regs(uint64_t base, uint64_t kind, uint64_t *out,
+				uint64_t spin);
+/*
+ * Host code: ioctl(@fd, @req, 0) by SVC with x3-x7 and x9-x30 = @base +
+ * n and TPIDR_EL0 = @base + 32; x0-x30 and TPIDR_EL0 after it go to
+ * @out[0..31]. Returns the syscall's result (-errno on failure).
+ */
+long host_run_known_regs(int fd, unsigned long req, uint64_t base,
+			 uint64_t *out);
+#endif
+
 /*
  * Arch hooks, in aarch64.c, riscv64.c and x86_64.c; on arches without a
  * guest side the fallback in aarch64.c fails with -EOPNOTSUPP.

@@ -6,6 +6,7 @@
 #include <linux/hrtimer.h>
 
 #include "../../axvm.h"
+#include "spectre.h"
 
 /* The EL1 system registers a vCPU carries, in uAPI table order. */
 enum axvm_arm64_sysreg {
@@ -102,8 +103,8 @@ struct axvm_arm64_exit {
 /* The EL1 virtual timer's interrupt, as on every GICv3 platform. */
 #define AXVM_ARM64_VTIMER_PPI		27
 
-/* entry.S */
-u64 __axvm_arm64_enter(u64 *x, u64 *sp_el0);
+/* entry.S; @seq: this CPU's axvm_arm64_exit_seq. */
+u64 __axvm_arm64_enter(u64 *x, u64 *sp_el0, u64 seq);
 void __axvm_arm64_fpsimd_save(struct axvm_arm64_fpsimd *fp);
 void __axvm_arm64_fpsimd_load(const struct axvm_arm64_fpsimd *fp);
 
@@ -121,6 +122,10 @@ int axvm_arm64_internal(struct axvm_vcpu *vcpu,
 			const struct axvm_arm64_exit *e);
 u64 axvm_arm64_get_x(struct axvm_arm64_vcpu *a, unsigned int n);
 void axvm_arm64_set_x(struct axvm_arm64_vcpu *a, unsigned int n, u64 v);
+
+/* spectre.c: what guest exits run against Spectre-v2 and BHB. */
+DECLARE_PER_CPU(u64, axvm_arm64_exit_seq);
+void axvm_arm64_spectre_cpu_enable(void);
 
 /* idregs.c: the ID registers the guest sees. */
 bool axvm_arm64_idreg_read(u32 op0, u32 op1, u32 crn, u32 crm, u32 op2,

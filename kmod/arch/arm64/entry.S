@@ -10,9 +10,18 @@
  * any C code may read (preempt_count() under DEBUG_PREEMPT, lockdep,
  * KCOV), so it is the guest's only between these instructions, as in
  * KVM's __guest_enter/__guest_exit.
+ *
+ * A guest exit is an exception from a lower EL, like a syscall: before the
+ * host's first indirect branch after it (the RET of __axvm_arm64_exit),
+ * the exit runs the Spectre-v2/BHB sequence spectre.c chose for the CPU,
+ * and nothing between the vector and that sequence branches but directly
+ * or conditionally.
  */
+#include <linux/arm-smccc.h>
 #include <linux/linkage.h>
 #include <asm/assembler.h>
+
+#include "spectre.h"
 
 /* The frame on the host stack. */
 #define F_X19		0		/* x19-x30 */
@@ -21,13 +30,15 @@
 #define F_SCRATCH	112		/* guest x0, x1 on the way out */
 #define F_SP_EL0	128		/* pointer to the guest's SP_EL0 */
 #define F_HOST_SP_EL0	136		/* the host's: current */
-#define F_SIZE		144
+#define F_SEQ		144		/* the exit's AXVM_ARM64_SEQ_* */
+#define F_SIZE		160
 
 	.text
 
 /*
- * u64 __axvm_arm64_enter(u64 *x, u64 *sp_el0): returns an
- * AXVM_ARM64_EXIT_* code.
+ * u64 __axvm_arm64_enter(u64 *x, u64 *sp_el0, u64 seq): returns an
+ * AXVM_ARM64_EXIT_* code. The caller keeps interrupts off and the thread
+ * on this CPU, whose sequence @seq is, until it returns.
  */
 SYM_FUNC_START(__axvm_arm64_enter)
 	sub	sp, sp, #F_SIZE
@@ -39,6 +50,7 @@ SYM_FUNC_START(__axvm_arm64_enter)
 	stp	x29, x30, [sp, #F_X19 + 80]
 	str	x0, [sp, #F_GUEST]
 	str	x1, [sp, #F_SP_EL0]
+	str	x2, [sp, #F_SEQ]
 	mrs	x2, sp_el0
 	str	x2, [sp, #F_HOST_SP_EL0]
 	ldr	x2, [x1]
@@ -99,6 +111,44 @@ SYM_CODE_START_LOCAL(__axvm_arm64_exit)
 	ldr	x2, [sp, #F_VBAR]
 	msr	vbar_el1, x2
 	isb
+
+	/*
+	 * Spectre-v2 and Spectre-BHB (spectre.c): the guest may have trained
+	 * the branch predictors and filled the branch history that the
+	 * host's next indirect branch is predicted from. The guest's
+	 * registers are saved, so all but x0 (the exit code) are free; x19
+	 * and x20 keep the code and the sequence across the SMCCC calls,
+	 * which may change x0-x3 only (SMCCC 1.1 for ARCH_WORKAROUND_1/3),
+	 * and the host's x19/x20 come back from the frame below.
+	 */
+	mov	x19, x0
+	ldr	x20, [sp, #F_SEQ]
+	/* ARCH_WORKAROUND_1: EL3 invalidates the branch predictor. */
+	tbz	x20, #AXVM_ARM64_SEQ_WA1_BIT, 1f
+	mov	w0, #ARM_SMCCC_ARCH_WORKAROUND_1
+	smc	#0
+1:	/* ARCH_WORKAROUND_3: EL3 clears the history (and does WA1's work). */
+	tbz	x20, #AXVM_ARM64_SEQ_WA3_BIT, 2f
+	mov	w0, #ARM_SMCCC_ARCH_WORKAROUND_3
+	smc	#0
+2:	/* CLRBHB (HINT #22: a NOP where FEAT_CLRBHB is absent). */
+	tbz	x20, #AXVM_ARM64_SEQ_CLRBHB_BIT, 3f
+	hint	#22
+	isb
+3:	/* K taken branches push the guest's history out of the buffer. */
+	tbz	x20, #AXVM_ARM64_SEQ_LOOP_BIT, 5f
+	ubfx	x1, x20, #AXVM_ARM64_SEQ_K_SHIFT, #AXVM_ARM64_SEQ_K_WIDTH
+	cbz	x1, 5f
+4:	b	. + 4
+	subs	x1, x1, #1
+	b.ne	4b
+5:	/*
+	 * Every path meets here: nothing after this barrier, the RET least
+	 * of all, runs speculatively down a path where a mispredicted TBZ
+	 * skipped the sequence.
+	 */
+	sb
+	mov	x0, x19
 
 	ldp	x19, x20, [sp, #F_X19]
 	ldp	x21, x22, [sp, #F_X19 + 16]

@@ -170,6 +170,8 @@ int axvm_arch_cpu_enable(void)
 {
 	if (!is_kernel_in_hyp_mode())
 		return -EOPNOTSUPP;
+	/* Per CPU: big.LITTLE systems mix cores that need different ones. */
+	axvm_arm64_spectre_cpu_enable();
 	axvm_arm64_vgic_cpu_enable();
 	return 0;
 }

@@ -222,7 +222,7 @@ static int axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 	struct axvm_arm64_vm *vm = vcpu->vm->arch;
 	struct axvm_arm64_host host;
 	unsigned long flags;
-	u64 vttbr;
+	u64 vttbr, seq;
 	bool timer, ppi_held;
 	u32 vmid;
 
@@ -248,6 +248,8 @@ static int axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 			axvm_arm64_timer_stop(a);
 		return -EAGAIN;
 	}
+	/* Interrupts are off: this stays the CPU until the exit. */
+	seq = this_cpu_read(axvm_arm64_exit_seq);
 	ppi_held = axvm_arm64_vtimer_ppi_hold();
 	axvm_vcpu_guest_enter(vcpu);
 	axvm_arm64_vgic_load(vcpu, axvm_arm64_timer_line(a));
@@ -257,8 +259,12 @@ static int axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 	axvm_arm64_load_guest(a, vttbr, &host);
 	axvm_arm64_tlb_claim(a, host.vttbr, vttbr);
 
-	/* SP_EL0 (the host's current) is switched in the assembly. */
-	e->code = __axvm_arm64_enter(a->x, &a->sysregs[AXVM_ARM64_SP_EL0]);
+	/*
+	 * SP_EL0 (the host's current) is switched in the assembly, which
+	 * also runs this CPU's Spectre-v2/BHB sequence after the exit.
+	 */
+	e->code = __axvm_arm64_enter(a->x, &a->sysregs[AXVM_ARM64_SP_EL0],
+				     seq);
 
 	e->esr = read_sysreg(esr_el2);
 	e->far = read_sysreg(far_el2);

@@ -142,6 +142,9 @@ SYM_CODE_START_LOCAL(__axvm_arm64_exit)
 4:	b	. + 4
 	subs	x1, x1, #1
 	b.ne	4b
+	/* Arm's sequence ends the loop with DSB NSH; ISB (as KVM's does). */
+	dsb	nsh
+	isb
 5:	/*
 	 * Every path meets here: nothing after this barrier, the RET least
 	 * of all, runs speculatively down a path where a mispredicted TBZ

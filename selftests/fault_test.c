@@ -359,9 +359,10 @@ TEST_F_TIMEOUT(hotplug, storm, 600)
 		steps += sv[i].steps;
 		einval += sv[i].einval;
 	}
-	ksft_print_msg("hotplug: %d CPUs, %d offline/online cycles (%d onlines retried), %d vCPUs, ",
-		       s.ncpus, atomic_load(&s.cycles),
-		       atomic_load(&s.plug_retries), n);
+	ksft_print_msg("hotplug: %d CPUs, %d offline/online cycles ",
+		       s.ncpus, atomic_load(&s.cycles));
+	printf("(%d onlines retried), %d vCPUs, ",
+	       atomic_load(&s.plug_retries), n);
 	printf("%llu guest steps, %d RUNs with EINVAL, %d region ops, %llu ms\n",
 	       (unsigned long long)steps, einval, atomic_load(&s.region_ops),
 	       (unsigned long long)((axvm_clock_ns(CLOCK_MONOTONIC) - t0) /

@@ -965,8 +965,14 @@ static int axvm_vmx_cr_access(struct axvm_x86_vcpu *x,
 		}
 		break;
 	case 4:
-		/* No VMX for guests. */
-		if (val & X86_CR4_VMXE)
+		/*
+		 * #GP for a bit the CPU lacks or VMX (no nesting), for PCIDE
+		 * outside IA-32e mode and for PAE cleared in it (SDM, MOV to
+		 * CR4): the state.c check would refuse the entry otherwise.
+		 */
+		if (axvm_x86_cr_check(AXVM_SYSREG_X86_CR4, val) ||
+		    ((val & X86_CR4_PCIDE) && !(x->efer & EFER_LMA)) ||
+		    (!(val & X86_CR4_PAE) && (x->efer & EFER_LMA)))
 			goto gp;
 		x->cr4 = val;
 		break;

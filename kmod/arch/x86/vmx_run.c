@@ -977,7 +977,13 @@ static int axvm_vmx_cr_access(struct axvm_x86_vcpu *x,
 		x->cr4 = val;
 		break;
 	case 3:
-		/* The guest's TLB entries of the old tables go, as MOV does. */
+		/*
+		 * The guest's TLB entries of the old tables go, as MOV does.
+		 * With PCIDE, bit 63 only asks not to flush; CR3 never holds
+		 * it (SDM 4.10.4.1): flushing anyway is allowed.
+		 */
+		if (x->cr4 & X86_CR4_PCIDE)
+			val &= ~BIT_ULL(63);
 		x->cr3 = val;
 		v->flush_vpid = true;
 		break;

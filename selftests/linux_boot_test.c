@@ -780,6 +780,9 @@ TEST_F_TIMEOUT(debian_guest, boots_debian_kernel_mounts_virtio_root,
 	long msix = -1;
 	bool splat;
 
+	/* A SKIP in the setup still runs the body (6.1's harness). */
+	if (!b->console)
+		return;
 	if (getrandom(&nonce, sizeof(nonce), 0) != sizeof(nonce))
 		nonce = (uint32_t)now_ms();
 	guest_append(append, sizeof(append));

@@ -13,14 +13,22 @@
 
 #include "kselftest_harness.h"
 
-static inline void axvm_scale_timeouts(void)
+/* AXVM_TIMEOUT_SCALE, at least 1: tests scale their own limits by it. */
+static inline long axvm_timeout_scale(void)
 {
 	const char *env = getenv("AXVM_TIMEOUT_SCALE");
 	long scale = env ? strtol(env, NULL, 10) : 1;
+
+	return scale > 1 ? scale : 1;
+}
+
+static inline void axvm_scale_timeouts(void)
+{
+	long scale = axvm_timeout_scale();
 	struct __fixture_metadata *f;
 	struct __test_metadata *t;
 
-	if (scale <= 1)
+	if (scale == 1)
 		return;
 	for (f = __fixture_list; f; f = f->next)
 		for (t = f->tests; t; t = t->next)

@@ -953,8 +953,7 @@ static int axvm_vmx_cr_access(struct axvm_x86_vcpu *x,
 	x->pdptr_stale = true;
 	switch (AXVM_VMX_CR_NUM(q)) {
 	case 0:
-		if (val >> 32 || ((val & X86_CR0_PG) && !(val & X86_CR0_PE)) ||
-		    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
+		if (axvm_x86_cr_check(AXVM_SYSREG_X86_CR0, val))
 			goto gp;
 		x->cr0 = val | X86_CR0_ET;
 		if (x->efer & EFER_LME) {
@@ -988,7 +987,7 @@ static int axvm_vmx_cr_access(struct axvm_x86_vcpu *x,
 		v->flush_vpid = true;
 		break;
 	case 8:
-		if (val >> 4)
+		if (axvm_x86_cr_check(AXVM_SYSREG_X86_CR8, val))
 			goto gp;
 		x->cr8 = val;
 		break;

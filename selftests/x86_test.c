@@ -229,6 +229,120 @@ TEST_F(real, pae_protected_mode)
 	ASSERT_EQ(AXVM_EXIT_HALT, run_exit(self->vcpu, self->run));
 }
 
+/*
+ * Long mode entered from real mode with EFER.LME set before CR4.PAE, at
+ * 0000:1000, the #GP handler at 0000:1040:
+ *   RDMSR/WRMSR EFER.LME; OUT EFER (0x10); RDMSR, OUT (0x11); MOV to CR0
+ *   of PE|PG, which faults;
+ *   handler: OUT CR0 (0x12); CR4.PAE, CR3, MOV to CR0 of PE|PG again;
+ *   OUT EFER (0x13); HLT.
+ */
+static const uint8_t lme_code[] = {
+	0x66, 0xb9, 0x80, 0x00, 0x00, 0xc0,	/* mov $0xc0000080, %ecx */
+	0x0f, 0x32,				/* rdmsr */
+	0x66, 0x0d, 0x00, 0x01, 0x00, 0x00,	/* or $0x100, %eax (LME) */
+	0x0f, 0x30,				/* wrmsr */
+	0x66, 0xe7, 0x10,			/* out %eax, $0x10 */
+	0x0f, 0x32,				/* rdmsr */
+	0x66, 0xe7, 0x11,			/* out %eax, $0x11 */
+	0x0f, 0x20, 0xc0,			/* mov %cr0, %eax */
+	0x66, 0x0d, 0x01, 0x00, 0x00, 0x80,	/* or $0x80000001, %eax */
+	0x0f, 0x22, 0xc0,			/* 1021: mov %eax, %cr0 */
+	0xf4,					/* hlt */
+};
+
+#define LME_FAULT_IP	0x1021
+
+static const uint8_t lme_handler[] = {
+	0x0f, 0x20, 0xc0,			/* mov %cr0, %eax */
+	0x66, 0xe7, 0x12,			/* out %eax, $0x12 */
+	0x0f, 0x20, 0xe0,			/* mov %cr4, %eax */
+	0x66, 0x83, 0xc8, 0x20,			/* or $0x20, %eax (PAE) */
+	0x0f, 0x22, 0xe0,			/* mov %eax, %cr4 */
+	0x66, 0xb8, 0x00, 0x30, 0x00, 0x00,	/* mov $0x3000, %eax */
+	0x0f, 0x22, 0xd8,			/* mov %eax, %cr3 */
+	0x0f, 0x20, 0xc0,			/* mov %cr0, %eax */
+	0x66, 0x0d, 0x01, 0x00, 0x00, 0x80,	/* or $0x80000001, %eax */
+	0x0f, 0x22, 0xc0,			/* mov %eax, %cr0 */
+	0x66, 0xb9, 0x80, 0x00, 0x00, 0xc0,	/* mov $0xc0000080, %ecx */
+	0x0f, 0x32,				/* rdmsr */
+	0x66, 0xe7, 0x13,			/* out %eax, $0x13 */
+	0xf4,					/* hlt */
+};
+
+#define LME_HANDLER	0x1040
+#define X86_GP_VECTOR	13
+#define LME_STACK	0x8000
+#define EFER_LME	0x100ULL
+#define EFER_LMA	0x400ULL
+
+static uint64_t expect_out(struct __test_metadata *_metadata, int vcpu,
+			   struct axvm_run *run, uint16_t port)
+{
+	EXPECT_EQ(AXVM_EXIT_IO, run_exit(vcpu, run));
+	EXPECT_EQ(port, run->io.port);
+	EXPECT_EQ(4, run->io.size);
+	return run->io.data & 0xffffffff;
+}
+
+/*
+ * APM vol. 2, 14.6.1: long mode is activated by setting CR0.PG with
+ * EFER.LME set; "setting CR0.PG=1 when EFER.LME=1 and CR4.PAE=0 results
+ * in a #GP" (SDM vol. 2, MOV to CR0: #GP(0) "if an attempt is made to
+ * activate IA-32e mode and PAE is disabled"), a fault that leaves CR0 as
+ * it was and saves the IP of the MOV. LME alone, with paging off, is a
+ * state a guest may exit in: under QEMU's TCG an exit from it with PAE
+ * clear used to leave the host CPU with the guest's CR0 (svm_run.c).
+ */
+TEST_F(real, long_mode_with_lme_before_pae)
+{
+	uint16_t *ivt = (uint16_t *)self->ram;
+	uint64_t *pml4, *pdpt, *pd;
+	struct axvm_regs regs;
+
+	if (!self->ram)
+		return;
+	memcpy(self->ram + REAL_CODE, lme_code, sizeof(lme_code));
+	memcpy(self->ram + LME_HANDLER, lme_handler, sizeof(lme_handler));
+	ivt[X86_GP_VECTOR * 2] = LME_HANDLER;
+	ivt[X86_GP_VECTOR * 2 + 1] = 0;
+	pml4 = (uint64_t *)(self->ram + 0x3000);
+	pdpt = (uint64_t *)(self->ram + 0x4000);
+	pd = (uint64_t *)(self->ram + 0x5000);
+	pml4[0] = 0x4000 | 3;
+	pdpt[0] = 0x5000 | 3;
+	pd[0] = PDE_2M;			/* [0, 2 MiB) -> 0 */
+
+	ASSERT_EQ(0, ioctl(self->vcpu, AXVM_GET_REGS, &regs));
+	regs.pc = REAL_CODE;
+	regs.gpr[4] = LME_STACK;
+	ASSERT_EQ(0, ioctl(self->vcpu, AXVM_SET_REGS, &regs));
+	ASSERT_EQ(0, axvm_set_sysreg(self->vcpu, AXVM_SYSREG_X86_SEG_SEL(X86_CS), 0));
+	ASSERT_EQ(0, axvm_set_sysreg(self->vcpu, AXVM_SYSREG_X86_SEG_BASE(X86_CS), 0));
+
+	/* LME set, paging and PAE off: the guest and the host go on. */
+	EXPECT_EQ(EFER_LME, expect_out(_metadata, self->vcpu, self->run, 0x10));
+	EXPECT_EQ(EFER_LME, axvm_get_sysreg(self->vcpu, AXVM_SYSREG_X86_EFER));
+	EXPECT_EQ(0, axvm_get_sysreg(self->vcpu, AXVM_SYSREG_X86_CR4) & 0x20);
+	/* The guest reads its LME back, and no LMA. */
+	EXPECT_EQ(EFER_LME, expect_out(_metadata, self->vcpu, self->run, 0x11));
+
+	/* PG with PAE clear: #GP, CR0 unchanged, the MOV's IP pushed. */
+	EXPECT_EQ(0x60000010, expect_out(_metadata, self->vcpu, self->run,
+					 0x12));
+	EXPECT_EQ(LME_FAULT_IP, *(uint16_t *)(self->ram + LME_STACK - 6));
+	EXPECT_EQ(0, *(uint16_t *)(self->ram + LME_STACK - 4));	/* CS */
+
+	/* PAE first: the same MOV activates long mode, LMA set. */
+	EXPECT_EQ(EFER_LME | EFER_LMA,
+		  expect_out(_metadata, self->vcpu, self->run, 0x13));
+	EXPECT_EQ(EFER_LME | EFER_LMA,
+		  axvm_get_sysreg(self->vcpu, AXVM_SYSREG_X86_EFER));
+	EXPECT_EQ(0x80000011, axvm_get_sysreg(self->vcpu, AXVM_SYSREG_X86_CR0) &
+		  0x80000011);
+	EXPECT_EQ(AXVM_EXIT_HALT, run_exit(self->vcpu, self->run));
+}
+
 /* ------------------------------------------------------------------ */
 /* 64-bit C guests (selftests/lib). */
 

@@ -915,6 +915,78 @@ static void check_arguments(void)
 	report("arguments");
 }
 
+/*
+ * The CR0/CR4 writes SVM's intercepts stop (axvm_x86_decode_cr_write()),
+ * assembled with GNU as: op, cr, gpr and length; mod is ignored for
+ * MOV CR (SDM vol. 2: "the r/m field always specifies a register").
+ */
+static const struct {
+	const char *text;
+	unsigned int mode;
+	u8 bytes[AXVM_X86_INSN_MAX + 1];
+	unsigned int n;
+	int ret;
+	unsigned int len, op, cr, gpr;
+} cr_cases[] = {
+	{ "mov %eax,%cr0", 32, B(0x0f, 0x22, 0xc0), 0, 3, AXVM_X86_CR_MOV, 0, 0 },
+	{ "mov %ebx,%cr4", 32, B(0x0f, 0x22, 0xe3), 0, 3, AXVM_X86_CR_MOV, 4, 3 },
+	{ "mov %esi,%cr0 (16-bit)", 16, B(0x0f, 0x22, 0xc6), 0, 3,
+	  AXVM_X86_CR_MOV, 0, 6 },
+	{ "mov %eax,%cr0, mod 0 (as a register)", 32, B(0x0f, 0x22, 0x00), 0,
+	  3, AXVM_X86_CR_MOV, 0, 0 },
+	{ "66 2e mov %ecx,%cr4", 16, B(0x66, 0x2e, 0x0f, 0x22, 0xe1), 0, 5,
+	  AXVM_X86_CR_MOV, 4, 1 },
+	{ "mov %r9,%cr4", 64, B(0x41, 0x0f, 0x22, 0xe1), 0, 4,
+	  AXVM_X86_CR_MOV, 4, 9 },
+	{ "mov %rdx,%cr8", 64, B(0x44, 0x0f, 0x22, 0xc2), 0, 4,
+	  AXVM_X86_CR_MOV, 8, 2 },
+	{ "41 (inc %ecx) then mov %eax,%cr0, 32-bit", 32,
+	  B(0x41, 0x0f, 0x22, 0xc0), ERR(EINVAL) },
+	{ "lmsw %ax", 16, B(0x0f, 0x01, 0xf0), 0, 3, AXVM_X86_CR_LMSW, 0, 0 },
+	{ "lmsw %di", 32, B(0x0f, 0x01, 0xf7), 0, 3, AXVM_X86_CR_LMSW, 0, 7 },
+	{ "clts", 16, B(0x0f, 0x06), 0, 2, AXVM_X86_CR_CLTS, 0, 0 },
+	{ "lmsw (%bx+%si): memory", 16, B(0x0f, 0x01, 0x30), ERR(EINVAL) },
+	{ "smsw %ax (0f 01 /4)", 16, B(0x0f, 0x01, 0xe0), ERR(EINVAL) },
+	{ "lock mov %eax,%cr0 (AMD: CR8)", 32, B(0xf0, 0x0f, 0x22, 0xc0),
+	  ERR(EINVAL) },
+	{ "mov %cr0,%eax (a read)", 32, B(0x0f, 0x20, 0xc0), ERR(EINVAL) },
+	{ "mov %eax,%cr0 cut short", 32, B(0x0f, 0x22), ERR(ENODATA) },
+	{ "mov %eax,%cr0, mode 8", 8, B(0x0f, 0x22, 0xc0), ERR(EINVAL) },
+	{ "15 prefixes then mov", 32, B(0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+	  0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x0f, 0x22, 0xc0),
+	  ERR(EINVAL) },
+};
+
+static void check_cr_writes(void)
+{
+	struct axvm_x86_cr_write w;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(cr_cases); i++) {
+		checks++;
+		memset(&w, 0xff, sizeof(w));
+		ret = axvm_x86_decode_cr_write(cr_cases[i].bytes,
+					       cr_cases[i].n,
+					       cr_cases[i].mode, &w);
+		if (ret != cr_cases[i].ret ||
+		    (ret && (w.len || w.op || w.cr || w.gpr)) ||
+		    (!ret && (w.len != cr_cases[i].len ||
+			      w.op != cr_cases[i].op ||
+			      w.cr != cr_cases[i].cr ||
+			      w.gpr != cr_cases[i].gpr))) {
+			if (!failures++)
+				snprintf(why, sizeof(why),
+					 "%s: returned %d len %u op %u cr %u gpr %u, want %d %u %u %u %u",
+					 cr_cases[i].text, ret, w.len, w.op,
+					 w.cr, w.gpr, cr_cases[i].ret,
+					 cr_cases[i].len, cr_cases[i].op,
+					 cr_cases[i].cr, cr_cases[i].gpr);
+		}
+	}
+	report("cr_write");
+}
+
 int main(void)
 {
 	unsigned int g, i, total = 0;
@@ -930,6 +1002,7 @@ int main(void)
 	check_every_sib();
 	check_every_rex();
 	check_arguments();
+	check_cr_writes();
 	fflush(stdout);
 	fprintf(stderr, "x86_decode: %u listed encodings\n", total);
 	return 0;

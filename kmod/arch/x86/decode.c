@@ -17,6 +17,7 @@
 
 #define REX_W			0x08
 #define REX_R			0x04
+#define REX_B			0x01
 
 #define MODRM_MOD(b)		((b) >> 6)
 #define MODRM_REG(b)		(((b) >> 3) & 7)
@@ -289,5 +290,74 @@ int axvm_x86_decode(const u8 *bytes, unsigned int n, unsigned int mode,
 	ret = axvm_x86_decode_one(bytes, n, mode, insn);
 	if (ret)
 		*insn = (struct axvm_x86_insn){ 0 };
+	return ret;
+}
+
+static int axvm_x86_decode_cr_one(struct axvm_x86_cursor *c,
+				  unsigned int mode,
+				  struct axvm_x86_cr_write *w)
+{
+	u8 op, modrm, rex = 0;
+	int ret;
+
+	/* Prefixes as above; none but REX changes these instructions. */
+	for (;;) {
+		ret = axvm_x86_fetch_u8(c, &op);
+		if (ret)
+			return ret;
+		if (mode == 64 && (op & 0xf0) == 0x40) {
+			rex = op;
+			continue;
+		}
+		if (op == PREFIX_LOCK)
+			return -EINVAL;
+		if (op != PREFIX_OPSIZE && op != PREFIX_ADSIZE &&
+		    op != PREFIX_REPNE && op != PREFIX_REP &&
+		    !axvm_x86_segment_prefix(op))
+			break;
+		rex = 0;
+	}
+	if (op != 0x0f)
+		return -EINVAL;
+	ret = axvm_x86_fetch_u8(c, &op);
+	if (ret)
+		return ret;
+	if (op == 0x06) {
+		w->op = AXVM_X86_CR_CLTS;
+		return 0;
+	}
+	if (op != 0x22 && op != 0x01)
+		return -EINVAL;
+	ret = axvm_x86_fetch_u8(c, &modrm);
+	if (ret)
+		return ret;
+	w->gpr = MODRM_RM(modrm) | (rex & REX_B ? 8 : 0);
+	if (op == 0x22) {
+		w->op = AXVM_X86_CR_MOV;
+		w->cr = MODRM_REG(modrm) | (rex & REX_R ? 8 : 0);
+		return 0;
+	}
+	if (MODRM_REG(modrm) != 6 || MODRM_MOD(modrm) != 3)
+		return -EINVAL;
+	w->op = AXVM_X86_CR_LMSW;
+	return 0;
+}
+
+int axvm_x86_decode_cr_write(const u8 *bytes, unsigned int n,
+			     unsigned int mode, struct axvm_x86_cr_write *w)
+{
+	struct axvm_x86_cursor c = {
+		.bytes = bytes,
+		.avail = n < AXVM_X86_INSN_MAX ? n : AXVM_X86_INSN_MAX,
+	};
+	int ret = -EINVAL;
+
+	*w = (struct axvm_x86_cr_write){ 0 };
+	if (mode == 16 || mode == 32 || mode == 64)
+		ret = axvm_x86_decode_cr_one(&c, mode, w);
+	if (ret)
+		*w = (struct axvm_x86_cr_write){ 0 };
+	else
+		w->len = c.pos;
 	return ret;
 }

@@ -82,4 +82,38 @@ struct axvm_x86_insn {
 int axvm_x86_decode(const u8 *bytes, unsigned int n, unsigned int mode,
 		    struct axvm_x86_insn *insn);
 
+/* The instructions that write CR0 or CR4. */
+enum axvm_x86_cr_op {
+	AXVM_X86_CR_MOV,	/* MOV CRn, r32/r64: 0F 22 /r */
+	AXVM_X86_CR_LMSW,	/* LMSW r16: 0F 01 /6, register operand */
+	AXVM_X86_CR_CLTS,	/* CLTS: 0F 06 */
+};
+
+/*
+ * One decoded control-register write.
+ *
+ * @len: length of the instruction in bytes, prefixes included.
+ * @op: which of the instructions above.
+ * @cr: MOV: the control register, the ModRM reg field (REX.R included).
+ * @gpr: MOV and LMSW: the source register 0-15 (ModRM rm, REX.B), in the
+ *	order of &struct axvm_x86_insn's @reg.
+ */
+struct axvm_x86_cr_write {
+	u8 len;
+	u8 op;
+	u8 cr;
+	u8 gpr;
+};
+
+/*
+ * Decode the instruction in @bytes (as for axvm_x86_decode()) that a
+ * CR0 or CR4 write intercept stopped, for CPUs that do not say which
+ * register it used (SVM without decode assists). MOV to CR ignores the
+ * ModRM mod field (its operand is always a register; SDM vol. 2, MOV
+ * to/from Control Registers). Refused with -EINVAL: LOCK (on AMD, LOCK
+ * MOV CR0 is CR8), LMSW from memory, and any other instruction.
+ */
+int axvm_x86_decode_cr_write(const u8 *bytes, unsigned int n,
+			     unsigned int mode, struct axvm_x86_cr_write *w);
+
 #endif /* AXVM_X86_DECODE_H */

@@ -367,7 +367,11 @@ void axvm_x86_raise(struct axvm_x86_vcpu *x, u8 vector, bool has_error,
 {
 	x->exc_pending = true;
 	x->exc_vector = vector;
-	x->exc_has_error = has_error;
+	/*
+	 * Real mode pushes no error code (SDM 20.1.4) and VM entry refuses
+	 * to deliver one with CR0.PE clear (26.2.1.3); KVM drops it too.
+	 */
+	x->exc_has_error = has_error && (x->cr0 & X86_CR0_PE);
 	x->exc_error = error;
 }
 

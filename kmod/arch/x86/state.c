@@ -112,3 +112,56 @@ u32 axvm_x86_state_check(const struct axvm_x86_vcpu *x)
 	}
 	return 0;
 }
+
+/*
+ * MOV to CR0 as the guest's own instruction (SDM vol. 2, "MOV--Move
+ * to/from Control Registers"; APM vol. 2, 14.6.1 and 3.1.1): the
+ * register rules above, then the long-mode ones. Setting PG with
+ * EFER.LME activates IA-32e mode and needs CR4.PAE and a CS without L;
+ * clearing PG leaves it, which 64-bit code cannot do. 0, or -EINVAL
+ * for the #GP(0) the CPU raises, with nothing changed.
+ */
+int axvm_x86_mov_cr0(struct axvm_x86_vcpu *x, u64 val)
+{
+	bool pg_on = !(x->cr0 & X86_CR0_PG) && (val & X86_CR0_PG);
+	bool pg_off = (x->cr0 & X86_CR0_PG) && !(val & X86_CR0_PG);
+	u32 cs = x->seg[AXVM_X86_CS].attr;
+
+	if (axvm_x86_cr_check(AXVM_SYSREG_X86_CR0, val))
+		return -EINVAL;
+	if (pg_on && (x->efer & EFER_LME) &&
+	    (!(x->cr4 & X86_CR4_PAE) || (cs & AXVM_X86_AR_L)))
+		return -EINVAL;
+	if (pg_off && (x->efer & EFER_LMA) &&
+	    ((cs & AXVM_X86_AR_L) || (x->cr4 & X86_CR4_PCIDE)))
+		return -EINVAL;
+	x->cr0 = val | X86_CR0_ET;
+	if (x->efer & EFER_LME) {
+		if (val & X86_CR0_PG)
+			x->efer |= EFER_LMA;
+		else
+			x->efer &= ~EFER_LMA;
+	}
+	/* PAE paging takes its PDPTEs from CR3 again (SDM 4.4.1). */
+	x->pdptr_stale = true;
+	return 0;
+}
+
+/*
+ * MOV to CR4: #GP for a bit the CPU lacks or the guest may not have,
+ * for PCIDE outside IA-32e mode, and in IA-32e mode for PAE cleared or
+ * LA57 changed (SDM, MOV to CR4; 4.5). 0 or -EINVAL, as above.
+ */
+int axvm_x86_mov_cr4(struct axvm_x86_vcpu *x, u64 val)
+{
+	bool lma = x->efer & EFER_LMA;
+
+	if (axvm_x86_cr_check(AXVM_SYSREG_X86_CR4, val) ||
+	    ((val & X86_CR4_PCIDE) && !lma) ||
+	    (lma && !(val & X86_CR4_PAE)) ||
+	    (lma && ((val ^ x->cr4) & X86_CR4_LA57)))
+		return -EINVAL;
+	x->cr4 = val;
+	x->pdptr_stale = true;
+	return 0;
+}

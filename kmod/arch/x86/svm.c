@@ -10,7 +10,9 @@
 
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/percpu.h>
+#include <linux/string.h>
 #include <asm/io.h>
 #include <asm/msr.h>
 #include <asm/pgtable.h>
@@ -30,6 +32,23 @@ static struct page *axvm_svm_iopm, *axvm_svm_msrpm;
 
 /* CPUID 0x8000000A EDX: nested paging. */
 #define AXVM_SVM_FEATURE_NPT	BIT(0)
+
+/* Set under QEMU's TCG, whose #VMEXIT loses the host's CR0 (svm_run.c). */
+bool axvm_svm_tcg_lme;
+module_param_named(svm_tcg_lme_workaround, axvm_svm_tcg_lme, bool, 0444);
+MODULE_PARM_DESC(svm_tcg_lme_workaround,
+		 "Y: QEMU TCG's SVM, guests' EFER.LME kept from it while paging is off");
+
+/* The hypervisor CPUID leaf says "TCGTCGTCGTCG": QEMU without KVM. */
+static bool axvm_svm_under_tcg(void)
+{
+	u32 max, sig[3];
+
+	if (!boot_cpu_has(X86_FEATURE_HYPERVISOR))
+		return false;
+	cpuid(0x40000000, &max, &sig[0], &sig[1], &sig[2]);
+	return !memcmp(sig, "TCGTCGTCGTCG", sizeof(sig));
+}
 
 void axvm_svm_release(void)
 {
@@ -89,6 +108,7 @@ int axvm_svm_probe(struct axvm_arch_info *info)
 		return -EOPNOTSUPP;
 	}
 	axvm_vmid_setup(ilog2(nr_asids));
+	axvm_svm_tcg_lme = axvm_svm_under_tcg();
 
 	for_each_possible_cpu(cpu) {
 		struct page *hsave, *vmsave;

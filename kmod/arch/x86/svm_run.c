@@ -20,6 +20,7 @@
 #include <asm/svm.h>
 #include <asm/trapnr.h>
 
+#include "decode.h"
 #include "x86.h"
 
 struct axvm_svm_vcpu {
@@ -28,6 +29,7 @@ struct axvm_svm_vcpu {
 	struct axvm_vmid asid;
 	int last_cpu;		/* -1: never ran */
 	u32 flush_seen;		/* the VM's flush count at the last entry */
+	bool lme_hidden;	/* the VMCB holds EFER.LME clear (TCG) */
 };
 
 /* A rollover: the next VMRUN on this CPU flushes every ASID. */
@@ -198,6 +200,38 @@ static void axvm_svm_seg_from(struct axvm_x86_seg *s, const struct vmcb_seg *v)
 	s->base = v->base;
 }
 
+/*
+ * QEMU's TCG (7.2 and later) restores the host's CR0 at #VMEXIT before
+ * its CR4 and EFER, and its CR0 load silently drops a PG that EFER.LME
+ * with CR4.PAE clear forbids. A guest that exits with LME set, paging off
+ * and PAE clear (a state the APM allows: LME only counts when PG is set,
+ * 14.6.1) leaves the host with the guest's CR0, paging off, GIF clear:
+ * that CPU is lost. KVM under TCG meets the same. So under TCG, in that
+ * state, the VMCB holds LME clear, which changes nothing while paging is
+ * off (RDMSR of EFER exits and reads the guest's), and the CR0 writes
+ * that could set PG exit and are emulated: #GP, as LME demands. While
+ * LME is set with paging off, CR4 writes exit too, so that clearing PAE
+ * cannot enter that state unseen.
+ */
+static void axvm_svm_tcg_lme_load(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
+{
+	struct axvm_svm_vcpu *s = x->hw;
+	bool window = axvm_svm_tcg_lme && (x->efer & EFER_LME) &&
+		      !(x->cr0 & X86_CR0_PG);
+
+	s->lme_hidden = window && !(x->cr4 & X86_CR4_PAE);
+	if (s->lme_hidden) {
+		vmcb->save.efer &= ~EFER_LME;
+		axvm_svm_intercept(vmcb, INTERCEPT_CR0_WRITE);
+	} else {
+		axvm_svm_no_intercept(vmcb, INTERCEPT_CR0_WRITE);
+	}
+	if (window)
+		axvm_svm_intercept(vmcb, INTERCEPT_CR4_WRITE);
+	else
+		axvm_svm_no_intercept(vmcb, INTERCEPT_CR4_WRITE);
+}
+
 static void axvm_svm_load(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 {
 	struct vmcb_save_area *v = &vmcb->save;
@@ -237,10 +271,12 @@ static void axvm_svm_load(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 	v->g_pat = x->msrs[AXVM_X86_PAT];
 	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) |
 				(x->cr8 & V_TPR_MASK);
+	axvm_svm_tcg_lme_load(x, vmcb);
 }
 
 static void axvm_svm_save(struct axvm_x86_vcpu *x, const struct vmcb *vmcb)
 {
+	const struct axvm_svm_vcpu *s = x->hw;
 	const struct vmcb_save_area *v = &vmcb->save;
 	const struct vmcb_seg *segs[AXVM_X86_NR_SEGS] = {
 		&v->es, &v->cs, &v->ss, &v->ds, &v->fs, &v->gs, &v->ldtr, &v->tr,
@@ -254,6 +290,8 @@ static void axvm_svm_save(struct axvm_x86_vcpu *x, const struct vmcb *vmcb)
 	x->idtr_base = v->idtr.base;
 	x->idtr_limit = v->idtr.limit;
 	x->efer = v->efer & ~EFER_SVME;
+	if (s->lme_hidden)
+		x->efer |= EFER_LME;
 	x->cr0 = v->cr0;
 	x->cr2 = v->cr2;
 	x->cr3 = v->cr3;
@@ -465,6 +503,44 @@ static int axvm_svm_dr_access(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 			       code >= SVM_EXIT_WRITE_DR0, i + 3);
 }
 
+/*
+ * A CR0 or CR4 write those intercepts stopped: MOV to CR0/CR4, LMSW
+ * (PE, MP, EM and TS from bits 3:0, PE never cleared) or CLTS, decoded
+ * at RIP (QEMU has no decode assists) and done as the CPU would.
+ */
+static int axvm_svm_cr_write(struct axvm_x86_vcpu *x, struct vmcb *vmcb,
+			     unsigned int cr)
+{
+	unsigned int mode = axvm_x86_cpu_mode(x), n;
+	struct axvm_x86_cr_write w;
+	u8 bytes[AXVM_X86_INSN_MAX];
+	u64 val;
+	int ret;
+
+	n = axvm_x86_read_code(x, bytes, sizeof(bytes));
+	if (axvm_x86_decode_cr_write(bytes, n, mode, &w) ||
+	    (w.op == AXVM_X86_CR_MOV ? w.cr != cr : cr != 0))
+		return axvm_svm_internal(x, vmcb);
+	val = mode == 64 ? x->gpr[w.gpr] : (u32)x->gpr[w.gpr];
+	switch (w.op) {
+	case AXVM_X86_CR_MOV:
+		ret = cr ? axvm_x86_mov_cr4(x, val) :
+			   axvm_x86_mov_cr0(x, val);
+		break;
+	case AXVM_X86_CR_LMSW:
+		ret = axvm_x86_mov_cr0(x, (x->cr0 & ~0xeULL) | (val & 0xf));
+		break;
+	default:
+		ret = axvm_x86_mov_cr0(x, x->cr0 & ~X86_CR0_TS);
+		break;
+	}
+	if (ret)
+		axvm_x86_raise(x, AXVM_X86_GP_VECTOR, true, 0);
+	else
+		x->rip += w.len;
+	return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
+}
+
 /* #DB and #AC back to the guest, #MC to the host's handler. */
 static int axvm_svm_exception(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 {
@@ -604,6 +680,9 @@ static int axvm_svm_handle_exit(struct axvm_x86_vcpu *x)
 		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
 	case SVM_EXIT_READ_DR0 ... SVM_EXIT_WRITE_DR7:
 		return axvm_svm_dr_access(x, vmcb);
+	case SVM_EXIT_WRITE_CR0:
+	case SVM_EXIT_WRITE_CR4:
+		return axvm_svm_cr_write(x, vmcb, code - SVM_EXIT_WRITE_CR0);
 	case SVM_EXIT_EXCP_BASE + AXVM_X86_DB_VECTOR:
 	case SVM_EXIT_EXCP_BASE + AXVM_X86_AC_VECTOR:
 	case SVM_EXIT_EXCP_BASE + AXVM_X86_MC_VECTOR:

@@ -948,32 +948,16 @@ static int axvm_vmx_cr_access(struct axvm_x86_vcpu *x,
 	}
 	if (AXVM_VMX_CR_TYPE(q) != 0)
 		return axvm_vmx_internal(x);
-	val = *reg;
-	/* A MOV to CR0, CR3 or CR4 loads the PDPTEs again (SDM 4.4.1). */
-	x->pdptr_stale = true;
+	/* Outside 64-bit mode the operand is the register's low 32 bits. */
+	val = axvm_x86_cpu_mode(x) == 64 ? *reg : (u32)*reg;
 	switch (AXVM_VMX_CR_NUM(q)) {
 	case 0:
-		if (axvm_x86_cr_check(AXVM_SYSREG_X86_CR0, val))
+		if (axvm_x86_mov_cr0(x, val))
 			goto gp;
-		x->cr0 = val | X86_CR0_ET;
-		if (x->efer & EFER_LME) {
-			if (val & X86_CR0_PG)
-				x->efer |= EFER_LMA;
-			else
-				x->efer &= ~EFER_LMA;
-		}
 		break;
 	case 4:
-		/*
-		 * #GP for a bit the CPU lacks or VMX (no nesting), for PCIDE
-		 * outside IA-32e mode and for PAE cleared in it (SDM, MOV to
-		 * CR4): the state.c check would refuse the entry otherwise.
-		 */
-		if (axvm_x86_cr_check(AXVM_SYSREG_X86_CR4, val) ||
-		    ((val & X86_CR4_PCIDE) && !(x->efer & EFER_LMA)) ||
-		    (!(val & X86_CR4_PAE) && (x->efer & EFER_LMA)))
+		if (axvm_x86_mov_cr4(x, val))
 			goto gp;
-		x->cr4 = val;
 		break;
 	case 3:
 		/*
@@ -984,6 +968,8 @@ static int axvm_vmx_cr_access(struct axvm_x86_vcpu *x,
 		if (x->cr4 & X86_CR4_PCIDE)
 			val &= ~BIT_ULL(63);
 		x->cr3 = val;
+		/* A MOV to CR3 loads the PDPTEs again (SDM 4.4.1). */
+		x->pdptr_stale = true;
 		v->flush_vpid = true;
 		break;
 	case 8:

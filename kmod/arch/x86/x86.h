@@ -142,6 +142,9 @@ bool axvm_x86_msr_valid(u32 msr, u64 v);
 /* state.c: 0 or -EINVAL; 0 or an AXVM_X86_BAD_* (uapi) reason. */
 int axvm_x86_cr_check(u64 id, u64 val);
 u32 axvm_x86_state_check(const struct axvm_x86_vcpu *x);
+/* The guest's MOV to CR0 / CR4: 0, or -EINVAL for #GP(0). */
+int axvm_x86_mov_cr0(struct axvm_x86_vcpu *x, u64 val);
+int axvm_x86_mov_cr4(struct axvm_x86_vcpu *x, u64 val);
 void axvm_x86_init_reset(struct axvm_x86_vcpu *x);
 void axvm_x86_sipi_start(struct axvm_x86_vcpu *x, u8 vector);
 
@@ -260,6 +263,7 @@ int axvm_svm_vcpu_run(struct axvm_x86_vcpu *x);
 void axvm_svm_vmid_rollover(void);
 /* svm.c: shared by all vCPUs, and the host's VMSAVE area per CPU. */
 extern phys_addr_t axvm_svm_iopm_pa, axvm_svm_msrpm_pa;
+extern bool axvm_svm_tcg_lme;
 DECLARE_PER_CPU(struct page *, axvm_svm_host_vmsave);
 /* svm_entry.S */
 void __axvm_svm_run(u64 vmcb_pa, u64 *gpr, u64 host_vmsave_pa,

@@ -55,14 +55,9 @@ res=$AXVM_OUT/results/$name
 
 append="loglevel=3 panic=-1 oops=panic axvm.test_timeout=$TEST_TIMEOUT"
 append="$append axvm.timeout_scale=$TIMEOUT_SCALE"
-# The fuzzers' sizes: FUZZ_CALLS ioctls (10^6 on the arm64 debug lane,
-# about 5 minutes here; 10^5 on x86-svm, where about one in 10^6
-# calls still stops a CPU inside a guest, issue 18; 2000 on
-# Bochs; the test's 20000 elsewhere), GUEST_FUZZ_VMS hostile guests.
-if [ $debug = 1 ] && [ "$lane" = x86-svm ]; then
-	FUZZ_CALLS=${FUZZ_CALLS:-100000}
-	append="$append axvm.debug=1"
-elif [ $debug = 1 ]; then
+# The fuzzers' sizes: FUZZ_CALLS ioctls (10^6 on the debug lanes; 2000
+# on Bochs; the test's 20000 elsewhere), GUEST_FUZZ_VMS hostile guests.
+if [ $debug = 1 ]; then
 	FUZZ_CALLS=${FUZZ_CALLS:-1000000}
 	append="$append axvm.debug=1"
 elif [ "$lane" = x86-vmx ]; then

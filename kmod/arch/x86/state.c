@@ -149,15 +149,18 @@ int axvm_x86_mov_cr0(struct axvm_x86_vcpu *x, u64 val)
 
 /*
  * MOV to CR4: #GP for a bit the CPU lacks or the guest may not have,
- * for PCIDE outside IA-32e mode, and in IA-32e mode for PAE cleared or
- * LA57 changed (SDM, MOV to CR4; 4.5). 0 or -EINVAL, as above.
+ * for PCIDE outside IA-32e mode or set while CR3[11:0] is not 0, and in
+ * IA-32e mode for PAE cleared or LA57 changed (SDM, MOV to CR4; 4.5).
+ * 0 or -EINVAL, as above.
  */
 int axvm_x86_mov_cr4(struct axvm_x86_vcpu *x, u64 val)
 {
 	bool lma = x->efer & EFER_LMA;
+	bool pcide_on = !(x->cr4 & X86_CR4_PCIDE) && (val & X86_CR4_PCIDE);
 
 	if (axvm_x86_cr_check(AXVM_SYSREG_X86_CR4, val) ||
 	    ((val & X86_CR4_PCIDE) && !lma) ||
+	    (pcide_on && (x->cr3 & 0xfff)) ||
 	    (lma && !(val & X86_CR4_PAE)) ||
 	    (lma && ((val ^ x->cr4) & X86_CR4_LA57)))
 		return -EINVAL;

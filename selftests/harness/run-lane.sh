@@ -40,7 +40,9 @@ else
 	BOOT_TIMEOUT=${BOOT_TIMEOUT:-900}
 fi
 if [ $debug = 1 ]; then
-	TEST_TIMEOUT=${TEST_TIMEOUT:-1200}	# seconds per test binary
+	# Seconds per test binary: the 10^6-call fuzzer took 1110 s for
+	# 900000 calls on x86-svm with kernel builds beside it.
+	TEST_TIMEOUT=${TEST_TIMEOUT:-1800}
 	TIMEOUT_SCALE=${TIMEOUT_SCALE:-4}	# kselftest's per-test limits
 else
 	TEST_TIMEOUT=${TEST_TIMEOUT:-300}

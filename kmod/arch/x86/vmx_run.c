@@ -513,9 +513,14 @@ static void axvm_vmx_load(struct axvm_x86_vcpu *x, struct axvm_vmx_vcpu *v)
 					       MSR_IA32_VMX_CR0_FIXED1,
 					       AXVM_VMX_CR0_FREE));
 	axvm_vmwrite(CR0_READ_SHADOW, x->cr0);
+	/*
+	 * CD and NW stay the host's, as KVM has them: a CPU may fix them
+	 * (Bochs's CR0_FIXED1 clears both), and the guest would then read
+	 * the fixed value instead of its own. Its writes to them exit.
+	 */
 	axvm_vmwrite(CR0_GUEST_HOST_MASK, ~AXVM_VMX_CR0_FREE &
 		     ~(u64)(X86_CR0_MP | X86_CR0_EM | X86_CR0_TS | X86_CR0_ET |
-			    X86_CR0_AM | X86_CR0_WP | X86_CR0_NW | X86_CR0_CD));
+			    X86_CR0_AM | X86_CR0_WP));
 	axvm_vmwrite(GUEST_CR3, x->cr3);
 	axvm_vmwrite(GUEST_CR4, axvm_vmx_fixed(x->cr4, MSR_IA32_VMX_CR4_FIXED0,
 					       MSR_IA32_VMX_CR4_FIXED1, 0));

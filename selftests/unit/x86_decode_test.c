@@ -916,9 +916,10 @@ static void check_arguments(void)
 }
 
 /*
- * The CR0/CR4 writes SVM's intercepts stop (axvm_x86_decode_cr_write()),
- * assembled with GNU as: op, cr, gpr and length; mod is ignored for
- * MOV CR (SDM vol. 2: "the r/m field always specifies a register").
+ * The CR0/CR4 writes and the MOV DRs SVM's intercepts stop
+ * (axvm_x86_decode_ctl()), assembled with GNU as: op, register, gpr and
+ * length; mod is ignored for MOV CR and MOV DR (SDM vol. 2: "the r/m
+ * field always specifies a register").
  */
 static const struct {
 	const char *text;
@@ -926,8 +927,8 @@ static const struct {
 	u8 bytes[AXVM_X86_INSN_MAX + 1];
 	unsigned int n;
 	int ret;
-	unsigned int len, op, cr, gpr;
-} cr_cases[] = {
+	unsigned int len, op, reg, gpr;
+} ctl_cases[] = {
 	{ "mov %eax,%cr0", 32, B(0x0f, 0x22, 0xc0), 0, 3, AXVM_X86_CR_MOV, 0, 0 },
 	{ "mov %ebx,%cr4", 32, B(0x0f, 0x22, 0xe3), 0, 3, AXVM_X86_CR_MOV, 4, 3 },
 	{ "mov %esi,%cr0 (16-bit)", 16, B(0x0f, 0x22, 0xc6), 0, 3,
@@ -955,36 +956,53 @@ static const struct {
 	{ "15 prefixes then mov", 32, B(0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
 	  0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x0f, 0x22, 0xc0),
 	  ERR(EINVAL) },
+	{ "mov %dr7,%rax", 64, B(0x0f, 0x21, 0xf8), 0, 3, AXVM_X86_DR_READ,
+	  7, 0 },
+	{ "mov %rbx,%dr0", 64, B(0x0f, 0x23, 0xc3), 0, 3, AXVM_X86_DR_WRITE,
+	  0, 3 },
+	{ "mov %r9,%dr7", 64, B(0x41, 0x0f, 0x23, 0xf9), 0, 4,
+	  AXVM_X86_DR_WRITE, 7, 9 },
+	{ "mov %dr6,%r15", 64, B(0x41, 0x0f, 0x21, 0xf7), 0, 4,
+	  AXVM_X86_DR_READ, 6, 15 },
+	{ "mov %dr6,%eax", 32, B(0x0f, 0x21, 0xf0), 0, 3, AXVM_X86_DR_READ,
+	  6, 0 },
+	{ "f3 2e mov %esi,%dr3", 32, B(0xf3, 0x2e, 0x0f, 0x23, 0xde), 0, 5,
+	  AXVM_X86_DR_WRITE, 3, 6 },
+	{ "mov %edx,%dr1 (16-bit)", 16, B(0x0f, 0x23, 0xca), 0, 3,
+	  AXVM_X86_DR_WRITE, 1, 2 },
+	{ "REX.R: DR8 (#UD on the CPU)", 64, B(0x44, 0x0f, 0x21, 0xc0), 0, 4,
+	  AXVM_X86_DR_READ, 8, 0 },
+	{ "lock mov %dr0,%eax", 32, B(0xf0, 0x0f, 0x21, 0xc0), ERR(EINVAL) },
+	{ "mov %dr0,%eax cut short", 32, B(0x0f, 0x21), ERR(ENODATA) },
 };
 
-static void check_cr_writes(void)
+static void check_ctl_moves(void)
 {
-	struct axvm_x86_cr_write w;
+	struct axvm_x86_ctl_insn w;
 	unsigned int i;
 	int ret;
 
-	for (i = 0; i < ARRAY_SIZE(cr_cases); i++) {
+	for (i = 0; i < ARRAY_SIZE(ctl_cases); i++) {
 		checks++;
 		memset(&w, 0xff, sizeof(w));
-		ret = axvm_x86_decode_cr_write(cr_cases[i].bytes,
-					       cr_cases[i].n,
-					       cr_cases[i].mode, &w);
-		if (ret != cr_cases[i].ret ||
-		    (ret && (w.len || w.op || w.cr || w.gpr)) ||
-		    (!ret && (w.len != cr_cases[i].len ||
-			      w.op != cr_cases[i].op ||
-			      w.cr != cr_cases[i].cr ||
-			      w.gpr != cr_cases[i].gpr))) {
+		ret = axvm_x86_decode_ctl(ctl_cases[i].bytes, ctl_cases[i].n,
+					  ctl_cases[i].mode, &w);
+		if (ret != ctl_cases[i].ret ||
+		    (ret && (w.len || w.op || w.reg || w.gpr)) ||
+		    (!ret && (w.len != ctl_cases[i].len ||
+			      w.op != ctl_cases[i].op ||
+			      w.reg != ctl_cases[i].reg ||
+			      w.gpr != ctl_cases[i].gpr))) {
 			if (!failures++)
 				snprintf(why, sizeof(why),
-					 "%s: returned %d len %u op %u cr %u gpr %u, want %d %u %u %u %u",
-					 cr_cases[i].text, ret, w.len, w.op,
-					 w.cr, w.gpr, cr_cases[i].ret,
-					 cr_cases[i].len, cr_cases[i].op,
-					 cr_cases[i].cr, cr_cases[i].gpr);
+					 "%s: returned %d len %u op %u reg %u gpr %u, want %d %u %u %u %u",
+					 ctl_cases[i].text, ret, w.len, w.op,
+					 w.reg, w.gpr, ctl_cases[i].ret,
+					 ctl_cases[i].len, ctl_cases[i].op,
+					 ctl_cases[i].reg, ctl_cases[i].gpr);
 		}
 	}
-	report("cr_write");
+	report("ctl_move");
 }
 
 int main(void)
@@ -1002,7 +1020,7 @@ int main(void)
 	check_every_sib();
 	check_every_rex();
 	check_arguments();
-	check_cr_writes();
+	check_ctl_moves();
 	fflush(stdout);
 	fprintf(stderr, "x86_decode: %u listed encodings\n", total);
 	return 0;

@@ -24,6 +24,13 @@
 #define MODRM_RM(b)		((b) & 7)
 #define SIB_BASE(b)		((b) & 7)
 
+/* The prefixes before an opcode that change what it does. */
+struct axvm_x86_prefixes {
+	u8 rex;		/* the REX right before the opcode, or 0 */
+	bool opsize;	/* 66 */
+	bool adsize;	/* 67 */
+};
+
 /* The bytes of one instruction and how far decoding has read them. */
 struct axvm_x86_cursor {
 	const u8 *bytes;
@@ -133,6 +140,42 @@ static void axvm_x86_store(struct axvm_x86_insn *insn, unsigned int size)
 	insn->write = true;
 }
 
+/*
+ * Legacy prefixes in any order and number, then the opcode byte, which
+ * goes to @op. A REX prefix (64-bit mode only; INC and DEC elsewhere)
+ * counts only right before the opcode: one followed by another prefix is
+ * ignored, as the CPU ignores it. LOCK is refused (-EINVAL), and so are
+ * REP and REPNE when @refuse_rep.
+ */
+static int axvm_x86_prefixes(struct axvm_x86_cursor *c, unsigned int mode,
+			     bool refuse_rep, struct axvm_x86_prefixes *p,
+			     u8 *op)
+{
+	int ret;
+
+	*p = (struct axvm_x86_prefixes){ 0 };
+	for (;;) {
+		ret = axvm_x86_fetch_u8(c, op);
+		if (ret)
+			return ret;
+		if (mode == 64 && (*op & 0xf0) == 0x40) {
+			p->rex = *op;
+			continue;
+		}
+		if (*op == PREFIX_LOCK ||
+		    (refuse_rep && (*op == PREFIX_REPNE || *op == PREFIX_REP)))
+			return -EINVAL;
+		if (*op == PREFIX_OPSIZE)
+			p->opsize = true;
+		else if (*op == PREFIX_ADSIZE)
+			p->adsize = true;
+		else if (*op != PREFIX_REPNE && *op != PREFIX_REP &&
+			 !axvm_x86_segment_prefix(*op))
+			return 0;
+		p->rex = 0;
+	}
+}
+
 static int axvm_x86_decode_one(const u8 *bytes, unsigned int n,
 			       unsigned int mode, struct axvm_x86_insn *insn)
 {
@@ -140,52 +183,31 @@ static int axvm_x86_decode_one(const u8 *bytes, unsigned int n,
 		.bytes = bytes,
 		.avail = n < AXVM_X86_INSN_MAX ? n : AXVM_X86_INSN_MAX,
 	};
-	bool opsize_prefix = false, adsize_prefix = false;
+	struct axvm_x86_prefixes p;
 	unsigned int opsize, adsize, reg = 0;
-	u8 op, rex = 0;
+	u8 op, rex;
 	u64 imm;
 	int ret;
 
 	if (mode != 16 && mode != 32 && mode != 64)
 		return -EINVAL;
-
-	/*
-	 * Legacy prefixes in any order and number, then the opcode. A REX
-	 * prefix (64-bit mode only; INC and DEC elsewhere) counts only
-	 * right before the opcode: one followed by another prefix is
-	 * ignored, as the CPU ignores it.
-	 */
-	for (;;) {
-		ret = axvm_x86_fetch_u8(&c, &op);
-		if (ret)
-			return ret;
-		if (mode == 64 && (op & 0xf0) == 0x40) {
-			rex = op;
-			continue;
-		}
-		if (op == PREFIX_LOCK || op == PREFIX_REPNE || op == PREFIX_REP)
-			return -EINVAL;
-		if (op == PREFIX_OPSIZE)
-			opsize_prefix = true;
-		else if (op == PREFIX_ADSIZE)
-			adsize_prefix = true;
-		else if (!axvm_x86_segment_prefix(op))
-			break;
-		rex = 0;
-	}
+	ret = axvm_x86_prefixes(&c, mode, true, &p, &op);
+	if (ret)
+		return ret;
+	rex = p.rex;
 
 	if (rex & REX_W)
 		opsize = 8;
 	else if (mode == 16)
-		opsize = opsize_prefix ? 4 : 2;
+		opsize = p.opsize ? 4 : 2;
 	else
-		opsize = opsize_prefix ? 2 : 4;
+		opsize = p.opsize ? 2 : 4;
 	if (mode == 64)
-		adsize = adsize_prefix ? 4 : 8;
+		adsize = p.adsize ? 4 : 8;
 	else if (mode == 32)
-		adsize = adsize_prefix ? 2 : 4;
+		adsize = p.adsize ? 2 : 4;
 	else
-		adsize = adsize_prefix ? 4 : 2;
+		adsize = p.adsize ? 4 : 2;
 
 	switch (op) {
 	case 0x88:		/* MOV r/m8, r8 */
@@ -293,58 +315,57 @@ int axvm_x86_decode(const u8 *bytes, unsigned int n, unsigned int mode,
 	return ret;
 }
 
-static int axvm_x86_decode_cr_one(struct axvm_x86_cursor *c,
-				  unsigned int mode,
-				  struct axvm_x86_cr_write *w)
+static int axvm_x86_decode_ctl_one(struct axvm_x86_cursor *c,
+				   unsigned int mode,
+				   struct axvm_x86_ctl_insn *w)
 {
-	u8 op, modrm, rex = 0;
+	struct axvm_x86_prefixes p;
+	u8 op, modrm;
 	int ret;
 
-	/* Prefixes as above; none but REX changes these instructions. */
-	for (;;) {
-		ret = axvm_x86_fetch_u8(c, &op);
-		if (ret)
-			return ret;
-		if (mode == 64 && (op & 0xf0) == 0x40) {
-			rex = op;
-			continue;
-		}
-		if (op == PREFIX_LOCK)
-			return -EINVAL;
-		if (op != PREFIX_OPSIZE && op != PREFIX_ADSIZE &&
-		    op != PREFIX_REPNE && op != PREFIX_REP &&
-		    !axvm_x86_segment_prefix(op))
-			break;
-		rex = 0;
-	}
+	/* None but REX changes these instructions. */
+	ret = axvm_x86_prefixes(c, mode, false, &p, &op);
+	if (ret)
+		return ret;
 	if (op != 0x0f)
 		return -EINVAL;
 	ret = axvm_x86_fetch_u8(c, &op);
 	if (ret)
 		return ret;
-	if (op == 0x06) {
+	switch (op) {
+	case 0x06:
 		w->op = AXVM_X86_CR_CLTS;
 		return 0;
-	}
-	if (op != 0x22 && op != 0x01)
+	case 0x01:
+		w->op = AXVM_X86_CR_LMSW;
+		break;
+	case 0x22:
+		w->op = AXVM_X86_CR_MOV;
+		break;
+	case 0x21:
+		w->op = AXVM_X86_DR_READ;
+		break;
+	case 0x23:
+		w->op = AXVM_X86_DR_WRITE;
+		break;
+	default:
 		return -EINVAL;
+	}
 	ret = axvm_x86_fetch_u8(c, &modrm);
 	if (ret)
 		return ret;
-	w->gpr = MODRM_RM(modrm) | (rex & REX_B ? 8 : 0);
-	if (op == 0x22) {
-		w->op = AXVM_X86_CR_MOV;
-		w->cr = MODRM_REG(modrm) | (rex & REX_R ? 8 : 0);
+	w->gpr = MODRM_RM(modrm) | (p.rex & REX_B ? 8 : 0);
+	if (w->op != AXVM_X86_CR_LMSW) {
+		w->reg = MODRM_REG(modrm) | (p.rex & REX_R ? 8 : 0);
 		return 0;
 	}
 	if (MODRM_REG(modrm) != 6 || MODRM_MOD(modrm) != 3)
 		return -EINVAL;
-	w->op = AXVM_X86_CR_LMSW;
 	return 0;
 }
 
-int axvm_x86_decode_cr_write(const u8 *bytes, unsigned int n,
-			     unsigned int mode, struct axvm_x86_cr_write *w)
+int axvm_x86_decode_ctl(const u8 *bytes, unsigned int n, unsigned int mode,
+			struct axvm_x86_ctl_insn *w)
 {
 	struct axvm_x86_cursor c = {
 		.bytes = bytes,
@@ -352,11 +373,11 @@ int axvm_x86_decode_cr_write(const u8 *bytes, unsigned int n,
 	};
 	int ret = -EINVAL;
 
-	*w = (struct axvm_x86_cr_write){ 0 };
+	*w = (struct axvm_x86_ctl_insn){ 0 };
 	if (mode == 16 || mode == 32 || mode == 64)
-		ret = axvm_x86_decode_cr_one(&c, mode, w);
+		ret = axvm_x86_decode_ctl_one(&c, mode, w);
 	if (ret)
-		*w = (struct axvm_x86_cr_write){ 0 };
+		*w = (struct axvm_x86_ctl_insn){ 0 };
 	else
 		w->len = c.pos;
 	return ret;

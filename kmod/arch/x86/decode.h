@@ -82,38 +82,50 @@ struct axvm_x86_insn {
 int axvm_x86_decode(const u8 *bytes, unsigned int n, unsigned int mode,
 		    struct axvm_x86_insn *insn);
 
-/* The instructions that write CR0 or CR4. */
-enum axvm_x86_cr_op {
+/* The moves to and from control and debug registers. */
+enum axvm_x86_ctl_op {
 	AXVM_X86_CR_MOV,	/* MOV CRn, r32/r64: 0F 22 /r */
 	AXVM_X86_CR_LMSW,	/* LMSW r16: 0F 01 /6, register operand */
 	AXVM_X86_CR_CLTS,	/* CLTS: 0F 06 */
+	AXVM_X86_DR_READ,	/* MOV r32/r64, DRn: 0F 21 /r */
+	AXVM_X86_DR_WRITE,	/* MOV DRn, r32/r64: 0F 23 /r */
 };
 
-/*
- * One decoded control-register write.
- *
+/**
+ * struct axvm_x86_ctl_insn - one decoded control or debug register move
  * @len: length of the instruction in bytes, prefixes included.
- * @op: which of the instructions above.
- * @cr: MOV: the control register, the ModRM reg field (REX.R included).
- * @gpr: MOV and LMSW: the source register 0-15 (ModRM rm, REX.B), in the
- *	order of &struct axvm_x86_insn's @reg.
+ * @op: one of &enum axvm_x86_ctl_op.
+ * @reg: MOV CR and MOV DR: the CR or DR number, the ModRM reg field with
+ *	REX.R (8 and up only exist as CR8; the CPU raises #UD for DR8-15).
+ * @gpr: all but CLTS: the general register 0-15 (ModRM rm, REX.B), in
+ *	the order of &struct axvm_x86_insn's @reg.
  */
-struct axvm_x86_cr_write {
+struct axvm_x86_ctl_insn {
 	u8 len;
 	u8 op;
-	u8 cr;
+	u8 reg;
 	u8 gpr;
 };
 
-/*
- * Decode the instruction in @bytes (as for axvm_x86_decode()) that a
- * CR0 or CR4 write intercept stopped, for CPUs that do not say which
- * register it used (SVM without decode assists). MOV to CR ignores the
- * ModRM mod field (its operand is always a register; SDM vol. 2, MOV
- * to/from Control Registers). Refused with -EINVAL: LOCK (on AMD, LOCK
- * MOV CR0 is CR8), LMSW from memory, and any other instruction.
+/**
+ * axvm_x86_decode_ctl() - decode a control or debug register move
+ * @bytes: the instruction's bytes, as for axvm_x86_decode().
+ * @n: how many of @bytes are valid.
+ * @mode: 16, 32 or 64: the CPU mode of the code.
+ * @w: the result, all zero on an error.
+ *
+ * For CPUs whose exits on these instructions do not say which register
+ * they used (SVM without decode assists): the CR0/CR4 write intercepts
+ * and the DR intercepts. MOV CR and MOV DR ignore the ModRM mod field
+ * (the operand is always a register; SDM vol. 2, MOV to/from Control
+ * and Debug Registers). Only REX changes them; other prefixes are
+ * skipped.
+ *
+ * Return: 0; -EINVAL for LOCK (on AMD, LOCK MOV CR0 is CR8), LMSW from
+ * memory and any other instruction; -ENODATA when the instruction goes
+ * on past the @n bytes given.
  */
-int axvm_x86_decode_cr_write(const u8 *bytes, unsigned int n,
-			     unsigned int mode, struct axvm_x86_cr_write *w);
+int axvm_x86_decode_ctl(const u8 *bytes, unsigned int n, unsigned int mode,
+			struct axvm_x86_ctl_insn *w);
 
 #endif /* AXVM_X86_DECODE_H */

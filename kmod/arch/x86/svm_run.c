@@ -475,32 +475,23 @@ static int axvm_svm_internal(struct axvm_x86_vcpu *x, const struct vmcb *vmcb)
 }
 
 /*
- * MOV DR without decode assists (QEMU has none): the instruction is
- * 0F 21 /r (from DRn) or 0F 23 /r (to DRn), ModRM.reg the DR number and
- * ModRM.rm the register, REX.B its high bit, always register operands.
+ * MOV DR without decode assists (QEMU has none): decoded at RIP, it must
+ * be the move the exit code names, in the same direction.
  */
 static int axvm_svm_dr_access(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 {
 	u32 code = vmcb->control.exit_code;
-	unsigned int i = 0, n, rex = 0;
-	u8 insn[15];
+	bool write = code >= SVM_EXIT_WRITE_DR0;
+	struct axvm_x86_ctl_insn w;
+	u8 bytes[AXVM_X86_INSN_MAX];
+	unsigned int n;
 
-	n = axvm_x86_read_code(x, insn, sizeof(insn));
-	/* Legacy prefixes change nothing for MOV DR; REX comes last. */
-	while (i < n && (insn[i] == 0x66 || insn[i] == 0x67 ||
-			 insn[i] == 0xf2 || insn[i] == 0xf3 ||
-			 insn[i] == 0x2e || insn[i] == 0x3e ||
-			 insn[i] == 0x26 || insn[i] == 0x36 ||
-			 insn[i] == 0x64 || insn[i] == 0x65))
-		i++;
-	if (i < n && axvm_x86_cpu_mode(x) == 64 && (insn[i] & 0xf0) == 0x40)
-		rex = insn[i++];
-	if (i + 3 > n || insn[i] != 0x0f ||
-	    insn[i + 1] != (code >= SVM_EXIT_WRITE_DR0 ? 0x23 : 0x21))
+	n = axvm_x86_read_code(x, bytes, sizeof(bytes));
+	if (axvm_x86_decode_ctl(bytes, n, axvm_x86_cpu_mode(x), &w) ||
+	    w.op != (write ? AXVM_X86_DR_WRITE : AXVM_X86_DR_READ) ||
+	    w.reg != code - (write ? SVM_EXIT_WRITE_DR0 : SVM_EXIT_READ_DR0))
 		return axvm_svm_internal(x, vmcb);
-	return axvm_x86_mov_dr(x, (insn[i + 2] >> 3) & 7,
-			       (insn[i + 2] & 7) | (rex & 1 ? 8 : 0),
-			       code >= SVM_EXIT_WRITE_DR0, i + 3);
+	return axvm_x86_mov_dr(x, w.reg, w.gpr, write, w.len);
 }
 
 /*
@@ -512,14 +503,15 @@ static int axvm_svm_cr_write(struct axvm_x86_vcpu *x, struct vmcb *vmcb,
 			     unsigned int cr)
 {
 	unsigned int mode = axvm_x86_cpu_mode(x), n;
-	struct axvm_x86_cr_write w;
+	struct axvm_x86_ctl_insn w;
 	u8 bytes[AXVM_X86_INSN_MAX];
 	u64 val;
 	int ret;
 
 	n = axvm_x86_read_code(x, bytes, sizeof(bytes));
-	if (axvm_x86_decode_cr_write(bytes, n, mode, &w) ||
-	    (w.op == AXVM_X86_CR_MOV ? w.cr != cr : cr != 0))
+	if (axvm_x86_decode_ctl(bytes, n, mode, &w) ||
+	    w.op > AXVM_X86_CR_CLTS ||
+	    (w.op == AXVM_X86_CR_MOV ? w.reg != cr : cr != 0))
 		return axvm_svm_internal(x, vmcb);
 	val = mode == 64 ? x->gpr[w.gpr] : (u32)x->gpr[w.gpr];
 	switch (w.op) {

@@ -72,11 +72,12 @@ elif [ "$lane" = x86-vmx ]; then
 fi
 [ -n "${FUZZ_CALLS:-}" ] && append="$append axvm.fuzz_calls=$FUZZ_CALLS"
 # Bochs runs a guest about 100 times slower than QEMU: fewer hostile
-# guests and hotplug cycles, and no Debian guest (the SVM lanes boot it,
+# guests, hotplug cycles and module reloads, and no Debian guest (the SVM lanes boot it,
 # linux_boot's own guest covers VMX); together about half the lane.
 if [ "$lane" = x86-vmx ]; then
 	GUEST_FUZZ_VMS=${GUEST_FUZZ_VMS:-20}
 	append="$append axvm.hotplug_cycles=${HOTPLUG_CYCLES:-4}"
+	append="$append axvm.module_reloads=${MODULE_RELOADS:-4}"
 	append="$append axvm.debian_guest=${DEBIAN_GUEST:-0}"
 fi
 [ -n "${GUEST_FUZZ_VMS:-}" ] && append="$append axvm.guest_fuzz_vms=$GUEST_FUZZ_VMS"

@@ -98,6 +98,7 @@ static void read_cmdline(void)
 		pass_env(buf, "guest_fuzz_vm_seed", "AXVM_GUEST_FUZZ_VM_SEED");
 		pass_env(buf, "timeout_scale", "AXVM_TIMEOUT_SCALE");
 		pass_env(buf, "hotplug_cycles", "AXVM_HOTPLUG_CYCLES");
+		pass_env(buf, "module_reloads", "AXVM_MODULE_RELOADS");
 		pass_env(buf, "debian_guest", "AXVM_DEBIAN_GUEST");
 	}
 	fclose(f);

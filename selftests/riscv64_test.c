@@ -102,6 +102,42 @@ TEST_F(rv, sbi_base_in_kernel)
 	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
 }
 
+/*
+ * SBI 2.0, 4.8, Probe SBI extension: "Returns 0 if the given SBI
+ * extension ID (EID) is not available"; and chapter 4: every base
+ * extension function must be supported, "so there are no error returns
+ * defined". The probe of an extension the kernel does not implement goes
+ * to userspace preset to that answer: a VMM that leaves it untouched
+ * says "absent", never NOT_SUPPORTED.
+ */
+GUEST_CODE static void guest_sbi_probe_absent(void)
+{
+	struct sbiret r;
+
+	r = sbi_ecall(SBI_EXT_BASE, 3, 0x0a000123, 0, 0, 0, 0, 0);
+	GUEST_SYNC(r.error, r.value);
+}
+
+TEST_F(rv, sbi_probe_of_unimplemented_extension_is_absent)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_sbi_probe_absent, 0);
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(AXVM_EXIT_HYPERCALL, test_vcpu_run_exit(v));
+	EXPECT_EQ(SBI_EXT_BASE, v->run->hypercall.nr);
+	EXPECT_EQ(3, v->run->hypercall.fid);
+	EXPECT_EQ(0x0a000123, v->run->hypercall.args[0]);
+	EXPECT_EQ(0, v->run->hypercall.ret);
+	EXPECT_EQ(0, v->run->hypercall.ret2);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0, uc.args[0]);		/* SBI_SUCCESS */
+	EXPECT_EQ(0, uc.args[1]);		/* not available */
+}
+
 /* ------------------------------------------------------------------ */
 
 /* The legacy console's putchar returns in a0 only: a1 keeps its value. */

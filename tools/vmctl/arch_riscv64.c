@@ -24,6 +24,8 @@
 #define RISCV_VIRTIO_BASE	0x10001000ULL
 #define RISCV_IRQ_VSEIP		10	/* hvip bit of the external interrupt */
 
+#define SBI_EXT_BASE		0x10
+#define SBI_BASE_PROBE_EXT	3
 #define SBI_EXT_LEGACY_PUTCHAR	0x01
 #define SBI_EXT_DBCN		0x4442434eULL
 #define SBI_ERR_NOT_SUPPORTED	(-2ULL)
@@ -178,7 +180,12 @@ static int riscv64_boot_regs(struct vcpu *v, uint64_t entry, uint64_t arg,
 	return vcpu_set_regs(v, &regs);
 }
 
-/* SBI calls the kernel passes on: the consoles, else NOT_SUPPORTED. */
+/*
+ * SBI calls the kernel passes on: the probe of an extension it does not
+ * implement (present: the legacy console putchar, which is all of that
+ * extension; absent: the others, DBCN included, of which only
+ * write_byte is here), the consoles, else NOT_SUPPORTED.
+ */
 static void riscv64_hypercall(struct vcpu *v)
 {
 	struct axvm_run *r = v->run;
@@ -186,7 +193,13 @@ static void riscv64_hypercall(struct vcpu *v)
 
 	r->hypercall.ret = SBI_ERR_NOT_SUPPORTED;
 	r->hypercall.ret2 = 0;
-	if (r->hypercall.nr == SBI_EXT_LEGACY_PUTCHAR) {
+	if (r->hypercall.nr == SBI_EXT_BASE &&
+	    r->hypercall.fid == SBI_BASE_PROBE_EXT) {
+		/* No error return (SBI 2.0, 4.8): 0 is "not available". */
+		r->hypercall.ret = 0;
+		r->hypercall.ret2 =
+			r->hypercall.args[0] == SBI_EXT_LEGACY_PUTCHAR;
+	} else if (r->hypercall.nr == SBI_EXT_LEGACY_PUTCHAR) {
 		c = r->hypercall.args[0];
 		write_all(v->vm->con_out, &c, 1);
 		r->hypercall.ret = 0;

@@ -154,11 +154,19 @@ static int axvm_sbi_base(struct axvm_vcpu *vcpu, unsigned long fid,
 		ret->value = AXVM_SBI_IMPL_VERSION;
 		break;
 	case SBI_EXT_BASE_PROBE_EXT:
-		/* Userspace says whether it implements the others. */
-		if (!axvm_sbi_ext_in_kernel(arg))
-			return axvm_sbi_to_user(vcpu);
-		ret->value = 1;
-		break;
+		if (axvm_sbi_ext_in_kernel(arg)) {
+			ret->value = 1;
+			break;
+		}
+		/*
+		 * Userspace says whether it implements the others. The
+		 * probe has no error return (SBI 2.0, 4: every BASE function
+		 * succeeds), so a VMM that knows nothing of it leaves the
+		 * extension absent: 0, SBI_SUCCESS.
+		 */
+		axvm_sbi_to_user(vcpu);
+		vcpu->run->hypercall.ret = SBI_SUCCESS;
+		return AXVM_EXIT_HYPERCALL;
 	case SBI_EXT_BASE_GET_MVENDORID:
 	case SBI_EXT_BASE_GET_MARCHID:
 	case SBI_EXT_BASE_GET_MIMPID:

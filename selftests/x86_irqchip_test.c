@@ -425,6 +425,62 @@ TEST_F(apic, timer_tsc_deadline)
 }
 
 /*
+ * SDM 10.8.6.1: CR8 is the TPR's interface, "bits 3:0 of CR8 correspond
+ * to bits 7:4 of the TPR"; a MOV to CR8 writes TPR[7:4] and clears
+ * TPR[3:0], a MOV from CR8 reads TPR[7:4]. And the TPR gates delivery
+ * (10.8.3.1): a fixed interrupt waits in the IRR while its priority
+ * class (vector[7:4]) is not above PPR[7:4]. A self IPI (ICR shorthand
+ * 01) of class 4 waits while CR8 is 4 and is taken at the instruction
+ * boundary right after the MOV to CR8 that lowers it to 3 (on SVM that
+ * MOV changes V_TPR without an exit unless the hypervisor asks for one).
+ */
+#define ICR_SELF	(1u << 18)
+#define TPR_VECTOR	0x48
+
+GUEST_CODE static void guest_cr8_tpr(void)
+{
+	uint64_t cr8, taken;
+
+	apic_enable();
+	asm volatile("mov %0, %%cr8" : : "r" (15ULL));
+	GUEST_ASSERT_EQ(apic_read(APIC_TPR), 0xf0);
+	apic_write(APIC_TPR, 0x5a);
+	asm volatile("mov %%cr8, %0" : "=r" (cr8));
+	GUEST_ASSERT_EQ(cr8, 5);
+	GUEST_ASSERT_EQ(apic_read(APIC_TPR), 0x5a);	/* a read changes nothing */
+	asm volatile("mov %0, %%cr8" : : "r" (4ULL));
+	GUEST_ASSERT_EQ(apic_read(APIC_TPR), 0x40);	/* TPR[3:0] cleared */
+
+	local_irq_enable();
+	apic_write(APIC_ICR, ICR_SELF | TPR_VECTOR);
+	/* Held back: pending in the IRR, not taken, across exits. */
+	GUEST_ASSERT(apic_read(APIC_IRR + 0x20) & (1u << (TPR_VECTOR - 64)));
+	GUEST_ASSERT_EQ(irq_count[TPR_VECTOR], 0);
+	/* Recognized at the next instruction boundary: read right there. */
+	asm volatile("mov %0, %%cr8" : : "r" (3ULL) : "memory");
+	taken = irq_count[TPR_VECTOR];
+	local_irq_disable();
+	GUEST_ASSERT_EQ(apic_read(APIC_TPR), 0x30);
+	GUEST_SYNC(taken, last_vector);
+}
+
+TEST_F(apic, cr8_is_the_tpr)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	test_vm_set_irq_handler(self->vm, on_irq);
+	v = test_vcpu_add_default(self->vm, 0, guest_cr8_tpr, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(1, uc.args[0]);
+	EXPECT_EQ(TPR_VECTOR, uc.args[1]);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
+/*
  * I/O APIC: pin 5 level-triggered at 0x50, pin 6 edge at 0x51, both to
  * APIC id 0. A level line held high comes back after every EOI (the
  * handler masks it the third time); an edge line only on a new edge.

@@ -376,6 +376,31 @@ void axvm_x86_raise(struct axvm_x86_vcpu *x, u8 vector, bool has_error,
 }
 
 /*
+ * CR8 is the local APIC's TPR[7:4] (SDM 10.8.6.1, both ways): with the
+ * in-kernel APIC, x->cr8 follows its TPR, and a MOV to CR8 writes the
+ * TPR, which gates delivery; without one CR8 is a register of its own.
+ */
+u64 axvm_x86_get_cr8(struct axvm_x86_vcpu *x)
+{
+	if (x->apic)
+		x->cr8 = axvm_lapic_cr8(x->apic);
+	return x->cr8;
+}
+
+void axvm_x86_set_cr8(struct axvm_x86_vcpu *x, u64 cr8)
+{
+	x->cr8 = cr8;
+	if (x->apic)
+		axvm_lapic_set_cr8(x->apic, cr8);
+}
+
+/* A pending interrupt waits for the TPR (CR8) to drop below its class. */
+bool axvm_x86_tpr_blocks(struct axvm_x86_vcpu *x)
+{
+	return x->apic && axvm_lapic_tpr_blocks(x->apic);
+}
+
+/*
  * The highest queued vector, taken off the queue when the guest can take
  * an interrupt now (@open): the vector, -EAGAIN when one waits for the
  * window, -ENOENT when none is queued.

@@ -737,6 +737,40 @@ void axvm_lapic_halt(struct axvm_x86_vcpu *x)
 	spin_unlock_irqrestore(&x->apic->lock, flags);
 }
 
+/* CR8 reads TPR[7:4] (SDM 10.8.6.1). */
+u64 axvm_lapic_cr8(struct axvm_lapic *a)
+{
+	return (READ_ONCE(REG(a, APIC_TASKPRI)) >> 4) & 0xf;
+}
+
+/* A MOV to CR8 writes TPR[7:4] and clears TPR[3:0] (SDM 10.8.6.1). */
+void axvm_lapic_set_cr8(struct axvm_lapic *a, u64 cr8)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&a->lock, flags);
+	REG(a, APIC_TASKPRI) = (cr8 & 0xf) << 4;
+	spin_unlock_irqrestore(&a->lock, flags);
+}
+
+/*
+ * A vector waits in the IRR whose class the TPR holds back: a MOV to CR8
+ * that lowers the TPR can let it through.
+ */
+bool axvm_lapic_tpr_blocks(struct axvm_lapic *a)
+{
+	unsigned long flags;
+	bool ret;
+	int v;
+
+	spin_lock_irqsave(&a->lock, flags);
+	v = axvm_lapic_top(a->irr);
+	ret = axvm_lapic_hw_enabled(a) && v >= 0 &&
+	      (v & 0xf0) <= (REG(a, APIC_TASKPRI) & 0xf0);
+	spin_unlock_irqrestore(&a->lock, flags);
+	return ret;
+}
+
 /* Userspace set the registers: a vCPU waiting for SIPI starts there. */
 void axvm_lapic_regs_set(struct axvm_x86_vcpu *x)
 {

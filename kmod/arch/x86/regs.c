@@ -334,6 +334,10 @@ int axvm_arch_get_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 *val)
 		return 0;
 	}
 
+	if (id == AXVM_SYSREG_X86_CR8) {
+		*val = axvm_x86_get_cr8(x);
+		return 0;
+	}
 	p64 = axvm_x86_reg64(x, id);
 	if (p64) {
 		*val = *p64;
@@ -371,7 +375,10 @@ int axvm_arch_set_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 val)
 			return -EINVAL;
 		if (axvm_x86_cr_check(id, val))
 			return -EINVAL;
-		*p64 = val;
+		if (id == AXVM_SYSREG_X86_CR8)
+			axvm_x86_set_cr8(x, val);
+		else
+			*p64 = val;
 		return 0;
 	}
 	p32 = axvm_x86_reg32(x, id, &max);

@@ -270,7 +270,7 @@ static void axvm_svm_load(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 	v->sysenter_eip = x->msrs[AXVM_X86_SYSENTER_EIP];
 	v->g_pat = x->msrs[AXVM_X86_PAT];
 	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) |
-				(x->cr8 & V_TPR_MASK);
+				(axvm_x86_get_cr8(x) & V_TPR_MASK);
 	axvm_svm_tcg_lme_load(x, vmcb);
 }
 
@@ -308,7 +308,9 @@ static void axvm_svm_save(struct axvm_x86_vcpu *x, const struct vmcb *vmcb)
 	x->msrs[AXVM_X86_SYSENTER_CS] = v->sysenter_cs;
 	x->msrs[AXVM_X86_SYSENTER_ESP] = v->sysenter_esp;
 	x->msrs[AXVM_X86_SYSENTER_EIP] = v->sysenter_eip;
-	x->cr8 = vmcb->control.int_ctl & V_TPR_MASK;
+	/* A guest's MOV to CR8 changed V_TPR without an exit: to the TPR. */
+	if ((vmcb->control.int_ctl & V_TPR_MASK) != x->cr8)
+		axvm_x86_set_cr8(x, vmcb->control.int_ctl & V_TPR_MASK);
 	x->dr6 = v->dr6;
 	x->dr7 = v->dr7;
 }
@@ -327,6 +329,16 @@ static void axvm_svm_inject(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 	vmcb->control.int_ctl &= ~(V_IRQ_MASK | V_IGN_TPR_MASK |
 				   (0xf << V_INTR_PRIO_SHIFT));
 	axvm_svm_no_intercept(vmcb, INTERCEPT_VINTR);
+	/*
+	 * A guest's MOV to CR8 changes V_TPR without an exit. While the TPR
+	 * holds a vector back, the write that lowers it must exit so that
+	 * the vector is delivered then, not at some later exit (KVM's
+	 * update_cr8_intercept).
+	 */
+	if (axvm_x86_tpr_blocks(x))
+		axvm_svm_intercept(vmcb, INTERCEPT_CR8_WRITE);
+	else
+		axvm_svm_no_intercept(vmcb, INTERCEPT_CR8_WRITE);
 	if (x->drop_events) {
 		vmcb->control.event_inj = 0;
 		vmcb->control.int_state &= ~SVM_INTERRUPT_SHADOW_MASK;
@@ -495,9 +507,9 @@ static int axvm_svm_dr_access(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 }
 
 /*
- * A CR0 or CR4 write those intercepts stopped: MOV to CR0/CR4, LMSW
- * (PE, MP, EM and TS from bits 3:0, PE never cleared) or CLTS, decoded
- * at RIP (QEMU has no decode assists) and done as the CPU would.
+ * A CR0, CR4 or CR8 write those intercepts stopped: MOV to CR0/CR4/CR8,
+ * LMSW (PE, MP, EM and TS from bits 3:0, PE never cleared) or CLTS,
+ * decoded at RIP (QEMU has no decode assists) and done as the CPU would.
  */
 static int axvm_svm_cr_write(struct axvm_x86_vcpu *x, struct vmcb *vmcb,
 			     unsigned int cr)
@@ -516,8 +528,14 @@ static int axvm_svm_cr_write(struct axvm_x86_vcpu *x, struct vmcb *vmcb,
 	val = mode == 64 ? x->gpr[w.gpr] : (u32)x->gpr[w.gpr];
 	switch (w.op) {
 	case AXVM_X86_CR_MOV:
-		ret = cr ? axvm_x86_mov_cr4(x, val) :
-			   axvm_x86_mov_cr0(x, val);
+		if (cr == 8) {
+			ret = axvm_x86_cr_check(AXVM_SYSREG_X86_CR8, val);
+			if (!ret)
+				axvm_x86_set_cr8(x, val);
+		} else {
+			ret = cr ? axvm_x86_mov_cr4(x, val) :
+				   axvm_x86_mov_cr0(x, val);
+		}
 		break;
 	case AXVM_X86_CR_LMSW:
 		ret = axvm_x86_mov_cr0(x, (x->cr0 & ~0xeULL) | (val & 0xf));
@@ -674,6 +692,7 @@ static int axvm_svm_handle_exit(struct axvm_x86_vcpu *x)
 		return axvm_svm_dr_access(x, vmcb);
 	case SVM_EXIT_WRITE_CR0:
 	case SVM_EXIT_WRITE_CR4:
+	case SVM_EXIT_WRITE_CR8:
 		return axvm_svm_cr_write(x, vmcb, code - SVM_EXIT_WRITE_CR0);
 	case SVM_EXIT_EXCP_BASE + AXVM_X86_DB_VECTOR:
 	case SVM_EXIT_EXCP_BASE + AXVM_X86_AC_VECTOR:

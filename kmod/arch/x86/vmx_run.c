@@ -932,8 +932,8 @@ static int axvm_vmx_halt(struct axvm_x86_vcpu *x, u32 len)
  * the other fixed bits (Linux sets NE), CR4.VMXE. The guest's value
  * becomes its CR0/CR4; with EFER.LME, CR0.PG switches long mode on and
  * off, which the next entry's IA32e control follows. Every MOV to and
- * from CR8 exits: CR8 is the guest's TPR, kept in x->cr8 (SDM 10.8.6.1:
- * bits 3:0 are TPR[7:4], the rest reserved).
+ * from CR8 exits: CR8 is the guest's TPR (SDM 10.8.6.1: bits 3:0 are
+ * TPR[7:4], the rest reserved), the in-kernel APIC's when it has one.
  */
 static int axvm_vmx_cr_access(struct axvm_x86_vcpu *x,
 			      const struct axvm_vmx_exit *e)
@@ -948,7 +948,7 @@ static int axvm_vmx_cr_access(struct axvm_x86_vcpu *x,
 		goto done;
 	}
 	if (AXVM_VMX_CR_TYPE(q) == 1 && AXVM_VMX_CR_NUM(q) == 8) {
-		*reg = x->cr8;
+		*reg = axvm_x86_get_cr8(x);
 		goto done;
 	}
 	if (AXVM_VMX_CR_TYPE(q) != 0)
@@ -980,7 +980,7 @@ static int axvm_vmx_cr_access(struct axvm_x86_vcpu *x,
 	case 8:
 		if (axvm_x86_cr_check(AXVM_SYSREG_X86_CR8, val))
 			goto gp;
-		x->cr8 = val;
+		axvm_x86_set_cr8(x, val);
 		break;
 	default:
 		return axvm_vmx_internal(x);

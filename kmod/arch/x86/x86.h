@@ -201,6 +201,9 @@ int axvm_x86_xsetbv(struct axvm_x86_vcpu *x);
 void axvm_x86_raise(struct axvm_x86_vcpu *x, u8 vector, bool has_error,
 		    u32 error);
 int axvm_x86_pop_vector(struct axvm_x86_vcpu *x, bool open);
+u64 axvm_x86_get_cr8(struct axvm_x86_vcpu *x);
+void axvm_x86_set_cr8(struct axvm_x86_vcpu *x, u64 cr8);
+bool axvm_x86_tpr_blocks(struct axvm_x86_vcpu *x);
 bool axvm_x86_halt_wakes(struct axvm_x86_vcpu *x);
 #define AXVM_X86_DB_VECTOR	1
 #define AXVM_X86_UD_VECTOR	6

@@ -425,6 +425,49 @@ TEST_F(apic, timer_tsc_deadline)
 }
 
 /*
+ * SDM 10.4.3: with IA32_APIC_BASE[11] clear "the processor is
+ * functionally equivalent to an IA-32 processor without an on-chip APIC.
+ * The CPUID feature flag for the APIC (see Section 10.4.2) is also set
+ * to 0." Set again, the APIC is back and so is the flag.
+ */
+GUEST_CODE static uint32_t cpuid1_edx(void)
+{
+	uint32_t a, b, c, d;
+
+	cpuid(1, 0, &a, &b, &c, &d);
+	return d;
+}
+
+GUEST_CODE static void guest_apic_base_cpuid(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	GUEST_ASSERT(base & (1 << 11));
+	GUEST_ASSERT(cpuid1_edx() & (1u << 9));
+	wrmsr(MSR_APIC_BASE, base & ~(1ULL << 11));
+	GUEST_ASSERT(!(rdmsr(MSR_APIC_BASE) & (1 << 11)));
+	GUEST_SYNC(!!(cpuid1_edx() & (1u << 9)));
+	wrmsr(MSR_APIC_BASE, base);
+	GUEST_SYNC(!!(cpuid1_edx() & (1u << 9)));
+}
+
+TEST_F(apic, cpuid_apic_flag_follows_apic_base)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_apic_base_cpuid, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0, uc.args[0]);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(1, uc.args[0]);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
+/*
  * SDM 10.8.6.1: CR8 is the TPR's interface, "bits 3:0 of CR8 correspond
  * to bits 7:4 of the TPR"; a MOV to CR8 writes TPR[7:4] and clears
  * TPR[3:0], a MOV from CR8 reads TPR[7:4]. And the TPR gates delivery

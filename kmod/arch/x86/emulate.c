@@ -350,6 +350,12 @@ void axvm_x86_cpuid(struct axvm_x86_vcpu *x)
 		x->gpr[AXVM_X86_RCX] &= ~(u64)CPUID1_ECX_OSXSAVE;
 		if (x->cr4 & X86_CR4_OSXSAVE)
 			x->gpr[AXVM_X86_RCX] |= CPUID1_ECX_OSXSAVE;
+		/*
+		 * With IA32_APIC_BASE[11] clear "the CPUID feature flag for
+		 * the APIC ... is also set to 0" (SDM 10.4.3).
+		 */
+		if (x->apic && !axvm_lapic_enabled(x->apic))
+			x->gpr[AXVM_X86_RDX] &= ~(u64)CPUID1_EDX_APIC;
 	}
 }
 

@@ -737,6 +737,12 @@ void axvm_lapic_halt(struct axvm_x86_vcpu *x)
 	spin_unlock_irqrestore(&x->apic->lock, flags);
 }
 
+/* IA32_APIC_BASE's global enable (bit 11). */
+bool axvm_lapic_enabled(struct axvm_lapic *a)
+{
+	return READ_ONCE(a->base_msr) & MSR_IA32_APICBASE_ENABLE;
+}
+
 /* CR8 reads TPR[7:4] (SDM 10.8.6.1). */
 u64 axvm_lapic_cr8(struct axvm_lapic *a)
 {

@@ -632,6 +632,9 @@ TEST_F(host, speculation_controls)
 #define MSR_LSTAR		0xc0000082
 #define MSR_SYSCALL_MASK	0xc0000084
 #define MSR_TSC_AUX		0xc0000103
+#define MSR_FS_BASE		0xc0000100
+#define MSR_GS_BASE		0xc0000101
+#define MSR_KERNEL_GS_BASE	0xc0000102
 #define NONCANONICAL		0x0000800000000000ULL
 #define GUEST_LSTAR		0xffffffff81000000ULL
 
@@ -652,12 +655,20 @@ GUEST_CODE static void guest_bad_msrs(void)
 	wrmsr(MSR_TSC_AUX, 1ULL << 32);
 	wrmsr(MSR_SYSCALL_MASK, 1ULL << 40);
 	wrmsr(MSR_IA32_CR_PAT, 0x0007040600070402ULL);	/* type 2 */
+	/* The segment bases too: the GS_BASE one used to shut it down. */
+	wrmsr(MSR_FS_BASE, NONCANONICAL);
+	wrmsr(MSR_GS_BASE, NONCANONICAL);
+	wrmsr(MSR_KERNEL_GS_BASE, NONCANONICAL);
 	GUEST_SYNC(wrmsr_gp, rdmsr(MSR_LSTAR));
+	GUEST_SYNC(rdmsr(MSR_FS_BASE) == NONCANONICAL ||
+		   rdmsr(MSR_GS_BASE) == NONCANONICAL ||
+		   rdmsr(MSR_KERNEL_GS_BASE) == NONCANONICAL);
 }
 
 /*
  * SDM Vol. 4 and WRMSR (Vol. 2B): "#GP(0) if the value is non-canonical"
- * for LSTAR and the other address MSRs, and for a reserved bit (TSC_AUX
+ * for LSTAR, FS_BASE, GS_BASE, KERNEL_GS_BASE and the other address
+ * MSRs, and for a reserved bit (TSC_AUX
  * and IA32_FMASK bits 63:32, PAT memory types 2 and 3). These reach the
  * host CPU's WRMSR at the switch, so a guest's write of one is #GP and
  * leaves the MSR as it was; AXVM_SET_SYSREG refuses them with EINVAL.
@@ -673,8 +684,10 @@ TEST_F(host, reserved_msr_values_refused)
 	v = test_vcpu_add_default(self->vm, 0, guest_bad_msrs, 0);
 	ASSERT_NE(NULL, v);
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
-	EXPECT_EQ(4, uc.args[0]);
+	EXPECT_EQ(7, uc.args[0]);
 	EXPECT_EQ(GUEST_LSTAR, uc.args[1]);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0, uc.args[0]);		/* none of them took it */
 
 	EXPECT_EQ(-1, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_LSTAR),
 				      NONCANONICAL));

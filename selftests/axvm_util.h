@@ -160,6 +160,14 @@ static inline long axvm_module_refcnt(void)
 	return n;
 }
 
+/* A number from the environment (any base strtoull takes), else @def. */
+static inline uint64_t axvm_env_u64(const char *name, uint64_t def)
+{
+	const char *s = getenv(name);
+
+	return s && *s ? strtoull(s, NULL, 0) : def;
+}
+
 /* A module parameter of axvm as a number; -1 when it cannot be read. */
 static inline long axvm_param(const char *name)
 {

@@ -314,9 +314,7 @@ TEST_F_TIMEOUT(hotplug, storm, 600)
 		SKIP(return, "needs 2 CPUs, all online, and CPU hotplug (no writable cpu1/online)");
 	if (s.ncpus > STORM_MAX_CPUS)
 		s.ncpus = STORM_MAX_CPUS;
-	s.want_cycles = STORM_CYCLES;
-	if (getenv("AXVM_HOTPLUG_CYCLES"))
-		s.want_cycles = atoi(getenv("AXVM_HOTPLUG_CYCLES"));
+	s.want_cycles = axvm_env_u64("AXVM_HOTPLUG_CYCLES", STORM_CYCLES);
 	ASSERT_LT(0, s.want_cycles);
 
 	test_pin_self(0);

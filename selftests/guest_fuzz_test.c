@@ -1569,13 +1569,6 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
-static uint64_t env_u64(const char *name, uint64_t def)
-{
-	const char *s = getenv(name);
-
-	return s && *s ? strtoull(s, NULL, 0) : def;
-}
-
 static int fuzz_vm_setup(struct fuzz_vm *vm, char *err, size_t errlen)
 {
 	int i, caps;
@@ -1619,7 +1612,7 @@ static int fuzz_vm_setup(struct fuzz_vm *vm, char *err, size_t errlen)
 	/* AXVM_GUEST_FUZZ_NO_IRQCHIP: the same VM less its irqchip. */
 	if (caps > 0 && (caps & (1 << arch_irqchip_type())) &&
 	    chance(&vm->rng, 30) &&
-	    !env_u64("AXVM_GUEST_FUZZ_NO_IRQCHIP", 0)) {
+	    !axvm_env_u64("AXVM_GUEST_FUZZ_NO_IRQCHIP", 0)) {
 		struct axvm_irqchip c = {
 			.type = arch_irqchip_type(),
 			.nr_irqs = 32,
@@ -1722,7 +1715,7 @@ static int fuzz_one(int sys, size_t run_size, uint64_t seed,
 		    struct fuzz_totals *t, char *err, size_t errlen)
 {
 	struct fuzz_vm vm;
-	uint64_t scale = env_u64("AXVM_TIMEOUT_SCALE", 1) ?: 1;
+	uint64_t scale = axvm_env_u64("AXVM_TIMEOUT_SCALE", 1) ?: 1;
 	int i, ret = 0, left;
 
 	memset(&vm, 0, sizeof(vm));
@@ -1848,9 +1841,9 @@ FIXTURE_TEARDOWN(guest_fuzz)
  */
 TEST_F_TIMEOUT(guest_fuzz, hostile_guests_end_and_leave_nothing, 1800)
 {
-	uint64_t seed = env_u64("AXVM_FUZZ_SEED", 0);
-	uint64_t one = env_u64("AXVM_GUEST_FUZZ_VM_SEED", 0);
-	unsigned long n = env_u64("AXVM_GUEST_FUZZ_VMS", FUZZ_VMS_DEFAULT);
+	uint64_t seed = axvm_env_u64("AXVM_FUZZ_SEED", 0);
+	uint64_t one = axvm_env_u64("AXVM_GUEST_FUZZ_VM_SEED", 0);
+	unsigned long n = axvm_env_u64("AXVM_GUEST_FUZZ_VMS", FUZZ_VMS_DEFAULT);
 	size_t run_size = ioctl(self->sys, AXVM_GET_VCPU_MMAP_SIZE, 0);
 	uint64_t t0 = axvm_clock_ns(CLOCK_MONOTONIC);
 	struct fuzz_totals t;
@@ -1859,7 +1852,7 @@ TEST_F_TIMEOUT(guest_fuzz, hostile_guests_end_and_leave_nothing, 1800)
 	char err[512];
 	int k;
 
-	verbose = env_u64("AXVM_GUEST_FUZZ_VERBOSE", 0);
+	verbose = axvm_env_u64("AXVM_GUEST_FUZZ_VERBOSE", 0);
 	if (!seed)
 		seed = axvm_clock_ns(CLOCK_REALTIME) ^ ((uint64_t)getpid() << 32);
 	printf("# guest_fuzz: seed=%#llx vms=%lu\n", (unsigned long long)seed,

@@ -449,10 +449,9 @@ TEST_F(run, cpu_hotplug_during_runs_and_region_moves)
 	v = test_vcpu_add(self->vm, 0, TEST_ARCH_ID_DEFAULT, mask,
 			  guest_read_count, 1, EXTRA_GPA);
 	ASSERT_NE(NULL, v);
-	storm_want = STORM_ROUNDS;
-	if (getenv("AXVM_HOTPLUG_CYCLES") &&
-	    atoi(getenv("AXVM_HOTPLUG_CYCLES")) < storm_want)
-		storm_want = atoi(getenv("AXVM_HOTPLUG_CYCLES"));
+	storm_want = axvm_env_u64("AXVM_HOTPLUG_CYCLES", STORM_ROUNDS);
+	if (storm_want > STORM_ROUNDS)
+		storm_want = STORM_ROUNDS;
 	ASSERT_LT(0, storm_want);
 	atomic_store(&storm_stop, 0);
 	ASSERT_EQ(0, pthread_create(&plug, NULL, hotplug_storm, NULL));

@@ -1497,19 +1497,12 @@ static void *signaller(void *arg)
 
 /* ---- setup and the end ---- */
 
-static uint64_t env_u64(const char *name, uint64_t def)
-{
-	const char *s = getenv(name);
-
-	return s && *s ? strtoull(s, NULL, 0) : def;
-}
-
 static void kcov_probe(void)
 {
 	struct stat st;
 
 	/* AXVM_FUZZ_KCOV=0: no coverage (to tell its effects apart). */
-	if (!env_u64("AXVM_FUZZ_KCOV", 1))
+	if (!axvm_env_u64("AXVM_FUZZ_KCOV", 1))
 		return;
 	if (stat("/sys/kernel/debug/kcov", &st))
 		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
@@ -1629,9 +1622,9 @@ TEST_F_TIMEOUT(fuzz, ioctls, 3600)
 	int i;
 
 	g.page = sysconf(_SC_PAGESIZE);
-	g.target = env_u64("AXVM_FUZZ_CALLS", DEFAULT_CALLS);
-	g.seed = env_u64("AXVM_FUZZ_SEED",
-			 mix(axvm_clock_ns(CLOCK_REALTIME) ^ getpid()));
+	g.target = axvm_env_u64("AXVM_FUZZ_CALLS", DEFAULT_CALLS);
+	g.seed = axvm_env_u64("AXVM_FUZZ_SEED",
+			      mix(axvm_clock_ns(CLOCK_REALTIME) ^ getpid()));
 	printf("# ioctl_fuzz: seed=%#llx calls=%llu (AXVM_FUZZ_SEED=%#llx to repeat)\n",
 	       (unsigned long long)g.seed, (unsigned long long)g.target,
 	       (unsigned long long)g.seed);

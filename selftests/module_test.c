@@ -84,12 +84,11 @@ TEST_F(mod, rmmod_refused_while_vm_exists)
 /* AXVM_MODULE_RELOADS: fewer on Bochs, where one reload takes seconds. */
 TEST_F(mod, reload_many_times)
 {
-	int i, n = 20;
+	int i, n;
 
 	if (!self->can_reload)
 		SKIP(return, "AXVM_MODULE not set: cannot reload the module");
-	if (getenv("AXVM_MODULE_RELOADS"))
-		n = atoi(getenv("AXVM_MODULE_RELOADS"));
+	n = axvm_env_u64("AXVM_MODULE_RELOADS", 20);
 	ASSERT_LT(0, n);
 	for (i = 0; i < n; i++) {
 		ASSERT_EQ(0, unload()) TH_LOG("round %d", i);

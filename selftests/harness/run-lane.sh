@@ -72,8 +72,8 @@ elif [ "$lane" = x86-vmx ]; then
 fi
 [ -n "${FUZZ_CALLS:-}" ] && append="$append axvm.fuzz_calls=$FUZZ_CALLS"
 # Bochs runs a guest about 100 times slower than QEMU: fewer hostile
-# guests, hotplug cycles and module reloads, and no Debian guest (the SVM lanes boot it,
-# linux_boot's own guest covers VMX); together about half the lane.
+# guests, hotplug cycles and module reloads, and no Debian guest
+# (x86-svm-debian boots it, linux_boot's own guest covers VMX).
 if [ "$lane" = x86-vmx ]; then
 	GUEST_FUZZ_VMS=${GUEST_FUZZ_VMS:-20}
 	append="$append axvm.hotplug_cycles=${HOTPLUG_CYCLES:-4}"

@@ -69,6 +69,10 @@ struct axvm_vm {
 	u32 irqchip;
 	u32 irqchip_lines;
 
+	/* AXVM_SET_HYPERCALL_FILTER's ranges, sorted; fixed once vCPUs exist. */
+	struct axvm_hypercall_filter *hc_ranges;
+	unsigned int hc_nr;
+
 	void *arch;			/* owned by kmod/arch */
 };
 
@@ -125,6 +129,11 @@ int axvm_vm_check_owner(struct axvm_vm *vm);
 int axvm_irqchip_create(struct axvm_vm *vm, void __user *argp);
 int axvm_irqchip_line(struct axvm_vm *vm, void __user *argp);
 int axvm_irqchip_msi(struct axvm_vm *vm, void __user *argp);
+
+/* kmod/hypercall.c: AXVM_SET_HYPERCALL_FILTER, at most this many ranges. */
+#define AXVM_HYPERCALL_MAX_RANGES	128
+int axvm_hypercall_set_filter(struct axvm_vm *vm, void __user *argp);
+void axvm_hypercall_free(struct axvm_vm *vm);
 
 /* kmod/vcpu.c */
 int axvm_vcpu_create(struct axvm_vm *vm, const struct axvm_vcpu_create *cfg);

@@ -44,6 +44,11 @@ struct axvm_arch_info {
 	u32 irqchips;		/* BIT(AXVM_IRQCHIP_*) it emulates */
 	/* Which of them are lines; NULL: all of them. */
 	bool (*irq_valid)(u32 irq);
+	/*
+	 * AXVM_SET_HYPERCALL_FILTER: whether [base, base + nr) may be
+	 * filtered; NULL where the backend has no filter.
+	 */
+	bool (*hypercall_filter)(u32 base, u32 nr);
 	const char *name;	/* for the kernel log */
 	/* The stage-2 format, or NULL while the backend runs no guest. */
 	const struct axvm_s2_format *s2_format;
@@ -99,6 +104,18 @@ int axvm_arch_signal_msi(struct axvm_vm *vm, const struct axvm_msi *msi);
  */
 int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id);
 void axvm_arch_vcpu_destroy(struct axvm_vcpu *vcpu);
+
+/**
+ * axvm_arch_vcpu_apply_reset() - a reset another vCPU asked for
+ * @vcpu: the vCPU, mutex held, not running
+ *
+ * Called before every vCPU ioctl that reads or writes its state. A CPU
+ * start call (PSCI CPU_ON, SBI HSM hart_start) made by another vCPU
+ * leaves the target to be reset to the start state its spec defines;
+ * the target's own thread applies it here, so the VMM reads, and may
+ * change, that state before it runs the vCPU.
+ */
+void axvm_arch_vcpu_apply_reset(struct axvm_vcpu *vcpu);
 
 /*
  * Enter the guest once and decode the exit into vcpu->run. Returns an
@@ -187,6 +204,13 @@ void axvm_vcpu_kick_sync(struct axvm_vcpu *vcpu);
  */
 int axvm_vcpu_block(struct axvm_vcpu *vcpu,
 		    bool (*cond)(struct axvm_vcpu *vcpu));
+/*
+ * The VM's AXVM_SET_HYPERCALL_FILTER action for function id @id, an
+ * AXVM_HYPERCALL_* value: _KERNEL unless userspace set a range. Lock-free;
+ * the ranges do not change once the VM has vCPUs.
+ */
+u32 axvm_hypercall_action(struct axvm_vm *vm, u32 id);
+
 /*
  * Call @fn on the vCPU of @vm whose arch_id is @arch_id, with the VM's
  * vCPU list locked (the vCPU cannot go away meanwhile). Returns what @fn

@@ -134,13 +134,26 @@ static int axvm_vcpu_run_loop(struct axvm_vcpu *vcpu)
 	}
 }
 
+/*
+ * The vCPU's state is its thread's: every ioctl that reads or writes it
+ * holds the mutex, and first applies a reset another vCPU asked for.
+ */
+static int axvm_vcpu_lock(struct axvm_vcpu *vcpu)
+{
+	int ret = mutex_lock_killable(&vcpu->mutex);
+
+	if (!ret)
+		axvm_arch_vcpu_apply_reset(vcpu);
+	return ret;
+}
+
 static int axvm_vcpu_run(struct axvm_vcpu *vcpu)
 {
 	int ret;
 
 	if (test_and_set_bit_lock(AXVM_VCPU_RUNNING, &vcpu->flags))
 		return -EBUSY;
-	ret = mutex_lock_killable(&vcpu->mutex);
+	ret = axvm_vcpu_lock(vcpu);
 	if (ret)
 		goto out_running;
 
@@ -169,7 +182,7 @@ static int axvm_vcpu_get_regs(struct axvm_vcpu *vcpu, void __user *argp)
 	int ret;
 
 	memset(&regs, 0, sizeof(regs));
-	ret = mutex_lock_killable(&vcpu->mutex);
+	ret = axvm_vcpu_lock(vcpu);
 	if (ret)
 		return ret;
 	axvm_arch_get_regs(vcpu, &regs);
@@ -186,7 +199,7 @@ static int axvm_vcpu_set_regs(struct axvm_vcpu *vcpu, void __user *argp)
 		return -EFAULT;
 	if (memchr_inv(regs.reserved, 0, sizeof(regs.reserved)))
 		return -EINVAL;
-	ret = mutex_lock_killable(&vcpu->mutex);
+	ret = axvm_vcpu_lock(vcpu);
 	if (ret)
 		return ret;
 	ret = axvm_arch_set_regs(vcpu, &regs);
@@ -202,7 +215,7 @@ static int axvm_vcpu_sysreg(struct axvm_vcpu *vcpu, void __user *argp,
 
 	if (copy_from_user(&reg, argp, sizeof(reg)))
 		return -EFAULT;
-	ret = mutex_lock_killable(&vcpu->mutex);
+	ret = axvm_vcpu_lock(vcpu);
 	if (ret)
 		return ret;
 	if (set)
@@ -274,12 +287,14 @@ static int axvm_vcpu_cpuid(struct axvm_vcpu *vcpu, void __user *argp,
 			if (e[i].padding || e[i].flags & ~AXVM_CPUID_FLAG_INDEX)
 				goto out;
 		mutex_lock(&vcpu->mutex);
+		axvm_arch_vcpu_apply_reset(vcpu);
 		ret = axvm_arch_set_cpuid(vcpu, e, n);
 		mutex_unlock(&vcpu->mutex);
 		goto out;
 	}
 
 	mutex_lock(&vcpu->mutex);
+	axvm_arch_vcpu_apply_reset(vcpu);
 	ret = axvm_arch_get_cpuid(vcpu, e, &n);
 	mutex_unlock(&vcpu->mutex);
 	/* The size goes back even when the room was too small. */

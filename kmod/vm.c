@@ -25,6 +25,7 @@ static void axvm_vm_release_ref(struct kref *ref)
 	axvm_mem_free_all(vm);
 	axvm_arch_vm_destroy(vm);
 	axvm_s2_destroy(&vm->s2);
+	axvm_hypercall_free(vm);
 	xa_destroy(&vm->vcpus);
 	mmdrop(vm->mm);
 	kfree(vm);
@@ -140,6 +141,8 @@ static long axvm_vm_ioctl(struct file *file, unsigned int cmd,
 		return axvm_irqchip_line(vm, argp);
 	case AXVM_SIGNAL_MSI:
 		return axvm_irqchip_msi(vm, argp);
+	case AXVM_SET_HYPERCALL_FILTER:
+		return axvm_hypercall_set_filter(vm, argp);
 	default:
 		return -ENOTTY;
 	}

@@ -98,4 +98,53 @@ TEST_F(sys, unknown_ioctl)
 	EXPECT_EQ(ENOTTY, errno);
 }
 
+static int set_filter(int vm, uint32_t base, uint32_t nr, uint32_t action,
+		      uint32_t flags)
+{
+	struct axvm_hypercall_filter f = {
+		.base = base, .nr = nr, .action = action, .flags = flags,
+	};
+
+	return ioctl(vm, AXVM_SET_HYPERCALL_FILTER, &f) ? errno : 0;
+}
+
+/*
+ * AXVM_SET_HYPERCALL_FILTER (api.rst): arm64 only; a range is 1 to 2^32
+ * - base ids, never the Arm Architecture calls (SMCCC owner 0), never
+ * overlapping another, set before the first vCPU; flags and actions
+ * beyond USER are EINVAL.
+ */
+TEST_F(sys, hypercall_filter_arguments)
+{
+	struct axvm_vcpu_create cfg = { .id = 0 };
+	int vm = ioctl(self->fd, AXVM_CREATE_VM, 0);
+
+	ASSERT_GE(vm, 0);
+#if defined(__aarch64__)
+	EXPECT_EQ(128, axvm_cap(self->fd, AXVM_CAP_HYPERCALL_FILTER));
+	EXPECT_EQ(EINVAL, set_filter(vm, 0xc6000000, 0, 2, 0));
+	EXPECT_EQ(EINVAL, set_filter(vm, 0xc6000000, 1, 3, 0));
+	EXPECT_EQ(EINVAL, set_filter(vm, 0xc6000000, 1, 2, 1));
+	EXPECT_EQ(EINVAL, set_filter(vm, 0xffffffff, 2, 2, 0));
+	EXPECT_EQ(EINVAL, set_filter(vm, 0x80000000, 1, 2, 0));
+	EXPECT_EQ(EINVAL, set_filter(vm, 0x7fffff00, 0x200, 2, 0));
+	EXPECT_EQ(EINVAL, set_filter(vm, 0xc000ffff, 1, 1, 0));
+	EXPECT_EQ(0, set_filter(vm, 0x80010000, 1, 2, 0));
+	EXPECT_EQ(0, set_filter(vm, 0xc6000000, 0x100, 2, 0));
+	EXPECT_EQ(EEXIST, set_filter(vm, 0xc60000ff, 1, 1, 0));
+	EXPECT_EQ(EEXIST, set_filter(vm, 0xc5ffff00, 0x101, 1, 0));
+	EXPECT_EQ(0, set_filter(vm, 0xc6000100, 1, 1, 0));
+	EXPECT_EQ(0, set_filter(vm, 0xffffffff, 1, 0, 0));
+	EXPECT_EQ(-1, ioctl(vm, AXVM_SET_HYPERCALL_FILTER, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	ASSERT_LE(0, ioctl(vm, AXVM_CREATE_VCPU, &cfg));
+	EXPECT_EQ(EBUSY, set_filter(vm, 0x82000000, 1, 2, 0));
+#else
+	EXPECT_EQ(0, axvm_cap(self->fd, AXVM_CAP_HYPERCALL_FILTER));
+	EXPECT_EQ(EOPNOTSUPP, set_filter(vm, 0x1000, 1, 2, 0));
+	(void)cfg;
+#endif
+	close(vm);
+}
+
 TEST_HARNESS_MAIN

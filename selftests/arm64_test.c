@@ -74,12 +74,18 @@ GUEST_CODE static void guest_hypercall(void)
 	GUEST_ASSERT_EQ(ret, 42);
 }
 
+/*
+ * Hypercalls userspace asked for (AXVM_SET_HYPERCALL_FILTER) exit with
+ * their arguments, and the value userspace leaves is the guest's x0.
+ */
 TEST_F(arm64, hypercall)
 {
-	struct test_vcpu *v = test_vcpu_add_default(self->vm, 0,
-						    guest_hypercall, 0);
+	struct test_vcpu *v;
 	struct ucall uc;
 
+	ASSERT_EQ(0, test_vm_user_hypercalls(self->vm, 0x1234, 1));
+	ASSERT_EQ(0, test_vm_user_hypercalls(self->vm, 0x4321, 1));
+	v = test_vcpu_add_default(self->vm, 0, guest_hypercall, 0);
 	ASSERT_NE(NULL, v);
 	ASSERT_EQ(AXVM_EXIT_HYPERCALL, test_vcpu_run_exit(v));
 	EXPECT_EQ(0x1234, v->run->hypercall.nr);
@@ -227,44 +233,222 @@ TEST_F(arm64, sysreg_exit)
 
 /* ------------------------------------------------------------------ */
 
-GUEST_CODE static void guest_psci(uint64_t absent)
+/* PSCI 1.0 return values and AFFINITY_INFO states (DEN0022, 5.2). */
+#define PSCI_NOT_SUPPORTED	((uint64_t)-1)
+#define PSCI_INVALID_PARAMS	((uint64_t)-2)
+#define PSCI_ALREADY_ON		((uint64_t)-4)
+#define PSCI_ON_PENDING		((uint64_t)-5)
+#define AFF_ON			0
+#define AFF_OFF			1
+#define AFF_ON_PENDING		2
+
+#define PSCI_CPU_SUSPEND_FN	0xc4000001ULL
+#define PSCI_MIGRATE_FN		0x84000005ULL
+#define PSCI_MIGRATE_INFO_FN	0x84000006ULL
+#define PSCI_SYSTEM_RESET2_FN	0x84000012ULL
+#define PSCI_UNDEFINED_FN	0x8400001fULL
+#define SMCCC_VERSION_FN	0x80000000ULL
+#define SMCCC_ARCH_FEATURES_FN	0x80000001ULL
+#define SMCCC_WORKAROUND_1_FN	0x80008000ULL
+#define SMCCC_WORKAROUND_2_FN	0x80007fffULL
+#define SMCCC_WORKAROUND_3_FN	0x80003fffULL
+#define SMCCC_VENDOR_UID_FN	0x8600ff01ULL
+
+GUEST_CODE static void guest_psci(uint64_t self_id, uint64_t absent)
 {
+	static const uint64_t mandatory[] = {
+		PSCI_VERSION_FN, PSCI_CPU_SUSPEND_FN, PSCI_CPU_OFF_FN,
+		PSCI_CPU_ON_FN, PSCI_AFFINITY_FN, PSCI_SYSTEM_OFF_FN,
+		PSCI_SYSTEM_RESET_FN, PSCI_FEATURES_FN,
+	};
+	unsigned int i;
+
 	GUEST_ASSERT_EQ(guest_hvc(PSCI_VERSION_FN, 0, 0, 0, 0, 0), 0x10000);
 	GUEST_ASSERT_EQ(guest_smc(PSCI_VERSION_FN, 0, 0, 0, 0, 0), 0x10000);
-	GUEST_ASSERT_EQ(guest_hvc(PSCI_FEATURES_FN, PSCI_CPU_ON_FN, 0, 0, 0,
+	/*
+	 * 5.1.15 PSCI_FEATURES: 0 (or feature flags) for every function
+	 * implemented, NOT_SUPPORTED otherwise; Table 5 makes the first
+	 * eight mandatory in PSCI 1.0. CPU_SUSPEND's flags 0: the original
+	 * power_state format. SMCCC 1.1 finds SMCCC_VERSION this way.
+	 */
+	for (i = 0; i < ARRAY_SIZE(mandatory); i++)
+		GUEST_ASSERT_EQ(guest_hvc(PSCI_FEATURES_FN, mandatory[i], 0, 0,
+					  0, 0), 0);
+	GUEST_ASSERT_EQ(guest_hvc(PSCI_FEATURES_FN, SMCCC_VERSION_FN, 0, 0, 0,
 				  0), 0);
-	/* Not the kernel's: userspace answers (-1, NOT_SUPPORTED here). */
-	GUEST_ASSERT_EQ(guest_hvc(PSCI_FEATURES_FN, PSCI_AFFINITY_FN, 0, 0,
-				  0, 0), (uint64_t)-1);
-	/* No such vCPU: INVALID_PARAMETERS without an exit. */
+	GUEST_ASSERT_EQ(guest_hvc(PSCI_FEATURES_FN, PSCI_MIGRATE_FN, 0, 0, 0,
+				  0), PSCI_NOT_SUPPORTED);
+	GUEST_ASSERT_EQ(guest_hvc(PSCI_FEATURES_FN, PSCI_SYSTEM_RESET2_FN, 0,
+				  0, 0, 0), PSCI_NOT_SUPPORTED);
+	/* Functions not implemented answer NOT_SUPPORTED when called. */
+	GUEST_ASSERT_EQ(guest_hvc(PSCI_MIGRATE_FN, 0, 0, 0, 0, 0),
+			PSCI_NOT_SUPPORTED);
+	GUEST_ASSERT_EQ(guest_hvc(PSCI_UNDEFINED_FN, 0, 0, 0, 0, 0),
+			PSCI_NOT_SUPPORTED);
+	/* 5.1.8: 2, no Trusted OS (or one that needs no migration). */
+	GUEST_ASSERT_EQ(guest_hvc(PSCI_MIGRATE_INFO_FN, 0, 0, 0, 0, 0), 2);
+	/* 5.1.5 AFFINITY_INFO: the caller is ON; no such core is invalid. */
+	GUEST_ASSERT_EQ(guest_hvc(PSCI_AFFINITY_FN, self_id, 0, 0, 0, 0),
+			AFF_ON);
+	GUEST_ASSERT_EQ(guest_hvc(PSCI_AFFINITY_FN, self_id & ~0xffULL, 1, 0,
+				  0, 0), AFF_ON);
+	GUEST_ASSERT_EQ(guest_hvc(PSCI_AFFINITY_FN, absent, 0, 0, 0, 0),
+			PSCI_INVALID_PARAMS);
+	GUEST_ASSERT_EQ(guest_hvc(PSCI_AFFINITY_FN, self_id, 4, 0, 0, 0),
+			PSCI_INVALID_PARAMS);
+	/* 5.1.4 CPU_ON: the caller is ALREADY_ON; no such core: invalid. */
+	GUEST_ASSERT_EQ(guest_hvc(PSCI_CPU_ON_FN, self_id, 0x1000, 0, 0, 0),
+			PSCI_ALREADY_ON);
 	GUEST_ASSERT_EQ(guest_hvc(PSCI_CPU_ON_FN, absent, 0x1000, 0, 0, 0),
-			(uint64_t)-2);
+			PSCI_INVALID_PARAMS);
+	/* 5.4.2.2: original power_state, bits 31:26, 23:17 reserved. */
+	GUEST_ASSERT_EQ(guest_hvc(PSCI_CPU_SUSPEND_FN, 1ULL << 20, 0, 0, 0,
+				  0), PSCI_INVALID_PARAMS);
 	GUEST_SYNC(1);
 	guest_hvc(PSCI_SYSTEM_RESET_FN, 0, 0, 0, 0, 0);
 	guest_hvc(PSCI_SYSTEM_OFF_FN, 0, 0, 0, 0, 0);
 	GUEST_FAIL("SYSTEM_OFF returned");
 }
 
+/*
+ * Every PSCI function is answered in the kernel (no hypercall exit comes
+ * before the guest's SYNC); SYSTEM_RESET and SYSTEM_OFF are exits.
+ */
 TEST_F(arm64, psci)
 {
-	struct test_vcpu *v = test_vcpu_add_default(self->vm, 0, guest_psci,
-						    1, axvm_arch_id(7));
-	struct axvm_exit_stats st;
+	struct test_vcpu *v = test_vcpu_add(self->vm, 0, 0x102, NULL,
+					    guest_psci, 2, 0x102ULL,
+					    axvm_arch_id(7));
 	struct ucall uc;
 
 	ASSERT_NE(NULL, v);
-	ASSERT_EQ(AXVM_EXIT_HYPERCALL, test_vcpu_run_exit(v));
-	EXPECT_EQ(PSCI_FEATURES_FN, v->run->hypercall.nr);
-	EXPECT_EQ(PSCI_AFFINITY_FN, v->run->hypercall.args[0]);
-	v->run->hypercall.ret = -1;
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
 	ASSERT_EQ(AXVM_EXIT_SYSTEM_DOWN, test_vcpu_run_exit(v));
 	EXPECT_EQ(AXVM_SYSTEM_DOWN_RESET, v->run->system_down.type);
 	ASSERT_EQ(AXVM_EXIT_SYSTEM_DOWN, test_vcpu_run_exit(v));
 	EXPECT_EQ(AXVM_SYSTEM_DOWN_POWEROFF, v->run->system_down.type);
-	/* VERSION twice, FEATURES, CPU_ON: answered in the kernel. */
+}
+
+/* exit_mitigation's runs ("0-1:v2=csv2,bhb=loop32 2-3:..."): how many. */
+static int exit_mitigation_runs(const char *token, int *with)
+{
+	char buf[512], *run, *save;
+	int n = 0, fd;
+	ssize_t len;
+
+	*with = 0;
+	fd = open("/sys/module/axvm/parameters/exit_mitigation", O_RDONLY);
+	if (fd < 0)
+		return 0;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return 0;
+	buf[len] = 0;
+	for (run = strtok_r(buf, "\n ", &save); run;
+	     run = strtok_r(NULL, "\n ", &save)) {
+		n++;
+		*with += !!strstr(run, token);
+	}
+	return n;
+}
+
+static bool test_exit_mitigation_all(const char *token)
+{
+	int with, n = exit_mitigation_runs(token, &with);
+
+	return n && with == n;
+}
+
+static bool test_exit_mitigation_any(const char *token)
+{
+	int with;
+
+	exit_mitigation_runs(token, &with);
+	return with > 0;
+}
+
+/* axvm's vendor-specific hypervisor UID, as SMCCC 6.2 returns it. */
+static const uint32_t axvm_uid[4] = {
+	0xe4d83b5a, 0x0e4f497c, 0x6a2f1d9b, 0xd3418e0c,
+};
+
+GUEST_CODE static void guest_smccc(void)
+{
+	register uint64_t x0 asm("x0");
+	register uint64_t x1 asm("x1");
+	register uint64_t x2 asm("x2");
+	register uint64_t x3 asm("x3");
+	uint64_t wa1, wa3;
+
+	/* SMCCC 7.1: version 1.1 (major 1 in bits 30:16, minor 1). */
+	GUEST_ASSERT_EQ(guest_hvc(SMCCC_VERSION_FN, 0, 0, 0, 0, 0), 0x10001);
+	/* 7.2 ARCH_FEATURES: itself is there; ARCH_WORKAROUND_2 is not. */
+	GUEST_ASSERT_EQ(guest_hvc(SMCCC_ARCH_FEATURES_FN,
+				  SMCCC_ARCH_FEATURES_FN, 0, 0, 0, 0), 0);
+	GUEST_ASSERT_EQ(guest_hvc(SMCCC_ARCH_FEATURES_FN,
+				  SMCCC_WORKAROUND_2_FN, 0, 0, 0, 0),
+			PSCI_NOT_SUPPORTED);
+	GUEST_ASSERT_EQ(guest_hvc(SMCCC_ARCH_FEATURES_FN, 0x8000ffffULL, 0,
+				  0, 0, 0), PSCI_NOT_SUPPORTED);
+	/*
+	 * 7.5/7.6: ARCH_WORKAROUND_1/3 discovery is 0 (call it), 1 (not
+	 * needed) or NOT_SUPPORTED; where it said 0 the call returns 0.
+	 */
+	wa1 = guest_hvc(SMCCC_ARCH_FEATURES_FN, SMCCC_WORKAROUND_1_FN, 0, 0,
+			0, 0);
+	wa3 = guest_hvc(SMCCC_ARCH_FEATURES_FN, SMCCC_WORKAROUND_3_FN, 0, 0,
+			0, 0);
+	GUEST_ASSERT(wa1 == 0 || wa1 == 1 || wa1 == PSCI_NOT_SUPPORTED);
+	GUEST_ASSERT(wa3 == 0 || wa3 == 1 || wa3 == PSCI_NOT_SUPPORTED);
+	if (wa1 == 0)
+		GUEST_ASSERT_EQ(guest_hvc(SMCCC_WORKAROUND_1_FN, 0, 0, 0, 0,
+					  0), 0);
+	if (wa3 == 0)
+		GUEST_ASSERT_EQ(guest_smc(SMCCC_WORKAROUND_3_FN, 0, 0, 0, 0,
+					  0), 0);
+	/* 6.2: the UID comes in W0-W3. */
+	x0 = SMCCC_VENDOR_UID_FN;
+	asm volatile("hvc #0" : "+r" (x0), "=r" (x1), "=r" (x2), "=r" (x3)
+		     : : "memory");
+	GUEST_SYNC(x0, x1, x2, x3);
+	GUEST_SYNC(wa1, wa3);
+	/* 2.5: HVC with an immediate other than 0 is no SMCCC call. */
+	x0 = SMCCC_VERSION_FN;
+	asm volatile("hvc #1" : "+r" (x0) : : "x1", "x2", "x3", "memory");
+	GUEST_ASSERT_EQ(x0, PSCI_NOT_SUPPORTED);
+}
+
+/*
+ * SMCCC 1.1 answered in the kernel, without an exit: the version, the
+ * architecture calls, the vendor-hypervisor UID naming axvm (not KVM).
+ */
+TEST_F(arm64, smccc_answered_in_kernel)
+{
+	struct test_vcpu *v = test_vcpu_add_default(self->vm, 0, guest_smccc,
+						    0);
+	struct axvm_exit_stats st;
+	struct ucall uc;
+	int i;
+
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	for (i = 0; i < 4; i++)
+		EXPECT_EQ(axvm_uid[i], uc.args[i]);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	TH_LOG("ARCH_FEATURES: WORKAROUND_1 %ld, WORKAROUND_3 %ld",
+	       (long)uc.args[0], (long)uc.args[1]);
+	/*
+	 * The answers follow exit_mitigation: v2 csv2 on every CPU is 1 (not
+	 * affected), a vulnerable BHB anywhere is NOT_SUPPORTED.
+	 */
+	if (test_exit_mitigation_all("v2=csv2"))
+		EXPECT_EQ(1, uc.args[0]);
+	if (test_exit_mitigation_any("bhb=vulnerable"))
+		EXPECT_EQ((uint64_t)-1, uc.args[1]);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
 	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_EXIT_STATS, &st));
-	EXPECT_GE(st.count[AXVM_EXIT_HYPERCALL], 5);
+	EXPECT_GE(st.count[AXVM_EXIT_HYPERCALL], 8);
 }
 
 /* ------------------------------------------------------------------ */
@@ -348,6 +532,8 @@ TEST_F(arm64, smp_cpu_on_and_pinning)
 	EXPECT_EQ((uint64_t)guest_secondary, v0->run->cpu_up.entry);
 	EXPECT_EQ(0x77, v0->run->cpu_up.arg);
 
+	/* CPU_ON reset it (MMU off): the test's guest code needs its own. */
+	ASSERT_EQ(0, test_arch_vcpu_init(v1));
 	ASSERT_EQ(0, test_vcpu_set_entry(v1, (void *)v0->run->cpu_up.entry, 1,
 					 v0->run->cpu_up.arg));
 	t.v = v1;
@@ -361,6 +547,151 @@ TEST_F(arm64, smp_cpu_on_and_pinning)
 	EXPECT_EQ(0x77, t.ctx);
 	EXPECT_EQ(1, t.down);
 	EXPECT_EQ(0, t.bad_cpu);
+}
+
+/* ------------------------------------------------------------------ */
+
+GUEST_CODE static void guest_started(uint64_t ctx)
+{
+	GUEST_SYNC(ctx, read_sysreg(tpidr_el1));
+	write_sysreg(0xdeadULL, tpidr_el1);
+	guest_hvc(PSCI_CPU_OFF_FN, 0, 0, 0, 0, 0);
+	GUEST_FAIL("CPU_OFF returned");
+}
+
+GUEST_CODE static void guest_starter(uint64_t target, uint64_t entry)
+{
+	/* A secondary core is OFF until a CPU_ON names it. */
+	GUEST_ASSERT_EQ(guest_hvc(PSCI_AFFINITY_FN, target, 0, 0, 0, 0),
+			AFF_OFF);
+	GUEST_ASSERT_EQ(guest_hvc(PSCI_CPU_ON_FN, target, entry, 0x77, 0, 0),
+			0);
+	/* 5.1.4: a second CPU_ON before it runs is ON_PENDING. */
+	GUEST_ASSERT_EQ(guest_hvc(PSCI_AFFINITY_FN, target, 0, 0, 0, 0),
+			AFF_ON_PENDING);
+	GUEST_ASSERT_EQ(guest_hvc(PSCI_CPU_ON_FN, target, entry, 0x78, 0, 0),
+			PSCI_ON_PENDING);
+	GUEST_SYNC(1);
+	GUEST_ASSERT_EQ(guest_hvc(PSCI_AFFINITY_FN, target, 0, 0, 0, 0),
+			AFF_ON);
+	GUEST_ASSERT_EQ(guest_hvc(PSCI_CPU_ON_FN, target, entry, 0x78, 0, 0),
+			PSCI_ALREADY_ON);
+	GUEST_SYNC(2);
+	GUEST_ASSERT_EQ(guest_hvc(PSCI_AFFINITY_FN, target, 0, 0, 0, 0),
+			AFF_OFF);
+	GUEST_ASSERT_EQ(guest_hvc(PSCI_CPU_ON_FN, target, entry, 0x79, 0, 0),
+			0);
+	GUEST_SYNC(3);
+}
+
+#define SYS_SCTLR_EL1		SYSREG(3, 0, 1, 0, 0)
+#define SYS_TTBR0_EL1		SYSREG(3, 0, 2, 0, 0)
+#define SYS_VBAR_EL1		SYSREG(3, 0, 12, 0, 0)
+#define SYS_TPIDR_EL1		SYSREG(3, 0, 13, 0, 4)
+#define SCTLR_M_C_I		((1ULL << 0) | (1ULL << 2) | (1ULL << 12))
+
+/*
+ * PSCI 6.4.3.3 (CPU_ON entry state, AArch64): the core starts at the
+ * entry point in the caller's EL (EL1h here) with D, A, I and F masked,
+ * SCTLR_EL1.M, C and I clear (MMU and caches off), X0 = context_id; it
+ * starts from reset, not from the state it had when it went off. The
+ * kernel makes that state before the VMM's next look at the vCPU.
+ */
+static void expect_started_state(struct __test_metadata *_metadata,
+				 struct test_vcpu *v, uint64_t entry,
+				 uint64_t ctx)
+{
+	struct axvm_regs regs;
+	int i;
+
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_REGS, &regs));
+	EXPECT_EQ(entry, regs.pc);
+	EXPECT_EQ(ctx, regs.gpr[0]);
+	for (i = 1; i < 32; i++)
+		EXPECT_EQ(0, regs.gpr[i]) TH_LOG("x%d", i);
+	EXPECT_EQ(0x3c5, regs.pstate);		/* EL1h, DAIF set */
+	EXPECT_EQ(0, axvm_get_sysreg(v->fd, SYS_SCTLR_EL1) & SCTLR_M_C_I);
+	EXPECT_EQ(0, axvm_get_sysreg(v->fd, SYS_TTBR0_EL1));
+	EXPECT_EQ(0, axvm_get_sysreg(v->fd, SYS_VBAR_EL1));
+	EXPECT_EQ(0, axvm_get_sysreg(v->fd, SYS_TPIDR_EL1));
+}
+
+/*
+ * PSCI 5.1.4/5.1.5: AFFINITY_INFO follows a core through OFF,
+ * ON_PENDING, ON and OFF again; CPU_ON answers ON_PENDING and ALREADY_ON
+ * where the core is not off; and a core started a second time, after
+ * CPU_OFF, starts from the reset state again (its TPIDR_EL1 written
+ * before CPU_OFF is gone).
+ */
+TEST_F(arm64, psci_cpu_on_resets_and_affinity_info)
+{
+	struct test_vcpu *v0, *v1;
+	struct ucall uc;
+	uint64_t entry = (uint64_t)guest_started;
+
+	v0 = test_vcpu_add(self->vm, 0, axvm_arch_id(0), NULL, guest_starter,
+			   2, axvm_arch_id(1), entry);
+	v1 = test_vcpu_add(self->vm, 1, axvm_arch_id(1), NULL, guest_started,
+			   1, 0);
+	ASSERT_NE(NULL, v0);
+	ASSERT_NE(NULL, v1);
+
+	ASSERT_EQ(AXVM_EXIT_CPU_UP, test_vcpu_run_exit(v0));
+	EXPECT_EQ(axvm_arch_id(1), v0->run->cpu_up.target);
+	expect_started_state(_metadata, v1, entry, 0x77);
+	ASSERT_EQ(0, test_arch_vcpu_init(v1));
+	ASSERT_EQ(0, test_vcpu_set_entry(v1, guest_started, 1, 0x77ULL));
+	TEST_RUN_UCALL(v0, &uc, UCALL_SYNC);
+	EXPECT_EQ(1, uc.args[0]);
+
+	TEST_RUN_UCALL(v1, &uc, UCALL_SYNC);
+	EXPECT_EQ(0x77, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+	TEST_RUN_UCALL(v0, &uc, UCALL_SYNC);
+	EXPECT_EQ(2, uc.args[0]);
+	ASSERT_EQ(AXVM_EXIT_CPU_DOWN, test_vcpu_run_exit(v1));
+
+	ASSERT_EQ(AXVM_EXIT_CPU_UP, test_vcpu_run_exit(v0));
+	expect_started_state(_metadata, v1, entry, 0x79);
+	ASSERT_EQ(0, test_arch_vcpu_init(v1));
+	ASSERT_EQ(0, test_vcpu_set_entry(v1, guest_started, 1, 0x79ULL));
+	TEST_RUN_UCALL(v0, &uc, UCALL_SYNC);
+	EXPECT_EQ(3, uc.args[0]);
+	TEST_RUN_UCALL(v1, &uc, UCALL_SYNC);
+	EXPECT_EQ(0x79, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+}
+
+/*
+ * The VMM may refuse a CPU_UP: the caller gets its answer and the core
+ * stays OFF (AFFINITY_INFO), so a later CPU_ON is not ON_PENDING.
+ */
+GUEST_CODE static void guest_refused(uint64_t target)
+{
+	GUEST_ASSERT_EQ(guest_hvc(PSCI_CPU_ON_FN, target, 0x1000, 0, 0, 0),
+			(uint64_t)-6);
+	GUEST_ASSERT_EQ(guest_hvc(PSCI_AFFINITY_FN, target, 0, 0, 0, 0),
+			AFF_OFF);
+	GUEST_ASSERT_EQ(guest_hvc(PSCI_CPU_ON_FN, target, 0x1000, 0, 0, 0),
+			0);
+	GUEST_SYNC(0);
+}
+
+TEST_F(arm64, psci_cpu_on_refused_by_the_vmm)
+{
+	struct test_vcpu *v0, *v1;
+	struct ucall uc;
+
+	v0 = test_vcpu_add(self->vm, 0, axvm_arch_id(0), NULL, guest_refused,
+			   1, axvm_arch_id(1));
+	v1 = test_vcpu_add(self->vm, 1, axvm_arch_id(1), NULL, guest_started,
+			   1, 0);
+	ASSERT_NE(NULL, v0);
+	ASSERT_NE(NULL, v1);
+	ASSERT_EQ(AXVM_EXIT_CPU_UP, test_vcpu_run_exit(v0));
+	v0->run->cpu_up.ret = -6;	/* INTERNAL_FAILURE */
+	ASSERT_EQ(AXVM_EXIT_CPU_UP, test_vcpu_run_exit(v0));
+	TEST_RUN_UCALL(v0, &uc, UCALL_SYNC);
 }
 
 /* ------------------------------------------------------------------ */
@@ -574,12 +905,13 @@ static uint64_t run_keeps_host_fp(int fd)
 
 TEST_F(arm64, fpsimd_kept_apart)
 {
-	struct test_vcpu *v = test_vcpu_add_default(self->vm, 0, guest_fp, 2,
-						    0x1000ULL, 300ULL);
 	struct test_host_fp host = { .roundtrip = host_fp_roundtrip, .seed = 1 };
+	struct test_vcpu *v;
 	struct ucall uc;
 	int n = 0;
 
+	ASSERT_EQ(0, test_vm_user_hypercalls(self->vm, 0x5eed, 1));
+	v = test_vcpu_add_default(self->vm, 0, guest_fp, 2, 0x1000ULL, 300ULL);
 	ASSERT_NE(NULL, v);
 	ASSERT_EQ(0, test_host_fp_start(&host));
 	for (;;) {
@@ -609,6 +941,9 @@ GUEST_CODE static void guest_irq_handler_fn(struct ex_regs *regs)
 	if (intid == 27) {
 		/* The timer: mask it, as Linux does, before the EOI. */
 		write_sysreg(3, cntv_ctl_el0);
+		isb();
+	} else if (intid == 30) {
+		write_sysreg(3, cntp_ctl_el0);
 		isb();
 	} else {
 		GUEST_SYNC(intid);	/* the host lowers the line */
@@ -675,23 +1010,101 @@ GUEST_CODE static void guest_timer(uint64_t ticks)
 		     read_sysreg(cntvct_el0) - start, ticks);
 }
 
-/* The guest sleeps in WFI in the kernel until its virtual timer fires. */
-TEST_F(arm64, vtimer_wakes_wfi)
+/*
+ * Run @fn(50 ms of counter ticks) to its end with the IRQ handler above,
+ * in one RUN: it halted at least once and the kernel handled every
+ * exit. Returns the vCPU, its counters in @st.
+ */
+static struct test_vcpu *run_timer_guest(struct __test_metadata *_metadata,
+					 struct test_vm *vm, void *fn,
+					 struct axvm_exit_stats *st)
 {
-	struct axvm_exit_stats st;
 	struct test_vcpu *v;
 	struct ucall uc;
 	uint64_t freq;
 
 	asm volatile("mrs %0, cntfrq_el0" : "=r" (freq));
-	test_vm_set_irq_handler(self->vm, guest_irq_handler_fn);
-	v = test_vcpu_add_default(self->vm, 0, guest_timer, 1, freq / 20);
-	ASSERT_NE(NULL, v);
+	test_vm_set_irq_handler(vm, guest_irq_handler_fn);
+	v = test_vcpu_add_default(vm, 0, fn, 1, freq / 20);
+	EXPECT_NE(NULL, v);
+	if (!v)
+		return NULL;
 	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
-	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_EXIT_STATS, &st));
-	/* It halted, and the kernel handled every halt. */
-	EXPECT_GE(st.count[AXVM_EXIT_HALT], 1);
-	EXPECT_EQ(1, st.runs);
+	EXPECT_EQ(0, ioctl(v->fd, AXVM_GET_EXIT_STATS, st));
+	EXPECT_GE(st->count[AXVM_EXIT_HALT], 1);
+	EXPECT_EQ(1, st->runs);
+	return v;
+}
+
+/* The guest sleeps in WFI in the kernel until its virtual timer fires. */
+TEST_F(arm64, vtimer_wakes_wfi)
+{
+	struct axvm_exit_stats st;
+
+	run_timer_guest(_metadata, self->vm, guest_timer, &st);
+}
+
+/* ------------------------------------------------------------------ */
+
+#define CNT_ENABLE	1ULL
+#define CNT_IMASK	2ULL
+#define CNT_ISTATUS	4ULL
+
+GUEST_CODE static void guest_ptimer(uint64_t ticks)
+{
+	uint64_t start, tval;
+
+	/*
+	 * Arm ARM D12.8.x, CNTP_CTL_EL0.ISTATUS: "the timer condition is
+	 * met" (CVAL <= count) while ENABLE is 1, whatever IMASK says, and
+	 * 0 while the timer is disabled. CNTP_TVAL_EL0 reads (CVAL -
+	 * count)[31:0]; a write sets CVAL = count + SignExtend(TVAL).
+	 */
+	start = read_sysreg(cntpct_el0);
+	write_sysreg(start + ticks, cntp_cval_el0);
+	GUEST_ASSERT_EQ(read_sysreg(cntp_cval_el0), start + ticks);
+	tval = read_sysreg(cntp_tval_el0);
+	GUEST_ASSERT(tval > 0 && tval <= ticks, tval, ticks);
+	write_sysreg(CNT_ENABLE | CNT_IMASK, cntp_ctl_el0);
+	GUEST_ASSERT_EQ(read_sysreg(cntp_ctl_el0), CNT_ENABLE | CNT_IMASK);
+	write_sysreg(0xffffffffULL, cntp_tval_el0);	/* -1: already met */
+	GUEST_ASSERT(read_sysreg(cntp_cval_el0) < read_sysreg(cntpct_el0));
+	GUEST_ASSERT_EQ(read_sysreg(cntp_ctl_el0),
+			CNT_ENABLE | CNT_IMASK | CNT_ISTATUS);
+	write_sysreg(0, cntp_ctl_el0);
+	GUEST_ASSERT_EQ(read_sysreg(cntp_ctl_el0), 0);
+
+	/* Then the interrupt: PPI 30 (INTID of the EL1 physical timer). */
+	gic_enable();
+	start = read_sysreg(cntpct_el0);
+	write_sysreg(ticks, cntp_tval_el0);
+	write_sysreg(CNT_ENABLE, cntp_ctl_el0);
+	isb();
+	local_irq_enable();
+	while (!irq_count)
+		wfi();
+	GUEST_ASSERT_EQ(irq_seen, 30);
+	GUEST_ASSERT(read_sysreg(cntpct_el0) - start >= ticks,
+		     read_sysreg(cntpct_el0) - start, ticks);
+}
+
+/*
+ * The EL1 physical timer, emulated in the kernel as KVM does on a VHE
+ * host: its registers answer without an exit to userspace, and its PPI
+ * wakes the guest from WFI in the kernel.
+ */
+TEST_F(arm64, ptimer_emulated_in_kernel)
+{
+	struct axvm_exit_stats st;
+	struct test_vcpu *v;
+
+	v = run_timer_guest(_metadata, self->vm, guest_ptimer, &st);
+	ASSERT_NE(NULL, v);
+	EXPECT_GE(st.count[AXVM_EXIT_SYSREG], 10);
+	/* Its state is the vCPU's, through the sysreg ioctls. */
+	EXPECT_EQ(CNT_ENABLE | CNT_IMASK,
+		  axvm_get_sysreg(v->fd, SYSREG(3, 3, 14, 2, 1)));
+	EXPECT_EQ(-1, axvm_set_sysreg(v->fd, SYSREG(3, 3, 14, 2, 1), 8));
 }
 
 /* ------------------------------------------------------------------ */
@@ -751,27 +1164,102 @@ TEST_F(arm64, vtimer_line_high_while_masked)
 
 /* ------------------------------------------------------------------ */
 
-GUEST_CODE static void guest_bad_access(void)
+/*
+ * The guest's sync handler reports what it took, then returns to the
+ * caller of the access (x30): the aborts below come from a call.
+ */
+GUEST_CODE static void guest_abort_handler(struct ex_regs *regs)
+{
+	GUEST_SYNC(regs->esr, regs->far, regs->pc, regs->pstate);
+	regs->pc = regs->regs[30];
+}
+
+GUEST_CODE static void guest_ldp(uint64_t addr)
 {
 	uint64_t a, b;
 
 	/* A pair load has no syndrome to emulate. */
 	asm volatile("ldp %0, %1, [%2]" : "=r" (a), "=r" (b)
-		     : "r" (MMIO + 0x100) : "memory");
-	GUEST_FAIL("ldp from MMIO completed");
+		     : "r" (addr) : "memory");
 }
 
-TEST_F(arm64, unhandled_exit_reports_syndrome)
+GUEST_CODE static void guest_bad_access(void)
+{
+	guest_ldp(MMIO + 0x100);
+	GUEST_SYNC(0x1d1e);
+}
+
+/* ESR_ELx fields (Arm ARM D19.2.40). */
+#define ESR_EC(esr)		((esr) >> 26)
+#define ESR_IL			(1ULL << 25)
+#define ESR_WNR			(1ULL << 6)
+#define ESR_FSC(esr)		((esr) & 0x3f)
+#define EC_IABT_CUR		0x21
+#define EC_DABT_CUR		0x25
+#define FSC_SEA			0x10	/* synchronous External abort */
+
+/*
+ * A load pair from an MMIO address carries no instruction syndrome
+ * (ESR_EL2.ISV is 0), so nothing can emulate it: the guest takes the
+ * synchronous External abort that a bus with nothing to decode it gives
+ * (Arm ARM D1.3: a Data Abort from the current EL is EC 0x25, FSC
+ * 0b010000 "not on translation table walk", FAR_EL1 the address, ELR_EL1
+ * the load), its own handler runs, and the VM goes on.
+ */
+TEST_F(arm64, undecodable_mmio_is_an_external_abort)
 {
 	struct test_vcpu *v = test_vcpu_add_default(self->vm, 0,
 						    guest_bad_access, 0);
+	struct ucall uc;
 
 	ASSERT_NE(NULL, v);
-	ASSERT_EQ(AXVM_EXIT_INTERNAL_ERROR, test_vcpu_run_exit(v));
-	EXPECT_EQ(AXVM_INTERNAL_UNHANDLED_EXIT, v->run->internal.suberror);
-	EXPECT_EQ(5, v->run->internal.ndata);
-	EXPECT_EQ(0x24, v->run->internal.data[1] >> 26);	/* DABT_LOW */
-	EXPECT_EQ(MMIO + 0x100, v->run->internal.data[2]);	/* FAR */
+	test_vm_set_sync_handler(self->vm, guest_abort_handler);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(EC_DABT_CUR, ESR_EC(uc.args[0]));
+	EXPECT_EQ(FSC_SEA, ESR_FSC(uc.args[0]));
+	EXPECT_TRUE(uc.args[0] & ESR_IL);
+	EXPECT_FALSE(uc.args[0] & ESR_WNR);
+	EXPECT_EQ(MMIO + 0x100, uc.args[1]);
+	/* Taken from EL1h with IRQs unmasked: SPSR_EL1 keeps that. */
+	EXPECT_EQ(0x5, uc.args[3] & 0xf);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0x1d1e, uc.args[0]);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
+/* The first byte past the guest's RAM: mapped by stage 1, not stage 2. */
+#define PAST_RAM	(TEST_SCRATCH_GPA + TEST_SCRATCH_SIZE)
+
+GUEST_CODE static void guest_fetch_past_ram(void)
+{
+	((void (*)(void))PAST_RAM)();
+	GUEST_SYNC(0xf00d);
+}
+
+/*
+ * An instruction fetch from an address with no memory behind it: the
+ * Arm ARM (D1.3, and the Prefetch Abort of I_DGZQC: an instruction fetch
+ * that gets a synchronous External abort) gives the guest a Prefetch
+ * Abort, EC 0x21 from EL1, FSC 0b010000, FAR_EL1 = ELR_EL1 = the address
+ * fetched. KVM does the same; the VM does not end.
+ */
+TEST_F(arm64, fetch_outside_ram_is_a_prefetch_abort)
+{
+	struct test_vcpu *v = test_vcpu_add_default(self->vm, 0,
+						    guest_fetch_past_ram, 0);
+	struct ucall uc;
+
+	ASSERT_NE(NULL, v);
+	test_vm_set_sync_handler(self->vm, guest_abort_handler);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(EC_IABT_CUR, ESR_EC(uc.args[0]));
+	EXPECT_EQ(FSC_SEA, ESR_FSC(uc.args[0]));
+	EXPECT_TRUE(uc.args[0] & ESR_IL);
+	EXPECT_EQ(PAST_RAM, uc.args[1]);
+	EXPECT_EQ(PAST_RAM, uc.args[2]);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0xf00d, uc.args[0]);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
 }
 
 /* ------------------------------------------------------------------ */
@@ -874,12 +1362,13 @@ __attribute__((noinline)) static void guest_fp_regs(void)
 /* V0-V31, FPSR and FPCR through the system-register ioctls. */
 TEST_F(arm64, fp_registers_through_sysreg_ioctls)
 {
-	struct test_vcpu *v = test_vcpu_add_default(self->vm, 0,
-						    guest_fp_regs, 0);
+	struct test_vcpu *v;
 	struct axvm_sysreg sr;
 	struct ucall uc;
 	unsigned int n;
 
+	ASSERT_EQ(0, test_vm_user_hypercalls(self->vm, 0, 1));
+	v = test_vcpu_add_default(self->vm, 0, guest_fp_regs, 0);
 	ASSERT_NE(NULL, v);
 	for (n = 0; n < 32; n++) {
 		sr.id = AXVM_SYSREG_ARM64_V(n, 0);
@@ -906,7 +1395,7 @@ TEST_F(arm64, fp_registers_through_sysreg_ioctls)
 	EXPECT_EQ(0x200 + 31, uc.args[2]);
 	EXPECT_EQ(FPCR_DN | FPCR_RMODE_RZ, uc.args[3]);
 
-	/* The guest's hvc #0 with x0 0 is a plain hypercall exit. */
+	/* The guest's hvc #0 with x0 0 is a hypercall exit (the filter). */
 	ASSERT_EQ(AXVM_EXIT_HYPERCALL, test_vcpu_run_exit(v));
 	sr.id = AXVM_SYSREG_ARM64_V(1, 0);
 	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_SYSREG, &sr));
@@ -1381,6 +1870,7 @@ TEST_F_TIMEOUT(exit_seq, registers_survive_every_exit, 300)
 	asm volatile("mrs %0, cntfrq_el0" : "=r" (freq));
 	vm = test_vm_create();
 	ASSERT_NE(NULL, vm) TH_LOG("test_vm_create: %s", strerror(errno));
+	ASSERT_EQ(0, test_vm_user_hypercalls(vm, KNOWN_HC, 1));
 	for (i = 0; i < n && i < 8; i++) {
 		test_pin_self(cpus[i]);
 		test_affinity_of(mask, cpus[i]);

@@ -153,6 +153,11 @@ int main(void)
 		       strerror(errno));
 		return 0;
 	}
+	/* arm64 would answer it in the kernel: ask for it. */
+	if (test_vm_user_hypercalls(vm, USER_CALL_NR, 1)) {
+		printf("bench: exit_bench: AXVM_SET_HYPERCALL_FILTER failed\n");
+		return 1;
+	}
 	vmcall = axvm_cap(vm->sys_fd, AXVM_CAP_ARCH) == AXVM_ARCH_X86_VMX;
 	v = test_vcpu_add_default(vm, 0, guest_bench, 2, (uint64_t)ROUNDS,
 				  vmcall);

@@ -83,7 +83,7 @@ enum argkind { A_VAL, A_PTR };
 enum op {
 	OP_API_VERSION, OP_CHECK_CAP, OP_CREATE_VM, OP_MMAP_SIZE,
 	OP_SET_REGION, OP_CREATE_VCPU, OP_CREATE_IRQCHIP, OP_IRQ_LINE,
-	OP_SIGNAL_MSI,
+	OP_SIGNAL_MSI, OP_SET_HC_FILTER,
 	OP_RUN, OP_GET_REGS, OP_SET_REGS, OP_GET_SYSREG, OP_SET_SYSREG,
 	OP_INJECT_IRQ, OP_GET_EXIT_STATS, OP_SET_CPUID, OP_GET_CPUID,
 	OP_RANDOM_IOCTL,
@@ -129,6 +129,10 @@ static const struct ioc_desc descs[NR_OPS] = {
 			  { EINVAL, ENXIO, EIO } },
 	[OP_SIGNAL_MSI] = { "SIGNAL_MSI", AXVM_SIGNAL_MSI, K_VM, A_PTR, 2,
 			    { EINVAL, ENXIO, EIO } },
+	[OP_SET_HC_FILTER] = { "SET_HC_FILTER", AXVM_SET_HYPERCALL_FILTER,
+			       K_VM, A_PTR, 2,
+			       { EINVAL, EEXIST, EBUSY, ENOSPC, ENOMEM,
+				 EOPNOTSUPP, EIO } },
 	[OP_RUN] = { "RUN", AXVM_RUN, K_VCPU, A_VAL, 3,
 		     { EINTR, EBUSY, EOPNOTSUPP, EINVAL, EIO } },
 	/* "All fail with EIO outside the VM's creator" */
@@ -701,6 +705,16 @@ static void gen_call(struct thr *t, struct call *c)
 			     boundary(t);
 		m->data = chance(t, 80) ? 0x20 + below(t, 0xd0) : boundary(t);
 		m->flags = chance(t, 95) ? 0 : boundary(t);
+		break;
+	}
+	case OP_SET_HC_FILTER: {
+		struct axvm_hypercall_filter *f = (void *)c->buf;
+
+		f->base = chance(t, 80) ? 0x84000000U + (below(t, 8) << 24) +
+					  below(t, 0x40) : boundary(t);
+		f->nr = chance(t, 85) ? 1 + below(t, 0x40) : boundary(t);
+		f->action = chance(t, 90) ? below(t, 3) : boundary(t);
+		f->flags = chance(t, 95) ? 0 : boundary(t);
 		break;
 	}
 	case OP_RUN:

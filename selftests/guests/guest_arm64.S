@@ -45,9 +45,17 @@ _start:
 	movk	x0, #(PSCI_SYSTEM_RESET >> 16), lsl #16
 	hvc	#0
 #elif ACTION == ACTION_UNHANDLED
-	/* A load-pair from MMIO cannot be decoded: an internal error. */
-	mov	x1, #0x0a000000
-	ldp	x2, x3, [x1]
+	/*
+	 * SVE, which axvm does not give guests (CPTR_EL2.ZEN traps it to
+	 * EL2): an internal error. The guest's own CPACR_EL1.ZEN and FPEN
+	 * must not trap it to EL1 first. (A load pair from MMIO is no longer
+	 * one: the guest takes an External abort.) The lanes' CPUs (QEMU
+	 * max) have SVE.
+	 */
+	mov	x1, #((3 << 16) | (3 << 20))
+	msr	cpacr_el1, x1
+	isb
+	.inst	0x04bf5022		/* rdvl x2, #1 */
 #endif
 2:	b	2b
 

@@ -189,6 +189,19 @@ static int add_image(struct test_vm *vm)
 	return test_arch_vm_init(vm, im.start, im.end) ? -1 : 0;
 }
 
+int test_vm_user_hypercalls(struct test_vm *vm, uint32_t base, uint32_t nr)
+{
+#ifdef __aarch64__
+	struct axvm_hypercall_filter f = {
+		.base = base, .nr = nr, .action = AXVM_HYPERCALL_USER,
+	};
+
+	return ioctl(vm->fd, AXVM_SET_HYPERCALL_FILTER, &f) ? -errno : 0;
+#else
+	return 0;
+#endif
+}
+
 struct test_vm *test_vm_create(void)
 {
 	struct test_vm *vm;
@@ -210,6 +223,9 @@ struct test_vm *test_vm_create(void)
 		goto fail;
 	vm->fd = ioctl(vm->sys_fd, AXVM_CREATE_VM, 0);
 	if (vm->fd < 0)
+		goto fail;
+	/* arm64 answers unknown SMCCC calls itself: the ucalls are ours. */
+	if (test_vm_user_hypercalls(vm, UCALL_HYPERCALL_NR, 1))
 		goto fail;
 	vm->scratch = test_vm_add_region(vm, TEST_SLOT_SCRATCH, 0,
 					 TEST_SCRATCH_GPA, TEST_SCRATCH_SIZE);

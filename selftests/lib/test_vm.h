@@ -108,6 +108,14 @@ void test_sync_global(struct test_vm *vm, void *global, size_t size,
 #define sync_global_to_guest(vm, g)	test_sync_global(vm, &(g), sizeof(g), 1)
 #define sync_global_from_guest(vm, g)	test_sync_global(vm, &(g), sizeof(g), 0)
 
+/*
+ * Make hypercalls [@base, @base + @nr) exits to userspace where the kernel
+ * would answer them (arm64: AXVM_SET_HYPERCALL_FILTER, before the first
+ * vCPU; the ucall's own id is set by test_vm_create()). Elsewhere they
+ * already are: 0. Returns 0 or -errno.
+ */
+int test_vm_user_hypercalls(struct test_vm *vm, uint32_t base, uint32_t nr);
+
 /* Set guest_irq_handler / guest_sync_handler in the guest's image. */
 void test_vm_set_irq_handler(struct test_vm *vm, guest_handler_t fn);
 void test_vm_set_sync_handler(struct test_vm *vm, guest_handler_t fn);

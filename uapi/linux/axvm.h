@@ -37,6 +37,7 @@
 #define AXVM_CAP_IMMEDIATE_EXIT		10	/* axvm_run.immediate_exit */
 #define AXVM_CAP_CPUID			11	/* x86: entries of AXVM_SET_CPUID */
 #define AXVM_CAP_IRQCHIP		12	/* bit 1 << AXVM_IRQCHIP_* per type */
+#define AXVM_CAP_HYPERCALL_FILTER	13	/* AXVM_SET_HYPERCALL_FILTER: ranges */
 
 /* System ioctls, on the /dev/axvm fd. */
 #define AXVM_GET_API_VERSION	_IO(AXVMIO, 0x00)
@@ -83,6 +84,8 @@ struct axvm_vcpu_create {
 #define AXVM_CREATE_IRQCHIP	_IOW(AXVMIO, 0x12, struct axvm_irqchip)
 #define AXVM_IRQ_LINE		_IOW(AXVMIO, 0x13, struct axvm_irq_line)
 #define AXVM_SIGNAL_MSI		_IOW(AXVMIO, 0x14, struct axvm_msi)
+#define AXVM_SET_HYPERCALL_FILTER \
+	_IOW(AXVMIO, 0x15, struct axvm_hypercall_filter)
 
 /*
  * The VM's in-kernel interrupt controller, created once and before any
@@ -123,6 +126,29 @@ struct axvm_msi {
 	__u32 data;
 	__u32 flags;		/* must be 0 */
 };
+
+/**
+ * struct axvm_hypercall_filter - who answers a range of hypercalls
+ * @base: the first function id (arm64: SMCCC, the value of W0)
+ * @nr: how many ids from @base, at least 1
+ * @action: AXVM_HYPERCALL_KERNEL, _DENY or _USER
+ * @flags: must be 0
+ *
+ * arm64 only (AXVM_CAP_HYPERCALL_FILTER). Without a range, a call is the
+ * kernel's: answered where the kernel implements it, NOT_SUPPORTED (-1)
+ * otherwise. DENY answers NOT_SUPPORTED without looking further; USER
+ * makes it an AXVM_EXIT_HYPERCALL. Set before the VM's first vCPU.
+ */
+struct axvm_hypercall_filter {
+	__u32 base;
+	__u32 nr;
+	__u32 action;
+	__u32 flags;
+};
+
+#define AXVM_HYPERCALL_KERNEL	0
+#define AXVM_HYPERCALL_DENY	1
+#define AXVM_HYPERCALL_USER	2
 
 /*
  * General registers and program counter. Layout by architecture:

@@ -4,6 +4,7 @@
 #define AXVM_ARM64_H
 
 #include <linux/hrtimer.h>
+#include <linux/spinlock.h>
 
 #include "../../axvm.h"
 #include "spectre.h"
@@ -17,7 +18,7 @@ enum axvm_arm64_sysreg {
 	AXVM_ARM64_TPIDRRO_EL0, AXVM_ARM64_PAR, AXVM_ARM64_CNTKCTL,
 	AXVM_ARM64_CNTV_CTL, AXVM_ARM64_CNTV_CVAL, AXVM_ARM64_MPIDR,
 	AXVM_ARM64_SP_EL0, AXVM_ARM64_AFSR0, AXVM_ARM64_AFSR1,
-	AXVM_ARM64_CSSELR,
+	AXVM_ARM64_CSSELR, AXVM_ARM64_CNTP_CTL, AXVM_ARM64_CNTP_CVAL,
 	AXVM_ARM64_NR_SYSREGS
 };
 
@@ -56,6 +57,23 @@ struct axvm_arm64_vgic {
 	struct axvm_vgic_irq priv[AXVM_VGIC_PRIVATE];
 };
 
+/* A vCPU's PSCI power state, in AFFINITY_INFO's values. */
+#define AXVM_PSCI_ON		0
+#define AXVM_PSCI_OFF		1
+#define AXVM_PSCI_ON_PENDING	2
+
+/*
+ * Written by the CPU_ON caller's thread, read by the vCPU's own: its
+ * next ioctl applies the reset, its next run turns it ON.
+ */
+struct axvm_arm64_power {
+	spinlock_t lock;	/* guards the fields below */
+	u8 state;		/* AXVM_PSCI_* */
+	bool reset;		/* CPU_ON's reset is still to apply */
+	bool be;		/* ON_PENDING: the caller ran big-endian */
+	u64 entry, context;	/* ON_PENDING: CPU_ON's arguments */
+};
+
 struct axvm_arm64_vcpu {
 	u64 x[31];		/* X0-X30: the world switch's layout */
 	u64 sp_el1;
@@ -68,6 +86,7 @@ struct axvm_arm64_vcpu {
 	struct axvm_vcpu *vcpu;	/* back pointer, for the timer */
 	u64 serial;		/* never reused: names the TLB's last user */
 	struct hrtimer timer;	/* the virtual timer's deadline on the host */
+	struct axvm_arm64_power power;
 
 	/* An exit that completes on the next RUN (an AXVM_EXIT_* or 0). */
 	u32 pending;
@@ -75,6 +94,7 @@ struct axvm_arm64_vcpu {
 	u8 pending_len;		/* MMIO read: bytes */
 	bool pending_sse;	/* MMIO read: sign-extend */
 	bool pending_sf;	/* MMIO read: 64-bit register */
+	u64 pending_target;	/* CPU_UP: the MPIDR it claimed */
 };
 
 struct axvm_vgic_dist;
@@ -100,8 +120,12 @@ struct axvm_arm64_exit {
 #define AXVM_ARM64_EXIT_SERROR		3
 #define AXVM_ARM64_EXIT_AARCH32		4
 
-/* The EL1 virtual timer's interrupt, as on every GICv3 platform. */
+/* The EL1 timers' interrupts, as on every GICv3 platform (SBSA). */
 #define AXVM_ARM64_VTIMER_PPI		27
+#define AXVM_ARM64_PTIMER_PPI		30
+/* axvm_arm64_timer_lines(): which of them is high. */
+#define AXVM_ARM64_TIMER_LINE_V		BIT(0)
+#define AXVM_ARM64_TIMER_LINE_P		BIT(1)
 
 /* entry.S; @seq: this CPU's axvm_arm64_exit_seq. */
 u64 __axvm_arm64_enter(u64 *x, u64 *sp_el0, u64 seq);
@@ -117,6 +141,7 @@ u64 axvm_arm64_vttbr(struct axvm_vm *vm, u32 vmid);
 /* exit.c: decode a guest exit, complete the last one. */
 int axvm_arm64_handle_exit(struct axvm_vcpu *vcpu,
 			   const struct axvm_arm64_exit *e);
+int axvm_arm64_wait_for_interrupt(struct axvm_vcpu *vcpu);
 void axvm_arm64_complete(struct axvm_vcpu *vcpu);
 int axvm_arm64_internal(struct axvm_vcpu *vcpu,
 			const struct axvm_arm64_exit *e);
@@ -131,8 +156,27 @@ void axvm_arm64_spectre_cpu_enable(void);
 bool axvm_arm64_idreg_read(u32 op0, u32 op1, u32 crn, u32 crm, u32 op2,
 			   u64 *val);
 
-/* psci.c: HVC and SMC calls. */
-int axvm_arm64_smccc(struct axvm_vcpu *vcpu);
+/* smccc.c: HVC and SMC calls. */
+int axvm_arm64_smccc(struct axvm_vcpu *vcpu, u64 esr);
+bool axvm_arm64_hypercall_filter_ok(u32 base, u32 nr);
+
+/* psci.c: PSCI 1.0 and the vCPUs' power states. */
+int axvm_arm64_psci(struct axvm_vcpu *vcpu, u32 fid);
+bool axvm_arm64_psci_fn(u32 fid);
+void axvm_arm64_power_on(struct axvm_vcpu *vcpu);
+void axvm_arm64_psci_cpu_on_done(struct axvm_vcpu *vcpu, u64 target,
+				 bool started);
+
+/* regs.c */
+void axvm_arm64_vcpu_reset(struct axvm_arm64_vcpu *a, u64 pc, u64 x0,
+			   bool be);
+
+/* inject.c: exceptions taken to the guest's EL1. */
+void axvm_arm64_inject_abort(struct axvm_arm64_vcpu *a, bool data, u64 far,
+			     bool wnr);
+
+/* spectre.c: ARCH_FEATURES of an ARCH_WORKAROUND call, for guests. */
+long axvm_arm64_spectre_guest_answer(u32 fid);
 
 /* vgic.c: the GICv3 CPU interface through the list registers. */
 int axvm_arm64_vgic_probe(void);
@@ -141,9 +185,9 @@ void axvm_arm64_vgic_maint_release(void);
 void axvm_arm64_vgic_cpu_enable(void);
 void axvm_arm64_vgic_cpu_disable(void);
 void axvm_arm64_vgic_reset(struct axvm_arm64_vcpu *a);
-void axvm_arm64_vgic_load(struct axvm_vcpu *vcpu, bool timer_line);
+void axvm_arm64_vgic_load(struct axvm_vcpu *vcpu, u32 timer_lines);
 void axvm_arm64_vgic_save(struct axvm_arm64_vcpu *a);
-bool axvm_arm64_vgic_pending(struct axvm_vcpu *vcpu, bool timer_line);
+bool axvm_arm64_vgic_pending(struct axvm_vcpu *vcpu, u32 timer_lines);
 
 /* vgic_dist.c: the in-kernel distributor and redistributors. */
 int axvm_vgic_dist_add_vcpu(struct axvm_vcpu *vcpu);
@@ -151,20 +195,22 @@ void axvm_vgic_dist_remove_vcpu(struct axvm_vcpu *vcpu);
 void axvm_vgic_dist_free(struct axvm_vgic_dist *d);
 bool axvm_vgic_has_dist(struct axvm_vcpu *vcpu);
 bool axvm_vgic_dist_load(struct axvm_vcpu *vcpu, u64 *lr, unsigned int n,
-			 bool timer_line);
-bool axvm_vgic_dist_pending(struct axvm_vcpu *vcpu, bool timer_line);
+			 u32 timer_lines);
+bool axvm_vgic_dist_pending(struct axvm_vcpu *vcpu, u32 timer_lines);
 bool axvm_vgic_mmio(struct axvm_vcpu *vcpu, u64 ipa, unsigned int len,
 		    bool write, u64 *val);
 void axvm_vgic_sgi(struct axvm_vcpu *vcpu, u64 val);
 
-/* timer.c: the EL1 virtual timer. */
+/* timer.c: the EL1 virtual and physical timers. */
 void axvm_arm64_timer_probe(void);
 bool axvm_arm64_vtimer_ppi_hold(void);
 void axvm_arm64_vtimer_ppi_release(bool held);
 void axvm_arm64_timer_init(struct axvm_arm64_vcpu *a);
 void axvm_arm64_timer_destroy(struct axvm_arm64_vcpu *a);
 bool axvm_arm64_timer_armed(struct axvm_arm64_vcpu *a);
-bool axvm_arm64_timer_line(struct axvm_arm64_vcpu *a);
+u32 axvm_arm64_timer_lines(struct axvm_arm64_vcpu *a);
+bool axvm_arm64_ptimer_access(struct axvm_arm64_vcpu *a, u32 op0, u32 op1,
+			      u32 crn, u32 crm, u32 op2, bool write, u64 *val);
 void axvm_arm64_timer_start(struct axvm_arm64_vcpu *a);
 void axvm_arm64_timer_stop(struct axvm_arm64_vcpu *a);
 

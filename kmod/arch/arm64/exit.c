@@ -6,6 +6,7 @@
  */
 #define pr_fmt(fmt) "axvm: " fmt
 
+#include <uapi/linux/psci.h>
 #include <asm/esr.h>
 #include <asm/kvm_arm.h>
 
@@ -50,9 +51,16 @@ static int axvm_arm64_mmio(struct axvm_vcpu *vcpu,
 	u64 mask = len == 8 ? ~0ULL : BIT_ULL(len * 8) - 1;
 	u64 val;
 
-	/* Pairs, writebacks and the like carry no syndrome to emulate. */
-	if (!(e->esr & ESR_ELx_ISV))
-		return axvm_arm64_internal(vcpu, e);
+	/*
+	 * Pairs, writebacks and the like carry no syndrome to emulate: the
+	 * guest gets the external abort a bus with nothing to decode them
+	 * would give.
+	 */
+	if (!(e->esr & ESR_ELx_ISV)) {
+		axvm_arm64_inject_abort(a, true, e->far,
+					e->esr & ESR_ELx_WNR);
+		return AXVM_EXIT_MMIO | AXVM_ARCH_EXIT_HANDLED;
+	}
 
 	val = (e->esr & ESR_ELx_WNR) ? axvm_arm64_get_x(a, srt) & mask : 0;
 	if (axvm_vgic_mmio(vcpu, ipa, len, e->esr & ESR_ELx_WNR, &val)) {
@@ -110,9 +118,21 @@ static int axvm_arm64_abort(struct axvm_vcpu *vcpu,
 		return AXVM_EXIT_STAGE2_FAULT;
 	if (ret != -ENOENT && ret != -EROFS)
 		return ret;
-	/* Instruction fetches and stage-1 walks need memory, not MMIO. */
-	if (!data || e->esr & ESR_ELx_S1PTW)
-		return axvm_arm64_internal(vcpu, e);
+	/*
+	 * Instruction fetches and stage-1 walks need memory, not MMIO:
+	 * outside it the guest takes an external abort of the access's own
+	 * kind, as from a bus with nothing there (KVM injects the same).
+	 */
+	if (!data || e->esr & ESR_ELx_S1PTW) {
+		axvm_arm64_inject_abort(vcpu->arch, data, e->far,
+					data && (e->esr & ESR_ELx_WNR));
+		return AXVM_EXIT_STAGE2_FAULT | AXVM_ARCH_EXIT_HANDLED;
+	}
+	/* Cache maintenance by VA of what is not memory does nothing. */
+	if (e->esr & ESR_ELx_CM) {
+		((struct axvm_arm64_vcpu *)vcpu->arch)->pc += 4;
+		return AXVM_EXIT_MMIO | AXVM_ARCH_EXIT_HANDLED;
+	}
 	return axvm_arm64_mmio(vcpu, e, ipa);
 }
 
@@ -130,6 +150,14 @@ static int axvm_arm64_sysreg(struct axvm_vcpu *vcpu,
 	if ((iss & ESR_ELx_SYS64_ISS_DIR_READ) &&
 	    axvm_arm64_idreg_read(op0, op1, crn, crm, op2, &val)) {
 		axvm_arm64_set_x(a, rt, val);
+		return AXVM_EXIT_SYSREG | AXVM_ARCH_EXIT_HANDLED;
+	}
+	val = axvm_arm64_get_x(a, rt);
+	if (axvm_arm64_ptimer_access(a, op0, op1, crn, crm, op2,
+				     !(iss & ESR_ELx_SYS64_ISS_DIR_READ),
+				     &val)) {
+		if (iss & ESR_ELx_SYS64_ISS_DIR_READ)
+			axvm_arm64_set_x(a, rt, val);
 		return AXVM_EXIT_SYSREG | AXVM_ARCH_EXIT_HANDLED;
 	}
 	/* ICC_SGI1R_EL1 and ICC_ASGI1R_EL1 trap with HCR_EL2.IMO set. */
@@ -160,24 +188,18 @@ static bool axvm_arm64_wake_pending(struct axvm_vcpu *vcpu)
 {
 	struct axvm_arm64_vcpu *a = vcpu->arch;
 
-	return axvm_arm64_vgic_pending(vcpu, axvm_arm64_timer_line(a));
+	return axvm_arm64_vgic_pending(vcpu, axvm_arm64_timer_lines(a));
 }
 
 /*
- * WFI: sleep in the kernel while something in it can end the wait (the
- * timer is armed, or an interrupt is already there); otherwise userspace
- * decides. WFE is a hint that may complete at any time: yield instead.
+ * What a WFI waits for (PSCI CPU_SUSPEND too): sleep in the kernel while
+ * something in it can end the wait (the timer is armed, or an interrupt
+ * is already there); otherwise userspace decides.
  */
-static int axvm_arm64_wfx(struct axvm_vcpu *vcpu,
-			  const struct axvm_arm64_exit *e)
+int axvm_arm64_wait_for_interrupt(struct axvm_vcpu *vcpu)
 {
 	struct axvm_arm64_vcpu *a = vcpu->arch;
 
-	a->pc += 4;
-	if (e->esr & ESR_ELx_WFx_ISS_WFE) {
-		cond_resched();
-		return AXVM_EXIT_HALT | AXVM_ARCH_EXIT_HANDLED;
-	}
 	if (axvm_arm64_wake_pending(vcpu))
 		return AXVM_EXIT_HALT | AXVM_ARCH_EXIT_HANDLED;
 	/* With the in-kernel GIC every wake source is in the kernel. */
@@ -190,6 +212,20 @@ static int axvm_arm64_wfx(struct axvm_vcpu *vcpu,
 	axvm_vcpu_block(vcpu, axvm_arm64_wake_pending);
 	axvm_arm64_timer_stop(a);
 	return AXVM_EXIT_HALT | AXVM_ARCH_EXIT_HANDLED;
+}
+
+/* WFE is a hint that may complete at any time: yield instead. */
+static int axvm_arm64_wfx(struct axvm_vcpu *vcpu,
+			  const struct axvm_arm64_exit *e)
+{
+	struct axvm_arm64_vcpu *a = vcpu->arch;
+
+	a->pc += 4;
+	if (e->esr & ESR_ELx_WFx_ISS_WFE) {
+		cond_resched();
+		return AXVM_EXIT_HALT | AXVM_ARCH_EXIT_HANDLED;
+	}
+	return axvm_arm64_wait_for_interrupt(vcpu);
 }
 
 int axvm_arm64_handle_exit(struct axvm_vcpu *vcpu,
@@ -211,11 +247,11 @@ int axvm_arm64_handle_exit(struct axvm_vcpu *vcpu,
 	case ESR_ELx_EC_IABT_LOW:
 		return axvm_arm64_abort(vcpu, e, false);
 	case ESR_ELx_EC_HVC64:
-		return axvm_arm64_smccc(vcpu);
+		return axvm_arm64_smccc(vcpu, e->esr);
 	case ESR_ELx_EC_SMC64:
 		/* A trapped SMC returns to itself: step over it. */
 		((struct axvm_arm64_vcpu *)vcpu->arch)->pc += 4;
-		return axvm_arm64_smccc(vcpu);
+		return axvm_arm64_smccc(vcpu, e->esr);
 	case ESR_ELx_EC_WFx:
 		return axvm_arm64_wfx(vcpu, e);
 	case ESR_ELx_EC_SYS64:
@@ -249,6 +285,8 @@ void axvm_arm64_complete(struct axvm_vcpu *vcpu)
 		break;
 	case AXVM_EXIT_CPU_UP:
 		a->x[0] = READ_ONCE(run->cpu_up.ret);
+		axvm_arm64_psci_cpu_on_done(vcpu, a->pending_target,
+					    a->x[0] == PSCI_RET_SUCCESS);
 		break;
 	}
 	a->pending = 0;

@@ -101,6 +101,7 @@ int axvm_arch_probe(struct axvm_arch_info *info)
 
 	info->arch = AXVM_ARCH_ARM64;
 	info->name = "arm64 VHE";
+	info->hypercall_filter = axvm_arm64_hypercall_filter_ok;
 	info->can_run = true;
 	info->guest_phys_bits = AXVM_ARM64_IPA_BITS;
 	info->nr_irqs = 1020;	/* GICv3 INTIDs below the special range */

@@ -39,6 +39,8 @@ static const u32 axvm_arm64_sysregs[AXVM_ARM64_NR_SYSREGS] = {
 	[AXVM_ARM64_AFSR0] = SYS_AFSR0_EL1,
 	[AXVM_ARM64_AFSR1] = SYS_AFSR1_EL1,
 	[AXVM_ARM64_CSSELR] = SYS_CSSELR_EL1,
+	[AXVM_ARM64_CNTP_CTL] = SYS_CNTP_CTL_EL0,
+	[AXVM_ARM64_CNTP_CVAL] = SYS_CNTP_CVAL_EL0,
 };
 
 static u64 axvm_arm64_uapi_id(u32 enc)
@@ -60,6 +62,45 @@ static int axvm_arm64_sysreg_index(u64 id)
 
 static atomic64_t axvm_arm64_vcpu_serial = ATOMIC64_INIT(0);
 
+/* SCTLR_EL1.EE and E0E: data endianness at EL1 and EL0. */
+#define AXVM_SCTLR_EE		BIT_ULL(25)
+#define AXVM_SCTLR_E0E		BIT_ULL(24)
+
+/**
+ * axvm_arm64_vcpu_reset() - the state a core powers on in
+ * @a: the vCPU; it is not running
+ * @pc: where it starts
+ * @x0: its X0 (PSCI CPU_ON's context_id)
+ * @be: big-endian at EL1 (PSCI: the CPU_ON caller's endianness)
+ *
+ * At creation and when PSCI CPU_ON starts it (PSCI 1.1, 6.4.3, "CPU_ON
+ * and CPU_SUSPEND power down, entry point state"): AArch64 EL1h with D, A,
+ * I and F masked, SCTLR_EL1 with the MMU and both caches off, X0 the
+ * context ID, every other register, the EL1 system registers and the
+ * FP/SIMD state cleared, the virtual timer off. MPIDR_EL1 stays, and so
+ * does the vGIC, as KVM leaves it on a reset: the guest programs its
+ * CPU interface again, and interrupts pending for the vCPU are kept.
+ */
+void axvm_arm64_vcpu_reset(struct axvm_arm64_vcpu *a, u64 pc, u64 x0, bool be)
+{
+	u64 mpidr = a->sysregs[AXVM_ARM64_MPIDR];
+
+	memset(a->x, 0, sizeof(a->x));
+	memset(a->sysregs, 0, sizeof(a->sysregs));
+	memset(&a->fp, 0, sizeof(a->fp));
+	a->x[0] = x0;
+	a->sp_el1 = 0;
+	a->pc = pc;
+	a->pstate = PSR_MODE_EL1h | PSR_D_BIT | PSR_A_BIT | PSR_I_BIT |
+		    PSR_F_BIT;
+	a->sysregs[AXVM_ARM64_SCTLR] = (INIT_SCTLR_EL1_MMU_OFF &
+					~(AXVM_SCTLR_EE | AXVM_SCTLR_E0E)) |
+				       (be ? AXVM_SCTLR_EE : 0);
+	a->sysregs[AXVM_ARM64_MPIDR] = mpidr;
+	/* An exit still to complete belonged to the old state. */
+	a->pending = 0;
+}
+
 int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id)
 {
 	struct axvm_arm64_vcpu *a;
@@ -72,14 +113,12 @@ int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id)
 	a = kzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
 	if (!a)
 		return -ENOMEM;
-	/* Reset: EL1h with every exception masked, MMU and caches off. */
-	a->pstate = PSR_MODE_EL1h | PSR_D_BIT | PSR_A_BIT | PSR_I_BIT |
-		    PSR_F_BIT;
-	a->sysregs[AXVM_ARM64_SCTLR] = INIT_SCTLR_EL1_MMU_OFF;
 	/* MPIDR_EL1.RES1 (bit 31) and the vCPU's affinity. */
 	a->sysregs[AXVM_ARM64_MPIDR] = BIT_ULL(31) | arch_id;
-	/* FP exceptions untrapped, round to nearest: the reset FPCR. */
-	a->fp.fpcr = 0;
+	axvm_arm64_vcpu_reset(a, 0, 0, false);
+	spin_lock_init(&a->power.lock);
+	/* Off until its first run or a CPU_ON (PSCI's secondary cores). */
+	a->power.state = AXVM_PSCI_OFF;
 	axvm_arm64_vgic_reset(a);
 	a->vcpu = vcpu;
 	a->serial = atomic64_inc_return(&axvm_arm64_vcpu_serial);
@@ -191,6 +230,12 @@ int axvm_arch_set_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 val)
 		/* The guest's CPU identity is fixed when the vCPU is created. */
 		if (i == AXVM_ARM64_MPIDR)
 			return val == a->sysregs[i] ? 0 : -EINVAL;
+		/* ENABLE and IMASK; ISTATUS (bit 2) is the timer's own. */
+		if (i == AXVM_ARM64_CNTP_CTL) {
+			if (val & ~7ULL)
+				return -EINVAL;
+			val &= 3;
+		}
 		a->sysregs[i] = val;
 		return 0;
 	}

@@ -252,7 +252,7 @@ static int axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 	seq = this_cpu_read(axvm_arm64_exit_seq);
 	ppi_held = axvm_arm64_vtimer_ppi_hold();
 	axvm_vcpu_guest_enter(vcpu);
-	axvm_arm64_vgic_load(vcpu, axvm_arm64_timer_line(a));
+	axvm_arm64_vgic_load(vcpu, axvm_arm64_timer_lines(a));
 	__axvm_arm64_fpsimd_load(&a->fp);
 	axvm_arm64_save_host(&host);
 	vttbr = axvm_arm64_vttbr(vcpu->vm, vmid);
@@ -292,6 +292,7 @@ int axvm_arch_vcpu_run(struct axvm_vcpu *vcpu)
 	struct axvm_arm64_exit e;
 	int ret;
 
+	axvm_arm64_power_on(vcpu);
 	axvm_arm64_complete(vcpu);
 	ret = axvm_arm64_enter(vcpu, &e);
 	if (ret)

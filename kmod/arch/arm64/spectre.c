@@ -341,6 +341,42 @@ void axvm_arm64_spectre_cpu_enable(void)
 		   ((u64)k << 16));
 }
 
+/**
+ * axvm_arm64_spectre_guest_answer() - ARCH_FEATURES for a guest
+ * @fid: ARM_SMCCC_ARCH_WORKAROUND_1 or _3
+ *
+ * A vCPU may run on any CPU axvm holds, so the answer covers them all,
+ * with the values of SMCCC 7.5 and 7.6 (and KVM's): 1 when none of them
+ * is affected, NOT_SUPPORTED when the exit path of one of them does not
+ * mitigate (vulnerable, or mitigations=off), else 0: the call is worth
+ * making, and the exit it causes mitigates.
+ */
+long axvm_arm64_spectre_guest_answer(u32 fid)
+{
+	bool affected = false;
+	unsigned int cpu, v;
+	u64 d;
+
+	for_each_possible_cpu(cpu) {
+		d = READ_ONCE(*per_cpu_ptr(&axvm_arm64_spectre_decision, cpu));
+		if (!(d & AXVM_DECISION_VALID))
+			continue;
+		if (fid == ARM_SMCCC_ARCH_WORKAROUND_1) {
+			v = AXVM_DECISION_V2(d);
+			if (v == AXVM_V2_OFF || v == AXVM_V2_VULNERABLE)
+				return SMCCC_RET_NOT_SUPPORTED;
+			affected |= v > AXVM_V2_UNAFFECTED;
+		} else {
+			v = AXVM_DECISION_BHB(d);
+			if (v == AXVM_BHB_OFF || v == AXVM_BHB_VULNERABLE)
+				return SMCCC_RET_NOT_SUPPORTED;
+			affected |= v > AXVM_BHB_ECBHB;
+		}
+	}
+	return affected ? SMCCC_RET_SUCCESS :
+			  SMCCC_ARCH_WORKAROUND_RET_UNAFFECTED;
+}
+
 /* One CPU's part of exit_mitigation, without the CPU numbers. */
 static int axvm_decision_show(char *buf, int at, u64 d)
 {

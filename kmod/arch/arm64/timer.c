@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The guest's EL1 virtual timer. While the guest runs, its CNTV registers
- * are live in the CPU but the timer's PPI is not routed to the host, so
- * an hrtimer on the host stands in for the deadline: it ends the run (its
- * interrupt exits the guest) or wakes the vCPU from a WFI. The timer's
- * line is then raised in the list registers on the next entry.
+ * The guest's EL1 timers. The virtual timer's CNTV registers are live in
+ * the CPU while the guest runs, but its PPI is not routed to the host.
+ * The physical timer is emulated, as KVM does on a VHE host: the host
+ * keeps the EL1 physical timer for itself (CNTHCTL_EL2.EL1PTEN clear),
+ * so the guest's CNTP_CTL/CVAL/TVAL accesses trap and are answered here
+ * from the vCPU's copy. For both, an hrtimer on the host stands in for
+ * the earliest deadline: it ends the run (its interrupt exits the guest)
+ * or wakes the vCPU from a WFI. A timer's line is then raised in the
+ * list registers on the next entry.
  */
 #include <linux/interrupt.h>
 #include <linux/irq.h>
@@ -101,26 +105,57 @@ void axvm_arm64_timer_destroy(struct axvm_arm64_vcpu *a)
 	hrtimer_cancel(&a->timer);
 }
 
-/* Enabled and unmasked: its condition can raise the line. */
-bool axvm_arm64_timer_armed(struct axvm_arm64_vcpu *a)
-{
-	u64 ctl = a->sysregs[AXVM_ARM64_CNTV_CTL];
+/* CNTx_CTL_EL0: ENABLE and IMASK are written, ISTATUS is read only. */
+#define AXVM_CNT_CTL_BITS	(AXVM_CNTV_ENABLE | AXVM_CNTV_IMASK)
+#define AXVM_CNT_ISTATUS	BIT(2)
 
-	return (ctl & (AXVM_CNTV_ENABLE | AXVM_CNTV_IMASK)) ==
-	       AXVM_CNTV_ENABLE;
+/* Enabled and unmasked: its condition can raise the line. */
+static bool axvm_timer_ctl_armed(u64 ctl)
+{
+	return (ctl & AXVM_CNT_CTL_BITS) == AXVM_CNTV_ENABLE;
 }
 
-/* The guest's virtual counter is the physical one (CNTVOFF_EL2 is 0). */
-bool axvm_arm64_timer_line(struct axvm_arm64_vcpu *a)
+bool axvm_arm64_timer_armed(struct axvm_arm64_vcpu *a)
 {
-	return axvm_arm64_timer_armed(a) &&
-	       read_sysreg(cntpct_el0) >= a->sysregs[AXVM_ARM64_CNTV_CVAL];
+	return axvm_timer_ctl_armed(a->sysregs[AXVM_ARM64_CNTV_CTL]) ||
+	       axvm_timer_ctl_armed(a->sysregs[AXVM_ARM64_CNTP_CTL]);
+}
+
+/*
+ * The lines of both timers (AXVM_ARM64_TIMER_LINE_*). The guest's
+ * virtual and physical counters are the host's physical one: CNTVOFF_EL2
+ * is 0 and there is no physical offset.
+ */
+u32 axvm_arm64_timer_lines(struct axvm_arm64_vcpu *a)
+{
+	u64 now = read_sysreg(cntpct_el0);
+	u32 lines = 0;
+
+	if (axvm_timer_ctl_armed(a->sysregs[AXVM_ARM64_CNTV_CTL]) &&
+	    now >= a->sysregs[AXVM_ARM64_CNTV_CVAL])
+		lines |= AXVM_ARM64_TIMER_LINE_V;
+	if (axvm_timer_ctl_armed(a->sysregs[AXVM_ARM64_CNTP_CTL]) &&
+	    now >= a->sysregs[AXVM_ARM64_CNTP_CVAL])
+		lines |= AXVM_ARM64_TIMER_LINE_P;
+	return lines;
+}
+
+/* The earliest deadline of an armed timer; call when one is armed. */
+static u64 axvm_arm64_timer_deadline(struct axvm_arm64_vcpu *a)
+{
+	u64 cval = U64_MAX;
+
+	if (axvm_timer_ctl_armed(a->sysregs[AXVM_ARM64_CNTV_CTL]))
+		cval = a->sysregs[AXVM_ARM64_CNTV_CVAL];
+	if (axvm_timer_ctl_armed(a->sysregs[AXVM_ARM64_CNTP_CTL]))
+		cval = min(cval, a->sysregs[AXVM_ARM64_CNTP_CVAL]);
+	return cval;
 }
 
 void axvm_arm64_timer_start(struct axvm_arm64_vcpu *a)
 {
 	u64 now = read_sysreg(cntpct_el0);
-	u64 cval = a->sysregs[AXVM_ARM64_CNTV_CVAL];
+	u64 cval = axvm_arm64_timer_deadline(a);
 	u32 freq = read_sysreg(cntfrq_el0);
 	u64 ns;
 
@@ -131,6 +166,50 @@ void axvm_arm64_timer_start(struct axvm_arm64_vcpu *a)
 					   (u64)freq * AXVM_TIMER_MAX_SECS),
 				     NSEC_PER_SEC, freq);
 	hrtimer_start(&a->timer, ns_to_ktime(ns), HRTIMER_MODE_REL_HARD);
+}
+
+/*
+ * A trapped CNTP_TVAL_EL0 (op2 0), CNTP_CTL_EL0 (1) or CNTP_CVAL_EL0 (2)
+ * access (op0 3, op1 3, CRn 14, CRm 2), by the Arm ARM's rules for the
+ * generic timer (D12.8): ISTATUS is set while the timer is enabled and
+ * the count has reached CVAL, whatever IMASK says; TVAL reads as the low
+ * 32 bits of CVAL - count, and a write sets CVAL to the count plus the
+ * sign-extended value. True when the access was one of these.
+ */
+bool axvm_arm64_ptimer_access(struct axvm_arm64_vcpu *a, u32 op0, u32 op1,
+			      u32 crn, u32 crm, u32 op2, bool write, u64 *val)
+{
+	u64 *ctl = &a->sysregs[AXVM_ARM64_CNTP_CTL];
+	u64 *cval = &a->sysregs[AXVM_ARM64_CNTP_CVAL];
+	u64 now;
+
+	if (op0 != 3 || op1 != 3 || crn != 14 || crm != 2 || op2 > 2)
+		return false;
+	now = read_sysreg(cntpct_el0);
+	switch (op2) {
+	case 0:
+		if (write)
+			*cval = now + sign_extend64(*val, 31);
+		else
+			*val = lower_32_bits(*cval - now);
+		break;
+	case 1:
+		if (write) {
+			*ctl = *val & AXVM_CNT_CTL_BITS;
+		} else {
+			*val = *ctl;
+			if ((*ctl & AXVM_CNTV_ENABLE) && now >= *cval)
+				*val |= AXVM_CNT_ISTATUS;
+		}
+		break;
+	case 2:
+		if (write)
+			*cval = *val;
+		else
+			*val = *cval;
+		break;
+	}
+	return true;
 }
 
 void axvm_arm64_timer_stop(struct axvm_arm64_vcpu *a)

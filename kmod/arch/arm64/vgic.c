@@ -263,10 +263,18 @@ void axvm_arm64_vgic_reset(struct axvm_arm64_vcpu *a)
 	a->vgic.vmcr = 0;
 }
 
-static bool axvm_vgic_line(struct axvm_vcpu *vcpu, u32 intid, bool timer)
+/* The timers' PPIs, by their AXVM_ARM64_TIMER_LINE_* bit. */
+static const u32 axvm_vgic_timer_ppi[] = {
+	AXVM_ARM64_VTIMER_PPI, AXVM_ARM64_PTIMER_PPI,
+};
+
+static bool axvm_vgic_line(struct axvm_vcpu *vcpu, u32 intid, u32 timers)
 {
-	if (intid == AXVM_ARM64_VTIMER_PPI && timer)
-		return true;
+	unsigned int t;
+
+	for (t = 0; t < ARRAY_SIZE(axvm_vgic_timer_ppi); t++)
+		if (intid == axvm_vgic_timer_ppi[t] && (timers & BIT(t)))
+			return true;
 	return intid < axvm_info.nr_irqs && test_bit(intid, vcpu->irq_pending);
 }
 
@@ -275,17 +283,17 @@ static bool axvm_vgic_line(struct axvm_vcpu *vcpu, u32 intid, bool timer)
  * active, drop pending entries whose line went low, add raised lines
  * that have no entry. Interrupts are disabled and guest mode is set.
  */
-void axvm_arm64_vgic_load(struct axvm_vcpu *vcpu, bool timer_line)
+void axvm_arm64_vgic_load(struct axvm_vcpu *vcpu, u32 timer_lines)
 {
 	struct axvm_arm64_vcpu *a = vcpu->arch;
 	u64 *lr = a->vgic.lr, hcr = ICH_HCR_EN;
-	unsigned int i, free = 0, n = axvm_vgic_nr_lrs;
+	unsigned int i, t, free = 0, n = axvm_vgic_nr_lrs;
 	bool overflow = false;
 	unsigned long irq;
 	DECLARE_BITMAP(listed, AXVM_MAX_IRQS);
 
 	if (a->vgic.in_dist) {
-		overflow = axvm_vgic_dist_load(vcpu, lr, n, timer_line);
+		overflow = axvm_vgic_dist_load(vcpu, lr, n, timer_lines);
 		goto load;
 	}
 	bitmap_zero(listed, AXVM_MAX_IRQS);
@@ -295,7 +303,7 @@ void axvm_arm64_vgic_load(struct axvm_vcpu *vcpu, bool timer_line)
 		if (!(lr[i] & ICH_LR_STATE))
 			continue;
 		if (!(lr[i] & AXVM_LR_STATE_ACTIVE) &&
-		    !axvm_vgic_line(vcpu, intid, timer_line)) {
+		    !axvm_vgic_line(vcpu, intid, timer_lines)) {
 			lr[i] = 0;
 			continue;
 		}
@@ -316,12 +324,15 @@ void axvm_arm64_vgic_load(struct axvm_vcpu *vcpu, bool timer_line)
 			   (AXVM_VGIC_PRIORITY << ICH_LR_PRIORITY_SHIFT);
 		__set_bit(irq, listed);
 	}
-	if (timer_line && !test_bit(AXVM_ARM64_VTIMER_PPI, listed)) {
+	for (t = 0; t < ARRAY_SIZE(axvm_vgic_timer_ppi); t++) {
+		u32 ppi = axvm_vgic_timer_ppi[t];
+
+		if (!(timer_lines & BIT(t)) || test_bit(ppi, listed))
+			continue;
 		while (free < n && lr[free] & ICH_LR_STATE)
 			free++;
 		if (free < n)
-			lr[free] = AXVM_ARM64_VTIMER_PPI |
-				   AXVM_LR_STATE_PENDING | ICH_LR_GROUP |
+			lr[free] = ppi | AXVM_LR_STATE_PENDING | ICH_LR_GROUP |
 				   (AXVM_VGIC_PRIORITY << ICH_LR_PRIORITY_SHIFT);
 		else
 			overflow = true;
@@ -358,10 +369,10 @@ void axvm_arm64_vgic_save(struct axvm_arm64_vcpu *a)
 }
 
 /*
- * A raised line (the timer's when @timer_line) or a listed interrupt the
+ * A raised line (a timer's in @timer_lines) or a listed interrupt the
  * guest has yet to take.
  */
-bool axvm_arm64_vgic_pending(struct axvm_vcpu *vcpu, bool timer_line)
+bool axvm_arm64_vgic_pending(struct axvm_vcpu *vcpu, u32 timer_lines)
 {
 	struct axvm_arm64_vcpu *a = vcpu->arch;
 	unsigned int i;
@@ -370,7 +381,7 @@ bool axvm_arm64_vgic_pending(struct axvm_vcpu *vcpu, bool timer_line)
 		if (a->vgic.lr[i] & AXVM_LR_STATE_PENDING)
 			return true;
 	if (a->vgic.in_dist)
-		return axvm_vgic_dist_pending(vcpu, timer_line);
-	return timer_line ||
+		return axvm_vgic_dist_pending(vcpu, timer_lines);
+	return timer_lines ||
 	       !bitmap_empty(vcpu->irq_pending, axvm_info.nr_irqs);
 }

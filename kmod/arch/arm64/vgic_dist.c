@@ -146,6 +146,15 @@ static int axvm_vgic_best(struct axvm_vgic_dist *d, struct axvm_vcpu *vcpu,
 	return best;
 }
 
+/* The timers' lines into their PPIs' levels; under the dist lock. */
+static void axvm_vgic_timer_levels(struct axvm_arm64_vcpu *a, u32 lines)
+{
+	a->vgic.priv[AXVM_ARM64_VTIMER_PPI].level =
+		lines & AXVM_ARM64_TIMER_LINE_V;
+	a->vgic.priv[AXVM_ARM64_PTIMER_PPI].level =
+		lines & AXVM_ARM64_TIMER_LINE_P;
+}
+
 /*
  * Fill @lr for an entry of @vcpu: drop entries the guest has not taken
  * whose interrupt is no longer pending, then list the best pending ones
@@ -153,7 +162,7 @@ static int axvm_vgic_best(struct axvm_vgic_dist *d, struct axvm_vcpu *vcpu,
  * with interrupts disabled. True when pending ones did not fit.
  */
 bool axvm_vgic_dist_load(struct axvm_vcpu *vcpu, u64 *lr, unsigned int n,
-			 bool timer_line)
+			 u32 timer_lines)
 {
 	struct axvm_vgic_dist *d = axvm_vgic_dist(vcpu->vm);
 	struct axvm_arm64_vcpu *a = vcpu->arch;
@@ -164,7 +173,7 @@ bool axvm_vgic_dist_load(struct axvm_vcpu *vcpu, u64 *lr, unsigned int n,
 
 	bitmap_zero(listed, AXVM_MAX_IRQS);
 	raw_spin_lock(&d->lock);
-	a->vgic.priv[AXVM_ARM64_VTIMER_PPI].level = timer_line;
+	axvm_vgic_timer_levels(a, timer_lines);
 	for (i = 0; i < n; i++) {
 		struct axvm_vgic_irq *irq;
 
@@ -204,7 +213,7 @@ bool axvm_vgic_dist_load(struct axvm_vcpu *vcpu, u64 *lr, unsigned int n,
 }
 
 /* Something is pending for @vcpu that its list registers do not hold. */
-bool axvm_vgic_dist_pending(struct axvm_vcpu *vcpu, bool timer_line)
+bool axvm_vgic_dist_pending(struct axvm_vcpu *vcpu, u32 timer_lines)
 {
 	struct axvm_vgic_dist *d = axvm_vgic_dist(vcpu->vm);
 	struct axvm_arm64_vcpu *a = vcpu->arch;
@@ -222,7 +231,7 @@ bool axvm_vgic_dist_pending(struct axvm_vcpu *vcpu, bool timer_line)
 				  listed);
 	}
 	raw_spin_lock_irqsave(&d->lock, flags);
-	a->vgic.priv[AXVM_ARM64_VTIMER_PPI].level = timer_line;
+	axvm_vgic_timer_levels(a, timer_lines);
 	ret = axvm_vgic_best(d, vcpu, listed) >= 0;
 	raw_spin_unlock_irqrestore(&d->lock, flags);
 	return ret;

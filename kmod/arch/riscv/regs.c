@@ -73,6 +73,29 @@ void axvm_arch_vcpu_destroy(struct axvm_vcpu *vcpu)
 	vcpu->arch = NULL;
 }
 
+/*
+ * After an SBI HSM hart_start named this hart (SBI v2.0, 9.1): it starts
+ * in S-mode at start_addr with satp 0, sstatus.SIE 0, a0 its hart id and
+ * a1 the opaque value; the SBI leaves every other register undefined,
+ * and axvm gives them the values of a new vCPU, timer off.
+ */
+void axvm_arch_vcpu_apply_reset(struct axvm_vcpu *vcpu)
+{
+	struct axvm_riscv_vcpu *r = vcpu->arch;
+
+	if (!atomic_xchg(&r->start_reset, 0))
+		return;
+	memset(r->ctx.x, 0, sizeof(r->ctx.x));
+	memset(r->csrs, 0, sizeof(r->csrs));
+	memset(&r->fp, 0, sizeof(r->fp));
+	r->ctx.x[10] = vcpu->arch_id;
+	r->ctx.x[11] = r->start_opaque;
+	r->ctx.sepc = r->start_addr;
+	r->user = false;
+	r->timer_deadline = U64_MAX;
+	r->pending = 0;
+}
+
 void axvm_arch_get_regs(struct axvm_vcpu *vcpu, struct axvm_regs *regs)
 {
 	struct axvm_riscv_vcpu *r = vcpu->arch;

@@ -71,6 +71,9 @@ struct axvm_riscv_vcpu {
 	u64 uid;			/* unique among all vCPUs ever */
 	int last_cpu;			/* where it last entered, -1: nowhere */
 	atomic_t hsm_state;		/* SBI HSM: STARTED, STOPPED, ... */
+	/* hart_start: 1 while its reset is still to apply, and its args. */
+	atomic_t start_reset;
+	u64 start_addr, start_opaque;
 
 	/* An exit that completes on the next RUN (an AXVM_EXIT_* or 0). */
 	u32 pending;

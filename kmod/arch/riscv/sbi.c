@@ -98,22 +98,29 @@ static int axvm_sbi_hsm_status(struct axvm_vcpu *target, void *state)
 	return 0;
 }
 
-static int axvm_sbi_hsm_claim(struct axvm_vcpu *target, void *unused)
+static int axvm_sbi_hsm_claim(struct axvm_vcpu *target, void *data)
 {
 	struct axvm_riscv_vcpu *r = target->arch;
+	const unsigned long *a = data;
 
 	/* 1: the hart is not stopped. */
-	return atomic_cmpxchg(&r->hsm_state, AXVM_SBI_HSM_STOPPED,
-			      AXVM_SBI_HSM_START_PENDING) !=
-	       AXVM_SBI_HSM_STOPPED;
+	if (atomic_cmpxchg(&r->hsm_state, AXVM_SBI_HSM_STOPPED,
+			   AXVM_SBI_HSM_START_PENDING) != AXVM_SBI_HSM_STOPPED)
+		return 1;
+	/* Its thread resets it: axvm_arch_vcpu_apply_reset(). */
+	r->start_addr = a[1];
+	r->start_opaque = a[2];
+	atomic_set_release(&r->start_reset, 1);
+	return 0;
 }
 
 static int axvm_sbi_hsm_unclaim(struct axvm_vcpu *target, void *unused)
 {
 	struct axvm_riscv_vcpu *r = target->arch;
 
-	atomic_cmpxchg(&r->hsm_state, AXVM_SBI_HSM_START_PENDING,
-		       AXVM_SBI_HSM_STOPPED);
+	if (atomic_cmpxchg(&r->hsm_state, AXVM_SBI_HSM_START_PENDING,
+			   AXVM_SBI_HSM_STOPPED) == AXVM_SBI_HSM_START_PENDING)
+		atomic_set(&r->start_reset, 0);
 	return 0;
 }
 
@@ -188,7 +195,7 @@ static int axvm_sbi_hsm(struct axvm_vcpu *vcpu, unsigned long fid,
 	switch (fid) {
 	case SBI_EXT_HSM_HART_START:
 		err = axvm_vm_with_vcpu(vcpu->vm, a[0], axvm_sbi_hsm_claim,
-					NULL);
+					(void *)a);
 		if (err) {
 			ret->error = err == -ENOENT ? SBI_ERR_INVALID_PARAM :
 						      SBI_ERR_ALREADY_AVAILABLE;

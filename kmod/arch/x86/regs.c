@@ -144,6 +144,11 @@ int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id)
 	return 0;
 }
 
+/* An x86 vCPU takes INIT and SIPI itself, in its own run. */
+void axvm_arch_vcpu_apply_reset(struct axvm_vcpu *vcpu)
+{
+}
+
 void axvm_arch_vcpu_destroy(struct axvm_vcpu *vcpu)
 {
 	struct axvm_x86_vcpu *x = vcpu->arch;

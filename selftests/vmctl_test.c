@@ -274,6 +274,23 @@ TEST_F(vmctl, trace_lists_exits)
 	EXPECT_GE(lines(self->r.err), (int)strlen(HELLO));
 }
 
+#ifdef __aarch64__
+/*
+ * --trace shows a system register exit decoded: the register by its
+ * generic name (PMCR_EL0 is S3_3_C9_C12_0), the direction, the general
+ * register and the value vmctl answered.
+ */
+TEST_F(vmctl, trace_decodes_sysregs)
+{
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/UNHANDLED.elf",
+		  "--trace");
+	EXPECT_EQ(4, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err,
+			       "sysreg S3_3_C9_C12_0 read r2 -> 0\n"))
+		TH_LOG("stderr: %s", self->r.err);
+}
+#endif
+
 static int count_prefixed(const char *s, const char *prefix)
 {
 	int n = 0;
@@ -388,6 +405,46 @@ TEST_F(vmctl, virtio_blk_read_and_write)
 	close(fd);
 	EXPECT_EQ(0, strncmp(back, DISK_TEXT "\n", strlen(DISK_TEXT) + 1));
 }
+
+#ifndef __x86_64__
+/*
+ * A position-independent image (ELF ET_DYN, a static PIE linked at 0):
+ * loaded at the start of RAM with its R_*_RELATIVE relocations applied.
+ * Its greeting is printed through an absolute pointer that only the
+ * relocation makes right (the ELF ABI: RELATIVE is base + addend).
+ */
+TEST_F(vmctl, pie_image_is_placed_and_relocated)
+{
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/PIE.elf");
+	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
+	EXPECT_STREQ(HELLO, self->r.out);
+}
+
+#define INITRD_FILE	"/tmp/vmctl-initrd"
+
+/*
+ * --initrd with an image that is not Linux: the device tree names it
+ * (/chosen linux,initrd-start and -end) and the guest reads it there.
+ */
+TEST_F(vmctl, initrd_for_any_image_with_a_device_tree)
+{
+	int fd;
+
+	ASSERT_EQ(0, make_disk());
+	fd = open(INITRD_FILE, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(13, write(fd, "hello initrd\nrest", 13));
+	close(fd);
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/VBLK.elf", "--disk",
+		  DISK_FILE ",ro", "--virtio-transport", "mmio", "--initrd",
+		  INITRD_FILE);
+	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
+	EXPECT_STREQ("axvm-guest: initrd says: hello initrd\n"
+		     "axvm-guest: disk says: " DISK_TEXT "\n"
+		     "axvm-guest: write refused\n", self->r.out);
+	unlink(INITRD_FILE);
+}
+#endif
 
 /* Bad arguments: status 1, one line, before any VM exists. */
 TEST_F(vmctl, argument_errors)

@@ -20,7 +20,13 @@
 	.text
 	.globl	_start
 _start:
+#ifdef PIE
+	/* An absolute address: right only once the loader relocated it. */
+	adr	x1, hello_ptr
+	ldr	x1, [x1]
+#else
 	adr	x1, hello
+#endif
 	bl	puts
 #if ACTION == ACTION_SMP
 	mov	x0, #(PSCI_CPU_ON & 0xffff)
@@ -54,6 +60,8 @@ _start:
 	 */
 	mov	x1, #((3 << 16) | (3 << 20))
 	msr	cpacr_el1, x1
+	/* First a register vmctl answers (PMCR_EL0 traps): for --trace. */
+	mrs	x2, pmcr_el0
 	isb
 	.inst	0x04bf5022		/* rdvl x2, #1 */
 #endif
@@ -89,6 +97,11 @@ puts:
 4:	ret
 
 	.data
+#ifdef PIE
+	.balign	8
+hello_ptr:
+	.quad	hello
+#endif
 	.balign	4
 flag:	.word	0
 hello:	.asciz	"axvm-guest: hello from arm64\n"

@@ -18,7 +18,13 @@
 	.text
 	.globl	_start
 _start:
+#ifdef PIE
+	/* An absolute address: right only once the loader relocated it. */
+	lla	a1, hello_ptr
+	ld	a1, 0(a1)
+#else
 	la	a1, hello
+#endif
 	call	puts
 #if ACTION == ACTION_SMP
 	li	a7, SBI_EXT_HSM
@@ -92,6 +98,11 @@ puts:
 4:	ret
 
 	.data
+#ifdef PIE
+	.balign	8
+hello_ptr:
+	.quad	hello
+#endif
 	.balign	4
 flag:	.word	0
 hello:	.asciz	"axvm-guest: hello from riscv64\n"

@@ -4,6 +4,7 @@
 # which sets ARCH, OUT, USER_CC and CROSS_COMPILE.
 
 GUEST_DIR := $(OUT)/guests
+comma := ,
 GUEST_FLAGS := -nostdlib -static -no-pie -Wl,-n -Wl,--no-warn-rwx-segments -Wl,--build-id=none -Wl,-z,norelro \
 	       -Wl,-z,noexecstack -Wl,-z,max-page-size=4096
 
@@ -26,8 +27,13 @@ endif
 
 GUEST_IMAGES := $(foreach a,$(GUEST_ACTIONS),$(GUEST_DIR)/$(a).bin \
 		$(GUEST_DIR)/$(a).elf)
+# arm64, riscv64: POWEROFF as a static PIE linked at 0 (ET_DYN), which
+# vmctl places and whose RELATIVE relocations it applies.
+ifeq ($(filter x86 x86_64,$(ARCH)),)
+GUEST_PIE := $(GUEST_DIR)/PIE.elf
+endif
 
-guests: $(GUEST_IMAGES) $(GUEST_DIR)/VBLK.elf
+guests: $(GUEST_IMAGES) $(GUEST_DIR)/VBLK.elf $(GUEST_PIE)
 
 # The virtio-blk driver in C: freestanding, no FP or vector registers.
 VBLK_FLAGS := -O2 -ffreestanding -fno-stack-protector -fno-pic \
@@ -72,4 +78,9 @@ $(GUEST_DIR)/%.elf: $(GUEST_SRC) selftests/guests/guests.mk
 		-Wl,-Ttext=$(GUEST_LOAD) -o $@ $<
 $(GUEST_DIR)/%.bin: $(GUEST_DIR)/%.elf
 	$(CROSS_COMPILE)objcopy -O binary $< $@
+$(GUEST_PIE): $(GUEST_SRC) selftests/guests/guests.mk
+	@mkdir -p $(GUEST_DIR)
+	$(USER_CC) $(filter-out -no-pie -static -Wl$(comma)-n,$(GUEST_FLAGS)) \
+		-static-pie -Wl,--no-dynamic-linker -DPIE \
+		-DACTION=ACTION_POWEROFF -o $@ $<
 endif

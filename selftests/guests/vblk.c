@@ -128,10 +128,86 @@ static uint8_t request(uint32_t type, uint64_t sector)
 	return status;
 }
 
-void vblk_main(void)
+/* Flattened device tree (devicetree spec 5): big-endian cells. */
+#define FDT_MAGIC	0xd00dfeed
+#define FDT_BEGIN_NODE	1
+#define FDT_END_NODE	2
+#define FDT_PROP	3
+#define FDT_NOP		4
+
+static uint32_t be32(const void *p)
+{
+	const uint8_t *b = p;
+
+	return (uint32_t)b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3];
+}
+
+static int same(const char *a, const char *b)
+{
+	while (*a && *a == *b) {
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
+/* A property's value as an address (one or two cells), 0: none. */
+static uint64_t fdt_addr_prop(const uint8_t *dtb, const char *name)
+{
+	const uint8_t *p = dtb + be32(dtb + 8);		/* off_dt_struct */
+	const char *strings = (const char *)dtb + be32(dtb + 12);
+	uint32_t tok, len;
+
+	if (be32(dtb) != FDT_MAGIC)
+		return 0;
+	for (;;) {
+		tok = be32(p);
+		p += 4;
+		if (tok == FDT_BEGIN_NODE) {
+			while (*p++)
+				;
+			p = dtb + ((p - dtb + 3) & ~3UL);
+		} else if (tok == FDT_PROP) {
+			len = be32(p);
+			if (same(strings + be32(p + 4), name))
+				return len == 8 ? (uint64_t)be32(p + 8) << 32 |
+						  be32(p + 12) :
+				       len == 4 ? be32(p + 8) : 0;
+			p += 8 + ((len + 3) & ~3U);
+		} else if (tok != FDT_END_NODE && tok != FDT_NOP) {
+			return 0;
+		}
+	}
+}
+
+/*
+ * An initrd named by the device tree (vmctl --initrd gives one to any
+ * image): its first line, as a bare-metal payload would read its input.
+ */
+static void show_initrd(const void *dtb)
+{
+	uint64_t start, end;
+	const char *c;
+
+	if (!dtb)
+		return;
+	start = fdt_addr_prop(dtb, "linux,initrd-start");
+	end = fdt_addr_prop(dtb, "linux,initrd-end");
+	if (!start || end <= start)
+		return;
+	puts("axvm-guest: initrd says: ");
+	for (c = (const char *)(uintptr_t)start;
+	     c < (const char *)(uintptr_t)end && *c != '\n'; c++)
+		vblk_putc(*c);
+	vblk_putc('\n');
+}
+
+void vblk_main(const void *dtb)
 {
 	uint32_t s;
 	int i;
+
+	show_initrd(dtb);
 
 	if (rd(VIRTIO_MAGIC) != 0x74726976 || rd(VIRTIO_VERSION) != 2 ||
 	    rd(VIRTIO_DEVICE_ID) != 2)

@@ -13,6 +13,6 @@
 
 void vblk_putc(char c);
 __attribute__((noreturn)) void vblk_poweroff(void);
-void vblk_main(void);
+void vblk_main(const void *dtb);
 
 #endif /* VBLK_H */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vblk.c's glue: a stack, vblk_putc() on the machine's UART and
+ * vblk.c's glue: a stack, the device tree's address (none on x86) as
+ * vblk_main()'s argument, vblk_putc() on the machine's UART and
  * vblk_poweroff() the architecture's way (PSCI, SBI SRST, ACPI S5).
  */
 	.text
@@ -9,8 +10,8 @@
 	.globl	vblk_poweroff
 #if defined(__aarch64__)
 _start:
-	adr	x0, stack_top
-	mov	sp, x0
+	adr	x1, stack_top		/* x0: the device tree */
+	mov	sp, x1
 	bl	vblk_main
 	b	vblk_poweroff
 vblk_putc:
@@ -25,6 +26,7 @@ vblk_poweroff:
 #elif defined(__riscv)
 _start:
 	la	sp, stack_top
+	mv	a0, a1			/* a1: the device tree */
 	call	vblk_main
 	j	vblk_poweroff
 vblk_putc:
@@ -42,6 +44,7 @@ vblk_poweroff:
 	.code32
 _start:
 	mov	$stack_top, %esp
+	push	$0			/* no device tree */
 	call	vblk_main
 	jmp	vblk_poweroff
 vblk_putc:

@@ -373,7 +373,8 @@ static int x86_load(struct vm *vm)
 		vm->boot.kernel_start = o->load_addr;
 		vm->boot.kernel_end = o->load_addr + f.size;
 	} else if (is_elf(&f)) {
-		ret = load_elf(vm, &f, EM_X86_64, &vm->boot.entry,
+		/* A position-independent one at 1 MiB, as Multiboot loads. */
+		ret = load_elf(vm, &f, EM_X86_64, 0x100000, &vm->boot.entry,
 			       &vm->boot.kernel_start, &vm->boot.kernel_end);
 		x86_boot_mode = X86_BOOT_FLAT32;
 		vm->boot.elf = true;

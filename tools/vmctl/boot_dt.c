@@ -44,8 +44,9 @@ static int load_kernel(struct vm *vm, const struct image_header *ih)
 		b->kernel_start = o->load_addr;
 		b->kernel_end = o->load_addr + f.size;
 	} else if (is_elf(&f)) {
-		ret = load_elf(vm, &f, ih->elf_machine, &b->entry,
-			       &b->kernel_start, &b->kernel_end);
+		/* A position-independent one at the start of RAM. */
+		ret = load_elf(vm, &f, ih->elf_machine, vm->mem.base,
+			       &b->entry, &b->kernel_start, &b->kernel_end);
 		b->elf = true;
 	} else if (is_image(&f, ih)) {
 		text_offset = get_le(f.data + 8, 8);
@@ -143,10 +144,11 @@ int boot_dt_load(struct vm *vm, const struct image_header *ih,
 			(unsigned long long)(vm->mem.size >> 20));
 		return -1;
 	}
-	if (vm->opts->initrd && !vm->boot.is_linux) {
-		fprintf(stderr, "vmctl: --initrd is for Linux kernels\n");
-		return -1;
-	}
+	/*
+	 * Any image gets it, where the device tree says (chosen's
+	 * linux,initrd-start and -end): bare-metal kernels and test
+	 * payloads take their environment from there as Linux does.
+	 */
 	if (load_initrd(vm, vm->boot.kernel_end, dtb))
 		return -1;
 	vm->boot.dtb = dtb;

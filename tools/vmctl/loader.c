@@ -99,13 +99,81 @@ static int elf_bad(const struct file_buf *f, const char *why)
 	return -1;
 }
 
+/* R_<arch>_RELATIVE: *(base + offset) = base + addend. */
+static uint32_t elf_relative_type(uint16_t machine)
+{
+	switch (machine) {
+	case EM_AARCH64:
+		return R_AARCH64_RELATIVE;
+	case EM_RISCV:
+		return R_RISCV_RELATIVE;
+	default:
+		return R_X86_64_RELATIVE;
+	}
+}
+
+/*
+ * A position-independent image (ET_DYN, a static PIE) placed @bias away
+ * from its link addresses: apply its dynamic relocations, which for a
+ * static PIE are all R_<arch>_RELATIVE (the ELF ABI supplements), as
+ * the program's own startup would if it relocated itself. Read from the
+ * file's PT_DYNAMIC; the table itself is in a loaded segment.
+ */
+static int elf_relocate(struct vm *vm, const struct file_buf *f,
+			const Elf64_Phdr *dyn, uint16_t machine,
+			uint64_t bias)
+{
+	uint64_t rela = 0, relasz = 0, relaent = sizeof(Elf64_Rela), i;
+	Elf64_Dyn d;
+	Elf64_Rela r;
+	uint64_t off;
+	void *p;
+
+	for (off = 0; off + sizeof(d) <= dyn->p_filesz; off += sizeof(d)) {
+		if (dyn->p_offset > f->size ||
+		    dyn->p_offset + off + sizeof(d) > f->size)
+			return elf_bad(f, "dynamic section outside the file");
+		memcpy(&d, f->data + dyn->p_offset + off, sizeof(d));
+		if (d.d_tag == DT_NULL)
+			break;
+		if (d.d_tag == DT_RELA)
+			rela = d.d_un.d_ptr;
+		else if (d.d_tag == DT_RELASZ)
+			relasz = d.d_un.d_val;
+		else if (d.d_tag == DT_RELAENT)
+			relaent = d.d_un.d_val;
+		else if (d.d_tag == DT_REL || d.d_tag == DT_RELR ||
+			 d.d_tag == DT_NEEDED)
+			return elf_bad(f, "needs a dynamic loader (REL, RELR or libraries)");
+	}
+	if (!relasz)
+		return 0;
+	if (relaent != sizeof(r))
+		return elf_bad(f, "unknown relocation entry size");
+	for (i = 0; i < relasz / sizeof(r); i++) {
+		p = vm_ram(vm, bias + rela + i * sizeof(r), sizeof(r), f->path);
+		if (!p)
+			return -1;
+		memcpy(&r, p, sizeof(r));
+		if (ELF64_R_TYPE(r.r_info) != elf_relative_type(machine))
+			return elf_bad(f, "a relocation other than RELATIVE");
+		p = vm_ram(vm, bias + r.r_offset, 8, f->path);
+		if (!p)
+			return -1;
+		put_le(p, 8, bias + r.r_addend);
+	}
+	return 0;
+}
+
 int load_elf(struct vm *vm, const struct file_buf *f, uint16_t machine,
-	     uint64_t *entry, uint64_t *start, uint64_t *end)
+	     uint64_t dyn_base, uint64_t *entry, uint64_t *start,
+	     uint64_t *end)
 {
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)f->data;
-	Elf64_Phdr ph;
-	uint64_t lo = ~0ULL, hi = 0, off;
+	Elf64_Phdr ph, dyn = { .p_type = PT_NULL };
+	uint64_t lo = ~0ULL, hi = 0, off, bias = 0, at;
 	unsigned int i, loaded = 0;
+	bool pie;
 	uint8_t *dst;
 
 	if (f->size < sizeof(*eh) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
@@ -113,36 +181,59 @@ int load_elf(struct vm *vm, const struct file_buf *f, uint16_t machine,
 		return elf_bad(f, "not a little-endian 64-bit ELF");
 	if (eh->e_machine != machine)
 		return elf_bad(f, "built for another architecture");
-	if (eh->e_type != ET_EXEC)
-		return elf_bad(f, "not an executable (ET_EXEC)");
+	if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
+		return elf_bad(f, "not an executable (ET_EXEC or ET_DYN)");
+	pie = eh->e_type == ET_DYN;
 	if (eh->e_phentsize != sizeof(ph) || eh->e_phoff > f->size ||
 	    (uint64_t)eh->e_phnum * sizeof(ph) > f->size - eh->e_phoff)
 		return elf_bad(f, "program headers outside the file");
+	/*
+	 * A position-independent image goes to @dyn_base: its lowest
+	 * segment's page there, every link address moved by the same bias.
+	 */
+	if (pie) {
+		for (i = 0; i < eh->e_phnum; i++) {
+			memcpy(&ph, f->data + eh->e_phoff + (uint64_t)i * sizeof(ph),
+			       sizeof(ph));
+			if (ph.p_type == PT_LOAD && ph.p_memsz && ph.p_vaddr < lo)
+				lo = ph.p_vaddr;
+		}
+		if (lo == ~0ULL)
+			return elf_bad(f, "nothing to load");
+		bias = dyn_base - (lo & ~0xfffULL);
+		lo = ~0ULL;
+	}
 	for (i = 0; i < eh->e_phnum; i++) {
 		off = eh->e_phoff + (uint64_t)i * sizeof(ph);
 		memcpy(&ph, f->data + off, sizeof(ph));
+		if (ph.p_type == PT_DYNAMIC)
+			dyn = ph;
 		if (ph.p_type != PT_LOAD || !ph.p_memsz)
 			continue;
 		if (ph.p_filesz > ph.p_memsz)
 			return elf_bad(f, "segment larger in the file than in memory");
 		if (ph.p_offset > f->size || ph.p_filesz > f->size - ph.p_offset)
 			return elf_bad(f, "segment outside the file");
-		dst = vm_ram(vm, ph.p_paddr, ph.p_memsz, f->path);
+		at = pie ? ph.p_vaddr + bias : ph.p_paddr;
+		dst = vm_ram(vm, at, ph.p_memsz, f->path);
 		if (!dst)
 			return -1;
 		memcpy(dst, f->data + ph.p_offset, ph.p_filesz);
 		memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
-		if (ph.p_paddr < lo)
-			lo = ph.p_paddr;
-		if (ph.p_paddr + ph.p_memsz > hi)
-			hi = ph.p_paddr + ph.p_memsz;
+		if (at < lo)
+			lo = at;
+		if (at + ph.p_memsz > hi)
+			hi = at + ph.p_memsz;
 		loaded++;
 	}
 	if (!loaded)
 		return elf_bad(f, "nothing to load");
-	if (eh->e_entry < lo || eh->e_entry >= hi)
+	if (eh->e_entry + bias < lo || eh->e_entry + bias >= hi)
 		return elf_bad(f, "entry point outside the loaded segments");
-	*entry = eh->e_entry;
+	if (pie && dyn.p_type == PT_DYNAMIC &&
+	    elf_relocate(vm, f, &dyn, machine, bias))
+		return -1;
+	*entry = eh->e_entry + bias;
 	*start = lo;
 	*end = hi;
 	return 0;

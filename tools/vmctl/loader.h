@@ -24,11 +24,14 @@ void file_free(struct file_buf *f);
 bool is_elf(const struct file_buf *f);
 /*
  * PT_LOAD segments at their physical addresses, which must lie in guest
- * RAM; @machine is the ELF e_machine the architecture runs. Sets the
- * entry and the lowest and highest address loaded.
+ * RAM; @machine is the ELF e_machine the architecture runs. An ET_DYN
+ * image (a static PIE) is placed with its lowest page at @dyn_base and
+ * its RELATIVE relocations applied. Sets the entry and the lowest and
+ * highest address loaded.
  */
 int load_elf(struct vm *vm, const struct file_buf *f, uint16_t machine,
-	     uint64_t *entry, uint64_t *start, uint64_t *end);
+	     uint64_t dyn_base, uint64_t *entry, uint64_t *start,
+	     uint64_t *end);
 /* @len bytes of @f from @off at guest physical @gpa. */
 int load_bytes(struct vm *vm, const struct file_buf *f, size_t off,
 	       size_t len, uint64_t gpa);

@@ -158,6 +158,51 @@ int vm_down_status(struct vcpu *v)
 	return VMCTL_CRASH;
 }
 
+/*
+ * A system register id as its architecture writes it: arm64's generic
+ * S<op0>_<op1>_C<n>_C<m>_<op2> (what MRS and MSR accept), a riscv CSR
+ * number, an x86 MSR index.
+ */
+static void sysreg_name(uint64_t id, char *buf, size_t len)
+{
+	uint64_t cls = id & ~((1ULL << AXVM_SYSREG_CLASS_SHIFT) - 1);
+	uint64_t low = id & ((1ULL << AXVM_SYSREG_CLASS_SHIFT) - 1);
+
+	switch (cls) {
+	case AXVM_SYSREG_CLASS_ARM64:
+		snprintf(buf, len, "S%u_%u_C%u_C%u_%u",
+			 (unsigned int)(low >> 14) & 3,
+			 (unsigned int)(low >> 11) & 7,
+			 (unsigned int)(low >> 7) & 15,
+			 (unsigned int)(low >> 3) & 15, (unsigned int)low & 7);
+		break;
+	case AXVM_SYSREG_CLASS_RISCV_CSR:
+		snprintf(buf, len, "csr %#llx", (unsigned long long)low);
+		break;
+	case AXVM_SYSREG_CLASS_X86_MSR:
+		snprintf(buf, len, "msr %#llx", (unsigned long long)low);
+		break;
+	default:
+		snprintf(buf, len, "id %#llx", (unsigned long long)id);
+		break;
+	}
+}
+
+/* --trace of a system register exit, once vmctl has answered a read. */
+static void trace_sysreg(struct vcpu *v)
+{
+	struct axvm_run *r = v->run;
+	char name[48];
+
+	if (!v->vm->opts->trace)
+		return;
+	sysreg_name(r->sysreg.id, name, sizeof(name));
+	fprintf(stderr, "vmctl: vcpu %u: sysreg %s %s r%u %s %#llx\n", v->id,
+		name, r->sysreg.is_write ? "write" : "read", r->sysreg.reg,
+		r->sysreg.is_write ? "=" : "->",
+		(unsigned long long)r->sysreg.value);
+}
+
 static void trace_exit(struct vcpu *v)
 {
 	struct axvm_run *r = v->run;
@@ -182,6 +227,9 @@ static void trace_exit(struct vcpu *v)
 			(unsigned long long)r->hypercall.args[0],
 			(unsigned long long)r->hypercall.args[1],
 			(unsigned long long)r->hypercall.args[2]);
+		break;
+	case AXVM_EXIT_SYSREG:
+		/* trace_sysreg(), with the value vmctl answers. */
 		break;
 	default:
 		fprintf(stderr, "vmctl: vcpu %u: %s\n", v->id,
@@ -333,6 +381,7 @@ static void vcpu_exit(struct vcpu *v)
 		/* Registers the kernel leaves to us read 0, writes go nowhere. */
 		if (!r->sysreg.is_write)
 			r->sysreg.value = 0;
+		trace_sysreg(v);
 		break;
 	case AXVM_EXIT_HYPERCALL:
 		vm->arch->hypercall(v);

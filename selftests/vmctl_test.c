@@ -446,6 +446,39 @@ TEST_F(vmctl, initrd_for_any_image_with_a_device_tree)
 }
 #endif
 
+#ifdef __x86_64__
+#define MB_MODULE	"/tmp/vmctl-module"
+
+/*
+ * A Multiboot kernel (a 32-bit ELF with the header of the Multiboot
+ * Specification 0.6.96): EAX = 0x2BADB002 and EBX = the information
+ * structure at entry (3.2), which names the loader, lower and upper
+ * memory (in KiB), the command line, the module (--initrd, page-aligned
+ * as the header's flag 0 asks, with its string) and the memory map (RAM
+ * from 1 MiB to the end). The guest prints what it found.
+ */
+TEST_F(vmctl, multiboot_kernel_gets_its_information)
+{
+	int fd;
+
+	fd = open(MB_MODULE, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(12, write(fd, "module text\n", 12));
+	close(fd);
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/MULTIBOOT.elf",
+		  "--memory", "64M", "--append", "mb test", "--initrd",
+		  MB_MODULE);
+	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
+	EXPECT_STREQ("multiboot: loader vmctl\n"
+		     "multiboot: mem_lower 640\n"
+		     "multiboot: cmdline mb test\n"
+		     "multiboot: module vmctl-module page-aligned: module text\n"
+		     "multiboot: RAM from 1 MiB, 0x03f00000 bytes, mem_upper 0x03f00000\n",
+		     self->r.out);
+	unlink(MB_MODULE);
+}
+#endif
+
 /* Bad arguments: status 1, one line, before any VM exists. */
 TEST_F(vmctl, argument_errors)
 {

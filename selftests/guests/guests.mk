@@ -29,8 +29,11 @@ GUEST_IMAGES := $(foreach a,$(GUEST_ACTIONS),$(GUEST_DIR)/$(a).bin \
 		$(GUEST_DIR)/$(a).elf)
 # arm64, riscv64: POWEROFF as a static PIE linked at 0 (ET_DYN), which
 # vmctl places and whose RELATIVE relocations it applies.
+# x86: a Multiboot kernel, a 32-bit ELF as such kernels are.
 ifeq ($(filter x86 x86_64,$(ARCH)),)
 GUEST_PIE := $(GUEST_DIR)/PIE.elf
+else
+GUEST_PIE := $(GUEST_DIR)/MULTIBOOT.elf
 endif
 
 guests: $(GUEST_IMAGES) $(GUEST_DIR)/VBLK.elf $(GUEST_PIE)
@@ -52,6 +55,13 @@ $(GUEST_DIR)/VBLK.elf: selftests/guests/vblk.c selftests/guests/vblk.h \
 		-Wl,-Ttext=0x100000 -o $@.32 selftests/guests/vblk_start.S \
 		selftests/guests/vblk.c
 	$(CROSS_COMPILE)objcopy -I elf32-i386 -O elf64-x86-64 $@.32 $@
+$(GUEST_DIR)/MULTIBOOT.elf: selftests/guests/multiboot.c \
+			    selftests/guests/multiboot_start.S \
+			    selftests/guests/guests.mk
+	@mkdir -p $(GUEST_DIR)
+	$(USER_CC) -m32 $(VBLK_FLAGS) $(GUEST_FLAGS) -Wl,-m,elf_i386 \
+		-Wl,-Ttext=0x100000 -o $@ selftests/guests/multiboot_start.S \
+		selftests/guests/multiboot.c
 else
 $(GUEST_DIR)/VBLK.elf: selftests/guests/vblk.c selftests/guests/vblk.h \
 		       selftests/guests/vblk_start.S selftests/guests/guests.mk

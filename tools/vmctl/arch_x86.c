@@ -18,8 +18,9 @@
  *
  * Guests start as their image asks: a bzImage through the Linux 64-bit
  * boot protocol (zero page, e820 map, identity-mapped long mode), an ELF
- * in 32-bit protected mode with flat segments and paging off (as
- * Multiboot does), a raw binary in real mode at its entry (below 1 MiB).
+ * (32- or 64-bit) in 32-bit protected mode with flat segments and paging
+ * off, with the Multiboot information when it carries a Multiboot header
+ * (multiboot.c), a raw binary in real mode at its entry (below 1 MiB).
  */
 #include <elf.h>
 #include <stdio.h>
@@ -30,6 +31,7 @@
 #include "acpi.h"
 #include "devices.h"
 #include "loader.h"
+#include "multiboot.h"
 #include "pci.h"
 #include "vm.h"
 
@@ -102,6 +104,8 @@ enum x86_boot {
 };
 
 static enum x86_boot x86_boot_mode;
+/* X86_BOOT_FLAT32 of a Multiboot image: its information's address. */
+static uint32_t x86_multiboot_info;
 
 static uint64_t x86_arch_id(unsigned int vcpu)
 {
@@ -156,6 +160,11 @@ static int x86_boot_regs(struct vcpu *v, uint64_t entry, uint64_t arg,
 		    set_seg(v, SEG_CS, 0x08, 0, 0xffffffff, AR_CODE32) ||
 		    set_data_segs(v, 0x10, 0, 0xffffffff, AR_DATA32))
 			return -1;
+		/* Multiboot 3.2: EAX the magic, EBX the information. */
+		if (x86_multiboot_info) {
+			regs.gpr[0] = MULTIBOOT_BOOT_MAGIC;
+			regs.gpr[3] = x86_multiboot_info;
+		}
 		regs.pc = entry;
 		break;
 	case X86_BOOT_LINUX64:
@@ -342,6 +351,33 @@ static int x86_load_bzimage(struct vm *vm, struct file_buf *f)
 	return 0;
 }
 
+/*
+ * An ELF image with a Multiboot header gets what the specification
+ * gives: its module (--initrd) page-aligned at the top of the RAM below
+ * 4 GiB, the information structure, EAX and EBX at entry.
+ */
+static int x86_load_multiboot(struct vm *vm, const struct file_buf *f)
+{
+	uint64_t ram_end = vm->mem.base + vm->mem.size;
+	char cmdline[BOOT_CMDLINE_MAX];
+	uint32_t flags;
+	int mb;
+
+	mb = multiboot_header(f, &flags);
+	if (mb <= 0)
+		return mb;
+	if (x86_cmdline(vm, cmdline, sizeof(cmdline))) {
+		fprintf(stderr, "vmctl: --append: command line too long\n");
+		return -1;
+	}
+	if (load_initrd(vm, vm->boot.kernel_end, ram_end))
+		return -1;
+	x86_multiboot_info = multiboot_info(vm, cmdline,
+					    vm->pci ? X86_PCI_ECAM : 0,
+					    vm->pci ? PCI_ECAM_BUS_SIZE : 0);
+	return x86_multiboot_info ? 0 : -1;
+}
+
 static int x86_load(struct vm *vm)
 {
 	const struct vm_opts *o = vm->opts;
@@ -384,6 +420,8 @@ static int x86_load(struct vm *vm)
 				f.path);
 			ret = -1;
 		}
+		if (!ret)
+			ret = x86_load_multiboot(vm, &f);
 	} else if (is_bzimage(&f)) {
 		ret = x86_load_bzimage(vm, &f);
 	} else {
@@ -391,8 +429,9 @@ static int x86_load(struct vm *vm)
 			"vmctl: %s: neither a bzImage nor an ELF; give --load for a raw binary\n",
 			f.path);
 	}
-	if (!ret && o->initrd && !vm->boot.is_linux) {
-		fprintf(stderr, "vmctl: --initrd is for Linux kernels\n");
+	if (!ret && o->initrd && !vm->boot.is_linux && !x86_multiboot_info) {
+		fprintf(stderr,
+			"vmctl: --initrd is for Linux and Multiboot kernels\n");
 		ret = -1;
 	}
 	file_free(&f);

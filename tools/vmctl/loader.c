@@ -165,36 +165,103 @@ static int elf_relocate(struct vm *vm, const struct file_buf *f,
 	return 0;
 }
 
+/* An ELF header of either class, widened: what load_elf() reads. */
+struct elf_image {
+	bool elf32;
+	uint16_t type, machine;
+	uint64_t entry, phoff;
+	unsigned int phnum;
+};
+
+static int elf_header(const struct file_buf *f, struct elf_image *im)
+{
+	const Elf64_Ehdr *e64 = (const Elf64_Ehdr *)f->data;
+	const Elf32_Ehdr *e32 = (const Elf32_Ehdr *)f->data;
+	bool phent_ok;
+	size_t phsize;
+
+	if (f->size < EI_NIDENT || f->data[EI_DATA] != ELFDATA2LSB ||
+	    (f->data[EI_CLASS] != ELFCLASS64 && f->data[EI_CLASS] != ELFCLASS32))
+		return elf_bad(f, "not a little-endian 32- or 64-bit ELF");
+	im->elf32 = f->data[EI_CLASS] == ELFCLASS32;
+	if (im->elf32) {
+		if (f->size < sizeof(*e32))
+			return elf_bad(f, "truncated header");
+		im->type = e32->e_type;
+		im->machine = e32->e_machine;
+		im->entry = e32->e_entry;
+		im->phoff = e32->e_phoff;
+		im->phnum = e32->e_phnum;
+		phent_ok = e32->e_phentsize == sizeof(Elf32_Phdr);
+	} else {
+		if (f->size < sizeof(*e64))
+			return elf_bad(f, "truncated header");
+		im->type = e64->e_type;
+		im->machine = e64->e_machine;
+		im->entry = e64->e_entry;
+		im->phoff = e64->e_phoff;
+		im->phnum = e64->e_phnum;
+		phent_ok = e64->e_phentsize == sizeof(Elf64_Phdr);
+	}
+	if (!phent_ok)
+		return elf_bad(f, "unknown program header size");
+	phsize = im->elf32 ? sizeof(Elf32_Phdr) : sizeof(Elf64_Phdr);
+	if (im->phoff > f->size ||
+	    (uint64_t)im->phnum * phsize > f->size - im->phoff)
+		return elf_bad(f, "program headers outside the file");
+	return 0;
+}
+
+/* Program header @i, widened to the 64-bit layout. */
+static void elf_phdr(const struct file_buf *f, const struct elf_image *im,
+		     unsigned int i, Elf64_Phdr *ph)
+{
+	Elf32_Phdr p32;
+
+	if (!im->elf32) {
+		memcpy(ph, f->data + im->phoff + (uint64_t)i * sizeof(*ph),
+		       sizeof(*ph));
+		return;
+	}
+	memcpy(&p32, f->data + im->phoff + (uint64_t)i * sizeof(p32),
+	       sizeof(p32));
+	ph->p_type = p32.p_type;
+	ph->p_flags = p32.p_flags;
+	ph->p_offset = p32.p_offset;
+	ph->p_vaddr = p32.p_vaddr;
+	ph->p_paddr = p32.p_paddr;
+	ph->p_filesz = p32.p_filesz;
+	ph->p_memsz = p32.p_memsz;
+	ph->p_align = p32.p_align;
+}
+
 int load_elf(struct vm *vm, const struct file_buf *f, uint16_t machine,
 	     uint64_t dyn_base, uint64_t *entry, uint64_t *start,
 	     uint64_t *end)
 {
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)f->data;
 	Elf64_Phdr ph, dyn = { .p_type = PT_NULL };
-	uint64_t lo = ~0ULL, hi = 0, off, bias = 0, at;
+	uint64_t lo = ~0ULL, hi = 0, bias = 0, at;
 	unsigned int i, loaded = 0;
+	struct elf_image im;
 	bool pie;
 	uint8_t *dst;
 
-	if (f->size < sizeof(*eh) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh->e_ident[EI_DATA] != ELFDATA2LSB)
-		return elf_bad(f, "not a little-endian 64-bit ELF");
-	if (eh->e_machine != machine)
+	if (elf_header(f, &im))
+		return -1;
+	/* x86 also takes 32-bit (EM_386) images, as Multiboot loaders do. */
+	if (im.elf32 ? !(machine == EM_X86_64 && im.machine == EM_386) :
+		       im.machine != machine)
 		return elf_bad(f, "built for another architecture");
-	if (eh->e_type != ET_EXEC && eh->e_type != ET_DYN)
-		return elf_bad(f, "not an executable (ET_EXEC or ET_DYN)");
-	pie = eh->e_type == ET_DYN;
-	if (eh->e_phentsize != sizeof(ph) || eh->e_phoff > f->size ||
-	    (uint64_t)eh->e_phnum * sizeof(ph) > f->size - eh->e_phoff)
-		return elf_bad(f, "program headers outside the file");
+	if (im.type != ET_EXEC && (im.type != ET_DYN || im.elf32))
+		return elf_bad(f, "not an executable (ET_EXEC, or ET_DYN for 64-bit)");
+	pie = im.type == ET_DYN;
 	/*
 	 * A position-independent image goes to @dyn_base: its lowest
 	 * segment's page there, every link address moved by the same bias.
 	 */
 	if (pie) {
-		for (i = 0; i < eh->e_phnum; i++) {
-			memcpy(&ph, f->data + eh->e_phoff + (uint64_t)i * sizeof(ph),
-			       sizeof(ph));
+		for (i = 0; i < im.phnum; i++) {
+			elf_phdr(f, &im, i, &ph);
 			if (ph.p_type == PT_LOAD && ph.p_memsz && ph.p_vaddr < lo)
 				lo = ph.p_vaddr;
 		}
@@ -203,9 +270,8 @@ int load_elf(struct vm *vm, const struct file_buf *f, uint16_t machine,
 		bias = dyn_base - (lo & ~0xfffULL);
 		lo = ~0ULL;
 	}
-	for (i = 0; i < eh->e_phnum; i++) {
-		off = eh->e_phoff + (uint64_t)i * sizeof(ph);
-		memcpy(&ph, f->data + off, sizeof(ph));
+	for (i = 0; i < im.phnum; i++) {
+		elf_phdr(f, &im, i, &ph);
 		if (ph.p_type == PT_DYNAMIC)
 			dyn = ph;
 		if (ph.p_type != PT_LOAD || !ph.p_memsz)
@@ -228,12 +294,12 @@ int load_elf(struct vm *vm, const struct file_buf *f, uint16_t machine,
 	}
 	if (!loaded)
 		return elf_bad(f, "nothing to load");
-	if (eh->e_entry + bias < lo || eh->e_entry + bias >= hi)
+	if (im.entry + bias < lo || im.entry + bias >= hi)
 		return elf_bad(f, "entry point outside the loaded segments");
 	if (pie && dyn.p_type == PT_DYNAMIC &&
 	    elf_relocate(vm, f, &dyn, machine, bias))
 		return -1;
-	*entry = eh->e_entry + bias;
+	*entry = im.entry + bias;
 	*start = lo;
 	*end = hi;
 	return 0;

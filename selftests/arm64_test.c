@@ -208,9 +208,12 @@ TEST_F(arm64, mmio_widths_and_sign_extension)
 
 GUEST_CODE static void guest_sysreg_trap(void)
 {
-	/* MDSCR_EL1 traps (MDCR_EL2.TDA): a read, then a write. */
-	GUEST_ASSERT_EQ(read_sysreg(mdscr_el1), 0x1234);
-	write_sysreg(0x55, mdscr_el1);
+	/*
+	 * PMCR_EL0 traps (MDCR_EL2.TPMCR) and the kernel leaves the PMU to
+	 * the VMM: a read, then a write.
+	 */
+	GUEST_ASSERT_EQ(read_sysreg(pmcr_el0), 0x1234);
+	write_sysreg(0x55, pmcr_el0);
 }
 
 TEST_F(arm64, sysreg_exit)
@@ -221,11 +224,11 @@ TEST_F(arm64, sysreg_exit)
 
 	ASSERT_NE(NULL, v);
 	ASSERT_EQ(AXVM_EXIT_SYSREG, test_vcpu_run_exit(v));
-	EXPECT_EQ(SYSREG(2, 0, 0, 2, 2), v->run->sysreg.id);
+	EXPECT_EQ(SYSREG(3, 3, 9, 12, 0), v->run->sysreg.id);
 	EXPECT_EQ(0, v->run->sysreg.is_write);
 	v->run->sysreg.value = 0x1234;
 	ASSERT_EQ(AXVM_EXIT_SYSREG, test_vcpu_run_exit(v));
-	EXPECT_EQ(SYSREG(2, 0, 0, 2, 2), v->run->sysreg.id);
+	EXPECT_EQ(SYSREG(3, 3, 9, 12, 0), v->run->sysreg.id);
 	EXPECT_EQ(1, v->run->sysreg.is_write);
 	EXPECT_EQ(0x55, v->run->sysreg.value);
 	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
@@ -1260,6 +1263,100 @@ TEST_F(arm64, fetch_outside_ram_is_a_prefetch_abort)
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
 	EXPECT_EQ(0xf00d, uc.args[0]);
 	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
+/* ------------------------------------------------------------------ */
+
+/* Arm ARM D19 (ESR_EL1.EC), taken without a change in Exception level. */
+#define EC_BREAKPOINT_CUR	0x31
+#define EC_SOFTSTEP_CUR		0x33
+#define EC_WATCHPOINT_CUR	0x35
+#define MDSCR_SS		(1ULL << 0)
+#define MDSCR_KDE		(1ULL << 13)
+#define MDSCR_MDE		(1ULL << 15)
+#define PSTATE_SS		(1ULL << 21)
+/* DBGBCR: E, PMC 0b11 (EL1 and EL0), BAS 0b1111; unlinked address. */
+#define BCR_EL1_ADDR		0x1e7ULL
+/* DBGWCR: E, PAC 0b11, LSC 0b11 (loads and stores), BAS 0xff. */
+#define WCR_EL1_ANY_8		0x1fffULL
+
+static volatile uint64_t watched __attribute__((aligned(8)));
+
+GUEST_CODE static void bp_target(void)
+{
+	asm volatile("nop; nop");
+}
+
+GUEST_CODE static void guest_debug_handler(struct ex_regs *regs)
+{
+	uint64_t ec = regs->esr >> 26;
+
+	GUEST_SYNC(ec, regs->far, regs->pc);
+	if (ec == EC_BREAKPOINT_CUR) {
+		/* Off, then one step from the breakpointed instruction. */
+		write_sysreg(0, dbgbcr0_el1);
+		write_sysreg(MDSCR_MDE | MDSCR_KDE | MDSCR_SS, mdscr_el1);
+		regs->pstate |= PSTATE_SS;
+	} else if (ec == EC_SOFTSTEP_CUR) {
+		write_sysreg(MDSCR_MDE | MDSCR_KDE, mdscr_el1);
+	} else if (ec == EC_WATCHPOINT_CUR) {
+		write_sysreg(0, dbgwcr0_el1);
+	}
+	isb();
+}
+
+GUEST_CODE static void guest_debug(void)
+{
+	write_sysreg((uint64_t)bp_target, dbgbvr0_el1);
+	write_sysreg(BCR_EL1_ADDR, dbgbcr0_el1);
+	write_sysreg((uint64_t)&watched, dbgwvr0_el1);
+	write_sysreg(WCR_EL1_ANY_8, dbgwcr0_el1);
+	GUEST_ASSERT_EQ(read_sysreg(dbgbvr0_el1), (uint64_t)bp_target);
+	write_sysreg(MDSCR_MDE | MDSCR_KDE, mdscr_el1);
+	isb();
+	asm volatile("msr daifclr, #8" : : : "memory");	/* PSTATE.D = 0 */
+	bp_target();
+	watched = 5;
+	asm volatile("msr daifset, #8" : : : "memory");
+	GUEST_ASSERT_EQ(watched, 5);
+	GUEST_SYNC(0xd0e);
+}
+
+/*
+ * Self-hosted debug in the guest (Arm ARM D2): with MDSCR_EL1.MDE and
+ * KDE set and PSTATE.D clear, a breakpoint on an instruction address is
+ * a Breakpoint exception (EC 0x31, ELR_EL1 the instruction), software
+ * step after an ERET with SPSR.SS set a Software Step exception once the
+ * instruction ran (EC 0x33, ELR_EL1 the next one), a watchpoint on a
+ * doubleword a Watchpoint exception on the store (EC 0x35, FAR_EL1 the
+ * address). All taken at the guest's EL1, none an exit to userspace;
+ * ID_AA64DFR0_EL1 promised the breakpoints and watchpoints.
+ */
+TEST_F(arm64, guest_breakpoint_watchpoint_and_step)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	test_vm_set_sync_handler(self->vm, guest_debug_handler);
+	v = test_vcpu_add_default(self->vm, 0, guest_debug, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(EC_BREAKPOINT_CUR, uc.args[0]);
+	EXPECT_EQ((uint64_t)bp_target, uc.args[2]);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(EC_SOFTSTEP_CUR, uc.args[0]);
+	EXPECT_EQ((uint64_t)bp_target + 4, uc.args[2]);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(EC_WATCHPOINT_CUR, uc.args[0]);
+	EXPECT_EQ((uint64_t)&watched, uc.args[1]);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0xd0e, uc.args[0]);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+	/* The registers are the vCPU's, through the sysreg ioctls too. */
+	EXPECT_EQ((uint64_t)bp_target,
+		  axvm_get_sysreg(v->fd, SYSREG(2, 0, 0, 0, 4)));
+	EXPECT_EQ(MDSCR_MDE | MDSCR_KDE,
+		  axvm_get_sysreg(v->fd, SYSREG(2, 0, 0, 2, 2)));
 }
 
 /* ------------------------------------------------------------------ */

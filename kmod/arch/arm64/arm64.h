@@ -74,6 +74,13 @@ struct axvm_arm64_power {
 	u64 entry, context;	/* ON_PENDING: CPU_ON's arguments */
 };
 
+/* Self-hosted debug state: a guest's copy, or the host's while saved. */
+struct axvm_arm64_debug {
+	u64 bvr[16], bcr[16], wvr[16], wcr[16];
+	u64 mdscr;
+	bool oslk;		/* the guest's OS lock (OSLAR_EL1) */
+};
+
 struct axvm_arm64_vcpu {
 	u64 x[31];		/* X0-X30: the world switch's layout */
 	u64 sp_el1;
@@ -82,6 +89,7 @@ struct axvm_arm64_vcpu {
 	u64 sysregs[AXVM_ARM64_NR_SYSREGS];
 	struct axvm_arm64_fpsimd fp;
 	struct axvm_arm64_vgic vgic;
+	struct axvm_arm64_debug debug;
 
 	struct axvm_vcpu *vcpu;	/* back pointer, for the timer */
 	u64 serial;		/* never reused: names the TLB's last user */
@@ -170,6 +178,13 @@ void axvm_arm64_psci_cpu_on_done(struct axvm_vcpu *vcpu, u64 target,
 /* regs.c */
 void axvm_arm64_vcpu_reset(struct axvm_arm64_vcpu *a, u64 pc, u64 x0,
 			   bool be);
+
+/* debug.c: the guest's breakpoints, watchpoints and software step. */
+bool axvm_arm64_debug_access(struct axvm_arm64_vcpu *a, u32 op0, u32 op1,
+			     u32 crn, u32 crm, u32 op2, bool write, u64 *val);
+bool axvm_arm64_debug_load(struct axvm_arm64_vcpu *a,
+			   struct axvm_arm64_debug *h);
+void axvm_arm64_debug_put(struct axvm_arm64_debug *h);
 
 /* inject.c: exceptions taken to the guest's EL1. */
 void axvm_arm64_inject_abort(struct axvm_arm64_vcpu *a, bool data, u64 far,

@@ -155,7 +155,10 @@ static int axvm_arm64_sysreg(struct axvm_vcpu *vcpu,
 	val = axvm_arm64_get_x(a, rt);
 	if (axvm_arm64_ptimer_access(a, op0, op1, crn, crm, op2,
 				     !(iss & ESR_ELx_SYS64_ISS_DIR_READ),
-				     &val)) {
+				     &val) ||
+	    axvm_arm64_debug_access(a, op0, op1, crn, crm, op2,
+				    !(iss & ESR_ELx_SYS64_ISS_DIR_READ),
+				    &val)) {
 		if (iss & ESR_ELx_SYS64_ISS_DIR_READ)
 			axvm_arm64_set_x(a, rt, val);
 		return AXVM_EXIT_SYSREG | AXVM_ARCH_EXIT_HANDLED;

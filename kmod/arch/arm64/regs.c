@@ -76,10 +76,11 @@ static atomic64_t axvm_arm64_vcpu_serial = ATOMIC64_INIT(0);
  * At creation and when PSCI CPU_ON starts it (PSCI 1.1, 6.4.3, "CPU_ON
  * and CPU_SUSPEND power down, entry point state"): AArch64 EL1h with D, A,
  * I and F masked, SCTLR_EL1 with the MMU and both caches off, X0 the
- * context ID, every other register, the EL1 system registers and the
- * FP/SIMD state cleared, the virtual timer off. MPIDR_EL1 stays, and so
- * does the vGIC, as KVM leaves it on a reset: the guest programs its
- * CPU interface again, and interrupts pending for the vCPU are kept.
+ * context ID, every other register, the EL1 system registers, the
+ * debug registers and the FP/SIMD state cleared, the timers off.
+ * MPIDR_EL1 stays, and so does the vGIC, as KVM leaves it on a reset:
+ * the guest programs its CPU interface again, and interrupts pending
+ * for the vCPU are kept.
  */
 void axvm_arm64_vcpu_reset(struct axvm_arm64_vcpu *a, u64 pc, u64 x0, bool be)
 {
@@ -88,6 +89,7 @@ void axvm_arm64_vcpu_reset(struct axvm_arm64_vcpu *a, u64 pc, u64 x0, bool be)
 	memset(a->x, 0, sizeof(a->x));
 	memset(a->sysregs, 0, sizeof(a->sysregs));
 	memset(&a->fp, 0, sizeof(a->fp));
+	memset(&a->debug, 0, sizeof(a->debug));
 	a->x[0] = x0;
 	a->sp_el1 = 0;
 	a->pc = pc;
@@ -203,6 +205,17 @@ static u64 *axvm_arm64_fp_reg(struct axvm_arm64_vcpu *a, u64 id, u64 *bits)
 	return NULL;
 }
 
+/* The guest's debug registers (debug.c), by their uAPI id. */
+static bool axvm_arm64_debug_sysreg(struct axvm_arm64_vcpu *a, u64 id,
+				    bool write, u64 *val)
+{
+	if ((id & ~0xffffULL) != AXVM_SYSREG_CLASS_ARM64)
+		return false;
+	return axvm_arm64_debug_access(a, (id >> 14) & 3, (id >> 11) & 7,
+				       (id >> 7) & 15, (id >> 3) & 15, id & 7,
+				       write, val);
+}
+
 int axvm_arch_get_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 *val)
 {
 	struct axvm_arm64_vcpu *a = vcpu->arch;
@@ -213,6 +226,8 @@ int axvm_arch_get_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 *val)
 		*val = a->sysregs[i];
 		return 0;
 	}
+	if (axvm_arm64_debug_sysreg(a, id, false, val))
+		return 0;
 	fp = axvm_arm64_fp_reg(a, id, &bits);
 	if (!fp)
 		return -ENOENT;
@@ -239,6 +254,8 @@ int axvm_arch_set_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 val)
 		a->sysregs[i] = val;
 		return 0;
 	}
+	if (axvm_arm64_debug_sysreg(a, id, true, &val))
+		return 0;
 	fp = axvm_arm64_fp_reg(a, id, &bits);
 	if (!fp)
 		return -ENOENT;

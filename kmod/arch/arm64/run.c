@@ -111,9 +111,13 @@ static void axvm_arm64_load_guest(struct axvm_arm64_vcpu *a, u64 vttbr,
 
 	write_sysreg(vttbr, vttbr_el2);
 	write_sysreg(axvm_arm64_vtcr, vtcr_el2);
-	/* Debug and PMU registers trap; the host's HPMN stays. */
-	write_sysreg(h->mdcr | MDCR_EL2_TDRA | MDCR_EL2_TDOSA | MDCR_EL2_TDA |
-		     MDCR_EL2_TPM | MDCR_EL2_TPMCR, mdcr_el2);
+	/*
+	 * Debug and PMU registers trap (debug.c answers the former); the
+	 * host's HPMN stays. TDE clear: the guest's debug exceptions are
+	 * its own, taken at its EL1.
+	 */
+	write_sysreg((h->mdcr | MDCR_EL2_TDRA | MDCR_EL2_TDOSA | MDCR_EL2_TDA |
+		      MDCR_EL2_TPM | MDCR_EL2_TPMCR) & ~MDCR_EL2_TDE, mdcr_el2);
 	write_sysreg((h->cnthctl | AXVM_ARM64_CNTHCTL_EL1PCTEN) &
 		     ~AXVM_ARM64_CNTHCTL_EL1PTEN, cnthctl_el2);
 	/* FP/SIMD is the guest's own; SVE and SME trap (unhandled exit). */
@@ -220,10 +224,11 @@ static int axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 {
 	struct axvm_arm64_vcpu *a = vcpu->arch;
 	struct axvm_arm64_vm *vm = vcpu->vm->arch;
+	struct axvm_arm64_debug host_debug;
 	struct axvm_arm64_host host;
 	unsigned long flags;
 	u64 vttbr, seq;
-	bool timer, ppi_held;
+	bool timer, ppi_held, debug;
 	u32 vmid;
 
 	timer = axvm_arm64_timer_armed(a);
@@ -258,6 +263,8 @@ static int axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 	vttbr = axvm_arm64_vttbr(vcpu->vm, vmid);
 	axvm_arm64_load_guest(a, vttbr, &host);
 	axvm_arm64_tlb_claim(a, host.vttbr, vttbr);
+	/* PSTATE.D is set: no debug exception at EL2 meanwhile. */
+	debug = axvm_arm64_debug_load(a, &host_debug);
 
 	/*
 	 * SP_EL0 (the host's current) is switched in the assembly, which
@@ -273,6 +280,8 @@ static int axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 			 !axvm_arm64_fault_ipa(e);
 	a->pc = read_sysreg(elr_el2);
 	a->pstate = read_sysreg(spsr_el2);
+	if (debug)
+		axvm_arm64_debug_put(&host_debug);
 	axvm_arm64_save_guest(a);
 	axvm_arm64_restore_host(&host);
 	__axvm_arm64_fpsimd_save(&a->fp);

@@ -344,6 +344,12 @@ GUEST_CODE static void guest_apic_timer(void)
 	apic_write(APIC_TMICT, 20000000);		/* 20 ms at 1 GHz */
 	cur = apic_read(APIC_TMCCT);
 	GUEST_ASSERT(cur > 0 && cur <= 20000000);
+	/*
+	 * SDM 10.5.4.1: outside TSC-deadline mode IA32_TSC_DEADLINE "reads
+	 * zero and writes are ignored": the one-shot count goes on.
+	 */
+	wrmsr(MSR_TSC_DEADLINE, rdtsc() + (1ULL << 50));
+	GUEST_ASSERT_EQ(rdmsr(MSR_TSC_DEADLINE), 0);
 	wait_irqs(0x40, 1);
 	GUEST_ASSERT_EQ(apic_read(APIC_TMCCT), 0);
 	/* EOI took it out of service. */
@@ -388,15 +394,17 @@ GUEST_CODE static void guest_tsc_deadline(void)
 	GUEST_ASSERT(c & (1u << 24));
 	apic_enable();
 	apic_write(APIC_LVTT, 0x42 | LVT_DEADLINE);
-	/* Ignored in TSC-deadline mode. */
+	/* SDM 10.5.4.1: "writes to the initial-count register are ignored". */
 	apic_write(APIC_TMICT, 1000);
+	GUEST_ASSERT_EQ(apic_read(APIC_TMICT), 0);
 	/*
 	 * An armed deadline reads back: one far enough that no machine's
-	 * exits between the write and the read reach it. A new one
-	 * replaces it.
+	 * exits between the write and the read reach it; a TMICT write
+	 * leaves it armed. A new one replaces it.
 	 */
 	t = rdtsc() + (1ULL << 50);
 	wrmsr(MSR_TSC_DEADLINE, t);
+	apic_write(APIC_TMICT, 1000);
 	GUEST_ASSERT_EQ(rdmsr(MSR_TSC_DEADLINE), t);
 	t = rdtsc() + 2000000;
 	wrmsr(MSR_TSC_DEADLINE, t);
@@ -546,6 +554,17 @@ GUEST_CODE static void guest_ioapic(void)
 	GUEST_SYNC(irq_count[0x50],
 		   ioapic_read(0x10 + 2 * 5) & REDIR_REMOTE_IRR);
 
+	/*
+	 * 82093AA 3.2.4: Remote IRR is "set to 1 when local APIC(s) accept
+	 * the level interrupt". Pin 7 names APIC 9, which does not exist:
+	 * nothing accepts it, so the pin is not left stuck.
+	 */
+	ioapic_write(0x11 + 2 * 7, 9u << 24);	/* while still masked */
+	ioapic_write(0x10 + 2 * 7, 0x52 | REDIR_LEVEL);
+	GUEST_SYNC(1);				/* the host raises line 7 */
+	GUEST_ASSERT_EQ(ioapic_read(0x10 + 2 * 7) & REDIR_REMOTE_IRR, 0);
+	ioapic_write(0x10 + 2 * 7, 0x52 | REDIR_LEVEL | REDIR_MASKED);
+
 	wait_irqs(0x51, 1);			/* line 6 went high */
 	local_irq_enable();
 	for (i = 0; i < 1000; i++)
@@ -575,6 +594,9 @@ TEST_F(apic, ioapic_level_and_edge)
 	EXPECT_EQ(3, uc.args[0]);
 	EXPECT_EQ(0, uc.args[1]);
 	ASSERT_EQ(0, irq_line(self->vm->fd, 5, 0));
+	ASSERT_EQ(0, irq_line(self->vm->fd, 7, 1));
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	ASSERT_EQ(0, irq_line(self->vm->fd, 7, 0));
 	ASSERT_EQ(0, irq_line(self->vm->fd, 6, 1));
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
 	EXPECT_EQ(1, uc.args[0]);

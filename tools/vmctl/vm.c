@@ -317,8 +317,14 @@ static void vcpu_cpu_up(struct vcpu *v)
 		v->run->cpu_up.ret = riscv ? (uint64_t)-3 : (uint64_t)-2;
 		return;
 	}
+	/*
+	 * The kernel has checked that the target is off (PSCI, SBI HSM) and
+	 * holds it as starting: its thread may not have handled its own
+	 * CPU_DOWN exit yet (t->on), and starts it once it has. Only a
+	 * start still pending here is refused.
+	 */
 	pthread_mutex_lock(&vm->lock);
-	if (t->on || t->start_pending) {
+	if (t->start_pending) {
 		/* PSCI ALREADY_ON, SBI ERR_ALREADY_AVAILABLE. */
 		v->run->cpu_up.ret = riscv ? (uint64_t)-6 : (uint64_t)-4;
 	} else {

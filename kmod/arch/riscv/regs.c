@@ -93,6 +93,9 @@ void axvm_arch_vcpu_apply_reset(struct axvm_vcpu *vcpu)
 	r->ctx.sepc = r->start_addr;
 	r->user = false;
 	r->timer_deadline = U64_MAX;
+	/* A software interrupt pending from before it stopped is gone. */
+	atomic_set(&r->ipi, 0);
+	r->hvip = 0;
 	r->pending = 0;
 }
 

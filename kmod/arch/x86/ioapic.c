@@ -51,14 +51,19 @@ static void axvm_ioapic_service(struct axvm_x86_chip *chip, u32 pin)
 
 	if (e & REDIR_MASKED || !test_bit(pin, io->level))
 		return;
-	if (e & REDIR_LEVEL) {
-		if (e & REDIR_REMOTE_IRR)
-			return;
+	if ((e & REDIR_LEVEL) && (e & REDIR_REMOTE_IRR))
+		return;
+	/*
+	 * 82093AA 3.2.4, Remote IRR: "set to 1 when local APIC(s) accept
+	 * the level interrupt". One that no APIC took (no destination, an
+	 * APIC off, an illegal vector) leaves it clear: the pin is not
+	 * stuck, and the next change of the line or of the entry sends it.
+	 */
+	if (axvm_x86_chip_deliver(chip, e >> REDIR_DEST_SHIFT,
+				  e & REDIR_LOGICAL, e & REDIR_MODE,
+				  e & REDIR_VECTOR, e & REDIR_LEVEL) &&
+	    (e & REDIR_LEVEL))
 		io->redir[pin] |= REDIR_REMOTE_IRR;
-	}
-	axvm_x86_chip_deliver(chip, e >> REDIR_DEST_SHIFT, e & REDIR_LOGICAL,
-			      e & REDIR_MODE, e & REDIR_VECTOR,
-			      e & REDIR_LEVEL);
 }
 
 void axvm_ioapic_set_line(struct axvm_x86_chip *chip, u32 pin, bool level)

@@ -44,24 +44,29 @@ void axvm_x86_chip_kick(struct axvm_x86_vcpu *x)
 	put_cpu();
 }
 
-/* An APIC message to a destination (the I/O APIC, an MSI, an IPI). */
-void axvm_x86_chip_deliver(struct axvm_x86_chip *chip, u32 dest,
+/*
+ * An APIC message to a destination (the I/O APIC, an MSI, an IPI).
+ * Whether a local APIC took it: the I/O APIC sets Remote IRR only then.
+ */
+bool axvm_x86_chip_deliver(struct axvm_x86_chip *chip, u32 dest,
 			   bool logical, u32 mode, u8 vector, bool level)
 {
 	unsigned long flags;
 	unsigned int i;
+	bool taken = false;
 
 	spin_lock_irqsave(&chip->lock, flags);
 	for (i = 0; i <= AXVM_XAPIC_MAX_ID; i++) {
 		if (!chip->apic[i] ||
 		    !axvm_lapic_match(chip->apic[i], dest, logical))
 			continue;
-		axvm_lapic_accept(chip->apic[i], mode, vector, level);
-		/* Lowest priority: the first match stands for the lowest. */
-		if (mode == APIC_DM_LOWEST)
+		taken |= axvm_lapic_accept(chip->apic[i], mode, vector, level);
+		/* Lowest priority: the first that takes it is the lowest. */
+		if (mode == APIC_DM_LOWEST && taken)
 			break;
 	}
 	spin_unlock_irqrestore(&chip->lock, flags);
+	return taken;
 }
 
 /* The 8259's output may have changed: the vCPUs taking ExtINT look. */

@@ -108,7 +108,7 @@ struct axvm_x86_chip {
 struct axvm_x86_chip *axvm_x86_chip(struct axvm_vm *vm);
 
 /* irqchip.c: routing between the pieces. */
-void axvm_x86_chip_deliver(struct axvm_x86_chip *chip, u32 dest,
+bool axvm_x86_chip_deliver(struct axvm_x86_chip *chip, u32 dest,
 			   bool logical, u32 mode, u8 vector, bool level);
 void axvm_x86_chip_kick(struct axvm_x86_vcpu *x);
 void axvm_x86_chip_pic_changed(struct axvm_x86_chip *chip);
@@ -117,7 +117,7 @@ void axvm_x86_chip_pic_changed(struct axvm_x86_chip *chip);
 int axvm_lapic_create(struct axvm_x86_vcpu *x, bool bsp);
 void axvm_lapic_destroy(struct axvm_x86_vcpu *x);
 bool axvm_lapic_match(struct axvm_lapic *a, u32 dest, bool logical);
-void axvm_lapic_accept(struct axvm_lapic *a, u32 mode, u8 vector,
+bool axvm_lapic_accept(struct axvm_lapic *a, u32 mode, u8 vector,
 		       bool level);
 int axvm_lapic_mmio(struct axvm_x86_vcpu *x, u64 off, unsigned int len,
 		    bool write, u64 *val);

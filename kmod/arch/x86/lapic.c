@@ -108,31 +108,32 @@ static bool axvm_lapic_set_irr(struct axvm_lapic *a, u8 vector, bool level)
 	return true;
 }
 
-void axvm_lapic_accept(struct axvm_lapic *a, u32 mode, u8 vector,
+/* Whether the APIC took the message (a fixed one is in its IRR). */
+bool axvm_lapic_accept(struct axvm_lapic *a, u32 mode, u8 vector,
 		       bool level)
 {
 	unsigned long flags;
-	bool kick = false;
+	bool taken = false;
 
 	spin_lock_irqsave(&a->lock, flags);
 	switch (mode) {
 	case APIC_DM_FIXED:
 	case APIC_DM_LOWEST:
 		if (axvm_lapic_hw_enabled(a))
-			kick = axvm_lapic_set_irr(a, vector, level);
+			taken = axvm_lapic_set_irr(a, vector, level);
 		break;
 	case APIC_DM_INIT:
 		/* The vCPU's own thread resets it before its next entry. */
 		a->init_pending = true;
 		a->mp_state = AXVM_X86_WAIT_SIPI;
 		a->sipi_vector = -1;
-		kick = true;
+		taken = true;
 		break;
 	case APIC_DM_STARTUP:
 		/* Only a CPU waiting after INIT takes the first SIPI. */
 		if (a->mp_state == AXVM_X86_WAIT_SIPI && a->sipi_vector < 0) {
 			a->sipi_vector = vector;
-			kick = true;
+			taken = true;
 		}
 		break;
 	default:
@@ -140,8 +141,10 @@ void axvm_lapic_accept(struct axvm_lapic *a, u32 mode, u8 vector,
 		break;
 	}
 	spin_unlock_irqrestore(&a->lock, flags);
-	if (kick)
+	/* What it took needs the vCPU to look again. */
+	if (taken)
 		axvm_x86_chip_kick(a->x);
+	return taken;
 }
 
 /* The timer reached zero or its deadline; the lock is held. */
@@ -331,6 +334,13 @@ static void axvm_lapic_send_ipi(struct axvm_lapic *a, u32 icr)
 	/* INIT level de-assert: only old APICs acted on it. */
 	if (mode == APIC_DM_INIT && level && !(icr & APIC_INT_ASSERT))
 		return;
+	/*
+	 * SDM Table 10-3, note 2: the xAPIC sends fixed and lowest-priority
+	 * IPIs edge-triggered whatever the trigger mode bit says, so their
+	 * EOI never reaches an I/O APIC pin of the same vector.
+	 */
+	if (mode == APIC_DM_FIXED || mode == APIC_DM_LOWEST)
+		level = false;
 	switch (icr & AXVM_LAPIC_SHORTHAND) {
 	case APIC_DEST_SELF:
 		axvm_lapic_accept(a, mode, vector, level);
@@ -482,6 +492,10 @@ static void axvm_lapic_timer_write(struct axvm_lapic *a, u32 off, u32 val)
 	unsigned long flags;
 	bool stop = off == APIC_TMICT;
 
+	/* SDM 10.5.4.1: in TSC-deadline mode TMICT writes are ignored. */
+	if (off == APIC_TMICT &&
+	    axvm_lapic_timer_mode(a) == APIC_LVT_TIMER_TSCDEADLINE)
+		return;
 	if (off == APIC_LVTT) {
 		val &= axvm_lapic_lvt_mask(off);
 		stop = (val ^ READ_ONCE(REG(a, APIC_LVTT))) &
@@ -643,13 +657,17 @@ int axvm_lapic_wrmsr(struct axvm_x86_vcpu *x, u32 msr, u64 val)
 		spin_unlock_irqrestore(&a->lock, flags);
 		return 0;
 	case MSR_IA32_TSC_DEADLINE:
+		/*
+		 * Ignored outside TSC-deadline mode (SDM 10.5.4.1): the
+		 * one-shot or periodic count going on is not touched. LVTT
+		 * changes only on this vCPU's own thread, as this write does.
+		 */
+		if (axvm_lapic_timer_mode(a) != APIC_LVT_TIMER_TSCDEADLINE)
+			return 0;
 		axvm_lapic_timer_stop(a);
 		spin_lock_irqsave(&a->lock, flags);
-		/* Ignored outside TSC-deadline mode, as the SDM says. */
-		if (axvm_lapic_timer_mode(a) == APIC_LVT_TIMER_TSCDEADLINE) {
-			a->tsc_deadline = val;
-			axvm_lapic_deadline_arm(a);
-		}
+		a->tsc_deadline = val;
+		axvm_lapic_deadline_arm(a);
 		spin_unlock_irqrestore(&a->lock, flags);
 		return 0;
 	}

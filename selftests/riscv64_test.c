@@ -370,7 +370,19 @@ TEST_F(rv, csr_exits_and_injected_illegal_instruction)
 
 GUEST_CODE static void guest_srst(uint64_t type)
 {
-	sbi_ecall(SBI_EXT_SRST, 0, type, 0x5a, 0, 0, 0, 0);
+	struct sbiret r;
+
+	/*
+	 * SBI 2.0, 10.1: "SBI_ERR_INVALID_PARAM: At least one of reset_type
+	 * or reset_reason is reserved"; reasons 2 - 0xEFFFFFFF are reserved.
+	 * Section 3: a 32-bit argument is its register's low half.
+	 */
+	r = sbi_ecall(SBI_EXT_SRST, 0, type, 0x5a, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.error, SBI_ERR_INVALID_PARAM);
+	r = sbi_ecall(SBI_EXT_SRST, 0, 3, 0, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.error, SBI_ERR_INVALID_PARAM);
+	sbi_ecall(SBI_EXT_SRST, 0, (1ULL << 32) | type, 0xf0000001, 0, 0, 0,
+		  0);
 	GUEST_FAIL("system_reset returned");
 }
 
@@ -384,7 +396,7 @@ TEST_F(rv, srst_is_system_down)
 	ASSERT_NE(NULL, v);
 	ASSERT_EQ(AXVM_EXIT_SYSTEM_DOWN, test_vcpu_run_exit(v));
 	EXPECT_EQ(AXVM_SYSTEM_DOWN_POWEROFF, v->run->system_down.type);
-	EXPECT_EQ(0x5a, v->run->system_down.data & 0xffffffff);
+	EXPECT_EQ(0xf0000001, v->run->system_down.data);
 	ASSERT_EQ(0, test_vcpu_set_entry(v, guest_srst, 1, (uint64_t)1));
 	ASSERT_EQ(AXVM_EXIT_SYSTEM_DOWN, test_vcpu_run_exit(v));
 	EXPECT_EQ(AXVM_SYSTEM_DOWN_RESET, v->run->system_down.type);

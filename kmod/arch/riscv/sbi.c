@@ -90,6 +90,10 @@ static int axvm_sbi_remote_fence(struct axvm_vcpu *target, void *unused)
 	return 0;
 }
 
+/* SBI SRST reset_reason values (SBI 2.0, 10.1). */
+#define AXVM_SBI_SRST_REASON_FAILURE	1
+#define AXVM_SBI_SRST_REASON_IMPL	0xf0000000U
+
 static int axvm_sbi_hsm_status(struct axvm_vcpu *target, void *state)
 {
 	struct axvm_riscv_vcpu *r = target->arch;
@@ -231,11 +235,23 @@ static int axvm_sbi_srst(struct axvm_vcpu *vcpu, unsigned long fid,
 {
 	struct axvm_run *run = vcpu->run;
 
+	/* 32-bit arguments: only their low halves count (SBI 2.0, 3). */
+	u32 type = a[0], reason = a[1];
+
 	if (fid != SBI_EXT_SRST_RESET) {
 		ret->error = SBI_ERR_NOT_SUPPORTED;
 		return 0;
 	}
-	switch (a[0]) {
+	/*
+	 * SBI 10.1: reasons 2 to 0xEFFFFFFF are reserved, INVALID_PARAM
+	 * like a reserved type; 0xF0000000 and up are the implementation's.
+	 */
+	if (reason > AXVM_SBI_SRST_REASON_FAILURE &&
+	    reason < AXVM_SBI_SRST_REASON_IMPL) {
+		ret->error = SBI_ERR_INVALID_PARAM;
+		return 0;
+	}
+	switch (type) {
 	case SBI_SRST_RESET_TYPE_SHUTDOWN:
 		run->system_down.type = AXVM_SYSTEM_DOWN_POWEROFF;
 		break;
@@ -247,7 +263,7 @@ static int axvm_sbi_srst(struct axvm_vcpu *vcpu, unsigned long fid,
 		ret->error = SBI_ERR_INVALID_PARAM;
 		return 0;
 	}
-	run->system_down.data = a[0] << 32 | (u32)a[1];	/* type, reason */
+	run->system_down.data = (u64)type << 32 | reason;
 	((struct axvm_riscv_vcpu *)vcpu->arch)->ctx.x[10] = SBI_ERR_FAILURE;
 	return AXVM_EXIT_SYSTEM_DOWN;
 }

@@ -22,6 +22,13 @@
 /* What the guest may set in MDSCR_EL1: the rest is for EL2 or absent. */
 #define AXVM_MDSCR_GUEST	(AXVM_MDSCR_SS | AXVM_MDSCR_TDCC |	\
 				 AXVM_MDSCR_KDE | AXVM_MDSCR_MDE)
+/*
+ * DBGBCR/DBGWCR.HMC (bit 13): with it a breakpoint or watchpoint can
+ * match at EL2. The guest was told it has no EL2, so it never needs it,
+ * and the host's EL2 code must never match a guest's: it is cleared in
+ * what the CPU gets (the guest reads back what it wrote).
+ */
+#define AXVM_DBGxCR_HMC		BIT_ULL(13)
 /* OSLSR_EL1: OSLM 0b10 (the OS lock is implemented), OSLK bit 1. */
 #define AXVM_OSLSR_OSLM		BIT_ULL(3)
 #define AXVM_OSLSR_OSLK		BIT_ULL(1)
@@ -251,7 +258,7 @@ bool axvm_arm64_debug_load(struct axvm_arm64_vcpu *a,
 	unsigned int gb = axvm_dbg_guest_count(AXVM_DFR0_BRPS);
 	unsigned int gw = axvm_dbg_guest_count(AXVM_DFR0_WRPS);
 	unsigned int n;
-	u64 zero = 0;
+	u64 v;
 
 	if (!axvm_arm64_debug_active(d))
 		return false;
@@ -259,14 +266,18 @@ bool axvm_arm64_debug_load(struct axvm_arm64_vcpu *a,
 	for (n = 0; n < brps; n++) {
 		axvm_dbg_hw(4, n, &h->bvr[n], false);
 		axvm_dbg_hw(5, n, &h->bcr[n], false);
-		axvm_dbg_hw(5, n, n < gb ? &d->bcr[n] : &zero, true);
-		axvm_dbg_hw(4, n, n < gb ? &d->bvr[n] : &zero, true);
+		v = n < gb ? d->bcr[n] & ~AXVM_DBGxCR_HMC : 0;
+		axvm_dbg_hw(5, n, &v, true);
+		v = n < gb ? d->bvr[n] : 0;
+		axvm_dbg_hw(4, n, &v, true);
 	}
 	for (n = 0; n < wrps; n++) {
 		axvm_dbg_hw(6, n, &h->wvr[n], false);
 		axvm_dbg_hw(7, n, &h->wcr[n], false);
-		axvm_dbg_hw(7, n, n < gw ? &d->wcr[n] : &zero, true);
-		axvm_dbg_hw(6, n, n < gw ? &d->wvr[n] : &zero, true);
+		v = n < gw ? d->wcr[n] & ~AXVM_DBGxCR_HMC : 0;
+		axvm_dbg_hw(7, n, &v, true);
+		v = n < gw ? d->wvr[n] : 0;
+		axvm_dbg_hw(6, n, &v, true);
 	}
 	write_sysreg(d->mdscr, mdscr_el1);
 	isb();

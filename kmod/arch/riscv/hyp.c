@@ -107,6 +107,19 @@ void axvm_riscv_hfence_gvma_vmid(unsigned long vmid)
 }
 
 /*
+ * This hart's VS-stage TLB entries of the VMID in hgatp, which must be
+ * loaded: the guest's own translations. The privileged spec (H
+ * extension, "Hypervisor Memory-Management Fence Instructions") lets a
+ * hart that keeps them apart from the G-stage ones leave them in place
+ * on an HFENCE.GVMA ("HFENCE.GVMA need not flush the former cache");
+ * HFENCE.VVMA is the guest's SFENCE.VMA run on its behalf, as KVM does.
+ */
+void axvm_riscv_hfence_vvma_all(void)
+{
+	asm volatile(HFENCE_VVMA(zero, zero) : : : "memory");
+}
+
+/*
  * Which G-stage modes and how many VMID bits the hart keeps: write the
  * widest value, read back what stuck (WARL), then leave hgatp off.
  */

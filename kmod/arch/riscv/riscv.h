@@ -127,6 +127,7 @@ unsigned long __axvm_riscv_hlvx_hu(unsigned long addr, u16 *val);
 extern unsigned long axvm_riscv_hgatp_mode;
 u64 axvm_riscv_hgatp(struct axvm_vm *vm, u32 vmid);
 void axvm_riscv_hfence_gvma_vmid(unsigned long vmid);
+void axvm_riscv_hfence_vvma_all(void);
 
 /* exit.c */
 int axvm_riscv_handle_exit(struct axvm_vcpu *vcpu,

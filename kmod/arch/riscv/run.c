@@ -54,7 +54,8 @@ bool axvm_riscv_wake_pending(struct axvm_vcpu *vcpu)
  * TLB entries of the VMID on this hart may be stale for this vCPU when
  * another vCPU of the VM entered here last, when this one last ran on
  * another hart (its remote fences were done there) or when it was sent
- * a remote fence.
+ * a remote fence. Both stages go: the G-stage ones of the VMID and the
+ * guest's own VS-stage ones (hgatp holds the VMID already).
  */
 static void axvm_riscv_sanitize_tlb(struct axvm_riscv_vcpu *r, u32 vmid)
 {
@@ -62,8 +63,10 @@ static void axvm_riscv_sanitize_tlb(struct axvm_riscv_vcpu *r, u32 vmid)
 	bool fence = atomic_xchg(&r->fence, 0);
 
 	if (fence || r->last_cpu != cpu ||
-	    __this_cpu_read(axvm_riscv_last_vcpu) != r->uid)
+	    __this_cpu_read(axvm_riscv_last_vcpu) != r->uid) {
 		axvm_riscv_hfence_gvma_vmid(vmid);
+		axvm_riscv_hfence_vvma_all();
+	}
 	if (fence)
 		asm volatile("fence.i" : : : "memory");
 	r->last_cpu = cpu;

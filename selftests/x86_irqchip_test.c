@@ -774,6 +774,46 @@ TEST_F(apic, ipi_wakes_halted_vcpu)
 	EXPECT_EQ(1, rx.uc.args[1]);
 }
 
+GUEST_CODE static void guest_init_self(void)
+{
+	apic_enable();
+	/* Its own APIC id, physical destination (not the Self shorthand). */
+	apic_write(APIC_ICR2, apic_read(APIC_ID) & 0xff000000);
+	apic_write(APIC_ICR, ICR_INIT);
+	for (;;)
+		asm volatile("pause");
+}
+
+/*
+ * SDM 8.4.2: after an INIT "each logical processor examines its BSP
+ * flag ... and either executes the BIOS boot-strap code (if it is the
+ * BSP) or enters a wait-for-SIPI state (if it is an AP)". The BSP that
+ * INITs itself starts again at the reset vector, CS base 0xffff0000, IP
+ * 0xfff0, where it writes a port.
+ */
+TEST_F(apic, init_of_the_bsp_restarts_it_at_the_reset_vector)
+{
+	/* mov $0x5b, %al; out %al, $0x80; hlt; jmp . - 1 */
+	static const uint8_t code[] = { 0xb0, 0x5b, 0xe6, 0x80, 0xf4,
+					0xeb, 0xfd };
+	struct test_vcpu *v;
+	uint8_t *top;
+
+	if (!self->vm)
+		return;
+	top = test_vm_add_region(self->vm, LOW_RAM_SLOT + 1, 0, 0xffff0000,
+				 0x10000);
+	ASSERT_NE(NULL, top);
+	memcpy(top + 0xfff0, code, sizeof(code));
+	v = test_vcpu_add_default(self->vm, 0, guest_init_self, 0);
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(AXVM_EXIT_IO, test_vcpu_run_exit(v));
+	EXPECT_EQ(0x80, v->run->io.port);
+	EXPECT_EQ(0x5b, v->run->io.data & 0xff);
+	EXPECT_EQ(0xffff0000ULL, axvm_get_sysreg(v->fd,
+						 AXVM_SYSREG_X86_SEG_BASE(1)));
+}
+
 GUEST_CODE static void guest_parked(void)
 {
 	for (;;) {

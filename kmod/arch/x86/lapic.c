@@ -123,9 +123,14 @@ bool axvm_lapic_accept(struct axvm_lapic *a, u32 mode, u8 vector,
 			taken = axvm_lapic_set_irr(a, vector, level);
 		break;
 	case APIC_DM_INIT:
-		/* The vCPU's own thread resets it before its next entry. */
+		/*
+		 * The vCPU's own thread resets it before its next entry. SDM
+		 * 8.4.2: after INIT the bootstrap processor runs from the
+		 * reset vector; the others wait for a SIPI.
+		 */
 		a->init_pending = true;
-		a->mp_state = AXVM_X86_WAIT_SIPI;
+		a->mp_state = (a->base_msr & MSR_IA32_APICBASE_BSP) ?
+			      AXVM_X86_RUNNABLE : AXVM_X86_WAIT_SIPI;
 		a->sipi_vector = -1;
 		taken = true;
 		break;

@@ -147,7 +147,7 @@ struct storm_vcpu {
 	uint64_t steps;
 	int einval;
 	int bad;		/* anything RUN must not return */
-	char why[128];
+	char why[256];
 };
 
 GUEST_CODE static void guest_storm(uint64_t addr)
@@ -192,6 +192,12 @@ static void *storm_vcpu_thread(void *arg)
 				 (unsigned long long)sv->steps,
 				 (unsigned long long)uc.args[0],
 				 (unsigned long long)uc.args[1]);
+			/* An internal error says what the kernel saw. */
+			if (ret == AXVM_EXIT_INTERNAL_ERROR)
+				test_vcpu_describe(sv->v, NULL,
+						   sv->why + strlen(sv->why),
+						   sizeof(sv->why) -
+						   strlen(sv->why));
 			sv->bad = 1;
 			break;
 		}

@@ -192,8 +192,8 @@ static void *storm_vcpu_thread(void *arg)
 				 (unsigned long long)sv->steps,
 				 (unsigned long long)uc.args[0],
 				 (unsigned long long)uc.args[1]);
-			/* An internal error says what the kernel saw. */
-			if (ret == AXVM_EXIT_INTERNAL_ERROR)
+			/* Another exit says what it was (internal-error data). */
+			if (ret > 0 && ret != AXVM_EXIT_HYPERCALL)
 				test_vcpu_describe(sv->v, NULL,
 						   sv->why + strlen(sv->why),
 						   sizeof(sv->why) -

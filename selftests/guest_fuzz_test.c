@@ -1428,7 +1428,7 @@ static bool handle_exit(struct fuzz_vcpu *v)
 			run->cpu_up.ret = rnd(r);
 		return false;
 	case AXVM_EXIT_CPU_DOWN:
-		/* Running on is allowed: the call returns DENIED. */
+		/* Running on is allowed: the call fails (PSCI DENIED, SBI FAILED). */
 		if (chance(r, 50))
 			return false;
 		v->end = END_CPU_DOWN;

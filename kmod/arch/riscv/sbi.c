@@ -213,8 +213,11 @@ static int axvm_sbi_hsm(struct axvm_vcpu *vcpu, unsigned long fid,
 		return AXVM_EXIT_CPU_UP;
 	case SBI_EXT_HSM_HART_STOP:
 		atomic_set(&r->hsm_state, AXVM_SBI_HSM_STOPPED);
-		/* Should it run on as it is, the call failed. */
-		r->ctx.x[10] = SBI_ERR_DENIED;
+		/*
+		 * Should it run on as it is, the call failed: SBI_ERR_FAILED,
+		 * its only error (SBI 2.0, 9.2).
+		 */
+		r->ctx.x[10] = SBI_ERR_FAILURE;
 		run->cpu_down.state = 0;
 		return AXVM_EXIT_CPU_DOWN;
 	case SBI_EXT_HSM_HART_STATUS:

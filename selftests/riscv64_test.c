@@ -75,6 +75,13 @@ GUEST_CODE static void guest_sbi_base(void)
 	GUEST_ASSERT_EQ(r.value, 1);
 	r = sbi_ecall(SBI_EXT_BASE, 3, SBI_EXT_TIME, 0, 0, 0, 0, 0);
 	GUEST_ASSERT_EQ(r.value, 1);
+	/*
+	 * Legacy set_timer (EID 0x00) is the kernel's too; SBI 2.0, 4.8:
+	 * the probe returns "1 if it is available", whatever the EID.
+	 */
+	r = sbi_ecall(SBI_EXT_BASE, 3, 0, 0, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.error, 0);
+	GUEST_ASSERT_EQ(r.value, 1);
 	/* Not the kernel's: userspace answers the probe. */
 	r = sbi_ecall(SBI_EXT_BASE, 3, SBI_EXT_DBCN, 0, 0, 0, 0, 0);
 	GUEST_SYNC(r.error, r.value);

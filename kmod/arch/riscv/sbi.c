@@ -22,6 +22,7 @@ struct axvm_sbi_ret {
 static bool axvm_sbi_ext_in_kernel(unsigned long ext)
 {
 	switch (ext) {
+	case SBI_EXT_0_1_SET_TIMER:
 	case SBI_EXT_BASE:
 	case SBI_EXT_TIME:
 	case SBI_EXT_IPI:

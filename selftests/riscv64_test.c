@@ -29,6 +29,7 @@
 #define SBI_EXT_SRST	0x53525354
 #define SBI_EXT_DBCN	0x4442434e
 #define SBI_ERR_FAILED			-1
+#define SBI_ERR_NOT_SUPPORTED		-2
 #define SBI_ERR_INVALID_PARAM		-3
 #define SBI_ERR_ALREADY_AVAILABLE	-6
 
@@ -455,6 +456,113 @@ TEST_F(rv, sbi_timer_wakes_wfi)
 	EXPECT_LE(200000, uc.args[1]);
 	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_EXIT_STATS, &st));
 	EXPECT_EQ(1, st.runs);			/* no exit to userspace */
+}
+
+/*
+ * SBI 2.0, 9.4 (hart_suspend): suspend_type 0 is the default retentive
+ * suspend, from which the hart "resumes normal execution" when an
+ * interrupt arrives, the call returning SBI_SUCCESS; hart_get_status
+ * says SUSPENDED (4) meanwhile. INVALID_PARAM: "suspend_type is reserved
+ * or is platform-specific and unimplemented" (1, 0x10000000). The
+ * default non-retentive type is not provided: NOT_SUPPORTED. Interrupts
+ * stay off in sstatus: the wait ends on the one enabled in sie, as
+ * WFI's does, and no handler runs.
+ */
+GUEST_CODE static void guest_hart_suspend(uint64_t me, uint64_t ticks)
+{
+	uint64_t start, deadline;
+	struct sbiret r;
+
+	r = sbi_ecall(SBI_EXT_HSM, 3, 1, 0, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.error, SBI_ERR_INVALID_PARAM);
+	r = sbi_ecall(SBI_EXT_HSM, 3, 0x10000000, 0, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.error, SBI_ERR_INVALID_PARAM);
+	r = sbi_ecall(SBI_EXT_HSM, 3, 0x80000000, 0x1000, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.error, SBI_ERR_NOT_SUPPORTED);
+
+	csr_set(sie, 1UL << IRQ_S_TIMER);
+	start = csr_read(time);
+	deadline = start + ticks;
+	sbi_ecall(SBI_EXT_TIME, 0, deadline, 0, 0, 0, 0, 0);
+	r = sbi_ecall(SBI_EXT_HSM, 3, 0, 0, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.error, 0);
+	GUEST_ASSERT(csr_read(time) >= deadline);
+	/* (QEMU 7.2 reads sip wrong in VS-mode: not checked there.) */
+	sbi_ecall(SBI_EXT_TIME, 0, ~0UL, 0, 0, 0, 0, 0);
+	csr_clear(sie, 1UL << IRQ_S_TIMER);
+	r = sbi_ecall(SBI_EXT_HSM, 2, me, 0, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.value, 0);				/* STARTED */
+
+	/*
+	 * Suspended again, on an external interrupt only: a second hart
+	 * sees SUSPENDED until the host raises VSEIP.
+	 */
+	csr_set(sie, 1UL << IRQ_S_EXT);
+	GUEST_SYNC(0);
+	r = sbi_ecall(SBI_EXT_HSM, 3, 0, 0, 0, 0, 0, 0);
+	GUEST_SYNC(r.error);
+}
+
+GUEST_CODE static void guest_hart_status_of(uint64_t hart)
+{
+	struct sbiret r = sbi_ecall(SBI_EXT_HSM, 2, hart, 0, 0, 0, 0, 0);
+
+	GUEST_SYNC(r.error, r.value);
+}
+
+struct suspender {
+	struct test_vcpu *v;
+	struct ucall uc;
+	int ret;
+};
+
+static void *suspender_thread(void *p)
+{
+	struct suspender *s = p;
+
+	s->ret = test_vcpu_run_exit(s->v);
+	if (s->ret == AXVM_EXIT_HYPERCALL)
+		test_get_ucall(s->v, &s->uc);
+	return NULL;
+}
+
+TEST_F(rv, hsm_hart_suspend_retentive)
+{
+	struct axvm_irq irq = { LINE_VSEIP, AXVM_IRQ_LEVEL_HIGH };
+	struct suspender s = { 0 };
+	struct test_vcpu *watcher;
+	struct ucall uc;
+	pthread_t t;
+	int polls;
+
+	if (!self->vm)
+		return;
+	/* 20 ms at the 10 MHz time base of the virt machine. */
+	s.v = test_vcpu_add(self->vm, 0, 0x20, NULL, guest_hart_suspend, 2,
+			    (uint64_t)0x20, (uint64_t)200000);
+	ASSERT_NE(NULL, s.v);
+	watcher = test_vcpu_add(self->vm, 1, 0x21, NULL,
+				guest_hart_status_of, 1, (uint64_t)0x20);
+	ASSERT_NE(NULL, watcher);
+	TEST_RUN_UCALL(s.v, &uc, UCALL_SYNC);
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, suspender_thread, &s));
+	/* Poll as long as it takes: the test's timeout bounds it. */
+	for (polls = 1;; polls++) {
+		ASSERT_EQ(0, test_vcpu_set_entry(watcher, guest_hart_status_of,
+						 1, (uint64_t)0x20));
+		TEST_RUN_UCALL(watcher, &uc, UCALL_SYNC);
+		ASSERT_EQ(0, uc.args[0]);
+		if (uc.args[1] == 4)		/* SUSPENDED */
+			break;
+		usleep(1000);
+	}
+	ASSERT_EQ(0, ioctl(s.v->fd, AXVM_INJECT_IRQ, &irq));
+	pthread_join(t, NULL);
+	ASSERT_EQ(AXVM_EXIT_HYPERCALL, s.ret);
+	EXPECT_EQ(UCALL_SYNC, s.uc.cmd);
+	EXPECT_EQ(0, s.uc.args[0]);			/* SBI_SUCCESS */
+	TH_LOG("hart_get_status polled %d times before SUSPENDED", polls);
 }
 
 GUEST_CODE static void guest_stip_rules(uint64_t unused)

@@ -285,13 +285,17 @@ static int axvm_riscv_stimecmp(struct axvm_vcpu *vcpu, u32 insn)
 	return AXVM_EXIT_SYSREG | AXVM_ARCH_EXIT_HANDLED;
 }
 
-static int axvm_riscv_wfi(struct axvm_vcpu *vcpu)
+/*
+ * Wait as WFI does, until an interrupt the guest enabled in its sie is
+ * pending (whatever sstatus.SIE says); sepc is already past the
+ * instruction.
+ */
+int axvm_riscv_wait(struct axvm_vcpu *vcpu)
 {
 	struct axvm_riscv_vcpu *r = vcpu->arch;
 	u64 sie = r->csrs[AXVM_RISCV_SIE];
 	bool timer;
 
-	r->ctx.sepc += 4;
 	if (axvm_riscv_wake_pending(vcpu))
 		return AXVM_EXIT_HALT | AXVM_ARCH_EXIT_HANDLED;
 	/*
@@ -319,8 +323,10 @@ static int axvm_riscv_virtual_insn(struct axvm_vcpu *vcpu,
 
 	if (e->insn_len != 4)
 		return axvm_riscv_internal(vcpu, e);
-	if (e->insn == INSN_WFI)
-		return axvm_riscv_wfi(vcpu);
+	if (e->insn == INSN_WFI) {
+		((struct axvm_riscv_vcpu *)vcpu->arch)->ctx.sepc += 4;
+		return axvm_riscv_wait(vcpu);
+	}
 	if ((e->insn & 0x7f) == OPCODE_SYSTEM && funct3 && funct3 != 4) {
 		if (e->insn >> 20 == CSR_STIMECMP)
 			return axvm_riscv_stimecmp(vcpu, e->insn);

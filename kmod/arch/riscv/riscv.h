@@ -111,6 +111,7 @@ struct axvm_riscv_exit {
 #define AXVM_SBI_HSM_STARTED		0
 #define AXVM_SBI_HSM_STOPPED		1
 #define AXVM_SBI_HSM_START_PENDING	2
+#define AXVM_SBI_HSM_SUSPENDED		4
 
 /* entry.S */
 void __axvm_riscv_enter(struct axvm_riscv_ctx *ctx);
@@ -140,6 +141,8 @@ int axvm_riscv_internal(struct axvm_vcpu *vcpu,
 
 /* sbi.c */
 int axvm_riscv_sbi(struct axvm_vcpu *vcpu, const struct axvm_riscv_exit *e);
+/* exit.c: WFI's wait, an exit code; sepc already moved on. */
+int axvm_riscv_wait(struct axvm_vcpu *vcpu);
 void axvm_riscv_sbi_start_failed(struct axvm_vcpu *vcpu, u64 target);
 
 /* timer.c */

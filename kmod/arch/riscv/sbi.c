@@ -190,6 +190,39 @@ static int axvm_sbi_base(struct axvm_vcpu *vcpu, unsigned long fid,
 	return 0;
 }
 
+/*
+ * hart_suspend (SBI 2.0, 9.4). The default retentive suspend is WFI's
+ * wait, as in KVM: the call returns SBI_SUCCESS once an interrupt the
+ * guest enabled in sie is pending, the hart SUSPENDED meanwhile. The
+ * default non-retentive one is valid but not provided (NOT_SUPPORTED);
+ * there are no platform-specific types, and reserved or unimplemented
+ * platform-specific types are INVALID_PARAM. suspend_type is 32 bits.
+ */
+static int axvm_sbi_hart_suspend(struct axvm_vcpu *vcpu, unsigned long arg,
+				 struct axvm_sbi_ret *ret)
+{
+	struct axvm_riscv_vcpu *r = vcpu->arch;
+	u32 type = arg;
+	int exit;
+
+	if (type == SBI_HSM_SUSPEND_NON_RET_DEFAULT) {
+		ret->error = SBI_ERR_NOT_SUPPORTED;
+		return 0;
+	}
+	if (type != SBI_HSM_SUSPEND_RET_DEFAULT) {
+		ret->error = SBI_ERR_INVALID_PARAM;
+		return 0;
+	}
+	r->ctx.x[10] = SBI_SUCCESS;
+	r->ctx.x[11] = 0;
+	atomic_cmpxchg(&r->hsm_state, AXVM_SBI_HSM_STARTED,
+		       AXVM_SBI_HSM_SUSPENDED);
+	exit = axvm_riscv_wait(vcpu);
+	atomic_cmpxchg(&r->hsm_state, AXVM_SBI_HSM_SUSPENDED,
+		       AXVM_SBI_HSM_STARTED);
+	return exit;
+}
+
 static int axvm_sbi_hsm(struct axvm_vcpu *vcpu, unsigned long fid,
 			const unsigned long *a, struct axvm_sbi_ret *ret)
 {
@@ -221,6 +254,8 @@ static int axvm_sbi_hsm(struct axvm_vcpu *vcpu, unsigned long fid,
 		r->ctx.x[10] = SBI_ERR_FAILURE;
 		run->cpu_down.state = 0;
 		return AXVM_EXIT_CPU_DOWN;
+	case SBI_EXT_HSM_HART_SUSPEND:
+		return axvm_sbi_hart_suspend(vcpu, a[0], ret);
 	case SBI_EXT_HSM_HART_STATUS:
 		if (axvm_vm_with_vcpu(vcpu->vm, a[0], axvm_sbi_hsm_status,
 				      &state))

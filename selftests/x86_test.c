@@ -1227,14 +1227,24 @@ GUEST_CODE static void guest_efer_writes(void)
 	/* LME cleared under paging: #GP, EFER unchanged. */
 	wrmsr(X86_MSR_EFER, efer & ~(X86_EFER_LME | X86_EFER_LMA));
 	GUEST_SYNC(rdmsr(X86_MSR_EFER), efer_gp);
+	/*
+	 * Reserved bits: #GP, EFER unchanged. SVME (12) is reserved for a
+	 * guest without SVM in its CPUID; bit 1 and bit 63 always are.
+	 */
+	wrmsr(X86_MSR_EFER, efer | X86_EFER_SVME);
+	wrmsr(X86_MSR_EFER, efer | 2);
+	wrmsr(X86_MSR_EFER, efer | 1ULL << 63);
+	GUEST_SYNC(rdmsr(X86_MSR_EFER), efer_gp);
 }
 
 /*
- * A guest's own WRMSR to EFER: LMA is read-only, the CPU's record of
- * LME and CR0.PG (SDM vol. 4, IA32_EFER, "IA-32e Mode Active (R)"; KVM
- * keeps its own LMA on a write), and LME cannot change while paging is
- * on (#GP, SDM 10.8.5). A written LMA taken as is would have entered the
- * guest in a mode that does not exist.
+ * A guest's own WRMSR to EFER: a reserved bit set is #GP (SDM vol. 2,
+ * WRMSR: #GP(0) "if the value in EDX:EAX sets bits that are reserved in
+ * the MSR"); LMA is read-only, the CPU's record of LME and CR0.PG (SDM
+ * vol. 4, IA32_EFER, "IA-32e Mode Active (R)"; KVM keeps its own LMA on
+ * a write), and LME cannot change while paging is on (#GP, SDM 10.8.5).
+ * A written LMA taken as is would have entered the guest in a mode that
+ * does not exist.
  */
 TEST_F(lm, guest_efer_lma_is_read_only)
 {
@@ -1254,6 +1264,9 @@ TEST_F(lm, guest_efer_lma_is_read_only)
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
 	EXPECT_EQ(efer, uc.args[0]);
 	EXPECT_EQ(1, uc.args[1]);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(efer, uc.args[0]);
+	EXPECT_EQ(4, uc.args[1]);
 	EXPECT_EQ(efer, axvm_get_sysreg(v->fd, AXVM_SYSREG_X86_EFER));
 }
 

@@ -548,13 +548,17 @@ int axvm_x86_wrmsr(struct axvm_x86_vcpu *x)
 		ret = -EINVAL;
 	if (slot && msr == MSR_EFER) {
 		/*
-		 * LMA is the CPU's record of LME and CR0.PG, read-only (SDM
-		 * vol. 4, IA32_EFER): the written bit is ignored, as KVM's
-		 * set_efer() does; a stale one would enter the guest in a
-		 * mode that does not exist. LME cannot change while paging
-		 * is on (#GP, SDM 10.8.5).
+		 * Setting a reserved bit is #GP (SDM vol. 4, IA32_EFER; KVM's
+		 * kvm_valid_efer()): every bit but SCE, LME, LMA and NXE is
+		 * reserved here, SVME among them (guests have no SVM). LMA
+		 * is the CPU's record of LME and CR0.PG, read-only: the
+		 * written bit is ignored, as KVM's set_efer() does; a stale
+		 * one would enter the guest in a mode that does not exist.
+		 * LME cannot change while paging is on (#GP, SDM 10.8.5).
 		 */
-		v = (v & AXVM_X86_EFER_OK & ~EFER_LMA) | (x->efer & EFER_LMA);
+		if (v & ~AXVM_X86_EFER_OK)
+			ret = -EINVAL;
+		v = (v & ~EFER_LMA) | (x->efer & EFER_LMA);
 		if ((x->cr0 & X86_CR0_PG) && ((v ^ x->efer) & EFER_LME))
 			ret = -EINVAL;
 	}

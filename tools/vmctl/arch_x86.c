@@ -247,15 +247,39 @@ static int x86_cmdline(struct vm *vm, char *buf, size_t room)
 	return len < room ? 0 : -1;
 }
 
+/*
+ * The machine's memory map, for e820 and Multiboot alike: RAM below 640
+ * KiB, the legacy video and BIOS hole, RAM from 1 MiB; with PCI, ECAM
+ * reserved as firmware does it (Linux uses the MCFG region only where
+ * E820 or ACPI marks it so: pci_mmcfg_check_reserved()). Returns how
+ * many ranges @map got.
+ */
+static unsigned int x86_memory_map(const struct vm *vm,
+				   struct x86_mem_range map[X86_MEM_RANGES_MAX])
+{
+	uint64_t ram_end = vm->mem.base + vm->mem.size;
+	unsigned int n = 0;
+
+	map[n++] = (struct x86_mem_range){ 0, 0xa0000, true };
+	map[n++] = (struct x86_mem_range){ 0xa0000, 0x60000, false };
+	map[n++] = (struct x86_mem_range){ BOOT_KERNEL, ram_end - BOOT_KERNEL,
+					   true };
+	if (vm->pci)
+		map[n++] = (struct x86_mem_range){ X86_PCI_ECAM,
+						   PCI_ECAM_BUS_SIZE, false };
+	return n;
+}
+
 /* The Linux/x86 64-bit boot protocol (Documentation/x86/boot.rst). */
 static int x86_load_bzimage(struct vm *vm, struct file_buf *f)
 {
 	unsigned int setup_sects = f->data[BP_SETUP_SECTS] ?: 4;
 	size_t setup = (setup_sects + 1) * 512ULL, hdr_len;
+	struct x86_mem_range map[X86_MEM_RANGES_MAX];
 	char cmdline[BOOT_CMDLINE_MAX];
 	uint64_t ram_end = vm->mem.base + vm->mem.size, initrd_max;
 	uint8_t *zp, *e820;
-	unsigned int n = 0;
+	unsigned int n, i;
 	size_t len;
 
 	if (get_le(f->data + BP_VERSION, 2) < 0x20c ||
@@ -313,25 +337,13 @@ static int x86_load_bzimage(struct vm *vm, struct file_buf *f)
 		put_le(zp + BP_EXT_RAMDISK_SIZE, 4, size >> 32);
 	}
 
-	/* RAM below 640 KiB, the BIOS hole, RAM from 1 MiB. */
 	e820 = zp + BP_E820_TABLE;
-	put_le(e820 + 20 * n, 8, 0);
-	put_le(e820 + 20 * n + 8, 8, 0xa0000);
-	put_le(e820 + 20 * n++ + 16, 4, E820_RAM);
-	put_le(e820 + 20 * n, 8, 0xa0000);
-	put_le(e820 + 20 * n + 8, 8, 0x60000);
-	put_le(e820 + 20 * n++ + 16, 4, E820_RESERVED);
-	put_le(e820 + 20 * n, 8, BOOT_KERNEL);
-	put_le(e820 + 20 * n + 8, 8, ram_end - BOOT_KERNEL);
-	put_le(e820 + 20 * n++ + 16, 4, E820_RAM);
-	/*
-	 * ECAM reserved, as firmware does: Linux uses the MCFG region only
-	 * where E820 or ACPI marks it so (pci_mmcfg_check_reserved()).
-	 */
-	if (vm->pci) {
-		put_le(e820 + 20 * n, 8, X86_PCI_ECAM);
-		put_le(e820 + 20 * n + 8, 8, PCI_ECAM_BUS_SIZE);
-		put_le(e820 + 20 * n++ + 16, 4, E820_RESERVED);
+	n = x86_memory_map(vm, map);
+	for (i = 0; i < n; i++) {
+		put_le(e820 + 20 * i, 8, map[i].base);
+		put_le(e820 + 20 * i + 8, 8, map[i].size);
+		put_le(e820 + 20 * i + 16, 4,
+		       map[i].ram ? E820_RAM : E820_RESERVED);
 	}
 	zp[BP_E820_ENTRIES] = n;
 
@@ -358,8 +370,10 @@ static int x86_load_bzimage(struct vm *vm, struct file_buf *f)
  */
 static int x86_load_multiboot(struct vm *vm, const struct file_buf *f)
 {
+	struct x86_mem_range map[X86_MEM_RANGES_MAX];
 	uint64_t ram_end = vm->mem.base + vm->mem.size;
 	char cmdline[BOOT_CMDLINE_MAX];
+	unsigned int n;
 	uint32_t flags;
 	int mb;
 
@@ -372,9 +386,8 @@ static int x86_load_multiboot(struct vm *vm, const struct file_buf *f)
 	}
 	if (load_initrd(vm, vm->boot.kernel_end, ram_end))
 		return -1;
-	x86_multiboot_info = multiboot_info(vm, cmdline,
-					    vm->pci ? X86_PCI_ECAM : 0,
-					    vm->pci ? PCI_ECAM_BUS_SIZE : 0);
+	n = x86_memory_map(vm, map);
+	x86_multiboot_info = multiboot_info(vm, cmdline, map, n);
 	return x86_multiboot_info ? 0 : -1;
 }
 

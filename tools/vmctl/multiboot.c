@@ -106,18 +106,19 @@ static void mb_mmap_entry(uint8_t *e, uint64_t base, uint64_t len,
 }
 
 uint32_t multiboot_info(struct vm *vm, const char *cmdline,
-			uint64_t reserved_base, uint64_t reserved_size)
+			const struct x86_mem_range *map, unsigned int n)
 {
 	uint64_t ram_end = vm->mem.base + vm->mem.size;
 	uint64_t strings = MB_STRINGS_AT;
 	uint32_t flags = MBI_MEMORY | MBI_MMAP | MBI_LOADER_NAME;
 	uint32_t cmd, name, mod_name;
 	uint8_t *mbi, *mmap, *mod;
-	unsigned int n = 0;
 	const char *base;
+	unsigned int i;
 
 	mbi = vm_ram(vm, MB_INFO_AT, MBI_SIZE, "Multiboot information");
-	mmap = vm_ram(vm, MB_MMAP_AT, 4 * 24, "Multiboot memory map");
+	mmap = vm_ram(vm, MB_MMAP_AT, X86_MEM_RANGES_MAX * 24,
+		      "Multiboot memory map");
 	if (!mbi || !mmap)
 		return 0;
 	memset(mbi, 0, MBI_SIZE);
@@ -125,13 +126,11 @@ uint32_t multiboot_info(struct vm *vm, const char *cmdline,
 	put_le(mbi + MBI_MEM_LOWER, 4, 640);
 	put_le(mbi + MBI_MEM_UPPER, 4, (ram_end - 0x100000) >> 10);
 
-	mb_mmap_entry(mmap + 24 * n++, 0, 0xa0000, MB_MMAP_RAM);
-	mb_mmap_entry(mmap + 24 * n++, 0xa0000, 0x60000, MB_MMAP_RESERVED);
-	mb_mmap_entry(mmap + 24 * n++, 0x100000, ram_end - 0x100000,
-		      MB_MMAP_RAM);
-	if (reserved_size)
-		mb_mmap_entry(mmap + 24 * n++, reserved_base, reserved_size,
-			      MB_MMAP_RESERVED);
+	if (n > X86_MEM_RANGES_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		mb_mmap_entry(mmap + 24 * i, map[i].base, map[i].size,
+			      map[i].ram ? MB_MMAP_RAM : MB_MMAP_RESERVED);
 	put_le(mbi + MBI_MMAP_LENGTH, 4, 24 * n);
 	put_le(mbi + MBI_MMAP_ADDR, 4, MB_MMAP_AT);
 

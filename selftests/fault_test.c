@@ -272,16 +272,8 @@ static void *storm_region_thread(void *arg)
 }
 
 /*
- * CPU hotplug under running vCPUs (one on each CPU alone, one on every
- * CPU) and a region that comes, moves and goes: the host stays clean,
- * RUN works or, for a vCPU whose only CPU is offline, fails with the
- * EINVAL api.rst gives; every guest loses no step; each CPU brought back
- * is taken over again (a vCPU pinned to it runs afterwards); and all of
- * it ends with the module free to unload.
- */
-/*
- * axvm's SVM backend runs under QEMU's TCG (the module says so in its
- * svm_tcg_lme_workaround parameter). There QEMU 7.2's multi-threaded
+ * Whether axvm's SVM backend runs under QEMU's TCG: its parameter
+ * svm_tcg_lme_workaround reads Y there. QEMU 7.2's multi-threaded
  * TCG now and then enters a guest with the host state it just saved, or
  * with nested paging off, on the CPU that stays online while the other
  * is busy: measured with the VMCB checked right before CLGI, 4 storms in
@@ -300,6 +292,14 @@ static bool svm_under_tcg(void)
 	return c == 'Y';
 }
 
+/*
+ * CPU hotplug under running vCPUs (one on each CPU alone, one on every
+ * CPU) and a region that comes, moves and goes: the host stays clean,
+ * RUN works or, for a vCPU whose only CPU is offline, fails with the
+ * EINVAL api.rst gives; every guest loses no step; each CPU brought back
+ * is taken over again (a vCPU pinned to it runs afterwards); and all of
+ * it ends with the module free to unload.
+ */
 FIXTURE(hotplug) {
 	int unused;
 };

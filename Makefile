@@ -32,7 +32,8 @@ SELFTESTS := api_test bad_args_test guest_fuzz_test guest_lib_test \
 	     guest_run_test ioctl_fuzz_test linux_boot_test memory_test \
 	     module_test pin_test vm_test vmctl_test fault_test
 ifneq ($(filter x86 x86_64,$(ARCH)),)
-SELFTESTS += kvm_coexist_test x86_test x86_irqchip_test x86_host_test
+SELFTESTS += kvm_coexist_test x86_test x86_irqchip_test x86_host_test \
+	     x86_mmio_test
 endif
 ifeq ($(ARCH),arm64)
 SELFTESTS += arm64_test arm64_gic_test arm64_kvm_test

@@ -182,6 +182,14 @@ int axvm_mem_read(struct axvm_vm *vm, u64 gpa, void *buf, size_t len);
  */
 int axvm_mem_write(struct axvm_vm *vm, u64 gpa, const void *buf, size_t len);
 /*
+ * Set @bits in the naturally aligned @size-byte word (4 or 8) of guest
+ * RAM at @gpa, atomically against the guest's own CPUs (the accessed and
+ * dirty flags of a guest page table entry, as the CPU sets them). 0,
+ * -ENOENT, -EROFS, or -EINVAL for a bad @size or alignment. Sleeps.
+ */
+int axvm_mem_set_bits(struct axvm_vm *vm, u64 gpa, u64 bits,
+		      unsigned int size);
+/*
  * Guest mode, for kicks. The backend calls guest_enter() with interrupts
  * disabled before it reads the pending interrupts for an entry, and
  * guest_exit() after the guest left; a kick in between is an IPI that

@@ -349,3 +349,38 @@ int axvm_mem_write(struct axvm_vm *vm, u64 gpa, const void *buf, size_t len)
 {
 	return axvm_mem_copy(vm, gpa, (void *)buf, len, true);
 }
+
+int axvm_mem_set_bits(struct axvm_vm *vm, u64 gpa, u64 bits,
+		      unsigned int size)
+{
+	struct axvm_mem_region *r;
+	void *va;
+	int ret = 0;
+
+	if ((size != 4 && size != 8) || gpa & (size - 1))
+		return -EINVAL;
+	mutex_lock(&vm->mem_lock);
+	r = axvm_mem_find(vm, gpa);
+	if (!r)
+		ret = -ENOENT;
+	else if (r->flags & AXVM_MEM_READONLY)
+		ret = -EROFS;
+	if (ret)
+		goto out;
+	va = kmap_local_page(axvm_mem_page(r, gpa)) + offset_in_page(gpa);
+	if (size == 8) {
+		u64 *p = va, old = READ_ONCE(*p);
+
+		while (!try_cmpxchg(p, &old, old | bits))
+			;
+	} else {
+		u32 *p = va, old = READ_ONCE(*p);
+
+		while (!try_cmpxchg(p, &old, old | (u32)bits))
+			;
+	}
+	kunmap_local(va);
+out:
+	mutex_unlock(&vm->mem_lock);
+	return ret;
+}

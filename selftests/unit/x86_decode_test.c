@@ -23,6 +23,8 @@
 #define HI		0x04	/* high_byte */
 #define SX		0x08	/* sign_extend */
 #define ZU		0x10	/* zero_upper */
+#define RM		0x20	/* rmw */
+#define RP		0x40	/* rep */
 
 struct tcase {
 	const char *text;
@@ -33,6 +35,9 @@ struct tcase {
 	/* The expected decoding, when ret is 0. */
 	unsigned int len, size, reg, dst_size, flags;
 	u64 imm;
+	unsigned int op;
+	/* String ops: the address size and source segment; else 0. */
+	unsigned int adsize, seg;
 };
 
 /* The bytes, all of them valid. */
@@ -43,6 +48,25 @@ struct tcase {
 	.len = (l), .size = (s), .dst_size = (d), .reg = (r), .flags = (f)
 #define IMM(l, s, v)	.len = (l), .size = (s), .imm = (v), .flags = WR | IM
 #define ERR(e)		.ret = -(e)
+/* Read, compute, write back: with register @r, or an immediate. */
+#define RMW(l, s, r, o, f) \
+	.len = (l), .size = (s), .reg = (r), .op = (o), .flags = WR | RM | (f)
+#define RMWI(l, s, o, v) \
+	.len = (l), .size = (s), .op = (o), .imm = (v), .flags = WR | RM | IM
+/* Memory only read: into register @r (d bytes of it), or compared. */
+#define ALD(l, s, d, r, o, f) \
+	.len = (l), .size = (s), .dst_size = (d), .reg = (r), .op = (o), \
+	.flags = (f)
+#define RDI(l, s, o, v) \
+	.len = (l), .size = (s), .op = (o), .imm = (v), .flags = IM
+/* A string op with its address size and source segment. */
+#define STR(l, s, o, a, g, f) \
+	.len = (l), .size = (s), .op = (o), .adsize = (a), .seg = (g), \
+	.flags = WR | (f)
+#define ES		0
+#define CS		1
+#define DS		3
+#define FS		4
 
 /*
  * What follows the opcode of 8B /r (ModRM, SIB, displacement), in bytes,
@@ -529,19 +553,13 @@ static const struct tcase reject[] = {
 	  ERR(EINVAL) },
 	{ "mov %al,%bl", 16, B(0x88, 0xc3),
 	  ERR(EINVAL) },
-	{ "lock addl $1,(%rbx)", 64, B(0xf0, 0x83, 0x03, 0x01),
-	  ERR(EINVAL) },
 	{ "lock mov", 64, B(0xf0, 0x89, 0x03),
 	  ERR(EINVAL) },
 	{ "rep mov", 64, B(0xf3, 0x89, 0x03),
 	  ERR(EINVAL) },
 	{ "repne mov", 32, B(0xf2, 0x8b, 0x03),
 	  ERR(EINVAL) },
-	{ "rep movsb", 64, B(0xf3, 0xa4),
-	  ERR(EINVAL) },
 	{ "nop", 64, B(0x90),
-	  ERR(EINVAL) },
-	{ "add %eax,(%rbx)", 64, B(0x01, 0x03),
 	  ERR(EINVAL) },
 	{ "mov (%rax),%es", 64, B(0x8e, 0x00),
 	  ERR(EINVAL) },
@@ -562,6 +580,252 @@ static const struct tcase reject[] = {
 	{ "movbe (%rax),%eax", 64, B(0x0f, 0x38, 0xf0, 0x00),
 	  ERR(EINVAL) },
 	{ "salc (invalid in 64-bit mode)", 64, B(0xd6),
+	  ERR(EINVAL) },
+};
+
+/*
+ * ALU, TEST, NOT, NEG, INC, DEC (SDM vol. 2): memory is the destination
+ * in 00/01 + 8n, 80, 81, 83 and F6, F7, FE, FF; the register in 02/03 +
+ * 8n; CMP and TEST only read. 83 sign-extends its imm8 to the operand
+ * size, and REX.W sign-extends the imm32 of 81 to 64 bits.
+ */
+static const struct tcase alu[] = {
+	{ "or %eax,0x1000(%r12)", 64,
+	  B(0x41, 0x09, 0x84, 0x24, 0x00, 0x10, 0x00, 0x00),
+	  RMW(8, 4, 0, AXVM_X86_OP_OR, 0) },
+	{ "add %cl,(%rbx)", 64, B(0x00, 0x0b),
+	  RMW(2, 1, 1, AXVM_X86_OP_ADD, 0) },
+	{ "adc %rdx,0x8(%rax)", 64, B(0x48, 0x11, 0x50, 0x08),
+	  RMW(4, 8, 2, AXVM_X86_OP_ADC, 0) },
+	{ "sbb %ax,(%rdi)", 64, B(0x66, 0x19, 0x07),
+	  RMW(3, 2, 0, AXVM_X86_OP_SBB, 0) },
+	{ "and %r9d,(%rsi)", 64, B(0x44, 0x21, 0x0e),
+	  RMW(3, 4, 9, AXVM_X86_OP_AND, 0) },
+	{ "sub %esp,(%rax)", 64, B(0x29, 0x20),
+	  RMW(2, 4, 4, AXVM_X86_OP_SUB, 0) },
+	{ "xor %bh,(%rdx)", 64, B(0x30, 0x3a),
+	  RMW(2, 1, 7, AXVM_X86_OP_XOR, HI) },
+	{ "xor %dil,(%rdx)", 64, B(0x40, 0x30, 0x3a),
+	  RMW(3, 1, 7, AXVM_X86_OP_XOR, 0) },
+	{ "cmp %ecx,(%rbx)", 64, B(0x39, 0x0b),
+	  ALD(2, 4, 0, 1, AXVM_X86_OP_CMP, 0) },
+	{ "add (%rbx),%ecx", 64, B(0x03, 0x0b),
+	  ALD(2, 4, 4, 1, AXVM_X86_OP_ADD, ZU) },
+	{ "or (%rbx),%r10", 64, B(0x4c, 0x0b, 0x13),
+	  ALD(3, 8, 8, 10, AXVM_X86_OP_OR, 0) },
+	{ "and (%rbx),%ah", 64, B(0x22, 0x23),
+	  ALD(2, 1, 1, 4, AXVM_X86_OP_AND, HI) },
+	{ "cmp (%rbx),%al", 64, B(0x3a, 0x03),
+	  ALD(2, 1, 1, 0, AXVM_X86_OP_CMP, 0) },
+	{ "orl $0x80000000,(%rbx)", 64, B(0x81, 0x0b, 0x00, 0x00, 0x00, 0x80),
+	  RMWI(6, 4, AXVM_X86_OP_OR, 0x80000000) },
+	{ "orq $-16,(%rbx)", 64, B(0x48, 0x83, 0x0b, 0xf0),
+	  RMWI(4, 8, AXVM_X86_OP_OR, 0xfffffffffffffff0) },
+	{ "andw $0x7fff,(%rbx)", 64, B(0x66, 0x81, 0x23, 0xff, 0x7f),
+	  RMWI(5, 2, AXVM_X86_OP_AND, 0x7fff) },
+	{ "andb $0xfe,(%rbx)", 64, B(0x80, 0x23, 0xfe),
+	  RMWI(3, 1, AXVM_X86_OP_AND, 0xfe) },
+	{ "addq $0x7fffffff,(%rbx)", 64,
+	  B(0x48, 0x81, 0x03, 0xff, 0xff, 0xff, 0x7f),
+	  RMWI(7, 8, AXVM_X86_OP_ADD, 0x7fffffff) },
+	{ "subl $-1,0x4(%rbx)", 64, B(0x83, 0x6b, 0x04, 0xff),
+	  RMWI(4, 4, AXVM_X86_OP_SUB, 0xffffffff) },
+	{ "cmpb $0x5a,(%rbx)", 64, B(0x80, 0x3b, 0x5a),
+	  RDI(3, 1, AXVM_X86_OP_CMP, 0x5a) },
+	{ "cmpq $-0x80000000,(%rbx)", 64,
+	  B(0x48, 0x81, 0x3b, 0x00, 0x00, 0x00, 0x80),
+	  RDI(7, 8, AXVM_X86_OP_CMP, 0xffffffff80000000) },
+	{ "testl $0x100,(%rbx)", 64, B(0xf7, 0x03, 0x00, 0x01, 0x00, 0x00),
+	  RDI(6, 4, AXVM_X86_OP_TEST, 0x100) },
+	{ "testb $0x80,(%rbx)", 64, B(0xf6, 0x03, 0x80),
+	  RDI(3, 1, AXVM_X86_OP_TEST, 0x80) },
+	{ "testw $0x8000,(%rbx)", 64, B(0x66, 0xf7, 0x03, 0x00, 0x80),
+	  RDI(5, 2, AXVM_X86_OP_TEST, 0x8000) },
+	{ "test %edx,(%rbx)", 64, B(0x85, 0x13),
+	  ALD(2, 4, 0, 2, AXVM_X86_OP_TEST, 0) },
+	{ "test %ch,(%rbx)", 64, B(0x84, 0x2b),
+	  ALD(2, 1, 0, 5, AXVM_X86_OP_TEST, HI) },
+	{ "notl (%rbx)", 64, B(0xf7, 0x13),
+	  RMW(2, 4, 0, AXVM_X86_OP_NOT, 0) },
+	{ "negq (%rbx)", 64, B(0x48, 0xf7, 0x1b),
+	  RMW(3, 8, 0, AXVM_X86_OP_NEG, 0) },
+	{ "incb (%rbx)", 64, B(0xfe, 0x03),
+	  RMW(2, 1, 0, AXVM_X86_OP_INC, 0) },
+	{ "decw (%rbx)", 64, B(0x66, 0xff, 0x0b),
+	  RMW(3, 2, 0, AXVM_X86_OP_DEC, 0) },
+	{ "incq 0x10(%rbx)", 64, B(0x48, 0xff, 0x43, 0x10),
+	  RMW(4, 8, 0, AXVM_X86_OP_INC, 0) },
+	{ "lock orl $0x1,(%rbx)", 64, B(0xf0, 0x83, 0x0b, 0x01),
+	  RMWI(4, 4, AXVM_X86_OP_OR, 1) },
+	{ "lock incl (%rbx)", 64, B(0xf0, 0xff, 0x03),
+	  RMW(3, 4, 0, AXVM_X86_OP_INC, 0) },
+	{ "lock notb (%rbx)", 64, B(0xf0, 0xf6, 0x13),
+	  RMW(3, 1, 0, AXVM_X86_OP_NOT, 0) },
+	{ "or %eax,(%ebx)", 32, B(0x09, 0x03),
+	  RMW(2, 4, 0, AXVM_X86_OP_OR, 0) },
+	{ "andw $0xff00,(%esi)", 32, B(0x66, 0x81, 0x26, 0x00, 0xff),
+	  RMWI(5, 2, AXVM_X86_OP_AND, 0xff00) },
+	{ "xor %cl,(%edi)", 32, B(0x30, 0x0f),
+	  RMW(2, 1, 1, AXVM_X86_OP_XOR, 0) },
+	{ "add (%ebx),%dx", 32, B(0x66, 0x03, 0x13),
+	  ALD(3, 2, 2, 2, AXVM_X86_OP_ADD, 0) },
+	{ "incl 0x4(%ebp)", 32, B(0xff, 0x45, 0x04),
+	  RMW(3, 4, 0, AXVM_X86_OP_INC, 0) },
+	{ "82 /1: orb $0x40,(%ebx)", 32, B(0x82, 0x0b, 0x40),
+	  RMWI(3, 1, AXVM_X86_OP_OR, 0x40) },
+	{ "or %ax,(%bx)", 16, B(0x09, 0x07),
+	  RMW(2, 2, 0, AXVM_X86_OP_OR, 0) },
+	{ "or %eax,(%bx,%si)", 16, B(0x66, 0x09, 0x00),
+	  RMW(3, 4, 0, AXVM_X86_OP_OR, 0) },
+	{ "andb $0xf,0x1234", 16, B(0x80, 0x26, 0x34, 0x12, 0x0f),
+	  RMWI(5, 1, AXVM_X86_OP_AND, 0x0f) },
+	{ "cmpw $-2,(%di)", 16, B(0x83, 0x3d, 0xfe),
+	  RDI(3, 2, AXVM_X86_OP_CMP, 0xfffe) },
+};
+
+/*
+ * XCHG with memory (locked whether or not it says LOCK), CMPXCHG, XADD,
+ * and BT/BTS/BTR/BTC by register or imm8 (0F BA /4-/7): BT only reads.
+ */
+static const struct tcase xchg_bt[] = {
+	{ "xchg %eax,(%rbx)", 64, B(0x87, 0x03),
+	  RMW(2, 4, 0, AXVM_X86_OP_XCHG, 0) },
+	{ "xchg %r8,(%rbx)", 64, B(0x4c, 0x87, 0x03),
+	  RMW(3, 8, 8, AXVM_X86_OP_XCHG, 0) },
+	{ "xchg %dh,(%rbx)", 64, B(0x86, 0x33),
+	  RMW(2, 1, 6, AXVM_X86_OP_XCHG, HI) },
+	{ "lock xchg %eax,(%rbx)", 64, B(0xf0, 0x87, 0x03),
+	  RMW(3, 4, 0, AXVM_X86_OP_XCHG, 0) },
+	{ "cmpxchg %ecx,(%rbx)", 64, B(0x0f, 0xb1, 0x0b),
+	  RMW(3, 4, 1, AXVM_X86_OP_CMPXCHG, 0) },
+	{ "cmpxchg %bl,(%rbx)", 64, B(0x0f, 0xb0, 0x1b),
+	  RMW(3, 1, 3, AXVM_X86_OP_CMPXCHG, 0) },
+	{ "lock cmpxchg %rdx,(%rbx)", 64, B(0xf0, 0x48, 0x0f, 0xb1, 0x13),
+	  RMW(5, 8, 2, AXVM_X86_OP_CMPXCHG, 0) },
+	{ "xadd %eax,(%rbx)", 64, B(0x0f, 0xc1, 0x03),
+	  RMW(3, 4, 0, AXVM_X86_OP_XADD, 0) },
+	{ "lock xadd %cx,(%rbx)", 64, B(0x66, 0xf0, 0x0f, 0xc1, 0x0b),
+	  RMW(5, 2, 1, AXVM_X86_OP_XADD, 0) },
+	{ "lock xadd %ecx,(%ebx)", 32, B(0xf0, 0x0f, 0xc1, 0x0b),
+	  RMW(4, 4, 1, AXVM_X86_OP_XADD, 0) },
+	{ "bt %eax,(%rbx)", 64, B(0x0f, 0xa3, 0x03),
+	  ALD(3, 4, 0, 0, AXVM_X86_OP_BT, 0) },
+	{ "bts %rcx,(%rbx)", 64, B(0x48, 0x0f, 0xab, 0x0b),
+	  RMW(4, 8, 1, AXVM_X86_OP_BTS, 0) },
+	{ "btr %dx,(%rbx)", 64, B(0x66, 0x0f, 0xb3, 0x13),
+	  RMW(4, 2, 2, AXVM_X86_OP_BTR, 0) },
+	{ "btc %esi,(%rbx)", 64, B(0x0f, 0xbb, 0x33),
+	  RMW(3, 4, 6, AXVM_X86_OP_BTC, 0) },
+	{ "btl $0x1f,(%rbx)", 64, B(0x0f, 0xba, 0x23, 0x1f),
+	  RDI(4, 4, AXVM_X86_OP_BT, 0x1f) },
+	{ "btsq $0x3f,(%rbx)", 64, B(0x48, 0x0f, 0xba, 0x2b, 0x3f),
+	  RMWI(5, 8, AXVM_X86_OP_BTS, 0x3f) },
+	{ "btrw $0x3,(%rbx)", 64, B(0x66, 0x0f, 0xba, 0x33, 0x03),
+	  RMWI(5, 2, AXVM_X86_OP_BTR, 3) },
+	{ "btcl $0x0,(%rbx)", 64, B(0x0f, 0xba, 0x3b, 0x00),
+	  RMWI(4, 4, AXVM_X86_OP_BTC, 0) },
+	{ "lock btsl $0x5,(%rbx)", 64, B(0xf0, 0x0f, 0xba, 0x2b, 0x05),
+	  RMWI(5, 4, AXVM_X86_OP_BTS, 5) },
+	{ "bts %eax,(%ebx)", 32, B(0x0f, 0xab, 0x03),
+	  RMW(3, 4, 0, AXVM_X86_OP_BTS, 0) },
+};
+
+/* STOS and MOVS: address size from the mode and 67, source segment DS. */
+static const struct tcase strings[] = {
+	{ "stos %al,%es:(%rdi)", 64, B(0xaa),
+	  STR(1, 1, AXVM_X86_OP_STOS, 8, DS, 0) },
+	{ "stos %eax,%es:(%rdi)", 64, B(0xab),
+	  STR(1, 4, AXVM_X86_OP_STOS, 8, DS, 0) },
+	{ "stos %rax,%es:(%rdi)", 64, B(0x48, 0xab),
+	  STR(2, 8, AXVM_X86_OP_STOS, 8, DS, 0) },
+	{ "rep stos %eax,%es:(%rdi)", 64, B(0xf3, 0xab),
+	  STR(2, 4, AXVM_X86_OP_STOS, 8, DS, RP) },
+	{ "rep stos %ax,%es:(%rdi)", 64, B(0x66, 0xf3, 0xab),
+	  STR(3, 2, AXVM_X86_OP_STOS, 8, DS, RP) },
+	{ "repne stos (as rep)", 64, B(0xf2, 0xab),
+	  STR(2, 4, AXVM_X86_OP_STOS, 8, DS, RP) },
+	{ "movsb %ds:(%rsi),%es:(%rdi)", 64, B(0xa4),
+	  STR(1, 1, AXVM_X86_OP_MOVS, 8, DS, 0) },
+	{ "rep movsq", 64, B(0xf3, 0x48, 0xa5),
+	  STR(3, 8, AXVM_X86_OP_MOVS, 8, DS, RP) },
+	{ "rep movsl %fs:(%rsi),%es:(%rdi)", 64, B(0x64, 0xf3, 0xa5),
+	  STR(3, 4, AXVM_X86_OP_MOVS, 8, FS, RP) },
+	{ "rep stos %al,%es:(%edi)", 64, B(0x67, 0xf3, 0xaa),
+	  STR(3, 1, AXVM_X86_OP_STOS, 4, DS, RP) },
+	{ "rep stos %al,%es:(%edi)", 32, B(0xf3, 0xaa),
+	  STR(2, 1, AXVM_X86_OP_STOS, 4, DS, RP) },
+	{ "rep movsw", 32, B(0x66, 0xf3, 0xa5),
+	  STR(3, 2, AXVM_X86_OP_MOVS, 4, DS, RP) },
+	{ "movsl %es:(%esi),%es:(%edi)", 32, B(0x26, 0xa5),
+	  STR(2, 4, AXVM_X86_OP_MOVS, 4, ES, 0) },
+	{ "stos %eax,%es:(%di)", 32, B(0x67, 0xab),
+	  STR(2, 4, AXVM_X86_OP_STOS, 2, DS, 0) },
+	{ "rep stos %ax,%es:(%di)", 16, B(0xf3, 0xab),
+	  STR(2, 2, AXVM_X86_OP_STOS, 2, DS, RP) },
+	{ "movsb %cs:(%si),%es:(%di)", 16, B(0x2e, 0xa4),
+	  STR(2, 1, AXVM_X86_OP_MOVS, 2, CS, 0) },
+	{ "rep movsl %ds:(%esi),%es:(%edi)", 16, B(0x67, 0x66, 0xf3, 0xa5),
+	  STR(4, 4, AXVM_X86_OP_MOVS, 4, DS, RP) },
+	{ "rep insb (%dx),%es:(%rdi)", 64, B(0xf3, 0x6c),
+	  STR(2, 1, AXVM_X86_OP_INS, 8, DS, RP) },
+	{ "insw (%dx),%es:(%rdi)", 64, B(0x66, 0x6d),
+	  STR(2, 2, AXVM_X86_OP_INS, 8, DS, 0) },
+	{ "rex.W insl: 4 bytes", 64, B(0x48, 0x6d),
+	  STR(2, 4, AXVM_X86_OP_INS, 8, DS, 0) },
+	{ "rep outsl %gs:(%esi),(%dx)", 64, B(0x65, 0x67, 0xf3, 0x6f),
+	  .len = 4, .size = 4, .op = AXVM_X86_OP_OUTS, .adsize = 4, .seg = 5,
+	  .flags = RP },
+	{ "outsb %ds:(%si),(%dx)", 16, B(0x6e),
+	  .len = 1, .size = 1, .op = AXVM_X86_OP_OUTS, .adsize = 2, .seg = DS },
+};
+
+/* Where the CPU raises #UD, or the bytes mean another instruction. */
+static const struct tcase reject_rmw[] = {
+	{ "lock cmp %ecx,(%rbx)", 64, B(0xf0, 0x39, 0x0b),
+	  ERR(EINVAL) },
+	{ "lock add (%rbx),%ecx", 64, B(0xf0, 0x03, 0x0b),
+	  ERR(EINVAL) },
+	{ "lock test %edx,(%rbx)", 64, B(0xf0, 0x85, 0x13),
+	  ERR(EINVAL) },
+	{ "lock testl $1,(%rbx)", 64, B(0xf0, 0xf7, 0x03, 0x01, 0x00, 0x00, 0x00),
+	  ERR(EINVAL) },
+	{ "lock bt %eax,(%rbx)", 64, B(0xf0, 0x0f, 0xa3, 0x03),
+	  ERR(EINVAL) },
+	{ "lock stos", 64, B(0xf0, 0xab),
+	  ERR(EINVAL) },
+	{ "lock movzbl", 64, B(0xf0, 0x0f, 0xb6, 0x03),
+	  ERR(EINVAL) },
+	{ "rep add %eax,(%rbx)", 64, B(0xf3, 0x01, 0x03),
+	  ERR(EINVAL) },
+	{ "xacquire lock or (F2 F0)", 64, B(0xf2, 0xf0, 0x09, 0x03),
+	  ERR(EINVAL) },
+	{ "82 in 64-bit mode", 64, B(0x82, 0x0b, 0x40),
+	  ERR(EINVAL) },
+	{ "f7 /1 (TEST alias)", 64, B(0xf7, 0x0b, 0x01, 0x00, 0x00, 0x00),
+	  ERR(EINVAL) },
+	{ "mull (%rbx)", 64, B(0xf7, 0x23),
+	  ERR(EINVAL) },
+	{ "call *(%rbx)", 64, B(0xff, 0x13),
+	  ERR(EINVAL) },
+	{ "push (%rbx)", 64, B(0xff, 0x33),
+	  ERR(EINVAL) },
+	{ "0f ba /0", 64, B(0x0f, 0xba, 0x03, 0x01),
+	  ERR(EINVAL) },
+	{ "or %eax,%ebx", 64, B(0x09, 0xc3),
+	  ERR(EINVAL) },
+	{ "xchg %eax,%ebx (87 c3)", 64, B(0x87, 0xc3),
+	  ERR(EINVAL) },
+	{ "bts %eax,%ebx", 64, B(0x0f, 0xab, 0xc3),
+	  ERR(EINVAL) },
+	{ "incl %ebx (ff c3)", 64, B(0xff, 0xc3),
+	  ERR(EINVAL) },
+	{ "add $1,%al (04)", 64, B(0x04, 0x01),
+	  ERR(EINVAL) },
+	{ "lodsl", 64, B(0xad),
+	  ERR(EINVAL) },
+	{ "cmpsb", 64, B(0xa6),
+	  ERR(EINVAL) },
+	{ "bsf (%rbx),%eax", 64, B(0x0f, 0xbc, 0x03),
 	  ERR(EINVAL) },
 };
 
@@ -598,6 +862,16 @@ static const struct tcase truncated[] = {
 	  ERR(ENODATA) },
 	{ "mod 2 disp16 cut", 16, B(0x8b, 0x86, 0x34),
 	  ERR(ENODATA) },
+	{ "81 imm32 cut", 64, B(0x81, 0x0b, 0x00, 0x00, 0x00),
+	  ERR(ENODATA) },
+	{ "83 imm8 missing", 64, B(0x83, 0x0b),
+	  ERR(ENODATA) },
+	{ "0f ba imm8 missing", 64, B(0x0f, 0xba, 0x23),
+	  ERR(ENODATA) },
+	{ "f7 /0 imm32 cut", 64, B(0xf7, 0x03, 0x00, 0x01),
+	  ERR(ENODATA) },
+	{ "rep alone", 64, B(0xf3),
+	  ERR(ENODATA) },
 };
 
 static const struct group groups[] = {
@@ -615,6 +889,10 @@ static const struct group groups[] = {
 	{ "addr16", addr16, ARRAY_SIZE(addr16) },
 	{ "prefixes", prefixes, ARRAY_SIZE(prefixes) },
 	{ "reject", reject, ARRAY_SIZE(reject) },
+	{ "alu", alu, ARRAY_SIZE(alu) },
+	{ "xchg_bt", xchg_bt, ARRAY_SIZE(xchg_bt) },
+	{ "strings", strings, ARRAY_SIZE(strings) },
+	{ "reject_rmw", reject_rmw, ARRAY_SIZE(reject_rmw) },
 	{ "truncated", truncated, ARRAY_SIZE(truncated) },
 };
 
@@ -637,7 +915,8 @@ static unsigned int flags_of(const struct axvm_x86_insn *insn)
 {
 	return (insn->write ? WR : 0) | (insn->has_imm ? IM : 0) |
 	       (insn->high_byte ? HI : 0) | (insn->sign_extend ? SX : 0) |
-	       (insn->zero_upper ? ZU : 0);
+	       (insn->zero_upper ? ZU : 0) | (insn->rmw ? RM : 0) |
+	       (insn->rep ? RP : 0);
 }
 
 /* Decode @n of @bytes; compare with @t. */
@@ -660,7 +939,8 @@ static void check_bytes(const struct tcase *t, const u8 *bytes,
 	}
 	/* A failure leaves it all zero. */
 	if (ret && (insn.len || insn.size || insn.reg || insn.dst_size ||
-		    flags_of(&insn) || insn.imm)) {
+		    flags_of(&insn) || insn.imm || insn.op || insn.adsize ||
+		    insn.seg)) {
 		if (!failures++)
 			snprintf(why, sizeof(why),
 				 "%s (%u-bit%s): returned %d but left fields set",
@@ -671,14 +951,17 @@ static void check_bytes(const struct tcase *t, const u8 *bytes,
 		return;
 	if (insn.len != t->len || insn.size != t->size ||
 	    insn.reg != t->reg || insn.dst_size != t->dst_size ||
-	    flags_of(&insn) != t->flags || insn.imm != t->imm) {
+	    flags_of(&insn) != t->flags || insn.imm != t->imm ||
+	    insn.op != t->op ||
+	    (t->adsize && (insn.adsize != t->adsize || insn.seg != t->seg))) {
 		if (!failures++)
 			snprintf(why, sizeof(why),
-				 "%s (%u-bit%s): got len %u size %u reg %u dst_size %u flags %#x imm %#llx, want %u %u %u %u %#x %#llx",
+				 "%s (%u-bit%s): got len %u size %u reg %u dst_size %u flags %#x imm %#llx op %u adsize %u seg %u, want %u %u %u %u %#x %#llx %u %u %u",
 				 t->text, t->mode, how, insn.len, insn.size,
 				 insn.reg, insn.dst_size, flags_of(&insn),
-				 insn.imm, t->len, t->size, t->reg,
-				 t->dst_size, t->flags, t->imm);
+				 insn.imm, insn.op, insn.adsize, insn.seg,
+				 t->len, t->size, t->reg, t->dst_size,
+				 t->flags, t->imm, t->op, t->adsize, t->seg);
 	}
 }
 

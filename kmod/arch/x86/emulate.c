@@ -58,9 +58,12 @@
 				 BIT(23) /* PERFCTR core */)
 #define AXVM_CPUID_SIGNATURE	0x40000000
 
-/* RFLAGS.IF etc. are not touched here: one register file write each. */
-static void axvm_x86_set_reg(struct axvm_x86_vcpu *x, unsigned int reg,
-			     unsigned int bytes, u64 v)
+/*
+ * Write @bytes of general register @reg as an instruction does: 1 and 2
+ * keep the bits above, 4 clears bits 63:32 (SDM vol. 1, 3.4.1.1).
+ */
+void axvm_x86_set_reg(struct axvm_x86_vcpu *x, unsigned int reg,
+		      unsigned int bytes, u64 v)
 {
 	u64 *r = &x->gpr[reg];
 
@@ -81,7 +84,6 @@ static void axvm_x86_set_reg(struct axvm_x86_vcpu *x, unsigned int reg,
 }
 
 static u32 axvm_x86_xsave_size(void);
-static void axvm_x86_complete_mmio(struct axvm_x86_vcpu *x, u64 v);
 
 /*
  * Leaf 0x15's EAX and EBX: tsc_khz / 10^6 (the crystal's kHz) with a
@@ -747,208 +749,31 @@ unsigned int axvm_x86_cpu_mode(const struct axvm_x86_vcpu *x)
 	return cs & AXVM_X86_AR_DB ? 32 : 16;
 }
 
-/* A guest page table entry: 8 bytes, or 4 with 32-bit paging. */
-static int axvm_x86_read_pte(struct axvm_vm *vm, u64 gpa, unsigned int size,
-			     u64 *pte)
-{
-	u32 pte32;
-	int ret;
-
-	if (size == 8)
-		return axvm_mem_read(vm, gpa, pte, 8);
-	ret = axvm_mem_read(vm, gpa, &pte32, 4);
-	*pte = pte32;
-	return ret;
-}
-
-#define PTE_P		BIT_ULL(0)
-#define PTE_PS		BIT_ULL(7)
-#define PTE_ADDR	GENMASK_ULL(51, 12)
-
 /*
- * A linear address through the guest's paging (none, 32-bit, PAE or
- * 4-level), for fetching the instruction to decode. Permissions are not
- * checked: the guest just executed from there. -EFAULT when not mapped.
+ * Results userspace left in the run page for the last exit. An MMIO read
+ * may need one more exit to store its result (a read-modify-write, or
+ * MOVS from MMIO to MMIO): that exit, else 0.
  */
-static int axvm_x86_linear_to_gpa(struct axvm_x86_vcpu *x, u64 la, u64 *gpa)
-{
-	struct axvm_vm *vm = x->vcpu->vm;
-	unsigned int levels, bits, size, level, shift;
-	u64 table, pte;
-
-	if (!(x->cr0 & X86_CR0_PG)) {
-		*gpa = la;
-		return 0;
-	}
-	if (x->efer & EFER_LMA) {
-		if (x->cr4 & X86_CR4_LA57)
-			return -EOPNOTSUPP;
-		levels = 4, bits = 9, size = 8;
-		table = x->cr3 & PTE_ADDR;
-	} else if (x->cr4 & X86_CR4_PAE) {
-		/* The four PDPTEs, then two levels of 512. */
-		if (axvm_x86_read_pte(vm, (x->cr3 & 0xffffffe0) +
-				      ((la >> 30) & 3) * 8, 8, &pte) ||
-		    !(pte & PTE_P))
-			return -EFAULT;
-		levels = 2, bits = 9, size = 8;
-		table = pte & PTE_ADDR;
-	} else {
-		levels = 2, bits = 10, size = 4;
-		table = x->cr3 & 0xfffff000;
-	}
-
-	for (level = levels; level; level--) {
-		shift = 12 + bits * (level - 1);
-		if (axvm_x86_read_pte(vm, table + ((la >> shift) &
-					      (BIT(bits) - 1)) * size,
-				      size, &pte) || !(pte & PTE_P))
-			return -EFAULT;
-		/* 1 GiB, 2 MiB or 4 MiB pages (4 MiB: bits 31:22 only). */
-		if (level > 1 && level < 4 && pte & PTE_PS) {
-			u64 base = size == 4 ? pte & 0xffc00000 : pte & PTE_ADDR;
-
-			*gpa = (base & ~(BIT_ULL(shift) - 1)) |
-			       (la & (BIT_ULL(shift) - 1));
-			return 0;
-		}
-		table = pte & (size == 4 ? 0xfffff000 : PTE_ADDR);
-	}
-	*gpa = table | (la & 0xfff);
-	return 0;
-}
-
-/* Up to 15 bytes at CS:RIP; how many could be read. */
-static unsigned int axvm_x86_fetch(struct axvm_x86_vcpu *x, u8 *buf)
-{
-	unsigned int mode = axvm_x86_cpu_mode(x), done = 0, chunk;
-	u64 la = x->rip, gpa;
-
-	if (mode != 64)
-		la = (x->seg[AXVM_X86_CS].base + x->rip) & 0xffffffff;
-	while (done < AXVM_X86_INSN_MAX) {
-		chunk = min_t(unsigned int, AXVM_X86_INSN_MAX - done,
-			      PAGE_SIZE - offset_in_page(la + done));
-		if (axvm_x86_linear_to_gpa(x, la + done, &gpa) ||
-		    axvm_mem_read(x->vcpu->vm, gpa, buf + done, chunk))
-			break;
-		done += chunk;
-	}
-	return done;
-}
-
-/* Up to @n bytes of code at CS:RIP, for backends that inspect a trap. */
-unsigned int axvm_x86_read_code(struct axvm_x86_vcpu *x, u8 *buf,
-				unsigned int n)
-{
-	u8 bytes[AXVM_X86_INSN_MAX];
-	unsigned int got = axvm_x86_fetch(x, bytes);
-
-	got = min(got, n);
-	memcpy(buf, bytes, got);
-	return got;
-}
-
-static int axvm_x86_decode_failed(struct axvm_x86_vcpu *x, const u8 *bytes,
-				  unsigned int n, u64 gpa)
+int axvm_x86_complete(struct axvm_x86_vcpu *x)
 {
 	struct axvm_run *run = x->vcpu->run;
-
-	run->internal.suberror = AXVM_INTERNAL_DECODE_FAILED;
-	run->internal.ndata = 5;
-	run->internal.data[0] = 0;
-	run->internal.data[1] = 0;
-	memcpy(run->internal.data, bytes, n);
-	run->internal.data[2] = n;
-	run->internal.data[3] = gpa;
-	run->internal.data[4] = x->rip;
-	return AXVM_EXIT_INTERNAL_ERROR;
-}
-
-/* A guest access to @gpa, which is no RAM (or read-only RAM for a write). */
-int axvm_x86_mmio(struct axvm_x86_vcpu *x, u64 gpa, bool write)
-{
-	struct axvm_run *run = x->vcpu->run;
-	u8 bytes[AXVM_X86_INSN_MAX] = { 0 };
-	struct axvm_x86_insn insn;
-	unsigned int n;
+	u32 pending = x->pending;
+	int ret = 0;
 	u64 v;
 
-	n = axvm_x86_fetch(x, bytes);
-	if (axvm_x86_decode(bytes, n, axvm_x86_cpu_mode(x), &insn) ||
-	    insn.write != write)
-		return axvm_x86_decode_failed(x, bytes, n, gpa);
-
-	run->mmio.phys_addr = gpa;
-	run->mmio.len = insn.size;
-	run->mmio.is_write = insn.write;
-	run->mmio.sign_extend = insn.sign_extend;
-	run->mmio.reg = insn.reg;
-	if (insn.write) {
-		if (insn.has_imm)
-			v = insn.imm;
-		else if (insn.high_byte)
-			v = x->gpr[insn.reg - 4] >> 8;
-		else
-			v = x->gpr[insn.reg];
-		run->mmio.data = insn.size == 8 ? v :
-				 v & (BIT_ULL(insn.size * 8) - 1);
-		if (!axvm_x86_chip_mmio(x, gpa, insn.size, true,
-					&run->mmio.data)) {
-			x->rip += insn.len;
-			return AXVM_EXIT_MMIO | AXVM_ARCH_EXIT_HANDLED;
-		}
-	} else {
-		run->mmio.data = 0;
-		x->pending = AXVM_EXIT_MMIO;
-		x->pending_len = insn.size;
-		x->pending_reg = insn.reg;
-		x->pending_dst = insn.dst_size;
-		x->pending_high = insn.high_byte;
-		x->pending_sext = insn.sign_extend;
-		x->pending_zero_upper = insn.zero_upper;
-		/* The APIC and I/O APIC answer at once, in the kernel. */
-		if (!axvm_x86_chip_mmio(x, gpa, insn.size, false, &v)) {
-			x->pending = 0;
-			axvm_x86_complete_mmio(x, v);
-			x->rip += insn.len;
-			return AXVM_EXIT_MMIO | AXVM_ARCH_EXIT_HANDLED;
-		}
-	}
-	x->rip += insn.len;
-	return AXVM_EXIT_MMIO;
-}
-
-static void axvm_x86_complete_mmio(struct axvm_x86_vcpu *x, u64 v)
-{
-	v = axvm_mmio_read_value(v, x->pending_len, x->pending_sext);
-	if (x->pending_high) {
-		u64 *r = &x->gpr[x->pending_reg - 4];
-
-		*r = (*r & ~0xff00ULL) | ((v & 0xff) << 8);
-	} else if (x->pending_dst == 4 && !x->pending_zero_upper) {
-		/* Not in 64-bit mode: bits 63:32 are not the guest's to see. */
-		x->gpr[x->pending_reg] = (x->gpr[x->pending_reg] &
-					  ~0xffffffffULL) | (v & 0xffffffff);
-	} else {
-		axvm_x86_set_reg(x, x->pending_reg, x->pending_dst, v);
-	}
-}
-
-/* Results userspace left in the run page for the last exit. */
-void axvm_x86_complete(struct axvm_x86_vcpu *x)
-{
-	struct axvm_run *run = x->vcpu->run;
-	u64 v;
-
-	switch (x->pending) {
+	x->pending = 0;
+	switch (pending) {
 	case AXVM_EXIT_MMIO:
-		axvm_x86_complete_mmio(x, READ_ONCE(run->mmio.data));
+		ret = axvm_x86_mmio_complete(x, READ_ONCE(run->mmio.data));
 		break;
 	case AXVM_EXIT_IO:
+		v = READ_ONCE(run->io.data);
+		if (x->pending_string) {
+			ret = axvm_x86_string_in_complete(x, v);
+			break;
+		}
 		/* IN to EAX clears the upper half as any 32-bit write does. */
-		axvm_x86_set_reg(x, AXVM_X86_RAX, x->pending_len,
-				 READ_ONCE(run->io.data));
+		axvm_x86_set_reg(x, AXVM_X86_RAX, x->pending_len, v);
 		break;
 	case AXVM_EXIT_SYSREG:
 		v = READ_ONCE(run->sysreg.value);
@@ -959,5 +784,5 @@ void axvm_x86_complete(struct axvm_x86_vcpu *x)
 		x->gpr[AXVM_X86_RAX] = READ_ONCE(run->hypercall.ret);
 		break;
 	}
-	x->pending = 0;
+	return ret & AXVM_ARCH_EXIT_HANDLED ? 0 : ret;
 }

@@ -579,10 +579,12 @@ static int axvm_svm_ioio(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 	u64 info = vmcb->control.exit_info_1;
 	unsigned int size = (info & SVM_IOIO_SIZE_MASK) >> SVM_IOIO_SIZE_SHIFT;
 
-	/* INS/OUTS and their REP forms are not emulated. */
-	if (info & (SVM_IOIO_STR_MASK | SVM_IOIO_REP_MASK) ||
-	    !is_power_of_2(size))
+	if (!is_power_of_2(size))
 		return axvm_svm_internal(x, vmcb);
+	if (info & SVM_IOIO_STR_MASK)
+		return axvm_x86_string_io(x, info >> 16, size,
+					  info & SVM_IOIO_TYPE_MASK,
+					  vmcb->control.exit_info_2);
 	return axvm_x86_io(x, info >> 16, size, info & SVM_IOIO_TYPE_MASK,
 			   vmcb->control.exit_info_2);
 }
@@ -742,7 +744,10 @@ int axvm_svm_vcpu_run(struct axvm_x86_vcpu *x)
 	u32 bad;
 	int ret;
 
-	axvm_x86_complete(x);
+	/* An MMIO read-modify-write's store, after userspace gave the read. */
+	ret = axvm_x86_complete(x);
+	if (ret)
+		return ret;
 	/* Halted or waiting for SIPI, until a signal: back to the loop. */
 	if (axvm_x86_pre_run(x))
 		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;

@@ -883,9 +883,10 @@ static int axvm_vmx_io(struct axvm_x86_vcpu *x, const struct axvm_vmx_exit *e)
 {
 	u64 q = e->qual;
 
-	/* INS/OUTS and their REP forms are not emulated. */
-	if (q & (BIT(4) | BIT(5)))
-		return axvm_vmx_internal(x);
+	/* Bit 4: INS or OUTS (bit 5, REP, only with it). */
+	if (q & BIT(4))
+		return axvm_x86_string_io(x, q >> 16, (q & 7) + 1, q & BIT(3),
+					  x->rip + e->insn_len);
 	return axvm_x86_io(x, q >> 16, (q & 7) + 1, q & BIT(3),
 			   x->rip + e->insn_len);
 }
@@ -1120,7 +1121,10 @@ int axvm_vmx_vcpu_run(struct axvm_x86_vcpu *x)
 	u32 bad;
 	int ret;
 
-	axvm_x86_complete(x);
+	/* An MMIO read-modify-write's store, after userspace gave the read. */
+	ret = axvm_x86_complete(x);
+	if (ret)
+		return ret;
 	/* Halted or waiting for SIPI, until a signal: back to the loop. */
 	if (axvm_x86_pre_run(x))
 		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;

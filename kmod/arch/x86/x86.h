@@ -16,6 +16,7 @@
 #include <asm/fpu/types.h>
 
 #include "../../axvm.h"
+#include "decode.h"
 
 #define AXVM_X86_NR_SEGS	8	/* ES CS SS DS FS GS LDTR TR */
 enum axvm_x86_seg_index {
@@ -110,13 +111,12 @@ struct axvm_x86_vcpu {
 
 	/* An exit that completes on the next RUN (an AXVM_EXIT_* or 0). */
 	u32 pending;
-	u8 pending_len;		/* IN / MMIO read: bytes */
-	u8 pending_reg;		/* MMIO read: register */
-	u8 pending_dst;		/* MMIO read: bytes written to it */
-	bool pending_high;	/* MMIO read: AH/CH/DH/BH */
-	bool pending_sext;	/* MMIO read: sign-extend */
-	bool pending_zero_upper;
+	u8 pending_len;		/* IN: bytes */
+	bool pending_string;	/* IN: for INS, in @mmio_insn */
 	u32 pending_msr;	/* RDMSR to userspace: the MSR */
+	/* mmio.c: the instruction being completed, and its address. */
+	struct axvm_x86_insn mmio_insn;
+	u64 mmio_gpa;
 
 	/* pvclock.c: what the guest's clock record was last written for. */
 	u64 pvclock_msr;	/* MSR_KVM_SYSTEM_TIME_NEW's value */
@@ -195,7 +195,6 @@ int axvm_x86_rdmsr(struct axvm_x86_vcpu *x);
 int axvm_x86_wrmsr(struct axvm_x86_vcpu *x);
 int axvm_x86_io(struct axvm_x86_vcpu *x, u16 port, unsigned int size,
 		bool in, u64 next_rip);
-int axvm_x86_mmio(struct axvm_x86_vcpu *x, u64 gpa, bool write);
 int axvm_x86_hypercall(struct axvm_x86_vcpu *x, unsigned int len);
 int axvm_x86_xsetbv(struct axvm_x86_vcpu *x);
 void axvm_x86_raise(struct axvm_x86_vcpu *x, u8 vector, bool has_error,
@@ -208,6 +207,7 @@ bool axvm_x86_halt_wakes(struct axvm_x86_vcpu *x);
 #define AXVM_X86_DB_VECTOR	1
 #define AXVM_X86_UD_VECTOR	6
 #define AXVM_X86_GP_VECTOR	13
+#define AXVM_X86_PF_VECTOR	14
 #define AXVM_X86_AC_VECTOR	17
 #define AXVM_X86_MC_VECTOR	18
 /* IDT-vectoring (VMX) and EXITINTINFO (SVM) share this layout. */
@@ -219,13 +219,22 @@ int axvm_x86_exception_exit(struct axvm_x86_vcpu *x, u8 vector, u32 error,
 void axvm_x86_host_mce(void);
 void axvm_x86_fpu_load(struct axvm_x86_vcpu *x);
 void axvm_x86_fpu_save(struct axvm_x86_vcpu *x);
-unsigned int axvm_x86_read_code(struct axvm_x86_vcpu *x, u8 *buf,
-				unsigned int n);
-void axvm_x86_complete(struct axvm_x86_vcpu *x);
+int axvm_x86_complete(struct axvm_x86_vcpu *x);
+void axvm_x86_set_reg(struct axvm_x86_vcpu *x, unsigned int reg,
+		      unsigned int bytes, u64 v);
 unsigned int axvm_x86_cpu_mode(const struct axvm_x86_vcpu *x);
 unsigned int axvm_x86_cpl(const struct axvm_x86_vcpu *x);
 bool axvm_x86_pae_paging(const struct axvm_x86_vcpu *x);
 void axvm_x86_load_pdptrs(struct axvm_x86_vcpu *x);
+
+/* mmio.c: MMIO and string I/O, completed for the guest. */
+int axvm_x86_mmio(struct axvm_x86_vcpu *x, u64 gpa, bool write);
+int axvm_x86_mmio_complete(struct axvm_x86_vcpu *x, u64 data);
+int axvm_x86_string_io(struct axvm_x86_vcpu *x, u16 port, unsigned int size,
+		       bool in, u64 next_rip);
+int axvm_x86_string_in_complete(struct axvm_x86_vcpu *x, u64 v);
+unsigned int axvm_x86_read_code(struct axvm_x86_vcpu *x, u8 *buf,
+				unsigned int n);
 
 /* VMX */
 int axvm_vmx_probe(void);

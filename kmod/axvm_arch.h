@@ -144,6 +144,11 @@ int axvm_arch_set_cpuid(struct axvm_vcpu *vcpu,
 			const struct axvm_cpuid_entry *e, u32 n);
 int axvm_arch_get_cpuid(struct axvm_vcpu *vcpu, struct axvm_cpuid_entry *e,
 			u32 *n);
+/*
+ * AXVM_NMI: raise the vCPU's NMI input, from any thread, running or not;
+ * the vCPU is kicked. Backends of arches without one return -ENOTTY.
+ */
+int axvm_arch_vcpu_nmi(struct axvm_vcpu *vcpu);
 
 /* Services of the generic core to backends. */
 

@@ -331,6 +331,9 @@ static long axvm_vcpu_ioctl(struct file *file, unsigned int cmd,
 		return axvm_vcpu_sysreg(vcpu, argp, true);
 	case AXVM_INJECT_IRQ:
 		return axvm_vcpu_inject_irq(vcpu, argp);
+	case AXVM_NMI:
+		/* Lock-free, as INJECT_IRQ: a VMM's monitor thread sends it. */
+		return arg ? -EINVAL : axvm_arch_vcpu_nmi(vcpu);
 	case AXVM_SET_CPUID:
 		return axvm_vcpu_cpuid(vcpu, argp, true);
 	case AXVM_GET_CPUID:

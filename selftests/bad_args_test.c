@@ -90,6 +90,23 @@ TEST_F(bad, cpuid_table)
 	}
 }
 
+/*
+ * AXVM_NMI: x86 only (elsewhere ENOTTY); its argument must be 0, and it
+ * works on a vCPU that never ran.
+ */
+TEST_F(bad, nmi)
+{
+	int arch = axvm_cap(self->sys, AXVM_CAP_ARCH);
+
+	if (arch != AXVM_ARCH_X86_SVM && arch != AXVM_ARCH_X86_VMX) {
+		EXPECT_ERRNO(ENOTTY, ioctl(self->vcpu, AXVM_NMI, 0));
+		return;
+	}
+	EXPECT_ERRNO(EINVAL, ioctl(self->vcpu, AXVM_NMI, 1));
+	EXPECT_ERRNO(EINVAL, ioctl(self->vcpu, AXVM_NMI, ~0UL));
+	EXPECT_EQ(0, ioctl(self->vcpu, AXVM_NMI, 0));
+}
+
 /* A struct of the wrong size is a different ioctl number. */
 TEST_F(bad, wrong_sizes)
 {

@@ -86,6 +86,7 @@ enum op {
 	OP_SIGNAL_MSI, OP_SET_HC_FILTER,
 	OP_RUN, OP_GET_REGS, OP_SET_REGS, OP_GET_SYSREG, OP_SET_SYSREG,
 	OP_INJECT_IRQ, OP_GET_EXIT_STATS, OP_SET_CPUID, OP_GET_CPUID,
+	OP_NMI,
 	OP_RANDOM_IOCTL,
 	NR_IOCTL_OPS,
 	/* Not ioctls: what happens to the fds and mappings around them. */
@@ -152,6 +153,7 @@ static const struct ioc_desc descs[NR_OPS] = {
 			   { EINVAL, E2BIG, ENOMEM, EIO } },
 	[OP_GET_CPUID] = { "GET_CPUID", AXVM_GET_CPUID, K_VCPU, A_PTR, 2,
 			   { EINVAL, E2BIG, ENOMEM, EIO } },
+	[OP_NMI] = { "NMI", AXVM_NMI, K_VCPU, A_VAL, 1, { EINVAL, EIO } },
 	/* A number that is no ioctl of this fd: ENOTTY. */
 	[OP_RANDOM_IOCTL] = { "random number", 0, K_ANY, A_PTR, 2,
 			      { ENOTTY, EBADF } },
@@ -718,6 +720,7 @@ static void gen_call(struct thr *t, struct call *c)
 		break;
 	}
 	case OP_RUN:
+	case OP_NMI:
 		c->val = chance(t, 97) ? 0 : boundary(t);
 		break;
 	case OP_SET_REGS:
@@ -908,7 +911,7 @@ static void check_ioctl(struct thr *t, int op, struct call *c,
 {
 	/* "arg must be 0", "flags (must be 0)": EINVAL iff it is not. */
 	bool zero_arg = op == OP_API_VERSION || op == OP_CREATE_VM ||
-			op == OP_MMAP_SIZE || op == OP_RUN;
+			op == OP_MMAP_SIZE || op == OP_RUN || op == OP_NMI;
 
 	note(op, ret, err);
 	if (zero_arg && arg && ret >= 0)

@@ -44,7 +44,11 @@
 #define REDIR_REMOTE_IRR	(1u << 14)
 
 #define APIC_LVT0	0x350
+#define APIC_LVT1	0x360
 #define LVT_EXTINT	0x700
+#define LVT_NMI		0x400
+#define ICR_NMI		0x400		/* delivery mode NMI */
+#define ICR_SELF	0x40000		/* destination shorthand Self */
 #define PIC_BASE	0x30		/* master IRQ 0-7: 0x30-0x37 */
 #define PIT_1MS		1193		/* 1.193182 MHz */
 
@@ -485,7 +489,6 @@ TEST_F(apic, cpuid_apic_flag_follows_apic_base)
  * boundary right after the MOV to CR8 that lowers it to 3 (on SVM that
  * MOV changes V_TPR without an exit unless the hypervisor asks for one).
  */
-#define ICR_SELF	(1u << 18)
 #define TPR_VECTOR	0x48
 
 GUEST_CODE static void guest_cr8_tpr(void)
@@ -740,36 +743,50 @@ GUEST_CODE static void guest_ipi_receiver(void)
 	GUEST_SYNC(last_vector, apic_read(APIC_ID) >> 24);
 }
 
-GUEST_CODE static void guest_ipi_sender(void)
+/* An IPI to APIC id 1, physical destination: @icr's low word. */
+GUEST_CODE static void guest_ipi_sender(uint64_t icr)
 {
 	apic_enable();
 	apic_write(APIC_ICR2, 1u << 24);
-	apic_write(APIC_ICR, 0x70);		/* fixed, physical, to id 1 */
+	apic_write(APIC_ICR, icr);
 	GUEST_ASSERT(!(apic_read(APIC_ICR) & (1u << 12)));
+}
+
+/*
+ * vCPU 1 runs @receiver to its first ucall, then on in a thread of its
+ * own (to its HLT) while vCPU 0 sends it the IPI @icr: the receiver's
+ * next ucall is in @rx.
+ */
+static void ipi_pair(struct __test_metadata *_metadata, struct test_vm *vm,
+		     void *receiver, uint32_t icr, struct run_arg *rx)
+{
+	struct test_vcpu *tx;
+	struct ucall uc;
+	pthread_t t;
+
+	tx = test_vcpu_add_default(vm, 0, guest_ipi_sender, 1,
+				   (uint64_t)icr);
+	rx->v = test_vcpu_add_default(vm, 1, receiver, 0);
+	ASSERT_NE(NULL, tx);
+	ASSERT_NE(NULL, rx->v);
+	TEST_RUN_UCALL(rx->v, &rx->uc, UCALL_SYNC);
+	ASSERT_EQ(0, pthread_create(&t, NULL, run_thread, rx));
+	/* Let the receiver reach its HLT first (a later IPI works too). */
+	usleep(20000);
+	TEST_RUN_UCALL(tx, &uc, UCALL_DONE);
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	ASSERT_EQ(UCALL_SYNC, rx->ret);
 }
 
 /* A fixed IPI wakes the other vCPU out of HLT in the kernel. */
 TEST_F(apic, ipi_wakes_halted_vcpu)
 {
 	struct run_arg rx = { 0 };
-	struct test_vcpu *tx;
-	struct ucall uc;
-	pthread_t t;
 
 	if (!self->vm)
 		return;
 	test_vm_set_irq_handler(self->vm, on_irq);
-	tx = test_vcpu_add_default(self->vm, 0, guest_ipi_sender, 0);
-	rx.v = test_vcpu_add_default(self->vm, 1, guest_ipi_receiver, 0);
-	ASSERT_NE(NULL, tx);
-	ASSERT_NE(NULL, rx.v);
-	TEST_RUN_UCALL(rx.v, &rx.uc, UCALL_SYNC);
-	ASSERT_EQ(0, pthread_create(&t, NULL, run_thread, &rx));
-	/* Let the receiver reach its HLT first (a later IPI works too). */
-	usleep(20000);
-	TEST_RUN_UCALL(tx, &uc, UCALL_DONE);
-	ASSERT_EQ(0, pthread_join(t, NULL));
-	ASSERT_EQ(UCALL_SYNC, rx.ret);
+	ipi_pair(_metadata, self->vm, guest_ipi_receiver, 0x70, &rx);
 	EXPECT_EQ(0x70, rx.uc.args[0]);
 	EXPECT_EQ(1, rx.uc.args[1]);
 }
@@ -892,6 +909,198 @@ TEST_F(apic, init_sipi_starts_ap)
 	EXPECT_EQ(2, version);			/* not written after INIT */
 	ASSERT_EQ(0, ioctl(ap.v->fd, AXVM_GET_SYSREG, &sr));
 	EXPECT_EQ(0, sr.value);
+}
+
+/* ------------------------------------------------------------------ */
+/* NMIs (SDM vol. 3, 6.7 and 6.7.1; 10.5.1; 10.6.1). */
+
+static volatile uint64_t nmi_count, nmi_depth, nmi_max_depth;
+static volatile uint64_t nmi_seen_inside, nmi_other, nmi_resend;
+
+/* An exit the kernel answers itself: a chance for a pending event. */
+GUEST_CODE static void exit_once(void)
+{
+	uint32_t a, b, c, d;
+
+	cpuid(0, 0, &a, &b, &c, &d);
+}
+
+/* Until @n NMIs came, or many exits went by without them. */
+GUEST_CODE static void wait_nmis(uint64_t n)
+{
+	uint64_t i;
+
+	for (i = 0; i < 100000 && nmi_count < n; i++)
+		exit_once();
+}
+
+/*
+ * The first NMI sends itself another and gives it many exits to come
+ * in: "while an NMI interrupt handler is executing, the processor blocks
+ * delivery of subsequent NMIs until the next execution of the IRET
+ * instruction" (SDM 6.7.1), so the second must wait for the IRET.
+ */
+GUEST_CODE static void on_nmi(struct ex_regs *regs)
+{
+	int i;
+
+	if (regs->vector != 2) {
+		nmi_other = regs->vector;
+		return;
+	}
+	nmi_count++;
+	if (++nmi_depth > nmi_max_depth)
+		nmi_max_depth = nmi_depth;
+	if (nmi_count == 1 && nmi_resend) {
+		apic_write(APIC_ICR, ICR_SELF | ICR_NMI);
+		for (i = 0; i < 200; i++)
+			exit_once();
+		nmi_seen_inside = nmi_count;
+	}
+	nmi_depth--;
+}
+
+GUEST_CODE static void guest_self_nmi(void)
+{
+	nmi_resend = 1;
+	apic_enable();
+	/* Self shorthand, delivery mode NMI (the vector field is ignored). */
+	apic_write(APIC_ICR, ICR_SELF | ICR_NMI | 0x55);
+	wait_nmis(2);
+	GUEST_SYNC(nmi_count, nmi_max_depth, nmi_seen_inside, nmi_other);
+}
+
+/*
+ * A self NMI is taken with RFLAGS.IF clear (NMIs are not masked by IF,
+ * SDM 6.8.1); a second one sent from its handler waits for the IRET,
+ * then comes: two in all, never nested.
+ */
+TEST_F(apic, nmi_is_held_until_iret)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	test_vm_set_sync_handler(self->vm, on_nmi);
+	v = test_vcpu_add_default(self->vm, 0, guest_self_nmi, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(2, uc.args[0]);
+	EXPECT_EQ(1, uc.args[1]);
+	EXPECT_EQ(1, uc.args[2]);
+	EXPECT_EQ(0, uc.args[3]);
+}
+
+/* Interrupts off, then HLT: only an NMI (or INIT, SMI) ends it. */
+GUEST_CODE static void guest_nmi_receiver(void)
+{
+	apic_enable();
+	GUEST_SYNC(0);
+	hlt();
+	GUEST_SYNC(nmi_count, nmi_other);
+}
+
+/*
+ * An NMI IPI to a vCPU halted with RFLAGS.IF clear: HLT resumes for an
+ * NMI whatever IF says (SDM vol. 2, HLT: "an enabled interrupt
+ * (including NMI and SMI)"; 6.8.1), the handler runs, the code after the
+ * HLT goes on.
+ */
+TEST_F(apic, nmi_ipi_wakes_hlt_with_interrupts_off)
+{
+	struct run_arg rx = { 0 };
+
+	if (!self->vm)
+		return;
+	test_vm_set_sync_handler(self->vm, on_nmi);
+	ipi_pair(_metadata, self->vm, guest_nmi_receiver, ICR_NMI, &rx);
+	EXPECT_EQ(1, rx.uc.args[0]);
+	EXPECT_EQ(0, rx.uc.args[1]);
+}
+
+GUEST_CODE static void guest_lint1(void)
+{
+	uint64_t i;
+
+	apic_enable();
+	apic_write(APIC_LVT1, LVT_NMI);
+	GUEST_SYNC(1);				/* the host pulses LINT1 */
+	wait_nmis(1);
+	GUEST_SYNC(nmi_count);
+	apic_write(APIC_LVT1, LVT_NMI | LVT_MASKED);
+	GUEST_SYNC(2);				/* pulsed while masked */
+	for (i = 0; i < 200; i++)
+		exit_once();
+	GUEST_SYNC(nmi_count);
+	apic_write(APIC_LVT1, 0x41);		/* fixed, vector 0x41 */
+	GUEST_SYNC(3);
+	wait_irqs(0x41, 1);
+	GUEST_SYNC(nmi_count, irq_count[0x41]);
+}
+
+/*
+ * AXVM_NMI pulses the local APIC's LINT1 pin, delivered as LVT1 says
+ * (SDM 10.5.1): an NMI in NMI mode, nothing while masked, the vector in
+ * fixed mode. Its argument must be 0.
+ */
+TEST_F(apic, axvm_nmi_is_lint1)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	test_vm_set_sync_handler(self->vm, on_nmi);
+	test_vm_set_irq_handler(self->vm, on_irq);
+	v = test_vcpu_add_default(self->vm, 0, guest_lint1, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(-1, ioctl(v->fd, AXVM_NMI, 1));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_NMI, 0));
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(1, uc.args[0]);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_NMI, 0));
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(1, uc.args[0]);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_NMI, 0));
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(1, uc.args[0]);
+	EXPECT_EQ(1, uc.args[1]);
+}
+
+GUEST_CODE static void guest_plain_nmi(void)
+{
+	GUEST_SYNC(0);
+	wait_nmis(1);
+	GUEST_SYNC(nmi_count);
+}
+
+/* Without an irqchip AXVM_NMI is the CPU's own NMI, as KVM_NMI. */
+TEST(axvm_nmi_without_irqchip)
+{
+	struct test_vcpu *v;
+	struct test_vm *vm;
+	struct ucall uc;
+
+	if (!TEST_HAVE_GUEST_LIB)
+		SKIP(return, "no guest library here");
+	test_pin_self(0);
+	vm = test_vm_create();
+	if (!vm && errno == EOPNOTSUPP)
+		SKIP(return, "no guest entry on this lane");
+	ASSERT_NE(NULL, vm);
+	test_vm_set_sync_handler(vm, on_nmi);
+	v = test_vcpu_add_default(vm, 0, guest_plain_nmi, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_NMI, 0));
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(1, uc.args[0]);
+	test_vm_free(vm);
 }
 
 TEST_HARNESS_MAIN

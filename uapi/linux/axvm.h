@@ -410,5 +410,6 @@ struct axvm_cpuid {
 #define AXVM_GET_EXIT_STATS	_IOR(AXVMIO, 0x26, struct axvm_exit_stats)
 #define AXVM_SET_CPUID		_IOW(AXVMIO, 0x27, struct axvm_cpuid)
 #define AXVM_GET_CPUID		_IOWR(AXVMIO, 0x28, struct axvm_cpuid)
+#define AXVM_NMI		_IO(AXVMIO, 0x29)	/* arg: 0; x86 */
 
 #endif /* _UAPI_LINUX_AXVM_H */

@@ -253,3 +253,9 @@ int axvm_arch_get_cpuid(struct axvm_vcpu *vcpu, struct axvm_cpuid_entry *e,
 {
 	return -ENOTTY;
 }
+
+/* No NMI input: x86's. */
+int axvm_arch_vcpu_nmi(struct axvm_vcpu *vcpu)
+{
+	return -ENOTTY;
+}

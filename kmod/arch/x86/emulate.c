@@ -438,8 +438,9 @@ int axvm_x86_pop_vector(struct axvm_x86_vcpu *x, bool open)
  */
 bool axvm_x86_halt_wakes(struct axvm_x86_vcpu *x)
 {
-	return x->rflags & X86_EFLAGS_IF &&
-	       !bitmap_empty(x->vcpu->irq_pending, axvm_info.nr_irqs);
+	return axvm_x86_nmi_waiting(x) ||
+	       (x->rflags & X86_EFLAGS_IF &&
+		!bitmap_empty(x->vcpu->irq_pending, axvm_info.nr_irqs));
 }
 
 #define AXVM_X86_LEN_MSR	2	/* RDMSR, WRMSR */

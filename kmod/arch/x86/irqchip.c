@@ -295,7 +295,7 @@ bool axvm_x86_halt(struct axvm_x86_vcpu *x)
 {
 	if (!x->apic)
 		return false;
-	if (!axvm_lapic_has_irq(x))
+	if (!axvm_lapic_has_irq(x) && !axvm_x86_nmi_waiting(x))
 		axvm_lapic_halt(x);
 	return true;
 }

@@ -141,8 +141,18 @@ bool axvm_lapic_accept(struct axvm_lapic *a, u32 mode, u8 vector,
 			taken = true;
 		}
 		break;
+	case APIC_DM_NMI:
+		/*
+		 * A software-disabled APIC still takes NMI messages (SDM
+		 * 10.4.7.2); the vector field is ignored.
+		 */
+		if (axvm_lapic_enabled(a)) {
+			axvm_x86_nmi_latch(a->x);
+			taken = true;
+		}
+		break;
 	default:
-		/* NMI, SMI, ExtINT by message: not emulated, dropped. */
+		/* SMI and ExtINT by message: not emulated, dropped. */
 		break;
 	}
 	spin_unlock_irqrestore(&a->lock, flags);
@@ -683,7 +693,8 @@ static bool axvm_lapic_halt_done(struct axvm_vcpu *vcpu)
 {
 	struct axvm_x86_vcpu *x = vcpu->arch;
 
-	return READ_ONCE(x->apic->init_pending) || axvm_lapic_has_irq(x);
+	return READ_ONCE(x->apic->init_pending) || axvm_lapic_has_irq(x) ||
+	       axvm_x86_nmi_waiting(x);
 }
 
 static bool axvm_lapic_sipi_done(struct axvm_vcpu *vcpu)
@@ -748,6 +759,36 @@ int axvm_lapic_pre_run(struct axvm_x86_vcpu *x)
 			return 0;
 		}
 	}
+}
+
+/*
+ * The LINT1 pin pulsed (AXVM_NMI): delivered as LVT1 says (SDM 10.5.1):
+ * nothing while masked (which software disable forces, 10.4.7.2), an NMI
+ * in NMI mode, the vector in fixed mode; other modes are dropped.
+ */
+void axvm_lapic_lint1(struct axvm_lapic *a)
+{
+	unsigned long flags;
+	bool kick = false;
+	u32 lvt;
+
+	spin_lock_irqsave(&a->lock, flags);
+	lvt = REG(a, APIC_LVT1);
+	if (!(lvt & APIC_LVT_MASKED) && axvm_lapic_sw_enabled(a)) {
+		switch (lvt & APIC_MODE_MASK) {
+		case APIC_DM_NMI:
+			axvm_x86_nmi_latch(a->x);
+			kick = true;
+			break;
+		case APIC_DM_FIXED:
+			kick = axvm_lapic_set_irr(a, lvt & APIC_VECTOR_MASK,
+						  false);
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&a->lock, flags);
+	if (kick)
+		axvm_x86_chip_kick(a->x);
 }
 
 /* HLT with nothing to take: the vCPU sleeps in pre_run until there is. */

@@ -93,6 +93,7 @@ void axvm_x86_init_reset(struct axvm_x86_vcpu *x)
 	x->exc_pending = false;
 	x->pending = 0;
 	x->drop_events = true;
+	axvm_x86_nmi_reset(x);
 	axvm_x86_reset(x);
 	x->msrs[AXVM_X86_PAT] = pat;
 	x->msrs[AXVM_X86_KVM_WALL_CLOCK] = 0;

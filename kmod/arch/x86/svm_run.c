@@ -315,11 +315,55 @@ static void axvm_svm_save(struct axvm_x86_vcpu *x, const struct vmcb *vmcb)
 	x->dr7 = v->dr7;
 }
 
+/* Exit as soon as the guest can take an interrupt (VINTR). */
+static void axvm_svm_request_window(struct vmcb *vmcb)
+{
+	vmcb->control.int_ctl |= V_IRQ_MASK | V_IGN_TPR_MASK |
+				 (0xf << V_INTR_PRIO_SHIFT);
+	axvm_svm_intercept(vmcb, INTERCEPT_VINTR);
+}
+
+/*
+ * An NMI goes in when none is being handled and no interrupt shadow
+ * holds it (KVM's svm_nmi_blocked()); it is then being handled until
+ * the guest's IRET, which is intercepted for that. After the IRET the
+ * next exit past it ends the blocking; the interrupt window (or any
+ * later exit, with RFLAGS.IF clear) brings that exit soon. True when
+ * one was injected.
+ */
+static bool axvm_svm_inject_nmi(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
+{
+	if (x->nmi_iret && x->rip != x->nmi_iret_rip) {
+		x->nmi_iret = false;
+		x->nmi_masked = false;
+	}
+	axvm_x86_nmi_collect(x, x->nmi_masked);
+	if (x->nmi_masked && !x->nmi_iret)
+		axvm_svm_intercept(vmcb, INTERCEPT_IRET);
+	else
+		axvm_svm_no_intercept(vmcb, INTERCEPT_IRET);
+	/* Until the IRET, its intercept is the exit that tells. */
+	if (!x->nmi_pending || (x->nmi_masked && !x->nmi_iret))
+		return false;
+	if (x->nmi_masked ||
+	    vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK) {
+		axvm_svm_request_window(vmcb);
+		return false;
+	}
+	vmcb->control.event_inj = SVM_EVTINJ_VALID | SVM_EVTINJ_TYPE_NMI |
+				  AXVM_X86_NMI_VECTOR;
+	x->nmi_pending--;
+	x->nmi_masked = true;
+	axvm_svm_intercept(vmcb, INTERCEPT_IRET);
+	return true;
+}
+
 /*
  * The highest pending vector goes in as an external interrupt when the
  * guest can take one (RFLAGS.IF, no interrupt shadow, no event already
  * queued); otherwise a virtual interrupt request makes the CPU exit as
- * soon as it can (VINTR).
+ * soon as it can (VINTR). An exception the emulation raised goes first,
+ * then an NMI.
  */
 static void axvm_svm_inject(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 {
@@ -357,6 +401,8 @@ static void axvm_svm_inject(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 		x->exc_pending = false;
 		return;
 	}
+	if (axvm_svm_inject_nmi(x, vmcb))
+		return;
 
 	open = x->rflags & X86_EFLAGS_IF &&
 	       !(vmcb->control.int_state & SVM_INTERRUPT_SHADOW_MASK);
@@ -365,9 +411,7 @@ static void axvm_svm_inject(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 		vmcb->control.event_inj = SVM_EVTINJ_VALID |
 					  SVM_EVTINJ_TYPE_INTR | vec;
 	} else if (vec == -EAGAIN) {
-		vmcb->control.int_ctl |= V_IRQ_MASK | V_IGN_TPR_MASK |
-					 (0xf << V_INTR_PRIO_SHIFT);
-		axvm_svm_intercept(vmcb, INTERCEPT_VINTR);
+		axvm_svm_request_window(vmcb);
 	}
 }
 
@@ -669,6 +713,14 @@ static int axvm_svm_handle_exit(struct axvm_x86_vcpu *x)
 		return AXVM_EXIT_EXTERNAL_INTERRUPT;
 	case SVM_EXIT_VINTR:
 		/* The window is open: the next entry injects. */
+		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
+	case SVM_EXIT_IRET:
+		/*
+		 * The NMI handler's IRET, not yet run: the blocking ends
+		 * once the guest is past it (axvm_svm_inject_nmi()).
+		 */
+		x->nmi_iret = true;
+		x->nmi_iret_rip = x->rip;
 		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
 	case SVM_EXIT_CPUID:
 		axvm_x86_cpuid(x);

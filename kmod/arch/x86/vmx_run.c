@@ -29,6 +29,7 @@
 #include <asm/processor-flags.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/trapnr.h>
 #include <asm/tsc.h>
 #include <asm/vmx.h>
 
@@ -62,6 +63,12 @@ struct axvm_vmx_vcpu {
 /* The controls every vCPU uses, chosen once at probe. */
 static u32 axvm_vmx_pin, axvm_vmx_proc, axvm_vmx_proc2, axvm_vmx_exit_ctl,
 	   axvm_vmx_entry_ctl;
+/*
+ * Virtual NMIs and NMI-window exiting: the CPU keeps the guest's NMI
+ * blocking (SDM 25.3). Without them guest NMIs stay pending, never
+ * injected: nothing would say when the guest's handler is done.
+ */
+static bool axvm_vmx_vnmi;
 static void *axvm_vmx_msr_bitmap;
 static DEFINE_PER_CPU(struct list_head, axvm_vmx_loaded);
 static DEFINE_PER_CPU(bool, axvm_vmx_flush_all);
@@ -189,15 +196,23 @@ int axvm_vmx_setup(struct axvm_arch_info *info)
 	ret = axvm_vmx_ctl(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
 				       MSR_IA32_VMX_PINBASED_CTLS,
 			   PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING |
-			   PIN_BASED_VMX_PREEMPTION_TIMER,
+			   PIN_BASED_VMX_PREEMPTION_TIMER |
+			   PIN_BASED_VIRTUAL_NMIS,
 			   PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING,
 			   &axvm_vmx_pin);
 	ret = ret ?: axvm_vmx_ctl(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 					      MSR_IA32_VMX_PROCBASED_CTLS,
 				  AXVM_VMX_PROC_NEED |
 				  CPU_BASED_MWAIT_EXITING |
-				  CPU_BASED_MONITOR_EXITING,
+				  CPU_BASED_MONITOR_EXITING |
+				  CPU_BASED_NMI_WINDOW_EXITING,
 				  AXVM_VMX_PROC_NEED, &axvm_vmx_proc);
+	/* NMI-window exiting is asked for entry by entry. */
+	axvm_vmx_vnmi = (axvm_vmx_pin & PIN_BASED_VIRTUAL_NMIS) &&
+			(axvm_vmx_proc & CPU_BASED_NMI_WINDOW_EXITING);
+	if (!axvm_vmx_vnmi)
+		axvm_vmx_pin &= ~PIN_BASED_VIRTUAL_NMIS;
+	axvm_vmx_proc &= ~CPU_BASED_NMI_WINDOW_EXITING;
 	ret = ret ?: axvm_vmx_ctl(MSR_IA32_VMX_PROCBASED_CTLS2,
 				  SECONDARY_EXEC_ENABLE_EPT |
 				  SECONDARY_EXEC_ENABLE_VPID |
@@ -599,15 +614,38 @@ static const u8 axvm_vmx_swapped_slot[] = {
 };
 
 /*
+ * Whether an NMI goes in now: one is pending and the guest has no NMI,
+ * STI or MOV SS blocking (KVM's vmx_nmi_blocked()); when one waits, an
+ * NMI-window exit comes as soon as it can.
+ */
+static bool axvm_vmx_nmi_ready(struct axvm_x86_vcpu *x,
+			       struct axvm_vmx_vcpu *v, u32 *proc)
+{
+	if (!axvm_vmx_vnmi)
+		return false;
+	axvm_x86_nmi_collect(x, v->intr_state & GUEST_INTR_STATE_NMI);
+	if (!x->nmi_pending)
+		return false;
+	if (v->intr_state & (GUEST_INTR_STATE_NMI | GUEST_INTR_STATE_STI |
+			     GUEST_INTR_STATE_MOV_SS)) {
+		*proc |= CPU_BASED_NMI_WINDOW_EXITING;
+		return false;
+	}
+	x->nmi_pending--;
+	return true;
+}
+
+/*
  * The event for this entry: one the last exit interrupted, else an
- * exception the emulation raised, else the highest queued vector when
- * the guest can take it (IF set, no STI/MOV SS blocking); otherwise
- * interrupt-window exiting asks for an exit as soon as it can. The
- * VMCS's entry event is cleared by every exit, so it is written anew.
+ * exception the emulation raised, else an NMI, else the highest queued
+ * vector when the guest can take it (IF set, no STI/MOV SS blocking);
+ * otherwise interrupt-window exiting asks for an exit as soon as it can.
+ * The VMCS's entry event is cleared by every exit, so it is written anew.
  */
 static void axvm_vmx_inject(struct axvm_x86_vcpu *x, struct axvm_vmx_vcpu *v)
 {
-	u32 proc = axvm_vmx_proc & ~CPU_BASED_INTR_WINDOW_EXITING;
+	u32 proc = axvm_vmx_proc & ~(CPU_BASED_INTR_WINDOW_EXITING |
+				     CPU_BASED_NMI_WINDOW_EXITING);
 	u32 intr = 0, error = 0, len = 0;
 	bool open;
 	int vec;
@@ -628,6 +666,9 @@ static void axvm_vmx_inject(struct axvm_x86_vcpu *x, struct axvm_vmx_vcpu *v)
 		       (x->exc_has_error ? INTR_INFO_DELIVER_CODE_MASK : 0);
 		error = x->exc_error;
 		x->exc_pending = false;
+	} else if (axvm_vmx_nmi_ready(x, v, &proc)) {
+		intr = INTR_INFO_VALID_MASK | INTR_TYPE_NMI_INTR |
+		       AXVM_X86_NMI_VECTOR;
 	} else {
 		open = x->rflags & X86_EFLAGS_IF &&
 		       !(v->intr_state &
@@ -637,6 +678,15 @@ static void axvm_vmx_inject(struct axvm_x86_vcpu *x, struct axvm_vmx_vcpu *v)
 			intr = INTR_INFO_VALID_MASK | INTR_TYPE_EXT_INTR | vec;
 		else if (vec == -EAGAIN)
 			proc |= CPU_BASED_INTR_WINDOW_EXITING;
+	}
+	/*
+	 * Entry injecting an NMI needs blocking by NMI clear (SDM
+	 * 26.3.1.5); one re-injected after its delivery faulted has it set.
+	 */
+	if ((intr & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR &&
+	    v->intr_state & GUEST_INTR_STATE_NMI) {
+		v->intr_state &= ~GUEST_INTR_STATE_NMI;
+		axvm_vmwrite(GUEST_INTERRUPTIBILITY_INFO, v->intr_state);
 	}
 	axvm_vmwrite(VM_ENTRY_INTR_INFO_FIELD, intr);
 	if (intr & INTR_INFO_DELIVER_CODE_MASK)
@@ -1027,6 +1077,35 @@ static void axvm_vmx_requeue(struct axvm_vmx_vcpu *v,
 			type == INTR_TYPE_SOFT_EXCEPTION) ? e->insn_len : 0;
 }
 
+/*
+ * An IRET that ended an NMI handler unblocks NMIs at once; if it then
+ * faulted (an EPT violation, or an exception that exits), the exit says
+ * so and the IRET runs again: blocking by NMI must be set again for it
+ * (SDM 27.2.3, 28.2.2; KVM's vmx_recover_nmi_blocking()). Not when the
+ * exit cut an event's delivery short, nor for a #DF.
+ */
+static void axvm_vmx_nmi_reblock(struct axvm_vmx_vcpu *v,
+				 const struct axvm_vmx_exit *e)
+{
+	bool unblocked;
+
+	if (!axvm_vmx_vnmi || e->idt_info & VECTORING_INFO_VALID_MASK)
+		return;
+	switch (e->reason & 0xffff) {
+	case EXIT_REASON_EPT_VIOLATION:
+		unblocked = e->qual & INTR_INFO_UNBLOCK_NMI;
+		break;
+	case EXIT_REASON_EXCEPTION_NMI:
+		unblocked = e->intr_info & INTR_INFO_UNBLOCK_NMI &&
+			    (e->intr_info & INTR_INFO_VECTOR_MASK) != X86_TRAP_DF;
+		break;
+	default:
+		return;
+	}
+	if (unblocked)
+		v->intr_state |= GUEST_INTR_STATE_NMI;
+}
+
 static int axvm_vmx_handle_exit(struct axvm_x86_vcpu *x)
 {
 	struct axvm_vmx_vcpu *v = x->hw;
@@ -1046,12 +1125,14 @@ static int axvm_vmx_handle_exit(struct axvm_x86_vcpu *x)
 	}
 
 	axvm_vmx_requeue(v, e);
+	axvm_vmx_nmi_reblock(v, e);
 	switch (e->reason & 0xffff) {
 	case EXIT_REASON_EXTERNAL_INTERRUPT:
 		return AXVM_EXIT_EXTERNAL_INTERRUPT;
 	case EXIT_REASON_EXCEPTION_NMI:
 		return axvm_vmx_exception(x, e);
 	case EXIT_REASON_INTERRUPT_WINDOW:
+	case EXIT_REASON_NMI_WINDOW:
 	case EXIT_REASON_PREEMPTION_TIMER:
 	case EXIT_REASON_MCE_DURING_VMENTRY:
 		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;

@@ -95,6 +95,17 @@ struct axvm_x86_vcpu {
 	u64 pdptr[4];
 	bool pdptr_stale;
 
+	/*
+	 * nmi.c: NMIs latched by other threads, and those pending for
+	 * injection. SVM: one is being handled until its IRET (@nmi_masked);
+	 * that IRET seen at @nmi_iret_rip, the next exit past it ends it.
+	 */
+	atomic_t nmi_queued;
+	u8 nmi_pending;
+	bool nmi_masked;
+	bool nmi_iret;
+	u64 nmi_iret_rip;
+
 	/* An exception the next entry raises in the guest. */
 	bool exc_pending;
 	bool exc_has_error;
@@ -226,6 +237,14 @@ unsigned int axvm_x86_cpu_mode(const struct axvm_x86_vcpu *x);
 unsigned int axvm_x86_cpl(const struct axvm_x86_vcpu *x);
 bool axvm_x86_pae_paging(const struct axvm_x86_vcpu *x);
 void axvm_x86_load_pdptrs(struct axvm_x86_vcpu *x);
+
+/* nmi.c */
+void axvm_x86_nmi_latch(struct axvm_x86_vcpu *x);
+void axvm_x86_nmi_send(struct axvm_x86_vcpu *x);
+bool axvm_x86_nmi_waiting(struct axvm_x86_vcpu *x);
+void axvm_x86_nmi_collect(struct axvm_x86_vcpu *x, bool in_service);
+void axvm_x86_nmi_reset(struct axvm_x86_vcpu *x);
+#define AXVM_X86_NMI_VECTOR	2
 
 /* mmio.c: MMIO and string I/O, completed for the guest. */
 int axvm_x86_mmio(struct axvm_x86_vcpu *x, u64 gpa, bool write);

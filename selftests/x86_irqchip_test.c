@@ -48,6 +48,13 @@
 #define LVT_EXTINT	0x700
 #define LVT_NMI		0x400
 #define ICR_NMI		0x400		/* delivery mode NMI */
+#define APIC_ESR	0x280
+#define APIC_LVTERR	0x370
+#define ESR_SENDILL	0x20
+#define ESR_RECVILL	0x40
+#define ESR_ILLREGA	0x80
+#define APIC_BASE_BSP	(1ULL << 8)
+#define APIC_BASE_EN	(1ULL << 11)
 #define ICR_SELF	0x40000		/* destination shorthand Self */
 #define PIC_BASE	0x30		/* master IRQ 0-7: 0x30-0x37 */
 #define PIT_1MS		1193		/* 1.193182 MHz */
@@ -1101,6 +1108,204 @@ TEST(axvm_nmi_without_irqchip)
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
 	EXPECT_EQ(1, uc.args[0]);
 	test_vm_free(vm);
+}
+
+/* ------------------------------------------------------------------ */
+/* Local APIC rules (SDM vol. 3, chapter 10). */
+
+static volatile uint64_t gp_count;
+static uint64_t go;		/* set by the host in the guest's image */
+
+GUEST_CODE static void on_gp_or_nmi(struct ex_regs *regs)
+{
+	if (regs->vector == 13) {
+		gp_count++;
+		regs->rip += 2;		/* RDMSR and WRMSR are two bytes */
+		return;
+	}
+	on_nmi(regs);
+}
+
+GUEST_CODE static void guest_apic_disabled(void)
+{
+	uint32_t irr;
+
+	/* SVR bit 8 clear: software-disabled. */
+	apic_write(APIC_SVR, 0xff);
+	apic_write(APIC_ICR, ICR_SELF | 0x60);	/* fixed: not taken */
+	apic_write(APIC_ICR, ICR_SELF | ICR_NMI);	/* NMI: taken */
+	wait_nmis(1);
+	irr = apic_read(APIC_IRR + 0x30);	/* vectors 0x60-0x7f */
+	apic_enable();
+	local_irq_enable();
+	exit_once();
+	local_irq_disable();
+	GUEST_SYNC(irr & 1, irq_count[0x60], nmi_count);
+	/* x2APIC MSRs in xAPIC mode: #GP (SDM 10.12.1.2). */
+	rdmsr(0x802);
+	wrmsr(0x808, 0);
+	/* IA32_APIC_BASE.BSP is read/write (SDM vol. 4, Table 2-2). */
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) & ~APIC_BASE_BSP);
+	GUEST_SYNC(gp_count, rdmsr(MSR_APIC_BASE) & APIC_BASE_BSP);
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_BSP);
+	GUEST_SYNC(rdmsr(MSR_APIC_BASE) & APIC_BASE_BSP);
+}
+
+/*
+ * A software-disabled APIC "will respond normally to INIT, NMI, SMI, and
+ * SIPI messages" (SDM 10.4.7.2) and to nothing else: a fixed self IPI
+ * is not accepted (not in the IRR, not taken once it is enabled again),
+ * an NMI is. The x2APIC MSRs #GP in xAPIC mode; the BSP flag can be
+ * written.
+ */
+TEST_F(apic, software_disabled_apic_and_msrs)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	test_vm_set_sync_handler(self->vm, on_gp_or_nmi);
+	test_vm_set_irq_handler(self->vm, on_irq);
+	v = test_vcpu_add_default(self->vm, 0, guest_apic_disabled, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+	EXPECT_EQ(1, uc.args[2]);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(2, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(APIC_BASE_BSP, uc.args[0]);
+}
+
+GUEST_CODE static void guest_hw_disabled(void)
+{
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) & ~APIC_BASE_EN);
+	GUEST_SYNC(1);
+	while (!*(volatile uint64_t *)&go)
+		exit_once();
+	GUEST_SYNC(2, rdmsr(MSR_APIC_BASE) & APIC_BASE_EN);
+}
+
+/*
+ * With IA32_APIC_BASE[11] clear "the processor is functionally
+ * equivalent to an IA-32 processor without an on-chip APIC" (SDM
+ * 10.4.3): an INIT IPI to it is not taken, and it runs on (an INIT taken
+ * would park it waiting for SIPI, and its RUN would not come back).
+ */
+TEST_F(apic, hw_disabled_apic_takes_no_init)
+{
+	struct test_vcpu *tx, *rx;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	tx = test_vcpu_add_default(self->vm, 0, guest_ipi_sender, 1,
+				   (uint64_t)ICR_INIT);
+	rx = test_vcpu_add_default(self->vm, 1, guest_hw_disabled, 0);
+	ASSERT_NE(NULL, tx);
+	ASSERT_NE(NULL, rx);
+	TEST_RUN_UCALL(rx, &uc, UCALL_SYNC);
+	TEST_RUN_UCALL(tx, &uc, UCALL_DONE);
+	go = 1;
+	sync_global_to_guest(self->vm, go);
+	TEST_RUN_UCALL(rx, &uc, UCALL_SYNC);
+	EXPECT_EQ(2, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+}
+
+GUEST_CODE static void guest_esr(void)
+{
+	uint32_t esr1, esr2;
+
+	apic_enable();
+	apic_write(APIC_LVTERR, 0x50);
+	/* Vector 5 is illegal: sent (SENDILL) and received (RECVILL). */
+	apic_write(APIC_ICR, ICR_SELF | 0x05);
+	wait_irqs(0x50, 1);
+	apic_write(APIC_ESR, 0);
+	esr1 = apic_read(APIC_ESR);
+	/* Offset 0x40 is reserved: Illegal Register Address. */
+	(void)apic_read(0x40);
+	wait_irqs(0x50, 2);
+	apic_write(APIC_ESR, 0);
+	esr2 = apic_read(APIC_ESR);
+	apic_write(APIC_ESR, 0);
+	GUEST_SYNC(esr1, esr2, apic_read(APIC_ESR), irq_count[0x50]);
+}
+
+/*
+ * The ESR (SDM 10.5.3): Send and Receive Illegal Vector for a vector
+ * below 16, Illegal Register Address for a reserved offset, each read
+ * after a write ("before attempting to read from the ESR, software
+ * should first write to it") and cleared by the next; every error raises
+ * the LVT error interrupt.
+ */
+TEST_F(apic, esr_errors_raise_the_error_interrupt)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	test_vm_set_irq_handler(self->vm, on_irq);
+	v = test_vcpu_add_default(self->vm, 0, guest_esr, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(ESR_SENDILL | ESR_RECVILL, uc.args[0]);
+	EXPECT_EQ(ESR_ILLREGA, uc.args[1]);
+	EXPECT_EQ(0, uc.args[2]);
+	EXPECT_EQ(2, uc.args[3]);
+}
+
+GUEST_CODE static void guest_timer_counts(void)
+{
+	uint32_t i, c1, c2, most = 0;
+
+	apic_enable();
+	/* Periodic, 10 ticks at divide-by-1: stretched to the minimum. */
+	apic_write(APIC_TDCR, 0xb);
+	apic_write(APIC_LVTT, LVT_PERIODIC | LVT_MASKED | 0x61);
+	apic_write(APIC_TMICT, 10);
+	for (i = 0; i < 100; i++) {
+		c1 = apic_read(APIC_TMCCT);
+		if (c1 > most)
+			most = c1;
+	}
+	apic_write(APIC_TMICT, 0);
+	/* One-shot, the longest count; then divide-by-128 mid-count. */
+	apic_write(APIC_LVTT, LVT_MASKED | 0x61);
+	apic_write(APIC_TMICT, 0xffffffff);
+	c1 = apic_read(APIC_TMCCT);
+	apic_write(APIC_TDCR, 0xa);
+	c2 = apic_read(APIC_TMCCT);
+	apic_write(APIC_TMICT, 0);
+	GUEST_SYNC(most, c1, c2);
+}
+
+/*
+ * The current count runs down from the initial count (SDM 10.5.4), even
+ * where the kernel stretches a short period, and a new divide value
+ * changes the rate, not the count: after switching to divide-by-128
+ * TMCCT goes on from where it was (a count recomputed at the new rate
+ * would drop to about 1/128 of it).
+ */
+TEST_F(apic, timer_count_and_divider)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_timer_counts, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_GE(10, uc.args[0]);
+	EXPECT_LT(0, uc.args[1]);
+	EXPECT_GE(uc.args[1], uc.args[2]);
+	EXPECT_LT(uc.args[1] / 64, uc.args[2]);
 }
 
 TEST_HARNESS_MAIN

@@ -1026,6 +1026,7 @@ TEST_F(lm, invalid_state_fails_entry)
 #define X86_AR_L		(1ULL << 13)
 #define X86_EFER_LME		(1ULL << 8)
 #define X86_EFER_LMA		(1ULL << 10)
+#define X86_EFER_NXE		(1ULL << 11)
 #define X86_EFER_SVME		(1ULL << 12)
 #define X86_MSR_EFER		0xc0000080
 
@@ -1198,6 +1199,58 @@ TEST_F(lm, guest_efer_lma_is_read_only)
 	EXPECT_EQ(efer, uc.args[0]);
 	EXPECT_EQ(4, uc.args[1]);
 	EXPECT_EQ(efer, axvm_get_sysreg(v->fd, AXVM_SYSREG_X86_EFER));
+}
+
+GUEST_CODE static void guest_efer_nx(void)
+{
+	uint64_t efer = rdmsr(X86_MSR_EFER);
+
+	wrmsr(X86_MSR_EFER, efer | X86_EFER_NXE);
+	GUEST_SYNC(rdmsr(X86_MSR_EFER), efer_gp);
+}
+
+/*
+ * EFER.NXE is reserved where CPUID.80000001H:EDX.NX is 0 (SDM vol. 4,
+ * IA32_EFER: "if CPUID.80000001H:EDX.[20] = 1"; KVM's kvm_valid_efer()):
+ * with NX taken out of the vCPU's CPUID table, setting it is #GP and
+ * EFER keeps its value; with NX in the table it is taken.
+ */
+TEST_F(lm, guest_efer_follows_its_cpuid)
+{
+	static struct cpuid_table t;
+	struct axvm_cpuid_entry *ext;
+	struct test_vcpu *v;
+	struct ucall uc;
+	uint64_t efer;
+	int nx;
+
+	if (!self->vm)
+		return;
+	test_vm_set_sync_handler(self->vm, on_efer_gp);
+	for (nx = 0; nx < 2; nx++) {
+		v = test_vcpu_add_default(self->vm, nx, guest_efer_nx, 0);
+		ASSERT_NE(NULL, v);
+		t.hdr.entries = (uintptr_t)t.e;
+		t.hdr.nent = CPUID_ROOM;
+		t.hdr.flags = 0;
+		ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_CPUID, &t));
+		ext = find_leaf(&t, 0x80000001);
+		ASSERT_NE(NULL, ext);
+		if (!(ext->edx & (1u << 20)))
+			SKIP(return, "the host has no NX");
+		if (!nx)
+			ext->edx &= ~(1u << 20);
+		ASSERT_EQ(0, ioctl(v->fd, AXVM_SET_CPUID, &t));
+		/* The library starts it with NXE on: clear it first. */
+		efer = axvm_get_sysreg(v->fd, AXVM_SYSREG_X86_EFER) &
+		       ~X86_EFER_NXE;
+		ASSERT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_EFER,
+					     efer));
+		TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+		EXPECT_EQ(nx ? efer | X86_EFER_NXE : efer, uc.args[0]);
+		/* The count of #GPs, shared: one, from the first vCPU. */
+		EXPECT_EQ(1, uc.args[1]);
+	}
 }
 
 /* ------------------------------------------------------------------ */

@@ -36,6 +36,8 @@
 #define CPUID7_EBX_AVX2		BIT(5)
 #define CPUID7_EBX_INVPCID	BIT(10)
 #define CPUID_EXT1_EDX_RDTSCP	BIT(27)
+#define CPUID_EXT1_EDX_NX	BIT(20)
+#define CPUID_EXT1_EDX_LM	BIT(29)
 /* CPUID 0xD.1 EAX: XSAVEOPT, XSAVEC, XGETBV with ECX 1; not XSAVES. */
 #define CPUIDD1_EAX_OK		(BIT(0) | BIT(1) | BIT(2))
 #define CPUID1_ECX_HYPERVISOR	BIT(31)
@@ -329,20 +331,26 @@ int axvm_arch_get_cpuid(struct axvm_vcpu *vcpu, struct axvm_cpuid_entry *e,
 	return 0;
 }
 
+/* The vCPU's CPUID entry for @leaf/@sub, or NULL. */
+static const struct axvm_cpuid_entry *
+axvm_x86_cpuid_entry(const struct axvm_x86_vcpu *x, u32 leaf, u32 sub)
+{
+	u32 i;
+
+	for (i = 0; i < x->cpuid_n; i++)
+		if (x->cpuid[i].function == leaf &&
+		    (!(x->cpuid[i].flags & AXVM_CPUID_FLAG_INDEX) ||
+		     x->cpuid[i].index == sub))
+			return &x->cpuid[i];
+	return NULL;
+}
+
 /* CPUID from the vCPU's table; a leaf it lacks reads as zeros. */
 void axvm_x86_cpuid(struct axvm_x86_vcpu *x)
 {
-	u32 leaf = x->gpr[AXVM_X86_RAX], sub = x->gpr[AXVM_X86_RCX], i;
-	const struct axvm_cpuid_entry *e = NULL;
+	u32 leaf = x->gpr[AXVM_X86_RAX], sub = x->gpr[AXVM_X86_RCX];
+	const struct axvm_cpuid_entry *e = axvm_x86_cpuid_entry(x, leaf, sub);
 
-	for (i = 0; i < x->cpuid_n; i++) {
-		if (x->cpuid[i].function == leaf &&
-		    (!(x->cpuid[i].flags & AXVM_CPUID_FLAG_INDEX) ||
-		     x->cpuid[i].index == sub)) {
-			e = &x->cpuid[i];
-			break;
-		}
-	}
 	x->gpr[AXVM_X86_RAX] = e ? e->eax : 0;
 	x->gpr[AXVM_X86_RBX] = e ? e->ebx : 0;
 	x->gpr[AXVM_X86_RCX] = e ? e->ecx : 0;
@@ -507,23 +515,40 @@ void axvm_x86_fpu_save(struct axvm_x86_vcpu *x)
 		     "a" ((u32)AXVM_X86_XCR0_GUEST), "d" (0) : "memory");
 }
 
+/*
+ * EFER bits the guest's CPUID does not give are reserved: LME without
+ * long mode, NXE without NX (SDM vol. 4, IA32_EFER; KVM's
+ * __kvm_valid_efer()). SCE goes with SYSCALL, which every 64-bit CPU has.
+ */
+static bool axvm_x86_efer_in_cpuid(const struct axvm_x86_vcpu *x, u64 efer)
+{
+	const struct axvm_cpuid_entry *e =
+		axvm_x86_cpuid_entry(x, 0x80000001, 0);
+	u32 edx = e ? e->edx : 0;
+
+	if (efer & EFER_LME && !(edx & CPUID_EXT1_EDX_LM))
+		return false;
+	return !(efer & EFER_NX) || edx & CPUID_EXT1_EDX_NX;
+}
+
 /* RDMSR: the kept MSRs and the TSC here, the others to userspace. */
 int axvm_x86_rdmsr(struct axvm_x86_vcpu *x)
 {
 	u32 msr = x->gpr[AXVM_X86_RCX];
 	struct axvm_run *run = x->vcpu->run;
 	u64 *slot = axvm_x86_msr_slot(x, msr), v;
-	bool apic = x->apic && !axvm_lapic_rdmsr(x, msr, &v);
-	int spec = apic ? -ENOENT : axvm_x86_spec_rdmsr(x, msr, &v);
+	int ret = x->apic ? axvm_lapic_rdmsr(x, msr, &v) : -ENOENT;
 
-	if (spec == -EINVAL) {
+	if (ret == -ENOENT)
+		ret = axvm_x86_spec_rdmsr(x, msr, &v);
+	if (ret == -EINVAL) {
 		/* Undo the RIP advance: a #GP faults on the RDMSR. */
 		x->rip -= AXVM_X86_LEN_MSR;
 		axvm_x86_raise(x, AXVM_X86_GP_VECTOR, true, 0);
 		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
 	}
-	if (slot || apic || !spec || msr == MSR_IA32_TSC) {
-		if (!apic && spec)
+	if (slot || !ret || msr == MSR_IA32_TSC) {
+		if (ret)
 			v = slot ? *slot : rdtsc();
 		axvm_x86_set_reg(x, AXVM_X86_RAX, 4, v);
 		axvm_x86_set_reg(x, AXVM_X86_RDX, 4, v >> 32);
@@ -559,7 +584,8 @@ int axvm_x86_wrmsr(struct axvm_x86_vcpu *x)
 		 * one would enter the guest in a mode that does not exist.
 		 * LME cannot change while paging is on (#GP, SDM 10.8.5).
 		 */
-		if (v & ~AXVM_X86_EFER_OK)
+		if (v & ~AXVM_X86_EFER_OK ||
+		    !axvm_x86_efer_in_cpuid(x, v & ~EFER_LMA))
 			ret = -EINVAL;
 		v = (v & ~EFER_LMA) | (x->efer & EFER_LMA);
 		if ((x->cr0 & X86_CR0_PG) && ((v ^ x->efer) & EFER_LME))

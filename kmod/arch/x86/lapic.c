@@ -27,6 +27,9 @@
 #define AXVM_LAPIC_MIN_PERIOD_NS	100000ULL
 
 #define REG(a, off)	((a)->reg[(off) >> 4])
+/* The x2APIC registers as MSRs (SDM 10.12.1.2). */
+#define AXVM_X2APIC_MSR_FIRST	0x800
+#define AXVM_X2APIC_MSR_LAST	0x8ff
 
 static bool axvm_lapic_hw_enabled(const struct axvm_lapic *a)
 {
@@ -92,14 +95,31 @@ static u32 axvm_lapic_timer_mode(const struct axvm_lapic *a)
 	return REG(a, APIC_LVTT) & AXVM_LVT_TIMER_MODE;
 }
 
+/*
+ * An error the APIC detected: noted for the next ESR write, and the LVT
+ * error interrupt raised when unmasked (SDM 10.5.3). Whether it was (the
+ * vCPU must then look again); the lock is held.
+ */
+static bool axvm_lapic_error(struct axvm_lapic *a, u32 bits)
+{
+	u32 lvt = REG(a, APIC_LVTERR);
+	u8 vector = lvt & APIC_VECTOR_MASK;
+
+	a->esr_pending |= bits;
+	/* An illegal vector in the LVT itself raises nothing more. */
+	if (lvt & APIC_LVT_MASKED || vector < 16)
+		return false;
+	__set_bit(vector, a->irr);
+	__clear_bit(vector, a->tmr);
+	return true;
+}
+
 /* A vector set in the IRR, the vCPU kicked; the lock is held. */
 static bool axvm_lapic_set_irr(struct axvm_lapic *a, u8 vector, bool level)
 {
 	/* Vectors 0-15 are illegal: the receiver notes it in the ESR. */
-	if (vector < 16) {
-		a->esr_pending |= APIC_ESR_RECVILL;
-		return false;
-	}
+	if (vector < 16)
+		return axvm_lapic_error(a, APIC_ESR_RECVILL);
 	__set_bit(vector, a->irr);
 	if (level)
 		__set_bit(vector, a->tmr);
@@ -116,10 +136,22 @@ bool axvm_lapic_accept(struct axvm_lapic *a, u32 mode, u8 vector,
 	bool taken = false;
 
 	spin_lock_irqsave(&a->lock, flags);
+	/*
+	 * With IA32_APIC_BASE[11] clear the CPU is one without an APIC
+	 * (SDM 10.4.3): no message reaches it, INIT and SIPI included.
+	 */
+	if (!axvm_lapic_hw_enabled(a)) {
+		spin_unlock_irqrestore(&a->lock, flags);
+		return false;
+	}
 	switch (mode) {
 	case APIC_DM_FIXED:
 	case APIC_DM_LOWEST:
-		if (axvm_lapic_hw_enabled(a))
+		/*
+		 * Software-disabled, it answers only INIT, NMI, SMI and
+		 * SIPI (SDM 10.4.7.2; KVM's apic_enabled() check).
+		 */
+		if (axvm_lapic_sw_enabled(a))
 			taken = axvm_lapic_set_irr(a, vector, level);
 		break;
 	case APIC_DM_INIT:
@@ -256,8 +288,36 @@ static u32 axvm_lapic_tmcct(const struct axvm_lapic *a)
 			return 0;
 		div64_u64_rem(elapsed, a->period_ns, &elapsed);
 	}
-	return div64_u64(a->period_ns - elapsed,
-			 axvm_lapic_divider(a) * AXVM_LAPIC_NS_PER_TICK);
+	/*
+	 * The count runs down from TMICT (SDM 10.5.4): a period stretched
+	 * to the minimum reads as TMICT until it is down to it.
+	 */
+	return min_t(u64, REG(a, APIC_TMICT),
+		     div64_u64(a->period_ns - elapsed,
+			       axvm_lapic_divider(a) * AXVM_LAPIC_NS_PER_TICK));
+}
+
+/*
+ * TDCR written while the count runs: what is left, in ticks, goes on at
+ * the new rate (KVM's update_target_expiration()); the count itself
+ * (TMCCT) is unchanged by the write. The lock is held, the hrtimer is
+ * stopped; @left is TMCCT before the write.
+ */
+static void axvm_lapic_timer_rescale(struct axvm_lapic *a, u32 left)
+{
+	u64 tick = axvm_lapic_divider(a) * AXVM_LAPIC_NS_PER_TICK;
+	u64 whole = (u64)REG(a, APIC_TMICT) * tick, now_ns;
+	ktime_t now = ktime_get();
+
+	if (!a->period_ns)
+		return;
+	if (axvm_lapic_timer_mode(a) == APIC_LVT_TIMER_PERIODIC)
+		whole = max(whole, AXVM_LAPIC_MIN_PERIOD_NS);
+	now_ns = min_t(u64, (u64)left * tick, whole);
+	a->period_ns = whole;
+	a->timer_start = ktime_sub_ns(now, whole - now_ns);
+	hrtimer_start(&a->timer, ktime_add_ns(now, now_ns),
+		      HRTIMER_MODE_ABS_HARD);
 }
 
 /* The power-on and INIT state of the registers; the lock is held. */
@@ -345,6 +405,7 @@ static void axvm_lapic_send_ipi(struct axvm_lapic *a, u32 icr)
 	u32 mode = icr & APIC_DM_FIXED_MASK;
 	u8 vector = icr & APIC_VECTOR_MASK;
 	bool level = icr & APIC_INT_LEVELTRIG;
+	unsigned long flags;
 
 	/* INIT level de-assert: only old APICs acted on it. */
 	if (mode == APIC_DM_INIT && level && !(icr & APIC_INT_ASSERT))
@@ -354,8 +415,18 @@ static void axvm_lapic_send_ipi(struct axvm_lapic *a, u32 icr)
 	 * IPIs edge-triggered whatever the trigger mode bit says, so their
 	 * EOI never reaches an I/O APIC pin of the same vector.
 	 */
-	if (mode == APIC_DM_FIXED || mode == APIC_DM_LOWEST)
+	if (mode == APIC_DM_FIXED || mode == APIC_DM_LOWEST) {
 		level = false;
+		/*
+		 * SDM 10.5.3, Send Illegal Vector: vectors 0-15. It still
+		 * goes out, and each receiver notes Receive Illegal Vector.
+		 */
+		if (vector < 16) {
+			spin_lock_irqsave(&a->lock, flags);
+			axvm_lapic_error(a, APIC_ESR_SENDILL);
+			spin_unlock_irqrestore(&a->lock, flags);
+		}
+	}
 	switch (icr & AXVM_LAPIC_SHORTHAND) {
 	case APIC_DEST_SELF:
 		axvm_lapic_accept(a, mode, vector, level);
@@ -506,6 +577,7 @@ static void axvm_lapic_timer_write(struct axvm_lapic *a, u32 off, u32 val)
 {
 	unsigned long flags;
 	bool stop = off == APIC_TMICT;
+	u32 left = 0;
 
 	/* SDM 10.5.4.1: in TSC-deadline mode TMICT writes are ignored. */
 	if (off == APIC_TMICT &&
@@ -515,6 +587,14 @@ static void axvm_lapic_timer_write(struct axvm_lapic *a, u32 off, u32 val)
 		val &= axvm_lapic_lvt_mask(off);
 		stop = (val ^ READ_ONCE(REG(a, APIC_LVTT))) &
 		       AXVM_LVT_TIMER_MODE;
+	}
+	/* A one-shot or periodic count going on changes its rate. */
+	if (off == APIC_TDCR &&
+	    axvm_lapic_timer_mode(a) != APIC_LVT_TIMER_TSCDEADLINE) {
+		spin_lock_irqsave(&a->lock, flags);
+		left = axvm_lapic_tmcct(a);
+		stop = a->period_ns;
+		spin_unlock_irqrestore(&a->lock, flags);
 	}
 	if (stop)
 		axvm_lapic_timer_stop(a);
@@ -532,12 +612,29 @@ static void axvm_lapic_timer_write(struct axvm_lapic *a, u32 off, u32 val)
 		break;
 	case APIC_TDCR:
 		REG(a, off) = val & APIC_TDR_DIV_1;
+		if (stop)
+			axvm_lapic_timer_rescale(a, left);
 		break;
 	default:
 		REG(a, off) = val;
 		axvm_lapic_timer_load(a);
 	}
 	spin_unlock_irqrestore(&a->lock, flags);
+}
+
+/* The registers of the xAPIC page (SDM Table 10-1); the rest reserved. */
+static bool axvm_lapic_reg_exists(u32 reg)
+{
+	switch (reg) {
+	case APIC_ID:
+	case APIC_LVR:
+	case APIC_TASKPRI ... APIC_SPIV:	/* TPR APR PPR EOI RRD LDR DFR */
+	case APIC_ISR ... APIC_ESR:		/* ISR TMR IRR */
+	case APIC_LVTCMCI ... APIC_TMCCT:	/* CMCI ICR ICR2 LVTs counts */
+	case APIC_TDCR:
+		return true;
+	}
+	return false;
 }
 
 /* An access to the APIC page; @off is within it. Always handled. */
@@ -550,6 +647,15 @@ int axvm_lapic_mmio(struct axvm_x86_vcpu *x, u64 off, unsigned int len,
 	u32 reg = off & 0xff0, v;
 	int todo;
 
+	/* SDM 10.5.3, Illegal Register Address; reads give 0. */
+	if (!axvm_lapic_reg_exists(reg)) {
+		spin_lock_irqsave(&a->lock, flags);
+		axvm_lapic_error(a, APIC_ESR_ILLREGA);
+		spin_unlock_irqrestore(&a->lock, flags);
+		if (!write)
+			*val = 0;
+		return 0;
+	}
 	if (!write) {
 		/* Registers are 32 bits at 16-byte strides; the rest reads 0. */
 		spin_lock_irqsave(&a->lock, flags);
@@ -641,6 +747,9 @@ int axvm_lapic_rdmsr(struct axvm_x86_vcpu *x, u32 msr, u64 *val)
 		*val = axvm_lapic_timer_mode(a) == APIC_LVT_TIMER_TSCDEADLINE ?
 		       a->tsc_deadline : 0;
 		return 0;
+	case AXVM_X2APIC_MSR_FIRST ... AXVM_X2APIC_MSR_LAST:
+		/* xAPIC mode only: the x2APIC range is #GP (SDM 10.12.1.2). */
+		return -EINVAL;
 	}
 	return -ENOENT;
 }
@@ -667,8 +776,8 @@ int axvm_lapic_wrmsr(struct axvm_x86_vcpu *x, u32 msr, u64 val)
 		spin_lock_irqsave(&a->lock, flags);
 		if (off)
 			axvm_lapic_reset_regs(a);
-		a->base_msr = (val & ~MSR_IA32_APICBASE_BSP) |
-			      (a->base_msr & MSR_IA32_APICBASE_BSP);
+		/* BSP is read/write (SDM vol. 4, Table 2-2): INIT reads it. */
+		a->base_msr = val;
 		spin_unlock_irqrestore(&a->lock, flags);
 		return 0;
 	case MSR_IA32_TSC_DEADLINE:
@@ -685,6 +794,8 @@ int axvm_lapic_wrmsr(struct axvm_x86_vcpu *x, u32 msr, u64 val)
 		axvm_lapic_deadline_arm(a);
 		spin_unlock_irqrestore(&a->lock, flags);
 		return 0;
+	case AXVM_X2APIC_MSR_FIRST ... AXVM_X2APIC_MSR_LAST:
+		return -EINVAL;
 	}
 	return -ENOENT;
 }

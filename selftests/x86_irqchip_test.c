@@ -1308,4 +1308,50 @@ TEST_F(apic, timer_count_and_divider)
 	EXPECT_LT(uc.args[1] / 64, uc.args[2]);
 }
 
+GUEST_CODE static void guest_lvtt_modes(void)
+{
+	apic_enable();
+	apic_write(APIC_LVTT, LVT_DEADLINE | LVT_MASKED | 0x61);
+	GUEST_SYNC(apic_read(APIC_LVTT) & (3u << 17));
+}
+
+/*
+ * LVT timer mode 10b is TSC-deadline only "if CPUID.01H:ECX.TSC_Deadline
+ * [bit 24] = 1"; otherwise bit 18 is reserved (SDM 10.5.4.1) and reads
+ * 0. With the bit taken out of the vCPU's CPUID table the mode does not
+ * stick; with the default table (the irqchip's TSC-deadline timer) it
+ * does.
+ */
+TEST_F(apic, lvtt_deadline_mode_follows_cpuid)
+{
+	static struct {
+		struct axvm_cpuid hdr;
+		struct axvm_cpuid_entry e[257];
+	} t;
+	struct test_vcpu *v;
+	struct ucall uc;
+	uint32_t i;
+	int has;
+
+	if (!self->vm)
+		return;
+	for (has = 0; has < 2; has++) {
+		v = test_vcpu_add_default(self->vm, has, guest_lvtt_modes, 0);
+		ASSERT_NE(NULL, v);
+		t.hdr.entries = (uintptr_t)t.e;
+		t.hdr.nent = 256;
+		t.hdr.flags = 0;
+		ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_CPUID, &t));
+		for (i = 0; i < t.hdr.nent && t.e[i].function != 1; i++)
+			;
+		ASSERT_LT(i, t.hdr.nent);
+		ASSERT_NE(0, t.e[i].ecx & (1u << 24));
+		if (!has)
+			t.e[i].ecx &= ~(1u << 24);
+		ASSERT_EQ(0, ioctl(v->fd, AXVM_SET_CPUID, &t));
+		TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+		EXPECT_EQ(has ? LVT_DEADLINE : 0, uc.args[0]);
+	}
+}
+
 TEST_HARNESS_MAIN

@@ -345,6 +345,14 @@ axvm_x86_cpuid_entry(const struct axvm_x86_vcpu *x, u32 leaf, u32 sub)
 	return NULL;
 }
 
+/* CPUID.01H:ECX.TSC_Deadline in the vCPU's own table. */
+bool axvm_x86_guest_tsc_deadline(const struct axvm_x86_vcpu *x)
+{
+	const struct axvm_cpuid_entry *e = axvm_x86_cpuid_entry(x, 1, 0);
+
+	return e && e->ecx & CPUID1_ECX_TSC_DEADLINE;
+}
+
 /* CPUID from the vCPU's table; a leaf it lacks reads as zeros. */
 void axvm_x86_cpuid(struct axvm_x86_vcpu *x)
 {

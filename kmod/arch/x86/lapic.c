@@ -585,6 +585,13 @@ static void axvm_lapic_timer_write(struct axvm_lapic *a, u32 off, u32 val)
 		return;
 	if (off == APIC_LVTT) {
 		val &= axvm_lapic_lvt_mask(off);
+		/*
+		 * Bit 18 (TSC-deadline mode) is reserved where the vCPU's
+		 * CPUID has no TSC-deadline timer (SDM 10.5.4.1), and reads
+		 * 0 then, as KVM's timer_mode_mask has it.
+		 */
+		if (!axvm_x86_guest_tsc_deadline(a->x))
+			val &= ~APIC_LVT_TIMER_TSCDEADLINE;
 		stop = (val ^ READ_ONCE(REG(a, APIC_LVTT))) &
 		       AXVM_LVT_TIMER_MODE;
 	}

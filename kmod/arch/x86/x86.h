@@ -231,6 +231,7 @@ void axvm_x86_host_mce(void);
 void axvm_x86_fpu_load(struct axvm_x86_vcpu *x);
 void axvm_x86_fpu_save(struct axvm_x86_vcpu *x);
 int axvm_x86_complete(struct axvm_x86_vcpu *x);
+bool axvm_x86_guest_tsc_deadline(const struct axvm_x86_vcpu *x);
 void axvm_x86_set_reg(struct axvm_x86_vcpu *x, unsigned int reg,
 		      unsigned int bytes, u64 v);
 unsigned int axvm_x86_cpu_mode(const struct axvm_x86_vcpu *x);

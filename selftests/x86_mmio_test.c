@@ -487,6 +487,46 @@ TEST_F(mmio, string_instructions)
 	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
 }
 
+GUEST_CODE static void guest_ins_skipped(void)
+{
+	uint64_t rdi = (uint64_t)&words[0], rcx = 1;
+	uint8_t al;
+
+	words[0] = 0;
+	asm volatile("rep insb"			/* skipped by the VMM */
+		     : "+D" (rdi), "+c" (rcx) : "d" (PORT_IN) : "memory");
+	al = inb(PORT_IN + 1);
+	GUEST_SYNC(al, words[0], rdi, rcx);
+}
+
+/*
+ * A VMM may drop an exit by setting new registers ("new state from
+ * userspace replaces any exit still to complete"): here it moves RIP
+ * past a REP INSB whose element it never gave. The plain IN after it
+ * completes into AL, and the INS stores nothing.
+ */
+TEST_F(mmio, dropped_ins_leaves_nothing_behind)
+{
+	struct axvm_regs regs;
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_ins_skipped, 0);
+	ASSERT_NE(NULL, v);
+	expect_io(_metadata, v, PORT_IN, 1, 0, 0x11);
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_REGS, &regs));
+	regs.pc += 2;				/* f3 6c */
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_SET_REGS, &regs));
+	expect_io(_metadata, v, PORT_IN + 1, 1, 0, 0x22);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0x22, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+	EXPECT_EQ((uint64_t)&words[0], uc.args[2]);
+	EXPECT_EQ(1, uc.args[3]);
+}
+
 /* ------------------------------------------------------------------ */
 
 /* MOV forms the decoder must know, on the MMIO window. */

@@ -641,6 +641,8 @@ int axvm_x86_io(struct axvm_x86_vcpu *x, u16 port, unsigned int size,
 	if (in) {
 		x->pending = AXVM_EXIT_IO;
 		x->pending_len = size;
+		/* Not INS: one that SET_REGS dropped may have left it set. */
+		x->pending_string = false;
 	}
 	x->rip = next_rip;
 	return AXVM_EXIT_IO;

@@ -308,7 +308,7 @@ struct axvm_run {
 			__u16 port;
 			__u8 size;	/* 1, 2 or 4 */
 			__u8 is_write;
-			__u32 count;	/* 1, or the count of a string op */
+			__u32 count;	/* 1: INS/OUTS exit once per element */
 			__u64 data;	/* write: value; read: filled by user */
 		} io;
 		/* AXVM_EXIT_SYSREG */

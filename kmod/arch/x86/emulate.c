@@ -619,6 +619,17 @@ int axvm_x86_wrmsr(struct axvm_x86_vcpu *x)
 	return AXVM_EXIT_SYSREG;
 }
 
+/* An AXVM_EXIT_IO of one element (INS and OUTS too: one per exit). */
+void axvm_x86_io_exit(struct axvm_run *run, u16 port, unsigned int size,
+		      bool write, u64 data)
+{
+	run->io.port = port;
+	run->io.size = size;
+	run->io.is_write = write;
+	run->io.count = 1;
+	run->io.data = data;
+}
+
 int axvm_x86_io(struct axvm_x86_vcpu *x, u16 port, unsigned int size,
 		bool in, u64 next_rip)
 {
@@ -633,11 +644,8 @@ int axvm_x86_io(struct axvm_x86_vcpu *x, u16 port, unsigned int size,
 		return AXVM_EXIT_IO | AXVM_ARCH_EXIT_HANDLED;
 	}
 
-	run->io.port = port;
-	run->io.size = size;
-	run->io.is_write = !in;
-	run->io.count = 1;
-	run->io.data = in ? 0 : x->gpr[AXVM_X86_RAX] & (BIT_ULL(size * 8) - 1);
+	axvm_x86_io_exit(run, port, size, !in,
+			 in ? 0 : x->gpr[AXVM_X86_RAX] & (BIT_ULL(size * 8) - 1));
 	if (in) {
 		x->pending = AXVM_EXIT_IO;
 		x->pending_len = size;

@@ -269,6 +269,25 @@ static int axvm_x86_access_la(struct axvm_x86_vcpu *x, u64 la, void *buf,
 	return ret;
 }
 
+/*
+ * One element of a string instruction at @seg:@reg (rSI or rDI) in guest
+ * memory, read into or written from @v: axvm_x86_access_la() at the
+ * operand's linear address, with its return values (-EFAULT also for
+ * the #GP of a non-canonical address).
+ */
+static int axvm_x86_string_access(struct axvm_x86_vcpu *x, unsigned int seg,
+				  unsigned int reg, u64 *v, bool write,
+				  u64 *gpa)
+{
+	u64 la;
+	int ret;
+
+	ret = axvm_x86_string_la(x, seg, reg, &la);
+	if (ret)
+		return ret;
+	return axvm_x86_access_la(x, la, v, x->mmio_insn.size, write, gpa);
+}
+
 static int axvm_x86_decode_failed(struct axvm_x86_vcpu *x, const u8 *bytes,
 				  unsigned int n, u64 gpa)
 {
@@ -340,18 +359,19 @@ static void axvm_x86_string_step(struct axvm_x86_vcpu *x, bool si, bool di)
 /* The MOVS element read from MMIO goes to ES:rDI: RAM, or MMIO again. */
 static int axvm_x86_movs_store(struct axvm_x86_vcpu *x, u64 v)
 {
-	const struct axvm_x86_insn *insn = &x->mmio_insn;
-	u64 la, gpa = 0;
+	u64 gpa = 0;
 	int ret;
 
-	ret = axvm_x86_string_la(x, AXVM_X86_ES, AXVM_X86_RDI, &la);
-	if (!ret)
-		ret = axvm_x86_access_la(x, la, &v, insn->size, true, &gpa);
+	ret = axvm_x86_string_access(x, AXVM_X86_ES, AXVM_X86_RDI, &v, true,
+				     &gpa);
 	if (ret == -EFAULT)
 		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
-	/* MMIO to MMIO, within one page: a second exit, for the store. */
+	/*
+	 * MMIO to MMIO, within one page (the linear and the physical
+	 * address share their page offset): a second exit, for the store.
+	 */
 	if ((ret == -ENOENT || ret == -EROFS) &&
-	    offset_in_page(la) + insn->size <= PAGE_SIZE) {
+	    offset_in_page(gpa) + x->mmio_insn.size <= PAGE_SIZE) {
 		axvm_x86_string_step(x, true, true);
 		return axvm_x86_mmio_write(x, gpa, v);
 	}
@@ -506,7 +526,7 @@ static int axvm_x86_decode_rip(struct axvm_x86_vcpu *x, u64 addr,
 int axvm_x86_mmio(struct axvm_x86_vcpu *x, u64 gpa, bool write)
 {
 	struct axvm_x86_insn *insn = &x->mmio_insn;
-	u64 v = 0, la, src_gpa = 0;
+	u64 v = 0, src_gpa = 0;
 	int ret;
 
 	ret = axvm_x86_decode_rip(x, gpa, write ? AXVM_X86_STOP_MMIO_WRITE :
@@ -530,10 +550,8 @@ int axvm_x86_mmio(struct axvm_x86_vcpu *x, u64 gpa, bool write)
 		if (!write)
 			return axvm_x86_mmio_read(x, gpa);
 		/* RAM to MMIO: the element comes from @seg:rSI. */
-		ret = axvm_x86_string_la(x, insn->seg, AXVM_X86_RSI, &la);
-		if (!ret)
-			ret = axvm_x86_access_la(x, la, &v, insn->size, false,
-						 &src_gpa);
+		ret = axvm_x86_string_access(x, insn->seg, AXVM_X86_RSI, &v,
+					     false, &src_gpa);
 		if (ret == -EFAULT)
 			return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
 		if (ret)
@@ -562,7 +580,7 @@ int axvm_x86_string_io(struct axvm_x86_vcpu *x, u16 port, unsigned int size,
 {
 	struct axvm_x86_insn *insn = &x->mmio_insn;
 	struct axvm_run *run = x->vcpu->run;
-	u64 v = 0, la, gpa = 0;
+	u64 v = 0, gpa = 0;
 	int ret;
 
 	ret = axvm_x86_decode_rip(x, port, in ? AXVM_X86_STOP_IN :
@@ -575,29 +593,20 @@ int axvm_x86_string_io(struct axvm_x86_vcpu *x, u16 port, unsigned int size,
 	if (in) {
 		if (!axvm_x86_chip_io(x, port, size, true, &v))
 			return axvm_x86_string_in_complete(x, v);
-		run->io.port = port;
-		run->io.size = size;
-		run->io.is_write = 0;
-		run->io.count = 1;
-		run->io.data = 0;
+		axvm_x86_io_exit(run, port, size, false, 0);
 		x->pending = AXVM_EXIT_IO;
 		x->pending_string = true;
 		return AXVM_EXIT_IO;
 	}
 
-	ret = axvm_x86_string_la(x, insn->seg, AXVM_X86_RSI, &la);
-	if (!ret)
-		ret = axvm_x86_access_la(x, la, &v, size, false, &gpa);
+	ret = axvm_x86_string_access(x, insn->seg, AXVM_X86_RSI, &v, false,
+				     &gpa);
 	if (ret == -EFAULT)
 		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
 	if (ret)
 		return axvm_x86_emulation_failed(x, port);
 	axvm_x86_string_step(x, true, false);
-	run->io.port = port;
-	run->io.size = size;
-	run->io.is_write = 1;
-	run->io.count = 1;
-	run->io.data = v;
+	axvm_x86_io_exit(run, port, size, true, v);
 	if (!axvm_x86_chip_io(x, port, size, false, &v))
 		return AXVM_EXIT_IO | AXVM_ARCH_EXIT_HANDLED;
 	return AXVM_EXIT_IO;
@@ -606,14 +615,12 @@ int axvm_x86_string_io(struct axvm_x86_vcpu *x, u16 port, unsigned int size,
 /* INS: the port's value to ES:rDI, which must be RAM. */
 int axvm_x86_string_in_complete(struct axvm_x86_vcpu *x, u64 v)
 {
-	const struct axvm_x86_insn *insn = &x->mmio_insn;
-	u64 la, gpa = 0;
+	u64 gpa = 0;
 	int ret;
 
 	x->pending_string = false;
-	ret = axvm_x86_string_la(x, AXVM_X86_ES, AXVM_X86_RDI, &la);
-	if (!ret)
-		ret = axvm_x86_access_la(x, la, &v, insn->size, true, &gpa);
+	ret = axvm_x86_string_access(x, AXVM_X86_ES, AXVM_X86_RDI, &v, true,
+				     &gpa);
 	if (ret == -EFAULT)
 		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
 	/* INS into MMIO is not emulated. */

@@ -206,6 +206,8 @@ int axvm_x86_rdmsr(struct axvm_x86_vcpu *x);
 int axvm_x86_wrmsr(struct axvm_x86_vcpu *x);
 int axvm_x86_io(struct axvm_x86_vcpu *x, u16 port, unsigned int size,
 		bool in, u64 next_rip);
+void axvm_x86_io_exit(struct axvm_run *run, u16 port, unsigned int size,
+		      bool write, u64 data);
 int axvm_x86_hypercall(struct axvm_x86_vcpu *x, unsigned int len);
 int axvm_x86_xsetbv(struct axvm_x86_vcpu *x);
 void axvm_x86_raise(struct axvm_x86_vcpu *x, u8 vector, bool has_error,

@@ -143,6 +143,18 @@ static int axvm_x86_walk(struct axvm_x86_vcpu *x, u64 la,
 	return 0;
 }
 
+/*
+ * Whether @la is mapped present at every level of the guest's paging,
+ * permissions aside; nothing in guest memory changes.
+ */
+bool axvm_x86_la_present(struct axvm_x86_vcpu *x, u64 la)
+{
+	u64 gpa;
+	u32 pf;
+
+	return !axvm_x86_walk(x, la, AXVM_X86_ACC_FETCH, &gpa, &pf);
+}
+
 /* Up to 15 bytes at CS:RIP; how many could be read. */
 static unsigned int axvm_x86_fetch(struct axvm_x86_vcpu *x, u8 *buf)
 {

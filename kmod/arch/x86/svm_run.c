@@ -18,6 +18,7 @@
 #include <asm/processor-flags.h>
 #include <asm/special_insns.h>
 #include <asm/svm.h>
+#include <asm/trap_pf.h>
 #include <asm/trapnr.h>
 
 #include "decode.h"
@@ -516,6 +517,47 @@ static int axvm_svm_enter(struct axvm_x86_vcpu *x)
 	return 0;
 }
 
+/*
+ * QEMU 7.2's multi-threaded TCG now and then runs an SVM guest with
+ * nested paging off, or saves the host's own state into the VMCB at
+ * #VMEXIT (run-lane.sh has the history). No CPU does either, and the
+ * guest then dies of it. Three states no CPU can report are named in
+ * the log, so that a crash the CPU caused is not taken for the guest's
+ * own or axvm's:
+ *  - the VMCB holds this CPU's CR3 after #VMEXIT;
+ *  - a shutdown while delivering a not-present #PF on a fetch (error
+ *    code P=0, I/D=1), where RIP is mapped present;
+ *  - a shutdown with CR2 inside the IDT, mapped present: the CPU says
+ *    it could not read a gate the guest's page tables map.
+ * On a real CPU the VMCB's state after a shutdown is undefined (APM
+ * 15.11), so this is a hint for a log, never a decision.
+ */
+static void axvm_svm_check_cpu(struct axvm_x86_vcpu *x, struct vmcb *vmcb,
+			       bool shutdown)
+{
+	u32 info = vmcb->control.exit_int_info;
+	u32 err = vmcb->control.exit_int_info_err;
+	u64 cr2 = vmcb->save.cr2, idt = vmcb->save.idtr.base;
+	const char *what = NULL;
+
+	if ((vmcb->save.cr3 & CR3_ADDR_MASK) == (__read_cr3() & CR3_ADDR_MASK))
+		what = "the VMCB holds the host's CR3 after #VMEXIT";
+	else if (!shutdown)
+		return;
+	else if (info & SVM_EXITINTINFO_VALID &&
+		 (info & SVM_EXITINTINFO_TYPE_MASK) == SVM_EXITINTINFO_TYPE_EXEPT &&
+		 (info & SVM_EXITINTINFO_VEC_MASK) == X86_TRAP_PF &&
+		 (err & (X86_PF_PROT | X86_PF_INSTR)) == X86_PF_INSTR &&
+		 axvm_x86_la_present(x, x->rip))
+		what = "a not-present #PF on fetching a present RIP";
+	else if (cr2 >= idt && cr2 <= idt + vmcb->save.idtr.limit &&
+		 axvm_x86_la_present(x, cr2))
+		what = "a #PF reading an IDT gate mapped present";
+	if (what)
+		pr_warn_ratelimited("vCPU %u: %s: a CPU (emulator) defect, not architectural\n",
+				    x->vcpu->id, what);
+}
+
 static int axvm_svm_internal(struct axvm_x86_vcpu *x, const struct vmcb *vmcb)
 {
 	struct axvm_run *run = x->vcpu->run;
@@ -646,8 +688,10 @@ static int axvm_svm_npf(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 	if (ret != -ENOENT && ret != -EROFS)
 		return ret;
 	/* Code and the guest's own page tables must be RAM. */
-	if (err & (AXVM_NPF_FETCH | AXVM_NPF_WALK))
+	if (err & (AXVM_NPF_FETCH | AXVM_NPF_WALK)) {
+		axvm_svm_check_cpu(x, vmcb, false);
 		return axvm_svm_internal(x, vmcb);
+	}
 	return axvm_x86_mmio(x, gpa, write);
 }
 
@@ -766,6 +810,7 @@ static int axvm_svm_handle_exit(struct axvm_x86_vcpu *x)
 		return axvm_x86_xsetbv(x);
 	case SVM_EXIT_SHUTDOWN:
 		/* A triple fault: the VMCB's state is undefined now. */
+		axvm_svm_check_cpu(x, vmcb, true);
 		run->system_down.type = AXVM_SYSTEM_DOWN_CRASH;
 		run->system_down.data = code;
 		return AXVM_EXIT_SYSTEM_DOWN;

@@ -628,6 +628,113 @@ TEST_F(host, speculation_controls)
 
 /* ------------------------------------------------------------------ */
 
+#define MSR_MTRRCAP		0xfe
+#define MSR_MTRR_DEF_TYPE	0x2ff
+#define MSR_MTRR_FIX64K_00000	0x250
+#define MSR_MTRR_FIX4K_F8000	0x26f
+#define MSR_MTRR_PHYSBASE0	0x200
+#define MSR_MTRR_PHYSMASK0	0x201
+#define MSR_IA32_MISC_ENABLE	0x1a0
+#define MTRRCAP_EXPECTED	0x508	/* VCNT 8, FIX (bit 8), WC (bit 10) */
+#define MTRR_DEF_E_FE_WB	0xc06
+#define MTRR_FIX_ALL_WB		0x0606060606060606ULL
+#define MTRR_BASE_2G_WB		0x80000006ULL
+#define MTRR_MASK_256M_V	0xf0000800ULL
+#define MISC_BTS_PEBS_UNAVAIL	0x1800ULL	/* bits 11 and 12 */
+#define MISC_FAST_STRING	0x1ULL
+#define MISC_EMON		0x80ULL
+
+static uint64_t msr_gp;
+
+GUEST_CODE static void on_msr_gp(struct ex_regs *regs)
+{
+	if (regs->vector != GP_VECTOR)
+		GUEST_FAIL("not #GP");
+	msr_gp++;
+	regs->rip += 2;			/* rdmsr and wrmsr are two bytes */
+}
+
+GUEST_CODE static void guest_mtrr(void)
+{
+	GUEST_SYNC(rdmsr(MSR_MTRRCAP), rdmsr(MSR_IA32_MISC_ENABLE), msr_gp);
+
+	wrmsr(MSR_MTRR_DEF_TYPE, MTRR_DEF_E_FE_WB);
+	wrmsr(MSR_MTRR_DEF_TYPE, 0x2);			/* type 2: #GP */
+	wrmsr(MSR_MTRR_DEF_TYPE, 0x1000 | 6);		/* bit 12: #GP */
+	GUEST_SYNC(rdmsr(MSR_MTRR_DEF_TYPE), msr_gp);
+
+	wrmsr(MSR_MTRR_FIX64K_00000, MTRR_FIX_ALL_WB);
+	wrmsr(MSR_MTRR_FIX4K_F8000, MTRR_FIX_ALL_WB ^ (1ULL << 48)); /* 7: #GP */
+	GUEST_SYNC(rdmsr(MSR_MTRR_FIX64K_00000), rdmsr(MSR_MTRR_FIX4K_F8000),
+		   msr_gp);
+
+	wrmsr(MSR_MTRR_PHYSBASE0, MTRR_BASE_2G_WB);
+	wrmsr(MSR_MTRR_PHYSMASK0, MTRR_MASK_256M_V);
+	wrmsr(MSR_MTRR_PHYSBASE0, MTRR_BASE_2G_WB | 0x100);	/* bit 8: #GP */
+	wrmsr(MSR_MTRR_PHYSMASK0, MTRR_MASK_256M_V | 1ULL << 63); /* #GP */
+	GUEST_SYNC(rdmsr(MSR_MTRR_PHYSBASE0), rdmsr(MSR_MTRR_PHYSMASK0),
+		   msr_gp);
+
+	wrmsr(MSR_MTRRCAP, 0);				/* read-only: #GP */
+	wrmsr(MSR_IA32_MISC_ENABLE, MISC_BTS_PEBS_UNAVAIL | MISC_FAST_STRING);
+	wrmsr(MSR_IA32_MISC_ENABLE, MISC_FAST_STRING);	/* RO bits: #GP */
+	wrmsr(MSR_IA32_MISC_ENABLE,
+	      MISC_BTS_PEBS_UNAVAIL | MISC_FAST_STRING | MISC_EMON);
+	GUEST_SYNC(rdmsr(MSR_IA32_MISC_ENABLE), msr_gp);
+}
+
+/*
+ * SDM vol. 3A 11.11: MTRRcap is read-only and reports the variable
+ * ranges (VCNT), the fixed ones (FIX) and WC; IA32_MTRR_DEF_TYPE holds a
+ * type, FE and E, every other bit reserved; each byte of a fixed-range
+ * MTRR is a type; PHYSBASEn holds a type and an address below
+ * MAXPHYADDR, PHYSMASKn a mask and V. Types 2, 3 and 7 and up are
+ * reserved (table 11-8). "A general-protection exception is generated if
+ * software attempts to write to [reserved bits] or to load an undefined
+ * memory type." The guest reads back what it wrote, the VMM sees the
+ * same values, and a refused value changes nothing. IA32_MISC_ENABLE
+ * (vol. 4), as KVM keeps it: BTS and PEBS unavailable, read-only.
+ */
+TEST_F(host, mtrrs_and_misc_enable_hold_their_values)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	test_vm_set_sync_handler(self->vm, on_msr_gp);
+	v = test_vcpu_add_default(self->vm, 0, guest_mtrr, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(MTRRCAP_EXPECTED, uc.args[0]);
+	EXPECT_EQ(MISC_BTS_PEBS_UNAVAIL, uc.args[1]);
+	EXPECT_EQ(0, uc.args[2]);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(MTRR_DEF_E_FE_WB, uc.args[0]);
+	EXPECT_EQ(2, uc.args[1]);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(MTRR_FIX_ALL_WB, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+	EXPECT_EQ(3, uc.args[2]);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(MTRR_BASE_2G_WB, uc.args[0]);
+	EXPECT_EQ(MTRR_MASK_256M_V, uc.args[1]);
+	EXPECT_EQ(5, uc.args[2]);
+	EXPECT_EQ(MTRR_DEF_E_FE_WB,
+		  axvm_get_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_MTRR_DEF_TYPE)));
+	EXPECT_EQ(MTRR_MASK_256M_V,
+		  axvm_get_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_MTRR_PHYSMASK0)));
+	/* The VMM is held to the same values. */
+	EXPECT_EQ(-1, axvm_set_sysreg(v->fd,
+				      AXVM_SYSREG_X86_MSR(MSR_MTRR_DEF_TYPE), 3));
+	EXPECT_EQ(EINVAL, errno);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(MISC_BTS_PEBS_UNAVAIL | MISC_FAST_STRING, uc.args[0]);
+	EXPECT_EQ(7, uc.args[1]);
+}
+
+/* ------------------------------------------------------------------ */
+
 #define MSR_IA32_CR_PAT		0x277
 #define MSR_LSTAR		0xc0000082
 #define MSR_SYSCALL_MASK	0xc0000084

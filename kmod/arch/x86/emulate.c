@@ -345,6 +345,19 @@ axvm_x86_cpuid_entry(const struct axvm_x86_vcpu *x, u32 leaf, u32 sub)
 	return NULL;
 }
 
+/*
+ * MAXPHYADDR: CPUID.80000008H:EAX[7:0], 36 where the vCPU's table has no
+ * such leaf (SDM vol. 3A, 4.1.4).
+ */
+u8 axvm_x86_guest_maxphyaddr(const struct axvm_x86_vcpu *x)
+{
+	const struct axvm_cpuid_entry *e =
+		axvm_x86_cpuid_entry(x, 0x80000008, 0);
+	u8 bits = e ? e->eax & 0xff : 0;
+
+	return bits >= 32 && bits <= 52 ? bits : 36;
+}
+
 /* CPUID.01H:ECX.TSC_Deadline in the vCPU's own table. */
 bool axvm_x86_guest_tsc_deadline(const struct axvm_x86_vcpu *x)
 {
@@ -539,6 +552,10 @@ static bool axvm_x86_efer_in_cpuid(const struct axvm_x86_vcpu *x, u64 efer)
 	return !(efer & EFER_NX) || edx & CPUID_EXT1_EDX_NX;
 }
 
+/* IA32_MISC_ENABLE bits a guest cannot change: no BTS, no PEBS. */
+#define AXVM_X86_MISC_ENABLE_RO	(MSR_IA32_MISC_ENABLE_BTS_UNAVAIL | \
+				 MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL)
+
 /* RDMSR: the kept MSRs and the TSC here, the others to userspace. */
 int axvm_x86_rdmsr(struct axvm_x86_vcpu *x)
 {
@@ -549,6 +566,10 @@ int axvm_x86_rdmsr(struct axvm_x86_vcpu *x)
 
 	if (ret == -ENOENT)
 		ret = axvm_x86_spec_rdmsr(x, msr, &v);
+	if (ret == -ENOENT && msr == MSR_MTRRcap) {
+		v = axvm_x86_mtrrcap();
+		ret = 0;
+	}
 	if (ret == -EINVAL) {
 		/* Undo the RIP advance: a #GP faults on the RDMSR. */
 		x->rip -= AXVM_X86_LEN_MSR;
@@ -580,8 +601,23 @@ int axvm_x86_wrmsr(struct axvm_x86_vcpu *x)
 
 	if (ret == -ENOENT)
 		ret = axvm_x86_spec_wrmsr(x, msr, v);
-	if (slot && !axvm_x86_msr_valid(msr, v))
+	/* MTRRcap is read-only (SDM vol. 3A, 11.11.1). */
+	if (ret == -ENOENT && msr == MSR_MTRRcap)
 		ret = -EINVAL;
+	if (slot && !axvm_x86_msr_valid(x, msr, v))
+		ret = -EINVAL;
+	if (slot && msr == MSR_IA32_MISC_ENABLE) {
+		/*
+		 * As KVM has it: "BTS unavailable" and "PEBS unavailable"
+		 * are read-only (a change is #GP), writes to "performance
+		 * monitoring available" are ignored; the other bits read
+		 * back as written.
+		 */
+		if ((v ^ *slot) & AXVM_X86_MISC_ENABLE_RO)
+			ret = -EINVAL;
+		v = (v & ~MSR_IA32_MISC_ENABLE_EMON) |
+		    (*slot & MSR_IA32_MISC_ENABLE_EMON);
+	}
 	if (slot && msr == MSR_EFER) {
 		/*
 		 * Setting a reserved bit is #GP (SDM vol. 4, IA32_EFER; KVM's

@@ -15,7 +15,7 @@
 #include "irqchip.h"
 
 /* MSRs whose guest values the kernel keeps, in enum axvm_x86_msr_index order. */
-static const u32 axvm_x86_msrs[AXVM_X86_NR_MSRS] = {
+static const u32 axvm_x86_msrs[AXVM_X86_NR_LISTED_MSRS] = {
 	[AXVM_X86_SYSENTER_CS] = MSR_IA32_SYSENTER_CS,
 	[AXVM_X86_SYSENTER_ESP] = MSR_IA32_SYSENTER_ESP,
 	[AXVM_X86_SYSENTER_EIP] = MSR_IA32_SYSENTER_EIP,
@@ -28,6 +28,7 @@ static const u32 axvm_x86_msrs[AXVM_X86_NR_MSRS] = {
 	[AXVM_X86_TSC_AUX] = MSR_TSC_AUX,
 	[AXVM_X86_KVM_WALL_CLOCK] = MSR_KVM_WALL_CLOCK_NEW,
 	[AXVM_X86_KVM_SYSTEM_TIME] = MSR_KVM_SYSTEM_TIME_NEW,
+	[AXVM_X86_MISC_ENABLE] = MSR_IA32_MISC_ENABLE,
 };
 
 /* FXSAVE image offsets of the control words that reset sets. */
@@ -125,6 +126,9 @@ int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id)
 		return -ENOMEM;
 	}
 	axvm_x86_reset(x);
+	/* Power-on only (INIT keeps it): no branch trace or PEBS, as KVM. */
+	x->msrs[AXVM_X86_MISC_ENABLE] = MSR_IA32_MISC_ENABLE_BTS_UNAVAIL |
+					MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL;
 	x->vcpu = vcpu;
 	axvm_x86_pvclock_vcpu_init(x);
 	ret = axvm_x86_cpuid_init(x, arch_id);
@@ -199,6 +203,7 @@ int axvm_arch_set_regs(struct axvm_vcpu *vcpu, const struct axvm_regs *regs)
 u64 *axvm_x86_msr_slot(struct axvm_x86_vcpu *x, u32 msr)
 {
 	unsigned int i;
+	int mtrr;
 
 	if (msr == MSR_FS_BASE)
 		return &x->seg[AXVM_X86_FS].base;
@@ -206,10 +211,11 @@ u64 *axvm_x86_msr_slot(struct axvm_x86_vcpu *x, u32 msr)
 		return &x->seg[AXVM_X86_GS].base;
 	if (msr == MSR_EFER)
 		return &x->efer;
-	for (i = 0; i < AXVM_X86_NR_MSRS; i++)
+	for (i = 0; i < AXVM_X86_NR_LISTED_MSRS; i++)
 		if (axvm_x86_msrs[i] == msr)
 			return &x->msrs[i];
-	return NULL;
+	mtrr = axvm_x86_mtrr_index(msr);
+	return mtrr < 0 ? NULL : &x->msrs[mtrr];
 }
 
 /* 48-bit linear addresses: CPUID gives guests no LA57. */
@@ -235,8 +241,10 @@ static bool axvm_x86_pat_valid(u64 v)
  * or through the VMCS/VMCB: a non-canonical LSTAR or a reserved TSC_AUX
  * bit would fault in the host at the switch.
  */
-bool axvm_x86_msr_valid(u32 msr, u64 v)
+bool axvm_x86_msr_valid(const struct axvm_x86_vcpu *x, u32 msr, u64 v)
 {
+	if (!axvm_x86_mtrr_valid(x, msr, v))
+		return false;
 	switch (msr) {
 	case MSR_LSTAR:
 	case MSR_CSTAR:
@@ -377,7 +385,7 @@ int axvm_arch_set_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 val)
 	p64 = axvm_x86_reg64(x, id);
 	if (p64) {
 		if ((id & ~0xffffffffULL) == AXVM_SYSREG_CLASS_X86_MSR &&
-		    !axvm_x86_msr_valid(id & 0xffffffff, val))
+		    !axvm_x86_msr_valid(x, id & 0xffffffff, val))
 			return -EINVAL;
 		if (axvm_x86_cr_check(id, val))
 			return -EINVAL;

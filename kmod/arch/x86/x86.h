@@ -40,13 +40,23 @@ struct axvm_x86_seg {
 	u32 attr;	/* VMX access-rights layout, bit 16: unusable */
 };
 
+/* Fixed-range MTRRs (one 64K, two 16K, eight 4K) and variable pairs. */
+#define AXVM_X86_MTRR_NR_FIXED	11
+#define AXVM_X86_MTRR_NR_VAR	8
+
 /* The MSRs the kernel keeps for the guest, in regs.c's table order. */
 enum axvm_x86_msr_index {
 	AXVM_X86_SYSENTER_CS, AXVM_X86_SYSENTER_ESP, AXVM_X86_SYSENTER_EIP,
 	AXVM_X86_STAR, AXVM_X86_LSTAR, AXVM_X86_CSTAR, AXVM_X86_SFMASK,
 	AXVM_X86_KERNEL_GS_BASE, AXVM_X86_PAT, AXVM_X86_TSC_AUX,
 	AXVM_X86_KVM_WALL_CLOCK, AXVM_X86_KVM_SYSTEM_TIME,
-	AXVM_X86_NR_MSRS
+	AXVM_X86_MISC_ENABLE,
+	AXVM_X86_NR_LISTED_MSRS,
+	/* The MTRRs (mtrr.c), found by axvm_x86_mtrr_index(). */
+	AXVM_X86_MTRR_DEF_TYPE = AXVM_X86_NR_LISTED_MSRS,
+	AXVM_X86_MTRR_FIX,
+	AXVM_X86_MTRR_VAR = AXVM_X86_MTRR_FIX + AXVM_X86_MTRR_NR_FIXED,
+	AXVM_X86_NR_MSRS = AXVM_X86_MTRR_VAR + 2 * AXVM_X86_MTRR_NR_VAR
 };
 
 /* General registers, in the uAPI (instruction encoding) order. */
@@ -145,7 +155,11 @@ struct axvm_x86_vm {
 
 /* regs.c */
 u64 *axvm_x86_msr_slot(struct axvm_x86_vcpu *x, u32 msr);
-bool axvm_x86_msr_valid(u32 msr, u64 v);
+bool axvm_x86_msr_valid(const struct axvm_x86_vcpu *x, u32 msr, u64 v);
+u8 axvm_x86_guest_maxphyaddr(const struct axvm_x86_vcpu *x);
+u64 axvm_x86_mtrrcap(void);
+int axvm_x86_mtrr_index(u32 msr);
+bool axvm_x86_mtrr_valid(const struct axvm_x86_vcpu *x, u32 msr, u64 v);
 
 /* EFER bits a guest may hold; LMA follows LME and CR0.PG (state.c). */
 #define AXVM_X86_EFER_OK	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)

@@ -61,8 +61,8 @@ static bool axvm_x86_mtrr_type_ok(u64 type)
 bool axvm_x86_mtrr_valid(const struct axvm_x86_vcpu *x, u32 msr, u64 v)
 {
 	int i = axvm_x86_mtrr_index(msr);
-	u64 addr = GENMASK_ULL(axvm_x86_guest_maxphyaddr(x) - 1, 12);
 	unsigned int b;
+	u64 addr;
 
 	if (i < 0)
 		return true;
@@ -77,6 +77,7 @@ bool axvm_x86_mtrr_valid(const struct axvm_x86_vcpu *x, u32 msr, u64 v)
 		return true;
 	}
 	/* PHYSBASEn at even offsets, PHYSMASKn at odd ones. */
+	addr = GENMASK_ULL(axvm_x86_guest_maxphyaddr(x) - 1, 12);
 	if ((i - AXVM_X86_MTRR_VAR) % 2 == 0)
 		return !(v & ~(addr | 0xff)) && axvm_x86_mtrr_type_ok(v & 0xff);
 	return !(v & ~(addr | AXVM_X86_MTRR_MASK_V));

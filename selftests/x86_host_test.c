@@ -528,13 +528,17 @@ TEST_F(host, rdpmc_faults_and_cache_flushes_run)
 #define CPUID7_EDX_SPEC_CTRL	(1U << 26)
 #define CPUID7_EDX_ARCH_CAP	(1U << 29)
 
-static uint64_t spec_gp;
+/*
+ * #GP from an RDMSR or WRMSR, counted and stepped over. Each test runs in
+ * its own process, so the count starts at 0 in each.
+ */
+static uint64_t msr_gp;
 
-GUEST_CODE static void on_spec_gp(struct ex_regs *regs)
+GUEST_CODE static void on_msr_gp(struct ex_regs *regs)
 {
 	if (regs->vector != GP_VECTOR)
 		GUEST_FAIL("not #GP");
-	spec_gp++;
+	msr_gp++;
 	regs->rip += 2;			/* rdmsr and wrmsr are two bytes */
 }
 
@@ -546,15 +550,15 @@ GUEST_CODE static void guest_spec_ctrl(void)
 	cpuid(7, 0, &a, &b, &c, &d);
 	caps = rdmsr(MSR_IA32_ARCH_CAPABILITIES);
 	wrmsr(MSR_IA32_ARCH_CAPABILITIES, 0);		/* read-only: #GP */
-	GUEST_SYNC(d, caps, spec_gp);
+	GUEST_SYNC(d, caps, msr_gp);
 	if (d & CPUID7_EDX_SPEC_CTRL) {
 		wrmsr(MSR_IA32_SPEC_CTRL, SPEC_CTRL_IBRS);
-		GUEST_SYNC(rdmsr(MSR_IA32_SPEC_CTRL), spec_gp);
-		GUEST_SYNC(rdmsr(MSR_IA32_SPEC_CTRL), spec_gp);
+		GUEST_SYNC(rdmsr(MSR_IA32_SPEC_CTRL), msr_gp);
+		GUEST_SYNC(rdmsr(MSR_IA32_SPEC_CTRL), msr_gp);
 		wrmsr(MSR_IA32_SPEC_CTRL, 0);
 	} else {
 		wrmsr(MSR_IA32_SPEC_CTRL, SPEC_CTRL_IBRS);	/* #GP */
-		GUEST_SYNC(0, spec_gp);
+		GUEST_SYNC(0, msr_gp);
 	}
 }
 
@@ -602,7 +606,7 @@ TEST_F(host, speculation_controls)
 	fd = msr_fd();
 	ASSERT_GE(fd, 0);
 	host_spec = msr_get(fd, MSR_IA32_SPEC_CTRL);
-	test_vm_set_sync_handler(self->vm, on_spec_gp);
+	test_vm_set_sync_handler(self->vm, on_msr_gp);
 	v = test_vcpu_add_default(self->vm, 0, guest_spec_ctrl, 0);
 	ASSERT_NE(NULL, v);
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
@@ -643,16 +647,6 @@ TEST_F(host, speculation_controls)
 #define MISC_BTS_PEBS_UNAVAIL	0x1800ULL	/* bits 11 and 12 */
 #define MISC_FAST_STRING	0x1ULL
 #define MISC_EMON		0x80ULL
-
-static uint64_t msr_gp;
-
-GUEST_CODE static void on_msr_gp(struct ex_regs *regs)
-{
-	if (regs->vector != GP_VECTOR)
-		GUEST_FAIL("not #GP");
-	msr_gp++;
-	regs->rip += 2;			/* rdmsr and wrmsr are two bytes */
-}
 
 GUEST_CODE static void guest_mtrr(void)
 {
@@ -745,16 +739,6 @@ TEST_F(host, mtrrs_and_misc_enable_hold_their_values)
 #define NONCANONICAL		0x0000800000000000ULL
 #define GUEST_LSTAR		0xffffffff81000000ULL
 
-static uint64_t wrmsr_gp;
-
-GUEST_CODE static void on_wrmsr_gp(struct ex_regs *regs)
-{
-	if (regs->vector != GP_VECTOR)
-		GUEST_FAIL("not #GP");
-	wrmsr_gp++;
-	regs->rip += 2;			/* wrmsr is 0f 30 */
-}
-
 GUEST_CODE static void guest_bad_msrs(void)
 {
 	wrmsr(MSR_LSTAR, GUEST_LSTAR);
@@ -766,7 +750,7 @@ GUEST_CODE static void guest_bad_msrs(void)
 	wrmsr(MSR_FS_BASE, NONCANONICAL);
 	wrmsr(MSR_GS_BASE, NONCANONICAL);
 	wrmsr(MSR_KERNEL_GS_BASE, NONCANONICAL);
-	GUEST_SYNC(wrmsr_gp, rdmsr(MSR_LSTAR));
+	GUEST_SYNC(msr_gp, rdmsr(MSR_LSTAR));
 	GUEST_SYNC(rdmsr(MSR_FS_BASE) == NONCANONICAL ||
 		   rdmsr(MSR_GS_BASE) == NONCANONICAL ||
 		   rdmsr(MSR_KERNEL_GS_BASE) == NONCANONICAL);
@@ -787,7 +771,7 @@ TEST_F(host, reserved_msr_values_refused)
 
 	if (!self->vm)
 		return;
-	test_vm_set_sync_handler(self->vm, on_wrmsr_gp);
+	test_vm_set_sync_handler(self->vm, on_msr_gp);
 	v = test_vcpu_add_default(self->vm, 0, guest_bad_msrs, 0);
 	ASSERT_NE(NULL, v);
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);

@@ -200,7 +200,8 @@ void axvm_arm64_vgic_maint_release(void);
 void axvm_arm64_vgic_cpu_enable(void);
 void axvm_arm64_vgic_cpu_disable(void);
 void axvm_arm64_vgic_reset(struct axvm_arm64_vcpu *a);
-void axvm_arm64_vgic_load(struct axvm_vcpu *vcpu, u32 timer_lines);
+u32 axvm_arm64_vgic_load(struct axvm_vcpu *vcpu, u32 timer_lines);
+u64 axvm_vgic_level_flags(void);
 void axvm_arm64_vgic_save(struct axvm_arm64_vcpu *a);
 bool axvm_arm64_vgic_pending(struct axvm_vcpu *vcpu, u32 timer_lines);
 
@@ -210,7 +211,7 @@ void axvm_vgic_dist_remove_vcpu(struct axvm_vcpu *vcpu);
 void axvm_vgic_dist_free(struct axvm_vgic_dist *d);
 bool axvm_vgic_has_dist(struct axvm_vcpu *vcpu);
 bool axvm_vgic_dist_load(struct axvm_vcpu *vcpu, u64 *lr, unsigned int n,
-			 u32 timer_lines);
+			 u32 timer_lines, u32 *disabled_timers);
 bool axvm_vgic_dist_pending(struct axvm_vcpu *vcpu, u32 timer_lines);
 bool axvm_vgic_mmio(struct axvm_vcpu *vcpu, u64 ipa, unsigned int len,
 		    bool write, u64 *val);
@@ -226,7 +227,7 @@ bool axvm_arm64_timer_armed(struct axvm_arm64_vcpu *a);
 u32 axvm_arm64_timer_lines(struct axvm_arm64_vcpu *a);
 bool axvm_arm64_ptimer_access(struct axvm_arm64_vcpu *a, u32 op0, u32 op1,
 			      u32 crn, u32 crm, u32 op2, bool write, u64 *val);
-void axvm_arm64_timer_start(struct axvm_arm64_vcpu *a);
+void axvm_arm64_timer_start(struct axvm_arm64_vcpu *a, u32 skip_lines);
 void axvm_arm64_timer_stop(struct axvm_arm64_vcpu *a);
 
 #endif /* AXVM_ARM64_H */

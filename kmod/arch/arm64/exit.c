@@ -209,8 +209,11 @@ int axvm_arm64_wait_for_interrupt(struct axvm_vcpu *vcpu)
 	if (!axvm_arm64_timer_armed(a) && !axvm_vgic_has_dist(vcpu))
 		return AXVM_EXIT_HALT;
 
-	if (axvm_arm64_timer_armed(a))
-		axvm_arm64_timer_start(a);
+	/*
+	 * A timer already expired stays so while the guest waits: only the
+	 * deadlines still to come can end the wait.
+	 */
+	axvm_arm64_timer_start(a, axvm_arm64_timer_lines(a));
 	/* A signal ends the sleep too; the run loop then returns EINTR. */
 	axvm_vcpu_block(vcpu, axvm_arm64_wake_pending);
 	axvm_arm64_timer_stop(a);

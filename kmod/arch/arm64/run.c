@@ -228,12 +228,8 @@ static int axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 	struct axvm_arm64_host host;
 	unsigned long flags;
 	u64 vttbr, seq;
-	bool timer, ppi_held, debug;
-	u32 vmid;
-
-	timer = axvm_arm64_timer_armed(a);
-	if (timer)
-		axvm_arm64_timer_start(a);
+	bool ppi_held, debug;
+	u32 vmid, watched;
 
 	for (;;) {
 		vmid = axvm_arm64_vmid0 ? 0 : axvm_vmid_update(&vm->vmid);
@@ -249,15 +245,20 @@ static int axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 	if (!axvm_cpu_virt_on()) {
 		local_daif_restore(flags);
 		kernel_neon_end();
-		if (timer)
-			axvm_arm64_timer_stop(a);
 		return -EAGAIN;
 	}
 	/* Interrupts are off: this stays the CPU until the exit. */
 	seq = this_cpu_read(axvm_arm64_exit_seq);
 	ppi_held = axvm_arm64_vtimer_ppi_hold();
 	axvm_vcpu_guest_enter(vcpu);
-	axvm_arm64_vgic_load(vcpu, axvm_arm64_timer_lines(a));
+	watched = axvm_arm64_vgic_load(vcpu, axvm_arm64_timer_lines(a));
+	/*
+	 * The hrtimer ends the run at the next deadline; a timer whose
+	 * interrupt is listed for an EOI maintenance interrupt needs none.
+	 * Armed with interrupts off, it fires at the host once the guest
+	 * runs, which is the exit it is for.
+	 */
+	axvm_arm64_timer_start(a, watched);
 	__axvm_arm64_fpsimd_load(&a->fp);
 	axvm_arm64_save_host(&host);
 	vttbr = axvm_arm64_vttbr(vcpu->vm, vmid);
@@ -291,8 +292,7 @@ static int axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 	local_daif_restore(flags);
 	kernel_neon_end();
 
-	if (timer)
-		axvm_arm64_timer_stop(a);
+	axvm_arm64_timer_stop(a);
 	return 0;
 }
 

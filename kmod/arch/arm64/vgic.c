@@ -279,29 +279,72 @@ static bool axvm_vgic_line(struct axvm_vcpu *vcpu, u32 intid, u32 timers)
 }
 
 /*
+ * What a new entry for a level line carries besides its state. With a
+ * maintenance interrupt that reaches EL2 it asks for one when the guest
+ * deactivates it (ICH_LR_EL2.EOI, HW 0), so that a line still high is
+ * listed again at once, as the GIC signals a level interrupt that is
+ * still asserted after its deactivation; KVM does the same for its
+ * level interrupts. Without one, a line still high waits for the run's
+ * next exit.
+ */
+u64 axvm_vgic_level_flags(void)
+{
+	return axvm_vgic_uie ? ICH_LR_EOI : 0;
+}
+
+/*
+ * The timer lines of @timer_lines whose PPI is listed, pending or
+ * active, with an EOI maintenance request: their deactivation ends the
+ * run, so nothing else needs to watch them meanwhile.
+ */
+static u32 axvm_vgic_timers_watched(const u64 *lr, unsigned int n,
+				    u32 timer_lines)
+{
+	unsigned int i, t;
+	u32 watched = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!(lr[i] & ICH_LR_STATE) || !(lr[i] & ICH_LR_EOI))
+			continue;
+		for (t = 0; t < ARRAY_SIZE(axvm_vgic_timer_ppi); t++)
+			if ((lr[i] & ICH_LR_VIRTUAL_ID_MASK) ==
+			    axvm_vgic_timer_ppi[t])
+				watched |= BIT(t);
+	}
+	return watched & timer_lines;
+}
+
+/*
  * Rebuild the list registers for an entry: keep what the guest has
  * active, drop pending entries whose line went low, add raised lines
  * that have no entry. Interrupts are disabled and guest mode is set.
+ * Returns the high timer lines nothing but an exit can make the guest
+ * see again: listed for an EOI maintenance interrupt, or disabled.
  */
-void axvm_arm64_vgic_load(struct axvm_vcpu *vcpu, u32 timer_lines)
+u32 axvm_arm64_vgic_load(struct axvm_vcpu *vcpu, u32 timer_lines)
 {
 	struct axvm_arm64_vcpu *a = vcpu->arch;
 	u64 *lr = a->vgic.lr, hcr = ICH_HCR_EN;
 	unsigned int i, t, free = 0, n = axvm_vgic_nr_lrs;
 	bool overflow = false;
 	unsigned long irq;
+	u32 quiet = 0;
 	DECLARE_BITMAP(listed, AXVM_MAX_IRQS);
 
 	if (a->vgic.in_dist) {
-		overflow = axvm_vgic_dist_load(vcpu, lr, n, timer_lines);
+		overflow = axvm_vgic_dist_load(vcpu, lr, n, timer_lines,
+					       &quiet);
 		goto load;
 	}
 	bitmap_zero(listed, AXVM_MAX_IRQS);
 	for (i = 0; i < n; i++) {
 		u32 intid = lr[i] & ICH_LR_VIRTUAL_ID_MASK;
 
-		if (!(lr[i] & ICH_LR_STATE))
+		/* Deactivated: loaded as it is, its EOI bit would fire. */
+		if (!(lr[i] & ICH_LR_STATE)) {
+			lr[i] = 0;
 			continue;
+		}
 		if (!(lr[i] & AXVM_LR_STATE_ACTIVE) &&
 		    !axvm_vgic_line(vcpu, intid, timer_lines)) {
 			lr[i] = 0;
@@ -321,6 +364,7 @@ void axvm_arm64_vgic_load(struct axvm_vcpu *vcpu, u32 timer_lines)
 			break;
 		}
 		lr[free] = irq | AXVM_LR_STATE_PENDING | ICH_LR_GROUP |
+			   axvm_vgic_level_flags() |
 			   (AXVM_VGIC_PRIORITY << ICH_LR_PRIORITY_SHIFT);
 		__set_bit(irq, listed);
 	}
@@ -333,6 +377,7 @@ void axvm_arm64_vgic_load(struct axvm_vcpu *vcpu, u32 timer_lines)
 			free++;
 		if (free < n)
 			lr[free] = ppi | AXVM_LR_STATE_PENDING | ICH_LR_GROUP |
+				   axvm_vgic_level_flags() |
 				   (AXVM_VGIC_PRIORITY << ICH_LR_PRIORITY_SHIFT);
 		else
 			overflow = true;
@@ -352,6 +397,7 @@ load:
 	axvm_vgic_load_aprs(a->vgic.ap0r, a->vgic.ap1r);
 	write_sysreg_s(a->vgic.vmcr, SYS_ICH_VMCR_EL2);
 	write_sysreg_s(hcr, SYS_ICH_HCR_EL2);
+	return quiet | axvm_vgic_timers_watched(lr, n, timer_lines);
 }
 
 void axvm_arm64_vgic_save(struct axvm_arm64_vcpu *a)

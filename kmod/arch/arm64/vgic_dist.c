@@ -160,9 +160,11 @@ static void axvm_vgic_timer_levels(struct axvm_arm64_vcpu *a, u32 lines)
  * whose interrupt is no longer pending, then list the best pending ones
  * into the free slots. An edge's latch is consumed by listing it. Called
  * with interrupts disabled. True when pending ones did not fit.
+ * @disabled_timers: the high timer lines whose PPI the guest disabled;
+ * only a trapped GICR write can enable it, and that kicks this vCPU.
  */
 bool axvm_vgic_dist_load(struct axvm_vcpu *vcpu, u64 *lr, unsigned int n,
-			 u32 timer_lines)
+			 u32 timer_lines, u32 *disabled_timers)
 {
 	struct axvm_vgic_dist *d = axvm_vgic_dist(vcpu->vm);
 	struct axvm_arm64_vcpu *a = vcpu->arch;
@@ -174,11 +176,19 @@ bool axvm_vgic_dist_load(struct axvm_vcpu *vcpu, u64 *lr, unsigned int n,
 	bitmap_zero(listed, AXVM_MAX_IRQS);
 	raw_spin_lock(&d->lock);
 	axvm_vgic_timer_levels(a, timer_lines);
+	*disabled_timers = 0;
+	if (!a->vgic.priv[AXVM_ARM64_VTIMER_PPI].enabled)
+		*disabled_timers |= timer_lines & AXVM_ARM64_TIMER_LINE_V;
+	if (!a->vgic.priv[AXVM_ARM64_PTIMER_PPI].enabled)
+		*disabled_timers |= timer_lines & AXVM_ARM64_TIMER_LINE_P;
 	for (i = 0; i < n; i++) {
 		struct axvm_vgic_irq *irq;
 
-		if (!(lr[i] & ICH_LR_STATE))
+		/* Deactivated: loaded as it is, its EOI bit would fire. */
+		if (!(lr[i] & ICH_LR_STATE)) {
+			lr[i] = 0;
 			continue;
+		}
 		intid = lr[i] & ICH_LR_VIRTUAL_ID_MASK;
 		irq = axvm_vgic_irq(d, vcpu, intid);
 		if ((lr[i] & ICH_LR_STATE) == ICH_LR_PENDING_BIT &&
@@ -205,6 +215,7 @@ bool axvm_vgic_dist_load(struct axvm_vcpu *vcpu, u64 *lr, unsigned int n,
 		irq = axvm_vgic_irq(d, vcpu, intid);
 		irq->latch = false;
 		lr[free] = intid | ICH_LR_PENDING_BIT | ICH_LR_GROUP |
+			   (irq->edge ? 0 : axvm_vgic_level_flags()) |
 			   ((u64)irq->priority << ICH_LR_PRIORITY_SHIFT);
 		__set_bit(intid, listed);
 	}

@@ -175,6 +175,11 @@ static inline u64 axvm_mmio_read_value(u64 data, unsigned int len, bool sign)
  */
 int axvm_mem_fault(struct axvm_vm *vm, u64 gpa, bool write);
 /*
+ * Whether guest RAM (a memory region, read-only or not) holds @gpa: a
+ * place the guest can execute from, as a firmware call's entry point.
+ */
+bool axvm_mem_present(struct axvm_vm *vm, u64 gpa);
+/*
  * Copy @len bytes of guest RAM at @gpa (a guest page table, an
  * instruction to decode). 0, or -ENOENT when a byte is in no region.
  * Sleeps.

@@ -304,6 +304,16 @@ out:
 	return ret;
 }
 
+bool axvm_mem_present(struct axvm_vm *vm, u64 gpa)
+{
+	bool ret;
+
+	mutex_lock(&vm->mem_lock);
+	ret = axvm_mem_find(vm, gpa);
+	mutex_unlock(&vm->mem_lock);
+	return ret;
+}
+
 /* Copy between @buf and guest RAM, page by page, under mem_lock. */
 static int axvm_mem_copy(struct axvm_vm *vm, u64 gpa, void *buf, size_t len,
 			 bool to_guest)

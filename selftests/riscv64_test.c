@@ -31,6 +31,7 @@
 #define SBI_ERR_FAILED			-1
 #define SBI_ERR_NOT_SUPPORTED		-2
 #define SBI_ERR_INVALID_PARAM		-3
+#define SBI_ERR_INVALID_ADDRESS		-5
 #define SBI_ERR_ALREADY_AVAILABLE	-6
 
 /* hvip bits, the lines of AXVM_INJECT_IRQ. */
@@ -463,10 +464,11 @@ TEST_F(rv, sbi_timer_wakes_wfi)
  * suspend, from which the hart "resumes normal execution" when an
  * interrupt arrives, the call returning SBI_SUCCESS; hart_get_status
  * says SUSPENDED (4) meanwhile. INVALID_PARAM: "suspend_type is reserved
- * or is platform-specific and unimplemented" (1, 0x10000000). The
- * default non-retentive type is not provided: NOT_SUPPORTED. Interrupts
- * stay off in sstatus: the wait ends on the one enabled in sie, as
- * WFI's does, and no handler runs.
+ * or is platform-specific and unimplemented" (1, 0x10000000);
+ * INVALID_ADDRESS for the default non-retentive type when "resume_addr
+ * is not valid ... not a valid physical address" (0x1000: no RAM).
+ * Interrupts stay off in sstatus: the wait ends on the one enabled in
+ * sie, as WFI's does, and no handler runs.
  */
 GUEST_CODE static void guest_hart_suspend(uint64_t me, uint64_t ticks)
 {
@@ -478,7 +480,7 @@ GUEST_CODE static void guest_hart_suspend(uint64_t me, uint64_t ticks)
 	r = sbi_ecall(SBI_EXT_HSM, 3, 0x10000000, 0, 0, 0, 0, 0);
 	GUEST_ASSERT_EQ(r.error, SBI_ERR_INVALID_PARAM);
 	r = sbi_ecall(SBI_EXT_HSM, 3, 0x80000000, 0x1000, 0, 0, 0, 0);
-	GUEST_ASSERT_EQ(r.error, SBI_ERR_NOT_SUPPORTED);
+	GUEST_ASSERT_EQ(r.error, SBI_ERR_INVALID_ADDRESS);
 
 	csr_set(sie, 1UL << IRQ_S_TIMER);
 	start = csr_read(time);
@@ -560,6 +562,92 @@ TEST_F(rv, hsm_hart_suspend_retentive)
 	ASSERT_EQ(UCALL_SYNC, s.ret);
 	EXPECT_EQ(0, s.uc.args[0]);			/* SBI_SUCCESS */
 	TH_LOG("hart_get_status polled %d times before SUSPENDED", polls);
+}
+
+/*
+ * SBI 2.0, 9.4, the default non-retentive suspend (0x80000000): "the
+ * hart will resume in supervisor-mode at address specified by
+ * resume_addr ... with satp = 0, sstatus.SIE = 0, a0 = hartid, a1 =
+ * opaque"; every other register is undefined, so the resume entry
+ * (guest_resume_entry) sets its own gp and sp (the opaque value is its
+ * stack).
+ */
+static uint64_t resume_stack[256] __attribute__((aligned(16)));
+static volatile uint64_t resume_phase;
+
+/* Where both suspends resume: report the state, then the next phase. */
+GUEST_CODE static void guest_resumed(uint64_t hartid, uint64_t opaque)
+{
+	uint64_t deadline;
+	struct sbiret r;
+
+	GUEST_SYNC(hartid, opaque, csr_read(satp), csr_read(sstatus) & 2);
+	if (resume_phase++)
+		GUEST_DONE();
+	/*
+	 * Woken by the timer, enabled in sie only: the wait is in the
+	 * kernel, and the hart resumes once the deadline passed.
+	 */
+	csr_set(sie, 1UL << IRQ_S_TIMER);
+	deadline = csr_read(time) + 100000;	/* 10 ms */
+	sbi_ecall(SBI_EXT_TIME, 0, deadline, 0, 0, 0, 0, 0);
+	r = sbi_ecall(SBI_EXT_HSM, 3, 0x80000000,
+		      (uintptr_t)guest_resume_entry, opaque - 16, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.error, 0);
+	GUEST_FAIL("a non-retentive suspend returned");
+}
+
+/*
+ * Paging on (test_vcpu_add) and sstatus.SIE set with nothing enabled in
+ * sie: no interrupt could end the wait, so the VMM decides (a HALT
+ * exit), and the hart must already be at resume_addr then.
+ */
+GUEST_CODE static void guest_suspend_non_retentive(uint64_t opaque)
+{
+	struct sbiret r;
+
+	GUEST_ASSERT(csr_read(satp));
+	guest_resume_fn = guest_resumed;
+	csr_clear(sie, ~0UL);
+	csr_set(sstatus, 2);
+	r = sbi_ecall(SBI_EXT_HSM, 3, 0x80000000,
+		      (uintptr_t)guest_resume_entry, opaque, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.error, 0);
+	GUEST_FAIL("a non-retentive suspend returned");
+}
+
+TEST_F(rv, hsm_hart_suspend_non_retentive)
+{
+	uint64_t top = (uintptr_t)&resume_stack[256];
+	struct axvm_regs regs;
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add(self->vm, 0, 0x30, NULL,
+			  guest_suspend_non_retentive, 1, top);
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(AXVM_EXIT_HALT, test_vcpu_run_exit(v));
+	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_REGS, &regs));
+	EXPECT_EQ((uintptr_t)guest_resume_entry, regs.pc);
+	EXPECT_EQ(0x30, regs.gpr[10]);
+	EXPECT_EQ(top, regs.gpr[11]);
+	EXPECT_EQ(0, regs.pstate);			/* S-mode */
+	EXPECT_EQ(0, axvm_get_sysreg(v->fd, AXVM_SYSREG_RISCV_CSR(0x180)));
+
+	/* The resumed hart's own view, then the timer-woken suspend. */
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0x30, uc.args[0]);
+	EXPECT_EQ(top, uc.args[1]);
+	EXPECT_EQ(0, uc.args[2]);			/* satp */
+	EXPECT_EQ(0, uc.args[3]);			/* sstatus.SIE */
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0x30, uc.args[0]);
+	EXPECT_EQ(top - 16, uc.args[1]);
+	EXPECT_EQ(0, uc.args[2]);
+	EXPECT_EQ(0, uc.args[3]);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
 }
 
 GUEST_CODE static void guest_stip_rules(uint64_t unused)
@@ -815,6 +903,9 @@ GUEST_CODE static void guest_primary(uint64_t me, uint64_t second)
 
 	r = sbi_ecall(SBI_EXT_HSM, 0, 77, 0x1000, 0, 0, 0, 0);
 	GUEST_ASSERT_EQ(r.error, SBI_ERR_INVALID_PARAM);	/* no hart 77 */
+	/* SBI 2.0, 9.1: "start_addr is not valid" (0x1000 is no RAM). */
+	r = sbi_ecall(SBI_EXT_HSM, 0, second, 0x1000, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.error, SBI_ERR_INVALID_ADDRESS);
 	r = sbi_ecall(SBI_EXT_HSM, 2, second, 0, 0, 0, 0, 0);
 	GUEST_ASSERT_EQ(r.value, 1);				/* STOPPED */
 	r = sbi_ecall(SBI_EXT_HSM, 0, second, (uintptr_t)guest_secondary,

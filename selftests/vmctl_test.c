@@ -82,10 +82,12 @@ static int count_pinned_to_1(pid_t pid)
 
 /* The user vmctl runs as; 0 keeps the test's (root). */
 static uid_t run_as;
+/* What vmctl reads on its standard input; NULL: /dev/null. */
+static const char *stdin_file;
 
 /*
  * Run vmctl with @argv (NULL-ended, without "vmctl"); if @sig, send it
- * @sig_ms after the guest said hello. Stdin is /dev/null.
+ * @sig_ms after the guest said hello. Stdin is stdin_file.
  */
 static void run_vmctl(struct result *r, int sig, int sig_ms,
 		      const char *const *argv)
@@ -107,7 +109,8 @@ static void run_vmctl(struct result *r, int sig, int sig_ms,
 	unlink(OUT_FILE);	/* no greeting from the run before */
 	pid = fork();
 	if (pid == 0) {
-		int in = open("/dev/null", O_RDONLY);
+		int in = open(stdin_file ? stdin_file : "/dev/null",
+			      O_RDONLY);
 		int out = open(OUT_FILE, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		int err = open(ERR_FILE, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
@@ -358,6 +361,32 @@ TEST_F(vmctl, smp_cpu_up)
 		  "2", "--pin", "1,0");
 	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
 	EXPECT_STREQ(HELLO "axvm-guest: cpu 1 up\naxvm-guest: both cpus ran\n",
+		     self->r.out);
+}
+#endif
+
+#if defined(__riscv)
+#define IN_FILE		"/tmp/vmctl.in"
+
+/*
+ * The SBI debug console (SBI 2.0, 12) on vmctl's console: probed
+ * present, console_write and console_write_byte print, a buffer not in
+ * RAM or above 2^64 is INVALID_PARAM, and console_read returns what
+ * came in on the console's input (the guest polls it, echoing each
+ * piece, until a newline).
+ */
+TEST_F(vmctl, sbi_debug_console)
+{
+	int fd = open(IN_FILE, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(5, write(fd, "ping\n", 5));
+	close(fd);
+	stdin_file = IN_FILE;
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/DBCN.elf");
+	stdin_file = NULL;
+	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
+	EXPECT_STREQ(HELLO "axvm-guest: dbcn write\nping\n!\n",
 		     self->r.out);
 }
 #endif

@@ -3,10 +3,14 @@
  * A bare-metal riscv64 guest for vmctl's lane tests: it prints through
  * the 16550 at 0x10000000 and ends as ACTION says. With SMP it first
  * starts hart 1 with SBI HSM hart_start, which prints and sets a flag.
+ * DBCN checks the SBI debug console, then echoes a line it reads there.
  */
 #define UART_THR		0x10000000
+#define SBI_EXT_BASE		0x10
 #define SBI_EXT_HSM		0x48534d
 #define SBI_EXT_SRST		0x53525354
+#define SBI_EXT_DBCN		0x4442434e
+#define SBI_ERR_INVALID_PARAM	-3
 
 #define ACTION_POWEROFF		0
 #define ACTION_RESET		1
@@ -14,6 +18,7 @@
 #define ACTION_CRASH		3
 #define ACTION_SMP		4
 #define ACTION_UNHANDLED	5
+#define ACTION_DBCN		6
 
 	.text
 	.globl	_start
@@ -40,7 +45,11 @@ _start:
 	la	a1, both
 	call	puts
 #endif
-#if ACTION == ACTION_POWEROFF || ACTION == ACTION_SMP
+#if ACTION == ACTION_DBCN
+	call	dbcn
+#endif
+#if ACTION == ACTION_POWEROFF || ACTION == ACTION_SMP || \
+	ACTION == ACTION_DBCN
 	li	a0, 0			/* shutdown */
 	li	a1, 0			/* no reason */
 	j	srst
@@ -87,6 +96,73 @@ secondary:
 	j	fail
 #endif
 
+#if ACTION == ACTION_DBCN
+/*
+ * SBI 2.0, 12: probe_extension says the debug console is there;
+ * console_write of a buffer in RAM writes all of it (its count in a1);
+ * a buffer whose address has upper bits (base_addr_hi) or is not RAM
+ * is INVALID_PARAM; console_read does not block, 0 bytes until input
+ * came; console_write_byte writes one. An SBI call keeps every register
+ * but a0 and a1.
+ */
+dbcn:
+	li	a7, SBI_EXT_BASE
+	li	a6, 3			/* probe_extension */
+	li	a0, SBI_EXT_DBCN
+	ecall
+	bnez	a0, fail
+	li	t0, 1
+	bne	a1, t0, fail
+	la	a1, dbcn_msg
+	la	s2, dbcn_end
+	sub	s2, s2, a1		/* its length */
+	li	a7, SBI_EXT_DBCN
+	li	a6, 0			/* console_write */
+	mv	a0, s2
+	li	a2, 0
+	ecall
+	bnez	a0, fail
+	bne	a1, s2, fail
+	li	a0, 4
+	la	a1, dbcn_msg
+	li	a2, 1			/* above 2^64 */
+	ecall
+	li	t0, SBI_ERR_INVALID_PARAM
+	bne	a0, t0, fail
+	li	a0, 4
+	li	a1, 0x1000		/* no RAM */
+	li	a2, 0
+	ecall
+	bne	a0, t0, fail
+	/* Read until a newline, writing back each piece. */
+5:	li	a6, 1			/* console_read */
+	li	a0, 16
+	la	a1, dbcn_buf
+	li	a2, 0
+	ecall
+	bnez	a0, fail
+	beqz	a1, 5b
+	mv	s1, a1
+	li	a6, 0
+	mv	a0, s1
+	la	a1, dbcn_buf
+	ecall
+	bnez	a0, fail
+	bne	a1, s1, fail
+	la	t0, dbcn_buf
+	add	t0, t0, s1
+	lbu	t1, -1(t0)
+	li	t2, '\n'
+	bne	t1, t2, 5b
+	li	a6, 2			/* console_write_byte */
+	li	a0, '!'
+	ecall
+	bnez	a0, fail
+	li	a0, '\n'
+	ecall
+	ret
+#endif
+
 /* puts(a1): the string at a1 to the UART; clobbers a1, t2, t3. */
 puts:
 	li	t2, UART_THR
@@ -109,3 +185,8 @@ hello:	.asciz	"axvm-guest: hello from riscv64\n"
 cpu1:	.asciz	"axvm-guest: cpu 1 up\n"
 both:	.asciz	"axvm-guest: both cpus ran\n"
 failed:	.asciz	"axvm-guest: FAILED\n"
+#if ACTION == ACTION_DBCN
+dbcn_msg:	.ascii	"axvm-guest: dbcn write\n"
+dbcn_end:
+dbcn_buf:	.space	16
+#endif

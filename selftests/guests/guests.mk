@@ -16,7 +16,7 @@ endif
 ifeq ($(ARCH),riscv)
 GUEST_SRC := selftests/guests/guest_riscv64.S
 GUEST_LOAD := 0x80000000
-GUEST_ACTIONS := POWEROFF RESET SPIN CRASH UNHANDLED SMP
+GUEST_ACTIONS := POWEROFF RESET SPIN CRASH UNHANDLED SMP DBCN
 GUEST_FLAGS += -march=rv64imac -mabi=lp64
 endif
 ifneq ($(filter x86 x86_64,$(ARCH)),)

@@ -391,6 +391,12 @@ uint64_t guest_busy_calibrate(uint64_t ticks)
 
 /* riscv64_vectors.S: where stvec points (direct mode). */
 extern char guest_vectors[];
+/*
+ * riscv64_vectors.S: an SBI entry point (resume_addr, start_addr) with
+ * the stack top in a1; it calls guest_resume_fn, which the guest sets.
+ */
+extern char guest_resume_entry[];
+extern void (*guest_resume_fn)(uint64_t hartid, uint64_t opaque);
 /* Called by the vectors; regs->pc and regs->status are written back. */
 void guest_exception(struct ex_regs *regs);
 

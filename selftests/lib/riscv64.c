@@ -16,6 +16,9 @@
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #endif
 
+/* What guest_resume_entry calls; guest data, set by the guest. */
+void (*guest_resume_fn)(uint64_t hartid, uint64_t opaque);
+
 #define CSR_SSTATUS		0x100
 #define CSR_SIE			0x104
 #define CSR_STVEC		0x105

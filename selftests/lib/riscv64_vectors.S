@@ -60,6 +60,25 @@ guest_vectors:
 	sret
 	.size	guest_vectors, . - guest_vectors
 
+/*
+ * Where SBI starts or resumes a hart with only a0 (its hart id) and a1
+ * (the opaque value) defined, as a non-retentive hart_suspend does: a1
+ * is the top of a stack for it. Sets gp and sp, then jumps to
+ * guest_resume_fn(a0, a1).
+ */
+	.global	guest_resume_entry
+	.type	guest_resume_entry, %function
+guest_resume_entry:
+	.option	push
+	.option	norelax
+	lla	gp, __global_pointer$
+	.option	pop
+	mv	sp, a1
+	la	t0, guest_resume_fn
+	ld	t0, 0(t0)
+	jr	t0
+	.size	guest_resume_entry, . - guest_resume_entry
+
 #endif /* riscv64 */
 
 /* No executable stack (this object is empty on other arches). */

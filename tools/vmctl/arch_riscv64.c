@@ -28,7 +28,12 @@
 #define SBI_BASE_PROBE_EXT	3
 #define SBI_EXT_LEGACY_PUTCHAR	0x01
 #define SBI_EXT_DBCN		0x4442434eULL
+#define SBI_DBCN_WRITE		0
+#define SBI_DBCN_READ		1
+#define SBI_DBCN_WRITE_BYTE	2
+#define SBI_ERR_FAILED		(-1ULL)
 #define SBI_ERR_NOT_SUPPORTED	(-2ULL)
+#define SBI_ERR_INVALID_PARAM	(-3ULL)
 #define SBI_SRST_REASON_FAILURE	1
 
 static const struct machine_devices riscv64_devices = {
@@ -181,10 +186,52 @@ static int riscv64_boot_regs(struct vcpu *v, uint64_t entry, uint64_t arg,
 }
 
 /*
+ * The debug console (SBI 2.0, 12), on the console UART as firmware has
+ * it. console_write and console_read name a buffer by its physical
+ * address, XLEN bits in base_addr_lo and the upper ones in base_addr_hi:
+ * it must lie in guest RAM (INVALID_PARAM otherwise). Neither blocks:
+ * read takes what the UART has received, 0 bytes when nothing; both
+ * return the count. write_byte writes its byte.
+ */
+static void riscv64_dbcn(struct vcpu *v)
+{
+	struct axvm_run *r = v->run;
+	struct vm *vm = v->vm;
+	uint64_t n = r->hypercall.args[0];
+	uint8_t c, *buf = NULL;
+
+	if (r->hypercall.fid == SBI_DBCN_WRITE_BYTE) {
+		c = r->hypercall.args[0];
+		r->hypercall.ret = write_all(vm->con_out, &c, 1) ?
+				   SBI_ERR_FAILED : 0;
+		return;
+	}
+	if (r->hypercall.fid != SBI_DBCN_WRITE &&
+	    r->hypercall.fid != SBI_DBCN_READ)
+		return;
+	if (n)
+		buf = r->hypercall.args[2] ? NULL :
+		      guest_ptr(&vm->mem, r->hypercall.args[1], n);
+	if (n && !buf) {
+		r->hypercall.ret = SBI_ERR_INVALID_PARAM;
+		return;
+	}
+	r->hypercall.ret = 0;
+	if (r->hypercall.fid == SBI_DBCN_READ) {
+		r->hypercall.ret2 = n && vm->con_take ?
+				    vm->con_take(vm->con_dev, buf, n) : 0;
+	} else if (n && write_all(vm->con_out, buf, n)) {
+		r->hypercall.ret = SBI_ERR_FAILED;
+	} else {
+		r->hypercall.ret2 = n;
+	}
+}
+
+/*
  * SBI calls the kernel passes on: the probe of an extension it does not
  * implement (present: the legacy console putchar, which is all of that
- * extension; absent: the others, DBCN included, of which only
- * write_byte is here), the consoles, else NOT_SUPPORTED.
+ * extension, and DBCN; absent: the others), the consoles, else
+ * NOT_SUPPORTED.
  */
 static void riscv64_hypercall(struct vcpu *v)
 {
@@ -198,16 +245,14 @@ static void riscv64_hypercall(struct vcpu *v)
 		/* No error return (SBI 2.0, 4.8): 0 is "not available". */
 		r->hypercall.ret = 0;
 		r->hypercall.ret2 =
-			r->hypercall.args[0] == SBI_EXT_LEGACY_PUTCHAR;
+			r->hypercall.args[0] == SBI_EXT_LEGACY_PUTCHAR ||
+			r->hypercall.args[0] == SBI_EXT_DBCN;
 	} else if (r->hypercall.nr == SBI_EXT_LEGACY_PUTCHAR) {
 		c = r->hypercall.args[0];
 		write_all(v->vm->con_out, &c, 1);
 		r->hypercall.ret = 0;
-	} else if (r->hypercall.nr == SBI_EXT_DBCN &&
-		   r->hypercall.fid == 2) {	/* write_byte */
-		c = r->hypercall.args[0];
-		write_all(v->vm->con_out, &c, 1);
-		r->hypercall.ret = 0;
+	} else if (r->hypercall.nr == SBI_EXT_DBCN) {
+		riscv64_dbcn(v);
 	}
 }
 

@@ -59,6 +59,11 @@ static size_t uart16550_room_cb(void *dev)
 	return uart16550_rx_room(dev);
 }
 
+static size_t uart16550_take_cb(void *dev, uint8_t *buf, size_t n)
+{
+	return uart16550_take(dev, buf, n);
+}
+
 static size_t pl011_room_cb(void *dev)
 {
 	return pl011_rx_room(dev);
@@ -113,6 +118,7 @@ static int add_uart(struct vm *vm, const struct machine_devices *md)
 	vm_own(vm, uart16550_destroy_cb, u);
 	vm->con_input = uart16550_input_cb;
 	vm->con_room = uart16550_room_cb;
+	vm->con_take = uart16550_take_cb;
 	vm->con_dev = u;
 	return place(vm, PLACED_UART, uart16550_device(u), md->uart_irq);
 nomem:

@@ -406,6 +406,19 @@ size_t uart16550_rx_room(struct uart16550 *uart)
 	return room;
 }
 
+size_t uart16550_take(struct uart16550 *uart, uint8_t *buf, size_t n)
+{
+	size_t got = 0;
+
+	pthread_mutex_lock(&uart->dev.lock);
+	while (got < n && uart->rx_count)
+		buf[got++] = rx_pop(uart);
+	if (got)
+		update_irq(uart);
+	pthread_mutex_unlock(&uart->dev.lock);
+	return got;
+}
+
 void uart16550_destroy(struct uart16550 *uart)
 {
 	if (!uart)

@@ -44,6 +44,12 @@ void uart16550_input(struct uart16550 *uart, const uint8_t *buf, size_t n);
  * thread can hold back instead of losing them. Takes the device lock.
  */
 size_t uart16550_rx_room(struct uart16550 *uart);
+/*
+ * Up to @n received bytes, oldest first, taken from the receive FIFO as
+ * firmware reading the UART would (the SBI debug console's read); the
+ * count. Takes the device lock.
+ */
+size_t uart16550_take(struct uart16550 *uart, uint8_t *buf, size_t n);
 /* After the device has left the bus (or the bus is no longer used). */
 void uart16550_destroy(struct uart16550 *uart);
 

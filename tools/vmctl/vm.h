@@ -97,6 +97,8 @@ struct vm {
 	/* Devices that take console input, and the devices to free. */
 	void (*con_input)(void *dev, const uint8_t *buf, size_t n);
 	size_t (*con_room)(void *dev);
+	/* Received bytes taken by firmware (SBI DBCN); NULL: none. */
+	size_t (*con_take)(void *dev, uint8_t *buf, size_t n);
 	void *con_dev;
 	void (*vcon_input)(void *dev, const uint8_t *buf, size_t n);
 	void *vcon_dev;

@@ -191,26 +191,52 @@ static int axvm_sbi_base(struct axvm_vcpu *vcpu, unsigned long fid,
 }
 
 /*
- * hart_suspend (SBI 2.0, 9.4). The default retentive suspend is WFI's
- * wait, as in KVM: the call returns SBI_SUCCESS once an interrupt the
- * guest enabled in sie is pending, the hart SUSPENDED meanwhile. The
- * default non-retentive one is valid but not provided (NOT_SUPPORTED);
- * there are no platform-specific types, and reserved or unimplemented
- * platform-specific types are INVALID_PARAM. suspend_type is 32 bits.
+ * Resuming from a non-retentive suspend (SBI 2.0, 9.4): at resume_addr
+ * in S-mode with satp 0, sstatus.SIE 0, a0 the hart id and a1 the opaque
+ * value; every other register is undefined, and axvm clears the general
+ * ones. The CSRs that name interrupts (sie, the pending ones) and the
+ * timer stay: the interrupt that woke the hart is still to be taken.
  */
-static int axvm_sbi_hart_suspend(struct axvm_vcpu *vcpu, unsigned long arg,
+static void axvm_sbi_resume(struct axvm_vcpu *vcpu, unsigned long addr,
+			    unsigned long opaque)
+{
+	struct axvm_riscv_vcpu *r = vcpu->arch;
+
+	memset(r->ctx.x, 0, sizeof(r->ctx.x));
+	r->ctx.x[10] = vcpu->arch_id;
+	r->ctx.x[11] = opaque;
+	r->ctx.sepc = addr;
+	r->user = false;
+	r->csrs[AXVM_RISCV_SATP] = 0;
+	r->csrs[AXVM_RISCV_SSTATUS] &= ~SR_SIE;
+}
+
+/*
+ * hart_suspend (SBI 2.0, 9.4). Both default types wait as WFI does, as
+ * in KVM: until an interrupt the guest enabled in sie is pending, the
+ * hart SUSPENDED meanwhile. The retentive one then returns SBI_SUCCESS;
+ * the non-retentive one resumes at resume_addr instead, which must be
+ * guest RAM (INVALID_ADDRESS otherwise). There are no platform-specific
+ * types: reserved or unimplemented ones are INVALID_PARAM. suspend_type
+ * is 32 bits.
+ */
+static int axvm_sbi_hart_suspend(struct axvm_vcpu *vcpu,
+				 const unsigned long *a,
 				 struct axvm_sbi_ret *ret)
 {
 	struct axvm_riscv_vcpu *r = vcpu->arch;
-	u32 type = arg;
+	unsigned long addr = a[1], opaque = a[2];
+	u32 type = a[0];
 	int exit;
 
-	if (type == SBI_HSM_SUSPEND_NON_RET_DEFAULT) {
-		ret->error = SBI_ERR_NOT_SUPPORTED;
+	if (type != SBI_HSM_SUSPEND_RET_DEFAULT &&
+	    type != SBI_HSM_SUSPEND_NON_RET_DEFAULT) {
+		ret->error = SBI_ERR_INVALID_PARAM;
 		return 0;
 	}
-	if (type != SBI_HSM_SUSPEND_RET_DEFAULT) {
-		ret->error = SBI_ERR_INVALID_PARAM;
+	if (type == SBI_HSM_SUSPEND_NON_RET_DEFAULT &&
+	    !axvm_mem_present(vcpu->vm, addr)) {
+		ret->error = SBI_ERR_INVALID_ADDRESS;
 		return 0;
 	}
 	r->ctx.x[10] = SBI_SUCCESS;
@@ -220,6 +246,12 @@ static int axvm_sbi_hart_suspend(struct axvm_vcpu *vcpu, unsigned long arg,
 	exit = axvm_riscv_wait(vcpu);
 	atomic_cmpxchg(&r->hsm_state, AXVM_SBI_HSM_SUSPENDED,
 		       AXVM_SBI_HSM_STARTED);
+	/*
+	 * Whatever ended the wait, a signal or a halt userspace decides on
+	 * included, the hart has resumed: the next run starts there.
+	 */
+	if (type == SBI_HSM_SUSPEND_NON_RET_DEFAULT)
+		axvm_sbi_resume(vcpu, addr, opaque);
 	return exit;
 }
 
@@ -232,6 +264,25 @@ static int axvm_sbi_hsm(struct axvm_vcpu *vcpu, unsigned long fid,
 
 	switch (fid) {
 	case SBI_EXT_HSM_HART_START:
+		/*
+		 * SBI 2.0, 9.1: a hart id that names no hart, a hart not
+		 * stopped (as KVM, before the address), then a start_addr
+		 * that is no memory the hart could execute. The claim
+		 * below settles a race with another hart_start.
+		 */
+		if (axvm_vm_with_vcpu(vcpu->vm, a[0], axvm_sbi_hsm_status,
+				      &state)) {
+			ret->error = SBI_ERR_INVALID_PARAM;
+			return 0;
+		}
+		if (state != AXVM_SBI_HSM_STOPPED) {
+			ret->error = SBI_ERR_ALREADY_AVAILABLE;
+			return 0;
+		}
+		if (!axvm_mem_present(vcpu->vm, a[1])) {
+			ret->error = SBI_ERR_INVALID_ADDRESS;
+			return 0;
+		}
 		err = axvm_vm_with_vcpu(vcpu->vm, a[0], axvm_sbi_hsm_claim,
 					(void *)a);
 		if (err) {
@@ -255,7 +306,7 @@ static int axvm_sbi_hsm(struct axvm_vcpu *vcpu, unsigned long fid,
 		run->cpu_down.state = 0;
 		return AXVM_EXIT_CPU_DOWN;
 	case SBI_EXT_HSM_HART_SUSPEND:
-		return axvm_sbi_hart_suspend(vcpu, a[0], ret);
+		return axvm_sbi_hart_suspend(vcpu, a, ret);
 	case SBI_EXT_HSM_HART_STATUS:
 		if (axvm_vm_with_vcpu(vcpu->vm, a[0], axvm_sbi_hsm_status,
 				      &state))

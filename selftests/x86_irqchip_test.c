@@ -443,6 +443,201 @@ TEST_F(apic, timer_tsc_deadline)
 	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
 }
 
+/* ------------------------------------------------------------------ */
+/* The guest's TSC (SDM vol. 3B, 17.17). */
+
+#define MSR_IA32_TSC		0x10
+#define MSR_TSC_ADJUST		0x3b
+#define TSC_FAR			(1ULL << 60)
+#define TSC_STEP		(1ULL << 50)
+/* More cycles than any run of this test takes: minutes at 10 GHz. */
+#define TSC_SLACK		(1ULL << 42)
+
+/* KVM's pvclock record (Documentation/virt/kvm/x86/msr.rst). */
+struct pv_record {
+	uint32_t version;
+	uint32_t pad0;
+	uint64_t tsc_timestamp;
+	uint64_t system_time;
+	uint32_t tsc_to_system_mul;
+	int8_t tsc_shift;
+	uint8_t flags;
+	uint8_t pad[2];
+};
+
+static volatile struct pv_record pv_rec __attribute__((aligned(64)));
+
+/* The clock in ns, read as the ABI says (a torn read is read again). */
+GUEST_CODE static uint64_t pv_read(void)
+{
+	uint32_t version;
+	uint64_t delta, ns;
+
+	do {
+		version = pv_rec.version;
+		asm volatile("" : : : "memory");
+		delta = rdtsc() - pv_rec.tsc_timestamp;
+		if (pv_rec.tsc_shift < 0)
+			delta >>= -pv_rec.tsc_shift;
+		else
+			delta <<= pv_rec.tsc_shift;
+		ns = pv_rec.system_time +
+		     (uint64_t)(((__uint128_t)delta *
+				 pv_rec.tsc_to_system_mul) >> 32);
+		asm volatile("" : : : "memory");
+	} while ((version & 1) || version != pv_rec.version);
+	return ns;
+}
+
+/* The TSC-deadline timer fires at a deadline in the guest's TSC, not before. */
+GUEST_CODE static void deadline_in_guest_tsc(uint64_t n)
+{
+	uint64_t t = rdtsc() + 2000000;
+
+	wrmsr(MSR_TSC_DEADLINE, t);
+	wait_irqs(0x43, n);
+	GUEST_ASSERT(rdtsc() >= t, rdtsc(), t);
+}
+
+static volatile uint64_t tsc_gp;
+
+/* #GP from RDMSR or WRMSR (two bytes each): counted and stepped over. */
+GUEST_CODE static void on_tsc_gp(struct ex_regs *regs)
+{
+	if (regs->vector != GP_VECTOR)
+		GUEST_FAIL("not #GP");
+	tsc_gp++;
+	regs->rip += 2;
+}
+
+GUEST_CODE static void guest_tsc_writes(uint64_t has_adjust)
+{
+	uint64_t t0, t, adj0 = 0, adj, ns0, ns;
+
+	if (has_adjust) {
+		adj0 = rdmsr(MSR_TSC_ADJUST);
+	} else {
+		rdmsr(MSR_TSC_ADJUST);
+		wrmsr(MSR_TSC_ADJUST, TSC_STEP);
+		GUEST_ASSERT_EQ(tsc_gp, 2);
+	}
+	apic_enable();
+	apic_write(APIC_LVTT, 0x43 | LVT_DEADLINE);
+	wrmsr(MSR_PV_SYSTEM_TIME, (uintptr_t)&pv_rec | 1);
+	ns0 = pv_read();
+
+	t0 = rdtsc();
+	wrmsr(MSR_IA32_TSC, TSC_FAR);
+	t = rdtsc();
+	GUEST_ASSERT(t >= TSC_FAR && t - TSC_FAR < TSC_SLACK, t);
+	t = rdmsr(MSR_IA32_TSC);
+	GUEST_ASSERT(t >= TSC_FAR && t - TSC_FAR < TSC_SLACK, t);
+	if (has_adjust) {
+		adj = rdmsr(MSR_TSC_ADJUST) - adj0;
+		GUEST_ASSERT(TSC_FAR - t0 - adj < TSC_SLACK, adj, t0);
+		/* Adding X to IA32_TSC_ADJUST adds X to the TSC. */
+		t0 = rdtsc();
+		wrmsr(MSR_TSC_ADJUST, adj0 + adj + TSC_STEP);
+		t = rdtsc() - t0;
+		GUEST_ASSERT(t >= TSC_STEP && t - TSC_STEP < TSC_SLACK, t);
+	}
+	/* The paravirtual clock did not jump with the TSC. */
+	ns = pv_read();
+	GUEST_ASSERT(ns >= ns0 && ns - ns0 < 60000000000ULL, ns, ns0);
+	deadline_in_guest_tsc(1);
+
+	/* Back to almost 0: a deadline there is not yet reached either. */
+	wrmsr(MSR_IA32_TSC, 1000);
+	t = rdtsc();
+	GUEST_ASSERT(t >= 1000 && t < TSC_SLACK, t);
+	ns0 = pv_read();
+	GUEST_ASSERT(ns0 >= ns && ns0 - ns < 60000000000ULL, ns0, ns);
+	deadline_in_guest_tsc(2);
+	GUEST_SYNC(tsc_gp);
+}
+
+/* CPUID.(EAX=07H,ECX=0):EBX[1], IA32_TSC_ADJUST, set or clear. */
+static void set_tsc_adjust_bit(struct __test_metadata *_metadata, int vcpu,
+			       bool on)
+{
+	static struct axvm_cpuid_entry e[256];
+	struct axvm_cpuid hdr = { .nent = 256, .entries = (uintptr_t)e };
+	unsigned int i, found = 0;
+
+	ASSERT_EQ(0, ioctl(vcpu, AXVM_GET_CPUID, &hdr));
+	for (i = 0; i < hdr.nent; i++) {
+		if (e[i].function != 7 || e[i].index)
+			continue;
+		e[i].ebx = on ? e[i].ebx | 2 : e[i].ebx & ~2u;
+		found++;
+	}
+	ASSERT_EQ(1, found);
+	ASSERT_EQ(0, ioctl(vcpu, AXVM_SET_CPUID, &hdr));
+}
+
+/*
+ * SDM vol. 3B 17.17: RDTSC and RDMSR of IA32_TIME_STAMP_COUNTER read the
+ * TSC, and WRMSR sets it. 17.17.3: "If an execution of WRMSR to the
+ * IA32_TIME_STAMP_COUNTER MSR adds (or subtracts) value X from the TSC,
+ * the logical processor also adds (or subtracts) value X from the
+ * IA32_TSC_ADJUST MSR", and a write that adds X to IA32_TSC_ADJUST adds
+ * X to the TSC. 10.5.4.1: the TSC-deadline timer fires "when the logical
+ * processor's time-stamp counter equals or exceeds the target deadline":
+ * the guest's TSC, moved ahead to 2^60 and back to 1000. The kvmclock
+ * time the guest computes from its TSC does not jump with it. The VMM
+ * reads and sets the TSC as the guest sees it. The vCPU's CPUID is made
+ * to list IA32_TSC_ADJUST, which the kernel keeps whatever the host has.
+ */
+TEST_F(apic, tsc_writes_move_the_guests_tsc)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+	uint64_t t;
+
+	if (!self->vm)
+		return;
+	test_vm_set_irq_handler(self->vm, on_irq);
+	test_vm_set_sync_handler(self->vm, on_tsc_gp);
+	v = test_vcpu_add_default(self->vm, 0, guest_tsc_writes, 1,
+				  (uint64_t)1);
+	ASSERT_NE(NULL, v);
+	set_tsc_adjust_bit(_metadata, v->fd, true);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0, uc.args[0]);		/* no #GP */
+	t = axvm_get_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_IA32_TSC));
+	EXPECT_LT(t, TSC_SLACK);
+	EXPECT_LE(1000, t);
+	ASSERT_EQ(0, axvm_set_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_IA32_TSC),
+				     TSC_FAR));
+	t = axvm_get_sysreg(v->fd, AXVM_SYSREG_X86_MSR(MSR_IA32_TSC));
+	EXPECT_LE(TSC_FAR, t);
+	EXPECT_LT(t - TSC_FAR, TSC_SLACK);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
+/*
+ * SDM vol. 4, table 2-2: IA32_TSC_ADJUST exists "If CPUID.(EAX=07H,
+ * ECX=0H): EBX[1] = 1"; without it RDMSR and WRMSR of it are #GP, and
+ * the TSC itself works as before.
+ */
+TEST_F(apic, tsc_adjust_is_gp_without_its_cpuid_bit)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	test_vm_set_irq_handler(self->vm, on_irq);
+	test_vm_set_sync_handler(self->vm, on_tsc_gp);
+	v = test_vcpu_add_default(self->vm, 0, guest_tsc_writes, 1,
+				  (uint64_t)0);
+	ASSERT_NE(NULL, v);
+	set_tsc_adjust_bit(_metadata, v->fd, false);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(2, uc.args[0]);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
 /*
  * SDM 10.4.3: with IA32_APIC_BASE[11] clear "the processor is
  * functionally equivalent to an IA-32 processor without an on-chip APIC.

@@ -332,7 +332,7 @@ int axvm_arch_get_cpuid(struct axvm_vcpu *vcpu, struct axvm_cpuid_entry *e,
 }
 
 /* The vCPU's CPUID entry for @leaf/@sub, or NULL. */
-static const struct axvm_cpuid_entry *
+const struct axvm_cpuid_entry *
 axvm_x86_cpuid_entry(const struct axvm_x86_vcpu *x, u32 leaf, u32 sub)
 {
 	u32 i;
@@ -556,7 +556,7 @@ static bool axvm_x86_efer_in_cpuid(const struct axvm_x86_vcpu *x, u64 efer)
 #define AXVM_X86_MISC_ENABLE_RO	(MSR_IA32_MISC_ENABLE_BTS_UNAVAIL | \
 				 MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL)
 
-/* RDMSR: the kept MSRs and the TSC here, the others to userspace. */
+/* RDMSR: the kept MSRs and the TSC's here, the others to userspace. */
 int axvm_x86_rdmsr(struct axvm_x86_vcpu *x)
 {
 	u32 msr = x->gpr[AXVM_X86_RCX];
@@ -566,6 +566,8 @@ int axvm_x86_rdmsr(struct axvm_x86_vcpu *x)
 
 	if (ret == -ENOENT)
 		ret = axvm_x86_spec_rdmsr(x, msr, &v);
+	if (ret == -ENOENT)
+		ret = axvm_x86_tsc_rdmsr(x, msr, &v);
 	if (ret == -ENOENT && msr == MSR_MTRRcap) {
 		v = axvm_x86_mtrrcap();
 		ret = 0;
@@ -576,9 +578,9 @@ int axvm_x86_rdmsr(struct axvm_x86_vcpu *x)
 		axvm_x86_raise(x, AXVM_X86_GP_VECTOR, true, 0);
 		return AXVM_EXIT_NONE | AXVM_ARCH_EXIT_HANDLED;
 	}
-	if (slot || !ret || msr == MSR_IA32_TSC) {
+	if (slot || !ret) {
 		if (ret)
-			v = slot ? *slot : rdtsc();
+			v = *slot;
 		axvm_x86_set_reg(x, AXVM_X86_RAX, 4, v);
 		axvm_x86_set_reg(x, AXVM_X86_RDX, 4, v >> 32);
 		return AXVM_EXIT_SYSREG | AXVM_ARCH_EXIT_HANDLED;
@@ -601,6 +603,8 @@ int axvm_x86_wrmsr(struct axvm_x86_vcpu *x)
 
 	if (ret == -ENOENT)
 		ret = axvm_x86_spec_wrmsr(x, msr, v);
+	if (ret == -ENOENT)
+		ret = axvm_x86_tsc_wrmsr(x, msr, v);
 	/* MTRRcap is read-only (SDM vol. 3A, 11.11.1). */
 	if (ret == -ENOENT && msr == MSR_MTRRcap)
 		ret = -EINVAL;

@@ -126,6 +126,7 @@ bool axvm_lapic_has_irq(struct axvm_x86_vcpu *x);
 bool axvm_lapic_extint(struct axvm_lapic *a);
 int axvm_lapic_rdmsr(struct axvm_x86_vcpu *x, u32 msr, u64 *val);
 int axvm_lapic_wrmsr(struct axvm_x86_vcpu *x, u32 msr, u64 val);
+void axvm_lapic_tsc_moved(struct axvm_x86_vcpu *x);
 int axvm_lapic_pre_run(struct axvm_x86_vcpu *x);
 void axvm_lapic_halt(struct axvm_x86_vcpu *x);
 void axvm_lapic_regs_set(struct axvm_x86_vcpu *x);

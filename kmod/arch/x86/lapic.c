@@ -262,10 +262,10 @@ static void axvm_lapic_timer_load(struct axvm_lapic *a)
 		      HRTIMER_MODE_ABS_HARD);
 }
 
-/* IA32_TSC_DEADLINE: the guest's TSC is the host's (no offset). */
+/* IA32_TSC_DEADLINE, in the guest's TSC (tsc.c: the host's plus offset). */
 static void axvm_lapic_deadline_arm(struct axvm_lapic *a)
 {
-	u64 now = rdtsc(), ns = 0;
+	u64 now = axvm_x86_guest_tsc(a->x), ns = 0;
 
 	if (!a->tsc_deadline ||
 	    axvm_lapic_timer_mode(a) != APIC_LVT_TIMER_TSCDEADLINE)
@@ -805,6 +805,24 @@ int axvm_lapic_wrmsr(struct axvm_x86_vcpu *x, u32 msr, u64 val)
 		return -EINVAL;
 	}
 	return -ENOENT;
+}
+
+/*
+ * The guest's TSC moved (a write to it or to IA32_TSC_ADJUST): a deadline
+ * not reached yet is that much nearer or farther (SDM 10.5.4.1 compares
+ * it with the TSC). On the vCPU's own thread, as LVTT changes are.
+ */
+void axvm_lapic_tsc_moved(struct axvm_x86_vcpu *x)
+{
+	struct axvm_lapic *a = x->apic;
+	unsigned long flags;
+
+	if (axvm_lapic_timer_mode(a) != APIC_LVT_TIMER_TSCDEADLINE)
+		return;
+	axvm_lapic_timer_stop(a);
+	spin_lock_irqsave(&a->lock, flags);
+	axvm_lapic_deadline_arm(a);
+	spin_unlock_irqrestore(&a->lock, flags);
 }
 
 static bool axvm_lapic_halt_done(struct axvm_vcpu *vcpu)

@@ -8,7 +8,8 @@
  * reads its clock through the PM timer's port, an exit to userspace per
  * read, for the rest of its life.
  *
- * The guest's TSC is the host's. When the host trusts its TSC across CPUs,
+ * The guest's TSC is the host's plus the vCPU's offset (tsc.c), which a
+ * record's tsc_timestamp includes. When the host trusts its TSC across CPUs,
  * every vCPU gets one (tsc_timestamp, system_time) pair and the stable
  * flag, as KVM's master clock does; otherwise each vCPU's pair is taken
  * on the CPU it runs on, and again whenever it runs on another.
@@ -172,8 +173,9 @@ void axvm_x86_pvclock_update(struct axvm_x86_vcpu *x)
 		return;
 
 	axvm_x86_pvclock_scale(tsc_khz, &t.tsc_to_system_mul, &t.tsc_shift);
+	/* In the guest's TSC: the host's plus this vCPU's offset. */
 	if (stable) {
-		t.tsc_timestamp = xvm->pvclock_tsc;
+		t.tsc_timestamp = xvm->pvclock_tsc + x->tsc_offset;
 		t.system_time = 0;
 		t.flags = PVCLOCK_TSC_STABLE_BIT;
 		cpu = AXVM_PVCLOCK_NO_CPU;
@@ -181,7 +183,7 @@ void axvm_x86_pvclock_update(struct axvm_x86_vcpu *x)
 		/* This CPU's TSC and the host's clock at one instant. */
 		preempt_disable();
 		cpu = smp_processor_id();
-		t.tsc_timestamp = rdtsc();
+		t.tsc_timestamp = axvm_x86_guest_tsc(x);
 		t.system_time = ktime_get_ns() - xvm->pvclock_ns;
 		preempt_enable();
 	}

@@ -352,6 +352,9 @@ int axvm_arch_get_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 *val)
 		*val = axvm_x86_get_cr8(x);
 		return 0;
 	}
+	if ((id & ~0xffffffffULL) == AXVM_SYSREG_CLASS_X86_MSR &&
+	    !axvm_x86_tsc_get(x, id & 0xffffffff, val))
+		return 0;
 	p64 = axvm_x86_reg64(x, id);
 	if (p64) {
 		*val = *p64;
@@ -381,6 +384,9 @@ int axvm_arch_set_sysreg(struct axvm_vcpu *vcpu, u64 id, u64 val)
 	dr = axvm_x86_sysreg_dr(id);
 	if (dr >= 0)
 		return axvm_x86_dr_set(x, dr, val);
+	if ((id & ~0xffffffffULL) == AXVM_SYSREG_CLASS_X86_MSR &&
+	    !axvm_x86_tsc_set(x, id & 0xffffffff, val))
+		return 0;
 
 	p64 = axvm_x86_reg64(x, id);
 	if (p64) {

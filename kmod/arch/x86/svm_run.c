@@ -270,6 +270,8 @@ static void axvm_svm_load(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 	v->sysenter_esp = x->msrs[AXVM_X86_SYSENTER_ESP];
 	v->sysenter_eip = x->msrs[AXVM_X86_SYSENTER_EIP];
 	v->g_pat = x->msrs[AXVM_X86_PAT];
+	/* Added to the TSC for RDTSC and RDTSCP in the guest (APM 15.30.4). */
+	vmcb->control.tsc_offset = x->tsc_offset;
 	vmcb->control.int_ctl = (vmcb->control.int_ctl & ~V_TPR_MASK) |
 				(axvm_x86_get_cr8(x) & V_TPR_MASK);
 	axvm_svm_tcg_lme_load(x, vmcb);

@@ -157,6 +157,7 @@ static void axvm_vmx_setup_quantum(void)
 				 CPU_BASED_CR8_STORE_EXITING |		\
 				 CPU_BASED_MOV_DR_EXITING |		\
 				 CPU_BASED_RDPMC_EXITING |		\
+				 CPU_BASED_USE_TSC_OFFSETTING |		\
 				 CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
 
 /*
@@ -543,6 +544,8 @@ static void axvm_vmx_load(struct axvm_x86_vcpu *x, struct axvm_vmx_vcpu *v)
 	axvm_vmwrite(CR4_GUEST_HOST_MASK, X86_CR4_VMXE);
 	axvm_vmwrite(GUEST_IA32_EFER, x->efer);
 	axvm_vmwrite(GUEST_IA32_PAT, x->msrs[AXVM_X86_PAT]);
+	/* Added to the TSC for RDTSC and RDTSCP in the guest (SDM 25.3). */
+	axvm_vmwrite(TSC_OFFSET, x->tsc_offset);
 	axvm_vmwrite(GUEST_DR7, x->dr7);
 	axvm_vmwrite(GUEST_INTERRUPTIBILITY_INFO, v->intr_state);
 	/* With EPT, entry loads PAE paging's PDPTEs from here (SDM 26.3.2.4). */

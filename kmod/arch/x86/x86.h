@@ -139,6 +139,10 @@ struct axvm_x86_vcpu {
 	struct axvm_x86_insn mmio_insn;
 	u64 mmio_gpa;
 
+	/* tsc.c: the guest's TSC is the host's plus @tsc_offset. */
+	u64 tsc_offset;
+	u64 tsc_adjust;		/* IA32_TSC_ADJUST */
+
 	/* pvclock.c: what the guest's clock record was last written for. */
 	u64 pvclock_msr;	/* MSR_KVM_SYSTEM_TIME_NEW's value */
 	int pvclock_cpu;	/* the CPU of its pair; -1 with a stable TSC */
@@ -187,6 +191,13 @@ void axvm_x86_pvclock_vm_init(struct axvm_x86_vm *xvm);
 void axvm_x86_pvclock_vcpu_init(struct axvm_x86_vcpu *x);
 void axvm_x86_pvclock_wrmsr(struct axvm_x86_vcpu *x, u32 msr, u64 v);
 void axvm_x86_pvclock_update(struct axvm_x86_vcpu *x);
+
+/* tsc.c: the guest's TSC; 0, -ENOENT (not a TSC MSR), -EINVAL (#GP). */
+u64 axvm_x86_guest_tsc(const struct axvm_x86_vcpu *x);
+int axvm_x86_tsc_rdmsr(struct axvm_x86_vcpu *x, u32 msr, u64 *v);
+int axvm_x86_tsc_wrmsr(struct axvm_x86_vcpu *x, u32 msr, u64 v);
+int axvm_x86_tsc_get(struct axvm_x86_vcpu *x, u32 msr, u64 *v);
+int axvm_x86_tsc_set(struct axvm_x86_vcpu *x, u32 msr, u64 v);
 
 /* debugreg.c */
 void axvm_x86_dr_reset(struct axvm_x86_vcpu *x);
@@ -248,6 +259,8 @@ void axvm_x86_fpu_load(struct axvm_x86_vcpu *x);
 void axvm_x86_fpu_save(struct axvm_x86_vcpu *x);
 int axvm_x86_complete(struct axvm_x86_vcpu *x);
 bool axvm_x86_guest_tsc_deadline(const struct axvm_x86_vcpu *x);
+const struct axvm_cpuid_entry *
+axvm_x86_cpuid_entry(const struct axvm_x86_vcpu *x, u32 leaf, u32 sub);
 void axvm_x86_set_reg(struct axvm_x86_vcpu *x, unsigned int reg,
 		      unsigned int bytes, u64 v);
 unsigned int axvm_x86_cpu_mode(const struct axvm_x86_vcpu *x);

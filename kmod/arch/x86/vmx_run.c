@@ -63,12 +63,6 @@ struct axvm_vmx_vcpu {
 /* The controls every vCPU uses, chosen once at probe. */
 static u32 axvm_vmx_pin, axvm_vmx_proc, axvm_vmx_proc2, axvm_vmx_exit_ctl,
 	   axvm_vmx_entry_ctl;
-/*
- * Virtual NMIs and NMI-window exiting: the CPU keeps the guest's NMI
- * blocking (SDM 25.3). Without them guest NMIs stay pending, never
- * injected: nothing would say when the guest's handler is done.
- */
-static bool axvm_vmx_vnmi;
 static void *axvm_vmx_msr_bitmap;
 static DEFINE_PER_CPU(struct list_head, axvm_vmx_loaded);
 static DEFINE_PER_CPU(bool, axvm_vmx_flush_all);
@@ -150,6 +144,15 @@ static void axvm_vmx_setup_quantum(void)
  * host CPU's interrupts for good; MOV DR, so that guests never read the
  * host's DR0-3; RDPMC, whose counters are the host's.
  */
+/*
+ * Virtual NMIs and NMI-window exiting: the CPU keeps the guest's NMI
+ * blocking (SDM 25.3) and says when it ends. Without them a guest NMI
+ * could only be injected with the blocking guessed (KVM's "soft" vNMI);
+ * every CPU with unrestricted guest, which axvm needs too, has them.
+ */
+#define AXVM_VMX_PIN_NEED	(PIN_BASED_EXT_INTR_MASK |		\
+				 PIN_BASED_NMI_EXITING |		\
+				 PIN_BASED_VIRTUAL_NMIS)
 #define AXVM_VMX_PROC_NEED	(CPU_BASED_HLT_EXITING |		\
 				 CPU_BASED_UNCOND_IO_EXITING |		\
 				 CPU_BASED_USE_MSR_BITMAPS |		\
@@ -158,6 +161,7 @@ static void axvm_vmx_setup_quantum(void)
 				 CPU_BASED_MOV_DR_EXITING |		\
 				 CPU_BASED_RDPMC_EXITING |		\
 				 CPU_BASED_USE_TSC_OFFSETTING |		\
+				 CPU_BASED_NMI_WINDOW_EXITING |		\
 				 CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
 
 /*
@@ -199,20 +203,14 @@ int axvm_vmx_setup(struct axvm_arch_info *info)
 			   PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING |
 			   PIN_BASED_VMX_PREEMPTION_TIMER |
 			   PIN_BASED_VIRTUAL_NMIS,
-			   PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING,
-			   &axvm_vmx_pin);
+			   AXVM_VMX_PIN_NEED, &axvm_vmx_pin);
 	ret = ret ?: axvm_vmx_ctl(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 					      MSR_IA32_VMX_PROCBASED_CTLS,
 				  AXVM_VMX_PROC_NEED |
 				  CPU_BASED_MWAIT_EXITING |
-				  CPU_BASED_MONITOR_EXITING |
-				  CPU_BASED_NMI_WINDOW_EXITING,
+				  CPU_BASED_MONITOR_EXITING,
 				  AXVM_VMX_PROC_NEED, &axvm_vmx_proc);
 	/* NMI-window exiting is asked for entry by entry. */
-	axvm_vmx_vnmi = (axvm_vmx_pin & PIN_BASED_VIRTUAL_NMIS) &&
-			(axvm_vmx_proc & CPU_BASED_NMI_WINDOW_EXITING);
-	if (!axvm_vmx_vnmi)
-		axvm_vmx_pin &= ~PIN_BASED_VIRTUAL_NMIS;
 	axvm_vmx_proc &= ~CPU_BASED_NMI_WINDOW_EXITING;
 	ret = ret ?: axvm_vmx_ctl(MSR_IA32_VMX_PROCBASED_CTLS2,
 				  SECONDARY_EXEC_ENABLE_EPT |
@@ -246,7 +244,7 @@ int axvm_vmx_setup(struct axvm_arch_info *info)
 				  VM_ENTRY_LOAD_DEBUG_CONTROLS,
 				  &axvm_vmx_entry_ctl);
 	if (ret) {
-		pr_err("the CPU lacks a VMX control axvm needs (EPT, VPID, unrestricted guest, EFER and debug-control switching, CR8/RDPMC/MOV-DR exiting)\n");
+		pr_err("the CPU lacks a VMX control axvm needs (EPT, VPID, unrestricted guest, virtual NMIs, TSC offsetting, EFER and debug-control switching, CR8/RDPMC/MOV-DR exiting)\n");
 		return ret;
 	}
 	if (!(axvm_vmx_proc2 & SECONDARY_EXEC_ENABLE_INVPCID))
@@ -624,8 +622,6 @@ static const u8 axvm_vmx_swapped_slot[] = {
 static bool axvm_vmx_nmi_ready(struct axvm_x86_vcpu *x,
 			       struct axvm_vmx_vcpu *v, u32 *proc)
 {
-	if (!axvm_vmx_vnmi)
-		return false;
 	axvm_x86_nmi_collect(x, v->intr_state & GUEST_INTR_STATE_NMI);
 	if (!x->nmi_pending)
 		return false;
@@ -1092,7 +1088,7 @@ static void axvm_vmx_nmi_reblock(struct axvm_vmx_vcpu *v,
 {
 	bool unblocked;
 
-	if (!axvm_vmx_vnmi || e->idt_info & VECTORING_INFO_VALID_MASK)
+	if (e->idt_info & VECTORING_INFO_VALID_MASK)
 		return;
 	switch (e->reason & 0xffff) {
 	case EXIT_REASON_EPT_VIOLATION:

@@ -36,7 +36,7 @@ SELFTESTS += kvm_coexist_test x86_test x86_irqchip_test x86_host_test \
 	     x86_mmio_test
 endif
 ifeq ($(ARCH),arm64)
-SELFTESTS += arm64_test arm64_gic_test arm64_kvm_test
+SELFTESTS += arm64_test arm64_gic_test arm64_gicv2_test arm64_kvm_test
 endif
 ifeq ($(ARCH),riscv)
 SELFTESTS += riscv64_test riscv64_plic_test

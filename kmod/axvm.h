@@ -50,6 +50,7 @@ void axvm_s2_destroy(struct axvm_s2 *s2);
 int axvm_s2_map(struct axvm_s2 *s2, u64 gpa, phys_addr_t pa, bool writable);
 int axvm_s2_map_missing(struct axvm_s2 *s2, u64 gpa, phys_addr_t pa,
 			bool writable);
+int axvm_s2_map_device(struct axvm_s2 *s2, u64 gpa, phys_addr_t pa);
 void axvm_s2_unmap(struct axvm_s2 *s2, u64 gpa, u64 size);
 
 struct axvm_vm {

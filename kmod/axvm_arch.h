@@ -27,6 +27,8 @@ struct axvm_s2_format {
 	unsigned int root_order;
 	u64 (*table)(phys_addr_t pa);		/* entry pointing at a table */
 	u64 (*leaf)(phys_addr_t pa, bool writable);	/* a 4 KiB page */
+	/* A 4 KiB page of device memory, read/write, not executable. */
+	u64 (*device_leaf)(phys_addr_t pa);
 	bool (*is_valid)(u64 entry);
 	bool (*is_table)(u64 entry);		/* valid entry, not a leaf */
 	phys_addr_t (*address)(u64 entry);
@@ -44,6 +46,8 @@ struct axvm_arch_info {
 	u32 irqchips;		/* BIT(AXVM_IRQCHIP_*) it emulates */
 	/* Which of them are lines; NULL: all of them. */
 	bool (*irq_valid)(u32 irq);
+	/* AXVM_INJECT_IRQ reaches no guest without an irqchip: ENODEV. */
+	bool inject_needs_irqchip;
 	/*
 	 * AXVM_SET_HYPERCALL_FILTER: whether [base, base + nr) may be
 	 * filtered; NULL where the backend has no filter.
@@ -174,6 +178,12 @@ static inline u64 axvm_mmio_read_value(u64 data, unsigned int len, bool sign)
  * read-only region (MMIO write). Sleeps.
  */
 int axvm_mem_fault(struct axvm_vm *vm, u64 gpa, bool write);
+/*
+ * Map the host device page at @pa (an interrupt controller's frame the
+ * guest drives itself) at @gpa, unless it is mapped already. 0,
+ * -EEXIST when guest RAM is there, -ENOMEM. Sleeps.
+ */
+int axvm_mem_map_device(struct axvm_vm *vm, u64 gpa, phys_addr_t pa);
 /*
  * Whether guest RAM (a memory region, read-only or not) holds @gpa: a
  * place the guest can execute from, as a firmware call's entry point.

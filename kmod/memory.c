@@ -304,6 +304,17 @@ out:
 	return ret;
 }
 
+int axvm_mem_map_device(struct axvm_vm *vm, u64 gpa, phys_addr_t pa)
+{
+	int ret;
+
+	mutex_lock(&vm->mem_lock);
+	ret = axvm_mem_find(vm, gpa) ? -EEXIST :
+	      axvm_s2_map_device(&vm->s2, gpa & PAGE_MASK, pa & PAGE_MASK);
+	mutex_unlock(&vm->mem_lock);
+	return ret;
+}
+
 bool axvm_mem_present(struct axvm_vm *vm, u64 gpa)
 {
 	bool ret;

@@ -120,6 +120,24 @@ int axvm_s2_map_missing(struct axvm_s2 *s2, u64 gpa, phys_addr_t pa,
 	return axvm_s2_map(s2, gpa, pa, writable);
 }
 
+/* A device page (no cache maintenance: it is no RAM), unless mapped. */
+int axvm_s2_map_device(struct axvm_s2 *s2, u64 gpa, phys_addr_t pa)
+{
+	u64 *entry;
+
+	if (!s2->fmt->device_leaf)
+		return -EOPNOTSUPP;
+	entry = axvm_s2_walk(s2, gpa, true);
+	if (!entry)
+		return -ENOMEM;
+	if (!s2->fmt->is_valid(READ_ONCE(*entry))) {
+		WRITE_ONCE(*entry, s2->fmt->device_leaf(pa));
+		/* Visible to the hardware walker before the guest runs again. */
+		wmb();
+	}
+	return 0;
+}
+
 static void axvm_s2_unmap_level(const struct axvm_s2_format *fmt, u64 *table,
 				unsigned int level, u64 base, u64 start, u64 end)
 {

@@ -240,6 +240,8 @@ static int axvm_vcpu_inject_irq(struct axvm_vcpu *vcpu, void __user *argp)
 	/* The in-kernel irqchip decides what the vCPU sees. */
 	if (smp_load_acquire(&vcpu->vm->irqchip))
 		return -EBUSY;
+	if (axvm_info.inject_needs_irqchip)
+		return -ENODEV;
 
 	spin_lock(&vcpu->irq_lock);
 	if (irq.flags & AXVM_IRQ_LEVEL_HIGH)

@@ -64,7 +64,7 @@ kernel_is_debug() {
 	esac
 }
 
-ALL_LANES="arm64 riscv64 x86-svm x86-vmx arm64-el1 riscv64-noh x86-nosvm
+ALL_LANES="arm64 riscv64 x86-svm x86-vmx arm64-gicv2 arm64-el1 riscv64-noh x86-nosvm
 	   x86-svm-debian arm64-debian arm64-debian-none arm64-debian-nvhe
 	   arm64-debian-protected"
 
@@ -77,7 +77,7 @@ lane_kernel() {
 	riscv64) echo riscv64 ;;
 	x86-svm) echo x86_64-debug ;;
 	x86-vmx) echo x86_64 ;;
-	arm64-el1) echo arm64 ;;
+	arm64-el1|arm64-gicv2) echo arm64 ;;
 	riscv64-noh) echo riscv64 ;;
 	x86-nosvm) echo x86_64 ;;
 	x86-svm-debian) echo debian-amd64 ;;

@@ -102,6 +102,19 @@ if [ "$lane" = arm64-debian-none ] && [ $mode = suite ] &&
 	append="$append axvm.only=module_test,arm64_kvm_test,arm64_test,arm64_gic_test,api_test,guest_run_test,linux_boot_test,vmctl_test"
 	append="$append axvm.debian_guest=${DEBIAN_GUEST:-0}"
 fi
+# arm64-gicv2: the same kernel on a GICv2 (GIC-400 like) host machine,
+# QEMU's only one with the virtualization extensions, 4 list registers.
+# It runs the tests of the load, the GICv2 and guests on it (the small
+# Linux guest included), not the GICv3-only arch tests (yet) nor again
+# the generic ones.
+gic=3
+if [ "$lane" = arm64-gicv2 ]; then
+	gic=2
+	if [ $mode = suite ] && [[ "${AXVM_APPEND:-}" != *axvm.only=* ]]; then
+		append="$append axvm.only=module_test,arm64_gicv2_test,arm64_gic_test,api_test,vm_test,guest_run_test,linux_boot_test,vmctl_test"
+		append="$append axvm.debian_guest=0"
+	fi
+fi
 # One seed unless told otherwise, so that a lane repeats what passed
 # here; FUZZ_SEED=0x... explores others.
 append="$append axvm.fuzz_seed=${FUZZ_SEED:-0x5eed0a1c}"
@@ -172,9 +185,9 @@ boot_bochs() {
 
 boot() {
 	case $lane in
-	arm64)
+	arm64|arm64-gicv2)
 		timeout --kill-after=10 "$BOOT_TIMEOUT" qemu-system-aarch64 \
-			-M virt,virtualization=on,gic-version=3 -cpu max ${QEMU_EXTRA:-} \
+			-M virt,virtualization=on,gic-version=$gic -cpu max ${QEMU_EXTRA:-} \
 			"${qemu_common[@]}" -append "console=ttyAMA0 $append" \
 			</dev/null >"$log" 2>&1 ;;
 	riscv64)

@@ -18,6 +18,9 @@
 #define ARM64_GICD_SIZE		0x10000ULL
 #define ARM64_GICR_BASE		0x080a0000ULL
 #define ARM64_GICR_STRIDE	0x20000ULL
+/* A GICv2 host's guests: a GICv2, its CPU interface where QEMU has it. */
+#define ARM64_GICC_BASE		0x08010000ULL
+#define ARM64_GICC_SIZE		0x2000ULL
 #define ARM64_UART_BASE		0x09000000ULL
 #define ARM64_RTC_BASE		0x09010000ULL
 #define ARM64_VIRTIO_BASE	0x0a000000ULL
@@ -54,6 +57,14 @@ static int arm64_add_devices(struct vm *vm)
 	return devices_add(vm, &arm64_devices);
 }
 
+/* The module offers a GICv2 (the host has one) instead of a GICv3. */
+static bool arm64_gic_v2(struct vm *vm)
+{
+	int types = ioctl(vm->sys_fd, AXVM_CHECK_CAP, AXVM_CAP_IRQCHIP);
+
+	return types > 0 && types & (1 << AXVM_IRQCHIP_GICV2);
+}
+
 static void arm64_fill_dt(struct vm *vm, struct fdt_machine *m)
 {
 	unsigned int i;
@@ -68,6 +79,11 @@ static void arm64_fill_dt(struct vm *vm, struct fdt_machine *m)
 	m->gicd_size = ARM64_GICD_SIZE;
 	m->gicr_base = ARM64_GICR_BASE;
 	m->gicr_size = ARM64_GICR_STRIDE * vm->nvcpus;
+	if (arm64_gic_v2(vm)) {
+		m->gic_v2 = true;
+		m->gicr_base = ARM64_GICC_BASE;
+		m->gicr_size = ARM64_GICC_SIZE;
+	}
 	boot_dt_fill_common(vm, m);
 }
 
@@ -94,7 +110,10 @@ static void arm64_hypercall(struct vcpu *v)
 	v->run->hypercall.ret = PSCI_NOT_SUPPORTED;
 }
 
-/* The module's GICv3, with a redistributor frame per vCPU. */
+/*
+ * The module's GICv3, with a redistributor frame per vCPU; on a GICv2
+ * host its GICv2, whose CPU interface is the host's GICV frame.
+ */
 static int arm64_create_irqchip(struct vm *vm)
 {
 	struct axvm_irqchip chip = {
@@ -104,6 +123,11 @@ static int arm64_create_irqchip(struct vm *vm)
 		.size = { ARM64_GICD_SIZE, ARM64_GICR_STRIDE * vm->nvcpus },
 	};
 
+	if (arm64_gic_v2(vm)) {
+		chip.type = AXVM_IRQCHIP_GICV2;
+		chip.base[1] = ARM64_GICC_BASE;
+		chip.size[1] = ARM64_GICC_SIZE;
+	}
 	return vm_create_irqchip(vm, &chip);
 }
 

@@ -295,12 +295,17 @@ static void write_arm_core(struct writer *w, const struct fdt_machine *m)
 	const uint64_t gic_reg[4] = {
 		m->gicd_base, m->gicd_size, m->gicr_base, m->gicr_size
 	};
-	/* Level, active low: what the arch timer's binding documents. */
+	/*
+	 * Level, active low: what the arch timer's binding documents. A
+	 * GICv2 PPI's specifier also names its CPUs (bits 15:8, one each).
+	 */
+	uint32_t ppi = IRQ_TYPE_LEVEL_LOW |
+		       (m->gic_v2 ? ((1U << m->ncpus) - 1) << 8 : 0);
 	const uint32_t timer_irqs[] = {
-		GIC_PPI, PPI_SEC_PHYS, IRQ_TYPE_LEVEL_LOW,
-		GIC_PPI, PPI_PHYS, IRQ_TYPE_LEVEL_LOW,
-		GIC_PPI, PPI_VIRT, IRQ_TYPE_LEVEL_LOW,
-		GIC_PPI, PPI_HYP, IRQ_TYPE_LEVEL_LOW,
+		GIC_PPI, PPI_SEC_PHYS, ppi,
+		GIC_PPI, PPI_PHYS, ppi,
+		GIC_PPI, PPI_VIRT, ppi,
+		GIC_PPI, PPI_HYP, ppi,
 	};
 
 	/* PSCI 0.2 and later have fixed function ids: no cpu_on needed. */
@@ -310,12 +315,17 @@ static void write_arm_core(struct writer *w, const struct fdt_machine *m)
 	end_node(w);
 
 	begin_node_at(w, "intc", m->gicd_base);
-	prop_strs(w, "compatible", "arm,gic-v3");
+	/* GICv2: distributor then CPU interface, as QEMU's virt has them. */
+	if (m->gic_v2)
+		prop_strs(w, "compatible", "arm,cortex-a15-gic");
+	else
+		prop_strs(w, "compatible", "arm,gic-v3");
 	prop_u32(w, "#interrupt-cells", 3);
 	prop_u32(w, "#address-cells", 0);
 	prop_empty(w, "interrupt-controller");
 	prop_reg(w, gic_reg, 2);
-	prop_u32(w, "#redistributor-regions", 1);
+	if (!m->gic_v2)
+		prop_u32(w, "#redistributor-regions", 1);
 	prop_u32(w, "phandle", PHANDLE_INTC);
 	end_node(w);
 
@@ -520,8 +530,10 @@ static bool machine_ok(const struct fdt_machine *m)
 		return false;
 	if (!cpus_ok(m) || !devs_ok(m) || !ranges_ok(m))
 		return false;
-	if (is_arm(m) &&
+	if (is_arm(m) && !m->gic_v2 &&
 	    m->gicr_size < (uint64_t)m->ncpus * FDT_GICR_STRIDE)
+		return false;
+	if (is_arm(m) && m->gic_v2 && m->ncpus > 8)
 		return false;
 	if (!is_arm(m) && (!m->plic_ndev || m->plic_ndev > PLIC_MAX_NDEV ||
 			   !m->timebase_freq))

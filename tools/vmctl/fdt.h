@@ -43,9 +43,13 @@ struct fdt_machine {
 	/* arm64: MPIDR, of which reg takes the affinity; riscv64: hart id. */
 	uint64_t cpu_ids[FDT_MAX_CPUS];
 
-	/* arm64: GICv3 distributor, and one redistributor region for all. */
+	/*
+	 * arm64: GICv3 distributor, and one redistributor region for all;
+	 * with gic_v2 a GICv2 (at most 8 CPUs), gicr_* its CPU interface.
+	 */
 	uint64_t gicd_base, gicd_size;
 	uint64_t gicr_base, gicr_size;	/* >= ncpus * FDT_GICR_STRIDE */
+	bool gic_v2;
 
 	/*
 	 * riscv64: a PLIC with contexts 2h and 2h + 1 for hart h's M and S

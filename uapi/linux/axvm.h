@@ -100,11 +100,16 @@ struct axvm_vcpu_create {
  *  AXVM_IRQCHIP_X86: x86 local APIC per vCPU at 0xfee00000, I/O APIC at
  *      base[0] (size[0] 4 KiB), 8259 PICs and 8254 PIT; nr_irqs GSIs
  *      (I/O APIC pins; lines 0-15 also drive the PICs).
+ *  AXVM_IRQCHIP_GICV2: arm64 GICv2, on hosts whose GIC is one; base[0]/
+ *      size[0] the distributor (4 or 64 KiB), base[1]/size[1] the CPU
+ *      interface (8 KiB, the host's GICV frame); vCPU ids 0-7 are its
+ *      CPU interfaces; nr_irqs SPIs (INTID 32 + n for line n).
  * Unused base/size entries and reserved must be 0.
  */
 #define AXVM_IRQCHIP_GICV3	1
 #define AXVM_IRQCHIP_PLIC	2
 #define AXVM_IRQCHIP_X86	3
+#define AXVM_IRQCHIP_GICV2	4
 
 struct axvm_irqchip {
 	__u32 type;		/* AXVM_IRQCHIP_* */

@@ -55,6 +55,7 @@ struct axvm_arm64_vgic {
 	bool in_dist;
 	bool asleep;		/* GICR_WAKER.ProcessorSleep */
 	struct axvm_vgic_irq priv[AXVM_VGIC_PRIVATE];
+	u8 sgi_src[16];		/* GICv2: each SGI's pending sources */
 };
 
 /* A vCPU's PSCI power state, in AFFINITY_INFO's values. */
@@ -205,6 +206,19 @@ u64 axvm_vgic_level_flags(void);
 void axvm_arm64_vgic_save(struct axvm_arm64_vcpu *a);
 bool axvm_arm64_vgic_pending(struct axvm_vcpu *vcpu, u32 timer_lines);
 
+/* vgic_v2.c: the GICv2 hypervisor interface (GICH, GICV). */
+extern bool axvm_vgic_v2;
+/* A GICv2 SGI's source CPU, kept in bits the GICv3 layout leaves 0. */
+#define AXVM_LR_V2_SOURCE	GENMASK_ULL(44, 42)
+int axvm_vgic_v2_probe(unsigned int *nr_lrs);
+void axvm_vgic_v2_release(void);
+void axvm_vgic_v2_cpu_reset(void);
+struct device_node *axvm_vgic_v2_node(void);
+phys_addr_t axvm_vgic_v2_gicv(void);
+void axvm_vgic_v2_load(const struct axvm_arm64_vgic *g, unsigned int n,
+		       u64 hcr);
+void axvm_vgic_v2_save(struct axvm_arm64_vgic *g, unsigned int n);
+
 /* vgic_dist.c: the in-kernel distributor and redistributors. */
 int axvm_vgic_dist_add_vcpu(struct axvm_vcpu *vcpu);
 void axvm_vgic_dist_remove_vcpu(struct axvm_vcpu *vcpu);
@@ -215,6 +229,7 @@ bool axvm_vgic_dist_load(struct axvm_vcpu *vcpu, u64 *lr, unsigned int n,
 bool axvm_vgic_dist_pending(struct axvm_vcpu *vcpu, u32 timer_lines);
 bool axvm_vgic_mmio(struct axvm_vcpu *vcpu, u64 ipa, unsigned int len,
 		    bool write, u64 *val);
+bool axvm_vgic_cpuif_map(struct axvm_vcpu *vcpu, u64 ipa);
 void axvm_vgic_sgi(struct axvm_vcpu *vcpu, u64 val);
 
 /* timer.c: the EL1 virtual and physical timers. */

@@ -116,6 +116,14 @@ static int axvm_arm64_abort(struct axvm_vcpu *vcpu,
 	ret = axvm_mem_fault(vcpu->vm, ipa, write);
 	if (!ret)
 		return AXVM_EXIT_STAGE2_FAULT;
+	/*
+	 * The guest's GICv2 CPU interface: the host's GICV, mapped now for
+	 * data accesses (an instruction fetch or a table walk there is the
+	 * external abort below, as from any device memory: XN).
+	 */
+	if (ret == -ENOENT && data && !(e->esr & ESR_ELx_S1PTW) &&
+	    axvm_vgic_cpuif_map(vcpu, ipa))
+		return AXVM_EXIT_STAGE2_FAULT;
 	if (ret != -ENOENT && ret != -EROFS)
 		return ret;
 	/*

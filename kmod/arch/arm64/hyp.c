@@ -25,6 +25,8 @@
 #define S2_VALID		BIT_ULL(0)
 #define S2_TABLE_OR_PAGE	BIT_ULL(1)
 #define S2_MEMATTR_NORMAL_WB	(0xfULL << 2)
+#define S2_MEMATTR_DEVICE_nGnRE	(0x1ULL << 2)
+#define S2_XN			BIT_ULL(54)
 #define S2_AP_R			BIT_ULL(6)
 #define S2_AP_W			BIT_ULL(7)
 #define S2_SH_INNER		(3ULL << 8)
@@ -45,6 +47,13 @@ static u64 axvm_arm64_s2_leaf(phys_addr_t pa, bool writable)
 	return (pa & S2_ADDR) | S2_VALID | S2_TABLE_OR_PAGE | S2_AF |
 	       S2_SH_INNER | S2_MEMATTR_NORMAL_WB | S2_AP_R |
 	       (writable ? S2_AP_W : 0);
+}
+
+/* Device-nGnRE, read/write, execute-never: KVM's device mappings. */
+static u64 axvm_arm64_s2_device_leaf(phys_addr_t pa)
+{
+	return (pa & S2_ADDR) | S2_VALID | S2_TABLE_OR_PAGE | S2_AF |
+	       S2_MEMATTR_DEVICE_nGnRE | S2_AP_R | S2_AP_W | S2_XN;
 }
 
 static bool axvm_arm64_s2_valid(u64 entry)
@@ -87,6 +96,7 @@ static const struct axvm_s2_format axvm_arm64_s2_format = {
 	.root_order = 1,	/* 2 x 512 entries: IPA bit 39 */
 	.table = axvm_arm64_s2_table,
 	.leaf = axvm_arm64_s2_leaf,
+	.device_leaf = axvm_arm64_s2_device_leaf,
 	.is_valid = axvm_arm64_s2_valid,
 	.is_table = axvm_arm64_s2_is_table,
 	.address = axvm_arm64_s2_address,
@@ -150,6 +160,11 @@ int axvm_arch_probe(struct axvm_arch_info *info)
 	ret = axvm_arm64_vgic_probe();
 	if (ret)
 		return ret;
+	if (axvm_vgic_v2) {
+		/* No CPU interface for a guest without the irqchip's GICC. */
+		info->irqchips = BIT(AXVM_IRQCHIP_GICV2);
+		info->inject_needs_irqchip = true;
+	}
 
 	axvm_arm64_vtcr = VTCR_EL2_COMMON_BITS | VTCR_EL2_TG0_4K |
 			  VTCR_EL2_T0SZ(AXVM_ARM64_IPA_BITS) |

@@ -74,10 +74,13 @@ static u64 axvm_arm64_idreg_filter(u32 id, u64 v)
 		v &= ~(PFR0_EL0 | PFR0_EL1 | PFR0_EL2 | PFR0_EL3 | PFR0_GIC |
 		       PFR0_RAS | PFR0_SVE | PFR0_SEL2 | PFR0_MPAM | PFR0_AMU |
 		       PFR0_RME);
-		/* AArch64 only at EL0 and EL1; the GIC through the ICH. */
+		/*
+		 * AArch64 only at EL0 and EL1; the GIC through the ICH, or
+		 * on a GICv2 host memory-mapped only (no GIC sysregs).
+		 */
 		v |= FIELD_PREP(PFR0_EL0, IMPLEMENTED_AARCH64) |
 		     FIELD_PREP(PFR0_EL1, IMPLEMENTED_AARCH64) |
-		     FIELD_PREP(PFR0_GIC, GIC_SYSREGS_V3);
+		     FIELD_PREP(PFR0_GIC, axvm_vgic_v2 ? 0 : GIC_SYSREGS_V3);
 		return v;
 	case SYS_ID_AA64PFR1_EL1:
 		return v & ~(PFR1_MTE | PFR1_RAS_FRAC | PFR1_MPAM_FRAC |

@@ -26,6 +26,8 @@
 
 static unsigned int axvm_vgic_nr_lrs;
 static unsigned int axvm_vgic_nr_aprs;
+/* The host's GIC is a GICv2: its GICH frame instead of ICH_* (vgic_v2.c). */
+bool axvm_vgic_v2;
 /* The host's virq of the GIC maintenance interrupt (a PPI); 0: none. */
 static unsigned int axvm_vgic_maint_irq;
 static DEFINE_PER_CPU(u8, axvm_vgic_maint_dev);
@@ -39,12 +41,26 @@ static bool axvm_vgic_uie;
 
 int axvm_arm64_vgic_probe(void)
 {
+	u64 pfr0 = read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1);
+	int ret;
 	u64 vtr;
 
-	/* Linux at EL2 with a GICv3 runs its CPU interface by sysregs. */
-	if (!(read_sysreg_s(SYS_ICC_SRE_EL2) & ICC_SRE_EL2_SRE)) {
-		pr_err("no GICv3 system-register CPU interface\n");
-		return -EOPNOTSUPP;
+	/*
+	 * Without the GIC system registers (ID_AA64PFR0_EL1.GIC 0) their
+	 * encodings are undefined: ICC_SRE_EL2 may not even be read. Linux
+	 * at EL2 with a GICv3 runs its CPU interface by sysregs.
+	 */
+	if (!cpuid_feature_extract_unsigned_field(pfr0,
+						  ID_AA64PFR0_EL1_GIC_SHIFT) ||
+	    !(read_sysreg_s(SYS_ICC_SRE_EL2) & ICC_SRE_EL2_SRE)) {
+		ret = axvm_vgic_v2_probe(&axvm_vgic_nr_lrs);
+		if (ret)
+			return ret;
+		axvm_vgic_v2 = true;
+		axvm_vgic_nr_lrs = min_t(unsigned int, axvm_vgic_nr_lrs,
+					 AXVM_ARM64_MAX_LRS);
+		axvm_vgic_nr_aprs = 1;
+		return 0;
 	}
 	vtr = read_sysreg_s(SYS_ICH_VTR_EL2);
 	axvm_vgic_nr_lrs = min_t(unsigned int, (vtr & 0xf) + 1,
@@ -77,15 +93,18 @@ void axvm_arm64_vgic_maint_setup(void)
 	unsigned int irq;
 	int ret;
 
-	np = of_find_compatible_node(NULL, NULL, "arm,gic-v3");
+	if (axvm_vgic_v2)
+		np = of_node_get(axvm_vgic_v2_node());
+	else
+		np = of_find_compatible_node(NULL, NULL, "arm,gic-v3");
 	if (!np) {
-		pr_info("no GICv3 device-tree node: no maintenance interrupt\n");
+		pr_info("no GIC device-tree node: no maintenance interrupt\n");
 		return;
 	}
 	irq = irq_of_parse_and_map(np, 0);
 	of_node_put(np);
 	if (!irq) {
-		pr_info("the GICv3 node names no maintenance interrupt\n");
+		pr_info("the GIC node names no maintenance interrupt\n");
 		return;
 	}
 	ret = request_percpu_irq(irq, axvm_vgic_maint, "axvm-vgic",
@@ -109,11 +128,15 @@ void axvm_arm64_vgic_maint_release(void)
 		free_percpu_irq(axvm_vgic_maint_irq, &axvm_vgic_maint_dev);
 	axvm_vgic_maint_irq = 0;
 	axvm_vgic_uie = false;
+	if (axvm_vgic_v2)
+		axvm_vgic_v2_release();
 }
 
 /* On each CPU as it is taken over and given back. */
 void axvm_arm64_vgic_cpu_enable(void)
 {
+	if (axvm_vgic_v2)
+		axvm_vgic_v2_cpu_reset();
 	if (axvm_vgic_maint_irq)
 		enable_percpu_irq(axvm_vgic_maint_irq, IRQ_TYPE_NONE);
 }
@@ -392,6 +415,10 @@ load:
 	 */
 	if (overflow && axvm_vgic_uie && n > 1)
 		hcr |= ICH_HCR_UIE;
+	if (axvm_vgic_v2) {
+		axvm_vgic_v2_load(&a->vgic, n, hcr);
+		return quiet | axvm_vgic_timers_watched(lr, n, timer_lines);
+	}
 	for (i = 0; i < n; i++)
 		axvm_vgic_write_lr(i, lr[i]);
 	axvm_vgic_load_aprs(a->vgic.ap0r, a->vgic.ap1r);
@@ -404,6 +431,10 @@ void axvm_arm64_vgic_save(struct axvm_arm64_vcpu *a)
 {
 	unsigned int i;
 
+	if (axvm_vgic_v2) {
+		axvm_vgic_v2_save(&a->vgic, axvm_vgic_nr_lrs);
+		return;
+	}
 	a->vgic.vmcr = read_sysreg_s(SYS_ICH_VMCR_EL2);
 	axvm_vgic_save_aprs(a->vgic.ap0r, a->vgic.ap1r);
 	for (i = 0; i < axvm_vgic_nr_lrs; i++) {

@@ -6,11 +6,21 @@
  * (vgic.c loads them). One security state (GICD_CTLR.DS set), affinity
  * routing only, every interrupt group 1, no LPIs and no ITS. Active state
  * lives in the list registers alone; the ISACTIVER registers read 0.
+ *
+ * On a GICv2 host the same state is a GICv2 distributor instead
+ * (AXVM_IRQCHIP_GICV2, IHI 0048B): no redistributors, the SGIs and PPIs
+ * banked in the distributor by the accessing CPU, SPIs routed by
+ * GICD_ITARGETSR (to the lowest CPU named, as KVM's vgic-v2 does), SGIs
+ * sent through GICD_SGIR with their source CPU, no Security Extensions
+ * (every interrupt group 0, GICD_IGROUPR RAZ/WI), at most 8 CPUs. The
+ * guest's GICC is the host's GICV frame, mapped by stage 2 on its first
+ * access (axvm_vgic_cpuif_map()).
  */
 #define pr_fmt(fmt) "axvm: " fmt
 
 #include <linux/bitfield.h>
 #include <linux/irqchip/arm-gic-v3.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/sizes.h>
 
@@ -24,16 +34,32 @@
 #define AXVM_IROUTER_IRM	BIT_ULL(31)
 #define AXVM_ICC_SGI_IRM	BIT_ULL(40)
 
+/* GICv2: PIDR2.ArchRev 2; the CPU interface's 8 KiB; 8 CPUs at most. */
+#define AXVM_GICV2_PIDR2	0x2b
+#define AXVM_GICV2_CPU_SIZE	SZ_8K
+#define AXVM_GICV2_MAX_CPUS	8
+#define AXVM_GICD_V2_ENABLE	BIT(0)
+#define AXVM_GICD_SGIR		0x0f00
+#define AXVM_GICD_CPENDSGIR	0x0f10
+#define AXVM_GICD_SPENDSGIR	0x0f20
+#define AXVM_GICD_ITARGETSR	0x0800
+#define AXVM_GICD_V2_PIDR2	0x0fe8
+#define AXVM_SGIR_FILTER	GENMASK(25, 24)
+#define AXVM_SGIR_TARGETS	GENMASK(23, 16)
+#define AXVM_SGIR_INTID		GENMASK(3, 0)
+
 struct axvm_vgic_dist {
 	/* Everything below and every vCPU's private interrupts. */
 	raw_spinlock_t lock;
+	bool v2;		/* AXVM_IRQCHIP_GICV2 */
 	u64 dist_base;
-	u64 rdist_base;
+	u64 dist_size;
+	u64 rdist_base;		/* GICv2: the guest's GICC */
 	u32 nr_frames;
 	u32 nr_spis;
-	u32 ctlr;		/* GICD_CTLR_ENABLE_G1 | _G1A as written */
+	u32 ctlr;		/* GICD_CTLR_ENABLE_G1 | _G1A (v2: Enable) */
 	struct axvm_vgic_irq *spi;
-	u64 *route;		/* GICD_IROUTER per SPI */
+	u64 *route;		/* GICD_IROUTER per SPI (v2: ITARGETSR) */
 	/* The vCPU behind each redistributor frame, by vCPU id. */
 	struct axvm_vcpu **frame;
 };
@@ -60,6 +86,13 @@ static int axvm_vgic_spi_target(struct axvm_vgic_dist *d, u32 spi)
 	u64 route = d->route[spi];
 	u32 i;
 
+	/* GICv2: the lowest CPU interface named that has a vCPU. */
+	if (d->v2) {
+		for (i = 0; i < d->nr_frames; i++)
+			if (route & BIT(i) && d->frame[i])
+				return i;
+		return -1;
+	}
 	for (i = 0; i < d->nr_frames; i++) {
 		struct axvm_vcpu *v = d->frame[i];
 
@@ -122,7 +155,7 @@ static int axvm_vgic_best(struct axvm_vgic_dist *d, struct axvm_vcpu *vcpu,
 	int best = -1;
 	u32 i, prio = 0x100;
 
-	if (!(d->ctlr & GICD_CTLR_ENABLE_G1A))
+	if (!(d->ctlr & (d->v2 ? AXVM_GICD_V2_ENABLE : GICD_CTLR_ENABLE_G1A)))
 		return -1;
 	for (i = 0; i < AXVM_VGIC_PRIVATE; i++) {
 		struct axvm_vgic_irq *irq = &a->vgic.priv[i];
@@ -153,6 +186,28 @@ static void axvm_vgic_timer_levels(struct axvm_arm64_vcpu *a, u32 lines)
 		lines & AXVM_ARM64_TIMER_LINE_V;
 	a->vgic.priv[AXVM_ARM64_PTIMER_PPI].level =
 		lines & AXVM_ARM64_TIMER_LINE_P;
+}
+
+/*
+ * GICv2: one source of SGI @intid for its list register (GICH_LR CPUID,
+ * what GICC_IAR reports), the lowest first. The SGI stays pending while
+ * other sources wait; the entry then asks for an EOI maintenance
+ * interrupt, so that the next one is listed once this one is done.
+ */
+static u64 axvm_vgic_v2_sgi_source(struct axvm_arm64_vcpu *a, u32 intid)
+{
+	u8 *src = &a->vgic.sgi_src[intid];
+	u64 lr;
+
+	if (!*src)
+		return 0;	/* made pending by GICD_ISPENDR: source 0 */
+	lr = FIELD_PREP(AXVM_LR_V2_SOURCE, __ffs(*src));
+	*src &= *src - 1;
+	if (*src) {
+		a->vgic.priv[intid].latch = true;
+		lr |= axvm_vgic_level_flags();
+	}
+	return lr;
 }
 
 /*
@@ -217,6 +272,8 @@ bool axvm_vgic_dist_load(struct axvm_vcpu *vcpu, u64 *lr, unsigned int n,
 		lr[free] = intid | ICH_LR_PENDING_BIT | ICH_LR_GROUP |
 			   (irq->edge ? 0 : axvm_vgic_level_flags()) |
 			   ((u64)irq->priority << ICH_LR_PRIORITY_SHIFT);
+		if (d->v2 && intid < 16)
+			lr[free] |= axvm_vgic_v2_sgi_source(a, intid);
 		__set_bit(intid, listed);
 	}
 	raw_spin_unlock(&d->lock);
@@ -395,7 +452,9 @@ static bool axvm_vgic_bank_access(struct axvm_vgic_bank *b, u32 off,
 			continue;
 		switch (reg) {
 		case GICD_IGROUPR:
-			v |= BIT(i);	/* group 1, read-only */
+			/* Group 1 (v2: group 0), read-only. */
+			if (!b->d->v2)
+				v |= BIT(i);
 			break;
 		case GICD_ISENABLER:
 		case GICD_ICENABLER:
@@ -407,7 +466,8 @@ static bool axvm_vgic_bank_access(struct axvm_vgic_bank *b, u32 off,
 			break;
 		case GICD_ISPENDR:
 		case GICD_ICPENDR:
-			if (write && bit) {
+			/* GICv2 SGIs: through S/CPENDSGIR, with a source. */
+			if (write && bit && !(b->d->v2 && intid + i < 16)) {
 				irq->latch = reg == GICD_ISPENDR;
 				axvm_vgic_bank_changed(b, intid + i, k);
 			}
@@ -473,6 +533,178 @@ static void axvm_vgic_dist_access(struct axvm_vgic_dist *d, u32 off,
 		break;
 	case GICD_PIDR2:
 		v = AXVM_GIC_PIDR2;
+		break;
+	}
+out:
+	if (!write)
+		*val = v;
+}
+
+/* GICD_SGIR written by @vcpu (IHI 0048B, 4.3.15). */
+static void axvm_vgic_v2_sgir(struct axvm_vgic_dist *d, struct axvm_vcpu *vcpu,
+			      u32 val, struct axvm_vgic_kick *k)
+{
+	u32 intid = FIELD_GET(AXVM_SGIR_INTID, val);
+	u32 targets, i;
+
+	switch (FIELD_GET(AXVM_SGIR_FILTER, val)) {
+	case 0:
+		targets = FIELD_GET(AXVM_SGIR_TARGETS, val);
+		break;
+	case 1:
+		targets = 0xff & ~BIT(vcpu->id);	/* all but self */
+		break;
+	case 2:
+		targets = BIT(vcpu->id);		/* self only */
+		break;
+	default:
+		return;					/* reserved */
+	}
+	for (i = 0; i < d->nr_frames; i++) {
+		struct axvm_arm64_vcpu *t;
+
+		if (!(targets & BIT(i)) || !d->frame[i])
+			continue;
+		t = d->frame[i]->arch;
+		t->vgic.sgi_src[intid] |= BIT(vcpu->id);
+		t->vgic.priv[intid].latch = true;
+		__set_bit(i, k->ids);
+	}
+}
+
+/*
+ * The sources of SGI @intid that @a's list registers hold pending (not
+ * yet acknowledged): pending still, as the distributor reports them.
+ * Those in @clear are withdrawn (CPENDSGIR).
+ */
+static u8 axvm_vgic_v2_sgi_listed(struct axvm_arm64_vcpu *a, u32 intid,
+				  u8 clear)
+{
+	u8 sources = 0, src;
+	unsigned int i;
+
+	for (i = 0; i < AXVM_ARM64_MAX_LRS; i++) {
+		u64 lr = a->vgic.lr[i];
+
+		if ((lr & ICH_LR_STATE) != ICH_LR_PENDING_BIT ||
+		    (lr & ICH_LR_VIRTUAL_ID_MASK) != intid)
+			continue;
+		src = BIT(FIELD_GET(AXVM_LR_V2_SOURCE, lr));
+		if (src & clear)
+			a->vgic.lr[i] = 0;
+		else
+			sources |= src;
+	}
+	return sources;
+}
+
+/*
+ * GICD_CPENDSGIR / GICD_SPENDSGIR: a byte per SGI of the accessing CPU,
+ * a bit per source CPU.
+ */
+static u64 axvm_vgic_v2_sgi_pend(struct axvm_vgic_dist *d,
+				 struct axvm_vcpu *vcpu, u32 off,
+				 unsigned int len, bool write, u64 val, bool set,
+				 struct axvm_vgic_kick *k)
+{
+	struct axvm_arm64_vcpu *a = vcpu->arch;
+	u32 first = off & 0xf, i;
+	u64 v = 0;
+
+	for (i = 0; i < len && first + i < 16; i++) {
+		u8 *src = &a->vgic.sgi_src[first + i];
+		u8 bits = (val >> (8 * i)) & GENMASK(d->nr_frames - 1, 0);
+		u8 listed = axvm_vgic_v2_sgi_listed(a, first + i,
+						    write && !set ? bits : 0);
+
+		if (write) {
+			*src = set ? *src | bits : *src & ~bits;
+			a->vgic.priv[first + i].latch = *src;
+			__set_bit(vcpu->id, k->ids);
+			listed &= set ? 0xff : ~bits;
+		}
+		v |= (u64)(*src | listed) << (8 * i);
+	}
+	return v;
+}
+
+/*
+ * The GICv2 distributor, as @vcpu sees it: its own SGIs and PPIs banked
+ * in the first registers of each bank, the SPIs after them.
+ */
+static void axvm_vgic_v2_dist_access(struct axvm_vgic_dist *d,
+				     struct axvm_vcpu *vcpu, u32 off,
+				     unsigned int len, bool write, u64 *val,
+				     struct axvm_vgic_kick *k)
+{
+	struct axvm_vgic_bank priv = {
+		.d = d, .vcpu = vcpu, .first = 0, .count = AXVM_VGIC_PRIVATE,
+	};
+	struct axvm_vgic_bank spis = {
+		.d = d, .first = AXVM_VGIC_PRIVATE, .count = d->nr_spis,
+	};
+	u64 v = 0, in = *val;
+	u32 i;
+
+	if (off >= AXVM_GICD_ITARGETSR &&
+	    off < AXVM_GICD_ITARGETSR + AXVM_VGIC_PRIVATE + d->nr_spis) {
+		/* A byte per INTID; the private ones name the reader. */
+		for (i = 0; i < len; i++) {
+			u32 intid = off - AXVM_GICD_ITARGETSR + i;
+			u32 spi = intid - AXVM_VGIC_PRIVATE;
+
+			if (intid < AXVM_VGIC_PRIVATE) {
+				v |= (u64)BIT(vcpu->id) << (8 * i);
+				continue;
+			}
+			if (spi >= d->nr_spis)
+				break;
+			if (write) {
+				d->route[spi] = (in >> (8 * i)) &
+						GENMASK(d->nr_frames - 1, 0);
+				axvm_vgic_spi_changed(d, spi, k);
+			}
+			v |= (d->route[spi] & 0xff) << (8 * i);
+		}
+		goto out;
+	}
+	if (off >= AXVM_GICD_CPENDSGIR && off < AXVM_GICD_SPENDSGIR + 16) {
+		v = axvm_vgic_v2_sgi_pend(d, vcpu, off, len, write, in,
+					  off >= AXVM_GICD_SPENDSGIR, k);
+		goto out;
+	}
+	if (axvm_vgic_bank_access(&priv, off, len, write, val, k)) {
+		/* The same register's SPIs, and both halves of a read. */
+		v = *val;
+		*val = in;
+		axvm_vgic_bank_access(&spis, off, len, write, val, k);
+		if (!write)
+			*val |= v;
+		return;
+	}
+	if (len != 4)
+		goto out;
+	switch (off) {
+	case GICD_CTLR:
+		if (write) {
+			d->ctlr = in & AXVM_GICD_V2_ENABLE;
+			bitmap_fill(k->ids, AXVM_MAX_VCPU_ID);
+		}
+		v = d->ctlr;
+		break;
+	case GICD_TYPER:
+		/* ITLinesNumber, CPUNumber; no Security Extensions. */
+		v = DIV_ROUND_UP(d->nr_spis, 32) | (d->nr_frames - 1) << 5;
+		break;
+	case GICD_IIDR:
+		v = AXVM_GIC_IIDR;
+		break;
+	case AXVM_GICD_SGIR:
+		if (write)
+			axvm_vgic_v2_sgir(d, vcpu, in, k);
+		break;			/* write-only: reads 0 */
+	case AXVM_GICD_V2_PIDR2:
+		v = AXVM_GICV2_PIDR2;
 		break;
 	}
 out:
@@ -551,9 +783,14 @@ bool axvm_vgic_mmio(struct axvm_vcpu *vcpu, u64 ipa, unsigned int len,
 
 	if (!d)
 		return false;
-	if (!(ipa - d->dist_base < SZ_64K) &&
-	    !(ipa - d->rdist_base < (u64)d->nr_frames * AXVM_GICR_FRAME))
+	if (d->v2) {
+		if (ipa - d->dist_base >= d->dist_size)
+			return false;
+	} else if (!(ipa - d->dist_base < SZ_64K) &&
+		   !(ipa - d->rdist_base <
+		     (u64)d->nr_frames * AXVM_GICR_FRAME)) {
 		return false;
+	}
 
 	bitmap_zero(k.ids, AXVM_MAX_VCPU_ID);
 	raw_spin_lock_irqsave(&d->lock, flags);
@@ -561,6 +798,9 @@ bool axvm_vgic_mmio(struct axvm_vcpu *vcpu, u64 ipa, unsigned int len,
 	if (ipa & (len - 1)) {
 		if (!write)
 			*val = 0;
+	} else if (d->v2) {
+		axvm_vgic_v2_dist_access(d, vcpu, ipa - d->dist_base, len,
+					 write, val, &k);
 	} else if (ipa - d->dist_base < SZ_64K) {
 		axvm_vgic_dist_access(d, ipa - d->dist_base, len, write, val,
 				      &k);
@@ -586,17 +826,34 @@ int axvm_arch_irqchip_create(struct axvm_vm *vm,
 {
 	struct axvm_arm64_vm *avm = vm->arch;
 	u64 limit = BIT_ULL(axvm_info.guest_phys_bits);
+	bool v2 = cfg->type == AXVM_IRQCHIP_GICV2;
 	struct axvm_vgic_dist *d;
 	u32 i;
 
-	if (cfg->size[0] != SZ_64K || !IS_ALIGNED(cfg->base[0], SZ_64K) ||
-	    cfg->base[0] > limit - SZ_64K)
+	if (v2) {
+		/*
+		 * GICD: 4 KiB (IHI 0048B, 4.1.2) or a 64 KiB window for it;
+		 * GICC: the 8 KiB of the host's GICV frame, page-aligned.
+		 */
+		if ((cfg->size[0] != SZ_4K && cfg->size[0] != SZ_64K) ||
+		    !IS_ALIGNED(cfg->base[0], cfg->size[0]) ||
+		    cfg->base[0] > limit - cfg->size[0])
+			return -EINVAL;
+		if (cfg->size[1] != AXVM_GICV2_CPU_SIZE ||
+		    !PAGE_ALIGNED(cfg->base[1]) ||
+		    cfg->base[1] > limit - cfg->size[1])
+			return -EINVAL;
+	} else if (cfg->size[0] != SZ_64K ||
+		   !IS_ALIGNED(cfg->base[0], SZ_64K) ||
+		   cfg->base[0] > limit - SZ_64K) {
 		return -EINVAL;
-	if (!cfg->size[1] || !IS_ALIGNED(cfg->size[1], AXVM_GICR_FRAME) ||
-	    cfg->size[1] > (u64)AXVM_MAX_VCPU_ID * AXVM_GICR_FRAME ||
-	    !IS_ALIGNED(cfg->base[1], SZ_64K) ||
-	    cfg->base[1] > limit - cfg->size[1])
+	} else if (!cfg->size[1] ||
+		   !IS_ALIGNED(cfg->size[1], AXVM_GICR_FRAME) ||
+		   cfg->size[1] > (u64)AXVM_MAX_VCPU_ID * AXVM_GICR_FRAME ||
+		   !IS_ALIGNED(cfg->base[1], SZ_64K) ||
+		   cfg->base[1] > limit - cfg->size[1]) {
 		return -EINVAL;
+	}
 	if (axvm_vgic_overlap(cfg->base[0], cfg->size[0], cfg->base[1],
 			      cfg->size[1]))
 		return -EINVAL;
@@ -608,9 +865,12 @@ int axvm_arch_irqchip_create(struct axvm_vm *vm,
 	if (!d)
 		return -ENOMEM;
 	raw_spin_lock_init(&d->lock);
+	d->v2 = v2;
 	d->dist_base = cfg->base[0];
+	d->dist_size = cfg->size[0];
 	d->rdist_base = cfg->base[1];
-	d->nr_frames = cfg->size[1] / AXVM_GICR_FRAME;
+	d->nr_frames = v2 ? AXVM_GICV2_MAX_CPUS :
+			    cfg->size[1] / AXVM_GICR_FRAME;
 	d->nr_spis = cfg->nr_irqs;
 	d->spi = kcalloc(d->nr_spis, sizeof(*d->spi), GFP_KERNEL_ACCOUNT);
 	d->route = kcalloc(d->nr_spis, sizeof(*d->route), GFP_KERNEL_ACCOUNT);
@@ -682,4 +942,21 @@ void axvm_vgic_dist_remove_vcpu(struct axvm_vcpu *vcpu)
 bool axvm_vgic_has_dist(struct axvm_vcpu *vcpu)
 {
 	return ((struct axvm_arm64_vcpu *)vcpu->arch)->vgic.in_dist;
+}
+
+/*
+ * GICv2: a stage-2 fault at @ipa in the guest's GICC is the first access
+ * to that page: map the host's GICV page there (device memory), as KVM
+ * maps the whole frame at the VGIC's creation. True when @ipa was there.
+ */
+bool axvm_vgic_cpuif_map(struct axvm_vcpu *vcpu, u64 ipa)
+{
+	struct axvm_vgic_dist *d = axvm_vgic_dist(vcpu->vm);
+	u64 off;
+
+	if (!d || !d->v2 || ipa - d->rdist_base >= AXVM_GICV2_CPU_SIZE)
+		return false;
+	off = (ipa - d->rdist_base) & PAGE_MASK;
+	return !axvm_mem_map_device(vcpu->vm, d->rdist_base + off,
+				    axvm_vgic_v2_gicv() + off);
 }

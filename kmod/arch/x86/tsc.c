@@ -38,22 +38,14 @@ static bool axvm_x86_guest_tsc_adjust(const struct axvm_x86_vcpu *x)
 }
 
 /*
- * A guest RDMSR: 0 with @v, -EINVAL for #GP (IA32_TSC_ADJUST where its
- * CPUID bit is clear), -ENOENT when @msr is not the TSC's.
+ * A guest RDMSR: as the VMM reads it (axvm_x86_tsc_get()), but
+ * IA32_TSC_ADJUST is #GP (-EINVAL) where its CPUID bit is clear.
  */
 int axvm_x86_tsc_rdmsr(struct axvm_x86_vcpu *x, u32 msr, u64 *v)
 {
-	switch (msr) {
-	case MSR_IA32_TSC:
-		*v = axvm_x86_guest_tsc(x);
-		return 0;
-	case MSR_IA32_TSC_ADJUST:
-		if (!axvm_x86_guest_tsc_adjust(x))
-			return -EINVAL;
-		*v = x->tsc_adjust;
-		return 0;
-	}
-	return -ENOENT;
+	if (msr == MSR_IA32_TSC_ADJUST && !axvm_x86_guest_tsc_adjust(x))
+		return -EINVAL;
+	return axvm_x86_tsc_get(x, msr, v);
 }
 
 /*

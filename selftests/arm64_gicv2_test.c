@@ -14,13 +14,14 @@
 
 #include "axvm_util.h"
 #include "test_vm.h"
+#include "aarch64_gic.h"
 #include "axvm_harness.h"
 
-#define GICD		0x08000000ULL
-#define GICC		0x08010000ULL
-#define GICD_SIZE	0x10000ULL
-#define GICC_SIZE	0x2000ULL
-#define NR_SPIS		64
+#define GICD		TEST_GICD_GPA
+#define GICC		TEST_GICC_GPA
+#define GICD_SIZE	TEST_GICD_SIZE
+#define GICC_SIZE	TEST_GICC_SIZE
+#define NR_SPIS		TEST_GIC_NR_SPIS
 
 #define GICD_CTLR	0x000
 #define GICD_TYPER	0x004
@@ -43,6 +44,9 @@
 #define SPI_INTID	(32 + SPI_LINE)
 #define SGI_INTID	3
 #define VTIMER_PPI	27
+/* The registers, at guest physical addresses the guest maps 1:1. */
+#define GICD_R(off)	((volatile void *)(GICD + (off)))
+#define GICC_R(off)	((volatile void *)(GICC + (off)))
 #define IAR_ID(iar)	((iar) & 0x3ff)
 #define IAR_CPU(iar)	(((iar) >> 10) & 7)
 
@@ -158,21 +162,8 @@ TEST_F(gicv2, vcpu_ids_beyond_eight_refused)
 /* ------------------------------------------------------------------ */
 
 static volatile uint64_t irq_seen, irq_src, irq_count;
-
-static inline GUEST_INLINE void mmio_w32(uint64_t addr, uint32_t v)
-{
-	*(volatile uint32_t *)addr = v;
-}
-
-static inline GUEST_INLINE uint32_t mmio_r32(uint64_t addr)
-{
-	return *(volatile uint32_t *)addr;
-}
-
-static inline GUEST_INLINE void mmio_w8(uint64_t addr, uint8_t v)
-{
-	*(volatile uint8_t *)addr = v;
-}
+/* The vCPUs the test created, ids 0 to nr_vcpus - 1. */
+static uint64_t nr_vcpus = 1;
 
 /*
  * What irq-gic.c does at boot (gic_dist_init, gic_cpu_init): the
@@ -182,42 +173,47 @@ static inline GUEST_INLINE void mmio_w8(uint64_t addr, uint8_t v)
 GUEST_CODE static void gic_init_cpu(unsigned int cpu)
 {
 	if (!cpu) {
-		/* ArchRev 2; ITLinesNumber covers 32 + 64 INTIDs. */
-		GUEST_ASSERT_EQ(mmio_r32(GICD + GICD_PIDR2) & 0xf0, 0x20);
-		GUEST_ASSERT_EQ(mmio_r32(GICD + GICD_TYPER) & 0x1f, 2);
-		mmio_w32(GICD + GICD_CTLR, 1);
-		GUEST_ASSERT_EQ(mmio_r32(GICD + GICD_CTLR), 1);
+		/*
+		 * ArchRev 2; ITLinesNumber covers 32 + 64 INTIDs;
+		 * CPUNumber is the number of CPU interfaces less one.
+		 */
+		GUEST_ASSERT_EQ(readl(GICD_R(GICD_PIDR2)) & 0xf0, 0x20);
+		GUEST_ASSERT_EQ(readl(GICD_R(GICD_TYPER)) & 0x1f, 2);
+		GUEST_ASSERT_EQ(readl(GICD_R(GICD_TYPER)) >> 5 & 7,
+				nr_vcpus - 1);
+		writel(1, GICD_R(GICD_CTLR));
+		GUEST_ASSERT_EQ(readl(GICD_R(GICD_CTLR)), 1);
 	}
-	GUEST_ASSERT_EQ(mmio_r32(GICD + GICD_ITARGETSR), 0x01010101U << cpu);
+	GUEST_ASSERT_EQ(readl(GICD_R(GICD_ITARGETSR)), 0x01010101U << cpu);
 	/* No Security Extensions here: every interrupt group 0, RAZ/WI. */
-	mmio_w32(GICD + GICD_IGROUPR, ~0U);
-	GUEST_ASSERT_EQ(mmio_r32(GICD + GICD_IGROUPR), 0);
-	mmio_w32(GICD + GICD_ISENABLER, 1U << SGI_INTID);
-	mmio_w32(GICC + GICC_PMR, 0xf0);
-	GUEST_ASSERT_EQ(mmio_r32(GICC + GICC_PMR), 0xf0);
-	mmio_w32(GICC + GICC_CTLR, 1);
-	GUEST_ASSERT_EQ(mmio_r32(GICC + GICC_CTLR) & 1, 1);
+	writel(~0U, GICD_R(GICD_IGROUPR));
+	GUEST_ASSERT_EQ(readl(GICD_R(GICD_IGROUPR)), 0);
+	writel(1U << SGI_INTID, GICD_R(GICD_ISENABLER));
+	writel(0xf0, GICC_R(GICC_PMR));
+	GUEST_ASSERT_EQ(readl(GICC_R(GICC_PMR)), 0xf0);
+	writel(1, GICC_R(GICC_CTLR));
+	GUEST_ASSERT_EQ(readl(GICC_R(GICC_CTLR)) & 1, 1);
 }
 
 GUEST_CODE static void guest_gic_irq(struct ex_regs *regs)
 {
-	uint32_t iar = mmio_r32(GICC + GICC_IAR);
+	uint32_t iar = readl(GICC_R(GICC_IAR));
 
 	irq_seen = IAR_ID(iar);
 	irq_src = IAR_CPU(iar);
 	irq_count++;
-	mmio_w32(GICC + GICC_EOIR, iar);
+	writel(iar, GICC_R(GICC_EOIR));
 }
 
 /* The SPI's handler tells the host each time, inside the handler. */
 GUEST_CODE static void guest_spi_irq(struct ex_regs *regs)
 {
-	uint32_t iar = mmio_r32(GICC + GICC_IAR);
+	uint32_t iar = readl(GICC_R(GICC_IAR));
 
 	irq_seen = IAR_ID(iar);
 	irq_count++;
 	GUEST_SYNC(irq_seen);
-	mmio_w32(GICC + GICC_EOIR, iar);
+	writel(iar, GICC_R(GICC_EOIR));
 }
 
 GUEST_CODE static void guest_spi(void)
@@ -227,19 +223,18 @@ GUEST_CODE static void guest_spi(void)
 
 	gic_init_cpu(0);
 	/* Level, to CPU 0, priority 0x80. */
-	mmio_w32(GICD + GICD_ICFGR + SPI_INTID / 16 * 4, 0);
-	mmio_w8(GICD + GICD_ITARGETSR + SPI_INTID, 1);
-	GUEST_ASSERT_EQ(*(volatile uint8_t *)(GICD + GICD_ITARGETSR +
-					      SPI_INTID), 1);
-	mmio_w8(GICD + GICD_IPRIORITYR + SPI_INTID, 0x80);
+	writel(0, GICD_R(GICD_ICFGR + SPI_INTID / 16 * 4));
+	writeb(1, GICD_R(GICD_ITARGETSR + SPI_INTID));
+	GUEST_ASSERT_EQ(readb(GICD_R(GICD_ITARGETSR + SPI_INTID)), 1);
+	writeb(0x80, GICD_R(GICD_IPRIORITYR + SPI_INTID));
 	GUEST_SYNC(0);			/* the host raises the line */
-	GUEST_ASSERT(mmio_r32(GICD + GICD_ISPENDR + SPI_INTID / 32 * 4) & bit,
+	GUEST_ASSERT(readl(GICD_R(GICD_ISPENDR + SPI_INTID / 32 * 4)) & bit,
 		     SPI_INTID, 0);
 	local_irq_enable();
 	for (i = 0; i < 1000 && !irq_count; i++)
 		;
 	GUEST_ASSERT_EQ(irq_count, 0);	/* disabled: nothing yet */
-	mmio_w32(GICD + GICD_ISENABLER + SPI_INTID / 32 * 4, bit);
+	writel(bit, GICD_R(GICD_ISENABLER + SPI_INTID / 32 * 4));
 	/* Taken, then again after the EOI while the line is high. */
 	while (irq_count < 2)
 		;
@@ -247,7 +242,7 @@ GUEST_CODE static void guest_spi(void)
 	for (i = 0; i < 100000; i++)
 		;
 	GUEST_ASSERT_EQ(irq_count, 2);
-	GUEST_ASSERT_EQ(mmio_r32(GICD + GICD_ISPENDR + SPI_INTID / 32 * 4) &
+	GUEST_ASSERT_EQ(readl(GICD_R(GICD_ISPENDR + SPI_INTID / 32 * 4)) &
 			bit, 0);
 }
 
@@ -299,22 +294,21 @@ GUEST_CODE static void guest_burst(void)
 		uint32_t id = SPI_INTID + i;
 
 		/* Edge (ICFGR bit 1), to CPU 0. */
-		mmio_w32(GICD + GICD_ICFGR + id / 16 * 4,
-			 mmio_r32(GICD + GICD_ICFGR + id / 16 * 4) |
-			 2U << (id % 16 * 2));
-		mmio_w8(GICD + GICD_ITARGETSR + id, 1);
-		mmio_w32(GICD + GICD_ISENABLER + id / 32 * 4, 1U << (id % 32));
+		writel(readl(GICD_R(GICD_ICFGR + id / 16 * 4)) |
+			 2U << (id % 16 * 2), GICD_R(GICD_ICFGR + id / 16 * 4));
+		writeb(1, GICD_R(GICD_ITARGETSR + id));
+		writel(1U << (id % 32), GICD_R(GICD_ISENABLER + id / 32 * 4));
 	}
 	GUEST_SYNC(0);			/* the host pulses every line */
 	/* Acknowledged by polling GICC_IAR with IRQs masked. */
 	while (burst_mask != (1ULL << NR_BURST) - 1) {
-		iar = mmio_r32(GICC + GICC_IAR);
+		iar = readl(GICC_R(GICC_IAR));
 		if (IAR_ID(iar) == 1023) {
 			GUEST_ASSERT(++empty < 1000000, burst_mask);
 			continue;
 		}
 		burst_mask |= 1ULL << (IAR_ID(iar) - SPI_INTID);
-		mmio_w32(GICC + GICC_EOIR, iar);
+		writel(iar, GICC_R(GICC_EOIR));
 	}
 	GUEST_SYNC(empty);
 }
@@ -353,7 +347,7 @@ TEST_F(gicv2, burst_beyond_list_registers)
 /* The virtual timer's PPI (INTID 27), level, as Linux's arch timer uses it. */
 GUEST_CODE static void guest_timer_irq(struct ex_regs *regs)
 {
-	uint32_t iar = mmio_r32(GICC + GICC_IAR);
+	uint32_t iar = readl(GICC_R(GICC_IAR));
 
 	irq_seen = IAR_ID(iar);
 	irq_count++;
@@ -361,7 +355,7 @@ GUEST_CODE static void guest_timer_irq(struct ex_regs *regs)
 		write_sysreg(3, cntv_ctl_el0);		/* masked */
 		isb();
 	}
-	mmio_w32(GICC + GICC_EOIR, iar);
+	writel(iar, GICC_R(GICC_EOIR));
 }
 
 GUEST_CODE static void guest_vtimer(uint64_t ticks)
@@ -369,7 +363,7 @@ GUEST_CODE static void guest_vtimer(uint64_t ticks)
 	uint64_t t;
 
 	gic_init_cpu(0);
-	mmio_w32(GICD + GICD_ISENABLER, 1U << VTIMER_PPI);
+	writel(1U << VTIMER_PPI, GICD_R(GICD_ISENABLER));
 	local_irq_enable();
 	t = read_sysreg(cntvct_el0) + ticks;
 	write_sysreg(t, cntv_cval_el0);
@@ -420,11 +414,10 @@ GUEST_CODE static void guest_sgi_sender(void)
 		;
 	gic_init_cpu(1);
 	/* TargetListFilter 0, CPUTargetList CPU 0 (4.3.15). */
-	mmio_w32(GICD + GICD_SGIR, 1U << 16 | SGI_INTID);
+	writel(1U << 16 | SGI_INTID, GICD_R(GICD_SGIR));
 	/* Filter 2, "this CPU only": pending here, from CPU 1 (4.3.17). */
-	mmio_w32(GICD + GICD_SGIR, 2U << 24 | SGI_INTID);
-	GUEST_ASSERT_EQ(*(volatile uint8_t *)(GICD + GICD_SPENDSGIR +
-					      SGI_INTID), 2);
+	writel(2U << 24 | SGI_INTID, GICD_R(GICD_SGIR));
+	GUEST_ASSERT_EQ(readb(GICD_R(GICD_SPENDSGIR + SGI_INTID)), 2);
 	local_irq_enable();
 	while (!irq_count)
 		wfi();
@@ -473,6 +466,8 @@ TEST_F(gicv2, sgi_carries_its_source_cpu)
 	v1 = test_vcpu_add(self->vm, 1, 1, mask1, guest_sgi_sender, 0);
 	ASSERT_NE(NULL, v0);
 	ASSERT_NE(NULL, v1);
+	nr_vcpus = 2;
+	sync_global_to_guest(self->vm, nr_vcpus);
 	r.v = v0;
 	ASSERT_EQ(0, pthread_create(&th, NULL, receiver_thread, &r));
 	TEST_RUN_UCALL(v1, &uc, UCALL_SYNC);

@@ -16,6 +16,7 @@
 
 #include "axvm_util.h"
 #include "test_vm.h"
+#include "aarch64_gic.h"
 #include "axvm_harness.h"
 
 #define MMIO		0x10000000ULL
@@ -32,10 +33,6 @@
 #define SYSREG(op0, op1, crn, crm, op2) AXVM_SYSREG_ARM64(op0, op1, crn, crm, op2)
 
 /* GICv3 CPU interface, by encoding: the assembler may not know names. */
-#define ICC_PMR_EL1	s3_0_c4_c6_0
-#define ICC_IAR1_EL1	s3_0_c12_c12_0
-#define ICC_EOIR1_EL1	s3_0_c12_c12_1
-#define ICC_IGRPEN1_EL1	s3_0_c12_c12_7
 
 FIXTURE(arm64) {
 	struct test_vm *vm;
@@ -937,7 +934,8 @@ static volatile uint64_t irq_seen, irq_count;
 
 GUEST_CODE static void guest_irq_handler_fn(struct ex_regs *regs)
 {
-	uint64_t intid = read_sysreg(ICC_IAR1_EL1);
+	uint32_t iar = guest_gic_ack();
+	uint32_t intid = TEST_GIC_INTID(iar);
 
 	irq_seen = intid;
 	irq_count++;
@@ -951,15 +949,16 @@ GUEST_CODE static void guest_irq_handler_fn(struct ex_regs *regs)
 	} else {
 		GUEST_SYNC(intid);	/* the host lowers the line */
 	}
-	write_sysreg(intid, ICC_EOIR1_EL1);
-	isb();
+	guest_gic_eoi(iar);
 }
 
+/* This vCPU's GIC on, with the lines the tests below use let through. */
 GUEST_CODE static void gic_enable(void)
 {
-	write_sysreg(0xff, ICC_PMR_EL1);
-	write_sysreg(1, ICC_IGRPEN1_EL1);
-	isb();
+	guest_gic_init();
+	guest_gic_enable(27);
+	guest_gic_enable(30);
+	guest_gic_enable(40);
 }
 
 GUEST_CODE static void guest_irq(void)
@@ -973,25 +972,39 @@ GUEST_CODE static void guest_irq(void)
 	GUEST_ASSERT_EQ(irq_count, 1);
 }
 
+/*
+ * A level line: taken once raised, its handler running while the line is
+ * still high (the host lowers it at the GUEST_SYNC), not taken again
+ * after the EOI. Through the list registers on a GICv3 host, through the
+ * in-kernel GICv2's SPI on a GICv2 host (where INJECT_IRQ is ENODEV).
+ */
 TEST_F(arm64, inject_irq_through_list_registers)
 {
-	struct axvm_irq irq = { .irq = 40, .flags = AXVM_IRQ_LEVEL_HIGH };
+	struct axvm_irq irq = { .irq = 1020, .flags = AXVM_IRQ_LEVEL_HIGH };
 	struct test_vcpu *v;
 	struct ucall uc;
+	int mode;
 
+	mode = test_gic_setup(self->vm);
+	ASSERT_LE(0, mode);
 	test_vm_set_irq_handler(self->vm, guest_irq_handler_fn);
 	v = test_vcpu_add_default(self->vm, 0, guest_irq, 0);
 	ASSERT_NE(NULL, v);
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
-	ASSERT_EQ(0, ioctl(v->fd, AXVM_INJECT_IRQ, &irq));
+	ASSERT_EQ(0, test_gic_set_irq(v, 40, true));
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
 	EXPECT_EQ(40, uc.args[0]);
-	irq.flags = 0;
-	ASSERT_EQ(0, ioctl(v->fd, AXVM_INJECT_IRQ, &irq));
+	ASSERT_EQ(0, test_gic_set_irq(v, 40, false));
 	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
-	irq.irq = 1020;
+	/* INTIDs 1020-1023 are special (GICv3 2.2.1): no line. */
 	EXPECT_EQ(-1, ioctl(v->fd, AXVM_INJECT_IRQ, &irq));
 	EXPECT_EQ(EINVAL, errno);
+	/* With the GICv2 irqchip its lines are the only way in. */
+	irq.irq = 40;
+	if (mode == TEST_GIC_V2) {
+		EXPECT_EQ(-1, ioctl(v->fd, AXVM_INJECT_IRQ, &irq));
+		EXPECT_EQ(EBUSY, errno);
+	}
 }
 
 /* ------------------------------------------------------------------ */
@@ -1027,6 +1040,7 @@ static struct test_vcpu *run_timer_guest(struct __test_metadata *_metadata,
 	uint64_t freq;
 
 	asm volatile("mrs %0, cntfrq_el0" : "=r" (freq));
+	EXPECT_LE(0, test_gic_setup(vm));
 	test_vm_set_irq_handler(vm, guest_irq_handler_fn);
 	v = test_vcpu_add_default(vm, 0, fn, 1, freq / 20);
 	EXPECT_NE(NULL, v);
@@ -1152,6 +1166,7 @@ TEST_F(arm64, vtimer_line_high_while_masked)
 	uint64_t freq, us;
 
 	asm volatile("mrs %0, cntfrq_el0" : "=r" (freq));
+	ASSERT_LE(0, test_gic_setup(self->vm));
 	test_vm_set_irq_handler(self->vm, guest_irq_handler_fn);
 	/* 20 ms of the guest's loop. */
 	v = test_vcpu_add_default(self->vm, 0, guest_timer_masked, 1,
@@ -1399,10 +1414,12 @@ TEST_F(arm64, id_registers_answered_in_kernel)
 	struct test_vcpu *v = test_vcpu_add_default(self->vm, 0,
 						    guest_idregs, 0);
 	struct axvm_exit_stats st;
-	uint64_t host_pfr0;
+	uint64_t host_pfr0, host_gicv3;
 	struct ucall uc;
 
 	ASSERT_NE(NULL, v);
+	host_gicv3 = !!(axvm_cap(self->vm->sys_fd, AXVM_CAP_IRQCHIP) &
+			(1 << AXVM_IRQCHIP_GICV3));
 	/* EL0 reads are emulated by the host kernel: its sanitised view. */
 	asm volatile("mrs %0, s3_0_c0_c4_0" : "=r" (host_pfr0));
 
@@ -1413,7 +1430,12 @@ TEST_F(arm64, id_registers_answered_in_kernel)
 	EXPECT_EQ(0, FIELD(uc.args[0], 12));	/* no EL3 */
 	EXPECT_EQ(FIELD(host_pfr0, 16), FIELD(uc.args[0], 16));	/* FP */
 	EXPECT_EQ(FIELD(host_pfr0, 20), FIELD(uc.args[0], 20));	/* AdvSIMD */
-	EXPECT_EQ(1, FIELD(uc.args[0], 24));	/* GICv3 system registers */
+	/*
+	 * GIC, "System register interface to versions 3.0 and 4.0 of the
+	 * GIC CPU interface": 1 only on a GICv3 host, whose ICC_*_EL1 the
+	 * guest gets; a GICv2 host has none to give.
+	 */
+	EXPECT_EQ(host_gicv3, FIELD(uc.args[0], 24));
 	EXPECT_EQ(0, FIELD(uc.args[0], 32));	/* no SVE */
 	EXPECT_EQ(0, FIELD(uc.args[0], 44));	/* no AMU */
 	EXPECT_EQ(0, FIELD(uc.args[1], 8));	/* no MTE */

@@ -788,6 +788,13 @@ static int create_irqchip(int vm, int type)
 		c.base[1] = 0x080a0000;
 		c.size[1] = 0x20000;
 		break;
+	case AXVM_IRQCHIP_GICV2:
+		c.nr_irqs = 32;
+		c.base[0] = 0x08000000;
+		c.size[0] = 0x10000;
+		c.base[1] = 0x08010000;
+		c.size[1] = 0x2000;
+		break;
 	case AXVM_IRQCHIP_PLIC:
 		c.nr_irqs = 32;
 		c.base[0] = 0x0c000000;

@@ -63,22 +63,20 @@
 #define CHIP_SIZE0		0x10000ULL
 #define CHIP_BASE1		0x080a0000ULL	/* GICR, 128 KiB a vCPU */
 #define CHIP_SIZE1		(0x20000ULL * FUZZ_MAX_VCPUS)
+#define GICC_BASE		0x08010000ULL	/* GICv2 hosts: the GICC */
+#define GICC_SIZE		0x2000ULL
 #elif defined(__riscv)
 #define RAM_GPA			0x80000000ULL
 #define RO_GPA			0x90000000ULL
 #define MMIO_GPA		0x10000000ULL
 #define CHIP_BASE0		0x0c000000ULL	/* PLIC */
 #define CHIP_SIZE0		0x210000ULL	/* contexts of 8 harts */
-#define CHIP_BASE1		0
-#define CHIP_SIZE1		0
 #else
 #define RAM_GPA			0x0ULL
 #define RO_GPA			0x00400000ULL
 #define MMIO_GPA		0xc0000000ULL
 #define CHIP_BASE0		0xfec00000ULL	/* I/O APIC; the LAPIC 0xfee00000 */
 #define CHIP_SIZE0		0x1000ULL
-#define CHIP_BASE1		0xfee00000ULL
-#define CHIP_SIZE1		0x1000ULL
 #endif
 #define MMIO_SIZE		0x01000000ULL
 
@@ -155,6 +153,9 @@ struct fuzz_vm {
 	size_t run_size;
 	uint8_t *ram, *ro;
 	bool has_ro, irqchip;
+	/* The host's kind of irqchip and its windows, created or not. */
+	struct axvm_irqchip chip;
+	bool inject_enodev;	/* INJECT_IRQ is ENODEV without the chip */
 	unsigned int phys_bits;
 	int nr_vcpus;
 	volatile int stop;
@@ -238,11 +239,12 @@ static uint64_t fuzz_addr(struct fuzz_vm *vm, struct rng *r)
 		a = MMIO_GPA + rnd_below(r, MMIO_SIZE);
 		break;
 	case 2:
-		a = CHIP_BASE0 + rnd_below(r, CHIP_SIZE0);
+		a = vm->chip.base[0] + rnd_below(r, vm->chip.size[0]);
 		break;
-	case 3:
-		a = CHIP_SIZE1 ? CHIP_BASE1 + rnd_below(r, CHIP_SIZE1) :
-				 CHIP_BASE0 + 0x200000 + rnd_below(r, 0x10000);
+	case 3:		/* else the PLIC's contexts, the x86 local APIC */
+		a = vm->chip.size[1] ?
+		    vm->chip.base[1] + rnd_below(r, vm->chip.size[1]) :
+		    vm->chip.base[0] + 0x200000 + rnd_below(r, 0x10000);
 		break;
 	case 4:
 		a = RAM_GPA + rnd_below(r, RAM_SIZE);
@@ -648,9 +650,20 @@ static void arch_vcpu_setup(struct fuzz_vcpu *v, uint64_t pc)
 		set_sysreg_checked(v, ID(3, 0, 14, 1, 0), rnd(r));
 }
 
-static int arch_irqchip_type(void)
+/* The GICv3 where the host has one, else the GICv2 (its GICC 8 KiB). */
+static bool arch_irqchip(int caps, struct axvm_irqchip *c)
 {
-	return AXVM_IRQCHIP_GICV3;
+	*c = (struct axvm_irqchip){
+		.type = AXVM_IRQCHIP_GICV3, .nr_irqs = 32,
+		.base = { CHIP_BASE0, CHIP_BASE1 },
+		.size = { CHIP_SIZE0, CHIP_SIZE1 },
+	};
+	if (caps & (1 << AXVM_IRQCHIP_GICV3))
+		return true;
+	c->type = AXVM_IRQCHIP_GICV2;
+	c->base[1] = GICC_BASE;
+	c->size[1] = GICC_SIZE;
+	return caps & (1 << AXVM_IRQCHIP_GICV2);
 }
 
 static bool arch_sysreg_class_ok(uint64_t id)
@@ -905,9 +918,13 @@ static void arch_vcpu_setup(struct fuzz_vcpu *v, uint64_t pc)
 				   rnd(r) & 0x2);
 }
 
-static int arch_irqchip_type(void)
+static bool arch_irqchip(int caps, struct axvm_irqchip *c)
 {
-	return AXVM_IRQCHIP_PLIC;
+	*c = (struct axvm_irqchip){
+		.type = AXVM_IRQCHIP_PLIC, .nr_irqs = 32,
+		.base = { CHIP_BASE0 }, .size = { CHIP_SIZE0 },
+	};
+	return caps & (1 << AXVM_IRQCHIP_PLIC);
 }
 
 static bool arch_sysreg_class_ok(uint64_t id)
@@ -1325,9 +1342,14 @@ static void arch_vcpu_setup(struct fuzz_vcpu *v, uint64_t pc)
 	set_regs_checked(v, &regs);
 }
 
-static int arch_irqchip_type(void)
+/* The I/O APIC's window; the local APICs are at 0xfee00000 anyway. */
+static bool arch_irqchip(int caps, struct axvm_irqchip *c)
 {
-	return AXVM_IRQCHIP_X86;
+	*c = (struct axvm_irqchip){
+		.type = AXVM_IRQCHIP_X86, .nr_irqs = 24,
+		.base = { CHIP_BASE0 }, .size = { CHIP_SIZE0 },
+	};
+	return caps & (1 << AXVM_IRQCHIP_X86);
 }
 
 static bool arch_sysreg_class_ok(uint64_t id)
@@ -1488,7 +1510,8 @@ static void vmm_poke(struct fuzz_vcpu *v)
 			.flags = rnd_below(r, 2),
 		};
 
-		if (ioctl(v->fd, AXVM_INJECT_IRQ, &irq) && errno != EINVAL)
+		if (ioctl(v->fd, AXVM_INJECT_IRQ, &irq) && errno != EINVAL &&
+		    !(errno == ENODEV && vm->inject_enodev))
 			vcpu_fail(v, "AXVM_INJECT_IRQ %u: errno %d", irq.irq,
 				  errno);
 	}
@@ -1572,6 +1595,7 @@ static void *vcpu_thread(void *arg)
 static int fuzz_vm_setup(struct fuzz_vm *vm, char *err, size_t errlen)
 {
 	int i, caps;
+	bool have_chip;
 
 	vm->kind = rnd_below(&vm->rng, 10) < 6 ? KIND_RANDOM :
 		   chance(&vm->rng, 50) ? KIND_STORM : KIND_PTBOMB;
@@ -1609,22 +1633,13 @@ static int fuzz_vm_setup(struct fuzz_vm *vm, char *err, size_t errlen)
 		vm->has_ro = true;
 	}
 	caps = axvm_cap(vm->sys, AXVM_CAP_IRQCHIP);
+	have_chip = arch_irqchip(caps > 0 ? caps : 0, &vm->chip);
+	/* api.rst: a GICv2 host has no INJECT_IRQ without its irqchip. */
+	vm->inject_enodev = vm->chip.type == AXVM_IRQCHIP_GICV2;
 	/* AXVM_GUEST_FUZZ_NO_IRQCHIP: the same VM less its irqchip. */
-	if (caps > 0 && (caps & (1 << arch_irqchip_type())) &&
-	    chance(&vm->rng, 30) &&
+	if (have_chip && chance(&vm->rng, 30) &&
 	    !axvm_env_u64("AXVM_GUEST_FUZZ_NO_IRQCHIP", 0)) {
-		struct axvm_irqchip c = {
-			.type = arch_irqchip_type(),
-			.nr_irqs = 32,
-			.base = { CHIP_BASE0, CHIP_SIZE1 ? CHIP_BASE1 : 0 },
-			.size = { CHIP_SIZE0, CHIP_SIZE1 },
-		};
-
-		if (c.type == AXVM_IRQCHIP_X86)
-			c.base[1] = 0, c.size[1] = 0;
-		if (c.type == AXVM_IRQCHIP_X86)
-			c.nr_irqs = 24;
-		if (ioctl(vm->fd, AXVM_CREATE_IRQCHIP, &c)) {
+		if (ioctl(vm->fd, AXVM_CREATE_IRQCHIP, &vm->chip)) {
 			snprintf(err, errlen, "CREATE_IRQCHIP: errno %d",
 				 errno);
 			return -1;

@@ -693,8 +693,15 @@ static void axvm_vgic_v2_dist_access(struct axvm_vgic_dist *d,
 		v = d->ctlr;
 		break;
 	case GICD_TYPER:
-		/* ITLinesNumber, CPUNumber; no Security Extensions. */
-		v = DIV_ROUND_UP(d->nr_spis, 32) | (d->nr_frames - 1) << 5;
+		/*
+		 * ITLinesNumber; CPUNumber, "the number of implemented CPU
+		 * interfaces" less one (4.3.2): those up to the highest
+		 * vCPU id created, as KVM counts its vCPUs. No Security
+		 * Extensions.
+		 */
+		for (i = d->nr_frames - 1; i && !d->frame[i]; i--)
+			;
+		v = DIV_ROUND_UP(d->nr_spis, 32) | i << 5;
 		break;
 	case GICD_IIDR:
 		v = AXVM_GIC_IIDR;

@@ -36,6 +36,7 @@
 
 FIXTURE(arm64) {
 	struct test_vm *vm;
+	long tick;		/* axvm_clock_slew()'s, to undo */
 };
 
 FIXTURE_SETUP(arm64)
@@ -55,6 +56,8 @@ FIXTURE_SETUP(arm64)
 
 FIXTURE_TEARDOWN(arm64)
 {
+	alarm(0);
+	axvm_clock_unslew(self->tick);
 	if (self->vm)
 		test_vm_free(self->vm);
 }
@@ -238,6 +241,7 @@ TEST_F(arm64, sysreg_exit)
 #define PSCI_INVALID_PARAMS	((uint64_t)-2)
 #define PSCI_ALREADY_ON		((uint64_t)-4)
 #define PSCI_ON_PENDING		((uint64_t)-5)
+#define PSCI_INVALID_ADDRESS	((uint64_t)-9)
 #define AFF_ON			0
 #define AFF_OFF			1
 #define AFF_ON_PENDING		2
@@ -296,6 +300,9 @@ GUEST_CODE static void guest_psci(uint64_t self_id, uint64_t absent)
 			PSCI_INVALID_PARAMS);
 	GUEST_ASSERT_EQ(guest_hvc(PSCI_AFFINITY_FN, self_id, 4, 0, 0, 0),
 			PSCI_INVALID_PARAMS);
+	/* Its level is a uint32_t, in the SMC64 call too: bits 63:32 are not. */
+	GUEST_ASSERT_EQ(guest_hvc(PSCI_AFFINITY_FN, self_id, 1ULL << 32, 0,
+				  0, 0), AFF_ON);
 	/* 5.1.4 CPU_ON: the caller is ALREADY_ON; no such core: invalid. */
 	GUEST_ASSERT_EQ(guest_hvc(PSCI_CPU_ON_FN, self_id, 0x1000, 0, 0, 0),
 			PSCI_ALREADY_ON);
@@ -445,6 +452,10 @@ TEST_F(arm64, smccc_answered_in_kernel)
 	if (test_exit_mitigation_all("v2=csv2"))
 		EXPECT_EQ(1, uc.args[0]);
 	if (test_exit_mitigation_any("bhb=vulnerable"))
+		EXPECT_EQ((uint64_t)-1, uc.args[1]);
+	/* SMCCC 7.6: WA3 "also mitigates" Spectre-v2, so not where it is open. */
+	if (test_exit_mitigation_any("v2=vulnerable") ||
+	    test_exit_mitigation_any("v2=off"))
 		EXPECT_EQ((uint64_t)-1, uc.args[1]);
 	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
 	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_EXIT_STATS, &st));
@@ -668,11 +679,22 @@ TEST_F(arm64, psci_cpu_on_resets_and_affinity_info)
  */
 GUEST_CODE static void guest_refused(uint64_t target)
 {
+	uint64_t entry = (uint64_t)guest_started;
+
+	/*
+	 * 5.1.4: INVALID_ADDRESS "if the entry point address is known by
+	 * the implementation to be invalid": 0x1000 is no guest RAM. The
+	 * core stays OFF.
+	 */
 	GUEST_ASSERT_EQ(guest_hvc(PSCI_CPU_ON_FN, target, 0x1000, 0, 0, 0),
+			PSCI_INVALID_ADDRESS);
+	GUEST_ASSERT_EQ(guest_hvc(PSCI_AFFINITY_FN, target, 0, 0, 0, 0),
+			AFF_OFF);
+	GUEST_ASSERT_EQ(guest_hvc(PSCI_CPU_ON_FN, target, entry, 0, 0, 0),
 			(uint64_t)-6);
 	GUEST_ASSERT_EQ(guest_hvc(PSCI_AFFINITY_FN, target, 0, 0, 0, 0),
 			AFF_OFF);
-	GUEST_ASSERT_EQ(guest_hvc(PSCI_CPU_ON_FN, target, 0x1000, 0, 0, 0),
+	GUEST_ASSERT_EQ(guest_hvc(PSCI_CPU_ON_FN, target, entry, 0, 0, 0),
 			0);
 	GUEST_SYNC(0);
 }
@@ -692,6 +714,36 @@ TEST_F(arm64, psci_cpu_on_refused_by_the_vmm)
 	v0->run->cpu_up.ret = -6;	/* INTERNAL_FAILURE */
 	ASSERT_EQ(AXVM_EXIT_CPU_UP, test_vcpu_run_exit(v0));
 	TEST_RUN_UCALL(v0, &uc, UCALL_SYNC);
+}
+
+GUEST_CODE static void guest_after_set_regs(uint64_t target)
+{
+	GUEST_SYNC(guest_hvc(PSCI_AFFINITY_FN, target, 0, 0, 0, 0));
+}
+
+/*
+ * A VMM that answers a CPU_UP by replacing the caller's registers
+ * (AXVM_SET_REGS, as a restore does) has still refused the start: the
+ * core is OFF (5.1.5), not ON_PENDING for good.
+ */
+TEST_F(arm64, psci_cpu_on_refused_then_set_regs)
+{
+	struct test_vcpu *v0, *v1;
+	struct ucall uc;
+
+	v0 = test_vcpu_add(self->vm, 0, axvm_arch_id(0), NULL, guest_primary,
+			   1, axvm_arch_id(1));
+	v1 = test_vcpu_add(self->vm, 1, axvm_arch_id(1), NULL, guest_started,
+			   1, 0);
+	ASSERT_NE(NULL, v0);
+	ASSERT_NE(NULL, v1);
+	TEST_RUN_UCALL(v0, &uc, UCALL_SYNC);
+	ASSERT_EQ(AXVM_EXIT_CPU_UP, test_vcpu_run_exit(v0));
+	v0->run->cpu_up.ret = -6;	/* INTERNAL_FAILURE */
+	ASSERT_EQ(0, test_vcpu_set_entry(v0, guest_after_set_regs, 1,
+					 axvm_arch_id(1)));
+	TEST_RUN_UCALL(v0, &uc, UCALL_SYNC);
+	EXPECT_EQ(AFF_OFF, uc.args[0]);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1061,6 +1113,23 @@ TEST_F(arm64, vtimer_wakes_wfi)
 	run_timer_guest(_metadata, self->vm, guest_timer, &st);
 }
 
+/*
+ * The Arm ARM (D12.2.4): the timer condition is met when the count
+ * reaches CVAL, by the system counter, whatever the host's clock does.
+ * With CLOCK_MONOTONIC 10% ahead of the counter (as NTP may set it) the
+ * host's timer comes early: the vCPU asleep in WFI must still be woken
+ * at its deadline, not left asleep (a signal ends the RUN after 10 s).
+ */
+TEST_F(arm64, vtimer_wakes_wfi_on_a_slewed_clock)
+{
+	struct axvm_exit_stats st;
+
+	self->tick = axvm_clock_slew();
+	ASSERT_LT(0, self->tick) TH_LOG("adjtimex: %s", strerror(-self->tick));
+	axvm_alarm_eintr(10);
+	run_timer_guest(_metadata, self->vm, guest_timer, &st);
+}
+
 /* ------------------------------------------------------------------ */
 
 #define CNT_ENABLE	1ULL
@@ -1388,6 +1457,9 @@ TEST_F(arm64, guest_breakpoint_watchpoint_and_step)
 #define ID_AA64ZFR0_EL1		s3_0_c0_c4_4
 #define ID_AA64DFR0_EL1		s3_0_c0_c5_0
 #define ID_AA64ISAR1_EL1	s3_0_c0_c6_1
+#define ID_AA64ISAR2_EL1	s3_0_c0_c6_2
+#define ID_ISAR0_EL1		s3_0_c0_c2_0
+#define MVFR0_EL1		s3_0_c0_c3_0
 #define ID_AA64MMFR0_EL1	s3_0_c0_c7_0
 #define ID_AA64MMFR1_EL1	s3_0_c0_c7_1
 #define ID_UNALLOCATED		s3_0_c0_c7_7
@@ -1402,7 +1474,9 @@ GUEST_CODE static void guest_idregs(void)
 		   read_idreg(ID_AA64ZFR0_EL1), read_idreg(ID_AA64DFR0_EL1));
 	GUEST_SYNC(read_idreg(ID_AA64ISAR1_EL1),
 		   read_idreg(ID_AA64MMFR0_EL1), read_idreg(ID_AA64MMFR1_EL1),
-		   read_idreg(ID_UNALLOCATED), read_idreg(ID_PFR0_EL1));
+		   read_idreg(ID_UNALLOCATED));
+	GUEST_SYNC(read_idreg(ID_AA64ISAR2_EL1), read_idreg(ID_ISAR0_EL1),
+		   read_idreg(MVFR0_EL1), read_idreg(ID_PFR0_EL1));
 }
 
 /*
@@ -1414,7 +1488,7 @@ TEST_F(arm64, id_registers_answered_in_kernel)
 	struct test_vcpu *v = test_vcpu_add_default(self->vm, 0,
 						    guest_idregs, 0);
 	struct axvm_exit_stats st;
-	uint64_t host_pfr0, host_gicv3;
+	uint64_t host_pfr0, host_gicv3, pfr0;
 	struct ucall uc;
 
 	ASSERT_NE(NULL, v);
@@ -1424,6 +1498,7 @@ TEST_F(arm64, id_registers_answered_in_kernel)
 	asm volatile("mrs %0, s3_0_c0_c4_0" : "=r" (host_pfr0));
 
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	pfr0 = uc.args[0];
 	EXPECT_EQ(1, FIELD(uc.args[0], 0));	/* EL0: AArch64 only */
 	EXPECT_EQ(1, FIELD(uc.args[0], 4));	/* EL1: AArch64 only */
 	EXPECT_EQ(0, FIELD(uc.args[0], 8));	/* no EL2 */
@@ -1451,12 +1526,25 @@ TEST_F(arm64, id_registers_answered_in_kernel)
 	EXPECT_GE(2, FIELD(uc.args[1], 0));	/* PARange <= 40 bits */
 	EXPECT_EQ(0, FIELD(uc.args[2], 8));	/* no VHE */
 	EXPECT_EQ(0, uc.args[3]);		/* unallocated: zero */
+
+	/*
+	 * WFxT, 0: WFIT's deadline is not kept. With EL0 and EL1 AArch64
+	 * only, the AArch32 ID registers read as zero (their fields
+	 * describe AArch32 state the guest has not got). CSV2 at most 1:
+	 * 2 would promise SCXTNUM_ELx.
+	 */
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0, FIELD(uc.args[0], 0));
+	EXPECT_EQ(0, uc.args[1]);		/* ID_ISAR0 */
+	EXPECT_EQ(0, uc.args[2]);		/* MVFR0 */
+	EXPECT_EQ(0, uc.args[3]);		/* ID_PFR0 */
+	EXPECT_GE(1, FIELD(pfr0, 56));
 	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
 
-	/* Nine reads, none of them an exit to userspace. */
+	/* Twelve reads, none of them an exit to userspace. */
 	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_EXIT_STATS, &st));
-	EXPECT_EQ(9, st.count[AXVM_EXIT_SYSREG]);
-	EXPECT_EQ(3, st.runs);
+	EXPECT_EQ(12, st.count[AXVM_EXIT_SYSREG]);
+	EXPECT_EQ(4, st.runs);
 }
 
 /* ------------------------------------------------------------------ */

@@ -11,7 +11,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <signal.h>
 #include <sys/syscall.h>
+#include <sys/timex.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/axvm.h>
@@ -249,6 +251,53 @@ static inline int axvm_load_module(const char *path, const char *params)
 static inline int axvm_unload_module(const char *name)
 {
 	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
+}
+
+/*
+ * CLOCK_MONOTONIC made to run 10% ahead of the hardware counter, as NTP
+ * may (adjtimex ADJ_TICK, the most it allows: 1.1 times the nominal
+ * tick). The host's hrtimers then expire before the guest's deadlines
+ * by the counter. Returns the old tick for axvm_clock_unslew(), or
+ * -errno. The timekeeper takes the new tick within one of its ticks.
+ */
+static inline long axvm_clock_slew(void)
+{
+	struct timex tx = { .modes = 0 };
+	long old;
+
+	if (adjtimex(&tx) < 0)
+		return -errno;
+	old = tx.tick;
+	tx.modes = ADJ_TICK;
+	tx.tick = old + old / 10;
+	if (adjtimex(&tx) < 0)
+		return -errno;
+	usleep(50000);
+	return old;
+}
+
+static inline void axvm_clock_unslew(long tick)
+{
+	struct timex tx = { .modes = ADJ_TICK, .tick = tick };
+
+	if (tick > 0)
+		adjtimex(&tx);
+}
+
+static inline void axvm_alarm_handler(int sig)
+{
+}
+
+/*
+ * SIGALRM in @secs, without SA_RESTART: a RUN still waiting then ends
+ * with EINTR rather than at the harness's timeout.
+ */
+static inline void axvm_alarm_eintr(unsigned int secs)
+{
+	struct sigaction sa = { .sa_handler = axvm_alarm_handler };
+
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(secs);
 }
 
 #endif /* AXVM_SELFTEST_UTIL_H */

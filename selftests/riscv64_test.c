@@ -39,6 +39,7 @@
 
 FIXTURE(rv) {
 	struct test_vm *vm;
+	long tick;		/* axvm_clock_slew()'s, to undo */
 };
 
 FIXTURE_SETUP(rv)
@@ -58,6 +59,8 @@ FIXTURE_SETUP(rv)
 
 FIXTURE_TEARDOWN(rv)
 {
+	alarm(0);
+	axvm_clock_unslew(self->tick);
 	if (self->vm)
 		test_vm_free(self->vm);
 }
@@ -384,14 +387,21 @@ GUEST_CODE static void guest_srst(uint64_t type)
 
 	/*
 	 * SBI 2.0, 10.1: "SBI_ERR_INVALID_PARAM: At least one of reset_type
-	 * or reset_reason is reserved"; reasons 2 - 0xEFFFFFFF are reserved.
+	 * or reset_reason is reserved or is platform-specific and
+	 * unimplemented": reasons 2 - 0xDFFFFFFF are reserved, 0xF0000000
+	 * and up platform-specific (the VM's platform has none), 0xE0000000
+	 * - 0xEFFFFFFF "SBI implementation specific", which the VMM gets.
 	 * Section 3: a 32-bit argument is its register's low half.
 	 */
 	r = sbi_ecall(SBI_EXT_SRST, 0, type, 0x5a, 0, 0, 0, 0);
 	GUEST_ASSERT_EQ(r.error, SBI_ERR_INVALID_PARAM);
+	r = sbi_ecall(SBI_EXT_SRST, 0, type, 0xdfffffff, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.error, SBI_ERR_INVALID_PARAM);
+	r = sbi_ecall(SBI_EXT_SRST, 0, type, 0xf0000001, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.error, SBI_ERR_INVALID_PARAM);
 	r = sbi_ecall(SBI_EXT_SRST, 0, 3, 0, 0, 0, 0, 0);
 	GUEST_ASSERT_EQ(r.error, SBI_ERR_INVALID_PARAM);
-	sbi_ecall(SBI_EXT_SRST, 0, (1ULL << 32) | type, 0xf0000001, 0, 0, 0,
+	sbi_ecall(SBI_EXT_SRST, 0, (1ULL << 32) | type, 0xe0000001, 0, 0, 0,
 		  0);
 	GUEST_FAIL("system_reset returned");
 }
@@ -406,10 +416,54 @@ TEST_F(rv, srst_is_system_down)
 	ASSERT_NE(NULL, v);
 	ASSERT_EQ(AXVM_EXIT_SYSTEM_DOWN, test_vcpu_run_exit(v));
 	EXPECT_EQ(AXVM_SYSTEM_DOWN_POWEROFF, v->run->system_down.type);
-	EXPECT_EQ(0xf0000001, v->run->system_down.data);
+	EXPECT_EQ(0xe0000001, v->run->system_down.data);
 	ASSERT_EQ(0, test_vcpu_set_entry(v, guest_srst, 1, (uint64_t)1));
 	ASSERT_EQ(AXVM_EXIT_SYSTEM_DOWN, test_vcpu_run_exit(v));
 	EXPECT_EQ(AXVM_SYSTEM_DOWN_RESET, v->run->system_down.type);
+}
+
+#define SBI_LEGACY_CLEAR_IPI	0x03
+#define SBI_LEGACY_SHUTDOWN	0x08
+#define SIP_SSIP		(1UL << 1)
+
+GUEST_CODE static void guest_legacy(void)
+{
+	struct sbiret r;
+
+	/* Both are there: the probe says 1 (SBI 2.0, 4.8). */
+	r = sbi_ecall(SBI_EXT_BASE, 3, SBI_LEGACY_CLEAR_IPI, 0, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.value, 1);
+	r = sbi_ecall(SBI_EXT_BASE, 3, SBI_LEGACY_SHUTDOWN, 0, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.value, 1);
+	/* An IPI to itself, interrupts off: pending in sip.SSIP. */
+	r = sbi_ecall(SBI_EXT_IPI, 0, 1, 0, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.error, 0);
+	GUEST_ASSERT(csr_read(sip) & SIP_SSIP, csr_read(sip));
+	/*
+	 * SBI 5.4, sbi_clear_ipi: "Clears the pending IPIs if any. The IPI
+	 * is cleared only in the hart for which this SBI call is invoked",
+	 * returning 0 (a0 only: a1 is the caller's, 5).
+	 */
+	r = sbi_ecall(SBI_LEGACY_CLEAR_IPI, 0, 0, 0x5a5a, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.error, 0);
+	GUEST_ASSERT_EQ(r.value, 0x5a5a);
+	GUEST_ASSERT_EQ(csr_read(sip) & SIP_SSIP, 0);
+	/* SBI 5.9, sbi_shutdown: "doesn't return". */
+	sbi_ecall(SBI_LEGACY_SHUTDOWN, 0, 0, 0, 0, 0, 0, 0);
+	GUEST_FAIL("sbi_shutdown returned");
+}
+
+TEST_F(rv, legacy_clear_ipi_and_shutdown)
+{
+	struct test_vcpu *v;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_legacy, 0);
+	ASSERT_NE(NULL, v);
+	ASSERT_EQ(AXVM_EXIT_SYSTEM_DOWN, test_vcpu_run_exit(v));
+	EXPECT_EQ(AXVM_SYSTEM_DOWN_POWEROFF, v->run->system_down.type);
+	EXPECT_EQ(0, v->run->system_down.data);
 }
 
 /* ------------------------------------------------------------------ */
@@ -457,6 +511,118 @@ TEST_F(rv, sbi_timer_wakes_wfi)
 	EXPECT_LE(200000, uc.args[1]);
 	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_EXIT_STATS, &st));
 	EXPECT_EQ(1, st.runs);			/* no exit to userspace */
+}
+
+/*
+ * SBI 2.0, 6.1, set_timer: "Programs the clock for next event after
+ * stime_value time" -- on the time CSR, whatever the host's clock does.
+ * With CLOCK_MONOTONIC 10% ahead of it (as NTP may set it) the host's
+ * timer comes early: the vCPU asleep in WFI must still be woken at the
+ * deadline, not left asleep (a signal ends the RUN after 10 s if so).
+ */
+TEST_F(rv, sbi_timer_wakes_wfi_on_a_slewed_clock)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	self->tick = axvm_clock_slew();
+	ASSERT_LT(0, self->tick) TH_LOG("adjtimex: %s", strerror(-self->tick));
+	test_vm_set_irq_handler(self->vm, timer_irq);
+	/* 100 ms at the 10 MHz time base. */
+	v = test_vcpu_add_default(self->vm, 0, guest_timer, 1,
+				  (uint64_t)1000000);
+	ASSERT_NE(NULL, v);
+	axvm_alarm_eintr(10);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ((1ULL << 63) | 5, uc.args[0]);
+	EXPECT_LE(1000000, uc.args[1]);
+}
+
+/*
+ * From VU-mode, WFI and stimecmp are what U-mode may not use: the
+ * privileged spec has them raise a virtual-instruction exception
+ * (H extension, "Virtual-Instruction Exceptions") so that the
+ * hypervisor gives the guest's kernel what U-mode takes natively, an
+ * illegal-instruction exception (WFI in U-mode "causes an illegal
+ * instruction exception" when S-mode exists and it does not complete at
+ * once; stimecmp is a supervisor CSR). Not a wait, not the kernel's
+ * timer set by its user program.
+ */
+static int host_has_sstc(void);
+
+static volatile uint64_t vu_cause[2], vu_tval[2], vu_n;
+
+GUEST_CODE static void vu_trap(struct ex_regs *regs)
+{
+	if (regs->cause == 8) {		/* ECALL from U-mode: back to S */
+		regs->status |= SSTATUS_SPP;
+		regs->pc = regs->regs[1];
+		return;
+	}
+	if (vu_n < 2) {
+		vu_cause[vu_n] = regs->cause;
+		vu_tval[vu_n] = regs->tval;
+	}
+	vu_n++;
+	regs->pc += 4;
+}
+
+GUEST_CODE static void guest_vu(uint64_t sstc)
+{
+	uint64_t satp = csr_read(satp);
+
+	/* Bare: U-mode may fetch and use the stack without U pages. */
+	csr_write(satp, 0);
+	asm volatile("sfence.vma" ::: "memory");
+	/*
+	 * At 1: the VU-mode code (no stack, a0 its argument), entered by
+	 * sret; its ECALL brings the handler back here, to 3:.
+	 */
+	asm volatile("j 2f\n"
+		     "1:	wfi\n"
+		     "	beqz a0, 0f\n"
+		     "	csrw 0x14d, a0\n"
+		     "0:	ecall\n"
+		     "2:	la t0, 1b\n"
+		     "	csrw sepc, t0\n"
+		     "	csrc sstatus, %0\n"
+		     "	mv a0, %1\n"
+		     "	la ra, 3f\n"
+		     "	sret\n"
+		     "3:\n"
+		     : : "r" (SSTATUS_SPP), "r" (sstc)
+		     : "t0", "a0", "ra", "memory");
+	csr_write(satp, satp);
+	asm volatile("sfence.vma" ::: "memory");
+	GUEST_SYNC(vu_n, vu_cause[0], vu_tval[0], vu_cause[1]);
+	GUEST_SYNC(vu_tval[1], csr_read(sip));
+}
+
+TEST_F(rv, vu_mode_wfi_and_stimecmp_are_illegal)
+{
+	uint64_t sstc = host_has_sstc();
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	test_vm_set_sync_handler(self->vm, vu_trap);
+	v = test_vcpu_add_default(self->vm, 0, guest_vu, 1, sstc);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(1 + sstc, uc.args[0]);
+	EXPECT_EQ(2, uc.args[1]);		/* illegal instruction */
+	EXPECT_EQ(0x10500073, uc.args[2]);	/* wfi */
+	if (sstc)
+		EXPECT_EQ(2, uc.args[3]);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	if (sstc)
+		EXPECT_EQ(0x14d, uc.args[0] >> 20);	/* csrw stimecmp */
+	/* The kernel's timer was not set to 1 by the user's write. */
+	EXPECT_EQ(0, uc.args[1] & (1ULL << 5));	/* sip.STIP */
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
 }
 
 /*

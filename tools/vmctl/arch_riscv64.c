@@ -27,6 +27,7 @@
 #define SBI_EXT_BASE		0x10
 #define SBI_BASE_PROBE_EXT	3
 #define SBI_EXT_LEGACY_PUTCHAR	0x01
+#define SBI_EXT_LEGACY_GETCHAR	0x02
 #define SBI_EXT_DBCN		0x4442434eULL
 #define SBI_DBCN_WRITE		0
 #define SBI_DBCN_READ		1
@@ -229,8 +230,8 @@ static void riscv64_dbcn(struct vcpu *v)
 
 /*
  * SBI calls the kernel passes on: the probe of an extension it does not
- * implement (present: the legacy console putchar, which is all of that
- * extension, and DBCN; absent: the others), the consoles, else
+ * implement (present: the legacy console putchar and getchar, each all
+ * of its extension, and DBCN; absent: the others), the consoles, else
  * NOT_SUPPORTED.
  */
 static void riscv64_hypercall(struct vcpu *v)
@@ -246,11 +247,17 @@ static void riscv64_hypercall(struct vcpu *v)
 		r->hypercall.ret = 0;
 		r->hypercall.ret2 =
 			r->hypercall.args[0] == SBI_EXT_LEGACY_PUTCHAR ||
+			r->hypercall.args[0] == SBI_EXT_LEGACY_GETCHAR ||
 			r->hypercall.args[0] == SBI_EXT_DBCN;
 	} else if (r->hypercall.nr == SBI_EXT_LEGACY_PUTCHAR) {
 		c = r->hypercall.args[0];
 		write_all(v->vm->con_out, &c, 1);
 		r->hypercall.ret = 0;
+	} else if (r->hypercall.nr == SBI_EXT_LEGACY_GETCHAR) {
+		/* SBI 5.3: the byte, or -1 when there is none. */
+		r->hypercall.ret = -1;
+		if (v->vm->con_take && v->vm->con_take(v->vm->con_dev, &c, 1))
+			r->hypercall.ret = c;
 	} else if (r->hypercall.nr == SBI_EXT_DBCN) {
 		riscv64_dbcn(v);
 	}

@@ -95,6 +95,7 @@ struct axvm_arm64_vcpu {
 	struct axvm_vcpu *vcpu;	/* back pointer, for the timer */
 	u64 serial;		/* never reused: names the TLB's last user */
 	struct hrtimer timer;	/* the virtual timer's deadline on the host */
+	u64 timer_cval;		/* the count it stands for */
 	struct axvm_arm64_power power;
 
 	/* An exit that completes on the next RUN (an AXVM_EXIT_* or 0). */
@@ -143,6 +144,7 @@ void __axvm_arm64_fpsimd_load(const struct axvm_arm64_fpsimd *fp);
 
 /* hyp.c */
 extern u64 axvm_arm64_vtcr;
+extern bool axvm_arm64_has_ras;
 extern bool axvm_arm64_vmid0;
 void axvm_arm64_flush_vmid(u64 vttbr);
 u64 axvm_arm64_vttbr(struct axvm_vm *vm, u32 vmid);

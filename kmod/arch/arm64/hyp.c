@@ -34,6 +34,8 @@
 #define S2_ADDR			GENMASK_ULL(47, 12)
 
 u64 axvm_arm64_vtcr;
+/* The system has RAS error records (ID_AA64PFR0_EL1.RAS): HCR_EL2.TERR. */
+bool axvm_arm64_has_ras;
 /* KVM is built in: every axvm guest runs as VMID 0 (see the probe). */
 bool axvm_arm64_vmid0;
 
@@ -105,7 +107,7 @@ static const struct axvm_s2_format axvm_arm64_s2_format = {
 
 int axvm_arch_probe(struct axvm_arch_info *info)
 {
-	u64 mmfr0, mmfr1, parange;
+	u64 mmfr0, mmfr1, pfr0, parange;
 	unsigned int vmid_bits;
 	int ret;
 
@@ -166,6 +168,8 @@ int axvm_arch_probe(struct axvm_arch_info *info)
 		info->inject_needs_irqchip = true;
 	}
 
+	pfr0 = read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1);
+	axvm_arm64_has_ras = pfr0 & ID_AA64PFR0_EL1_RAS_MASK;
 	axvm_arm64_vtcr = VTCR_EL2_COMMON_BITS | VTCR_EL2_TG0_4K |
 			  VTCR_EL2_T0SZ(AXVM_ARM64_IPA_BITS) |
 			  (1 << VTCR_EL2_SL0_SHIFT) |	/* start at level 1 */

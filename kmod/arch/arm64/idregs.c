@@ -4,8 +4,8 @@
  * sanitised values, that is what every CPU of the system has, so a vCPU
  * may move between CPUs, with the features axvm does not give a guest
  * hidden: EL2/EL3, SVE, SME, MTE, AMU, MPAM, RAS, pointer authentication,
- * the PMU, SPE, trace, LORegions, and physical addresses beyond its
- * 40-bit IPA space.
+ * the PMU, SPE, trace, LORegions, WFxT, SCXTNUM (CSV2 at most 1), AArch32,
+ * and physical addresses beyond its 40-bit IPA space.
  */
 #include <linux/bitfield.h>
 #include <asm/cpufeature.h>
@@ -25,6 +25,7 @@
 #define PFR0_MPAM		GENMASK_ULL(43, 40)
 #define PFR0_AMU		GENMASK_ULL(47, 44)
 #define PFR0_RME		GENMASK_ULL(55, 52)
+#define PFR0_CSV2		GENMASK_ULL(59, 56)
 #define PFR1_MTE		GENMASK_ULL(11, 8)
 #define PFR1_RAS_FRAC		GENMASK_ULL(15, 12)
 #define PFR1_MPAM_FRAC		GENMASK_ULL(19, 16)
@@ -42,6 +43,7 @@
 #define ISAR1_API		GENMASK_ULL(11, 8)
 #define ISAR1_GPA		GENMASK_ULL(27, 24)
 #define ISAR1_GPI		GENMASK_ULL(31, 28)
+#define ISAR2_WFXT		GENMASK_ULL(3, 0)
 #define ISAR2_GPA3		GENMASK_ULL(11, 8)
 #define ISAR2_APA3		GENMASK_ULL(15, 12)
 #define MMFR0_PARANGE		GENMASK_ULL(3, 0)
@@ -58,9 +60,10 @@
  * CRn 0); the rest of the ID space reads as zero.
  */
 static const u8 axvm_arm64_idreg_known[8] = {
-	[1] = 0xf7,	/* ID_PFR0/1, ID_DFR0, ID_MMFR0-3 (not ID_AFR0) */
-	[2] = 0xff,	/* ID_ISAR0-5, ID_MMFR4, ID_ISAR6 */
-	[3] = 0x77,	/* MVFR0-2, ID_PFR2, ID_DFR1, ID_MMFR5 */
+	/*
+	 * CRm 1-3, the AArch32 registers, read as zero: the guest has no
+	 * AArch32 at any EL (ID_AA64PFR0.EL0/EL1), as KVM shows them then.
+	 */
 	[4] = 0x33,	/* ID_AA64PFR0/1, ID_AA64ZFR0, ID_AA64SMFR0 */
 	[5] = 0x03,	/* ID_AA64DFR0/1 (not the AFRs) */
 	[6] = 0x07,	/* ID_AA64ISAR0-2 */
@@ -81,6 +84,12 @@ static u64 axvm_arm64_idreg_filter(u32 id, u64 v)
 		v |= FIELD_PREP(PFR0_EL0, IMPLEMENTED_AARCH64) |
 		     FIELD_PREP(PFR0_EL1, IMPLEMENTED_AARCH64) |
 		     FIELD_PREP(PFR0_GIC, axvm_vgic_v2 ? 0 : GIC_SYSREGS_V3);
+		/*
+		 * CSV2 2 and up promise SCXTNUM_ELx, which traps (EnSCXT
+		 * clear) and is not kept: at most 1, as KVM says.
+		 */
+		if (FIELD_GET(PFR0_CSV2, v) > 1)
+			v = (v & ~PFR0_CSV2) | FIELD_PREP(PFR0_CSV2, 1);
 		return v;
 	case SYS_ID_AA64PFR1_EL1:
 		return v & ~(PFR1_MTE | PFR1_RAS_FRAC | PFR1_MPAM_FRAC |
@@ -95,7 +104,8 @@ static u64 axvm_arm64_idreg_filter(u32 id, u64 v)
 	case SYS_ID_AA64ISAR1_EL1:
 		return v & ~(ISAR1_APA | ISAR1_API | ISAR1_GPA | ISAR1_GPI);
 	case SYS_ID_AA64ISAR2_EL1:
-		return v & ~(ISAR2_GPA3 | ISAR2_APA3);
+		/* WFET/WFIT: their deadline is not kept (WFIT would be WFI). */
+		return v & ~(ISAR2_WFXT | ISAR2_GPA3 | ISAR2_APA3);
 	case SYS_ID_AA64MMFR0_EL1:
 		if (FIELD_GET(MMFR0_PARANGE, v) > PARANGE_40)
 			v = (v & ~MMFR0_PARANGE) |

@@ -77,6 +77,7 @@ static u64 axvm_psci_arg(struct axvm_arm64_vcpu *a, unsigned int n, u32 fid)
 struct axvm_psci_on {
 	u64 entry, context;
 	bool be;
+	bool entry_ok;		/* the entry point is in guest RAM */
 };
 
 static int axvm_psci_claim(struct axvm_vcpu *target, void *data)
@@ -90,6 +91,8 @@ static int axvm_psci_claim(struct axvm_vcpu *target, void *data)
 		ret = PSCI_RET_ALREADY_ON;
 	} else if (t->power.state == AXVM_PSCI_ON_PENDING) {
 		ret = PSCI_RET_ON_PENDING;
+	} else if (!on->entry_ok) {
+		ret = PSCI_RET_INVALID_ADDRESS;
 	} else {
 		WRITE_ONCE(t->power.state, AXVM_PSCI_ON_PENDING);
 		t->power.reset = true;
@@ -116,9 +119,12 @@ static int axvm_psci_unclaim(struct axvm_vcpu *target, void *unused)
 
 /*
  * CPU_ON (PSCI 5.1.4): INVALID_PARAMETERS for a target that is no vCPU
- * of the VM, ALREADY_ON or ON_PENDING where PSCI says; otherwise the
- * target is ON_PENDING and the VMM is told to start its thread, with
- * SUCCESS preset as the result.
+ * of the VM, ALREADY_ON or ON_PENDING where PSCI says, then
+ * INVALID_ADDRESS for an entry point "known by the implementation to be
+ * invalid" (outside guest RAM, where the core could fetch nothing), in
+ * the order SBI's hart_start checks; otherwise the target is ON_PENDING
+ * and the VMM is told to start its thread, with SUCCESS preset as the
+ * result.
  */
 static int axvm_psci_cpu_on(struct axvm_vcpu *vcpu, u32 fid)
 {
@@ -132,6 +138,7 @@ static int axvm_psci_cpu_on(struct axvm_vcpu *vcpu, u32 fid)
 	u64 target = axvm_psci_arg(a, 1, fid);
 	int ret;
 
+	on.entry_ok = axvm_mem_present(vcpu->vm, on.entry);
 	if (target & ~MPIDR_HWID_BITMASK)
 		ret = -ENOENT;
 	else
@@ -223,7 +230,8 @@ static long axvm_psci_affinity_info(struct axvm_vcpu *vcpu, u32 fid)
 	struct axvm_arm64_vcpu *a = vcpu->arch;
 	struct axvm_psci_affinity q = { };
 	u64 target = axvm_psci_arg(a, 1, fid);
-	u64 level = axvm_psci_arg(a, 2, fid);
+	/* uint32_t lowest_affinity_level in both calls (5.1.5). */
+	u64 level = lower_32_bits(a->x[2]);
 	static const u64 below[] = {
 		0, MPIDR_LEVEL_MASK,
 		MPIDR_LEVEL_MASK | (MPIDR_LEVEL_MASK << MPIDR_LEVEL_SHIFT(1)),
@@ -252,11 +260,12 @@ static long axvm_psci_affinity_info(struct axvm_vcpu *vcpu, u32 fid)
  * down request as well (5.4.2: the implementation may pick a shallower
  * state); KVM does the same.
  */
-static int axvm_psci_cpu_suspend(struct axvm_vcpu *vcpu, u32 fid)
+static int axvm_psci_cpu_suspend(struct axvm_vcpu *vcpu)
 {
 	struct axvm_arm64_vcpu *a = vcpu->arch;
 
-	if (axvm_psci_arg(a, 1, fid) & ~AXVM_PSCI_POWER_STATE_BITS) {
+	/* uint32_t power_state in both calls (5.1.2). */
+	if (lower_32_bits(a->x[1]) & ~AXVM_PSCI_POWER_STATE_BITS) {
 		a->x[0] = PSCI_RET_INVALID_PARAMS;
 		return AXVM_EXIT_HYPERCALL | AXVM_ARCH_EXIT_HANDLED;
 	}
@@ -292,7 +301,7 @@ int axvm_arm64_psci(struct axvm_vcpu *vcpu, u32 fid)
 		break;
 	case PSCI_0_2_FN_CPU_SUSPEND:
 	case PSCI_0_2_FN64_CPU_SUSPEND:
-		return axvm_psci_cpu_suspend(vcpu, fid);
+		return axvm_psci_cpu_suspend(vcpu);
 	case PSCI_0_2_FN_CPU_ON:
 	case PSCI_0_2_FN64_CPU_ON:
 		return axvm_psci_cpu_on(vcpu, fid);

@@ -5,6 +5,7 @@
 #include <asm/cputype.h>
 #include <asm/ptrace.h>
 #include <asm/sysreg.h>
+#include <uapi/linux/psci.h>
 
 #include "arm64.h"
 
@@ -177,7 +178,15 @@ int axvm_arch_set_regs(struct axvm_vcpu *vcpu, const struct axvm_regs *regs)
 	a->sp_el1 = regs->gpr[31];
 	a->pc = regs->pc;
 	a->pstate = regs->pstate;
-	/* New state from userspace replaces any exit still to complete. */
+	/*
+	 * New state from userspace replaces any exit still to complete;
+	 * a CPU_UP's answer still decides its target's power state, or a
+	 * refused target would stay ON_PENDING for good.
+	 */
+	if (a->pending == AXVM_EXIT_CPU_UP)
+		axvm_arm64_psci_cpu_on_done(vcpu, a->pending_target,
+					    READ_ONCE(vcpu->run->cpu_up.ret) ==
+					    PSCI_RET_SUCCESS);
 	a->pending = 0;
 	return 0;
 }

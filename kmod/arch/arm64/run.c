@@ -112,18 +112,34 @@ static void axvm_arm64_load_guest(struct axvm_arm64_vcpu *a, u64 vttbr,
 	write_sysreg(vttbr, vttbr_el2);
 	write_sysreg(axvm_arm64_vtcr, vtcr_el2);
 	/*
-	 * Debug and PMU registers trap (debug.c answers the former); the
-	 * host's HPMN stays. TDE clear: the guest's debug exceptions are
-	 * its own, taken at its EL1.
+	 * Stage 2 in place before TGE clears (below): Cortex-A76/A55 errata
+	 * 1165522/1530923 may otherwise walk speculatively with a stale
+	 * VTTBR (KVM's __load_stage2 has the same ISB).
+	 */
+	isb();
+	/*
+	 * Debug, PMU, SPE-profiling and trace-filter registers trap
+	 * (debug.c answers the first); the host's HPMN stays, as KVM's
+	 * kvm_arm_setup_mdcr_el2() does: the guest must not reprogram an
+	 * SPE or trace session of the host's. TDE clear: the guest's debug
+	 * exceptions are its own, taken at its EL1.
 	 */
 	write_sysreg((h->mdcr | MDCR_EL2_TDRA | MDCR_EL2_TDOSA | MDCR_EL2_TDA |
-		      MDCR_EL2_TPM | MDCR_EL2_TPMCR) & ~MDCR_EL2_TDE, mdcr_el2);
+		      MDCR_EL2_TPM | MDCR_EL2_TPMCR | MDCR_EL2_TPMS |
+		      MDCR_EL2_TTRF) & ~MDCR_EL2_TDE, mdcr_el2);
 	write_sysreg((h->cnthctl | AXVM_ARM64_CNTHCTL_EL1PCTEN) &
 		     ~AXVM_ARM64_CNTHCTL_EL1PTEN, cnthctl_el2);
-	/* FP/SIMD is the guest's own; SVE and SME trap (unhandled exit). */
-	write_sysreg((h->cptr | AXVM_ARM64_CPTR_FPEN) &
+	/*
+	 * FP/SIMD is the guest's own; SVE and SME trap (unhandled exit), so
+	 * do the activity monitors (TAM: the host's frequency-invariance
+	 * counters) and the trace unit (TTA), as in KVM's __activate_traps.
+	 */
+	write_sysreg((h->cptr | AXVM_ARM64_CPTR_FPEN | CPTR_EL2_TAM |
+		      CPACR_EL1_TTA) &
 		     ~(AXVM_ARM64_CPTR_ZEN | AXVM_ARM64_CPTR_SMEN), cpacr_el1);
-	write_sysreg(HCR_GUEST_FLAGS | HCR_E2H, hcr_el2);
+	/* The RAS error records are the host's: TERR traps them. */
+	write_sysreg(HCR_GUEST_FLAGS | HCR_E2H |
+		     (axvm_arm64_has_ras ? HCR_TERR : 0), hcr_el2);
 	isb();
 }
 

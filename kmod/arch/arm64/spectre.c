@@ -348,8 +348,9 @@ void axvm_arm64_spectre_cpu_enable(void)
  * A vCPU may run on any CPU axvm holds, so the answer covers them all,
  * with the values of SMCCC 7.5 and 7.6 (and KVM's): 1 when none of them
  * is affected, NOT_SUPPORTED when the exit path of one of them does not
- * mitigate (vulnerable, or mitigations=off), else 0: the call is worth
- * making, and the exit it causes mitigates.
+ * mitigate (vulnerable, or mitigations=off; for WA3 Spectre-v2 as well
+ * as BHB), else 0: the call is worth making, and the exit it causes
+ * mitigates.
  */
 long axvm_arm64_spectre_guest_answer(u32 fid)
 {
@@ -367,6 +368,14 @@ long axvm_arm64_spectre_guest_answer(u32 fid)
 				return SMCCC_RET_NOT_SUPPORTED;
 			affected |= v > AXVM_V2_UNAFFECTED;
 		} else {
+			/*
+			 * WA3 "also mitigates CVE-2017-5715" (SMCCC 7.6): a
+			 * guest may call it for Spectre-v2 alone, so not
+			 * where v2 is left open either (Xen says the same).
+			 */
+			v = AXVM_DECISION_V2(d);
+			if (v == AXVM_V2_OFF || v == AXVM_V2_VULNERABLE)
+				return SMCCC_RET_NOT_SUPPORTED;
 			v = AXVM_DECISION_BHB(d);
 			if (v == AXVM_BHB_OFF || v == AXVM_BHB_VULNERABLE)
 				return SMCCC_RET_NOT_SUPPORTED;

@@ -21,7 +21,7 @@
 
 #define AXVM_CNTV_ENABLE	BIT(0)
 #define AXVM_CNTV_IMASK		BIT(1)
-/* Farther deadlines: the hrtimer fires after a day and is armed again. */
+/* Farther deadlines: the hrtimer fires after a day and waits on. */
 #define AXVM_TIMER_MAX_SECS	86400
 /*
  * A deadline already passed whose line is listed without a request for
@@ -89,11 +89,33 @@ void axvm_arm64_vtimer_ppi_release(bool held)
 				      false);
 }
 
+/* Nanoseconds until @ticks of the counter have passed, rounded up. */
+static u64 axvm_arm64_timer_ns(u64 ticks)
+{
+	u32 freq = read_sysreg(cntfrq_el0);
+
+	ticks = min_t(u64, ticks, (u64)freq * AXVM_TIMER_MAX_SECS);
+	return mul_u64_u32_div(ticks, NSEC_PER_SEC, freq) + 1;
+}
+
 static enum hrtimer_restart axvm_arm64_timer_fire(struct hrtimer *t)
 {
 	struct axvm_arm64_vcpu *a = container_of(t, struct axvm_arm64_vcpu,
 						 timer);
+	u64 cval = READ_ONCE(a->timer_cval), now = read_sysreg(cntpct_el0);
 
+	/*
+	 * CLOCK_MONOTONIC is not the counter: NTP slews it ahead by up to
+	 * 10% (adjtimex tick), and a far deadline was cut to a day. A vCPU
+	 * asleep in WFI wakes only for a line raised, so wait on for the
+	 * rest, as KVM's kvm_bg_timer_expire() does.
+	 */
+	if (now < cval) {
+		u64 ns = axvm_arm64_timer_ns(cval - now);
+
+		hrtimer_forward_now(t, ns_to_ktime(ns));
+		return HRTIMER_RESTART;
+	}
 	axvm_vcpu_wake(a->vcpu);
 	return HRTIMER_NORESTART;
 }
@@ -170,7 +192,6 @@ void axvm_arm64_timer_start(struct axvm_arm64_vcpu *a, u32 skip_lines)
 {
 	u64 now = read_sysreg(cntpct_el0);
 	u64 cval = axvm_arm64_timer_deadline(a, skip_lines);
-	u32 freq = read_sysreg(cntfrq_el0);
 	u64 ns;
 
 	if (cval == U64_MAX)
@@ -178,9 +199,8 @@ void axvm_arm64_timer_start(struct axvm_arm64_vcpu *a, u32 skip_lines)
 	if (cval <= now)
 		ns = AXVM_TIMER_RECHECK_NS;
 	else
-		ns = mul_u64_u32_div(min_t(u64, cval - now,
-					   (u64)freq * AXVM_TIMER_MAX_SECS),
-				     NSEC_PER_SEC, freq);
+		ns = axvm_arm64_timer_ns(cval - now);
+	WRITE_ONCE(a->timer_cval, cval);
 	hrtimer_start(&a->timer, ns_to_ktime(ns), HRTIMER_MODE_REL_HARD);
 }
 

@@ -323,6 +323,15 @@ static int axvm_riscv_virtual_insn(struct axvm_vcpu *vcpu,
 
 	if (e->insn_len != 4)
 		return axvm_riscv_internal(vcpu, e);
+	/*
+	 * From VU-mode: the instruction is a supervisor one the guest's
+	 * user mode may not use (WFI with its TW, a supervisor CSR such as
+	 * stimecmp). Its own kernel gets the illegal-instruction exception
+	 * U-mode takes natively; emulating it would let the guest's user
+	 * program its kernel's timer.
+	 */
+	if (((struct axvm_riscv_vcpu *)vcpu->arch)->user)
+		return axvm_riscv_inject_illegal(vcpu, e);
 	if (e->insn == INSN_WFI) {
 		((struct axvm_riscv_vcpu *)vcpu->arch)->ctx.sepc += 4;
 		return axvm_riscv_wait(vcpu);

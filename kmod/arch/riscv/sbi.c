@@ -23,6 +23,8 @@ static bool axvm_sbi_ext_in_kernel(unsigned long ext)
 {
 	switch (ext) {
 	case SBI_EXT_0_1_SET_TIMER:
+	case SBI_EXT_0_1_CLEAR_IPI:
+	case SBI_EXT_0_1_SHUTDOWN:
 	case SBI_EXT_BASE:
 	case SBI_EXT_TIME:
 	case SBI_EXT_IPI:
@@ -93,7 +95,8 @@ static int axvm_sbi_remote_fence(struct axvm_vcpu *target, void *unused)
 
 /* SBI SRST reset_reason values (SBI 2.0, 10.1). */
 #define AXVM_SBI_SRST_REASON_FAILURE	1
-#define AXVM_SBI_SRST_REASON_IMPL	0xf0000000U
+#define AXVM_SBI_SRST_REASON_IMPL	0xe0000000U
+#define AXVM_SBI_SRST_REASON_IMPL_LAST	0xefffffffU
 
 static int axvm_sbi_hsm_status(struct axvm_vcpu *target, void *state)
 {
@@ -333,11 +336,14 @@ static int axvm_sbi_srst(struct axvm_vcpu *vcpu, unsigned long fid,
 		return 0;
 	}
 	/*
-	 * SBI 10.1: reasons 2 to 0xEFFFFFFF are reserved, INVALID_PARAM
-	 * like a reserved type; 0xF0000000 and up are the implementation's.
+	 * SBI 10.1: INVALID_PARAM for a reason "reserved or ...
+	 * platform-specific and unimplemented": 2 to 0xDFFFFFFF are
+	 * reserved, and the VM platform defines no 0xF0000000 and up. The
+	 * SBI implementation's own, 0xE0000000 to 0xEFFFFFFF, go to the VMM.
 	 */
 	if (reason > AXVM_SBI_SRST_REASON_FAILURE &&
-	    reason < AXVM_SBI_SRST_REASON_IMPL) {
+	    (reason < AXVM_SBI_SRST_REASON_IMPL ||
+	     reason > AXVM_SBI_SRST_REASON_IMPL_LAST)) {
 		ret->error = SBI_ERR_INVALID_PARAM;
 		return 0;
 	}
@@ -383,6 +389,18 @@ int axvm_riscv_sbi(struct axvm_vcpu *vcpu, const struct axvm_riscv_exit *e)
 		axvm_riscv_timer_set(r, a[0]);
 		r->ctx.x[10] = 0;	/* legacy calls return a0 only */
 		return AXVM_EXIT_HYPERCALL | AXVM_ARCH_EXIT_HANDLED;
+	case SBI_EXT_0_1_CLEAR_IPI:
+		/* SBI 5.4: the IPIs pending on this hart only; returns 0. */
+		atomic_set(&r->ipi, 0);
+		r->hvip &= ~AXVM_RISCV_VSSIP;
+		r->ctx.x[10] = 0;
+		return AXVM_EXIT_HYPERCALL | AXVM_ARCH_EXIT_HANDLED;
+	case SBI_EXT_0_1_SHUTDOWN:
+		/* SBI 5.9: a power-off that does not return; run on, -1. */
+		vcpu->run->system_down.type = AXVM_SYSTEM_DOWN_POWEROFF;
+		vcpu->run->system_down.data = 0;
+		r->ctx.x[10] = -1UL;
+		return AXVM_EXIT_SYSTEM_DOWN;
 	case SBI_EXT_IPI:
 		if (fid == SBI_EXT_IPI_SEND_IPI)
 			ret.error = axvm_sbi_for_harts(vcpu, a[0], a[1],

@@ -204,6 +204,35 @@ static bool axvm_lapic_timer_fire(struct axvm_lapic *a)
 	return axvm_lapic_set_irr(a, lvtt & APIC_VECTOR_MASK, false);
 }
 
+/* Nanoseconds until the guest's TSC has moved @cycles, rounded up. */
+static u64 axvm_lapic_tsc_ns(u64 cycles)
+{
+	return mul_u64_u32_div(cycles, NSEC_PER_MSEC, tsc_khz) + 1;
+}
+
+/*
+ * The TSC-deadline timer "generates a timer interrupt when the value of
+ * the time-stamp counter is greater than or equal to the target" (SDM
+ * 10.5.4.1). CLOCK_MONOTONIC is not the TSC: NTP slews it ahead by up
+ * to 10% (adjtimex tick), so the hrtimer may come early: wait on for the
+ * rest. Lock held.
+ */
+static bool axvm_lapic_deadline_early(struct axvm_lapic *a,
+				      struct hrtimer *t)
+{
+	u64 now, ns;
+
+	if (axvm_lapic_timer_mode(a) != APIC_LVT_TIMER_TSCDEADLINE ||
+	    !a->tsc_deadline || !tsc_khz)
+		return false;
+	now = axvm_x86_guest_tsc(a->x);
+	if (now >= a->tsc_deadline)
+		return false;
+	ns = axvm_lapic_tsc_ns(a->tsc_deadline - now);
+	hrtimer_forward_now(t, ns_to_ktime(ns));
+	return true;
+}
+
 static enum hrtimer_restart axvm_lapic_timer_fn(struct hrtimer *t)
 {
 	struct axvm_lapic *a = container_of(t, struct axvm_lapic, timer);
@@ -212,6 +241,10 @@ static enum hrtimer_restart axvm_lapic_timer_fn(struct hrtimer *t)
 	bool kick;
 
 	spin_lock_irqsave(&a->lock, flags);
+	if (axvm_lapic_deadline_early(a, t)) {
+		spin_unlock_irqrestore(&a->lock, flags);
+		return HRTIMER_RESTART;
+	}
 	kick = axvm_lapic_timer_fire(a);
 	switch (axvm_lapic_timer_mode(a)) {
 	case APIC_LVT_TIMER_PERIODIC:
@@ -271,8 +304,7 @@ static void axvm_lapic_deadline_arm(struct axvm_lapic *a)
 	    axvm_lapic_timer_mode(a) != APIC_LVT_TIMER_TSCDEADLINE)
 		return;
 	if (a->tsc_deadline > now && tsc_khz)
-		ns = mul_u64_u32_div(a->tsc_deadline - now, NSEC_PER_MSEC,
-				     tsc_khz);
+		ns = axvm_lapic_tsc_ns(a->tsc_deadline - now);
 	hrtimer_start(&a->timer, ns_to_ktime(ns), HRTIMER_MODE_REL_HARD);
 }
 

@@ -1930,7 +1930,6 @@ static int run_known_regs(struct __test_metadata *_metadata,
 	struct ucall uc;
 	char desc[512];
 	int user = 0, bad = 0, i;
-	long long irqs;
 	long ret;
 
 	for (;;) {
@@ -1985,10 +1984,8 @@ static int run_known_regs(struct __test_metadata *_metadata,
 	ASSERT_EQ(UCALL_DONE, test_get_ucall(v, &uc))
 		TH_LOG("CPU %d: %s", cpu,
 		       test_vcpu_describe(v, &uc, desc, sizeof(desc)));
-	/* Three kinds of five reach userspace; the spins met interrupts. */
+	/* Three kinds of five reach userspace. */
 	EXPECT_EQ(3 * rounds, user);
-	irqs = axvm_exit_count(v->fd, AXVM_EXIT_EXTERNAL_INTERRUPT);
-	EXPECT_LE(10, irqs) TH_LOG("CPU %d: %lld interrupt exits", cpu, irqs);
 	return user;
 }
 
@@ -2065,7 +2062,8 @@ TEST_F_TIMEOUT(exit_seq, registers_survive_every_exit, 300)
 {
 	static struct exit_choice c[MAX_CPUS];
 	uint64_t mask[AXVM_AFFINITY_WORDS], rounds = 50, freq;
-	int cpus[MAX_CPUS], n, i;
+	int cpus[MAX_CPUS], n, i, tries;
+	long long irqs;
 	struct test_vcpu *v;
 	struct test_vm *vm;
 	char raw[8192];
@@ -2090,7 +2088,21 @@ TEST_F_TIMEOUT(exit_seq, registers_survive_every_exit, 300)
 		v = test_vcpu_add(vm, i, TEST_ARCH_ID_DEFAULT, mask,
 				  guest_known_regs, 2, rounds, freq / 100);
 		ASSERT_NE(NULL, v);
-		run_known_regs(_metadata, v, cpus[i], rounds);
+		/*
+		 * Until the spins have met 10 host interrupts: a loaded
+		 * host that runs this CPU seldom gives fewer per round.
+		 */
+		for (tries = 0; ; tries++) {
+			run_known_regs(_metadata, v, cpus[i], rounds);
+			irqs = axvm_exit_count(v->fd,
+					       AXVM_EXIT_EXTERNAL_INTERRUPT);
+			if (irqs >= 10 || tries == 20)
+				break;
+			ASSERT_EQ(0, test_vcpu_set_entry(v, guest_known_regs, 2,
+							 rounds, freq / 100));
+		}
+		EXPECT_LE(10, irqs) TH_LOG("CPU %d: %lld interrupt exits",
+					   cpus[i], irqs);
 		EXPECT_EQ(cpus[i], sched_getcpu());
 	}
 	test_vm_free(vm);

@@ -599,23 +599,35 @@ GUEST_CODE static void guest_tsc_writes(uint64_t has_adjust)
 	GUEST_SYNC(tsc_gp);
 }
 
-/* CPUID.(EAX=07H,ECX=0):EBX[1], IA32_TSC_ADJUST, set or clear. */
-static void set_tsc_adjust_bit(struct __test_metadata *_metadata, int vcpu,
-			       bool on)
+/*
+ * Set or clear @mask in the vCPU's CPUID leaf @leaf (subleaf 0), in EBX
+ * (@ecx false) or ECX, as a VMM's AXVM_SET_CPUID would.
+ */
+static void set_cpuid_bits(struct __test_metadata *_metadata, int vcpu,
+			   uint32_t leaf, bool ecx, uint32_t mask, bool on)
 {
 	static struct axvm_cpuid_entry e[256];
 	struct axvm_cpuid hdr = { .nent = 256, .entries = (uintptr_t)e };
 	unsigned int i, found = 0;
+	uint32_t *r;
 
 	ASSERT_EQ(0, ioctl(vcpu, AXVM_GET_CPUID, &hdr));
 	for (i = 0; i < hdr.nent; i++) {
-		if (e[i].function != 7 || e[i].index)
+		if (e[i].function != leaf || e[i].index)
 			continue;
-		e[i].ebx = on ? e[i].ebx | 2 : e[i].ebx & ~2u;
+		r = ecx ? &e[i].ecx : &e[i].ebx;
+		*r = on ? *r | mask : *r & ~mask;
 		found++;
 	}
 	ASSERT_EQ(1, found);
 	ASSERT_EQ(0, ioctl(vcpu, AXVM_SET_CPUID, &hdr));
+}
+
+/* CPUID.(EAX=07H,ECX=0):EBX[1], IA32_TSC_ADJUST, set or clear. */
+static void set_tsc_adjust_bit(struct __test_metadata *_metadata, int vcpu,
+			       bool on)
+{
+	set_cpuid_bits(_metadata, vcpu, 7, false, 2, on);
 }
 
 /*
@@ -722,6 +734,33 @@ TEST_F(apic, cpuid_apic_flag_follows_apic_base)
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
 	EXPECT_EQ(1, uc.args[0]);
 	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
+GUEST_CODE static void guest_x2apic_cpuid(void)
+{
+	uint32_t a, b, c, d;
+
+	cpuid(1, 0, &a, &b, &c, &d);
+	GUEST_SYNC(!!(c & (1u << 21)));
+}
+
+/*
+ * CPUID.01H:ECX[21] says "the processor supports x2APIC" (SDM 10.12.1),
+ * which the in-kernel APIC is not: set by the VMM's table it would make
+ * a guest set IA32_APIC_BASE.EXTD and take a #GP. The guest sees 0.
+ */
+TEST_F(apic, cpuid_has_no_x2apic)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_x2apic_cpuid, 0);
+	ASSERT_NE(NULL, v);
+	set_cpuid_bits(_metadata, v->fd, 1, true, 1u << 21, true);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0, uc.args[0]);
 }
 
 /*
@@ -1315,6 +1354,65 @@ TEST_F(apic, axvm_nmi_is_lint1)
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
 	EXPECT_EQ(1, uc.args[0]);
 	EXPECT_EQ(1, uc.args[1]);
+}
+
+#define REDIR_NMI	0x400		/* delivery mode NMI */
+#define ESR_RECV_ILLEGAL	(1u << 6)
+
+GUEST_CODE static void guest_ioapic_no_eoi(void)
+{
+	uint32_t esr;
+
+	apic_enable();
+	apic_write(APIC_LVTERR, 0xfe);		/* error interrupts, as Linux */
+	ioapic_write(0x11 + 2 * 8, 0);
+	ioapic_write(0x10 + 2 * 8, 0x05 | REDIR_LEVEL);	/* illegal vector */
+	ioapic_write(0x11 + 2 * 9, 0);
+	ioapic_write(0x10 + 2 * 9, REDIR_NMI | REDIR_LEVEL);
+	GUEST_SYNC(0);				/* the host raises 8 and 9 */
+	wait_nmis(1);
+	apic_write(APIC_ESR, 0);
+	esr = apic_read(APIC_ESR);
+	GUEST_SYNC(esr & ESR_RECV_ILLEGAL,
+		   ioapic_read(0x10 + 2 * 8) & REDIR_REMOTE_IRR,
+		   ioapic_read(0x10 + 2 * 9) & REDIR_REMOTE_IRR, nmi_count);
+	wait_nmis(2);				/* line 9 low, then high */
+	GUEST_SYNC(nmi_count);
+}
+
+/*
+ * Remote IRR waits for an EOI, so only what an APIC accepted into its
+ * IRR sets it (82093AA 3.2.4: "set to 1 when local APIC(s) accept the
+ * level interrupt"). A vector of 0-15 is never accepted: "the local
+ * APIC will never set an IRR bit in the range 0 to 15" (SDM 10.5.3),
+ * it logs Receive Illegal Vector, here with its error interrupt
+ * unmasked. An NMI entry has no EOI: it "is treated as an edge
+ * triggered interrupt, even if it is programmed as a level triggered
+ * interrupt" (82093AA, Delivery Mode), so its next edge is an NMI again.
+ */
+TEST_F(apic, ioapic_no_remote_irr_without_an_eoi)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	test_vm_set_sync_handler(self->vm, on_nmi);
+	v = test_vcpu_add_default(self->vm, 0, guest_ioapic_no_eoi, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	ASSERT_EQ(0, irq_line(self->vm->fd, 8, 1));
+	ASSERT_EQ(0, irq_line(self->vm->fd, 9, 1));
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(ESR_RECV_ILLEGAL, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+	EXPECT_EQ(0, uc.args[2]);
+	EXPECT_EQ(1, uc.args[3]);
+	ASSERT_EQ(0, irq_line(self->vm->fd, 9, 0));
+	ASSERT_EQ(0, irq_line(self->vm->fd, 9, 1));
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(2, uc.args[0]);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
 }
 
 GUEST_CODE static void guest_plain_nmi(void)

@@ -187,7 +187,7 @@ bool axvm_arm64_debug_access(struct axvm_arm64_vcpu *a, u32 op0, u32 op1,
 			     u32 crn, u32 crm, u32 op2, bool write, u64 *val);
 bool axvm_arm64_debug_load(struct axvm_arm64_vcpu *a,
 			   struct axvm_arm64_debug *h);
-void axvm_arm64_debug_put(struct axvm_arm64_debug *h);
+void axvm_arm64_debug_put(struct axvm_arm64_debug *h, bool loaded);
 
 /* inject.c: exceptions taken to the guest's EL1. */
 void axvm_arm64_inject_abort(struct axvm_arm64_vcpu *a, bool data, u64 far,

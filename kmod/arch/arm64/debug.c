@@ -246,7 +246,7 @@ static bool axvm_arm64_debug_active(const struct axvm_arm64_debug *d)
  * Before the guest's entry, interrupts and debug exceptions masked: the
  * host's registers into @h, the guest's into the CPU. Registers this CPU
  * has beyond what the guest was told of are disabled for the run. False
- * when the guest does not use debug: nothing was touched.
+ * when the guest does not use debug: only MDSCR_EL1 was switched.
  */
 bool axvm_arm64_debug_load(struct axvm_arm64_vcpu *a,
 			   struct axvm_arm64_debug *h)
@@ -260,9 +260,21 @@ bool axvm_arm64_debug_load(struct axvm_arm64_vcpu *a,
 	unsigned int n;
 	u64 v;
 
-	if (!axvm_arm64_debug_active(d))
-		return false;
 	h->mdscr = read_sysreg(mdscr_el1);
+	if (!axvm_arm64_debug_active(d)) {
+		/*
+		 * MDSCR_EL1 is shared with the VHE host: its MDE/KDE (a
+		 * debugger's or perf's breakpoints on the host) would
+		 * make the host's breakpoint registers, still live,
+		 * fire in the guest (TDE is clear). The guest's own,
+		 * without the enables it cannot use now, as KVM always
+		 * loads the guest's MDSCR.
+		 */
+		write_sysreg(d->mdscr & ~(AXVM_MDSCR_MDE | AXVM_MDSCR_KDE |
+					  AXVM_MDSCR_SS), mdscr_el1);
+		isb();
+		return false;
+	}
 	for (n = 0; n < brps; n++) {
 		axvm_dbg_hw(4, n, &h->bvr[n], false);
 		axvm_dbg_hw(5, n, &h->bcr[n], false);
@@ -284,8 +296,11 @@ bool axvm_arm64_debug_load(struct axvm_arm64_vcpu *a,
 	return true;
 }
 
-/* After the exit, still masked: the host's registers back. */
-void axvm_arm64_debug_put(struct axvm_arm64_debug *h)
+/*
+ * After the exit, still masked: the host's registers back, MDSCR_EL1
+ * always, the others when @loaded (axvm_arm64_debug_load() said so).
+ */
+void axvm_arm64_debug_put(struct axvm_arm64_debug *h, bool loaded)
 {
 	u64 dfr0 = read_sysreg(id_aa64dfr0_el1);
 	unsigned int brps = axvm_dbg_count(dfr0, AXVM_DFR0_BRPS);
@@ -293,6 +308,10 @@ void axvm_arm64_debug_put(struct axvm_arm64_debug *h)
 	unsigned int n;
 
 	write_sysreg(h->mdscr, mdscr_el1);
+	if (!loaded) {
+		isb();
+		return;
+	}
 	for (n = 0; n < brps; n++) {
 		axvm_dbg_hw(4, n, &h->bvr[n], true);
 		axvm_dbg_hw(5, n, &h->bcr[n], true);

@@ -81,7 +81,13 @@ static phys_addr_t axvm_arm64_s2_address(u64 entry)
  */
 static void axvm_arm64_s2_prepare(struct page *page)
 {
-	unsigned long line = cache_line_size();
+	/*
+	 * DC by VA steps by the smallest data cache line of any CPU
+	 * (CTR_EL0.DminLine), not by the writeback granule CWG that
+	 * cache_line_size() gives: a larger stride would skip lines.
+	 */
+	unsigned long line = 4UL << SYS_FIELD_GET(CTR_EL0, DminLine,
+					read_sanitised_ftr_reg(SYS_CTR_EL0));
 	unsigned long addr = (unsigned long)page_address(page);
 	unsigned long end = addr + PAGE_SIZE;
 

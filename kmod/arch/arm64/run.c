@@ -297,8 +297,7 @@ static int axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 			 !axvm_arm64_fault_ipa(e);
 	a->pc = read_sysreg(elr_el2);
 	a->pstate = read_sysreg(spsr_el2);
-	if (debug)
-		axvm_arm64_debug_put(&host_debug);
+	axvm_arm64_debug_put(&host_debug, debug);
 	axvm_arm64_save_guest(a);
 	axvm_arm64_restore_host(&host);
 	__axvm_arm64_fpsimd_save(&a->fp);

@@ -42,6 +42,7 @@
 #define CPUIDD1_EAX_OK		(BIT(0) | BIT(1) | BIT(2))
 #define CPUID1_ECX_HYPERVISOR	BIT(31)
 #define CPUID1_ECX_TSC_DEADLINE	BIT(24)
+#define CPUID1_ECX_X2APIC	BIT(21)
 #define CPUID1_EDX_APIC		BIT(9)
 #define CPUID1_EDX_HIDE	(BIT(9) /* APIC */ | BIT(22) /* ACPI */ |	\
 			 BIT(29) /* TM */ | BIT(31) /* PBE */)
@@ -387,6 +388,12 @@ void axvm_x86_cpuid(struct axvm_x86_vcpu *x)
 		 */
 		if (x->apic && !axvm_lapic_enabled(x->apic))
 			x->gpr[AXVM_X86_RDX] &= ~(u64)CPUID1_EDX_APIC;
+		/*
+		 * No x2APIC mode, whatever the VMM's table says: a guest
+		 * that believed it would set IA32_APIC_BASE.EXTD and take
+		 * a #GP (Linux panics on it).
+		 */
+		x->gpr[AXVM_X86_RCX] &= ~(u64)CPUID1_ECX_X2APIC;
 	}
 }
 

@@ -43,6 +43,20 @@ void axvm_ioapic_init(struct axvm_ioapic *io, u64 base, u32 pins)
 		io->redir[i] = REDIR_MASKED;
 }
 
+/*
+ * A level entry that waits for an EOI: Fixed and Lowest Priority only.
+ * NMI, SMI, INIT and ExtINT have no EOI; the 82093AA treats them "as an
+ * edge triggered interrupt, even if it is programmed as a level
+ * triggered interrupt" (3.2.4, Delivery Mode), so no Remote IRR.
+ */
+static bool axvm_ioapic_eoi_mode(u64 e)
+{
+	u64 mode = e & REDIR_MODE;
+
+	return (e & REDIR_LEVEL) &&
+	       (mode == APIC_DM_FIXED || mode == APIC_DM_LOWEST);
+}
+
 /* Send pin @pin's message when it should go; the I/O APIC lock is held. */
 static void axvm_ioapic_service(struct axvm_x86_chip *chip, u32 pin)
 {
@@ -62,7 +76,7 @@ static void axvm_ioapic_service(struct axvm_x86_chip *chip, u32 pin)
 	if (axvm_x86_chip_deliver(chip, e >> REDIR_DEST_SHIFT,
 				  e & REDIR_LOGICAL, e & REDIR_MODE,
 				  e & REDIR_VECTOR, e & REDIR_LEVEL) &&
-	    (e & REDIR_LEVEL))
+	    axvm_ioapic_eoi_mode(e))
 		io->redir[pin] |= REDIR_REMOTE_IRR;
 }
 

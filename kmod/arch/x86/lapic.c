@@ -133,7 +133,7 @@ bool axvm_lapic_accept(struct axvm_lapic *a, u32 mode, u8 vector,
 		       bool level)
 {
 	unsigned long flags;
-	bool taken = false;
+	bool taken = false, kick = false;
 
 	spin_lock_irqsave(&a->lock, flags);
 	/*
@@ -151,8 +151,16 @@ bool axvm_lapic_accept(struct axvm_lapic *a, u32 mode, u8 vector,
 		 * Software-disabled, it answers only INIT, NMI, SMI and
 		 * SIPI (SDM 10.4.7.2; KVM's apic_enabled() check).
 		 */
-		if (axvm_lapic_sw_enabled(a))
-			taken = axvm_lapic_set_irr(a, vector, level);
+		if (!axvm_lapic_sw_enabled(a))
+			break;
+		/*
+		 * An illegal vector is never accepted: "the local APIC will
+		 * never set an IRR bit in the range 0 to 15" (SDM 10.5.3),
+		 * so an I/O APIC level pin sets no Remote IRR that no EOI
+		 * would clear. The error interrupt it raises needs a look.
+		 */
+		kick = axvm_lapic_set_irr(a, vector, level);
+		taken = vector >= 16;
 		break;
 	case APIC_DM_INIT:
 		/*
@@ -189,7 +197,7 @@ bool axvm_lapic_accept(struct axvm_lapic *a, u32 mode, u8 vector,
 	}
 	spin_unlock_irqrestore(&a->lock, flags);
 	/* What it took needs the vCPU to look again. */
-	if (taken)
+	if (taken || kick)
 		axvm_x86_chip_kick(a->x);
 	return taken;
 }
@@ -365,6 +373,7 @@ static void axvm_lapic_reset_regs(struct axvm_lapic *a)
 		REG(a, off) = APIC_LVT_MASKED;
 	REG(a, APIC_DFR) = APIC_DFR_FLAT;
 	REG(a, APIC_SPIV) = 0xff;
+	a->esr_pending = 0;	/* errors logged before INIT are gone too */
 	a->period_ns = 0;
 	a->tsc_deadline = 0;
 }

@@ -17,6 +17,7 @@
 #define NR_GSIS		24
 #define APIC		0xfee00000UL
 #define APIC_ID		0x20
+#define APIC_LVR	0x30
 #define APIC_TPR	0x80
 #define APIC_EOI	0xb0
 #define APIC_LDR	0xd0
@@ -1004,6 +1005,64 @@ TEST_F(apic, pit_through_8259_and_ioapic)
 	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
 }
 
+GUEST_CODE static uint8_t pic_poll(void)
+{
+	outb(0x0c, 0x20);		/* OCW3: poll */
+	return inb(0x20);
+}
+
+GUEST_CODE static void guest_pic_rules(void)
+{
+	uint8_t first, second, third;
+
+	outb(1u << 5, 0x4d0);		/* ELCR: IRQ 5 level-triggered */
+	GUEST_SYNC(0);			/* the host raises line 5 */
+	/* ICW1-4 once more, AEOI this time (ICW4 bit 1). */
+	outb(0x11, 0x20);
+	outb(PIC_BASE, 0x21);
+	outb(0x04, 0x21);
+	outb(0x03, 0x21);
+	outb((uint8_t)~((1u << 3) | (1u << 5) | (1u << 6)), 0x21);
+	outb(0x80, 0x20);		/* OCW2: rotate in AEOI mode, set */
+	first = pic_poll();
+	GUEST_SYNC(first);		/* edges on lines 3 and 6 */
+	second = pic_poll();
+	third = pic_poll();
+	GUEST_SYNC(second, third, pic_poll());
+}
+
+/*
+ * 8259A: ICW1 resets the edge sense latches, "following initialization,
+ * an interrupt request (IR) input must make a low-to-high transition to
+ * generate an interrupt" -- an edge; a level-triggered input (ELCR)
+ * still high still requests. OCW2 with R SL EOI = 100 sets "rotate in
+ * automatic EOI mode": each acknowledged IRQ becomes the lowest
+ * priority, so after 5 comes 6 before 3, and after 6, 3.
+ */
+TEST_F(apic, pic_icw1_keeps_level_requests_and_aeoi_rotates)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	v = test_vcpu_add_default(self->vm, 0, guest_pic_rules, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	ASSERT_EQ(0, irq_line(self->vm->fd, 5, 1));
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0x85, uc.args[0]);
+	ASSERT_EQ(0, irq_line(self->vm->fd, 3, 1));
+	ASSERT_EQ(0, irq_line(self->vm->fd, 3, 0));
+	ASSERT_EQ(0, irq_line(self->vm->fd, 6, 1));
+	ASSERT_EQ(0, irq_line(self->vm->fd, 6, 0));
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0x86, uc.args[0]);
+	EXPECT_EQ(0x83, uc.args[1]);
+	EXPECT_EQ(0x85, uc.args[2]);	/* the level line, still high */
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
+}
+
 struct run_arg {
 	struct test_vcpu *v;
 	struct ucall uc;
@@ -1570,6 +1629,15 @@ GUEST_CODE static void guest_esr(void)
 	esr2 = apic_read(APIC_ESR);
 	apic_write(APIC_ESR, 0);
 	GUEST_SYNC(esr1, esr2, apic_read(APIC_ESR), irq_count[0x50]);
+	/*
+	 * 0x2f0 (LVT CMCI) does not exist on an APIC whose version register
+	 * says six LVT entries (max LVT 5): reserved as well.
+	 */
+	GUEST_ASSERT_EQ((apic_read(APIC_LVR) >> 16) & 0xff, 5);
+	apic_write(0x2f0, 0x60);
+	wait_irqs(0x50, 3);
+	apic_write(APIC_ESR, 0);
+	GUEST_SYNC(apic_read(APIC_ESR), apic_read(0x2f0));
 }
 
 /*
@@ -1594,6 +1662,10 @@ TEST_F(apic, esr_errors_raise_the_error_interrupt)
 	EXPECT_EQ(ESR_ILLREGA, uc.args[1]);
 	EXPECT_EQ(0, uc.args[2]);
 	EXPECT_EQ(2, uc.args[3]);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(ESR_ILLREGA, uc.args[0]);
+	EXPECT_EQ(0, uc.args[1]);
+	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
 }
 
 GUEST_CODE static void guest_timer_counts(void)

@@ -287,16 +287,27 @@ static int axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 	 * SP_EL0 (the host's current) is switched in the assembly, which
 	 * also runs this CPU's Spectre-v2/BHB sequence after the exit.
 	 */
-	e->code = __axvm_arm64_enter(a->x, &a->sysregs[AXVM_ARM64_SP_EL0],
-				     seq);
-
-	e->esr = read_sysreg(esr_el2);
-	e->far = read_sysreg(far_el2);
-	e->hpfar = read_sysreg(hpfar_el2);
-	e->ipa_unknown = e->code == AXVM_ARM64_EXIT_SYNC &&
-			 !axvm_arm64_fault_ipa(e);
-	a->pc = read_sysreg(elr_el2);
-	a->pstate = read_sysreg(spsr_el2);
+	if (unlikely(read_sysreg(isr_el1))) {
+		/*
+		 * An IRQ, FIQ or SError is pending at EL2 already: entered,
+		 * the guest would take it, and an SError of the host's
+		 * would end the guest as its own and be lost to the host.
+		 * No entry: the host takes it once DAIF is restored, as
+		 * after KVM's __guest_enter ISR_EL1 check.
+		 */
+		e->code = AXVM_ARM64_EXIT_IRQ;
+	} else {
+		e->code = __axvm_arm64_enter(a->x,
+					     &a->sysregs[AXVM_ARM64_SP_EL0],
+					     seq);
+		e->esr = read_sysreg(esr_el2);
+		e->far = read_sysreg(far_el2);
+		e->hpfar = read_sysreg(hpfar_el2);
+		e->ipa_unknown = e->code == AXVM_ARM64_EXIT_SYNC &&
+				 !axvm_arm64_fault_ipa(e);
+		a->pc = read_sysreg(elr_el2);
+		a->pstate = read_sysreg(spsr_el2);
+	}
 	axvm_arm64_debug_put(&host_debug, debug);
 	axvm_arm64_save_guest(a);
 	axvm_arm64_restore_host(&host);

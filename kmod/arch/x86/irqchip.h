@@ -61,6 +61,7 @@ struct axvm_pic_one {
 	u8 base;			/* vector of IRQ 0, from ICW2 */
 	u8 init_step;			/* 0: ready, 1-3: waiting for ICW2-4 */
 	bool icw4, single, auto_eoi, read_isr, special_mask, poll;
+	bool rotate_aeoi;		/* OCW2 "rotate in AEOI mode" set */
 	u8 lowest;			/* rotation: lowest priority IRQ */
 	u8 elcr;			/* level-triggered inputs */
 	u8 lines;			/* input line levels */

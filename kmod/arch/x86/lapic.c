@@ -678,7 +678,12 @@ static bool axvm_lapic_reg_exists(u32 reg)
 	case APIC_LVR:
 	case APIC_TASKPRI ... APIC_SPIV:	/* TPR APR PPR EOI RRD LDR DFR */
 	case APIC_ISR ... APIC_ESR:		/* ISR TMR IRR */
-	case APIC_LVTCMCI ... APIC_TMCCT:	/* CMCI ICR ICR2 LVTs counts */
+	/*
+	 * Not LVT CMCI (0x2f0): the version register says five LVT entries
+	 * past the timer (max LVT 5), so it is reserved, as KVM has it
+	 * without a CMCI entry.
+	 */
+	case APIC_ICR ... APIC_TMCCT:		/* ICR ICR2 LVTs counts */
 	case APIC_TDCR:
 		return true;
 	}

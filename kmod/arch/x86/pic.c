@@ -121,7 +121,7 @@ static void axvm_pic_take(struct axvm_pic_one *p, u8 irq)
 {
 	if (!p->auto_eoi)
 		p->isr |= BIT(irq);
-	else if (p->single)
+	else if (p->rotate_aeoi)
 		p->lowest = irq;
 	/* A level request stays while the line is high. */
 	if (!(p->elcr & BIT(irq)) || !(p->lines & BIT(irq)))
@@ -205,6 +205,10 @@ static void axvm_pic_ocw2(struct axvm_pic_one *p, u8 val)
 	case 6:		/* set priority */
 		p->lowest = irq;
 		break;
+	case 0:		/* rotate in automatic EOI mode: clear */
+	case 4:		/* ... set (8259A, OCW2 R SL EOI = 000, 100) */
+		p->rotate_aeoi = cmd == 4;
+		break;
 	}
 }
 
@@ -216,9 +220,15 @@ static void axvm_pic_cmd(struct axvm_pic_one *p, u8 val)
 		p->single = val & ICW1_SINGLE;
 		p->imr = 0;
 		p->isr = 0;
-		p->irr = 0;
+		/*
+		 * The edge sense latches are reset: an edge input needs a
+		 * new rising edge, but a level input still high (ELCR)
+		 * still requests, as KVM's kvm_pic_reset() keeps it.
+		 */
+		p->irr &= p->elcr & p->lines;
 		p->lowest = 7;
 		p->auto_eoi = false;
+		p->rotate_aeoi = false;
 		p->read_isr = false;
 		p->special_mask = false;
 		p->poll = false;

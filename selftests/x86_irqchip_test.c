@@ -933,6 +933,64 @@ TEST_F(apic, msi)
 	TEST_RUN_UCALL(v, &uc, UCALL_DONE);
 }
 
+GUEST_CODE static void guest_lowest(uint64_t id, uint64_t tpr)
+{
+	uint64_t before;
+	int round, i;
+
+	apic_enable();
+	apic_write(APIC_DFR, 0xffffffff);	/* flat */
+	apic_write(APIC_LDR, 1u << (24 + id));
+	for (round = 0; round < 2; round++) {
+		apic_write(APIC_TPR, tpr);
+		GUEST_SYNC(0);			/* the host sends the MSI */
+		before = irq_count[0x51];
+		local_irq_enable();
+		for (i = 0; i < 100; i++)
+			asm volatile("pause");
+		local_irq_disable();
+		GUEST_SYNC(irq_count[0x51] - before);
+		tpr = 0x40 - tpr;		/* the other way round */
+	}
+}
+
+/*
+ * Lowest Priority delivery mode: "Deliver the signal to the agent that is
+ * executing at the lowest priority of all agents listed in the
+ * destination field" (SDM 10.6.2.4, Table 10-2 / 10.11.2). Logical
+ * destination 0x03 names both APICs; the one whose TPR is 0 takes
+ * vector 0x51, not the one at TPR 0x40, whichever has the lower id.
+ */
+TEST_F(apic, msi_lowest_priority_goes_to_the_lowest_priority)
+{
+	struct test_vcpu *v[2];
+	struct ucall uc;
+	int round, i;
+
+	if (!self->vm)
+		return;
+	test_vm_set_irq_handler(self->vm, on_irq);
+	v[0] = test_vcpu_add(self->vm, 0, TEST_ARCH_ID_DEFAULT, NULL,
+			     guest_lowest, 2, 0ULL, 0x40ULL);
+	v[1] = test_vcpu_add(self->vm, 1, TEST_ARCH_ID_DEFAULT, NULL,
+			     guest_lowest, 2, 1ULL, 0ULL);
+	ASSERT_NE(NULL, v[0]);
+	ASSERT_NE(NULL, v[1]);
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < 2; i++)
+			TEST_RUN_UCALL(v[i], &uc, UCALL_SYNC);
+		ASSERT_EQ(0, signal_msi(self->vm->fd,
+					0xfee00000 | 0x03 << 12 | 4,
+					0x51 | 1 << 8, 0));
+		for (i = 0; i < 2; i++) {
+			TEST_RUN_UCALL(v[i], &uc, UCALL_SYNC);
+			/* Round 0: APIC 1 (TPR 0); round 1: APIC 0. */
+			EXPECT_EQ(i != round, uc.args[0])
+				TH_LOG("round %d, APIC %d", round, i);
+		}
+	}
+}
+
 /*
  * The legacy pair as Linux probes and uses them: the 8259 mask reads
  * back, ICW1-4 set the vector base; PIT channel 2 counts down behind

@@ -51,6 +51,8 @@ void axvm_x86_chip_kick(struct axvm_x86_vcpu *x)
 bool axvm_x86_chip_deliver(struct axvm_x86_chip *chip, u32 dest,
 			   bool logical, u32 mode, u8 vector, bool level)
 {
+	struct axvm_lapic *lowest = NULL;
+	int prio, lowest_prio = INT_MAX;
 	unsigned long flags;
 	unsigned int i;
 	bool taken = false;
@@ -60,11 +62,24 @@ bool axvm_x86_chip_deliver(struct axvm_x86_chip *chip, u32 dest,
 		if (!chip->apic[i] ||
 		    !axvm_lapic_match(chip->apic[i], dest, logical))
 			continue;
-		taken |= axvm_lapic_accept(chip->apic[i], mode, vector, level);
-		/* Lowest priority: the first that takes it is the lowest. */
-		if (mode == APIC_DM_LOWEST && taken)
-			break;
+		if (mode != APIC_DM_LOWEST) {
+			taken |= axvm_lapic_accept(chip->apic[i], mode, vector,
+						   level);
+			continue;
+		}
+		/*
+		 * Lowest Priority: to "the processor with the lowest
+		 * priority" among the destinations (SDM 10.6.2.4); a tie
+		 * goes to the lowest APIC id.
+		 */
+		prio = axvm_lapic_arb_priority(chip->apic[i]);
+		if (prio >= 0 && prio < lowest_prio) {
+			lowest = chip->apic[i];
+			lowest_prio = prio;
+		}
 	}
+	if (lowest)
+		taken = axvm_lapic_accept(lowest, mode, vector, level);
 	spin_unlock_irqrestore(&chip->lock, flags);
 	return taken;
 }

@@ -132,6 +132,7 @@ int axvm_lapic_pre_run(struct axvm_x86_vcpu *x);
 void axvm_lapic_halt(struct axvm_x86_vcpu *x);
 void axvm_lapic_regs_set(struct axvm_x86_vcpu *x);
 bool axvm_lapic_enabled(struct axvm_lapic *a);
+int axvm_lapic_arb_priority(struct axvm_lapic *a);
 void axvm_lapic_lint1(struct axvm_lapic *a);
 u64 axvm_lapic_cr8(struct axvm_lapic *a);
 void axvm_lapic_set_cr8(struct axvm_lapic *a, u64 cr8);

@@ -984,6 +984,23 @@ void axvm_lapic_halt(struct axvm_x86_vcpu *x)
 }
 
 /* IA32_APIC_BASE's global enable (bit 11). */
+/*
+ * For Lowest Priority arbitration (SDM 10.6.2.4): this APIC's priority
+ * class, its PPR's (the TPR or the class in service, whichever is
+ * higher), or -1 when it takes no Fixed or Lowest Priority message.
+ */
+int axvm_lapic_arb_priority(struct axvm_lapic *a)
+{
+	unsigned long flags;
+	int prio = -1;
+
+	spin_lock_irqsave(&a->lock, flags);
+	if (axvm_lapic_hw_enabled(a) && axvm_lapic_sw_enabled(a))
+		prio = axvm_lapic_ppr(a) >> 4;
+	spin_unlock_irqrestore(&a->lock, flags);
+	return prio;
+}
+
 bool axvm_lapic_enabled(struct axvm_lapic *a)
 {
 	return READ_ONCE(a->base_msr) & MSR_IA32_APICBASE_ENABLE;

@@ -290,10 +290,10 @@ static int axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 	if (unlikely(read_sysreg(isr_el1))) {
 		/*
 		 * An IRQ, FIQ or SError is pending at EL2 already: entered,
-		 * the guest would take it, and an SError of the host's
-		 * would end the guest as its own and be lost to the host.
-		 * No entry: the host takes it once DAIF is restored, as
-		 * after KVM's __guest_enter ISR_EL1 check.
+		 * the guest would exit for it at once, and an SError of the
+		 * host's would end the guest as its own and be lost to the
+		 * host. No entry: the host takes it once DAIF is restored,
+		 * as after KVM's __guest_enter ISR_EL1 check.
 		 */
 		e->code = AXVM_ARM64_EXIT_IRQ;
 	} else {

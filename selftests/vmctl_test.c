@@ -373,20 +373,22 @@ TEST_F(vmctl, smp_cpu_up)
  * present, console_write and console_write_byte print, a buffer not in
  * RAM or above 2^64 is INVALID_PARAM, and console_read returns what
  * came in on the console's input (the guest polls it, echoing each
- * piece, until a newline).
+ * piece, until a newline). Before that the legacy console_getchar
+ * (5.3), probed present, gives -1 until the first byte comes.
  */
 TEST_F(vmctl, sbi_debug_console)
 {
 	int fd = open(IN_FILE, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(5, write(fd, "ping\n", 5));
+	ASSERT_EQ(6, write(fd, "gping\n", 6));
 	close(fd);
 	stdin_file = IN_FILE;
 	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/DBCN.elf");
 	stdin_file = NULL;
 	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
-	EXPECT_STREQ(HELLO "axvm-guest: dbcn write\nping\n!\n",
+	/* "g" by the legacy getchar and putchar, "ping" by DBCN. */
+	EXPECT_STREQ(HELLO "axvm-guest: dbcn write\ngping\n!\n",
 		     self->r.out);
 }
 #endif

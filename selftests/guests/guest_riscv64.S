@@ -3,7 +3,8 @@
  * A bare-metal riscv64 guest for vmctl's lane tests: it prints through
  * the 16550 at 0x10000000 and ends as ACTION says. With SMP it first
  * starts hart 1 with SBI HSM hart_start, which prints and sets a flag.
- * DBCN checks the SBI debug console, then echoes a line it reads there.
+ * DBCN checks the SBI debug console, echoes a byte read by the legacy
+ * getchar, then a line it reads through DBCN.
  */
 #define UART_THR		0x10000000
 #define SBI_EXT_BASE		0x10
@@ -134,6 +135,25 @@ dbcn:
 	li	a2, 0
 	ecall
 	bne	a0, t0, fail
+	/*
+	 * SBI 5.3, the legacy console_getchar (probed present): "returns
+	 * the byte on success, or -1 for failure", -1 until input came;
+	 * the byte goes back through the legacy console_putchar.
+	 */
+	li	a7, SBI_EXT_BASE
+	li	a6, 3			/* probe_extension */
+	li	a0, 2
+	ecall
+	li	t0, 1
+	bne	a1, t0, fail
+6:	li	a7, 2			/* legacy console_getchar */
+	li	a6, 0
+	ecall
+	li	t0, -1
+	beq	a0, t0, 6b
+	li	a7, 1			/* legacy console_putchar */
+	ecall
+	li	a7, SBI_EXT_DBCN
 	/* Read until a newline, writing back each piece. */
 5:	li	a6, 1			/* console_read */
 	li	a0, 16

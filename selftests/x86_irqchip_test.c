@@ -1633,6 +1633,53 @@ TEST_F(apic, software_disabled_apic_and_msrs)
 	EXPECT_EQ(APIC_BASE_BSP, uc.args[0]);
 }
 
+#define APIC_MOVED	0xfed00000UL	/* no RAM there */
+
+GUEST_CODE static void guest_apic_moved(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+	uint32_t old_page;
+
+	wrmsr(MSR_APIC_BASE, (base & 0xfff) | APIC_MOVED);
+	GUEST_SYNC(rdmsr(MSR_APIC_BASE),
+		   readl((volatile void *)(APIC_MOVED + APIC_LVR)));
+	/* The old page is no APIC now: the VMM answers it. */
+	old_page = readl((volatile void *)(APIC + APIC_LVR));
+	/* Above MAXPHYADDR, or x2APIC mode (bit 10): reserved, #GP. */
+	wrmsr(MSR_APIC_BASE, base | (1ULL << 62));
+	wrmsr(MSR_APIC_BASE, base | (1ULL << 10));
+	wrmsr(MSR_APIC_BASE, base);
+	GUEST_SYNC(old_page, gp_count, apic_read(APIC_LVR));
+}
+
+/*
+ * IA32_APIC_BASE bits 12 up to MAXPHYADDR - 1 are the "APIC Base field",
+ * where the APIC registers are mapped (SDM 10.4.4): a write moves the
+ * page, the old address no longer reaches the APIC, and the page moves
+ * back. Bits above MAXPHYADDR and EXTD (no x2APIC here) are #GP.
+ */
+TEST_F(apic, apic_base_moves_the_page)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+
+	if (!self->vm)
+		return;
+	test_vm_set_sync_handler(self->vm, on_gp_or_nmi);
+	v = test_vcpu_add_default(self->vm, 0, guest_apic_moved, 0);
+	ASSERT_NE(NULL, v);
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(APIC_MOVED, uc.args[0] & ~0xfffULL);
+	EXPECT_EQ(0x50014, uc.args[1]);		/* the version register */
+	ASSERT_EQ(AXVM_EXIT_MMIO, test_vcpu_run_exit(v));
+	EXPECT_EQ(APIC + APIC_LVR, v->run->mmio.phys_addr);
+	v->run->mmio.data = 0x5a5a;
+	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
+	EXPECT_EQ(0x5a5a, uc.args[0]);
+	EXPECT_EQ(2, uc.args[1]);
+	EXPECT_EQ(0x50014, uc.args[2]);
+}
+
 GUEST_CODE static void guest_hw_disabled(void)
 {
 	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) & ~APIC_BASE_EN);

@@ -255,15 +255,21 @@ int axvm_x86_chip_mmio(struct axvm_x86_vcpu *x, u64 gpa, unsigned int len,
 		       bool write, u64 *val)
 {
 	struct axvm_x86_chip *chip;
+	u64 base;
 
 	if (!x->apic)
 		return -ENOENT;
 	chip = axvm_x86_chip(x->vcpu->vm);
-	/* A globally disabled APIC leaves its page to whatever is there. */
-	if (gpa >= AXVM_LAPIC_BASE && gpa < AXVM_LAPIC_BASE + AXVM_LAPIC_SIZE &&
-	    x->apic->base_msr & MSR_IA32_APICBASE_ENABLE)
-		return axvm_lapic_mmio(x, gpa - AXVM_LAPIC_BASE, len, write,
-				       val);
+	/*
+	 * The vCPU's own APIC page, where its IA32_APIC_BASE puts it (only
+	 * outside guest RAM can it be reached, as under KVM). A globally
+	 * disabled APIC leaves its page to whatever is there.
+	 */
+	base = READ_ONCE(x->apic->base_msr);
+	if (base & MSR_IA32_APICBASE_ENABLE &&
+	    gpa - (base & AXVM_APICBASE_PAGE) < AXVM_LAPIC_SIZE)
+		return axvm_lapic_mmio(x, gpa - (base & AXVM_APICBASE_PAGE),
+				       len, write, val);
 	if (gpa >= chip->ioapic.base &&
 	    gpa < chip->ioapic.base + AXVM_IOAPIC_SIZE)
 		return axvm_ioapic_mmio(chip, gpa - chip->ioapic.base, len,

@@ -12,6 +12,8 @@
 #include "x86.h"
 
 #define AXVM_LAPIC_BASE		0xfee00000ULL
+/* IA32_APIC_BASE bits 51:12: where the APIC page is (SDM 10.4.4). */
+#define AXVM_APICBASE_PAGE	GENMASK_ULL(51, 12)
 #define AXVM_LAPIC_SIZE		0x1000
 #define AXVM_IOAPIC_SIZE	0x1000
 #define AXVM_IOAPIC_MAX_PINS	120	/* the version register's 8 bits */

@@ -819,8 +819,13 @@ int axvm_lapic_wrmsr(struct axvm_x86_vcpu *x, u32 msr, u64 val)
 
 	switch (msr) {
 	case MSR_IA32_APICBASE:
-		/* The page stays at 0xfee00000; no x2APIC (bit 10). */
-		if ((val & ~AXVM_APICBASE_OK) != AXVM_LAPIC_BASE)
+		/*
+		 * Bits 12 up to MAXPHYADDR are the page's base, which may
+		 * move (SDM 10.4.4, as KVM allows); the rest reserved, and
+		 * no x2APIC (bit 10): #GP.
+		 */
+		if (val & ~(AXVM_APICBASE_OK | AXVM_APICBASE_PAGE) ||
+		    val >> axvm_x86_guest_maxphyaddr(x))
 			return -EINVAL;
 		/* Globally off: the state is lost, as on hardware. */
 		off = !(val & MSR_IA32_APICBASE_ENABLE);

@@ -19,9 +19,6 @@
 
 #define GICD		TEST_GICD_GPA
 #define GICC		TEST_GICC_GPA
-#define GICD_SIZE	TEST_GICD_SIZE
-#define GICC_SIZE	TEST_GICC_SIZE
-#define NR_SPIS		TEST_GIC_NR_SPIS
 
 #define GICD_CTLR	0x000
 #define GICD_TYPER	0x004
@@ -76,18 +73,6 @@ FIXTURE_TEARDOWN(gicv2)
 		test_vm_free(self->vm);
 }
 
-static struct axvm_irqchip gicv2_chip(void)
-{
-	struct axvm_irqchip c = {
-		.type = AXVM_IRQCHIP_GICV2,
-		.nr_irqs = NR_SPIS,
-		.base = { GICD, GICC },
-		.size = { GICD_SIZE, GICC_SIZE },
-	};
-
-	return c;
-}
-
 static int create_chip(struct test_vm *vm, struct axvm_irqchip c)
 {
 	return ioctl(vm->fd, AXVM_CREATE_IRQCHIP, &c) ? errno : 0;
@@ -109,25 +94,25 @@ TEST_F(gicv2, create_checks_every_argument)
 
 	if (!self->vm)
 		return;
-	c = gicv2_chip();
+	c = test_gicv2_chip();
 	c.size[0] = 0x2000;
 	EXPECT_EQ(EINVAL, create_chip(self->vm, c));
-	c = gicv2_chip();
+	c = test_gicv2_chip();
 	c.base[0] = GICD + 0x1000;			/* 64 KiB, not aligned */
 	EXPECT_EQ(EINVAL, create_chip(self->vm, c));
-	c = gicv2_chip();
+	c = test_gicv2_chip();
 	c.size[1] = 0x1000;
 	EXPECT_EQ(EINVAL, create_chip(self->vm, c));
-	c = gicv2_chip();
+	c = test_gicv2_chip();
 	c.base[1] = GICC + 0x800;
 	EXPECT_EQ(EINVAL, create_chip(self->vm, c));
-	c = gicv2_chip();
+	c = test_gicv2_chip();
 	c.base[1] = GICD + 0x2000;			/* inside the GICD */
 	EXPECT_EQ(EINVAL, create_chip(self->vm, c));
-	c = gicv2_chip();
+	c = test_gicv2_chip();
 	c.nr_irqs = 1020 - 32 + 1;
 	EXPECT_EQ(EINVAL, create_chip(self->vm, c));
-	c = gicv2_chip();
+	c = test_gicv2_chip();
 	c.type = AXVM_IRQCHIP_GICV3;			/* not on this host */
 	EXPECT_EQ(ENODEV, create_chip(self->vm, c));
 
@@ -146,7 +131,7 @@ TEST_F(gicv2, vcpu_ids_beyond_eight_refused)
 
 	if (!self->vm)
 		return;
-	ASSERT_EQ(0, create_chip(self->vm, gicv2_chip()));
+	ASSERT_EQ(0, create_chip(self->vm, test_gicv2_chip()));
 	cv.id = 8;
 	fd = ioctl(self->vm->fd, AXVM_CREATE_VCPU, &cv);
 	EXPECT_EQ(-1, fd);
@@ -261,7 +246,7 @@ TEST_F(gicv2, level_spi_from_irq_line)
 
 	if (!self->vm)
 		return;
-	ASSERT_EQ(0, create_chip(self->vm, gicv2_chip()));
+	ASSERT_EQ(0, create_chip(self->vm, test_gicv2_chip()));
 	test_vm_set_irq_handler(self->vm, guest_spi_irq);
 	v = test_vcpu_add_default(self->vm, 0, guest_spi, 0);
 	ASSERT_NE(NULL, v);
@@ -327,7 +312,7 @@ TEST_F(gicv2, burst_beyond_list_registers)
 
 	if (!self->vm)
 		return;
-	ASSERT_EQ(0, create_chip(self->vm, gicv2_chip()));
+	ASSERT_EQ(0, create_chip(self->vm, test_gicv2_chip()));
 	v = test_vcpu_add_default(self->vm, 0, guest_burst, 0);
 	ASSERT_NE(NULL, v);
 	TEST_RUN_UCALL(v, &uc, UCALL_SYNC);
@@ -386,7 +371,7 @@ TEST_F(gicv2, vtimer_through_the_gicv2)
 	if (!self->vm)
 		return;
 	asm volatile("mrs %0, cntfrq_el0" : "=r" (freq));
-	ASSERT_EQ(0, create_chip(self->vm, gicv2_chip()));
+	ASSERT_EQ(0, create_chip(self->vm, test_gicv2_chip()));
 	test_vm_set_irq_handler(self->vm, guest_timer_irq);
 	v = test_vcpu_add_default(self->vm, 0, guest_vtimer, 1, freq / 100);
 	ASSERT_NE(NULL, v);
@@ -458,7 +443,7 @@ TEST_F(gicv2, sgi_carries_its_source_cpu)
 		return;
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs 2 CPUs");
-	ASSERT_EQ(0, create_chip(self->vm, gicv2_chip()));
+	ASSERT_EQ(0, create_chip(self->vm, test_gicv2_chip()));
 	test_vm_set_irq_handler(self->vm, guest_gic_irq);
 	test_affinity_of(mask0, 0);
 	test_affinity_of(mask1, 1);

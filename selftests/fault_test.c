@@ -27,6 +27,7 @@
 
 #include "axvm_util.h"
 #include "test_vm.h"
+#include "aarch64_gic.h"
 #include "axvm_harness.h"
 
 #define FAIL_NTH	"/proc/thread-self/fail-nth"
@@ -789,11 +790,8 @@ static int create_irqchip(int vm, int type)
 		c.size[1] = 0x20000;
 		break;
 	case AXVM_IRQCHIP_GICV2:
+		c = test_gicv2_chip();
 		c.nr_irqs = 32;
-		c.base[0] = 0x08000000;
-		c.size[0] = 0x10000;
-		c.base[1] = 0x08010000;
-		c.size[1] = 0x2000;
 		break;
 	case AXVM_IRQCHIP_PLIC:
 		c.nr_irqs = 32;

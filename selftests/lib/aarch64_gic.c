@@ -12,6 +12,18 @@
 
 uint64_t test_gic_mode;
 
+struct axvm_irqchip test_gicv2_chip(void)
+{
+	struct axvm_irqchip c = {
+		.type = AXVM_IRQCHIP_GICV2,
+		.nr_irqs = TEST_GIC_NR_SPIS,
+		.base = { TEST_GICD_GPA, TEST_GICC_GPA },
+		.size = { TEST_GICD_SIZE, TEST_GICC_SIZE },
+	};
+
+	return c;
+}
+
 #ifdef __aarch64__
 
 #define GICD_CTLR		0x000
@@ -33,12 +45,7 @@ uint64_t test_gic_mode;
 int test_gic_setup(struct test_vm *vm)
 {
 	int caps = ioctl(vm->sys_fd, AXVM_CHECK_CAP, AXVM_CAP_IRQCHIP);
-	struct axvm_irqchip c = {
-		.type = AXVM_IRQCHIP_GICV2,
-		.nr_irqs = TEST_GIC_NR_SPIS,
-		.base = { TEST_GICD_GPA, TEST_GICC_GPA },
-		.size = { TEST_GICD_SIZE, TEST_GICC_SIZE },
-	};
+	struct axvm_irqchip c = test_gicv2_chip();
 
 	if (caps < 0)
 		return -errno;

@@ -40,6 +40,9 @@ enum test_gic_mode {
 #define TEST_GIC_INTID(iar)	((iar) & 0x3ff)
 #define TEST_GIC_SPURIOUS	1023
 
+/* The GICv2 irqchip at the layout above, with TEST_GIC_NR_SPIS lines. */
+struct axvm_irqchip test_gicv2_chip(void);
+
 /* What the guest code below does; set by test_gic_setup(). */
 extern uint64_t test_gic_mode;
 

@@ -319,6 +319,7 @@ int axvm_riscv_wait(struct axvm_vcpu *vcpu)
 static int axvm_riscv_virtual_insn(struct axvm_vcpu *vcpu,
 				   const struct axvm_riscv_exit *e)
 {
+	struct axvm_riscv_vcpu *r = vcpu->arch;
 	unsigned int funct3 = (e->insn >> 12) & 7;
 
 	if (e->insn_len != 4)
@@ -330,10 +331,10 @@ static int axvm_riscv_virtual_insn(struct axvm_vcpu *vcpu,
 	 * U-mode takes natively; emulating it would let the guest's user
 	 * program its kernel's timer.
 	 */
-	if (((struct axvm_riscv_vcpu *)vcpu->arch)->user)
+	if (r->user)
 		return axvm_riscv_inject_illegal(vcpu, e);
 	if (e->insn == INSN_WFI) {
-		((struct axvm_riscv_vcpu *)vcpu->arch)->ctx.sepc += 4;
+		r->ctx.sepc += 4;
 		return axvm_riscv_wait(vcpu);
 	}
 	if ((e->insn & 0x7f) == OPCODE_SYSTEM && funct3 && funct3 != 4) {

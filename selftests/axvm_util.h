@@ -115,6 +115,28 @@ static inline int axvm_cpu_online(int cpu, int on)
 	return ret;
 }
 
+/*
+ * Online @cpu, trying again when the lane kernel's own bring-up deadline
+ * ran out: riscv waits 1 s for a new hart ("CPU1: failed to come
+ * online"), arm64 5 s, and a loaded TCG host overruns them; the CPU then
+ * stays offline and a later try starts it. 0, or the last -errno after
+ * 20 tries. *@retries, when given, counts the tries that failed.
+ */
+static inline int axvm_cpu_online_retry(int cpu, int *retries)
+{
+	int i, ret = 0;
+
+	for (i = 0; i < 20; i++) {
+		ret = axvm_cpu_online(cpu, 1);
+		if (!ret)
+			return 0;
+		if (retries)
+			(*retries)++;
+		usleep(100 * 1000);
+	}
+	return ret;
+}
+
 /* A vCPU's count of exits for @reason so far, or -1. */
 static inline long long axvm_exit_count(int vcpu, unsigned int reason)
 {

@@ -376,18 +376,22 @@ TEST_F(run, vcpu_moves_between_cpus)
 #define STORM_SLOT	5
 
 static atomic_int storm_stop, storm_rounds, storm_moves, storm_errors;
-static int storm_want;
+static int storm_want, storm_retries;
 
 /*
  * CPU 1 offline and online again, STORM_ROUNDS times or fewer as
- * AXVM_HOTPLUG_CYCLES says (Bochs, where one round takes seconds).
+ * AXVM_HOTPLUG_CYCLES says (Bochs, where one round takes seconds). An
+ * online that overran the lane kernel's bring-up deadline is tried again
+ * (axvm_cpu_online_retry()): that deadline is the machine's speed, not
+ * axvm's doing.
  */
 static void *hotplug_storm(void *arg)
 {
 	test_pin_self(0);
 	while (atomic_load(&storm_rounds) < storm_want &&
 	       !atomic_load(&storm_stop)) {
-		if (axvm_cpu_online(1, 0) || axvm_cpu_online(1, 1))
+		if (axvm_cpu_online(1, 0) ||
+		    axvm_cpu_online_retry(1, &storm_retries))
 			atomic_fetch_add(&storm_errors, 1);
 		atomic_fetch_add(&storm_rounds, 1);
 	}
@@ -474,11 +478,11 @@ TEST_F(run, cpu_hotplug_during_runs_and_region_moves)
 	atomic_store(&storm_stop, 1);
 	pthread_join(plug, NULL);
 	pthread_join(mover, NULL);
-	EXPECT_EQ(0, axvm_cpu_online(1, 1));
+	EXPECT_EQ(0, axvm_cpu_online_retry(1, NULL));
 	EXPECT_EQ(0, atomic_load(&storm_errors));
-	TH_LOG("%llu guest steps, %d hotplug rounds, %d region moves",
+	TH_LOG("%llu guest steps, %d hotplug rounds (%d onlines tried again), %d region moves",
 	       (unsigned long long)i, atomic_load(&storm_rounds),
-	       atomic_load(&storm_moves));
+	       storm_retries, atomic_load(&storm_moves));
 }
 
 /* A process killed while its vCPU is inside RUN leaves nothing behind. */

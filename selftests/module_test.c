@@ -126,7 +126,7 @@ TEST_F(mod, cpu_offline_online)
 	if (access("/sys/devices/system/cpu/cpu1/online", F_OK))
 		SKIP(return, "CPU hotplug not available");
 	ASSERT_EQ(0, axvm_cpu_online(last, 0));
-	ASSERT_EQ(0, axvm_cpu_online(last, 1));
+	ASSERT_EQ(0, axvm_cpu_online_retry(last, NULL));
 	ASSERT_EQ(0, axvm_cpu_online(last, 0));
 
 	/* While it is offline, a vCPU pinned only to it is refused. */
@@ -138,7 +138,7 @@ TEST_F(mod, cpu_offline_online)
 	EXPECT_EQ(-1, ioctl(vm, AXVM_CREATE_VCPU, &c));
 	EXPECT_EQ(EINVAL, errno);
 
-	ASSERT_EQ(0, axvm_cpu_online(last, 1));
+	ASSERT_EQ(0, axvm_cpu_online_retry(last, NULL));
 	vcpu = ioctl(vm, AXVM_CREATE_VCPU, &c);
 	ASSERT_GE(vcpu, 0);
 	run = mmap(NULL, getpagesize(), PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -151,7 +151,7 @@ TEST_F(mod, cpu_offline_online)
 
 	/* Offlining the CPU a vCPU thread is pinned to still works. */
 	EXPECT_EQ(0, axvm_cpu_online(last, 0));
-	EXPECT_EQ(0, axvm_cpu_online(last, 1));
+	EXPECT_EQ(0, axvm_cpu_online_retry(last, NULL));
 	munmap(run, getpagesize());
 	close(vcpu);
 	close(vm);

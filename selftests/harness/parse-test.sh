@@ -56,6 +56,19 @@ AXVM-END a_test exit=1/ok 3 f.three
 AXVM-END a_test signal=11}"
 expect insmod-failed "COUNTS 0 1 0" "AXVM-INSMOD -19 No such device
 AXVM-DONE"
+# A failing test's result line says why: its assertion, not the next
+# test's, and not a passing test's log line.
+got=$(parse "${good/not ok 3/#  RUN           f.two ...
+# selftests/a_test.c:9:two:Expected 1 (1) == x (2)
+#  RUN           f.three ...
+# selftests/a_test.c:12:three:3 steps
+# selftests/a_test.c:14:three:Expected 0 (0) == errors (1)
+not ok 3}" | grep '^FAIL t a_test')
+if [ "$got" = "FAIL t a_test f.three (a_test.c:14:three:Expected 0 (0) == errors (1))" ]; then
+	echo "PASS harness parse fail-reason"
+else
+	echo "FAIL harness parse fail-reason (got '$got')"
+fi
 expect rmmod-failed "COUNTS 1 2 1" "${good/AXVM-RMMOD 0 ok/AXVM-RMMOD -11 busy}"
 expect power-off-splat "COUNTS 1 3 1" "${good/reboot: Power down/invalid opcode: 0000 [#1] PREEMPT SMP
 Call Trace:

@@ -59,12 +59,24 @@ expect_msg != "" && index($0, expect_msg) { refuse_msg = 1 }
 
 bin != "" && /^1\.\.[0-9]+/ { plan = substr($1, 4) + 0; next }
 
+# What a failing test said: its first two assertion or timeout lines,
+# so that a summary (a CI log) tells why without the console.
+bin != "" && /^#  RUN / { said = ""; nsaid = 0; next }
+bin != "" && nsaid < 2 && /^# / && /(:[0-9]+:.*(Expected|Which is)|Test terminated|timeout)/ {
+	line = substr($0, 3)
+	sub(/^[^ ]*selftests\//, "", line)
+	said = said (nsaid ? " | " : "") substr(line, 1, 200)
+	nsaid++
+}
+
 bin != "" && /^ok [0-9]+ # SKIP/ {
 	why = $0; sub(/^ok [0-9]+ # SKIP ?/, "", why)
 	result("SKIP", bin, "test" $2, why); seen++; next
 }
 bin != "" && /^ok [0-9]+ / { result("PASS", bin, $3); seen++; next }
-bin != "" && /^not ok [0-9]+ / { result("FAIL", bin, $4); seen++; bfail++; next }
+bin != "" && /^not ok [0-9]+ / {
+	result("FAIL", bin, $4, said); said = ""; nsaid = 0; seen++; bfail++; next
+}
 
 /^AXVM-END / {
 	status = $3

@@ -5,8 +5,10 @@
 
 #include <linux/cpumask.h>
 #include <linux/kref.h>
+#include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
+#include <linux/srcu.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
 #include <linux/axvm.h>
@@ -28,7 +30,11 @@ int axvm_cpus_reboot_notifier_register(void);
 void axvm_cpus_reboot_notifier_unregister(void);
 bool axvm_cpus_rebooting(void);
 
-/* One guest-physical range backed by pinned pages of the VM's process. */
+/*
+ * One guest-physical range of the VM process's memory. Published under
+ * SRCU and never changed after: a move or a flags change publishes a
+ * copy.
+ */
 struct axvm_mem_region {
 	u32 slot;
 	u32 flags;		/* AXVM_MEM_* */
@@ -36,7 +42,8 @@ struct axvm_mem_region {
 	u64 size;
 	u64 uaddr;
 	unsigned long npages;
-	struct page **pages;
+	/* AXVM_MEM_LOG_DIRTY: a bit per page the guest wrote, else NULL. */
+	unsigned long *dirty;
 };
 
 /* kmod/stage2.c: a stage-2 table in a backend's format. */
@@ -45,13 +52,39 @@ struct axvm_s2 {
 	u64 *root;
 };
 
+/* Table pages for one walk under mmu_lock, allocated before it. */
+#define AXVM_S2_CACHE_PAGES	4	/* five-level NPT: four below the root */
+struct axvm_s2_cache {
+	unsigned int n;
+	void *pages[AXVM_S2_CACHE_PAGES];
+};
+
 int axvm_s2_init(struct axvm_s2 *s2, const struct axvm_s2_format *fmt);
 void axvm_s2_destroy(struct axvm_s2 *s2);
-int axvm_s2_map(struct axvm_s2 *s2, u64 gpa, phys_addr_t pa, bool writable);
-int axvm_s2_map_missing(struct axvm_s2 *s2, u64 gpa, phys_addr_t pa,
-			bool writable);
-int axvm_s2_map_device(struct axvm_s2 *s2, u64 gpa, phys_addr_t pa);
-void axvm_s2_unmap(struct axvm_s2 *s2, u64 gpa, u64 size);
+int axvm_s2_cache_topup(struct axvm_s2_cache *cache);
+void axvm_s2_cache_free(struct axvm_s2_cache *cache);
+/*
+ * Map @pa at @gpa, a page or with @block a 2 MiB block. 0 (an entry that
+ * is there stays, gaining write when asked: *@flush then set); -ENOSPC
+ * when a table is missing and @cache is empty; -EEXIST for a block over
+ * tables, or where the format has none.
+ */
+int axvm_s2_map(struct axvm_s2 *s2, struct axvm_s2_cache *cache, u64 gpa,
+		phys_addr_t pa, bool writable, bool block, bool *flush);
+int axvm_s2_map_device(struct axvm_s2 *s2, struct axvm_s2_cache *cache,
+		       u64 gpa, phys_addr_t pa);
+/*
+ * Leaves in [start, end), blocks that reach into it whole: true when one
+ * was there (the caller flushes the TLBs). unmap() removes them, and
+ * with @freed takes out the tables it leaves empty, to be freed after
+ * the flush; wrprotect() clears write and removes blocks (dirty
+ * logging is 4 KiB); mapped() changes nothing.
+ */
+bool axvm_s2_unmap(struct axvm_s2 *s2, u64 start, u64 end,
+		   struct list_head *freed);
+bool axvm_s2_wrprotect(struct axvm_s2 *s2, u64 start, u64 end);
+bool axvm_s2_mapped(struct axvm_s2 *s2, u64 start, u64 end);
+void axvm_s2_free_tables(struct list_head *freed);
 
 struct axvm_vm {
 	struct kref ref;
@@ -61,10 +94,21 @@ struct axvm_vm {
 	struct xarray vcpus;		/* id -> struct axvm_vcpu */
 	unsigned int nr_vcpus;		/* created and being created */
 
-	struct mutex mem_lock;		/* the regions and s2 below */
-	struct axvm_mem_region *regions[AXVM_MAX_MEM_REGIONS];
-	struct axvm_s2 s2;		/* fmt NULL: no stage 2 yet */
-	unsigned long pinned_pages;	/* charged to mm->locked_vm */
+	/* Region changes; readers use srcu (kmod/memory.c). */
+	struct mutex mem_lock;
+	struct srcu_struct srcu;
+	struct axvm_mem_region __rcu *regions[AXVM_MAX_MEM_REGIONS];
+
+	/*
+	 * mmu_lock: s2 and the invalidation state. The notifier counts an
+	 * invalidation in progress from its start to its end and bumps the
+	 * sequence at the end; a fault that saw either change retries.
+	 */
+	spinlock_t mmu_lock;
+	struct axvm_s2 s2;		/* fmt NULL: no stage 2 */
+	unsigned long mmu_seq;
+	unsigned int mmu_inval;
+	struct mmu_notifier mn;		/* on mm (kmod/mmu_notifier.c) */
 
 	/* AXVM_IRQCHIP_* once created (under lock), 0: none. */
 	u32 irqchip;
@@ -145,8 +189,23 @@ void axvm_pin_free(struct axvm_vcpu_pin *pin);
 int axvm_vcpu_pin(struct axvm_vcpu *vcpu);
 
 /* kmod/memory.c */
+int axvm_mem_init(struct axvm_vm *vm);
 int axvm_mem_set_region(struct axvm_vm *vm,
 			const struct axvm_memory_region *req);
 void axvm_mem_free_all(struct axvm_vm *vm);
+struct axvm_mem_region *axvm_mem_find(struct axvm_vm *vm, u64 gpa);
+/* Under mmu_lock: stage-2 entries of [start, end) removed and flushed. */
+void axvm_mem_zap(struct axvm_vm *vm, u64 start, u64 end);
+
+/* kmod/dirty_log.c: AXVM_GET_DIRTY_LOG. */
+int axvm_dirty_log_get(struct axvm_vm *vm, void __user *argp);
+
+/* kmod/mmu_notifier.c: the VM's stage 2 follows its process's mm. */
+int axvm_mmu_notifier_register(struct axvm_vm *vm);
+void axvm_mmu_notifier_unregister(struct axvm_vm *vm);
+
+#if !IS_ENABLED(CONFIG_MMU_NOTIFIER)
+#error "axvm needs CONFIG_MMU_NOTIFIER (KVM selects it)"
+#endif
 
 #endif /* AXVM_H */

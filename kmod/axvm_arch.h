@@ -15,25 +15,36 @@
 
 struct axvm_vm;
 struct axvm_vcpu;
-struct page;
 
-/*
- * A stage-2 table format (EPT, NPT, arm64 stage 2, riscv G-stage), as the
- * generic walker in kmod/stage2.c needs it: every level below the root
- * has 512 entries of 8 bytes; the root is 2^root_order pages.
+/**
+ * struct axvm_s2_format - a stage-2 table format, as kmod/stage2.c walks it
+ * @levels: levels of tables; every level below the root has 512 entries
+ *	of 8 bytes
+ * @root_order: the root is 2^root_order pages
+ * @table: an entry pointing at the table at @pa
+ * @leaf: a 4 KiB page of normal memory at @pa
+ * @block: a 2 MiB block of normal memory at @pa (2 MiB aligned), an
+ *	entry of the level above the last; NULL when the backend makes none
+ * @device_leaf: a 4 KiB page of device memory, read/write, not executable
+ * @is_valid: the entry maps something (a table, a page or a block)
+ * @is_table: a valid entry above the last level points at a table
+ * @address: the physical address an entry holds
+ * @write_bit: the bit of a leaf or block that grants write permission
+ * @prepare: before guest RAM at [@pa, @pa + @size) is mapped, the cache
+ *	maintenance the guest needs; may be NULL
  */
 struct axvm_s2_format {
 	unsigned int levels;
 	unsigned int root_order;
-	u64 (*table)(phys_addr_t pa);		/* entry pointing at a table */
-	u64 (*leaf)(phys_addr_t pa, bool writable);	/* a 4 KiB page */
-	/* A 4 KiB page of device memory, read/write, not executable. */
+	u64 (*table)(phys_addr_t pa);
+	u64 (*leaf)(phys_addr_t pa, bool writable);
+	u64 (*block)(phys_addr_t pa, bool writable);
 	u64 (*device_leaf)(phys_addr_t pa);
 	bool (*is_valid)(u64 entry);
-	bool (*is_table)(u64 entry);		/* valid entry, not a leaf */
+	bool (*is_table)(u64 entry);
 	phys_addr_t (*address)(u64 entry);
-	/* Before a page is mapped: cache maintenance the guest needs. */
-	void (*prepare_page)(struct page *page);
+	u64 write_bit;
+	void (*prepare)(phys_addr_t pa, size_t size);
 };
 
 /* What a backend reports about this machine when it probes. */
@@ -80,8 +91,11 @@ void axvm_arch_cpu_disable(void);
 int axvm_arch_vm_init(struct axvm_vm *vm);
 void axvm_arch_vm_destroy(struct axvm_vm *vm);
 /*
- * Stage-2 entries of [gpa, gpa + size) were removed: invalidate the TLBs
- * of every CPU for them before returning.
+ * Stage-2 entries of [gpa, gpa + size) were removed or lost write
+ * permission: invalidate the TLBs of every CPU for them before returning.
+ * Called with vm->mmu_lock (a spinlock) held, interrupts enabled, from
+ * MMU notifier callbacks too: it must not sleep or take a mutex (an IPI
+ * to every CPU, waited for, is fine).
  */
 void axvm_arch_vm_flush(struct axvm_vm *vm, u64 gpa, u64 size);
 
@@ -174,8 +188,11 @@ static inline u64 axvm_mmio_read_value(u64 data, unsigned int len, bool sign)
 
 /*
  * A guest access faulted at @gpa in stage 2: map the page when it is guest
- * RAM. 0: mapped; -ENOENT: no region (MMIO); -EROFS: a write to a
- * read-only region (MMIO write). Sleeps.
+ * RAM (writable for a write). 0: mapped, or the host changed the page
+ * meanwhile and the guest should simply retry the access; -ENOENT: no
+ * region (MMIO); -EROFS: a write to a read-only region (MMIO write);
+ * -EFAULT: the VMM unmapped or protected the region's memory; -ENOMEM.
+ * Runs in the VM process's thread (RUN). Sleeps.
  */
 int axvm_mem_fault(struct axvm_vm *vm, u64 gpa, bool write);
 /*
@@ -191,21 +208,24 @@ int axvm_mem_map_device(struct axvm_vm *vm, u64 gpa, phys_addr_t pa);
 bool axvm_mem_present(struct axvm_vm *vm, u64 gpa);
 /*
  * Copy @len bytes of guest RAM at @gpa (a guest page table, an
- * instruction to decode). 0, or -ENOENT when a byte is in no region.
- * Sleeps.
+ * instruction to decode), through the VM process's own mapping: callers
+ * run in its threads. 0, -ENOENT when a byte is in no region, -EFAULT
+ * when the VMM unmapped it. Sleeps.
  */
 int axvm_mem_read(struct axvm_vm *vm, u64 gpa, void *buf, size_t len);
 /*
- * Copy @len bytes into guest RAM at @gpa (a paravirtual clock page). 0,
- * -ENOENT when a byte is in no region, -EROFS in a read-only one; bytes
- * before the failing page are written. Sleeps.
+ * Copy @len bytes into guest RAM at @gpa (a paravirtual clock page), as
+ * axvm_mem_read(); logged for AXVM_GET_DIRTY_LOG like a guest write. 0,
+ * -ENOENT when a byte is in no region, -EROFS in a read-only one,
+ * -EFAULT; bytes before the failing page are written. Sleeps.
  */
 int axvm_mem_write(struct axvm_vm *vm, u64 gpa, const void *buf, size_t len);
 /*
  * Set @bits in the naturally aligned @size-byte word (4 or 8) of guest
  * RAM at @gpa, atomically against the guest's own CPUs (the accessed and
  * dirty flags of a guest page table entry, as the CPU sets them). 0,
- * -ENOENT, -EROFS, or -EINVAL for a bad @size or alignment. Sleeps.
+ * -ENOENT, -EROFS, -EFAULT, or -EINVAL for a bad @size or alignment.
+ * Sleeps.
  */
 int axvm_mem_set_bits(struct axvm_vm *vm, u64 gpa, u64 bits,
 		      unsigned int size);

@@ -42,6 +42,8 @@ static long axvm_check_cap(unsigned long cap)
 		return axvm_info.cpuid_entries;
 	case AXVM_CAP_HYPERCALL_FILTER:
 		return axvm_info.hypercall_filter ? AXVM_HYPERCALL_MAX_RANGES : 0;
+	case AXVM_CAP_DIRTY_LOG:
+		return 1;
 	default:
 		return 0;
 	}

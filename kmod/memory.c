@@ -1,45 +1,57 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Guest memory regions: ranges of the VM owner's address space, pinned
- * (FOLL_LONGTERM) for as long as they are mapped and charged to the
- * owner's RLIMIT_MEMLOCK, as VFIO does. Stage-2 tables are filled from
- * them by the backend on fault.
+ * Guest memory regions: ranges of the VM process's address space, never
+ * pinned. A stage-2 fault takes a reference to the one host page behind
+ * the address (get_user_pages, faulting it in as any access of the
+ * process would), maps it under mmu_lock and drops the reference: the
+ * MMU notifier removes stage-2 entries before the host changes or frees
+ * their pages, as KVM does. Guest memory is the process's like any other:
+ * charged to its memory cgroup, swappable, movable, mergeable by KSM.
+ *
+ * Regions are read under SRCU (vm->srcu) and changed under mem_lock; a
+ * published region never changes, a move or a flags change publishes a
+ * copy and waits for the readers of the old one before it unmaps it.
  */
 #define pr_fmt(fmt) "axvm: " fmt
 
 #include <linux/highmem.h>
 #include <linux/io.h>
 #include <linux/mm.h>
-#include <linux/moduleparam.h>
 #include <linux/nospec.h>
-#include <linux/sched/signal.h>
+#include <linux/pgtable.h>
+#include <linux/sched/mm.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
-#include <linux/sysfs.h>
 #include <linux/uaccess.h>
 
 #include "axvm.h"
 
-/* Pin in chunks so a huge region stays killable and preemptible. */
-#define AXVM_PIN_CHUNK	512
-
-/*
- * Pages pinned by the regions of every VM, so that tests can see that
- * teardown (region delete, VM release) unpins them all.
- */
-static atomic_long_t axvm_pinned_pages = ATOMIC_LONG_INIT(0);
-
-static int axvm_pinned_pages_get(char *buf, const struct kernel_param *kp)
+int axvm_mem_init(struct axvm_vm *vm)
 {
-	return sysfs_emit(buf, "%ld\n", atomic_long_read(&axvm_pinned_pages));
+	mutex_init(&vm->mem_lock);
+	spin_lock_init(&vm->mmu_lock);
+	return init_srcu_struct(&vm->srcu);
 }
 
-static const struct kernel_param_ops axvm_pinned_pages_ops = {
-	.get = axvm_pinned_pages_get,
-};
+static struct axvm_mem_region *axvm_mem_slot(struct axvm_vm *vm, u32 i)
+{
+	return srcu_dereference_check(vm->regions[i], &vm->srcu,
+				      lockdep_is_held(&vm->mem_lock));
+}
 
-module_param_cb(pinned_pages, &axvm_pinned_pages_ops, NULL, 0444);
-MODULE_PARM_DESC(pinned_pages, "guest memory pages pinned by all VMs");
+/* Under vm->srcu or mem_lock: the region holding @gpa, or NULL. */
+struct axvm_mem_region *axvm_mem_find(struct axvm_vm *vm, u64 gpa)
+{
+	u32 i;
+
+	for (i = 0; i < AXVM_MAX_MEM_REGIONS; i++) {
+		struct axvm_mem_region *r = axvm_mem_slot(vm, i);
+
+		if (r && gpa >= r->gpa && gpa - r->gpa < r->size)
+			return r;
+	}
+	return NULL;
+}
 
 static bool axvm_mem_overlaps(struct axvm_vm *vm, u32 skip, u64 gpa,
 			      u64 size)
@@ -47,7 +59,7 @@ static bool axvm_mem_overlaps(struct axvm_vm *vm, u32 skip, u64 gpa,
 	u32 i;
 
 	for (i = 0; i < AXVM_MAX_MEM_REGIONS; i++) {
-		struct axvm_mem_region *r = vm->regions[i];
+		struct axvm_mem_region *r = axvm_mem_slot(vm, i);
 
 		if (!r || i == skip)
 			continue;
@@ -57,136 +69,162 @@ static bool axvm_mem_overlaps(struct axvm_vm *vm, u32 skip, u64 gpa,
 	return false;
 }
 
-static void axvm_mem_unpin(struct axvm_mem_region *r, unsigned long npinned)
+void axvm_mem_zap(struct axvm_vm *vm, u64 start, u64 end)
 {
-	unpin_user_pages_dirty_lock(r->pages, npinned,
-				    !(r->flags & AXVM_MEM_READONLY));
+	lockdep_assert_held(&vm->mmu_lock);
+	if (axvm_s2_unmap(&vm->s2, start, end, NULL))
+		axvm_arch_vm_flush(vm, start, end - start);
 }
 
 /*
- * Pin for writing whenever the mapping allows it, read-only regions too:
- * a read-only pin of never-written anonymous memory would pin the shared
- * zero page, and the guest would never see what userspace writes later.
- * Only a read-only region may fall back to a read-only pin.
+ * A range left the guest for good (a region deleted or moved): its
+ * entries and the tables wholly inside it go, the tables after the flush.
  */
-static int axvm_mem_pin_chunk(struct axvm_mem_region *r, unsigned long done,
-			      int chunk)
+static void axvm_mem_unmap_region(struct axvm_vm *vm, u64 gpa, u64 size)
 {
-	unsigned long addr = r->uaddr + done * PAGE_SIZE;
-	int ret;
+	LIST_HEAD(freed);
 
-	ret = pin_user_pages_fast(addr, chunk, FOLL_LONGTERM | FOLL_WRITE,
-				  r->pages + done);
-	if (ret == -EFAULT && r->flags & AXVM_MEM_READONLY)
-		ret = pin_user_pages_fast(addr, chunk, FOLL_LONGTERM,
-					  r->pages + done);
+	if (!vm->s2.fmt)
+		return;
+	spin_lock(&vm->mmu_lock);
+	if (axvm_s2_unmap(&vm->s2, gpa, gpa + size, &freed) ||
+	    !list_empty(&freed))
+		axvm_arch_vm_flush(vm, gpa, size);
+	spin_unlock(&vm->mmu_lock);
+	axvm_s2_free_tables(&freed);
+}
+
+/*
+ * The memory behind a region must be there and of the right kind when it
+ * is registered, so a typo fails here and not at the guest's first
+ * access: mapped, readable, writable unless the region is read-only,
+ * and ordinary memory (VM_IO and VM_PFNMAP have no struct pages to
+ * follow). What the VMM changes later is the notifier's business.
+ */
+static int axvm_mem_check_vmas(u64 uaddr, u64 size, bool write)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned long addr = uaddr, end = uaddr + size;
+	struct vm_area_struct *vma;
+	int ret = 0;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	while (addr < end) {
+		vma = vma_lookup(mm, addr);
+		if (!vma || vma->vm_flags & (VM_IO | VM_PFNMAP) ||
+		    !(vma->vm_flags & VM_READ) ||
+		    (write && !(vma->vm_flags & VM_WRITE))) {
+			ret = -EFAULT;
+			break;
+		}
+		addr = vma->vm_end;
+	}
+	mmap_read_unlock(mm);
 	return ret;
 }
 
-static int axvm_mem_pin(struct axvm_vm *vm, struct axvm_mem_region *r)
+static unsigned long *axvm_mem_alloc_dirty(unsigned long npages)
 {
-	unsigned long done = 0;
-	int ret;
+	return kvcalloc(BITS_TO_LONGS(npages), sizeof(long),
+			GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+}
 
-	ret = account_locked_vm(vm->mm, r->npages, true);
-	if (ret)
-		return ret;
-
-	while (done < r->npages) {
-		int chunk = min_t(unsigned long, r->npages - done,
-				  AXVM_PIN_CHUNK);
-
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
-			goto err;
-		}
-		ret = axvm_mem_pin_chunk(r, done, chunk);
-		if (ret <= 0) {
-			ret = ret ? ret : -EFAULT;
-			goto err;
-		}
-		done += ret;
-		cond_resched();
+static void axvm_mem_free_region(struct axvm_mem_region *r)
+{
+	if (r) {
+		kvfree(r->dirty);
+		kfree(r);
 	}
-	vm->pinned_pages += r->npages;
-	atomic_long_add(r->npages, &axvm_pinned_pages);
-	return 0;
-
-err:
-	axvm_mem_unpin(r, done);
-	account_locked_vm(vm->mm, r->npages, false);
-	/* Any failure to reach the caller's pages is a bad address. */
-	return ret == -ENOMEM || ret == -EINTR ? ret : -EFAULT;
-}
-
-static void axvm_mem_unmap(struct axvm_vm *vm, u64 gpa, u64 size)
-{
-	if (!vm->s2.fmt)
-		return;
-	axvm_s2_unmap(&vm->s2, gpa, size);
-	axvm_arch_vm_flush(vm, gpa, size);
-}
-
-static void axvm_mem_delete(struct axvm_vm *vm, struct axvm_mem_region *r)
-{
-	/* No stage-2 entry may point at a page once it is unpinned. */
-	axvm_mem_unmap(vm, r->gpa, r->size);
-	vm->regions[r->slot] = NULL;
-	axvm_mem_unpin(r, r->npages);
-	account_locked_vm(vm->mm, r->npages, false);
-	vm->pinned_pages -= r->npages;
-	atomic_long_sub(r->npages, &axvm_pinned_pages);
-	kvfree(r->pages);
-	kfree(r);
 }
 
 static int axvm_mem_create(struct axvm_vm *vm,
 			   const struct axvm_memory_region *req, u32 slot)
 {
 	struct axvm_mem_region *r;
-	unsigned long npages = req->size >> PAGE_SHIFT;
 	int ret;
 
 	if (!access_ok(u64_to_user_ptr(req->userspace_addr), req->size))
 		return -EFAULT;
-	/* More than RAM can never be pinned; also bounds the page array. */
-	if (npages > totalram_pages())
-		return -ENOMEM;
+	ret = axvm_mem_check_vmas(req->userspace_addr, req->size,
+				  !(req->flags & AXVM_MEM_READONLY));
+	if (ret)
+		return ret;
 
 	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return -ENOMEM;
-	r->pages = kvcalloc(npages, sizeof(*r->pages),
-			    GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!r->pages) {
-		kfree(r);
-		return -ENOMEM;
-	}
 	r->slot = slot;
 	r->flags = req->flags;
 	r->gpa = req->guest_phys_addr;
 	r->size = req->size;
 	r->uaddr = req->userspace_addr;
-	r->npages = npages;
-
-	ret = axvm_mem_pin(vm, r);
-	if (ret) {
-		kvfree(r->pages);
-		kfree(r);
-		return ret;
+	r->npages = req->size >> PAGE_SHIFT;
+	if (r->flags & AXVM_MEM_LOG_DIRTY) {
+		r->dirty = axvm_mem_alloc_dirty(r->npages);
+		if (!r->dirty) {
+			kfree(r);
+			return -ENOMEM;
+		}
 	}
-	vm->regions[slot] = r;
+	rcu_assign_pointer(vm->regions[slot], r);
 	return 0;
 }
 
-/* Same memory, same size and flags: only the guest address changes. */
-static void axvm_mem_move(struct axvm_vm *vm, struct axvm_mem_region *r,
-			  u64 gpa)
+static void axvm_mem_delete(struct axvm_vm *vm, struct axvm_mem_region *r)
 {
-	if (gpa == r->gpa)
-		return;
-	axvm_mem_unmap(vm, r->gpa, r->size);
-	r->gpa = gpa;
+	RCU_INIT_POINTER(vm->regions[r->slot], NULL);
+	/* No fault still maps from it once the readers are done. */
+	synchronize_srcu_expedited(&vm->srcu);
+	axvm_mem_unmap_region(vm, r->gpa, r->size);
+	axvm_mem_free_region(r);
+}
+
+/*
+ * Same memory and size: a new guest address, or logging turned on or
+ * off. The copy is published first; the old range is unmapped after the
+ * faults that read the old region are done.
+ */
+static int axvm_mem_change(struct axvm_vm *vm, struct axvm_mem_region *old,
+			   const struct axvm_memory_region *req)
+{
+	bool log_on = req->flags & AXVM_MEM_LOG_DIRTY &&
+		      !(old->flags & AXVM_MEM_LOG_DIRTY);
+	struct axvm_mem_region *r;
+
+	if (req->guest_phys_addr == old->gpa && req->flags == old->flags)
+		return 0;
+	r = kmemdup(old, sizeof(*old), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return -ENOMEM;
+	r->gpa = req->guest_phys_addr;
+	r->flags = req->flags;
+	r->dirty = NULL;
+	if (r->flags & AXVM_MEM_LOG_DIRTY) {
+		/* Pages written before logging started are not reported. */
+		r->dirty = log_on ? axvm_mem_alloc_dirty(r->npages) :
+				    old->dirty;
+		if (!r->dirty) {
+			kfree(r);
+			return -ENOMEM;
+		}
+		if (!log_on)
+			old->dirty = NULL;
+	}
+	rcu_assign_pointer(vm->regions[r->slot], r);
+	synchronize_srcu_expedited(&vm->srcu);
+
+	if (r->gpa != old->gpa) {
+		axvm_mem_unmap_region(vm, old->gpa, old->size);
+	} else if (log_on && vm->s2.fmt) {
+		/* Every write from now on faults once, and is logged then. */
+		spin_lock(&vm->mmu_lock);
+		if (axvm_s2_wrprotect(&vm->s2, r->gpa, r->gpa + r->size))
+			axvm_arch_vm_flush(vm, r->gpa, r->size);
+		spin_unlock(&vm->mmu_lock);
+	}
+	axvm_mem_free_region(old);
+	return 0;
 }
 
 int axvm_mem_set_region(struct axvm_vm *vm,
@@ -201,6 +239,10 @@ int axvm_mem_set_region(struct axvm_vm *vm,
 		return -EINVAL;
 	if (req->flags & ~AXVM_MEM_FLAGS)
 		return -EINVAL;
+	/* The guest cannot write a read-only region: nothing to log. */
+	if ((req->flags & AXVM_MEM_READONLY) &&
+	    (req->flags & AXVM_MEM_LOG_DIRTY))
+		return -EINVAL;
 	if (!PAGE_ALIGNED(req->guest_phys_addr) || !PAGE_ALIGNED(req->size) ||
 	    !PAGE_ALIGNED(req->userspace_addr))
 		return -EINVAL;
@@ -209,7 +251,7 @@ int axvm_mem_set_region(struct axvm_vm *vm,
 	slot = array_index_nospec(req->slot, AXVM_MAX_MEM_REGIONS);
 
 	mutex_lock(&vm->mem_lock);
-	old = vm->regions[slot];
+	old = axvm_mem_slot(vm, slot);
 	if (!req->size) {
 		ret = -EINVAL;
 		if (old) {
@@ -218,15 +260,14 @@ int axvm_mem_set_region(struct axvm_vm *vm,
 		}
 	} else if (old && (req->size != old->size ||
 			   req->userspace_addr != old->uaddr ||
-			   req->flags != old->flags)) {
-		/* An existing slot may only move. */
+			   (req->flags ^ old->flags) & ~AXVM_MEM_LOG_DIRTY)) {
+		/* An existing slot may move and log; nothing else. */
 		ret = -EINVAL;
 	} else if (axvm_mem_overlaps(vm, slot, req->guest_phys_addr,
 				     req->size)) {
 		ret = -EEXIST;
 	} else if (old) {
-		axvm_mem_move(vm, old, req->guest_phys_addr);
-		ret = 0;
+		ret = axvm_mem_change(vm, old, req);
 	} else {
 		ret = axvm_mem_create(vm, req, slot);
 	}
@@ -234,51 +275,136 @@ int axvm_mem_set_region(struct axvm_vm *vm,
 	return ret;
 }
 
+/*
+ * At VM release: no vCPU and no notifier is left to read the regions,
+ * and the stage-2 table goes whole after this (axvm_s2_destroy()).
+ */
 void axvm_mem_free_all(struct axvm_vm *vm)
 {
 	u32 i;
 
-	mutex_lock(&vm->mem_lock);
-	for (i = 0; i < AXVM_MAX_MEM_REGIONS; i++)
-		if (vm->regions[i])
-			axvm_mem_delete(vm, vm->regions[i]);
-	mutex_unlock(&vm->mem_lock);
-	WARN_ON(vm->pinned_pages);
-}
-
-static struct axvm_mem_region *axvm_mem_find(struct axvm_vm *vm, u64 gpa)
-{
-	u32 i;
-
 	for (i = 0; i < AXVM_MAX_MEM_REGIONS; i++) {
-		struct axvm_mem_region *r = vm->regions[i];
-
-		if (r && gpa >= r->gpa && gpa - r->gpa < r->size)
-			return r;
+		axvm_mem_free_region(rcu_dereference_protected(vm->regions[i],
+							       true));
+		RCU_INIT_POINTER(vm->regions[i], NULL);
 	}
-	return NULL;
+	cleanup_srcu_struct(&vm->srcu);
 }
 
-static struct page *axvm_mem_page(struct axvm_mem_region *r, u64 gpa)
+/* The host address of @gpa in @r. */
+static unsigned long axvm_mem_hva(const struct axvm_mem_region *r, u64 gpa)
 {
-	return r->pages[(gpa - r->gpa) >> PAGE_SHIFT];
+	return r->uaddr + (gpa - r->gpa);
+}
+
+static void axvm_mem_mark_dirty(struct axvm_mem_region *r, u64 gpa)
+{
+	if (r->dirty)
+		set_bit((gpa - r->gpa) >> PAGE_SHIFT, r->dirty);
 }
 
 /*
- * A fault maps the pages of its 2 MiB block that are in the region, not
- * just its own: a booting guest touches its RAM block by block, and each
- * fault is an exit. The pages are pinned already, so this costs only
- * table entries.
+ * Whether the host maps @hva with one leaf of at least 2 MiB (a THP or a
+ * hugetlbfs page): then the 2 MiB around it are one physically
+ * contiguous, aligned range. Read without locks, as KVM's
+ * host_pfn_mapping_level() does: interrupts off keep the tables from
+ * being freed, and the notifier sequence, checked under mmu_lock, catches
+ * any change made since.
  */
-#define AXVM_FAULT_BLOCK	SZ_2M
+static bool axvm_mem_host_huge(struct mm_struct *mm, unsigned long hva)
+{
+	unsigned long flags;
+	bool huge = false;
+	pgd_t pgd;
+	p4d_t p4d;
+	pud_t pud;
+	pmd_t pmd;
+
+	local_irq_save(flags);
+	pgd = READ_ONCE(*pgd_offset(mm, hva));
+	if (pgd_none(pgd) || pgd_bad(pgd))
+		goto out;
+	p4d = READ_ONCE(*p4d_offset(&pgd, hva));
+	if (p4d_none(p4d) || !p4d_present(p4d))
+		goto out;
+	pud = READ_ONCE(*pud_offset(&p4d, hva));
+	if (pud_none(pud) || !pud_present(pud))
+		goto out;
+	if (pud_leaf(pud)) {
+		huge = true;
+		goto out;
+	}
+	pmd = READ_ONCE(*pmd_offset(&pud, hva));
+	huge = pmd_present(pmd) && pmd_leaf(pmd);
+out:
+	local_irq_restore(flags);
+	return huge;
+}
+
+/*
+ * Whether the fault at @gpa may map the 2 MiB block around it: the block
+ * lies in the region, guest and host addresses agree modulo 2 MiB, no
+ * dirty logging (which counts 4 KiB pages), and the host maps it whole.
+ */
+static bool axvm_mem_block_ok(struct axvm_vm *vm,
+			      const struct axvm_mem_region *r, u64 gpa)
+{
+	u64 base = ALIGN_DOWN(gpa, SZ_2M);
+
+	if (!vm->s2.fmt->block || r->dirty)
+		return false;
+	if (base < r->gpa || base + SZ_2M > r->gpa + r->size)
+		return false;
+	if ((r->gpa ^ r->uaddr) & (SZ_2M - 1))
+		return false;
+	return axvm_mem_host_huge(current->mm, axvm_mem_hva(r, gpa));
+}
+
+/*
+ * The host page behind @hva, referenced. Writable for a write, and for a
+ * read when the host maps it writable already (a lookup that faults
+ * nothing in): a read of memory nobody wrote maps the shared zero page
+ * read-only, the first write faults again and breaks it. A region that
+ * logs maps writable only on a write, which is then logged.
+ */
+static int axvm_mem_get_page(const struct axvm_mem_region *r,
+			     unsigned long hva, bool write,
+			     struct page **page, bool *writable)
+{
+	int ret;
+
+	*writable = write;
+	if (!write && !(r->flags & AXVM_MEM_READONLY) && !r->dirty &&
+	    get_user_page_fast_only(hva, FOLL_WRITE, page)) {
+		*writable = true;
+		return 0;
+	}
+	ret = get_user_pages_fast(hva, 1, write ? FOLL_WRITE : 0, page);
+	if (ret == 1)
+		return 0;
+	/* The VMM unmapped or protected its memory: a bad address. */
+	return ret == -ENOMEM || ret == -EINTR || ret == -EAGAIN ? ret :
+	       -EFAULT;
+}
+
+/* Under mmu_lock: an invalidation ran since the fault read @seq. */
+static bool axvm_mem_fault_stale(struct axvm_vm *vm, unsigned long seq)
+{
+	lockdep_assert_held(&vm->mmu_lock);
+	return vm->mmu_inval || vm->mmu_seq != seq;
+}
 
 int axvm_mem_fault(struct axvm_vm *vm, u64 gpa, bool write)
 {
+	struct axvm_s2_cache cache = { .n = 0 };
 	struct axvm_mem_region *r;
-	u64 start, end, a;
-	int ret = 0;
+	bool writable, block, flush = false;
+	unsigned long seq;
+	struct page *page;
+	phys_addr_t pa;
+	int idx, ret;
 
-	mutex_lock(&vm->mem_lock);
+	idx = srcu_read_lock(&vm->srcu);
 	r = axvm_mem_find(vm, gpa);
 	if (!r) {
 		ret = -ENOENT;
@@ -288,53 +414,130 @@ int axvm_mem_fault(struct axvm_vm *vm, u64 gpa, bool write)
 		ret = -EROFS;
 		goto out;
 	}
-	start = max(ALIGN_DOWN(gpa, AXVM_FAULT_BLOCK), r->gpa);
-	end = min(ALIGN_DOWN(gpa, AXVM_FAULT_BLOCK) + AXVM_FAULT_BLOCK,
-		  r->gpa + r->size);
-	/* The faulting page first: it is the one that must succeed. */
-	ret = axvm_s2_map_missing(&vm->s2, gpa & PAGE_MASK,
-				  page_to_phys(axvm_mem_page(r, gpa)),
-				  !(r->flags & AXVM_MEM_READONLY));
-	for (a = start; !ret && a < end; a += PAGE_SIZE)
-		ret = axvm_s2_map_missing(&vm->s2, a,
-					  page_to_phys(axvm_mem_page(r, a)),
-					  !(r->flags & AXVM_MEM_READONLY));
+
+	seq = READ_ONCE(vm->mmu_seq);
+	/*
+	 * The sequence before the page: an invalidation that ends after this
+	 * read is seen under mmu_lock (as KVM's mmu_invalidate_seq).
+	 */
+	smp_rmb();
+	ret = axvm_mem_get_page(r, axvm_mem_hva(r, gpa), write, &page,
+				&writable);
+	if (ret) {
+		/* GUP asks for another try: the guest's retry is one. */
+		if (ret == -EAGAIN)
+			ret = 0;
+		goto out;
+	}
+	block = axvm_mem_block_ok(vm, r, gpa);
+
+	spin_lock(&vm->mmu_lock);
+	for (;;) {
+		/*
+		 * The page changed under the fault: map nothing, the guest
+		 * faults again and this runs with the new page.
+		 */
+		if (axvm_mem_fault_stale(vm, seq)) {
+			ret = 0;
+			break;
+		}
+		pa = page_to_phys(page);
+		if (block) {
+			pa = ALIGN_DOWN(pa, SZ_2M);
+			ret = axvm_s2_map(&vm->s2, &cache, ALIGN_DOWN(gpa, SZ_2M),
+					  pa, writable, true, &flush);
+			if (ret == -EEXIST) {
+				block = false;
+				continue;
+			}
+		} else {
+			ret = axvm_s2_map(&vm->s2, &cache, gpa & PAGE_MASK, pa,
+					  writable, false, &flush);
+		}
+		if (ret != -ENOSPC)
+			break;
+		/* A table is missing: allocate outside the lock, try again. */
+		spin_unlock(&vm->mmu_lock);
+		ret = axvm_s2_cache_topup(&cache);
+		spin_lock(&vm->mmu_lock);
+		if (ret)
+			break;
+	}
+	if (!ret && writable && write)
+		axvm_mem_mark_dirty(r, gpa);
+	if (flush)
+		axvm_arch_vm_flush(vm, gpa & PAGE_MASK, PAGE_SIZE);
+	spin_unlock(&vm->mmu_lock);
+	/*
+	 * The guest writes behind the host's page tables: the page is dirty
+	 * from now on as far as reclaim and writeback can tell (a clean one
+	 * could be dropped, MADV_FREE's), as KVM marks what it maps
+	 * writable.
+	 */
+	if (!ret && writable)
+		set_page_dirty_lock(page);
+	/* The notifier, not a reference, keeps the mapping right from now. */
+	put_page(page);
+	axvm_s2_cache_free(&cache);
 out:
-	mutex_unlock(&vm->mem_lock);
+	srcu_read_unlock(&vm->srcu, idx);
 	return ret;
 }
 
 int axvm_mem_map_device(struct axvm_vm *vm, u64 gpa, phys_addr_t pa)
 {
-	int ret;
+	struct axvm_s2_cache cache = { .n = 0 };
+	int idx, ret;
 
-	mutex_lock(&vm->mem_lock);
-	ret = axvm_mem_find(vm, gpa) ? -EEXIST :
-	      axvm_s2_map_device(&vm->s2, gpa & PAGE_MASK, pa & PAGE_MASK);
-	mutex_unlock(&vm->mem_lock);
+	idx = srcu_read_lock(&vm->srcu);
+	if (axvm_mem_find(vm, gpa)) {
+		ret = -EEXIST;
+		goto out;
+	}
+	spin_lock(&vm->mmu_lock);
+	for (;;) {
+		ret = axvm_s2_map_device(&vm->s2, &cache, gpa & PAGE_MASK,
+					 pa & PAGE_MASK);
+		if (ret != -ENOSPC)
+			break;
+		spin_unlock(&vm->mmu_lock);
+		ret = axvm_s2_cache_topup(&cache);
+		spin_lock(&vm->mmu_lock);
+		if (ret)
+			break;
+	}
+	spin_unlock(&vm->mmu_lock);
+	axvm_s2_cache_free(&cache);
+out:
+	srcu_read_unlock(&vm->srcu, idx);
 	return ret;
 }
 
 bool axvm_mem_present(struct axvm_vm *vm, u64 gpa)
 {
-	bool ret;
+	int idx = srcu_read_lock(&vm->srcu);
+	bool ret = axvm_mem_find(vm, gpa);
 
-	mutex_lock(&vm->mem_lock);
-	ret = axvm_mem_find(vm, gpa);
-	mutex_unlock(&vm->mem_lock);
+	srcu_read_unlock(&vm->srcu, idx);
 	return ret;
 }
 
-/* Copy between @buf and guest RAM, page by page, under mem_lock. */
+/*
+ * Copy between @buf and guest RAM through the VMM's own mapping, page by
+ * page, as any access of the process: callers run in its threads (every
+ * ioctl checks the owner). Writes are logged like the guest's.
+ */
 static int axvm_mem_copy(struct axvm_vm *vm, u64 gpa, void *buf, size_t len,
 			 bool to_guest)
 {
 	struct axvm_mem_region *r;
-	size_t off, chunk;
-	void *va;
-	int ret = 0;
+	size_t chunk;
+	void __user *uptr;
+	int idx, ret = 0;
 
-	mutex_lock(&vm->mem_lock);
+	if (current->mm != vm->mm)
+		return -EFAULT;
+	idx = srcu_read_lock(&vm->srcu);
 	while (len) {
 		r = axvm_mem_find(vm, gpa);
 		if (!r) {
@@ -345,19 +548,20 @@ static int axvm_mem_copy(struct axvm_vm *vm, u64 gpa, void *buf, size_t len,
 			ret = -EROFS;
 			break;
 		}
-		off = offset_in_page(gpa);
-		chunk = min_t(size_t, len, PAGE_SIZE - off);
-		va = kmap_local_page(axvm_mem_page(r, gpa));
+		chunk = min_t(size_t, len, PAGE_SIZE - offset_in_page(gpa));
+		uptr = (void __user *)axvm_mem_hva(r, gpa);
+		if (to_guest ? copy_to_user(uptr, buf, chunk) :
+			       copy_from_user(buf, uptr, chunk)) {
+			ret = -EFAULT;
+			break;
+		}
 		if (to_guest)
-			memcpy(va + off, buf, chunk);
-		else
-			memcpy(buf, va + off, chunk);
-		kunmap_local(va);
+			axvm_mem_mark_dirty(r, gpa);
 		buf += chunk;
 		gpa += chunk;
 		len -= chunk;
 	}
-	mutex_unlock(&vm->mem_lock);
+	srcu_read_unlock(&vm->srcu, idx);
 	return ret;
 }
 
@@ -375,20 +579,27 @@ int axvm_mem_set_bits(struct axvm_vm *vm, u64 gpa, u64 bits,
 		      unsigned int size)
 {
 	struct axvm_mem_region *r;
+	struct page *page;
+	int idx, ret = 0;
 	void *va;
-	int ret = 0;
 
 	if ((size != 4 && size != 8) || gpa & (size - 1))
 		return -EINVAL;
-	mutex_lock(&vm->mem_lock);
+	if (current->mm != vm->mm)
+		return -EFAULT;
+	idx = srcu_read_lock(&vm->srcu);
 	r = axvm_mem_find(vm, gpa);
 	if (!r)
 		ret = -ENOENT;
 	else if (r->flags & AXVM_MEM_READONLY)
 		ret = -EROFS;
+	else if (get_user_pages_fast(axvm_mem_hva(r, gpa), 1, FOLL_WRITE,
+				     &page) != 1)
+		ret = -EFAULT;
 	if (ret)
 		goto out;
-	va = kmap_local_page(axvm_mem_page(r, gpa)) + offset_in_page(gpa);
+	/* The guest's CPUs update the same word: an atomic OR. */
+	va = kmap_local_page(page) + offset_in_page(gpa);
 	if (size == 8) {
 		u64 *p = va, old = READ_ONCE(*p);
 
@@ -401,7 +612,10 @@ int axvm_mem_set_bits(struct axvm_vm *vm, u64 gpa, u64 bits,
 			;
 	}
 	kunmap_local(va);
+	set_page_dirty_lock(page);
+	put_page(page);
+	axvm_mem_mark_dirty(r, gpa);
 out:
-	mutex_unlock(&vm->mem_lock);
+	srcu_read_unlock(&vm->srcu, idx);
 	return ret;
 }

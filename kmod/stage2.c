@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The stage-2 walker: one table per VM in the backend's format, filled a
- * page at a time from memory regions on fault, emptied on region delete
- * or move, freed with the VM. The caller holds vm->mem_lock; the hardware
- * walks the table concurrently, so entries are written whole.
+ * page (or a 2 MiB block) at a time on fault, emptied by the MMU notifier
+ * and by region changes, freed with the VM. Callers hold vm->mmu_lock, a
+ * spinlock: table pages come from a cache the caller filled before it
+ * took the lock. The hardware walks the table concurrently, so entries
+ * are written whole, and a table page is freed only after the TLBs that
+ * may hold it were flushed.
  */
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
+#include <linux/sizes.h>
 #include <linux/sysfs.h>
 
 #include "axvm.h"
@@ -67,104 +71,226 @@ phys_addr_t axvm_s2_root(struct axvm_vm *vm)
 	return virt_to_phys(vm->s2.root);
 }
 
-/* The leaf entry for @gpa, allocating the tables on the way if asked. */
-static u64 *axvm_s2_walk(struct axvm_s2 *s2, u64 gpa, bool alloc)
+/* Outside the lock: enough table pages for any one walk. */
+int axvm_s2_cache_topup(struct axvm_s2_cache *cache)
+{
+	while (cache->n < AXVM_S2_CACHE_PAGES) {
+		void *page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+
+		if (!page)
+			return -ENOMEM;
+		cache->pages[cache->n++] = page;
+	}
+	return 0;
+}
+
+void axvm_s2_cache_free(struct axvm_s2_cache *cache)
+{
+	while (cache->n)
+		free_page((unsigned long)cache->pages[--cache->n]);
+}
+
+/*
+ * The entry for @gpa at @target, allocating tables from @cache on the
+ * way (NULL when one is missing and the cache is empty). A valid leaf
+ * above @target (a block) ends the walk early; *@level says where the
+ * walk stopped.
+ */
+static u64 *axvm_s2_walk(struct axvm_s2 *s2, u64 gpa, unsigned int target,
+			 struct axvm_s2_cache *cache, unsigned int *level)
 {
 	const struct axvm_s2_format *fmt = s2->fmt;
-	u64 *table = s2->root, *entry;
-	unsigned int level;
+	u64 *table = s2->root, *entry, e;
+	unsigned int l;
 
-	for (level = 0;; level++) {
-		entry = &table[axvm_s2_index(fmt, level, gpa)];
-		if (level == fmt->levels - 1)
+	for (l = 0;; l++) {
+		entry = &table[axvm_s2_index(fmt, l, gpa)];
+		*level = l;
+		if (l == target)
 			return entry;
-		if (!fmt->is_valid(READ_ONCE(*entry))) {
-			u64 *next;
+		e = READ_ONCE(*entry);
+		if (!fmt->is_valid(e)) {
+			void *next;
 
-			if (!alloc)
+			if (!cache || !cache->n)
 				return NULL;
-			next = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-			if (!next)
-				return NULL;
+			next = cache->pages[--cache->n];
 			atomic_long_inc(&axvm_s2_pages);
 			/* The new table is zeroed before the walker can see it. */
 			smp_wmb();
-			WRITE_ONCE(*entry, fmt->table(virt_to_phys(next)));
+			e = fmt->table(virt_to_phys(next));
+			WRITE_ONCE(*entry, e);
+		} else if (!fmt->is_table(e)) {
+			return entry;
 		}
-		table = phys_to_virt(fmt->address(READ_ONCE(*entry)));
+		table = phys_to_virt(fmt->address(e));
 	}
 }
 
-int axvm_s2_map(struct axvm_s2 *s2, u64 gpa, phys_addr_t pa, bool writable)
+int axvm_s2_map(struct axvm_s2 *s2, struct axvm_s2_cache *cache, u64 gpa,
+		phys_addr_t pa, bool writable, bool block, bool *flush)
 {
-	u64 *entry = axvm_s2_walk(s2, gpa, true);
+	const struct axvm_s2_format *fmt = s2->fmt;
+	unsigned int target = fmt->levels - 1 - block, level;
+	u64 *entry, old;
 
+	if (block && !fmt->block)
+		return -EEXIST;
+	entry = axvm_s2_walk(s2, gpa, target, cache, &level);
 	if (!entry)
-		return -ENOMEM;
-	if (s2->fmt->prepare_page)
-		s2->fmt->prepare_page(pfn_to_page(PHYS_PFN(pa)));
-	WRITE_ONCE(*entry, s2->fmt->leaf(pa, writable));
+		return -ENOSPC;
+	old = READ_ONCE(*entry);
+	if (fmt->is_valid(old)) {
+		/* Tables are there: the caller maps the page alone. */
+		if (level == target && block && fmt->is_table(old))
+			return -EEXIST;
+		/*
+		 * The same host page (the notifier removes an entry before
+		 * its page changes): at most it gains write permission, and
+		 * a TLB may still hold the read-only entry that faulted.
+		 */
+		if (writable && !(old & fmt->write_bit)) {
+			WRITE_ONCE(*entry, old | fmt->write_bit);
+			*flush = true;
+		}
+		return 0;
+	}
+	if (fmt->prepare)
+		fmt->prepare(pa, block ? SZ_2M : PAGE_SIZE);
+	WRITE_ONCE(*entry, block ? fmt->block(pa, writable) :
+				   fmt->leaf(pa, writable));
 	/* Visible to the hardware walker before the guest runs again. */
 	wmb();
 	return 0;
 }
 
-/* Map @gpa unless it is mapped already (then 0 as well). */
-int axvm_s2_map_missing(struct axvm_s2 *s2, u64 gpa, phys_addr_t pa,
-			bool writable)
+int axvm_s2_map_device(struct axvm_s2 *s2, struct axvm_s2_cache *cache,
+		       u64 gpa, phys_addr_t pa)
 {
-	u64 *entry = axvm_s2_walk(s2, gpa, false);
-
-	if (entry && s2->fmt->is_valid(READ_ONCE(*entry)))
-		return 0;
-	return axvm_s2_map(s2, gpa, pa, writable);
-}
-
-/* A device page (no cache maintenance: it is no RAM), unless mapped. */
-int axvm_s2_map_device(struct axvm_s2 *s2, u64 gpa, phys_addr_t pa)
-{
+	const struct axvm_s2_format *fmt = s2->fmt;
+	unsigned int level;
 	u64 *entry;
 
-	if (!s2->fmt->device_leaf)
+	if (!fmt->device_leaf)
 		return -EOPNOTSUPP;
-	entry = axvm_s2_walk(s2, gpa, true);
+	entry = axvm_s2_walk(s2, gpa, fmt->levels - 1, cache, &level);
 	if (!entry)
-		return -ENOMEM;
-	if (!s2->fmt->is_valid(READ_ONCE(*entry))) {
-		WRITE_ONCE(*entry, s2->fmt->device_leaf(pa));
+		return -ENOSPC;
+	if (!fmt->is_valid(READ_ONCE(*entry))) {
+		WRITE_ONCE(*entry, fmt->device_leaf(pa));
 		/* Visible to the hardware walker before the guest runs again. */
 		wmb();
 	}
 	return 0;
 }
 
-static void axvm_s2_unmap_level(const struct axvm_s2_format *fmt, u64 *table,
-				unsigned int level, u64 base, u64 start, u64 end)
+/* What axvm_s2_visit() does to the leaves of a range. */
+enum axvm_s2_op {
+	AXVM_S2_UNMAP,		/* remove them; blocks too */
+	AXVM_S2_WRPROTECT,	/* clear write; remove blocks (logging) */
+	AXVM_S2_TEST,		/* only report whether any is there */
+};
+
+struct axvm_s2_visit {
+	const struct axvm_s2_format *fmt;
+	enum axvm_s2_op op;
+	u64 start, end;
+	/* Tables wholly inside or left empty go here; NULL: tables stay. */
+	struct list_head *freed;
+	bool hit;			/* a leaf was found (and changed) */
+};
+
+/* A table below the root with no valid entry left. */
+static bool axvm_s2_empty(const u64 *table)
 {
-	u64 span = 1ULL << axvm_s2_shift(fmt, level);
-	unsigned long i, n = axvm_s2_entries(fmt, level);
+	unsigned long i;
 
-	for (i = 0; i < n; i++) {
-		u64 lo = base + i * span, entry = READ_ONCE(table[i]);
+	for (i = 0; i < AXVM_S2_ENTRIES; i++)
+		if (READ_ONCE(table[i]))
+			return false;
+	return true;
+}
 
-		if (lo + span <= start || lo >= end || !fmt->is_valid(entry))
+static void axvm_s2_visit_level(struct axvm_s2_visit *v, u64 *table,
+				unsigned int level, u64 base)
+{
+	const struct axvm_s2_format *fmt = v->fmt;
+	unsigned int shift = axvm_s2_shift(fmt, level);
+	u64 span = 1ULL << shift;
+	unsigned long i, first, last, n = axvm_s2_entries(fmt, level);
+
+	/* Only the entries the range touches: notifier ranges are small. */
+	first = v->start > base ? (v->start - base) >> shift : 0;
+	last = min_t(u64, n, ((v->end - base - 1) >> shift) + 1);
+	for (i = first; i < last; i++) {
+		u64 lo = base + i * span, e = READ_ONCE(table[i]);
+		bool inside = lo >= v->start && lo + span <= v->end;
+
+		if (!fmt->is_valid(e))
 			continue;
-		if (level == fmt->levels - 1)
-			WRITE_ONCE(table[i], 0);
+		if (level < fmt->levels - 1 && fmt->is_table(e)) {
+			u64 *child = phys_to_virt(fmt->address(e));
+
+			axvm_s2_visit_level(v, child, level + 1, lo);
+			if (v->freed && (inside || axvm_s2_empty(child))) {
+				WRITE_ONCE(table[i], 0);
+				list_add(&virt_to_page(child)->lru, v->freed);
+			}
+			continue;
+		}
+		/* A leaf: a page, or a block that a part of the range hits. */
+		v->hit = true;
+		if (v->op == AXVM_S2_TEST)
+			continue;
+		if (v->op == AXVM_S2_WRPROTECT && level == fmt->levels - 1)
+			WRITE_ONCE(table[i], e & ~fmt->write_bit);
 		else
-			axvm_s2_unmap_level(fmt, phys_to_virt(fmt->address(entry)),
-					    level + 1, lo, start, end);
+			WRITE_ONCE(table[i], 0);
 	}
 }
 
-/* Removes leaf entries only; the caller flushes the TLBs afterwards. */
-void axvm_s2_unmap(struct axvm_s2 *s2, u64 gpa, u64 size)
+static bool axvm_s2_visit(struct axvm_s2 *s2, enum axvm_s2_op op, u64 start,
+			  u64 end, struct list_head *freed)
 {
-	if (!s2->fmt)
-		return;
-	axvm_s2_unmap_level(s2->fmt, s2->root, 0, 0, gpa, gpa + size);
+	struct axvm_s2_visit v = {
+		.fmt = s2->fmt, .op = op, .start = start, .end = end,
+		.freed = freed,
+	};
+
+	if (!s2->fmt || start >= end)
+		return false;
+	axvm_s2_visit_level(&v, s2->root, 0, 0);
 	/* Cleared entries reach memory before the caller flushes TLBs. */
 	wmb();
+	return v.hit;
+}
+
+bool axvm_s2_unmap(struct axvm_s2 *s2, u64 start, u64 end,
+		   struct list_head *freed)
+{
+	return axvm_s2_visit(s2, AXVM_S2_UNMAP, start, end, freed);
+}
+
+bool axvm_s2_wrprotect(struct axvm_s2 *s2, u64 start, u64 end)
+{
+	return axvm_s2_visit(s2, AXVM_S2_WRPROTECT, start, end, NULL);
+}
+
+bool axvm_s2_mapped(struct axvm_s2 *s2, u64 start, u64 end)
+{
+	return axvm_s2_visit(s2, AXVM_S2_TEST, start, end, NULL);
+}
+
+/* After the TLB flush: table pages axvm_s2_unmap() took out. */
+void axvm_s2_free_tables(struct list_head *freed)
+{
+	struct page *page, *tmp;
+
+	list_for_each_entry_safe(page, tmp, freed, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+		atomic_long_dec(&axvm_s2_pages);
+	}
 }
 
 static void axvm_s2_free_level(const struct axvm_s2_format *fmt, u64 *table,
@@ -176,7 +302,7 @@ static void axvm_s2_free_level(const struct axvm_s2_format *fmt, u64 *table,
 		for (i = 0; i < n; i++) {
 			u64 entry = table[i];
 
-			if (fmt->is_valid(entry))
+			if (fmt->is_valid(entry) && fmt->is_table(entry))
 				axvm_s2_free_level(fmt,
 						   phys_to_virt(fmt->address(entry)),
 						   level + 1);

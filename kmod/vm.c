@@ -22,6 +22,8 @@ static void axvm_vm_release_ref(struct kref *ref)
 	struct axvm_vm *vm = container_of(ref, struct axvm_vm, ref);
 
 	WARN_ON(!xa_empty(&vm->vcpus));
+	/* No callback may run on what is freed below. */
+	axvm_mmu_notifier_unregister(vm);
 	axvm_mem_free_all(vm);
 	axvm_arch_vm_destroy(vm);
 	axvm_s2_destroy(&vm->s2);
@@ -143,6 +145,8 @@ static long axvm_vm_ioctl(struct file *file, unsigned int cmd,
 		return axvm_irqchip_msi(vm, argp);
 	case AXVM_SET_HYPERCALL_FILTER:
 		return axvm_hypercall_set_filter(vm, argp);
+	case AXVM_GET_DIRTY_LOG:
+		return axvm_dirty_log_get(vm, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -177,25 +181,37 @@ int axvm_vm_create(unsigned long flags)
 		return -ENOMEM;
 	kref_init(&vm->ref);
 	mutex_init(&vm->lock);
-	mutex_init(&vm->mem_lock);
 	xa_init(&vm->vcpus);
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
 
+	ret = axvm_mem_init(vm);
+	if (ret)
+		goto err_mm;
 	ret = axvm_info.s2_format ? axvm_s2_init(&vm->s2, axvm_info.s2_format) : 0;
-	if (!ret) {
-		ret = axvm_arch_vm_init(vm);
-		if (ret)
-			axvm_s2_destroy(&vm->s2);
-	}
-	if (ret) {
-		mmdrop(vm->mm);
-		kfree(vm);
-		return ret;
-	}
+	if (ret)
+		goto err_srcu;
+	ret = axvm_arch_vm_init(vm);
+	if (ret)
+		goto err_s2;
+	/* Last: its callbacks use the stage 2 and the backend's flush. */
+	ret = axvm_mmu_notifier_register(vm);
+	if (ret)
+		goto err_arch;
 
 	fd = anon_inode_getfd("axvm-vm", &axvm_vm_fops, vm, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		axvm_vm_put(vm);
 	return fd;
+
+err_arch:
+	axvm_arch_vm_destroy(vm);
+err_s2:
+	axvm_s2_destroy(&vm->s2);
+err_srcu:
+	cleanup_srcu_struct(&vm->srcu);
+err_mm:
+	mmdrop(vm->mm);
+	kfree(vm);
+	return ret;
 }

@@ -99,15 +99,6 @@ static int fault_disarm(int fd)
 	return left < 0 ? -1 : left == 0;
 }
 
-/* What no VM holds any more once all are closed. */
-static long module_pinned(void)
-{
-	/* Another change adds the parameter; 0 while it does not exist. */
-	if (access("/sys/module/axvm/parameters/pinned_pages", R_OK))
-		return 0;
-	return axvm_param("pinned_pages");
-}
-
 GUEST_CODE static void guest_sync_magic(void)
 {
 	GUEST_SYNC(GUEST_MAGIC);
@@ -398,7 +389,6 @@ TEST_F_TIMEOUT(hotplug, storm, 600)
 	test_pin_self(0);
 	test_vm_free(s.vm);
 	EXPECT_EQ(0, axvm_param("stage2_pages"));
-	EXPECT_EQ(0, module_pinned());
 	/* Nothing holds the module: rmmod would succeed. */
 	EXPECT_EQ(refcnt, axvm_module_refcnt());
 	EXPECT_EQ(0, axvm_module_refcnt());
@@ -539,7 +529,6 @@ FIXTURE_TEARDOWN(fault)
 	/* Nothing the sweep made survives it. */
 	EXPECT_EQ(self->c.refcnt, axvm_module_refcnt());
 	EXPECT_EQ(0, axvm_param("stage2_pages"));
-	EXPECT_EQ(0, module_pinned());
 	EXPECT_EQ(self->c.vmlck, axvm_status_kb("VmLck"));
 }
 
@@ -608,7 +597,6 @@ static void check_region_add(struct __test_metadata *_metadata,
 			     struct sweep_ctx *c, int ret)
 {
 	if (ret < 0) {
-		EXPECT_EQ(0, module_pinned());
 		EXPECT_EQ(c->vmlck, axvm_status_kb("VmLck"));
 		/* The slot is free: the same add works now. */
 		EXPECT_EQ(0, op_region_add(c)) TH_LOG("again: %s",
@@ -661,7 +649,6 @@ static void check_region_delete(struct __test_metadata *_metadata,
 	/* Not deleted: still there to delete. */
 	if (ret < 0)
 		EXPECT_EQ(0, op_region_delete(c));
-	EXPECT_EQ(0, module_pinned());
 	EXPECT_EQ(c->vmlck, axvm_status_kb("VmLck"));
 	ASSERT_EQ(0, op_region_add(c));
 }
@@ -1052,7 +1039,6 @@ static void check_destroyed(struct __test_metadata *_metadata,
 	test_vm_free(c->tvm);
 	c->vm = -1;
 	EXPECT_EQ(0, axvm_param("stage2_pages"));
-	EXPECT_EQ(0, module_pinned());
 	EXPECT_EQ(c->refcnt + 1, axvm_module_refcnt());
 }
 

@@ -101,7 +101,7 @@ fi
 # Debian one), not again the generic ones (fuzzers, faults, regions).
 if [ "$lane" = arm64-debian-none ] && [ $mode = suite ] &&
    [[ "${AXVM_APPEND:-}" != *axvm.only=* ]]; then
-	append="$append axvm.only=module_test,arm64_kvm_test,arm64_test,arm64_gic_test,api_test,guest_run_test,linux_boot_test,vmctl_test"
+	append="$append axvm.only=module_test,arm64_kvm_test,arm64_test,arm64_gic_test,api_test,guest_run_test,guest_memory_test,linux_boot_test,vmctl_test"
 	append="$append axvm.debian_guest=${DEBIAN_GUEST:-0}"
 fi
 # arm64-gicv2: the same kernel on a GICv2 (GIC-400 like) host machine,

@@ -601,6 +601,13 @@ static int vm_alloc_ram(struct vm *vm)
 	vm->mem.host = (uint8_t *)host;
 	vm->mem.base = vm->arch->ram_base;
 	vm->mem.size = size;
+	/*
+	 * Transparent huge pages where the host allows them: guest and host
+	 * addresses agree modulo RAM_ALIGN, so axvm maps 2 MiB stage-2
+	 * blocks (api.rst, "Guest memory"), as QEMU asks for its RAM too.
+	 * Advice only: a kernel without THP just says EINVAL.
+	 */
+	madvise(vm->mem.host, size, MADV_HUGEPAGE);
 	return 0;
 }
 

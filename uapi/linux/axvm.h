@@ -38,6 +38,7 @@
 #define AXVM_CAP_CPUID			11	/* x86: entries of AXVM_SET_CPUID */
 #define AXVM_CAP_IRQCHIP		12	/* bit 1 << AXVM_IRQCHIP_* per type */
 #define AXVM_CAP_HYPERCALL_FILTER	13	/* AXVM_SET_HYPERCALL_FILTER: ranges */
+#define AXVM_CAP_DIRTY_LOG		14	/* AXVM_MEM_LOG_DIRTY works */
 
 /* System ioctls, on the /dev/axvm fd. */
 #define AXVM_GET_API_VERSION	_IO(AXVMIO, 0x00)
@@ -49,11 +50,15 @@
  * A memory region maps [userspace_addr, userspace_addr + size) of the
  * calling process into guest physical memory at guest_phys_addr. All three
  * must be page aligned. size == 0 deletes the slot; an existing slot may
- * only be moved (new guest_phys_addr): changing its size, memory or flags
- * is EINVAL (as KVM refuses to flip KVM_MEM_READONLY on a live slot).
+ * only be moved (new guest_phys_addr) and have AXVM_MEM_LOG_DIRTY turned
+ * on or off: changing its size, memory or other flags is EINVAL (as KVM
+ * refuses to flip KVM_MEM_READONLY on a live slot). The memory is not
+ * pinned: the guest sees what the process's mapping holds at each access
+ * (see Documentation/api.rst).
  */
 #define AXVM_MEM_READONLY	0x1U	/* guest writes exit as MMIO */
-#define AXVM_MEM_FLAGS		AXVM_MEM_READONLY
+#define AXVM_MEM_LOG_DIRTY	0x2U	/* AXVM_GET_DIRTY_LOG reports writes */
+#define AXVM_MEM_FLAGS		(AXVM_MEM_READONLY | AXVM_MEM_LOG_DIRTY)
 
 struct axvm_memory_region {
 	__u32 slot;
@@ -61,6 +66,21 @@ struct axvm_memory_region {
 	__u64 guest_phys_addr;
 	__u64 size;
 	__u64 userspace_addr;
+};
+
+/**
+ * struct axvm_dirty_log - AXVM_GET_DIRTY_LOG: the pages a region's guest wrote
+ * @slot: a region with AXVM_MEM_LOG_DIRTY
+ * @flags: must be 0
+ * @bitmap: user address of the bitmap the call fills: 64-bit words, bit
+ *	(n % 64) of word n / 64 set when page n of the region was written
+ *	since the previous call (or since logging began); the call clears
+ *	what it reports
+ */
+struct axvm_dirty_log {
+	__u32 slot;
+	__u32 flags;
+	__u64 bitmap;
 };
 
 /* A physical-CPU affinity mask: bit n of mask[n / 64] is CPU n. */
@@ -86,6 +106,7 @@ struct axvm_vcpu_create {
 #define AXVM_SIGNAL_MSI		_IOW(AXVMIO, 0x14, struct axvm_msi)
 #define AXVM_SET_HYPERCALL_FILTER \
 	_IOW(AXVMIO, 0x15, struct axvm_hypercall_filter)
+#define AXVM_GET_DIRTY_LOG	_IOW(AXVMIO, 0x16, struct axvm_dirty_log)
 
 /*
  * The VM's in-kernel interrupt controller, created once and before any

@@ -110,10 +110,19 @@ static int axvm_arm64_abort(struct axvm_vcpu *vcpu,
 	if (e->ipa_unknown)
 		return AXVM_EXIT_STAGE2_FAULT;
 
-	/* A stage-1 walk writes its access flag: the table page must be RAM. */
-	if (e->esr & ESR_ELx_S1PTW)
-		write = false;
-	ret = axvm_mem_fault(vcpu->vm, ipa, write);
+	/*
+	 * A stage-1 walk may write the guest's access and dirty flags
+	 * (FEAT_HAFDBS), and the ESR does not say whether this one would:
+	 * map the table page writable, as KVM treats every S1PTW fault as a
+	 * write, or read-only when the region is (a walk needs RAM only).
+	 */
+	if (e->esr & ESR_ELx_S1PTW) {
+		ret = axvm_mem_fault(vcpu->vm, ipa, true);
+		if (ret == -EROFS)
+			ret = axvm_mem_fault(vcpu->vm, ipa, false);
+	} else {
+		ret = axvm_mem_fault(vcpu->vm, ipa, write);
+	}
 	if (!ret)
 		return AXVM_EXIT_STAGE2_FAULT;
 	/*

@@ -51,6 +51,13 @@ static u64 axvm_arm64_s2_leaf(phys_addr_t pa, bool writable)
 	       (writable ? S2_AP_W : 0);
 }
 
+/* A level-2 block descriptor (bits[1:0] 0b01): 2 MiB, the same attributes. */
+static u64 axvm_arm64_s2_block(phys_addr_t pa, bool writable)
+{
+	return axvm_arm64_s2_leaf(pa & GENMASK_ULL(47, 21), writable) &
+	       ~S2_TABLE_OR_PAGE;
+}
+
 /* Device-nGnRE, read/write, execute-never: KVM's device mappings. */
 static u64 axvm_arm64_s2_device_leaf(phys_addr_t pa)
 {
@@ -79,17 +86,18 @@ static phys_addr_t axvm_arm64_s2_address(u64 entry)
  * host wrote through its cacheable mapping out to the point of coherency,
  * and drop stale instructions.
  */
-static void axvm_arm64_s2_prepare(struct page *page)
+static void axvm_arm64_s2_prepare(phys_addr_t pa, size_t size)
 {
 	/*
 	 * DC by VA steps by the smallest data cache line of any CPU
 	 * (CTR_EL0.DminLine), not by the writeback granule CWG that
 	 * cache_line_size() gives: a larger stride would skip lines.
+	 * Guest RAM is in the linear map (arm64 has no highmem).
 	 */
 	unsigned long line = 4UL << SYS_FIELD_GET(CTR_EL0, DminLine,
 					read_sanitised_ftr_reg(SYS_CTR_EL0));
-	unsigned long addr = (unsigned long)page_address(page);
-	unsigned long end = addr + PAGE_SIZE;
+	unsigned long addr = (unsigned long)phys_to_virt(pa);
+	unsigned long end = addr + size;
 
 	for (addr = ALIGN_DOWN(addr, line); addr < end; addr += line)
 		asm volatile("dc civac, %0" : : "r" (addr) : "memory");
@@ -104,11 +112,13 @@ static const struct axvm_s2_format axvm_arm64_s2_format = {
 	.root_order = 1,	/* 2 x 512 entries: IPA bit 39 */
 	.table = axvm_arm64_s2_table,
 	.leaf = axvm_arm64_s2_leaf,
+	.block = axvm_arm64_s2_block,
 	.device_leaf = axvm_arm64_s2_device_leaf,
 	.is_valid = axvm_arm64_s2_valid,
 	.is_table = axvm_arm64_s2_is_table,
 	.address = axvm_arm64_s2_address,
-	.prepare_page = axvm_arm64_s2_prepare,
+	.write_bit = S2_AP_W,
+	.prepare = axvm_arm64_s2_prepare,
 };
 
 int axvm_arch_probe(struct axvm_arch_info *info)

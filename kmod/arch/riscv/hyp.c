@@ -57,6 +57,15 @@ static u64 axvm_riscv_gs_leaf(phys_addr_t pa, bool writable)
 	       GS_A | GS_D | (writable ? GS_W : 0);
 }
 
+/*
+ * A 2 MiB megapage: a leaf one level up, the same bits; its PPN is 2 MiB
+ * aligned, as a superpage's must be (else a page fault).
+ */
+static u64 axvm_riscv_gs_block(phys_addr_t pa, bool writable)
+{
+	return axvm_riscv_gs_leaf(pa, writable);
+}
+
 static bool axvm_riscv_gs_valid(u64 entry)
 {
 	return entry & GS_V;
@@ -78,9 +87,11 @@ static const struct axvm_s2_format axvm_riscv_sv39x4 = {
 	.root_order = 2,
 	.table = axvm_riscv_gs_table,
 	.leaf = axvm_riscv_gs_leaf,
+	.block = axvm_riscv_gs_block,
 	.is_valid = axvm_riscv_gs_valid,
 	.is_table = axvm_riscv_gs_is_table,
 	.address = axvm_riscv_gs_address,
+	.write_bit = GS_W,
 };
 
 static const struct axvm_s2_format axvm_riscv_sv48x4 = {
@@ -88,9 +99,11 @@ static const struct axvm_s2_format axvm_riscv_sv48x4 = {
 	.root_order = 2,
 	.table = axvm_riscv_gs_table,
 	.leaf = axvm_riscv_gs_leaf,
+	.block = axvm_riscv_gs_block,
 	.is_valid = axvm_riscv_gs_valid,
 	.is_table = axvm_riscv_gs_is_table,
 	.address = axvm_riscv_gs_address,
+	.write_bit = GS_W,
 };
 
 static bool axvm_riscv_irq_valid(u32 irq)

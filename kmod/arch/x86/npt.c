@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * AMD nested page tables: the long-mode page table format, walked as user
- * accesses, so every entry carries U/S. Leaves are 4 KiB, write-back
+ * accesses, so every entry carries U/S. Leaves are 4 KiB pages or 2 MiB
+ * blocks (PDEs with PS), write-back
  * through PAT entry 0 combined with the guest's own type. The CPU walks
  * them with as many levels as the host's own paging has at VMRUN (APM
  * 15.25.3): five where the host runs with CR4.LA57, as KVM's
@@ -25,12 +26,18 @@ static u64 axvm_npt_leaf(phys_addr_t pa, bool writable)
 	       _PAGE_ACCESSED | _PAGE_DIRTY | (writable ? _PAGE_RW : 0);
 }
 
+/* A 2 MiB page: a PDE with PS (its PAT bit, 12, stays clear). */
+static u64 axvm_npt_block(phys_addr_t pa, bool writable)
+{
+	return axvm_npt_leaf(pa & GENMASK_ULL(51, 21), writable) | _PAGE_PSE;
+}
+
 static bool axvm_npt_valid(u64 entry)
 {
 	return entry & _PAGE_PRESENT;
 }
 
-/* No large pages are ever made: a present upper entry is a table. */
+/* Above the last level: a present entry without PS points at a table. */
 static bool axvm_npt_is_table(u64 entry)
 {
 	return (entry & (_PAGE_PRESENT | _PAGE_PSE)) == _PAGE_PRESENT;
@@ -47,9 +54,11 @@ static phys_addr_t axvm_npt_address(u64 entry)
 	.root_order = 0,			\
 	.table = axvm_npt_table,		\
 	.leaf = axvm_npt_leaf,			\
+	.block = axvm_npt_block,		\
 	.is_valid = axvm_npt_valid,		\
 	.is_table = axvm_npt_is_table,		\
 	.address = axvm_npt_address,		\
+	.write_bit = _PAGE_RW,			\
 }
 
 const struct axvm_s2_format axvm_x86_npt_format = AXVM_NPT_FORMAT(4);

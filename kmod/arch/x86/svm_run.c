@@ -77,22 +77,26 @@ void axvm_svm_vm_destroy(struct axvm_vm *vm)
 	vm->arch = NULL;
 }
 
-static int axvm_svm_kick_out(struct axvm_vcpu *vcpu, void *unused)
+/* The IPI itself is the message: the guest exits to take it. */
+static void axvm_svm_flush_ipi(void *unused)
 {
-	axvm_vcpu_kick_sync(vcpu);
-	return 0;
 }
 
 /*
  * Entries left the nested page table: every vCPU flushes its ASID before
- * it enters again, and none is still in the guest when this returns.
+ * it enters again (it reads the count after guest_enter()'s barrier),
+ * and none is still in the guest when this returns: a CPU takes the IPI
+ * only after a #VMEXIT. Callable under a spinlock (the MMU notifier),
+ * so no vCPU list lock: every CPU is sent the IPI.
  */
 void axvm_svm_vm_flush(struct axvm_vm *vm)
 {
 	struct axvm_x86_vm *svm = vm->arch;
 
 	atomic_inc(&svm->flushes);
-	axvm_vm_visit_vcpus(vm, axvm_svm_kick_out, NULL);
+	/* The count before the IPIs: pairs with guest_enter()'s barrier. */
+	smp_mb__after_atomic();
+	on_each_cpu(axvm_svm_flush_ipi, NULL, 1);
 }
 
 /*

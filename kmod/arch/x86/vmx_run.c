@@ -282,7 +282,9 @@ int axvm_vmx_setup(struct axvm_arch_info *info)
 		INIT_LIST_HEAD(&per_cpu(axvm_vmx_loaded, cpu));
 
 	axvm_vmid_setup(16);		/* VPIDs */
-	info->s2_format = &axvm_x86_ept_format;
+	/* 2 MiB EPT pages only where the CPU has them (SDM A.10, bit 16). */
+	info->s2_format = ept & VMX_EPT_2MB_PAGE_BIT ? &axvm_x86_ept_format :
+						       &axvm_x86_ept_4k_format;
 	info->can_run = true;
 	return 0;
 }

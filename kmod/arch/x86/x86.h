@@ -310,6 +310,7 @@ void __axvm_vmx_host_nmi(void);
 extern const struct axvm_s2_format axvm_x86_npt_format;
 extern const struct axvm_s2_format axvm_x86_npt5_format;
 extern const struct axvm_s2_format axvm_x86_ept_format;
+extern const struct axvm_s2_format axvm_x86_ept_4k_format;
 
 /* SVM */
 int axvm_svm_probe(struct axvm_arch_info *info);

@@ -29,7 +29,8 @@
  * VM and vCPU ioctls fail ("fail with EIO"); that rmmod fails while an
  * fd is open ("Every fd holds a reference to the module"); that no
  * child dies by a signal; and at the end, with everything closed, that
- * the module's refcount and stage2_pages are back where they started and the module unloads and loads again.
+ * the module's refcount and stage2_pages are back where they started
+ * and the module unloads and loads again.
  *
  * Environment: AXVM_FUZZ_CALLS, the number of calls (default 20000, a
  * short pass; the debug lanes' CI sets 10^6), AXVM_FUZZ_SEED the seed,
@@ -1372,7 +1373,10 @@ static void runner_reset(struct runner *r)
 
 static int runner_start(struct thr *t, struct runner *r)
 {
-	r->vm = ioctl(g.sentinel, AXVM_CREATE_VM, 0);
+	/* The signaller's signals may interrupt it (api.rst): try again. */
+	do
+		r->vm = ioctl(g.sentinel, AXVM_CREATE_VM, 0);
+	while (r->vm < 0 && errno == EINTR);
 	if (r->vm < 0)
 		return -1;
 	/* Its own id, so that the runners default to different CPUs. */

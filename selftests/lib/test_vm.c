@@ -221,7 +221,10 @@ struct test_vm *test_vm_create(void)
 	vm->run_size = ioctl(vm->sys_fd, AXVM_GET_VCPU_MMAP_SIZE, 0);
 	if ((long)vm->run_size <= 0)
 		goto fail;
-	vm->fd = ioctl(vm->sys_fd, AXVM_CREATE_VM, 0);
+	/* EINTR: a signal came while the module read the address space. */
+	do
+		vm->fd = ioctl(vm->sys_fd, AXVM_CREATE_VM, 0);
+	while (vm->fd < 0 && errno == EINTR);
 	if (vm->fd < 0)
 		goto fail;
 	/* arm64 answers unknown SMCCC calls itself: the ucalls are ours. */

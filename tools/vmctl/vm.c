@@ -640,7 +640,10 @@ static int vm_create(struct vm *vm)
 	struct vcpu *v;
 	unsigned int i;
 
-	vm->fd = ioctl(vm->sys_fd, AXVM_CREATE_VM, 0);
+	/* EINTR: a signal came while the module read the address space. */
+	do
+		vm->fd = ioctl(vm->sys_fd, AXVM_CREATE_VM, 0);
+	while (vm->fd < 0 && errno == EINTR);
 	if (vm->fd < 0) {
 		fprintf(stderr, "vmctl: AXVM_CREATE_VM: %s\n", strerror(errno));
 		return -1;

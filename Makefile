@@ -42,7 +42,7 @@ ifeq ($(ARCH),riscv)
 SELFTESTS += riscv64_test riscv64_plic_test
 endif
 # Benchmarks print figures and assert nothing; init runs them last.
-BENCHES := exit_bench
+BENCHES := exit_bench mem_bench
 
 .PHONY: all module vmctl selftests guests init linux-guest debian-guest demo \
 	check lint \

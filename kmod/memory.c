@@ -303,24 +303,31 @@ static void axvm_mem_mark_dirty(struct axvm_mem_region *r, u64 gpa)
 		set_bit((gpa - r->gpa) >> PAGE_SHIFT, r->dirty);
 }
 
+/* How the host maps the page a fault got (axvm_mem_host_map()). */
+struct axvm_host_map {
+	bool huge;		/* a leaf of 2 MiB or more holds it */
+	bool writable;		/* the leaf maps it writable now */
+};
+
 /*
- * Whether the host maps @hva with one leaf of at least 2 MiB (a THP or a
- * hugetlbfs page): then the 2 MiB around it are one physically
- * contiguous, aligned range. Read without locks, as KVM's
- * host_pfn_mapping_level() does: interrupts off keep the tables from
- * being freed, and the notifier sequence, checked under mmu_lock, catches
- * any change made since.
+ * How the VMM's page tables map @page at @hva. A leaf of 2 MiB or more
+ * (a THP or a hugetlbfs page) makes the 2 MiB around @hva one physically
+ * contiguous, aligned range. A leaf that no longer maps @page says
+ * nothing. The caller keeps the tables from being freed under it; the
+ * notifier sequence, checked under mmu_lock, catches any change made
+ * since.
  */
-static bool axvm_mem_host_huge(struct mm_struct *mm, unsigned long hva)
+static struct axvm_host_map axvm_mem_host_walk(struct mm_struct *mm,
+					       unsigned long hva,
+					       unsigned long pfn)
 {
-	unsigned long flags;
-	bool huge = false;
+	struct axvm_host_map m = { false, false };
 	pgd_t pgd;
 	p4d_t p4d;
 	pud_t pud;
 	pmd_t pmd;
+	pte_t pte;
 
-	local_irq_save(flags);
 	pgd = READ_ONCE(*pgd_offset(mm, hva));
 	if (pgd_none(pgd) || pgd_bad(pgd))
 		goto out;
@@ -331,14 +338,53 @@ static bool axvm_mem_host_huge(struct mm_struct *mm, unsigned long hva)
 	if (pud_none(pud) || !pud_present(pud))
 		goto out;
 	if (pud_leaf(pud)) {
-		huge = true;
+		/* 1 GiB pages: mapped as 2 MiB blocks, written on a write. */
+		m.huge = true;
 		goto out;
 	}
 	pmd = READ_ONCE(*pmd_offset(&pud, hva));
-	huge = pmd_present(pmd) && pmd_leaf(pmd);
+	if (!pmd_present(pmd))
+		goto out;
+	if (pmd_leaf(pmd)) {
+		if (pmd_pfn(pmd) + ((hva & ~PMD_MASK) >> PAGE_SHIFT) != pfn)
+			goto out;
+		m.huge = true;
+		m.writable = pmd_write(pmd);
+		goto out;
+	}
+	pte = READ_ONCE(*pte_offset_kernel(&pmd, hva));
+	m.writable = pte_present(pte) && pte_pfn(pte) == pfn && pte_write(pte);
 out:
-	local_irq_restore(flags);
-	return huge;
+	return m;
+}
+
+/*
+ * Where GUP-fast exists (HAVE_GUP_FAST since 6.10), table pages are
+ * freed only after an IPI or an RCU-sched grace period, so a walk with
+ * interrupts off is safe, as KVM's host_pfn_mapping_level() and GUP-fast
+ * do it. Elsewhere (riscv before 6.2) the walk holds mmap_lock for
+ * reading with the VMA found: its tables stay while it is there (GUP
+ * took the same lock already).
+ */
+static struct axvm_host_map axvm_mem_host_map(struct mm_struct *mm,
+					      unsigned long hva,
+					      struct page *page)
+{
+	struct axvm_host_map m = { false, false };
+	unsigned long flags;
+
+	if (IS_ENABLED(CONFIG_HAVE_FAST_GUP) ||
+	    IS_ENABLED(CONFIG_HAVE_GUP_FAST)) {
+		local_irq_save(flags);
+		m = axvm_mem_host_walk(mm, hva, page_to_pfn(page));
+		local_irq_restore(flags);
+		return m;
+	}
+	mmap_read_lock(mm);
+	if (vma_lookup(mm, hva))
+		m = axvm_mem_host_walk(mm, hva, page_to_pfn(page));
+	mmap_read_unlock(mm);
+	return m;
 }
 
 /*
@@ -347,44 +393,48 @@ out:
  * dirty logging (which counts 4 KiB pages), and the host maps it whole.
  */
 static bool axvm_mem_block_ok(struct axvm_vm *vm,
-			      const struct axvm_mem_region *r, u64 gpa)
+			      const struct axvm_mem_region *r, u64 gpa,
+			      const struct axvm_host_map *m)
 {
 	u64 base = ALIGN_DOWN(gpa, SZ_2M);
 
-	if (!vm->s2.fmt->block || r->dirty)
+	if (!m->huge || !vm->s2.fmt->block || r->dirty)
 		return false;
 	if (base < r->gpa || base + SZ_2M > r->gpa + r->size)
 		return false;
-	if ((r->gpa ^ r->uaddr) & (SZ_2M - 1))
-		return false;
-	return axvm_mem_host_huge(current->mm, axvm_mem_hva(r, gpa));
+	return !((r->gpa ^ r->uaddr) & (SZ_2M - 1));
 }
 
 /*
- * The host page behind @hva, referenced. Writable for a write, and for a
- * read when the host maps it writable already (a lookup that faults
- * nothing in): a read of memory nobody wrote maps the shared zero page
- * read-only, the first write faults again and breaks it. A region that
- * logs maps writable only on a write, which is then logged.
+ * The host page behind @hva, referenced; writable for a write. A read
+ * faults it in as the process's own read would: memory nobody wrote is
+ * the shared zero page, mapped read-only, and the first write faults
+ * again and breaks it.
  */
-static int axvm_mem_get_page(const struct axvm_mem_region *r,
-			     unsigned long hva, bool write,
-			     struct page **page, bool *writable)
+static int axvm_mem_get_page(unsigned long hva, bool write,
+			     struct page **page)
 {
-	int ret;
+	int ret = get_user_pages_fast(hva, 1, write ? FOLL_WRITE : 0, page);
 
-	*writable = write;
-	if (!write && !(r->flags & AXVM_MEM_READONLY) && !r->dirty &&
-	    get_user_page_fast_only(hva, FOLL_WRITE, page)) {
-		*writable = true;
-		return 0;
-	}
-	ret = get_user_pages_fast(hva, 1, write ? FOLL_WRITE : 0, page);
 	if (ret == 1)
 		return 0;
 	/* The VMM unmapped or protected its memory: a bad address. */
 	return ret == -ENOMEM || ret == -EINTR || ret == -EAGAIN ? ret :
 	       -EFAULT;
+}
+
+/*
+ * A walk under mmu_lock found a table missing (-ENOSPC): fill @cache
+ * outside the lock and take it again. True when that failed (*@ret set);
+ * false: try again, with whatever changed meanwhile checked afresh.
+ */
+static bool axvm_mem_refill(struct axvm_vm *vm, struct axvm_s2_cache *cache,
+			    int *ret)
+{
+	spin_unlock(&vm->mmu_lock);
+	*ret = axvm_s2_cache_topup(cache);
+	spin_lock(&vm->mmu_lock);
+	return *ret;
 }
 
 /* Under mmu_lock: an invalidation ran since the fault read @seq. */
@@ -397,6 +447,7 @@ static bool axvm_mem_fault_stale(struct axvm_vm *vm, unsigned long seq)
 int axvm_mem_fault(struct axvm_vm *vm, u64 gpa, bool write)
 {
 	struct axvm_s2_cache cache = { .n = 0 };
+	struct axvm_host_map host;
 	struct axvm_mem_region *r;
 	bool writable, block, flush = false;
 	unsigned long seq;
@@ -421,15 +472,22 @@ int axvm_mem_fault(struct axvm_vm *vm, u64 gpa, bool write)
 	 * read is seen under mmu_lock (as KVM's mmu_invalidate_seq).
 	 */
 	smp_rmb();
-	ret = axvm_mem_get_page(r, axvm_mem_hva(r, gpa), write, &page,
-				&writable);
+	ret = axvm_mem_get_page(axvm_mem_hva(r, gpa), write, &page);
 	if (ret) {
 		/* GUP asks for another try: the guest's retry is one. */
 		if (ret == -EAGAIN)
 			ret = 0;
 		goto out;
 	}
-	block = axvm_mem_block_ok(vm, r, gpa);
+	host = axvm_mem_host_map(current->mm, axvm_mem_hva(r, gpa), page);
+	block = axvm_mem_block_ok(vm, r, gpa, &host);
+	/*
+	 * A read of a page the host maps writable already maps it writable,
+	 * saving the guest's next write a fault; a logging region maps
+	 * writable only on a write, which is then logged.
+	 */
+	writable = write || (host.writable && !r->dirty &&
+			     !(r->flags & AXVM_MEM_READONLY));
 
 	spin_lock(&vm->mmu_lock);
 	for (;;) {
@@ -454,13 +512,7 @@ int axvm_mem_fault(struct axvm_vm *vm, u64 gpa, bool write)
 			ret = axvm_s2_map(&vm->s2, &cache, gpa & PAGE_MASK, pa,
 					  writable, false, &flush);
 		}
-		if (ret != -ENOSPC)
-			break;
-		/* A table is missing: allocate outside the lock, try again. */
-		spin_unlock(&vm->mmu_lock);
-		ret = axvm_s2_cache_topup(&cache);
-		spin_lock(&vm->mmu_lock);
-		if (ret)
+		if (ret != -ENOSPC || axvm_mem_refill(vm, &cache, &ret))
 			break;
 	}
 	if (!ret && writable && write)
@@ -498,12 +550,7 @@ int axvm_mem_map_device(struct axvm_vm *vm, u64 gpa, phys_addr_t pa)
 	for (;;) {
 		ret = axvm_s2_map_device(&vm->s2, &cache, gpa & PAGE_MASK,
 					 pa & PAGE_MASK);
-		if (ret != -ENOSPC)
-			break;
-		spin_unlock(&vm->mmu_lock);
-		ret = axvm_s2_cache_topup(&cache);
-		spin_lock(&vm->mmu_lock);
-		if (ret)
+		if (ret != -ENOSPC || axvm_mem_refill(vm, &cache, &ret))
 			break;
 	}
 	spin_unlock(&vm->mmu_lock);

@@ -34,6 +34,21 @@ static const struct kernel_param_ops axvm_s2_pages_ops = {
 module_param_cb(stage2_pages, &axvm_s2_pages_ops, NULL, 0444);
 MODULE_PARM_DESC(stage2_pages, "stage-2 table pages held by all VMs");
 
+/* 2 MiB blocks mapped now in every VM: huge mappings, counted. */
+static atomic_long_t axvm_s2_blocks = ATOMIC_LONG_INIT(0);
+
+static int axvm_s2_blocks_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&axvm_s2_blocks));
+}
+
+static const struct kernel_param_ops axvm_s2_blocks_ops = {
+	.get = axvm_s2_blocks_get,
+};
+
+module_param_cb(stage2_blocks, &axvm_s2_blocks_ops, NULL, 0444);
+MODULE_PARM_DESC(stage2_blocks, "2 MiB stage-2 blocks mapped by all VMs");
+
 static unsigned int axvm_s2_shift(const struct axvm_s2_format *fmt,
 				  unsigned int level)
 {
@@ -159,6 +174,8 @@ int axvm_s2_map(struct axvm_s2 *s2, struct axvm_s2_cache *cache, u64 gpa,
 		fmt->prepare(pa, block ? SZ_2M : PAGE_SIZE);
 	WRITE_ONCE(*entry, block ? fmt->block(pa, writable) :
 				   fmt->leaf(pa, writable));
+	if (block)
+		atomic_long_inc(&axvm_s2_blocks);
 	/* Visible to the hardware walker before the guest runs again. */
 	wmb();
 	return 0;
@@ -242,10 +259,13 @@ static void axvm_s2_visit_level(struct axvm_s2_visit *v, u64 *table,
 		v->hit = true;
 		if (v->op == AXVM_S2_TEST)
 			continue;
-		if (v->op == AXVM_S2_WRPROTECT && level == fmt->levels - 1)
+		if (v->op == AXVM_S2_WRPROTECT && level == fmt->levels - 1) {
 			WRITE_ONCE(table[i], e & ~fmt->write_bit);
-		else
-			WRITE_ONCE(table[i], 0);
+			continue;
+		}
+		WRITE_ONCE(table[i], 0);
+		if (level < fmt->levels - 1)
+			atomic_long_dec(&axvm_s2_blocks);
 	}
 }
 
@@ -302,10 +322,14 @@ static void axvm_s2_free_level(const struct axvm_s2_format *fmt, u64 *table,
 		for (i = 0; i < n; i++) {
 			u64 entry = table[i];
 
-			if (fmt->is_valid(entry) && fmt->is_table(entry))
+			if (!fmt->is_valid(entry))
+				continue;
+			if (fmt->is_table(entry))
 				axvm_s2_free_level(fmt,
 						   phys_to_virt(fmt->address(entry)),
 						   level + 1);
+			else
+				atomic_long_dec(&axvm_s2_blocks);
 		}
 	}
 	if (level) {

@@ -5,14 +5,22 @@
  * at each access, after munmap/mmap, MADV_DONTNEED, mremap and file
  * truncation; only the pages the guest touches are faulted in; a region
  * over transparent or hugetlbfs huge pages is mapped with 2 MiB stage-2
- * blocks; pages moved by compaction stay coherent; deleting or moving a
- * region frees its stage-2 tables; and
+ * blocks; pages moved by compaction stay coherent, and so do the VMM's
+ * pages across its forks and under MADV_DONTNEED racing two vCPUs'
+ * faults; a guest outgrows RLIMIT_MEMLOCK; deleting or moving a region
+ * frees its stage-2 tables; and
  * AXVM_GET_DIRTY_LOG reports each page the guest wrote once.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
 
 #include "axvm_util.h"
 #include "axvm_harness.h"
@@ -289,7 +297,7 @@ static long anon_huge_kb(void *p)
 static void check_blocks(struct __test_metadata *_metadata,
 			 struct _test_data_gmem *self, void *huge)
 {
-	long s0, s1, s2;
+	long s0, s1, s2, b0, b1, b2;
 	long long f0, f1, f2;
 	void *small;
 
@@ -303,12 +311,15 @@ static void check_blocks(struct __test_metadata *_metadata,
 				     small));
 
 	GREAD(MBOX_GPA);	/* the guest's code and stack are mapped */
+	b0 = axvm_param("stage2_blocks");
 	s0 = axvm_param("stage2_pages");
 	f0 = axvm_exit_count(self->v->fd, AXVM_EXIT_STAGE2_FAULT);
 	EXPECT_EQ(512 * 0x0101010101010101ULL, GTOUCH(A_GPA, 512));
+	b1 = axvm_param("stage2_blocks");
 	s1 = axvm_param("stage2_pages");
 	f1 = axvm_exit_count(self->v->fd, AXVM_EXIT_STAGE2_FAULT);
 	EXPECT_EQ(512 * 0x0101010101010101ULL, GTOUCH(B_GPA, 512));
+	b2 = axvm_param("stage2_blocks");
 	s2 = axvm_param("stage2_pages");
 	f2 = axvm_exit_count(self->v->fd, AXVM_EXIT_STAGE2_FAULT);
 	TH_LOG("huge: %lld faults, %ld table pages; small: %lld faults, %ld table pages",
@@ -318,6 +329,12 @@ static void check_blocks(struct __test_metadata *_metadata,
 	EXPECT_LT(f1 - f0, 8);
 	EXPECT_GE(f2 - f1, 512);
 	EXPECT_EQ(s2 - s1 - 1, s1 - s0);
+	/* The module's count: one block for A, none for B. */
+	EXPECT_EQ(b0 + 1, b1);
+	EXPECT_EQ(b1, b2);
+	/* Deleting A takes its block out. */
+	ASSERT_EQ(0, axvm_set_region(self->vm->fd, A_SLOT, 0, A_GPA, 0, huge));
+	EXPECT_EQ(b0, axvm_param("stage2_blocks"));
 	munmap(small, 2 * MB);
 }
 
@@ -466,6 +483,241 @@ TEST_F(gmem, pages_moved_by_compaction_stay_coherent)
 	}
 	EXPECT_EQ(MIGRATE_PAGES, sum);
 	munmap(hva, MIGRATE_PAGES * PAGE);
+}
+
+/* Count in the word at @addr, checking each step stuck; a sync each 256. */
+GUEST_CODE static void guest_count(uint64_t addr)
+{
+	volatile uint64_t *c = (volatile uint64_t *)addr;
+	uint64_t i;
+
+	for (i = 1;; i++) {
+		*c = i;
+		GUEST_ASSERT(*c == i, *c, i);
+		if (!(i % 256))
+			GUEST_SYNC(i);
+	}
+}
+
+static atomic_int fork_stop, forks, fork_err;
+
+/* Children that write their copy of the page, then check they did. */
+static void *fork_thread(void *hva)
+{
+	uint64_t *w = hva;
+	int status;
+	pid_t pid;
+
+	while (!atomic_load(&fork_stop)) {
+		pid = fork();
+		if (pid == 0) {
+			w[0] = 0xdead;
+			_exit(w[0] == 0xdead ? 0 : 1);
+		}
+		if (pid < 0 || waitpid(pid, &status, 0) != pid ||
+		    !WIFEXITED(status) || WEXITSTATUS(status)) {
+			atomic_store(&fork_err, 1);
+			break;
+		}
+		atomic_fetch_add(&forks, 1);
+	}
+	return NULL;
+}
+
+/*
+ * A fork makes the VMM's private pages copy-on-write: its page tables
+ * lose write and its next write copies. The guest must go on in the
+ * VMM's own pages (it sees each step it wrote, the VMM sees them too)
+ * and never in a child's (no 0xdead), however the forks fall between
+ * its writes.
+ */
+TEST_F(gmem, fork_of_the_vmm_changes_nothing_for_the_guest)
+{
+	struct test_vcpu *v;
+	struct ucall uc;
+	uint64_t *hva;
+	pthread_t t;
+	int syncs = 0;
+
+	if (!self->vm)
+		return;
+	hva = map_anon(PAGE);
+	ASSERT_NE(NULL, hva);
+	ASSERT_EQ(0, axvm_set_region(self->vm->fd, A_SLOT, 0, A_GPA, PAGE,
+				     hva));
+	v = test_vcpu_add_default(self->vm, 1, guest_count, 1, A_GPA);
+	ASSERT_NE(NULL, v);
+	atomic_store(&fork_stop, 0);
+	atomic_store(&forks, 0);
+	atomic_store(&fork_err, 0);
+	ASSERT_EQ(0, pthread_create(&t, NULL, fork_thread, hva));
+	/* Until eight forks fell somewhere in at least 64 syncs' steps. */
+	while (syncs < 64 || atomic_load(&forks) < 8) {
+		int cmd = test_vcpu_run_ucall(v, &uc);
+		char desc[512];
+
+		if (cmd != UCALL_SYNC) {
+			atomic_store(&fork_stop, 1);
+			pthread_join(t, NULL);
+			ASSERT_EQ(UCALL_SYNC, cmd)
+				TH_LOG("%s", test_vcpu_describe(v, &uc, desc,
+								sizeof(desc)));
+		}
+		/* The guest's last step is in the VMM's page. */
+		ASSERT_EQ(uc.args[0], hva[0]);
+		/* A child saw its own copy written. */
+		ASSERT_EQ(0, atomic_load(&fork_err));
+		syncs++;
+	}
+	atomic_store(&fork_stop, 1);
+	pthread_join(t, NULL);
+	TH_LOG("%d forks in %d syncs", atomic_load(&forks), syncs);
+}
+
+/*
+ * Regions are not pinned, so RLIMIT_MEMLOCK does not bound a guest: a
+ * process without CAP_IPC_LOCK and a 256 KiB limit runs one that
+ * writes 4 MiB.
+ */
+TEST_F(gmem, guest_larger_than_memlock_runs)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+	int status;
+	pid_t pid;
+
+	if (!self->vm)
+		return;
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct rlimit rl = { 256 << 10, 256 << 10 };
+		struct test_vcpu *v;
+		struct test_vm *vm;
+		struct ucall uc;
+		char *mem;
+
+		if (syscall(SYS_capget, &hdr, data))
+			_exit(10);
+		data[CAP_IPC_LOCK / 32].effective &= ~(1U << (CAP_IPC_LOCK % 32));
+		if (syscall(SYS_capset, &hdr, data) ||
+		    setrlimit(RLIMIT_MEMLOCK, &rl))
+			_exit(11);
+		vm = test_vm_create();
+		mem = vm ? test_vm_add_region(vm, A_SLOT, 0, A_GPA, 4 * MB) :
+			   NULL;
+		if (!mem)
+			_exit(12);
+		memset(mem, 1, 4 * MB);
+		v = test_vcpu_add_default(vm, 1, guest_mbox, 1, MBOX_GPA);
+		if (!v || !test_vm_add_region(vm, MBOX_SLOT, 0, MBOX_GPA, PAGE))
+			_exit(13);
+		*(struct mbox *)test_gpa2hva(vm, MBOX_GPA) = (struct mbox){
+			.op = OP_TOUCH, .addr = A_GPA, .val = 4 * MB / PAGE,
+		};
+		if (test_vcpu_run_ucall(v, &uc) != UCALL_SYNC ||
+		    uc.args[0] != 1024 * 0x0101010101010101ULL)
+			_exit(14);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+#define CHURN_PAGES	32
+#define CHURN_ROUNDS	64
+
+/*
+ * Write then read back a word of each page, round after round; the word
+ * is this vCPU's (@tag). Between the two the VMM may have dropped the
+ * page (then zero); any other value is a page the guest should no
+ * longer reach.
+ */
+GUEST_CODE static void guest_churn(uint64_t base, uint64_t tag)
+{
+	uint64_t r, p, v, got;
+
+	for (r = 0; r < CHURN_ROUNDS; r++) {
+		for (p = 0; p < CHURN_PAGES; p++) {
+			volatile uint64_t *w = (volatile uint64_t *)
+				(base + p * PAGE + tag * 8);
+
+			v = r << 32 | p << 8 | tag << 1 | 1;
+			*w = v;
+			got = *w;
+			GUEST_ASSERT(got == v || got == 0, got, v);
+		}
+	}
+}
+
+struct churn {
+	struct test_vcpu *v;
+	int cmd;
+	struct ucall uc;
+};
+
+static void *churn_vcpu(void *arg)
+{
+	struct churn *c = arg;
+
+	c->cmd = test_vcpu_run_ucall(c->v, &c->uc);
+	return NULL;
+}
+
+/*
+ * Two vCPUs fault the same pages in while another thread drops them
+ * with MADV_DONTNEED over and over: every fault races an invalidation
+ * somewhere. Neither vCPU may see a stale page; the debug lanes' KASAN
+ * and lockdep watch the locking.
+ */
+TEST_F(gmem, two_vcpus_fault_while_the_vmm_drops_the_pages)
+{
+	struct churn c[2] = { 0 };
+	pthread_t t[2];
+	char *hva;
+	int i, drops = 0;
+
+	if (!self->vm)
+		return;
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs 2 CPUs");
+	hva = map_anon(CHURN_PAGES * PAGE);
+	ASSERT_NE(NULL, hva);
+	ASSERT_EQ(0, madvise(hva, CHURN_PAGES * PAGE, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, axvm_set_region(self->vm->fd, A_SLOT, 0, A_GPA,
+				     CHURN_PAGES * PAGE, hva));
+	for (i = 0; i < 2; i++) {
+		uint64_t mask[AXVM_AFFINITY_WORDS] = { 1ULL << i };
+
+		c[i].v = test_vcpu_add(self->vm, 1 + i, TEST_ARCH_ID_DEFAULT,
+				       mask, guest_churn, 2, A_GPA, i);
+		ASSERT_NE(NULL, c[i].v);
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, churn_vcpu, &c[i]));
+	}
+	/* Until both are done: the drops never outlast the guests. */
+	for (i = 0; i < 2; i++) {
+		while (pthread_tryjoin_np(t[i], NULL)) {
+			ASSERT_EQ(0, madvise(hva, CHURN_PAGES * PAGE,
+					     MADV_DONTNEED));
+			drops++;
+			sched_yield();
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		struct churn *ci = &c[i];
+		char desc[512];
+
+		EXPECT_EQ(UCALL_DONE, ci->cmd)
+			TH_LOG("vCPU %d: %s", i,
+			       test_vcpu_describe(ci->v, &ci->uc, desc,
+						  sizeof(desc)));
+	}
+	TH_LOG("%d drops", drops);
+	EXPECT_LT(0, drops);
+	munmap(hva, CHURN_PAGES * PAGE);
 }
 
 #define LOG_PAGES	100	/* two bitmap words, the second partly used */

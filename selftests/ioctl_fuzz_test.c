@@ -1750,6 +1750,8 @@ TEST_F_TIMEOUT(fuzz, ioctls, 3600)
 	EXPECT_EQ(ref0, v) TH_LOG("module refcount");
 	v = wait_value(axvm_param, "stage2_pages", 0);
 	EXPECT_EQ(0, v) TH_LOG("stage2_pages");
+	v = wait_value(axvm_param, "stage2_blocks", 0);
+	EXPECT_EQ(0, v) TH_LOG("stage2_blocks");
 
 	if (!getenv("AXVM_MODULE"))
 		SKIP(return, "AXVM_MODULE not set: not unloading the module");

@@ -437,6 +437,22 @@ static bool axvm_mem_refill(struct axvm_vm *vm, struct axvm_s2_cache *cache,
 	return *ret;
 }
 
+/*
+ * Under mmu_lock: a block is to go where a table of 4 KiB entries is,
+ * made before the host's page became huge (khugepaged or MADV_COLLAPSE
+ * collapsed it since; the notifier removed any entry of a page that
+ * changed, so what is left maps parts of the huge page). The entries go,
+ * the table after the flush, and the block takes their place.
+ */
+static void axvm_mem_collapse(struct axvm_vm *vm, u64 base)
+{
+	LIST_HEAD(freed);
+
+	axvm_s2_unmap(&vm->s2, base, base + SZ_2M, &freed);
+	axvm_arch_vm_flush(vm, base, SZ_2M);
+	axvm_s2_free_tables(&freed);
+}
+
 /* Under mmu_lock: an invalidation ran since the fault read @seq. */
 static bool axvm_mem_fault_stale(struct axvm_vm *vm, unsigned long seq)
 {
@@ -449,7 +465,7 @@ int axvm_mem_fault(struct axvm_vm *vm, u64 gpa, bool write)
 	struct axvm_s2_cache cache = { .n = 0 };
 	struct axvm_host_map host;
 	struct axvm_mem_region *r;
-	bool writable, block, flush = false;
+	bool writable, block, flush = false, collapsed = false;
 	unsigned long seq;
 	struct page *page;
 	phys_addr_t pa;
@@ -504,6 +520,11 @@ int axvm_mem_fault(struct axvm_vm *vm, u64 gpa, bool write)
 			pa = ALIGN_DOWN(pa, SZ_2M);
 			ret = axvm_s2_map(&vm->s2, &cache, ALIGN_DOWN(gpa, SZ_2M),
 					  pa, writable, true, &flush);
+			if (ret == -EEXIST && !collapsed) {
+				axvm_mem_collapse(vm, ALIGN_DOWN(gpa, SZ_2M));
+				collapsed = true;
+				continue;
+			}
 			if (ret == -EEXIST) {
 				block = false;
 				continue;

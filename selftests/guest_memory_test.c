@@ -386,6 +386,47 @@ TEST_F(gmem, hugetlbfs_region_maps_2m_blocks)
 	munmap(huge, 2 * MB);
 }
 
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE	25
+#endif
+
+/*
+ * 4 KiB pages the guest mapped, then collapsed into a huge page by the
+ * host (MADV_COLLAPSE, as khugepaged does): the next access maps one
+ * 2 MiB block where the 4 KiB entries and their table were, and the
+ * data is what it was.
+ */
+TEST_F(gmem, collapsed_host_pages_become_a_block)
+{
+	long blocks, tables;
+	long long f0;
+	char *p, *mem;
+
+	if (!self->vm)
+		return;
+	p = map_anon(4 * MB);
+	ASSERT_NE(NULL, p);
+	mem = (char *)(((uintptr_t)p + 2 * MB - 1) & ~(2 * MB - 1));
+	memset(mem, 1, 2 * MB);
+	if (anon_huge_kb(mem) > 0)
+		SKIP(return, "THP always on: the pages are huge already");
+	ASSERT_EQ(0, axvm_set_region(self->vm->fd, A_SLOT, 0, A_GPA, 2 * MB,
+				     mem));
+	EXPECT_EQ(512 * 0x0101010101010101ULL, GTOUCH(A_GPA, 512));
+	blocks = axvm_param("stage2_blocks");
+	tables = axvm_param("stage2_pages");
+	if (madvise(mem, 2 * MB, MADV_COLLAPSE) || anon_huge_kb(mem) < 2048)
+		SKIP(return, "MADV_COLLAPSE made no huge page: %s",
+		     strerror(errno));
+	f0 = axvm_exit_count(self->v->fd, AXVM_EXIT_STAGE2_FAULT);
+	EXPECT_EQ(512 * 0x0101010101010101ULL, GTOUCH(A_GPA, 512));
+	EXPECT_GE(axvm_exit_count(self->v->fd, AXVM_EXIT_STAGE2_FAULT) - f0, 1);
+	EXPECT_LT(axvm_exit_count(self->v->fd, AXVM_EXIT_STAGE2_FAULT) - f0, 8);
+	EXPECT_EQ(blocks + 1, axvm_param("stage2_blocks"));
+	EXPECT_EQ(tables - 1, axvm_param("stage2_pages"));
+	munmap(p, 4 * MB);
+}
+
 /*
  * "Stage-2 table pages are freed when regions are deleted or moved, not
  * only at VM destruction": a region alone in its 1 GiB, touched in three

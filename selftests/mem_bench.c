@@ -81,7 +81,7 @@ static int touch_bench(uint64_t size, bool huge)
 	struct test_vcpu *v;
 	struct test_vm *vm;
 	struct ucall uc;
-	long long f0;
+	long long f0, faults;
 	void *map, *mem;
 	long blocks;
 	double t0, t1;
@@ -101,12 +101,11 @@ static int touch_bench(uint64_t size, bool huge)
 		return -1;
 	t1 = now_ns();
 	blocks = axvm_param("stage2_blocks");
-	printf("bench: guest touches %llu MiB, %s backing: %lld stage-2 faults, %.1f ms, %.2f us a fault, %ld 2 MiB blocks\n",
-	       (unsigned long long)(size / MB), huge ? "2 MiB (THP)" : "4 KiB",
-	       axvm_exit_count(v->fd, AXVM_EXIT_STAGE2_FAULT) - f0,
-	       (t1 - t0) / 1e6,
-	       (t1 - t0) / 1e3 /
-	       (axvm_exit_count(v->fd, AXVM_EXIT_STAGE2_FAULT) - f0 ?: 1),
+	faults = axvm_exit_count(v->fd, AXVM_EXIT_STAGE2_FAULT) - f0;
+	printf("bench: guest touches %llu MiB, %s backing: ",
+	       (unsigned long long)(size / MB), huge ? "2 MiB (THP)" : "4 KiB");
+	printf("%lld stage-2 faults, %.1f ms, %.2f us a fault, %ld 2 MiB blocks\n",
+	       faults, (t1 - t0) / 1e6, (t1 - t0) / 1e3 / (faults ?: 1),
 	       blocks);
 	test_vm_free(vm);
 	munmap(map, size + 2 * MB);
@@ -145,8 +144,9 @@ static int bw_bench(uint64_t size)
 	host_ns = now_ns() - t0;
 	(void)sink;
 	mb = 2.0 * size * BW_PASSES / MB;	/* read + write */
-	printf("bench: memory bandwidth, %llu MiB x %d passes read+write: guest %.0f MB/s, this process %.0f MB/s, guest/host %.3f\n",
-	       (unsigned long long)(size / MB), BW_PASSES,
+	printf("bench: memory bandwidth, %llu MiB x %d passes read+write: ",
+	       (unsigned long long)(size / MB), BW_PASSES);
+	printf("guest %.0f MB/s, this process %.0f MB/s, guest/host %.3f\n",
 	       mb / (guest_ns / 1e9), mb / (host_ns / 1e9), host_ns / guest_ns);
 	munmap(map, size + 2 * MB);
 	return 0;

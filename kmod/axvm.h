@@ -44,6 +44,8 @@ struct axvm_mem_region {
 	unsigned long npages;
 	/* AXVM_MEM_LOG_DIRTY: a bit per page the guest wrote, else NULL. */
 	unsigned long *dirty;
+	/* AXVM_MEM_USER_FAULT: a bit per page AXVM_POPULATE made ready. */
+	unsigned long *populated;
 };
 
 /* kmod/stage2.c: a stage-2 table in a backend's format. */
@@ -199,6 +201,9 @@ void axvm_mem_zap(struct axvm_vm *vm, u64 start, u64 end);
 
 /* kmod/dirty_log.c: AXVM_GET_DIRTY_LOG. */
 int axvm_dirty_log_get(struct axvm_vm *vm, void __user *argp);
+
+/* kmod/populate.c: AXVM_POPULATE, for AXVM_MEM_USER_FAULT regions. */
+int axvm_mem_populate(struct axvm_vm *vm, void __user *argp);
 
 /* kmod/mmu_notifier.c: the VM's stage 2 follows its process's mm. */
 int axvm_mmu_notifier_register(struct axvm_vm *vm);

@@ -186,15 +186,24 @@ static inline u64 axvm_mmio_read_value(u64 data, unsigned int len, bool sign)
 	return data;
 }
 
-/*
- * A guest access faulted at @gpa in stage 2: map the page when it is guest
- * RAM (writable for a write). 0: mapped, or the host changed the page
- * meanwhile and the guest should simply retry the access; -ENOENT: no
- * region (MMIO); -EROFS: a write to a read-only region (MMIO write);
- * -EFAULT: the VMM unmapped or protected the region's memory; -ENOMEM.
- * Runs in the VM process's thread (RUN). Sleeps.
+/**
+ * axvm_mem_fault() - a guest access faulted in stage 2
+ * @vcpu: the vCPU whose access it was (its run page may get the exit)
+ * @gpa: the guest-physical address accessed
+ * @access: AXVM_NPF_READ, AXVM_NPF_WRITE or AXVM_NPF_EXEC
+ *
+ * Maps the page when it is guest RAM (writable for a write). Runs in the
+ * vCPU's thread, in RUN. Sleeps.
+ *
+ * Return: 0 when mapped, or when the host changed the page meanwhile and
+ * the guest should simply retry the access; AXVM_EXIT_NESTED_PAGE_FAULT
+ * with vcpu->run->npf filled for a page of an AXVM_MEM_USER_FAULT region
+ * that is not populated yet (the backend returns it as the exit);
+ * -ENOENT: no region (MMIO); -EROFS: a write to a read-only region (MMIO
+ * write); -EFAULT: the VMM unmapped or protected the region's memory;
+ * -ENOMEM.
  */
-int axvm_mem_fault(struct axvm_vm *vm, u64 gpa, bool write);
+int axvm_mem_fault(struct axvm_vcpu *vcpu, u64 gpa, u32 access);
 /*
  * Map the host device page at @pa (an interrupt controller's frame the
  * guest drives itself) at @gpa, unless it is mapped already. 0,

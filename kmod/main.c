@@ -43,6 +43,7 @@ static long axvm_check_cap(unsigned long cap)
 	case AXVM_CAP_HYPERCALL_FILTER:
 		return axvm_info.hypercall_filter ? AXVM_HYPERCALL_MAX_RANGES : 0;
 	case AXVM_CAP_DIRTY_LOG:
+	case AXVM_CAP_USER_FAULT:
 		return 1;
 	default:
 		return 0;

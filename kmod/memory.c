@@ -124,7 +124,7 @@ static int axvm_mem_check_vmas(u64 uaddr, u64 size, bool write)
 	return ret;
 }
 
-static unsigned long *axvm_mem_alloc_dirty(unsigned long npages)
+static unsigned long *axvm_mem_alloc_bits(unsigned long npages)
 {
 	return kvcalloc(BITS_TO_LONGS(npages), sizeof(long),
 			GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
@@ -133,6 +133,7 @@ static unsigned long *axvm_mem_alloc_dirty(unsigned long npages)
 static void axvm_mem_free_region(struct axvm_mem_region *r)
 {
 	if (r) {
+		kvfree(r->populated);
 		kvfree(r->dirty);
 		kfree(r);
 	}
@@ -161,14 +162,21 @@ static int axvm_mem_create(struct axvm_vm *vm,
 	r->uaddr = req->userspace_addr;
 	r->npages = req->size >> PAGE_SHIFT;
 	if (r->flags & AXVM_MEM_LOG_DIRTY) {
-		r->dirty = axvm_mem_alloc_dirty(r->npages);
-		if (!r->dirty) {
-			kfree(r);
-			return -ENOMEM;
-		}
+		r->dirty = axvm_mem_alloc_bits(r->npages);
+		if (!r->dirty)
+			goto nomem;
+	}
+	if (r->flags & AXVM_MEM_USER_FAULT) {
+		r->populated = axvm_mem_alloc_bits(r->npages);
+		if (!r->populated)
+			goto nomem;
 	}
 	rcu_assign_pointer(vm->regions[slot], r);
 	return 0;
+
+nomem:
+	axvm_mem_free_region(r);
+	return -ENOMEM;
 }
 
 static void axvm_mem_delete(struct axvm_vm *vm, struct axvm_mem_region *r)
@@ -202,17 +210,23 @@ static int axvm_mem_change(struct axvm_vm *vm, struct axvm_mem_region *old,
 	r->dirty = NULL;
 	if (r->flags & AXVM_MEM_LOG_DIRTY) {
 		/* Pages written before logging started are not reported. */
-		r->dirty = log_on ? axvm_mem_alloc_dirty(r->npages) :
+		r->dirty = log_on ? axvm_mem_alloc_bits(r->npages) :
 				    old->dirty;
 		if (!r->dirty) {
 			kfree(r);
 			return -ENOMEM;
 		}
-		if (!log_on)
-			old->dirty = NULL;
 	}
 	rcu_assign_pointer(vm->regions[r->slot], r);
 	synchronize_srcu_expedited(&vm->srcu);
+	/*
+	 * No fault reads the old copy now. The bitmaps it shares with the
+	 * new one are the new one's (the user-fault flag cannot change:
+	 * what was populated stays so).
+	 */
+	if (r->dirty == old->dirty)
+		old->dirty = NULL;
+	old->populated = NULL;
 
 	if (r->gpa != old->gpa) {
 		axvm_mem_unmap_region(vm, old->gpa, old->size);
@@ -460,8 +474,23 @@ static bool axvm_mem_fault_stale(struct axvm_vm *vm, unsigned long seq)
 	return vm->mmu_inval || vm->mmu_seq != seq;
 }
 
-int axvm_mem_fault(struct axvm_vm *vm, u64 gpa, bool write)
+/*
+ * A user-fault region's page the VMM has not populated yet: the access
+ * goes to userspace, which fills the page and calls AXVM_POPULATE.
+ */
+static int axvm_mem_user_fault(struct axvm_vcpu *vcpu, u64 gpa, u32 access)
 {
+	struct axvm_run *run = vcpu->run;
+
+	run->npf.gpa = gpa;
+	run->npf.flags = access;
+	return AXVM_EXIT_NESTED_PAGE_FAULT;
+}
+
+int axvm_mem_fault(struct axvm_vcpu *vcpu, u64 gpa, u32 access)
+{
+	struct axvm_vm *vm = vcpu->vm;
+	bool write = access & AXVM_NPF_WRITE;
 	struct axvm_s2_cache cache = { .n = 0 };
 	struct axvm_host_map host;
 	struct axvm_mem_region *r;
@@ -479,6 +508,12 @@ int axvm_mem_fault(struct axvm_vm *vm, u64 gpa, bool write)
 	}
 	if (write && r->flags & AXVM_MEM_READONLY) {
 		ret = -EROFS;
+		goto out;
+	}
+	/* Pairs with the release in AXVM_POPULATE: the VMM's data first. */
+	if (r->populated &&
+	    !test_bit_acquire((gpa - r->gpa) >> PAGE_SHIFT, r->populated)) {
+		ret = axvm_mem_user_fault(vcpu, gpa, access);
 		goto out;
 	}
 

@@ -147,6 +147,8 @@ static long axvm_vm_ioctl(struct file *file, unsigned int cmd,
 		return axvm_hypercall_set_filter(vm, argp);
 	case AXVM_GET_DIRTY_LOG:
 		return axvm_dirty_log_get(vm, argp);
+	case AXVM_POPULATE:
+		return axvm_mem_populate(vm, argp);
 	default:
 		return -ENOTTY;
 	}

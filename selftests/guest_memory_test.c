@@ -8,7 +8,8 @@
  * blocks; pages moved by compaction stay coherent, and so do the VMM's
  * pages across its forks and under MADV_DONTNEED racing two vCPUs'
  * faults; a guest outgrows RLIMIT_MEMLOCK; deleting or moving a region
- * frees its stage-2 tables; and
+ * frees its stage-2 tables; a user-fault region exits on each page's
+ * first access until AXVM_POPULATE; and
  * AXVM_GET_DIRTY_LOG reports each page the guest wrote once.
  */
 #define _GNU_SOURCE
@@ -36,7 +37,7 @@
 #define B_GPA		0x400000000ULL		/* 16 GiB */
 
 /* What the host asks the mailbox guest to do next. */
-enum { OP_SYNC, OP_READ, OP_WRITE, OP_TOUCH, OP_STOP };
+enum { OP_SYNC, OP_READ, OP_WRITE, OP_TOUCH, OP_CALL, OP_STOP };
 
 struct mbox {
 	uint64_t op;
@@ -66,6 +67,10 @@ GUEST_CODE static void guest_mbox(uint64_t mbox_gpa)
 			for (i = 0, sum = 0; i < m->val; i++)
 				sum += *(volatile uint64_t *)(m->addr + i * PAGE);
 			GUEST_SYNC(sum);
+			break;
+		case OP_CALL:
+			((void (*)(void))m->addr)();
+			GUEST_SYNC(m->addr);
 			break;
 		case OP_STOP:
 			return;
@@ -759,6 +764,100 @@ TEST_F(gmem, two_vcpus_fault_while_the_vmm_drops_the_pages)
 	TH_LOG("%d drops", drops);
 	EXPECT_LT(0, drops);
 	munmap(hva, CHURN_PAGES * PAGE);
+}
+
+/* A function that only returns, as the guest's CPU encodes it. */
+#ifdef __aarch64__
+static const uint8_t ret_insn[] = { 0xc0, 0x03, 0x5f, 0xd6 };	/* ret */
+#elif defined(__riscv)
+static const uint8_t ret_insn[] = { 0x67, 0x80, 0x00, 0x00 };	/* jr ra */
+#else
+static const uint8_t ret_insn[] = { 0xc3 };			/* ret */
+#endif
+
+/* Run until an exit that is not a ucall: that exit's reason. */
+static int run_to_exit(struct test_vcpu *v, struct mbox *m, uint64_t op,
+		       uint64_t addr, uint64_t val)
+{
+	m->op = op;
+	m->addr = addr;
+	m->val = val;
+	return test_vcpu_run_exit(v);
+}
+
+static int populate(int vm, uint32_t slot, uint32_t flags, uint64_t offset,
+		    uint64_t size)
+{
+	struct axvm_populate p = {
+		.slot = slot, .flags = flags, .offset = offset, .size = size,
+	};
+
+	return ioctl(vm, AXVM_POPULATE, &p);
+}
+
+#define EXPECT_NPF(want_gpa, want_access)				\
+do {									\
+	EXPECT_EQ(AXVM_EXIT_NESTED_PAGE_FAULT, ret);			\
+	EXPECT_EQ((want_gpa), self->v->run->npf.gpa);			\
+	EXPECT_EQ((want_access), self->v->run->npf.flags);		\
+} while (0)
+
+/*
+ * AXVM_MEM_USER_FAULT and AXVM_POPULATE (api.rst): "a guest access to a
+ * page that is not [ready] makes AXVM_RUN return
+ * AXVM_EXIT_NESTED_PAGE_FAULT with npf.gpa the address accessed and
+ * npf.flags the access"; "running again without populating exits
+ * again"; after AXVM_POPULATE the access completes, in the kernel, with
+ * what userspace wrote, and so do later ones.
+ */
+TEST_F(gmem, user_fault_exits_until_populated)
+{
+	uint64_t page = getpagesize();
+	long long npf0;
+	char *hva;
+	int ret;
+
+	if (!self->vm)
+		return;
+	hva = map_anon(16 * page);
+	ASSERT_NE(NULL, hva);
+	ASSERT_EQ(1, axvm_cap(self->vm->sys_fd, AXVM_CAP_USER_FAULT));
+	ASSERT_EQ(0, axvm_set_region(self->vm->fd, A_SLOT, AXVM_MEM_USER_FAULT,
+				     A_GPA, 16 * page, hva));
+	npf0 = axvm_exit_count(self->v->fd, AXVM_EXIT_NESTED_PAGE_FAULT);
+
+	/* A read: exits, again and again until populated. */
+	ret = run_to_exit(self->v, self->mbox, OP_READ, A_GPA + 3 * page + 8, 0);
+	EXPECT_NPF(A_GPA + 3 * page + 8, AXVM_NPF_READ);
+	ret = test_vcpu_run_exit(self->v);
+	EXPECT_NPF(A_GPA + 3 * page + 8, AXVM_NPF_READ);
+	*(uint64_t *)(hva + 3 * page + 8) = 0x77;
+	ASSERT_EQ(0, populate(self->vm->fd, A_SLOT, 0, 3 * page, page));
+	ret = test_vcpu_run_exit(self->v);
+	ASSERT_EQ(AXVM_EXIT_HYPERCALL, ret);
+	EXPECT_EQ(0x77, GREAD(A_GPA + 3 * page + 8));
+
+	/* A write, to a page beside it: the neighbour is not populated. */
+	ret = run_to_exit(self->v, self->mbox, OP_WRITE, A_GPA + 4 * page, 5);
+	EXPECT_NPF(A_GPA + 4 * page, AXVM_NPF_WRITE);
+	ASSERT_EQ(0, populate(self->vm->fd, A_SLOT, 0, 4 * page, 2 * page));
+	ASSERT_EQ(AXVM_EXIT_HYPERCALL, test_vcpu_run_exit(self->v));
+	EXPECT_EQ(5, *(uint64_t *)(hva + 4 * page));
+	EXPECT_EQ(A_GPA + 5 * page, GWRITE(A_GPA + 5 * page, 6));
+	EXPECT_EQ(6, *(uint64_t *)(hva + 5 * page));
+
+	/* An instruction fetch: the code comes with the populate. */
+	ret = run_to_exit(self->v, self->mbox, OP_CALL, A_GPA + 7 * page, 0);
+	EXPECT_NPF(A_GPA + 7 * page, AXVM_NPF_EXEC);
+	memcpy(hva + 7 * page, ret_insn, sizeof(ret_insn));
+	ASSERT_EQ(0, populate(self->vm->fd, A_SLOT, 0, 7 * page, page));
+	ASSERT_EQ(AXVM_EXIT_HYPERCALL, test_vcpu_run_exit(self->v));
+
+	/* Four exits in all: two reads, a write, a fetch; none since. */
+	EXPECT_EQ(0x77, GREAD(A_GPA + 3 * page + 8));
+	EXPECT_EQ(npf0 + 4,
+		  axvm_exit_count(self->v->fd, AXVM_EXIT_NESTED_PAGE_FAULT));
+	munmap(hva, 16 * page);
 }
 
 #define LOG_PAGES	100	/* two bitmap words, the second partly used */

@@ -83,7 +83,7 @@ enum argkind { A_VAL, A_PTR };
 enum op {
 	OP_API_VERSION, OP_CHECK_CAP, OP_CREATE_VM, OP_MMAP_SIZE,
 	OP_SET_REGION, OP_CREATE_VCPU, OP_CREATE_IRQCHIP, OP_IRQ_LINE,
-	OP_SIGNAL_MSI, OP_SET_HC_FILTER, OP_GET_DIRTY_LOG,
+	OP_SIGNAL_MSI, OP_SET_HC_FILTER, OP_GET_DIRTY_LOG, OP_POPULATE,
 	OP_RUN, OP_GET_REGS, OP_SET_REGS, OP_GET_SYSREG, OP_SET_SYSREG,
 	OP_INJECT_IRQ, OP_GET_EXIT_STATS, OP_SET_CPUID, OP_GET_CPUID,
 	OP_NMI,
@@ -136,6 +136,8 @@ static const struct ioc_desc descs[NR_OPS] = {
 				 EOPNOTSUPP, EIO } },
 	[OP_GET_DIRTY_LOG] = { "GET_DIRTY_LOG", AXVM_GET_DIRTY_LOG, K_VM,
 			       A_PTR, 3, { EINVAL, ENOENT, ENOMEM, EIO } },
+	[OP_POPULATE] = { "POPULATE", AXVM_POPULATE, K_VM, A_PTR, 2,
+			  { EINVAL, ENOENT, EIO } },
 	[OP_RUN] = { "RUN", AXVM_RUN, K_VCPU, A_VAL, 3,
 		     { EINTR, EBUSY, EOPNOTSUPP, EINVAL, EIO, ENOMEM } },
 	/* "All fail with EIO outside the VM's creator" */
@@ -521,8 +523,9 @@ static uint64_t rand_uaddr(struct thr *t)
 static void gen_region(struct thr *t, struct axvm_memory_region *r)
 {
 	r->slot = chance(t, 90) ? below(t, 8) : boundary(t);
-	r->flags = chance(t, 75) ? 0 : chance(t, 40) ? AXVM_MEM_READONLY :
-		   chance(t, 60) ? AXVM_MEM_LOG_DIRTY : boundary(t);
+	r->flags = chance(t, 75) ? 0 : chance(t, 35) ? AXVM_MEM_READONLY :
+		   chance(t, 40) ? AXVM_MEM_LOG_DIRTY :
+		   chance(t, 50) ? AXVM_MEM_USER_FAULT : boundary(t);
 	if (chance(t, 25))
 		r->size = 0;
 	else if (chance(t, 85))
@@ -739,6 +742,16 @@ static void gen_call(struct thr *t, struct call *c)
 		/* Room for any region the pool can back: one word. */
 		l->bitmap = chance(t, 90) ? (uintptr_t)t->cpuid :
 			    rand_uaddr(t);
+		break;
+	}
+	case OP_POPULATE: {
+		struct axvm_populate *p = (void *)c->buf;
+
+		p->slot = chance(t, 90) ? below(t, 8) : boundary(t);
+		p->flags = chance(t, 95) ? 0 : boundary(t);
+		p->offset = chance(t, 80) ? below(t, 8) * g.page : boundary(t);
+		p->size = chance(t, 80) ? (1 + below(t, 8)) * g.page :
+			  boundary(t);
 		break;
 	}
 	case OP_RUN:

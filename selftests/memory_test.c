@@ -323,6 +323,67 @@ TEST_F(mem, dirty_log_flag_and_errors)
 	EXPECT_EQ(EINVAL, errno);
 }
 
+static int populate(int vm, uint32_t slot, uint32_t flags, uint64_t offset,
+		    uint64_t size)
+{
+	struct axvm_populate p = {
+		.slot = slot, .flags = flags, .offset = offset, .size = size,
+	};
+
+	return ioctl(vm, AXVM_POPULATE, &p);
+}
+
+/*
+ * AXVM_MEM_USER_FAULT's flag rules and AXVM_POPULATE's errnos (api.rst):
+ * the flag may not change on a live slot; the call wants a slot with it,
+ * page-aligned offset and size, at least a page, inside the region.
+ */
+TEST_F(mem, populate_errors)
+{
+	uint64_t size = 8 * self->psz, p = self->psz;
+
+	EXPECT_EQ(1, axvm_cap(self->sys, AXVM_CAP_USER_FAULT));
+	EXPECT_EQ(-1, populate(self->vm, 0, 0, 0, p));
+	EXPECT_EQ(ENOENT, errno);
+	ASSERT_EQ(0, axvm_set_region(self->vm, 0, 0, 0, size, self->buf));
+	EXPECT_EQ(-1, populate(self->vm, 0, 0, 0, p));
+	EXPECT_EQ(EINVAL, errno);
+	/* Not on a live slot, either way. */
+	EXPECT_EQ(-1, axvm_set_region(self->vm, 0, AXVM_MEM_USER_FAULT, 0,
+				      size, self->buf));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, axvm_set_region(self->vm, 1, AXVM_MEM_USER_FAULT |
+				     AXVM_MEM_LOG_DIRTY, MB, size,
+				     self->buf + MB));
+	EXPECT_EQ(-1, axvm_set_region(self->vm, 1, AXVM_MEM_LOG_DIRTY, MB,
+				      size, self->buf + MB));
+	EXPECT_EQ(EINVAL, errno);
+
+	EXPECT_EQ(0, populate(self->vm, 1, 0, 0, size));
+	EXPECT_EQ(0, populate(self->vm, 1, 0, size - p, p));
+	EXPECT_EQ(-1, populate(self->vm, 1, 1, 0, p));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, populate(self->vm, 1000, 0, 0, p));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, populate(self->vm, 1, 0, 1, p));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, populate(self->vm, 1, 0, 0, p + 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, populate(self->vm, 1, 0, 0, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, populate(self->vm, 1, 0, size, p));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, populate(self->vm, 1, 0, p, size));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, populate(self->vm, 1, 0, -p, 2 * p));
+	EXPECT_EQ(EINVAL, errno);
+	/* A move keeps the flag and what was populated. */
+	EXPECT_EQ(0, axvm_set_region(self->vm, 1, AXVM_MEM_USER_FAULT |
+				     AXVM_MEM_LOG_DIRTY, 2 * MB, size,
+				     self->buf + MB));
+	EXPECT_EQ(0, populate(self->vm, 1, 0, 0, p));
+}
+
 /* Registering, moving and deleting never changes the memory's data. */
 TEST_F(mem, data_untouched)
 {

@@ -39,6 +39,7 @@
 #define AXVM_CAP_IRQCHIP		12	/* bit 1 << AXVM_IRQCHIP_* per type */
 #define AXVM_CAP_HYPERCALL_FILTER	13	/* AXVM_SET_HYPERCALL_FILTER: ranges */
 #define AXVM_CAP_DIRTY_LOG		14	/* AXVM_MEM_LOG_DIRTY works */
+#define AXVM_CAP_USER_FAULT		15	/* AXVM_MEM_USER_FAULT works */
 
 /* System ioctls, on the /dev/axvm fd. */
 #define AXVM_GET_API_VERSION	_IO(AXVMIO, 0x00)
@@ -58,7 +59,10 @@
  */
 #define AXVM_MEM_READONLY	0x1U	/* guest writes exit as MMIO */
 #define AXVM_MEM_LOG_DIRTY	0x2U	/* AXVM_GET_DIRTY_LOG reports writes */
-#define AXVM_MEM_FLAGS		(AXVM_MEM_READONLY | AXVM_MEM_LOG_DIRTY)
+/* A page's first access exits (NESTED_PAGE_FAULT) until AXVM_POPULATE. */
+#define AXVM_MEM_USER_FAULT	0x4U
+#define AXVM_MEM_FLAGS		(AXVM_MEM_READONLY | AXVM_MEM_LOG_DIRTY | \
+				 AXVM_MEM_USER_FAULT)
 
 struct axvm_memory_region {
 	__u32 slot;
@@ -81,6 +85,24 @@ struct axvm_dirty_log {
 	__u32 slot;
 	__u32 flags;
 	__u64 bitmap;
+};
+
+/**
+ * struct axvm_populate - AXVM_POPULATE: pages of a user-fault region ready
+ * @slot: a region with AXVM_MEM_USER_FAULT
+ * @flags: must be 0
+ * @offset: the first byte, from the region's start, page aligned
+ * @size: bytes, page aligned, at least one page, within the region
+ *
+ * From the call on, guest accesses to those pages are handled in the
+ * kernel (the memory is what the process's mapping holds) and no longer
+ * exit with AXVM_EXIT_NESTED_PAGE_FAULT.
+ */
+struct axvm_populate {
+	__u32 slot;
+	__u32 flags;
+	__u64 offset;
+	__u64 size;
 };
 
 /* A physical-CPU affinity mask: bit n of mask[n / 64] is CPU n. */
@@ -107,6 +129,7 @@ struct axvm_vcpu_create {
 #define AXVM_SET_HYPERCALL_FILTER \
 	_IOW(AXVMIO, 0x15, struct axvm_hypercall_filter)
 #define AXVM_GET_DIRTY_LOG	_IOW(AXVMIO, 0x16, struct axvm_dirty_log)
+#define AXVM_POPULATE		_IOW(AXVMIO, 0x17, struct axvm_populate)
 
 /*
  * The VM's in-kernel interrupt controller, created once and before any
@@ -280,6 +303,11 @@ struct axvm_irq {
 #define AXVM_EXIT_STAGE2_FAULT		15	/* on guest RAM, mapped in */
 #define AXVM_EXIT_REASONS		16
 
+/* axvm_run.npf.flags: the access that faulted. */
+#define AXVM_NPF_READ			0x1
+#define AXVM_NPF_WRITE			0x2
+#define AXVM_NPF_EXEC			0x4
+
 /* axvm_run.system_down.type */
 #define AXVM_SYSTEM_DOWN_POWEROFF	1
 #define AXVM_SYSTEM_DOWN_RESET		2
@@ -372,8 +400,8 @@ struct axvm_run {
 		} system_down;
 		/* AXVM_EXIT_NESTED_PAGE_FAULT */
 		struct {
-			__u64 gpa;
-			__u64 flags;	/* arch fault syndrome */
+			__u64 gpa;	/* the address the guest accessed */
+			__u64 flags;	/* AXVM_NPF_READ, _WRITE or _EXEC */
 		} npf;
 		/* AXVM_EXIT_FAIL_ENTRY */
 		struct {

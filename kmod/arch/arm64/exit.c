@@ -117,12 +117,16 @@ static int axvm_arm64_abort(struct axvm_vcpu *vcpu,
 	 * write, or read-only when the region is (a walk needs RAM only).
 	 */
 	if (e->esr & ESR_ELx_S1PTW) {
-		ret = axvm_mem_fault(vcpu->vm, ipa, true);
+		ret = axvm_mem_fault(vcpu, ipa, AXVM_NPF_WRITE);
 		if (ret == -EROFS)
-			ret = axvm_mem_fault(vcpu->vm, ipa, false);
+			ret = axvm_mem_fault(vcpu, ipa, AXVM_NPF_READ);
 	} else {
-		ret = axvm_mem_fault(vcpu->vm, ipa, write);
+		ret = axvm_mem_fault(vcpu, ipa,
+				     write ? AXVM_NPF_WRITE :
+				     data ? AXVM_NPF_READ : AXVM_NPF_EXEC);
 	}
+	if (ret > 0)
+		return ret;
 	if (!ret)
 		return AXVM_EXIT_STAGE2_FAULT;
 	/*

@@ -175,7 +175,12 @@ static int axvm_riscv_gpf(struct axvm_vcpu *vcpu,
 	struct axvm_riscv_access acc;
 	int ret;
 
-	ret = axvm_mem_fault(vcpu->vm, gpa, store);
+	ret = axvm_mem_fault(vcpu, gpa,
+			     store ? AXVM_NPF_WRITE :
+			     e->scause == EXC_INST_GUEST_PAGE_FAULT ?
+			     AXVM_NPF_EXEC : AXVM_NPF_READ);
+	if (ret > 0)
+		return ret;
 	if (!ret)
 		return AXVM_EXIT_STAGE2_FAULT;
 	if (ret != -ENOENT && ret != -EROFS)

@@ -44,9 +44,9 @@ static DEFINE_PER_CPU(bool, axvm_svm_flush_all);
 #define AXVM_SVM_LEN_INVD	2
 
 /* Nested page fault error code (EXITINFO1). */
-#define AXVM_NPF_WRITE		BIT_ULL(1)
-#define AXVM_NPF_FETCH		BIT_ULL(4)
-#define AXVM_NPF_WALK		BIT_ULL(33)	/* the guest's page tables */
+#define AXVM_SVM_NPF_WRITE	BIT_ULL(1)
+#define AXVM_SVM_NPF_FETCH	BIT_ULL(4)
+#define AXVM_SVM_NPF_WALK	BIT_ULL(33)	/* the guest's page tables */
 
 static void axvm_svm_intercept(struct vmcb *vmcb, unsigned int bit)
 {
@@ -685,16 +685,21 @@ static int axvm_svm_ioio(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 static int axvm_svm_npf(struct axvm_x86_vcpu *x, struct vmcb *vmcb)
 {
 	u64 err = vmcb->control.exit_info_1, gpa = vmcb->control.exit_info_2;
-	bool write = err & AXVM_NPF_WRITE;
+	bool write = err & AXVM_SVM_NPF_WRITE;
 	int ret;
 
-	ret = axvm_mem_fault(x->vcpu->vm, gpa, write);
+	ret = axvm_mem_fault(x->vcpu, gpa,
+			     write ? AXVM_NPF_WRITE :
+			     err & AXVM_SVM_NPF_FETCH ? AXVM_NPF_EXEC :
+							AXVM_NPF_READ);
+	if (ret > 0)
+		return ret;
 	if (!ret)
 		return AXVM_EXIT_STAGE2_FAULT;
 	if (ret != -ENOENT && ret != -EROFS)
 		return ret;
 	/* Code and the guest's own page tables must be RAM. */
-	if (err & (AXVM_NPF_FETCH | AXVM_NPF_WALK)) {
+	if (err & (AXVM_SVM_NPF_FETCH | AXVM_SVM_NPF_WALK)) {
 		axvm_svm_check_cpu(x, vmcb, false);
 		return axvm_svm_internal(x, vmcb);
 	}

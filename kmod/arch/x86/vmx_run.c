@@ -948,7 +948,12 @@ static int axvm_vmx_ept_violation(struct axvm_x86_vcpu *x,
 	bool write = e->qual & EPT_VIOLATION_ACC_WRITE;
 	int ret;
 
-	ret = axvm_mem_fault(x->vcpu->vm, e->gpa, write);
+	ret = axvm_mem_fault(x->vcpu, e->gpa,
+			     write ? AXVM_NPF_WRITE :
+			     e->qual & EPT_VIOLATION_ACC_INSTR ? AXVM_NPF_EXEC :
+								 AXVM_NPF_READ);
+	if (ret > 0)
+		return ret;
 	if (!ret)
 		return AXVM_EXIT_STAGE2_FAULT;
 	if (ret != -ENOENT && ret != -EROFS)

@@ -674,19 +674,23 @@ TEST_F(gmem, guest_larger_than_memlock_runs)
 }
 
 #define CHURN_PAGES	32
-#define CHURN_ROUNDS	64
+#define CHURN_DROPS	200
 
 /*
- * Write then read back a word of each page, round after round; the word
- * is this vCPU's (@tag). Between the two the VMM may have dropped the
- * page (then zero); any other value is a page the guest should no
- * longer reach.
+ * Write then read back a word of each page, round after round, until
+ * the host says stop; the word is this vCPU's (@tag). Between the two
+ * the VMM may have dropped the page (then zero); any other value is a
+ * page the guest should no longer reach. @progress: this vCPU's step
+ * count at [tag], the host's stop flag at [2], outside the dropped pages.
  */
-GUEST_CODE static void guest_churn(uint64_t base, uint64_t tag)
+GUEST_CODE static void guest_churn(uint64_t base, uint64_t tag,
+				   uint64_t progress)
 {
+	volatile uint64_t *steps = (volatile uint64_t *)progress + tag;
+	volatile uint64_t *stop = (volatile uint64_t *)progress + 2;
 	uint64_t r, p, v, got;
 
-	for (r = 0; r < CHURN_ROUNDS; r++) {
+	for (r = 0; !*stop; r++) {
 		for (p = 0; p < CHURN_PAGES; p++) {
 			volatile uint64_t *w = (volatile uint64_t *)
 				(base + p * PAGE + tag * 8);
@@ -695,6 +699,7 @@ GUEST_CODE static void guest_churn(uint64_t base, uint64_t tag)
 			*w = v;
 			got = *w;
 			GUEST_ASSERT(got == v || got == 0, got, v);
+			*steps += 1;
 		}
 	}
 }
@@ -703,6 +708,7 @@ struct churn {
 	struct test_vcpu *v;
 	int cmd;
 	struct ucall uc;
+	atomic_int finished;
 };
 
 static void *churn_vcpu(void *arg)
@@ -710,21 +716,27 @@ static void *churn_vcpu(void *arg)
 	struct churn *c = arg;
 
 	c->cmd = test_vcpu_run_ucall(c->v, &c->uc);
+	atomic_store(&c->finished, 1);
 	return NULL;
 }
 
 /*
  * Two vCPUs fault the same pages in while another thread drops them
- * with MADV_DONTNEED over and over: every fault races an invalidation
- * somewhere. Neither vCPU may see a stale page; the debug lanes' KASAN
- * and lockdep watch the locking.
+ * with MADV_DONTNEED, CHURN_DROPS times: faults race invalidations all
+ * along. Neither vCPU may see a stale page; the debug lanes' KASAN and
+ * lockdep watch the locking. The dropper waits for both vCPUs to make a
+ * step between two drops: back-to-back drops keep an invalidation in
+ * progress nearly all the time, and a fault that meets one only
+ * retries, so on a loaded machine the guests could starve.
  */
 TEST_F(gmem, two_vcpus_fault_while_the_vmm_drops_the_pages)
 {
+	volatile uint64_t *progress = (uint64_t *)((char *)self->mbox + 256);
 	struct churn c[2] = { 0 };
+	uint64_t seen[2];
 	pthread_t t[2];
 	char *hva;
-	int i, drops = 0;
+	int i, drops;
 
 	if (!self->vm)
 		return;
@@ -739,19 +751,26 @@ TEST_F(gmem, two_vcpus_fault_while_the_vmm_drops_the_pages)
 		uint64_t mask[AXVM_AFFINITY_WORDS] = { 1ULL << i };
 
 		c[i].v = test_vcpu_add(self->vm, 1 + i, TEST_ARCH_ID_DEFAULT,
-				       mask, guest_churn, 2, A_GPA, i);
+				       mask, guest_churn, 3, A_GPA, i,
+				       MBOX_GPA + 256);
 		ASSERT_NE(NULL, c[i].v);
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, churn_vcpu, &c[i]));
 	}
-	/* Until both are done: the drops never outlast the guests. */
-	for (i = 0; i < 2; i++) {
-		while (pthread_tryjoin_np(t[i], NULL)) {
-			ASSERT_EQ(0, madvise(hva, CHURN_PAGES * PAGE,
-					     MADV_DONTNEED));
-			drops++;
+	for (drops = 0; drops < CHURN_DROPS; drops++) {
+		seen[0] = progress[0];
+		seen[1] = progress[1];
+		ASSERT_EQ(0, madvise(hva, CHURN_PAGES * PAGE, MADV_DONTNEED));
+		/* A vCPU that stopped early (an assert) ends the wait too. */
+		while ((progress[0] == seen[0] || progress[1] == seen[1]) &&
+		       !atomic_load(&c[0].finished) &&
+		       !atomic_load(&c[1].finished))
 			sched_yield();
-		}
+		if (progress[0] == seen[0] || progress[1] == seen[1])
+			break;
 	}
+	progress[2] = 1;
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
 	for (i = 0; i < 2; i++) {
 		struct churn *ci = &c[i];
 		char desc[512];
@@ -761,8 +780,10 @@ TEST_F(gmem, two_vcpus_fault_while_the_vmm_drops_the_pages)
 			       test_vcpu_describe(ci->v, &ci->uc, desc,
 						  sizeof(desc)));
 	}
-	TH_LOG("%d drops", drops);
-	EXPECT_LT(0, drops);
+	TH_LOG("%d drops, %llu and %llu steps", drops,
+	       (unsigned long long)progress[0],
+	       (unsigned long long)progress[1]);
+	EXPECT_EQ(CHURN_DROPS, drops);
 	munmap(hva, CHURN_PAGES * PAGE);
 }
 

@@ -661,6 +661,15 @@ static void axvm_vmx_inject(struct axvm_x86_vcpu *x, struct axvm_vmx_vcpu *v)
 		error = v->entry_error;
 		len = v->entry_len;
 		v->entry_intr = 0;
+		/*
+		 * An exception delivered in real mode pushes no error code,
+		 * and VM entry fails one injected with it while CR0.PE is
+		 * clear (SDM 26.2.1.3). The exit's vectoring information
+		 * may still say "error code" (Bochs does): drop it, as KVM's
+		 * kvm_inject_exception() does outside protected mode.
+		 */
+		if (!(x->cr0 & X86_CR0_PE))
+			intr &= ~INTR_INFO_DELIVER_CODE_MASK;
 	} else if (x->exc_pending) {
 		intr = INTR_INFO_VALID_MASK | INTR_TYPE_HARD_EXCEPTION |
 		       x->exc_vector |

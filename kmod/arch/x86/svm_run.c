@@ -748,6 +748,12 @@ static void axvm_svm_requeue(struct vmcb *vmcb)
 	    (type == SVM_EXITINTINFO_TYPE_EXEPT &&
 	     (vector == X86_TRAP_BP || vector == X86_TRAP_OF)))
 		return;
+	/*
+	 * Real mode pushes no error code (APM 8.2): drop the bit where CR0.PE
+	 * is clear, as KVM's kvm_inject_exception() does and VMX must.
+	 */
+	if (!(vmcb->save.cr0 & X86_CR0_PE))
+		info &= ~SVM_EXITINTINFO_VALID_ERR;
 	vmcb->control.event_inj = info;
 	vmcb->control.event_inj_err = vmcb->control.exit_int_info_err;
 }

@@ -196,8 +196,12 @@ int axvm_mem_set_region(struct axvm_vm *vm,
 			const struct axvm_memory_region *req);
 void axvm_mem_free_all(struct axvm_vm *vm);
 struct axvm_mem_region *axvm_mem_find(struct axvm_vm *vm, u64 gpa);
-/* Under mmu_lock: stage-2 entries of [start, end) removed and flushed. */
-void axvm_mem_zap(struct axvm_vm *vm, u64 start, u64 end);
+struct axvm_mem_region *axvm_mem_slot(struct axvm_vm *vm, u32 i);
+/*
+ * Under mmu_lock: stage-2 entries of [start, end) removed and flushed;
+ * true when there were any.
+ */
+bool axvm_mem_zap(struct axvm_vm *vm, u64 start, u64 end);
 
 /* kmod/dirty_log.c: AXVM_GET_DIRTY_LOG. */
 int axvm_dirty_log_get(struct axvm_vm *vm, void __user *argp);

@@ -35,8 +35,7 @@ int axvm_dirty_log_get(struct axvm_vm *vm, void __user *argp)
 	ubits = u64_to_user_ptr(log.bitmap);
 
 	mutex_lock(&vm->mem_lock);
-	r = rcu_dereference_protected(vm->regions[slot],
-				      lockdep_is_held(&vm->mem_lock));
+	r = axvm_mem_slot(vm, slot);
 	ret = -ENOENT;
 	if (!r)
 		goto out;

@@ -33,7 +33,8 @@ int axvm_mem_init(struct axvm_vm *vm)
 	return init_srcu_struct(&vm->srcu);
 }
 
-static struct axvm_mem_region *axvm_mem_slot(struct axvm_vm *vm, u32 i)
+/* Under vm->srcu or mem_lock: the region in slot @i, or NULL. */
+struct axvm_mem_region *axvm_mem_slot(struct axvm_vm *vm, u32 i)
 {
 	return srcu_dereference_check(vm->regions[i], &vm->srcu,
 				      lockdep_is_held(&vm->mem_lock));
@@ -69,29 +70,39 @@ static bool axvm_mem_overlaps(struct axvm_vm *vm, u32 skip, u64 gpa,
 	return false;
 }
 
-void axvm_mem_zap(struct axvm_vm *vm, u64 start, u64 end)
+bool axvm_mem_zap(struct axvm_vm *vm, u64 start, u64 end)
 {
+	bool hit;
+
 	lockdep_assert_held(&vm->mmu_lock);
-	if (axvm_s2_unmap(&vm->s2, start, end, NULL))
+	hit = axvm_s2_unmap(&vm->s2, start, end, NULL);
+	if (hit)
 		axvm_arch_vm_flush(vm, start, end - start);
+	return hit;
 }
 
 /*
- * A range left the guest for good (a region deleted or moved): its
- * entries and the tables wholly inside it go, the tables after the flush.
+ * Under mmu_lock: [start, end) leaves the guest, and the tables it
+ * leaves empty with it, freed after the flush.
  */
-static void axvm_mem_unmap_region(struct axvm_vm *vm, u64 gpa, u64 size)
+static void axvm_mem_zap_tables(struct axvm_vm *vm, u64 start, u64 end)
 {
 	LIST_HEAD(freed);
 
+	lockdep_assert_held(&vm->mmu_lock);
+	if (axvm_s2_unmap(&vm->s2, start, end, &freed) || !list_empty(&freed))
+		axvm_arch_vm_flush(vm, start, end - start);
+	axvm_s2_free_tables(&freed);
+}
+
+/* A range left the guest for good: a region deleted or moved. */
+static void axvm_mem_unmap_region(struct axvm_vm *vm, u64 gpa, u64 size)
+{
 	if (!vm->s2.fmt)
 		return;
 	spin_lock(&vm->mmu_lock);
-	if (axvm_s2_unmap(&vm->s2, gpa, gpa + size, &freed) ||
-	    !list_empty(&freed))
-		axvm_arch_vm_flush(vm, gpa, size);
+	axvm_mem_zap_tables(vm, gpa, gpa + size);
 	spin_unlock(&vm->mmu_lock);
-	axvm_s2_free_tables(&freed);
 }
 
 /*
@@ -460,11 +471,7 @@ static bool axvm_mem_refill(struct axvm_vm *vm, struct axvm_s2_cache *cache,
  */
 static void axvm_mem_collapse(struct axvm_vm *vm, u64 base)
 {
-	LIST_HEAD(freed);
-
-	axvm_s2_unmap(&vm->s2, base, base + SZ_2M, &freed);
-	axvm_arch_vm_flush(vm, base, SZ_2M);
-	axvm_s2_free_tables(&freed);
+	axvm_mem_zap_tables(vm, base, base + SZ_2M);
 }
 
 /* Under mmu_lock: an invalidation ran since the fault read @seq. */

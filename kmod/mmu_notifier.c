@@ -52,15 +52,6 @@ static bool axvm_mn_for_hva(struct axvm_vm *vm, unsigned long start,
 	return hit;
 }
 
-static bool axvm_mn_zap(struct axvm_vm *vm, u64 gs, u64 ge)
-{
-	bool hit = axvm_s2_unmap(&vm->s2, gs, ge, NULL);
-
-	if (hit)
-		axvm_arch_vm_flush(vm, gs, ge - gs);
-	return hit;
-}
-
 static bool axvm_mn_test(struct axvm_vm *vm, u64 gs, u64 ge)
 {
 	return axvm_s2_mapped(&vm->s2, gs, ge);
@@ -92,7 +83,7 @@ static int axvm_mn_invalidate_start(struct mmu_notifier *mn,
 
 	spin_lock(&vm->mmu_lock);
 	vm->mmu_inval++;
-	axvm_mn_for_hva(vm, range->start, range->end, axvm_mn_zap);
+	axvm_mn_for_hva(vm, range->start, range->end, axvm_mem_zap);
 	spin_unlock(&vm->mmu_lock);
 	srcu_read_unlock(&vm->srcu, idx);
 	return 0;
@@ -114,7 +105,7 @@ static void axvm_mn_invalidate_end(struct mmu_notifier *mn,
 static int axvm_mn_clear_young(struct mmu_notifier *mn, struct mm_struct *mm,
 			       unsigned long start, unsigned long end)
 {
-	return axvm_mn_locked(axvm_mn_vm(mn), start, end, axvm_mn_zap);
+	return axvm_mn_locked(axvm_mn_vm(mn), start, end, axvm_mem_zap);
 }
 
 static int axvm_mn_test_young(struct mmu_notifier *mn, struct mm_struct *mm,
@@ -133,7 +124,7 @@ static int axvm_mn_test_young(struct mmu_notifier *mn, struct mm_struct *mm,
 static void axvm_mn_change_pte(struct mmu_notifier *mn, struct mm_struct *mm,
 			       unsigned long address, pte_t pte)
 {
-	axvm_mn_locked(axvm_mn_vm(mn), address, address + 1, axvm_mn_zap);
+	axvm_mn_locked(axvm_mn_vm(mn), address, address + 1, axvm_mem_zap);
 }
 #endif
 
@@ -144,7 +135,7 @@ static void axvm_mn_change_pte(struct mmu_notifier *mn, struct mm_struct *mm,
  */
 static void axvm_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 {
-	axvm_mn_locked(axvm_mn_vm(mn), 0, ULONG_MAX, axvm_mn_zap);
+	axvm_mn_locked(axvm_mn_vm(mn), 0, ULONG_MAX, axvm_mem_zap);
 }
 
 static const struct mmu_notifier_ops axvm_mn_ops = {

@@ -30,8 +30,7 @@ int axvm_mem_populate(struct axvm_vm *vm, void __user *argp)
 	slot = array_index_nospec(req.slot, AXVM_MAX_MEM_REGIONS);
 
 	mutex_lock(&vm->mem_lock);
-	r = rcu_dereference_protected(vm->regions[slot],
-				      lockdep_is_held(&vm->mem_lock));
+	r = axvm_mem_slot(vm, slot);
 	ret = -ENOENT;
 	if (!r)
 		goto out;

@@ -155,6 +155,21 @@ static void *map_anon(size_t size)
 }
 
 /*
+ * Anonymous memory of 4 KiB host pages only (a THP would fault in, and
+ * be mapped as, its 2 MiB at once), or NULL.
+ */
+static void *map_small(size_t size)
+{
+	void *p = map_anon(size);
+
+	if (p && madvise(p, size, MADV_NOHUGEPAGE)) {
+		munmap(p, size);
+		p = NULL;
+	}
+	return p;
+}
+
+/*
  * The issue this answers: with pinned regions "after munmap,
  * MADV_DONTNEED, mremap or truncation of a file the guest keeps the old
  * pages". Each step changes what backs the region's address and checks
@@ -251,10 +266,8 @@ TEST_F(gmem, only_touched_pages_are_faulted_in)
 
 	if (!self->vm)
 		return;
-	hva = map_anon(64 * PAGE);
+	hva = map_small(64 * PAGE);
 	ASSERT_NE(NULL, hva);
-	/* 4 KiB host pages: a THP would fault in its 2 MiB at once. */
-	ASSERT_EQ(0, madvise(hva, 64 * PAGE, MADV_NOHUGEPAGE));
 	ASSERT_EQ(0, axvm_set_region(self->vm->fd, A_SLOT, 0, A_GPA,
 				     64 * PAGE, hva));
 	EXPECT_EQ(0, resident(hva, 64));
@@ -306,9 +319,8 @@ static void check_blocks(struct __test_metadata *_metadata,
 	long long f0, f1, f2;
 	void *small;
 
-	small = map_anon(2 * MB);
+	small = map_small(2 * MB);
 	ASSERT_NE(NULL, small);
-	ASSERT_EQ(0, madvise(small, 2 * MB, MADV_NOHUGEPAGE));
 	memset(small, 1, 2 * MB);
 	ASSERT_EQ(0, axvm_set_region(self->vm->fd, A_SLOT, 0, A_GPA, 2 * MB,
 				     huge));
@@ -447,9 +459,8 @@ TEST_F(gmem, region_delete_and_move_free_tables)
 
 	if (!self->vm)
 		return;
-	hva = map_anon(8 * MB);
+	hva = map_small(8 * MB);
 	ASSERT_NE(NULL, hva);
-	ASSERT_EQ(0, madvise(hva, 8 * MB, MADV_NOHUGEPAGE));
 	GREAD(MBOX_GPA);
 	base = axvm_param("stage2_pages");
 	ASSERT_EQ(0, axvm_set_region(self->vm->fd, A_SLOT, 0, A_GPA, 8 * MB,
@@ -508,9 +519,8 @@ TEST_F(gmem, pages_moved_by_compaction_stay_coherent)
 	fd = open("/proc/sys/vm/compact_memory", O_WRONLY);
 	if (fd < 0)
 		SKIP(return, "no compaction in this kernel");
-	hva = map_anon(MIGRATE_PAGES * PAGE);
+	hva = map_small(MIGRATE_PAGES * PAGE);
 	ASSERT_NE(NULL, hva);
-	ASSERT_EQ(0, madvise(hva, MIGRATE_PAGES * PAGE, MADV_NOHUGEPAGE));
 	ASSERT_EQ(0, axvm_set_region(self->vm->fd, A_SLOT, 0, A_GPA,
 				     MIGRATE_PAGES * PAGE, hva));
 	for (i = 0; i < MIGRATE_PAGES; i++) {
@@ -744,9 +754,8 @@ TEST_F(gmem, two_vcpus_fault_while_the_vmm_drops_the_pages)
 		return;
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs 2 CPUs");
-	hva = map_anon(CHURN_PAGES * PAGE);
+	hva = map_small(CHURN_PAGES * PAGE);
 	ASSERT_NE(NULL, hva);
-	ASSERT_EQ(0, madvise(hva, CHURN_PAGES * PAGE, MADV_NOHUGEPAGE));
 	ASSERT_EQ(0, axvm_set_region(self->vm->fd, A_SLOT, 0, A_GPA,
 				     CHURN_PAGES * PAGE, hva));
 	for (i = 0; i < 2; i++) {

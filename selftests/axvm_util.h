@@ -322,4 +322,44 @@ static inline void axvm_alarm_eintr(unsigned int secs)
 	alarm(secs);
 }
 
+/*
+ * What axvm logs when the CPU reports a state no CPU can (see
+ * axvm_svm_check_cpu()): QEMU 7.2's multi-threaded TCG now and then
+ * runs an SVM guest with nested paging off or with the host's state.
+ */
+#define AXVM_CPU_DEFECT	"a CPU (emulator) defect, not architectural"
+
+/* The kernel log from now on, or -1 where it cannot be read. */
+static inline int axvm_kmsg_from_now(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* Whether a record since axvm_kmsg_from_now() holds @needle; closes @fd. */
+static inline int axvm_kmsg_says(int fd, const char *needle)
+{
+	char rec[8192];
+	int found = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)	/* records overwritten */
+			continue;
+		if (n <= 0)
+			break;
+		rec[n] = 0;
+		if (strstr(rec, needle))
+			found = 1;
+	}
+	close(fd);
+	return found;
+}
+
 #endif /* AXVM_SELFTEST_UTIL_H */

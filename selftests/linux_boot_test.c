@@ -497,52 +497,12 @@ static int make_disk(uint32_t seed, uint32_t *sum)
 }
 
 /*
- * What axvm logs when the CPU reports a state no CPU can (see
- * axvm_svm_check_cpu()): QEMU 7.2's multi-threaded TCG now and then
- * runs an SVM guest with nested paging off or with the host's state.
- */
-#define CPU_DEFECT	"a CPU (emulator) defect, not architectural"
-
-/* The kernel log from now on, or -1 where it cannot be read. */
-static int kmsg_from_now(void)
-{
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd >= 0)
-		lseek(fd, 0, SEEK_END);
-	return fd;
-}
-
-/* Whether a record since kmsg_from_now() holds @needle; closes @fd. */
-static bool kmsg_says(int fd, const char *needle)
-{
-	char rec[8192];
-	bool found = false;
-	ssize_t n;
-
-	if (fd < 0)
-		return false;
-	for (;;) {
-		n = read(fd, rec, sizeof(rec) - 1);
-		if (n < 0 && errno == EPIPE)	/* records overwritten */
-			continue;
-		if (n <= 0)
-			break;
-		rec[n] = 0;
-		if (strstr(rec, needle))
-			found = true;
-	}
-	close(fd);
-	return found;
-}
-
-/*
  * The guest crashed (vmctl's 3) or ended on an exit it cannot take (4)
  * because the CPU broke the architecture under it: not a result.
  */
 static bool cpu_broke_guest(const struct boot *b, int kmsg)
 {
-	return kmsg_says(kmsg, CPU_DEFECT) &&
+	return axvm_kmsg_says(kmsg, AXVM_CPU_DEFECT) &&
 	       (b->status == 3 || b->status == 4);
 }
 
@@ -613,7 +573,7 @@ TEST_F_TIMEOUT(linux_boot, boots_two_cpus_reads_disk_powers_off, TEST_LIMIT)
 	guest_append(append, sizeof(append));
 	if (strcmp(append, GUEST_APPEND))
 		printf("# linux_boot: guest command line \"%s\"\n", append);
-	kmsg = kmsg_from_now();
+	kmsg = axvm_kmsg_from_now();
 	boot_guest(b, &lane_guest, append, limit, stall,
 		   cmdline_value("axvm.linux_echo=", 0) == 1);
 
@@ -636,7 +596,7 @@ TEST_F_TIMEOUT(linux_boot, boots_two_cpus_reads_disk_powers_off, TEST_LIMIT)
 	fflush(stdout);
 	if (cpu_broke_guest(b, kmsg))
 		SKIP(return, "the CPU broke the architecture under the guest (%s)",
-		     CPU_DEFECT);
+		     AXVM_CPU_DEFECT);
 
 	splat = guest_splat(_metadata, b);
 	if (b->timed_out || b->status || !b->result[0] || splat ||
@@ -831,7 +791,7 @@ TEST_F_TIMEOUT(debian_guest, boots_debian_kernel_mounts_virtio_root,
 	guest_append(append, sizeof(append));
 	snprintf(append + strlen(append), sizeof(append) - strlen(append),
 		 " debian_guest.nonce=%08x", nonce);
-	kmsg = kmsg_from_now();
+	kmsg = axvm_kmsg_from_now();
 	boot_guest(b, &debian_guest, append, limit, stall,
 		   cmdline_value("axvm.linux_echo=", 0) == 1);
 
@@ -850,7 +810,7 @@ TEST_F_TIMEOUT(debian_guest, boots_debian_kernel_mounts_virtio_root,
 	fflush(stdout);
 	if (cpu_broke_guest(b, kmsg))
 		SKIP(return, "the CPU broke the architecture under the guest (%s)",
-		     CPU_DEFECT);
+		     AXVM_CPU_DEFECT);
 
 	splat = guest_splat(_metadata, b);
 	if (b->timed_out || b->status || splat || !b->result[0] ||

@@ -63,8 +63,11 @@ got=$(parse "${good/not ok 3/#  RUN           f.two ...
 #  RUN           f.three ...
 # selftests/a_test.c:12:three:3 steps
 # selftests/a_test.c:14:three:Expected 0 (0) == errors (1)
+# selftests/a_test.c:15:three:vCPU 0: exit mmio
+# selftests/a_test.c:16:three:Expected 2 (2) == n (1)
+# selftests/a_test.c:17:three:one line too many
 not ok 3}" | grep '^FAIL t a_test')
-if [ "$got" = "FAIL t a_test f.three (a_test.c:14:three:Expected 0 (0) == errors (1))" ]; then
+if [ "$got" = "FAIL t a_test f.three (a_test.c:14:three:Expected 0 (0) == errors (1) | a_test.c:15:three:vCPU 0: exit mmio | a_test.c:16:three:Expected 2 (2) == n (1))" ]; then
 	echo "PASS harness parse fail-reason"
 else
 	echo "FAIL harness parse fail-reason (got '$got')"

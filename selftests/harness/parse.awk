@@ -59,10 +59,15 @@ expect_msg != "" && index($0, expect_msg) { refuse_msg = 1 }
 
 bin != "" && /^1\.\.[0-9]+/ { plan = substr($1, 4) + 0; next }
 
-# What a failing test said: its first two assertion or timeout lines,
-# so that a summary (a CI log) tells why without the console.
+# What a failing test said: its first assertion or timeout line and the
+# two lines it printed next (the TH_LOG that says what the guest did, or
+# a second assertion), so that a summary (a CI log) tells why without
+# the console. Log lines before the first assertion are a passing
+# stretch's, and left out.
 bin != "" && /^#  RUN / { said = ""; nsaid = 0; next }
-bin != "" && nsaid < 2 && /^# / && /(:[0-9]+:.*(Expected|Which is)|Test terminated|timeout)/ {
+bin != "" && nsaid < 3 && /^# / && \
+    (/(:[0-9]+:.*(Expected|Which is)|Test terminated|timeout)/ || \
+     (nsaid && /\.c:[0-9]+:/)) {
 	line = substr($0, 3)
 	sub(/^[^ ]*selftests\//, "", line)
 	said = said (nsaid ? " | " : "") substr(line, 1, 200)

@@ -149,6 +149,7 @@ struct axvm_vcpu {
 	struct axvm_vm *vm;		/* holds a reference */
 	u32 id;
 	u64 arch_id;
+	u32 setup;			/* AXVM_VCPU_* creation flags */
 	cpumask_var_t affinity;
 	struct axvm_vcpu_pin pin;
 

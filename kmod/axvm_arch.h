@@ -55,6 +55,7 @@ struct axvm_arch_info {
 	u32 nr_irqs;		/* injectable interrupt numbers */
 	u32 cpuid_entries;	/* x86: CPUID table size, 0 elsewhere */
 	u32 irqchips;		/* BIT(AXVM_IRQCHIP_*) it emulates */
+	u32 vcpu_flags;		/* AXVM_VCPU_* creation flags it takes */
 	/* Which of them are lines; NULL: all of them. */
 	bool (*irq_valid)(u32 irq);
 	/* AXVM_INJECT_IRQ reaches no guest without an irqchip: ENODEV. */
@@ -119,6 +120,7 @@ int axvm_arch_signal_msi(struct axvm_vm *vm, const struct axvm_msi *msi);
  * Per-vCPU state. create() checks @arch_id (MPIDR, hart id, APIC id) and
  * returns -EINVAL when it is not a valid identity for this architecture;
  * on success it sets vcpu->arch and the architectural reset state.
+ * vcpu->setup holds the creation flags, only those of info->vcpu_flags.
  */
 int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id);
 void axvm_arch_vcpu_destroy(struct axvm_vcpu *vcpu);

@@ -45,6 +45,8 @@ static long axvm_check_cap(unsigned long cap)
 	case AXVM_CAP_DIRTY_LOG:
 	case AXVM_CAP_USER_FAULT:
 		return 1;
+	case AXVM_CAP_VCPU_FLAGS:
+		return axvm_info.vcpu_flags;
 	default:
 		return 0;
 	}

@@ -456,7 +456,8 @@ int axvm_vcpu_create(struct axvm_vm *vm, const struct axvm_vcpu_create *cfg)
 	struct axvm_vcpu *vcpu;
 	int ret, fd;
 
-	if (cfg->flags || cfg->id >= AXVM_MAX_VCPU_ID)
+	if (cfg->flags & ~axvm_info.vcpu_flags ||
+	    cfg->id >= AXVM_MAX_VCPU_ID)
 		return -EINVAL;
 
 	/*
@@ -479,6 +480,7 @@ int axvm_vcpu_create(struct axvm_vm *vm, const struct axvm_vcpu_create *cfg)
 	vcpu->vm = vm;
 	vcpu->id = cfg->id;
 	vcpu->arch_id = cfg->arch_id;
+	vcpu->setup = cfg->flags;
 	mutex_init(&vcpu->mutex);
 	spin_lock_init(&vcpu->irq_lock);
 	init_waitqueue_head(&vcpu->wq);

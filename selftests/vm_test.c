@@ -330,9 +330,44 @@ TEST_F(vm, bad_affinity)
 	EXPECT_EQ(-1, ioctl(self->vm, AXVM_CREATE_VCPU, &c));
 	EXPECT_EQ(EINVAL, errno);
 	c.affinity[AXVM_AFFINITY_WORDS - 1] = 0;
-	c.flags = 1;
+	c.flags = 1U << 31;
 	EXPECT_EQ(-1, ioctl(self->vm, AXVM_CREATE_VCPU, &c));
 	EXPECT_EQ(EINVAL, errno);
+}
+
+/*
+ * api.rst: AXVM_CAP_VCPU_FLAGS lists the creation flags the backend
+ * takes (AXVM_VCPU_PASSTHROUGH_TIMER on arm64 only); any other flag
+ * fails with EINVAL and creates nothing.
+ */
+TEST_F(vm, vcpu_creation_flags)
+{
+	struct axvm_vcpu_create c = { .id = 0 };
+	int sys = axvm_open(), fd;
+	long flags;
+	unsigned int bit;
+
+	ASSERT_LE(0, sys);
+	flags = axvm_cap(sys, AXVM_CAP_VCPU_FLAGS);
+	close(sys);
+#ifdef __aarch64__
+	EXPECT_EQ(AXVM_VCPU_PASSTHROUGH_TIMER, flags);
+#else
+	EXPECT_EQ(0, flags);
+#endif
+	for (bit = 0; bit < 32; bit++) {
+		c.flags = 1U << bit;
+		fd = ioctl(self->vm, AXVM_CREATE_VCPU, &c);
+		if (flags & c.flags) {
+			EXPECT_LE(0, fd) TH_LOG("flag %#x: %s", c.flags,
+						strerror(errno));
+			close(fd);
+			c.id++;
+			continue;
+		}
+		EXPECT_EQ(-1, fd) TH_LOG("flag %#x was taken", c.flags);
+		EXPECT_EQ(EINVAL, errno);
+	}
 }
 
 TEST_F(vm, registers_round_trip)

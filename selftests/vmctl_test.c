@@ -198,6 +198,26 @@ TEST_F(vmctl, elf_image_powers_off)
 	EXPECT_STREQ(HELLO, self->r.out);
 }
 
+/*
+ * --passthrough-timer reaches AXVM_CREATE_VCPU on arm64 (what the guest
+ * then sees is arm64_test's ptimer_passthrough_*); elsewhere vmctl says
+ * no before any guest runs.
+ */
+TEST_F(vmctl, passthrough_timer)
+{
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/POWEROFF.elf",
+		  "--passthrough-timer");
+#ifdef __aarch64__
+	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
+	EXPECT_STREQ(HELLO, self->r.out);
+#else
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_STREQ("", self->r.out);
+	EXPECT_NE(NULL, strstr(self->r.err, "vmctl: --passthrough-timer: "))
+		TH_LOG("stderr: %s", self->r.err);
+#endif
+}
+
 TEST_F(vmctl, reset_is_status_2)
 {
 	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/RESET.elf");

@@ -296,7 +296,7 @@ struct test_vcpu *test_vcpu_add(struct test_vm *vm, uint32_t id,
 				uint64_t arch_id, const uint64_t *affinity,
 				void *guest_fn, int nargs, ...)
 {
-	struct axvm_vcpu_create c = { .id = id };
+	struct axvm_vcpu_create c = { .id = id, .flags = vm->vcpu_flags };
 	struct test_vcpu *v;
 	uint64_t args[8];
 	va_list ap;

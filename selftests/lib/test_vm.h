@@ -89,6 +89,7 @@ struct test_vm {
 	int nr_regions;
 	struct test_vcpu *vcpus[TEST_MAX_VCPUS];
 	void *scratch;		/* host address of TEST_SCRATCH_GPA */
+	uint32_t vcpu_flags;	/* AXVM_VCPU_* of the vCPUs added from now */
 };
 
 /* A VM with the image and scratch RAM in place, no vCPU yet. */

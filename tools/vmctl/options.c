@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/axvm.h>
+
 #include "options.h"
 
 enum {
@@ -25,6 +27,7 @@ enum {
 	OPT_TRACE,
 	OPT_STATS,
 	OPT_DEVICE,
+	OPT_PTIMER,
 };
 
 static const struct option run_options[] = {
@@ -45,6 +48,7 @@ static const struct option run_options[] = {
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "device", required_argument, NULL, OPT_DEVICE },
+	{ "passthrough-timer", no_argument, NULL, OPT_PTIMER },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -78,6 +82,9 @@ void vm_opts_usage(FILE *f)
 		"                        (x86-64's default) or virtio-mmio (the\n"
 		"                        default, and the only one, of arm64 and\n"
 		"                        riscv64)\n"
+		"      --passthrough-timer\n"
+		"                        arm64: every vCPU owns the EL1 physical\n"
+		"                        timer, its accesses do not trap\n"
 		"      --trace           print every exit that reaches vmctl\n"
 		"      --stats           at the end, the module's exit counts of\n"
 		"                        all vCPUs by reason and the share that\n"
@@ -296,6 +303,9 @@ int vm_opts_parse(struct vm_opts *o, int argc, char **argv, bool *help)
 			break;
 		case OPT_DEVICE:
 			o->device = optarg;
+			break;
+		case OPT_PTIMER:
+			o->vcpu_flags |= AXVM_VCPU_PASSTHROUGH_TIMER;
 			break;
 		case 'h':
 			*help = true;

@@ -52,6 +52,7 @@ struct vm_opts {
 	enum virtio_transport_opt virtio_transport;
 	bool trace;
 	bool stats;			/* exit counts on stderr at the end */
+	uint32_t vcpu_flags;		/* AXVM_VCPU_* of every vCPU */
 };
 
 /* 0, or VMCTL_ERROR with one line on stderr; *help set for --help. */

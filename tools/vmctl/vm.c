@@ -656,10 +656,18 @@ static int vm_create(struct vm *vm)
 	}
 	if (vm->arch->create_irqchip && vm->arch->create_irqchip(vm) < 0)
 		return -1;
+	if (o->vcpu_flags & AXVM_VCPU_PASSTHROUGH_TIMER &&
+	    !(ioctl(vm->sys_fd, AXVM_CHECK_CAP, AXVM_CAP_VCPU_FLAGS) &
+	      AXVM_VCPU_PASSTHROUGH_TIMER)) {
+		fprintf(stderr,
+			"vmctl: --passthrough-timer: the module cannot give this architecture's guests a timer (arm64 only)\n");
+		return -1;
+	}
 	for (i = 0; i < vm->nvcpus; i++) {
 		v = &vm->vcpus[i];
 		memset(&c, 0, sizeof(c));
 		c.id = i;
+		c.flags = o->vcpu_flags;
 		c.arch_id = v->arch_id;
 		if (o->pin[i] >= 0)
 			c.affinity[o->pin[i] / 64] = 1ULL << (o->pin[i] % 64);

@@ -40,6 +40,7 @@
 #define AXVM_CAP_HYPERCALL_FILTER	13	/* AXVM_SET_HYPERCALL_FILTER: ranges */
 #define AXVM_CAP_DIRTY_LOG		14	/* AXVM_MEM_LOG_DIRTY works */
 #define AXVM_CAP_USER_FAULT		15	/* AXVM_MEM_USER_FAULT works */
+#define AXVM_CAP_VCPU_FLAGS		16	/* axvm_vcpu_create.flags taken */
 
 /* System ioctls, on the /dev/axvm fd. */
 #define AXVM_GET_API_VERSION	_IO(AXVMIO, 0x00)
@@ -108,9 +109,15 @@ struct axvm_populate {
 /* A physical-CPU affinity mask: bit n of mask[n / 64] is CPU n. */
 #define AXVM_AFFINITY_WORDS	16
 
+/*
+ * axvm_vcpu_create.flags. AXVM_VCPU_PASSTHROUGH_TIMER, arm64: the guest
+ * owns the EL1 physical timer (CNTP_*), its accesses do not trap.
+ */
+#define AXVM_VCPU_PASSTHROUGH_TIMER	0x1
+
 struct axvm_vcpu_create {
 	__u32 id;		/* unique in the VM, < AXVM_CAP_MAX_VCPU_ID */
-	__u32 flags;		/* must be 0 */
+	__u32 flags;		/* AXVM_VCPU_*, of AXVM_CAP_VCPU_FLAGS */
 	/*
 	 * The guest-visible CPU identity: MPIDR_EL1 affinity bits on arm64,
 	 * the hart id on riscv64, the APIC id on x86.

@@ -96,6 +96,8 @@ struct axvm_arm64_vcpu {
 	u64 serial;		/* never reused: names the TLB's last user */
 	struct hrtimer timer;	/* the virtual timer's deadline on the host */
 	u64 timer_cval;		/* the count it stands for */
+	/* AXVM_VCPU_PASSTHROUGH_TIMER: CNTP_* live in the CPU, no traps. */
+	bool ptimer_direct;
 	struct axvm_arm64_power power;
 
 	/* An exit that completes on the next RUN (an AXVM_EXIT_* or 0). */
@@ -236,8 +238,8 @@ void axvm_vgic_sgi(struct axvm_vcpu *vcpu, u64 val);
 
 /* timer.c: the EL1 virtual and physical timers. */
 void axvm_arm64_timer_probe(void);
-bool axvm_arm64_vtimer_ppi_hold(void);
-void axvm_arm64_vtimer_ppi_release(bool held);
+u32 axvm_arm64_timer_ppi_hold(struct axvm_arm64_vcpu *a);
+void axvm_arm64_timer_ppi_release(u32 held);
 void axvm_arm64_timer_init(struct axvm_arm64_vcpu *a);
 void axvm_arm64_timer_destroy(struct axvm_arm64_vcpu *a);
 bool axvm_arm64_timer_armed(struct axvm_arm64_vcpu *a);

@@ -135,6 +135,8 @@ int axvm_arch_probe(struct axvm_arch_info *info)
 	info->nr_irqs = 1020;	/* GICv3 INTIDs below the special range */
 	info->irqchips = BIT(AXVM_IRQCHIP_GICV3);
 	info->s2_format = &axvm_arm64_s2_format;
+	/* VHE, below: the host's timer is EL2's, EL1's is free for guests. */
+	info->vcpu_flags = AXVM_VCPU_PASSTHROUGH_TIMER;
 
 	/*
 	 * Linux stays at EL2 only when it runs with VHE; kvm-arm.mode=nvhe

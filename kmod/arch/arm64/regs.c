@@ -124,6 +124,7 @@ int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id)
 	a->power.state = AXVM_PSCI_OFF;
 	axvm_arm64_vgic_reset(a);
 	a->vcpu = vcpu;
+	a->ptimer_direct = vcpu->setup & AXVM_VCPU_PASSTHROUGH_TIMER;
 	a->serial = atomic64_inc_return(&axvm_arm64_vcpu_serial);
 	axvm_arm64_timer_init(a);
 	vcpu->arch = a;

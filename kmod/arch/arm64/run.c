@@ -38,7 +38,10 @@ struct axvm_arm64_host {
 #define AXVM_ARM64_CPTR_FPEN		(3UL << 20)
 #define AXVM_ARM64_CPTR_ZEN		(3UL << 16)
 #define AXVM_ARM64_CPTR_SMEN		(3UL << 24)
-/* CNTHCTL_EL2 with E2H: EL1 may read the physical counter, not its timer. */
+/*
+ * CNTHCTL_EL2 with E2H: EL1 may read the physical counter; its physical
+ * timer only when the vCPU owns it (AXVM_VCPU_PASSTHROUGH_TIMER).
+ */
 #define AXVM_ARM64_CNTHCTL_EL1PCTEN	BIT(10)
 #define AXVM_ARM64_CNTHCTL_EL1PTEN	BIT(11)
 
@@ -95,6 +98,15 @@ static void axvm_arm64_load_guest(struct axvm_arm64_vcpu *a, u64 vttbr,
 	write_sysreg(0, cntvoff_el2);
 	write_sysreg_s(r[AXVM_ARM64_CNTV_CVAL], SYS_CNTV_CVAL_EL02);
 	write_sysreg_s(r[AXVM_ARM64_CNTV_CTL], SYS_CNTV_CTL_EL02);
+	/*
+	 * A VHE host's own timer is EL2's (CNTHP, which its CNTP accesses
+	 * reach with E2H): the EL1 physical timer is free for a guest that
+	 * owns it, as KVM's direct ptimer on VHE.
+	 */
+	if (a->ptimer_direct) {
+		write_sysreg_s(r[AXVM_ARM64_CNTP_CVAL], SYS_CNTP_CVAL_EL02);
+		write_sysreg_s(r[AXVM_ARM64_CNTP_CTL], SYS_CNTP_CTL_EL02);
+	}
 	write_sysreg(r[AXVM_ARM64_TPIDR_EL1], tpidr_el1);
 	write_sysreg(r[AXVM_ARM64_TPIDR_EL0], tpidr_el0);
 	write_sysreg(r[AXVM_ARM64_TPIDRRO_EL0], tpidrro_el0);
@@ -127,8 +139,10 @@ static void axvm_arm64_load_guest(struct axvm_arm64_vcpu *a, u64 vttbr,
 	write_sysreg((h->mdcr | MDCR_EL2_TDRA | MDCR_EL2_TDOSA | MDCR_EL2_TDA |
 		      MDCR_EL2_TPM | MDCR_EL2_TPMCR | MDCR_EL2_TPMS |
 		      MDCR_EL2_TTRF) & ~MDCR_EL2_TDE, mdcr_el2);
-	write_sysreg((h->cnthctl | AXVM_ARM64_CNTHCTL_EL1PCTEN) &
-		     ~AXVM_ARM64_CNTHCTL_EL1PTEN, cnthctl_el2);
+	write_sysreg((h->cnthctl & ~AXVM_ARM64_CNTHCTL_EL1PTEN) |
+		     AXVM_ARM64_CNTHCTL_EL1PCTEN |
+		     (a->ptimer_direct ? AXVM_ARM64_CNTHCTL_EL1PTEN : 0),
+		     cnthctl_el2);
 	/*
 	 * FP/SIMD is the guest's own; SVE and SME trap (unhandled exit), so
 	 * do the activity monitors (TAM: the host's frequency-invariance
@@ -164,8 +178,13 @@ static void axvm_arm64_save_guest(struct axvm_arm64_vcpu *a)
 	r[AXVM_ARM64_CNTV_CVAL] = read_sysreg_s(SYS_CNTV_CVAL_EL02);
 	/* ISTATUS is the hardware's: keep ENABLE and IMASK only. */
 	r[AXVM_ARM64_CNTV_CTL] = read_sysreg_s(SYS_CNTV_CTL_EL02) & 3;
-	/* The guest's timer must not fire at the host. */
+	/* The guest's timers must not fire at the host. */
 	write_sysreg_s(0, SYS_CNTV_CTL_EL02);
+	if (a->ptimer_direct) {
+		r[AXVM_ARM64_CNTP_CVAL] = read_sysreg_s(SYS_CNTP_CVAL_EL02);
+		r[AXVM_ARM64_CNTP_CTL] = read_sysreg_s(SYS_CNTP_CTL_EL02) & 3;
+		write_sysreg_s(0, SYS_CNTP_CTL_EL02);
+	}
 	r[AXVM_ARM64_TPIDR_EL1] = read_sysreg(tpidr_el1);
 	r[AXVM_ARM64_TPIDR_EL0] = read_sysreg(tpidr_el0);
 	r[AXVM_ARM64_TPIDRRO_EL0] = read_sysreg(tpidrro_el0);
@@ -244,7 +263,8 @@ static int axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 	struct axvm_arm64_host host;
 	unsigned long flags;
 	u64 vttbr, seq;
-	bool ppi_held, debug;
+	u32 ppi_held;
+	bool debug;
 	u32 vmid, watched;
 
 	for (;;) {
@@ -265,7 +285,7 @@ static int axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 	}
 	/* Interrupts are off: this stays the CPU until the exit. */
 	seq = this_cpu_read(axvm_arm64_exit_seq);
-	ppi_held = axvm_arm64_vtimer_ppi_hold();
+	ppi_held = axvm_arm64_timer_ppi_hold(a);
 	axvm_vcpu_guest_enter(vcpu);
 	watched = axvm_arm64_vgic_load(vcpu, axvm_arm64_timer_lines(a));
 	/*
@@ -314,7 +334,7 @@ static int axvm_arm64_enter(struct axvm_vcpu *vcpu, struct axvm_arm64_exit *e)
 	__axvm_arm64_fpsimd_save(&a->fp);
 	axvm_arm64_vgic_save(a);
 	axvm_vcpu_guest_exit(vcpu);
-	axvm_arm64_vtimer_ppi_release(ppi_held);
+	axvm_arm64_timer_ppi_release(ppi_held);
 	local_daif_restore(flags);
 	kernel_neon_end();
 

@@ -2,10 +2,12 @@
 /*
  * The guest's EL1 timers. The virtual timer's CNTV registers are live in
  * the CPU while the guest runs, but its PPI is not routed to the host.
- * The physical timer is emulated, as KVM does on a VHE host: the host
- * keeps the EL1 physical timer for itself (CNTHCTL_EL2.EL1PTEN clear),
- * so the guest's CNTP_CTL/CVAL/TVAL accesses trap and are answered here
- * from the vCPU's copy. For both, an hrtimer on the host stands in for
+ * The physical timer is emulated by default (CNTHCTL_EL2.EL1PTEN clear):
+ * the guest's CNTP_CTL/CVAL/TVAL accesses trap and are answered here
+ * from the vCPU's copy. A vCPU created with AXVM_VCPU_PASSTHROUGH_TIMER
+ * owns it instead, live in the CPU as the virtual one, as KVM's direct
+ * ptimer on a VHE host (whose own timer is EL2's). For both, an hrtimer
+ * on the host stands in for
  * the earliest deadline: it ends the run (its interrupt exits the guest)
  * or wakes the vCPU from a WFI. A timer's line is then raised in the
  * list registers on the next entry.
@@ -37,16 +39,18 @@
 #define AXVM_TIMER_RECHECK_NS	(100 * NSEC_PER_USEC)
 
 /*
- * The host's virq of the EL1 virtual timer's PPI. With KVM built in, KVM
- * holds it, enabled on every CPU, with a handler that does nothing when
- * none of its vCPUs is loaded: a guest's expired timer would end each
- * axvm run at once, for that handler to drop (a storm of exits). For a
- * run axvm makes the PPI active, as KVM does for its own guests
- * (kvm_timer_vcpu_load_gic): an active interrupt is not signalled again
- * until it is deactivated. Without KVM the PPI is disabled and nothing
- * is needed. 0: not found (no device tree).
+ * The host's virqs of the EL1 timers' PPIs, by AXVM_ARM64_TIMER_LINE_*
+ * bit: the virtual timer's, and the physical timer's for the vCPUs that
+ * own it. With KVM built in, KVM holds them, enabled on every CPU, with
+ * a handler that does nothing when none of its vCPUs is loaded: a
+ * guest's expired timer would end each axvm run at once, for that
+ * handler to drop (a storm of exits). For a run axvm makes the PPI
+ * active, as KVM does for its own guests (kvm_timer_vcpu_load_gic): an
+ * active interrupt is not signalled again until it is deactivated.
+ * Without KVM the PPIs are disabled and nothing is needed. 0: not found
+ * (no device tree).
  */
-static unsigned int axvm_vtimer_virq;
+static unsigned int axvm_timer_virq_v, axvm_timer_virq_p;
 
 void axvm_arm64_timer_probe(void)
 {
@@ -55,37 +59,53 @@ void axvm_arm64_timer_probe(void)
 	np = of_find_compatible_node(NULL, NULL, "arm,armv8-timer");
 	if (!np)
 		return;
-	/* Secure, non-secure physical, virtual, hypervisor: index 2. */
-	axvm_vtimer_virq = irq_of_parse_and_map(np, 2);
+	/* Secure, non-secure physical (1), virtual (2), hypervisor. */
+	axvm_timer_virq_p = irq_of_parse_and_map(np, 1);
+	axvm_timer_virq_v = irq_of_parse_and_map(np, 2);
 	of_node_put(np);
+}
+
+/* Whether @virq, enabled for a handler on this CPU, was made active. */
+static bool axvm_timer_ppi_hold_one(unsigned int virq)
+{
+	bool active;
+
+	if (!virq || !irq_percpu_is_enabled(virq))
+		return false;
+	if (irq_get_irqchip_state(virq, IRQCHIP_STATE_ACTIVE, &active) ||
+	    active)
+		return false;
+	return !irq_set_irqchip_state(virq, IRQCHIP_STATE_ACTIVE, true);
 }
 
 /*
  * Interrupts off, before any guest state is loaded: the irq core runs
- * only under the host's EL2 state. Whether the PPI was made active.
+ * only under the host's EL2 state. Which PPIs were made active, as
+ * AXVM_ARM64_TIMER_LINE_* bits.
  */
-bool axvm_arm64_vtimer_ppi_hold(void)
+u32 axvm_arm64_timer_ppi_hold(struct axvm_arm64_vcpu *a)
 {
-	bool active;
+	u32 held = 0;
 
-	if (!axvm_vtimer_virq || !irq_percpu_is_enabled(axvm_vtimer_virq))
-		return false;
-	if (irq_get_irqchip_state(axvm_vtimer_virq, IRQCHIP_STATE_ACTIVE,
-				  &active) || active)
-		return false;
-	return !irq_set_irqchip_state(axvm_vtimer_virq, IRQCHIP_STATE_ACTIVE,
-				      true);
+	if (axvm_timer_ppi_hold_one(axvm_timer_virq_v))
+		held |= AXVM_ARM64_TIMER_LINE_V;
+	if (a->ptimer_direct && axvm_timer_ppi_hold_one(axvm_timer_virq_p))
+		held |= AXVM_ARM64_TIMER_LINE_P;
+	return held;
 }
 
 /*
- * After the guest's timer is off (CNTV_CTL_EL02 cleared at exit) and the
- * host's HCR_EL2 is back: called with the guest's HCR_EL2 still loaded,
- * this hung the CPU.
+ * After the guest's timers are off (CNTx_CTL_EL02 cleared at exit) and
+ * the host's HCR_EL2 is back: called with the guest's HCR_EL2 still
+ * loaded, this hung the CPU.
  */
-void axvm_arm64_vtimer_ppi_release(bool held)
+void axvm_arm64_timer_ppi_release(u32 held)
 {
-	if (held)
-		irq_set_irqchip_state(axvm_vtimer_virq, IRQCHIP_STATE_ACTIVE,
+	if (held & AXVM_ARM64_TIMER_LINE_V)
+		irq_set_irqchip_state(axvm_timer_virq_v, IRQCHIP_STATE_ACTIVE,
+				      false);
+	if (held & AXVM_ARM64_TIMER_LINE_P)
+		irq_set_irqchip_state(axvm_timer_virq_p, IRQCHIP_STATE_ACTIVE,
 				      false);
 }
 

@@ -162,6 +162,7 @@ struct axvm_vcpu {
 	unsigned long *irq_pending;	/* axvm_info.nr_irqs bits */
 
 	int mode;			/* enum axvm_vcpu_mode */
+	bool blocked;			/* asleep in axvm_vcpu_block() */
 	int cpu;			/* where it last entered the guest */
 	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
 
@@ -185,11 +186,17 @@ void axvm_hypercall_free(struct axvm_vm *vm);
 
 /* kmod/vcpu.c */
 int axvm_vcpu_create(struct axvm_vm *vm, const struct axvm_vcpu_create *cfg);
+int axvm_vcpu_lock(struct axvm_vcpu *vcpu);
+
+/* kmod/vcpu_state.c: AXVM_GET_VCPU_STATE, AXVM_SET_VCPU_STATE. */
+int axvm_vcpu_get_state(struct axvm_vcpu *vcpu, void __user *argp);
+int axvm_vcpu_set_state(struct axvm_vcpu *vcpu, void __user *argp);
 
 /* kmod/pin.c: the RUN thread's CPU mask, inside its cpuset. */
 int axvm_pin_init(struct axvm_vcpu_pin *pin);
 void axvm_pin_free(struct axvm_vcpu_pin *pin);
 int axvm_vcpu_pin(struct axvm_vcpu *vcpu);
+bool axvm_vcpu_bound(struct axvm_vcpu *vcpu, bool *pinned);
 
 /* kmod/memory.c */
 int axvm_mem_init(struct axvm_vm *vm);

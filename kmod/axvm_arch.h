@@ -126,6 +126,25 @@ int axvm_arch_vcpu_create(struct axvm_vcpu *vcpu, u64 arch_id);
 void axvm_arch_vcpu_destroy(struct axvm_vcpu *vcpu);
 
 /**
+ * axvm_arch_vcpu_get_power() - the vCPU's architectural power state
+ * @vcpu: the vCPU, any state; its mutex is not held (RUN may hold it)
+ *
+ * Return: an AXVM_POWER_* value, a snapshot.
+ */
+u32 axvm_arch_vcpu_get_power(struct axvm_vcpu *vcpu);
+
+/**
+ * axvm_arch_vcpu_set_power() - set it, as a restore does
+ * @vcpu: the vCPU, mutex held, not running
+ * @power: an AXVM_POWER_* value
+ *
+ * Return: 0, or -EINVAL for a state this arch (or this VM: x86's need
+ * the in-kernel irqchip) does not have or that cannot be set (those a
+ * guest's call is in the middle of: ON_PENDING, SUSPENDED).
+ */
+int axvm_arch_vcpu_set_power(struct axvm_vcpu *vcpu, u32 power);
+
+/**
  * axvm_arch_vcpu_apply_reset() - a reset another vCPU asked for
  * @vcpu: the vCPU, mutex held, not running
  *

@@ -23,6 +23,8 @@
 #define pr_fmt(fmt) "axvm: " fmt
 
 #include <linux/cpumask.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 
@@ -76,6 +78,33 @@ static const struct cpumask *axvm_pin_base(struct axvm_vm *vm)
  * mask have no online CPU in common (sched_setaffinity()'s errno for a
  * mask outside the cpuset).
  */
+/*
+ * Whether the thread RUN last pinned still exists and still has the CPUs
+ * it got (no one re-pinned it): the vCPU is bound to it. *@pinned: a RUN
+ * ever pinned a thread. A snapshot, for AXVM_GET_VCPU_STATE.
+ */
+bool axvm_vcpu_bound(struct axvm_vcpu *vcpu, bool *pinned)
+{
+	struct axvm_vcpu_pin *pin = &vcpu->pin;
+	struct task_struct *t;
+	bool bound = false;
+
+	mutex_lock(&vcpu->vm->lock);
+	*pinned = pin->pid;
+	if (pin->pid) {
+		rcu_read_lock();
+		/* task->pid is the init namespace's, as pin->pid. */
+		t = pid_task(find_pid_ns(pin->pid, &init_pid_ns), PIDTYPE_PID);
+		/* PF_EXITING: set before the exit wakes pthread_join(). */
+		bound = t && t->start_time == pin->start_time &&
+			!(t->flags & PF_EXITING) &&
+			cpumask_equal(t->cpus_ptr, pin->set);
+		rcu_read_unlock();
+	}
+	mutex_unlock(&vcpu->vm->lock);
+	return bound;
+}
+
 int axvm_vcpu_pin(struct axvm_vcpu *vcpu)
 {
 	struct axvm_vcpu_pin *pin = &vcpu->pin;

@@ -72,7 +72,13 @@ void axvm_vcpu_kick_sync(struct axvm_vcpu *vcpu)
 int axvm_vcpu_block(struct axvm_vcpu *vcpu,
 		    bool (*cond)(struct axvm_vcpu *vcpu))
 {
-	return wait_event_interruptible(vcpu->wq, cond(vcpu)) ? -EINTR : 0;
+	int ret;
+
+	/* For AXVM_GET_VCPU_STATE's BLOCKED, which is only a snapshot. */
+	WRITE_ONCE(vcpu->blocked, true);
+	ret = wait_event_interruptible(vcpu->wq, cond(vcpu));
+	WRITE_ONCE(vcpu->blocked, false);
+	return ret ? -EINTR : 0;
 }
 
 static int axvm_vcpu_interrupted(struct axvm_vcpu *vcpu)
@@ -138,7 +144,7 @@ static int axvm_vcpu_run_loop(struct axvm_vcpu *vcpu)
  * The vCPU's state is its thread's: every ioctl that reads or writes it
  * holds the mutex, and first applies a reset another vCPU asked for.
  */
-static int axvm_vcpu_lock(struct axvm_vcpu *vcpu)
+int axvm_vcpu_lock(struct axvm_vcpu *vcpu)
 {
 	int ret = mutex_lock_killable(&vcpu->mutex);
 
@@ -340,6 +346,10 @@ static long axvm_vcpu_ioctl(struct file *file, unsigned int cmd,
 		return axvm_vcpu_cpuid(vcpu, argp, true);
 	case AXVM_GET_CPUID:
 		return axvm_vcpu_cpuid(vcpu, argp, false);
+	case AXVM_GET_VCPU_STATE:
+		return axvm_vcpu_get_state(vcpu, argp);
+	case AXVM_SET_VCPU_STATE:
+		return axvm_vcpu_set_state(vcpu, argp);
 	case AXVM_GET_EXIT_STATS:
 		/* Plain counters, read without stopping the vCPU. */
 		return copy_to_user(argp, &vcpu->stats, sizeof(vcpu->stats)) ?

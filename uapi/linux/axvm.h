@@ -461,6 +461,31 @@ struct axvm_cpuid {
 	__u64 entries;		/* user address of struct axvm_cpuid_entry[] */
 };
 
+/*
+ * AXVM_GET_VCPU_STATE / AXVM_SET_VCPU_STATE. @state is the seed's vCPU
+ * state (read only: SET ignores it); @power the architectural power
+ * state, which SET changes (a restore), of those the arch has.
+ */
+#define AXVM_VCPU_STATE_CREATED		1	/* no RUN has bound a thread */
+#define AXVM_VCPU_STATE_FREE		2	/* outside RUN, bound to none */
+#define AXVM_VCPU_STATE_READY		3	/* outside RUN, a thread bound */
+#define AXVM_VCPU_STATE_RUNNING		4	/* inside RUN */
+#define AXVM_VCPU_STATE_BLOCKED		5	/* inside RUN, asleep */
+
+#define AXVM_POWER_ON			0	/* runs: every arch */
+#define AXVM_POWER_OFF			1	/* PSCI OFF, SBI HSM STOPPED */
+#define AXVM_POWER_ON_PENDING		2	/* CPU_ON / hart_start made */
+#define AXVM_POWER_HALTED		3	/* x86 irqchip: HLT */
+#define AXVM_POWER_WAIT_SIPI		4	/* x86 irqchip: INIT received */
+#define AXVM_POWER_SUSPENDED		5	/* SBI HSM SUSPENDED */
+
+struct axvm_vcpu_state {
+	__u32 state;		/* AXVM_VCPU_STATE_* */
+	__u32 power;		/* AXVM_POWER_* */
+	__u32 flags;		/* must be 0 */
+	__u32 reserved;		/* must be 0 */
+};
+
 /* vCPU ioctls, on a vCPU fd. */
 #define AXVM_RUN		_IO(AXVMIO, 0x20)
 #define AXVM_GET_REGS		_IOR(AXVMIO, 0x21, struct axvm_regs)
@@ -472,5 +497,7 @@ struct axvm_cpuid {
 #define AXVM_SET_CPUID		_IOW(AXVMIO, 0x27, struct axvm_cpuid)
 #define AXVM_GET_CPUID		_IOWR(AXVMIO, 0x28, struct axvm_cpuid)
 #define AXVM_NMI		_IO(AXVMIO, 0x29)	/* arg: 0; x86 */
+#define AXVM_GET_VCPU_STATE	_IOR(AXVMIO, 0x2a, struct axvm_vcpu_state)
+#define AXVM_SET_VCPU_STATE	_IOW(AXVMIO, 0x2b, struct axvm_vcpu_state)
 
 #endif /* _UAPI_LINUX_AXVM_H */

@@ -332,3 +332,36 @@ int axvm_arm64_psci(struct axvm_vcpu *vcpu, u32 fid)
 	a->x[0] = ret;
 	return AXVM_EXIT_HYPERCALL | AXVM_ARCH_EXIT_HANDLED;
 }
+
+u32 axvm_arch_vcpu_get_power(struct axvm_vcpu *vcpu)
+{
+	struct axvm_arm64_vcpu *a = vcpu->arch;
+
+	switch (READ_ONCE(a->power.state)) {
+	case AXVM_PSCI_ON:
+		return AXVM_POWER_ON;
+	case AXVM_PSCI_ON_PENDING:
+		return AXVM_POWER_ON_PENDING;
+	default:
+		return AXVM_POWER_OFF;
+	}
+}
+
+/*
+ * ON or OFF, what AFFINITY_INFO and CPU_ON answer from then on. A CPU_ON
+ * in flight (ON_PENDING) is overridden: its reset was applied when the
+ * mutex was taken, and the VMM restores the registers it wants.
+ */
+int axvm_arch_vcpu_set_power(struct axvm_vcpu *vcpu, u32 power)
+{
+	struct axvm_arm64_vcpu *a = vcpu->arch;
+
+	if (power != AXVM_POWER_ON && power != AXVM_POWER_OFF)
+		return -EINVAL;
+	spin_lock(&a->power.lock);
+	WRITE_ONCE(a->power.state, power == AXVM_POWER_ON ? AXVM_PSCI_ON :
+							    AXVM_PSCI_OFF);
+	a->power.reset = false;
+	spin_unlock(&a->power.lock);
+	return 0;
+}

@@ -431,3 +431,35 @@ int axvm_riscv_sbi(struct axvm_vcpu *vcpu, const struct axvm_riscv_exit *e)
 	r->ctx.x[11] = ret.value;
 	return AXVM_EXIT_HYPERCALL | AXVM_ARCH_EXIT_HANDLED;
 }
+
+u32 axvm_arch_vcpu_get_power(struct axvm_vcpu *vcpu)
+{
+	struct axvm_riscv_vcpu *r = vcpu->arch;
+
+	switch (atomic_read(&r->hsm_state)) {
+	case AXVM_SBI_HSM_STARTED:
+		return AXVM_POWER_ON;
+	case AXVM_SBI_HSM_START_PENDING:
+		return AXVM_POWER_ON_PENDING;
+	case AXVM_SBI_HSM_SUSPENDED:
+		return AXVM_POWER_SUSPENDED;
+	default:
+		return AXVM_POWER_OFF;
+	}
+}
+
+/*
+ * STARTED or STOPPED, what HART_GET_STATUS and hart_start answer from
+ * then on; a hart_start in flight is overridden, its reset undone.
+ */
+int axvm_arch_vcpu_set_power(struct axvm_vcpu *vcpu, u32 power)
+{
+	struct axvm_riscv_vcpu *r = vcpu->arch;
+
+	if (power != AXVM_POWER_ON && power != AXVM_POWER_OFF)
+		return -EINVAL;
+	atomic_set(&r->start_reset, 0);
+	atomic_set(&r->hsm_state, power == AXVM_POWER_ON ?
+			AXVM_SBI_HSM_STARTED : AXVM_SBI_HSM_STOPPED);
+	return 0;
+}

@@ -1056,3 +1056,58 @@ void axvm_lapic_regs_set(struct axvm_x86_vcpu *x)
 		x->apic->mp_state = AXVM_X86_RUNNABLE;
 	spin_unlock_irqrestore(&x->apic->lock, flags);
 }
+
+/*
+ * Without the in-kernel local APIC a vCPU always runs when RUN is called
+ * (userspace emulates INIT and SIPI): ON, the only state it has.
+ */
+u32 axvm_arch_vcpu_get_power(struct axvm_vcpu *vcpu)
+{
+	struct axvm_x86_vcpu *x = vcpu->arch;
+
+	if (!x->apic)
+		return AXVM_POWER_ON;
+	switch (READ_ONCE(x->apic->mp_state)) {
+	case AXVM_X86_HALTED:
+		return AXVM_POWER_HALTED;
+	case AXVM_X86_WAIT_SIPI:
+		return AXVM_POWER_WAIT_SIPI;
+	default:
+		return AXVM_POWER_ON;
+	}
+}
+
+/*
+ * As KVM_SET_MP_STATE: RUNNABLE, HALTED (RUN sleeps until an interrupt
+ * the guest can take) or WAIT_SIPI (until a SIPI, a received one
+ * dropped). A pending INIT stays: it resets the vCPU at its next run.
+ */
+int axvm_arch_vcpu_set_power(struct axvm_vcpu *vcpu, u32 power)
+{
+	struct axvm_x86_vcpu *x = vcpu->arch;
+	struct axvm_lapic *a = x->apic;
+	unsigned long flags;
+	int state;
+
+	switch (power) {
+	case AXVM_POWER_ON:
+		state = AXVM_X86_RUNNABLE;
+		break;
+	case AXVM_POWER_HALTED:
+		state = AXVM_X86_HALTED;
+		break;
+	case AXVM_POWER_WAIT_SIPI:
+		state = AXVM_X86_WAIT_SIPI;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (!a)
+		return power == AXVM_POWER_ON ? 0 : -EINVAL;
+	spin_lock_irqsave(&a->lock, flags);
+	WRITE_ONCE(a->mp_state, state);
+	if (state == AXVM_X86_WAIT_SIPI)
+		a->sipi_vector = -1;
+	spin_unlock_irqrestore(&a->lock, flags);
+	return 0;
+}

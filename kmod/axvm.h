@@ -192,6 +192,9 @@ int axvm_vcpu_lock(struct axvm_vcpu *vcpu);
 int axvm_vcpu_get_state(struct axvm_vcpu *vcpu, void __user *argp);
 int axvm_vcpu_set_state(struct axvm_vcpu *vcpu, void __user *argp);
 
+/* kmod/translate.c: AXVM_TRANSLATE. */
+int axvm_vcpu_translate(struct axvm_vcpu *vcpu, void __user *argp);
+
 /* kmod/pin.c: the RUN thread's CPU mask, inside its cpuset. */
 int axvm_pin_init(struct axvm_vcpu_pin *pin);
 void axvm_pin_free(struct axvm_vcpu_pin *pin);

@@ -145,6 +145,21 @@ u32 axvm_arch_vcpu_get_power(struct axvm_vcpu *vcpu);
 int axvm_arch_vcpu_set_power(struct axvm_vcpu *vcpu, u32 power);
 
 /**
+ * axvm_arch_vcpu_translate() - a guest virtual address through the
+ * vCPU's current stage-1 translation
+ * @vcpu: the vCPU, mutex held, not running
+ * @gva: the address
+ * @gpa: the guest-physical address it maps to
+ * @flags: AXVM_TRANSLATE_* as every level of the walk allows
+ *
+ * Reads guest memory only (no accessed or dirty flag is set).
+ * Return: 0; -ENOENT where no valid entry maps it (or a table is outside
+ * guest memory); -EINVAL for an address the current mode cannot have.
+ */
+int axvm_arch_vcpu_translate(struct axvm_vcpu *vcpu, u64 gva, u64 *gpa,
+			     u32 *flags);
+
+/**
  * axvm_arch_vcpu_apply_reset() - a reset another vCPU asked for
  * @vcpu: the vCPU, mutex held, not running
  *

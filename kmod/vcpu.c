@@ -350,6 +350,8 @@ static long axvm_vcpu_ioctl(struct file *file, unsigned int cmd,
 		return axvm_vcpu_get_state(vcpu, argp);
 	case AXVM_SET_VCPU_STATE:
 		return axvm_vcpu_set_state(vcpu, argp);
+	case AXVM_TRANSLATE:
+		return axvm_vcpu_translate(vcpu, argp);
 	case AXVM_GET_EXIT_STATS:
 		/* Plain counters, read without stopping the vCPU. */
 		return copy_to_user(argp, &vcpu->stats, sizeof(vcpu->stats)) ?

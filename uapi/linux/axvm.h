@@ -486,6 +486,21 @@ struct axvm_vcpu_state {
 	__u32 reserved;		/* must be 0 */
 };
 
+/*
+ * AXVM_TRANSLATE: a guest virtual address through the vCPU's current
+ * page tables. @flags (out) says what every level of the walk allows.
+ */
+#define AXVM_TRANSLATE_WRITE		0x1	/* writable by the kernel */
+#define AXVM_TRANSLATE_USER		0x2	/* user mode reaches it */
+#define AXVM_TRANSLATE_EXEC		0x4	/* kernel may execute it */
+
+struct axvm_translation {
+	__u64 gva;		/* in */
+	__u64 gpa;		/* out */
+	__u32 flags;		/* out: AXVM_TRANSLATE_* */
+	__u32 reserved;		/* must be 0 */
+};
+
 /* vCPU ioctls, on a vCPU fd. */
 #define AXVM_RUN		_IO(AXVMIO, 0x20)
 #define AXVM_GET_REGS		_IOR(AXVMIO, 0x21, struct axvm_regs)
@@ -499,5 +514,6 @@ struct axvm_vcpu_state {
 #define AXVM_NMI		_IO(AXVMIO, 0x29)	/* arg: 0; x86 */
 #define AXVM_GET_VCPU_STATE	_IOR(AXVMIO, 0x2a, struct axvm_vcpu_state)
 #define AXVM_SET_VCPU_STATE	_IOW(AXVMIO, 0x2b, struct axvm_vcpu_state)
+#define AXVM_TRANSLATE		_IOWR(AXVMIO, 0x2c, struct axvm_translation)
 
 #endif /* _UAPI_LINUX_AXVM_H */

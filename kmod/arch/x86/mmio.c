@@ -28,6 +28,7 @@
 #define PTE_D		BIT_ULL(6)
 #define PTE_PS		BIT_ULL(7)
 #define PTE_ADDR	GENMASK_ULL(51, 12)
+#define PTE_XD		BIT_ULL(63)
 
 /* The #PF error code (SDM 4.7). */
 #define PF_PRESENT	BIT(0)
@@ -67,32 +68,35 @@ static void axvm_x86_set_ad(struct axvm_vm *vm, u64 gpa, u64 pte,
 }
 
 /*
- * Walk the guest's paging (none, 32-bit, PAE or 4-level) for a linear
- * address. Data accesses are checked as the CPU checks them (SDM 4.6:
- * U/S at CPL 3, R/W for writes at CPL 3 or with CR0.WP, SMAP for
+ * Walk the guest's paging (none, 32-bit, PAE, 4-level or 5-level) for a
+ * linear address. Data accesses are checked as the CPU checks them (SDM
+ * 4.6: U/S at CPL 3, R/W for writes at CPL 3 or with CR0.WP, SMAP for
  * supervisor accesses to user pages without RFLAGS.AC) and set the
  * accessed and dirty flags; @pf gets the #PF error code for -EFAULT.
- * Reserved bits and protection keys are not checked.
+ * Reserved bits and protection keys are not checked. @allowed, if not
+ * NULL, gets R/W and U/S as every level allows them, and XD where one
+ * level sets it with EFER.NXE (SDM 4.6.1).
  */
-static int axvm_x86_walk(struct axvm_x86_vcpu *x, u64 la,
-			 enum axvm_x86_access acc, u64 *gpa, u32 *pf)
+static int axvm_x86_walk_perm(struct axvm_x86_vcpu *x, u64 la,
+			      enum axvm_x86_access acc, u64 *gpa, u32 *pf,
+			      u64 *allowed_out)
 {
 	struct axvm_vm *vm = x->vcpu->vm;
 	bool check = acc != AXVM_X86_ACC_FETCH;
 	bool write = acc == AXVM_X86_ACC_WRITE;
 	bool user = check && axvm_x86_cpl(x) == 3;
 	unsigned int levels, bits, size, level, shift;
-	u64 table, pte, pte_gpa, allowed = PTE_RW | PTE_US;
+	u64 table, pte, pte_gpa, allowed = PTE_RW | PTE_US, xd = 0;
 
 	*pf = (write ? PF_WRITE : 0) | (user ? PF_USER : 0);
 	if (!(x->cr0 & X86_CR0_PG)) {
 		*gpa = la;
+		if (allowed_out)
+			*allowed_out = allowed;
 		return 0;
 	}
 	if (x->efer & EFER_LMA) {
-		if (x->cr4 & X86_CR4_LA57)
-			return -EOPNOTSUPP;
-		levels = 4, bits = 9, size = 8;
+		levels = x->cr4 & X86_CR4_LA57 ? 5 : 4, bits = 9, size = 8;
 		table = x->cr3 & PTE_ADDR;
 	} else if (x->cr4 & X86_CR4_PAE) {
 		/* The four PDPTEs (no R/W or U/S), then two levels of 512. */
@@ -114,6 +118,8 @@ static int axvm_x86_walk(struct axvm_x86_vcpu *x, u64 la,
 		    !(pte & PTE_P))
 			return -EFAULT;
 		allowed &= pte;
+		if (size == 8 && x->efer & EFER_NX)
+			xd |= pte & PTE_XD;
 		if (check)
 			axvm_x86_set_ad(vm, pte_gpa, pte, size, PTE_A);
 		/* 1 GiB, 2 MiB or 4 MiB pages (4 MiB: bits 31:22 only). */
@@ -128,6 +134,8 @@ static int axvm_x86_walk(struct axvm_x86_vcpu *x, u64 la,
 		if (level == 1)
 			*gpa = table | (la & 0xfff);
 	}
+	if (allowed_out)
+		*allowed_out = (allowed & (PTE_RW | PTE_US)) | xd;
 	if (!check)
 		return 0;
 	*pf |= PF_PRESENT;
@@ -140,6 +148,42 @@ static int axvm_x86_walk(struct axvm_x86_vcpu *x, u64 la,
 		return -EFAULT;
 	if (write)
 		axvm_x86_set_ad(vm, pte_gpa, pte, size, PTE_A | PTE_D);
+	return 0;
+}
+
+static int axvm_x86_walk(struct axvm_x86_vcpu *x, u64 la,
+			 enum axvm_x86_access acc, u64 *gpa, u32 *pf)
+{
+	return axvm_x86_walk_perm(x, la, acc, gpa, pf, NULL);
+}
+
+/*
+ * AXVM_TRANSLATE: @la through the guest's current paging, nothing
+ * checked or set in guest memory. A linear address in long mode is
+ * canonical for 48 or 57 bits (SDM 4.5), else -EINVAL; outside long
+ * mode it has 32 bits.
+ */
+int axvm_x86_translate(struct axvm_x86_vcpu *x, u64 la, u64 *gpa,
+		       u32 *perm)
+{
+	unsigned int va_bits = x->cr4 & X86_CR4_LA57 ? 57 : 48;
+	u64 allowed;
+	u32 pf;
+
+	if (x->efer & EFER_LMA) {
+		if (sign_extend64(la, va_bits - 1) != la)
+			return -EINVAL;
+	} else if (la >> 32) {
+		return -EINVAL;
+	}
+	if (axvm_x86_walk_perm(x, la, AXVM_X86_ACC_FETCH, gpa, &pf, &allowed))
+		return -ENOENT;
+	/* SMEP: the kernel never executes a user page (SDM 4.6.1). */
+	*perm = (allowed & PTE_RW ? AXVM_TRANSLATE_WRITE : 0) |
+		(allowed & PTE_US ? AXVM_TRANSLATE_USER : 0) |
+		(allowed & PTE_XD ||
+		 (allowed & PTE_US && x->cr4 & X86_CR4_SMEP) ?
+		 0 : AXVM_TRANSLATE_EXEC);
 	return 0;
 }
 
@@ -640,4 +684,10 @@ int axvm_x86_string_in_complete(struct axvm_x86_vcpu *x, u64 v)
 		return axvm_x86_emulation_failed(x, gpa);
 	axvm_x86_string_step(x, false, true);
 	return AXVM_EXIT_IO | AXVM_ARCH_EXIT_HANDLED;
+}
+
+int axvm_arch_vcpu_translate(struct axvm_vcpu *vcpu, u64 gva, u64 *gpa,
+			     u32 *flags)
+{
+	return axvm_x86_translate(vcpu->arch, gva, gpa, flags);
 }

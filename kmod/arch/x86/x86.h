@@ -283,6 +283,8 @@ int axvm_x86_string_io(struct axvm_x86_vcpu *x, u16 port, unsigned int size,
 		       bool in, u64 next_rip);
 int axvm_x86_string_in_complete(struct axvm_x86_vcpu *x, u64 v);
 bool axvm_x86_la_present(struct axvm_x86_vcpu *x, u64 la);
+int axvm_x86_translate(struct axvm_x86_vcpu *x, u64 la, u64 *gpa,
+		       u32 *perm);
 unsigned int axvm_x86_read_code(struct axvm_x86_vcpu *x, u8 *buf,
 				unsigned int n);
 

@@ -292,6 +292,17 @@ void test_vm_set_sync_handler(struct test_vm *vm, guest_handler_t fn)
 	*p = fn;
 }
 
+bool test_can_run_guests(void)
+{
+	int sys = axvm_open(), can_run;
+
+	if (sys < 0)
+		return false;
+	can_run = axvm_cap(sys, AXVM_CAP_RUN);
+	close(sys);
+	return can_run > 0 && TEST_HAVE_GUEST_LIB;
+}
+
 struct test_vcpu *test_vcpu_add(struct test_vm *vm, uint32_t id,
 				uint64_t arch_id, const uint64_t *affinity,
 				void *guest_fn, int nargs, ...)

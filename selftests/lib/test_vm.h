@@ -41,6 +41,7 @@
 #define AXVM_SELFTEST_TEST_VM_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -94,6 +95,11 @@ struct test_vm {
 
 /* A VM with the image and scratch RAM in place, no vCPU yet. */
 struct test_vm *test_vm_create(void);
+/*
+ * Whether this lane enters guests (AXVM_CAP_RUN) and the guest library
+ * exists for its arch; false also where /dev/axvm cannot be opened.
+ */
+bool test_can_run_guests(void);
 void test_vm_free(struct test_vm *vm);
 
 /* Anonymous memory at @gpa, registered in @slot; its host address. */

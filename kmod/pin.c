@@ -73,12 +73,6 @@ static const struct cpumask *axvm_pin_base(struct axvm_vm *vm)
 }
 
 /*
- * Called at every RUN. The fast path is a thread still on the mask this
- * vCPU gave it. EINVAL when the vCPU's affinity and the thread's own
- * mask have no online CPU in common (sched_setaffinity()'s errno for a
- * mask outside the cpuset).
- */
-/*
  * Whether the thread RUN last pinned still exists and still has the CPUs
  * it got (no one re-pinned it): the vCPU is bound to it. *@pinned: a RUN
  * ever pinned a thread. A snapshot, for AXVM_GET_VCPU_STATE.
@@ -105,6 +99,12 @@ bool axvm_vcpu_bound(struct axvm_vcpu *vcpu, bool *pinned)
 	return bound;
 }
 
+/*
+ * Called at every RUN. The fast path is a thread still on the mask this
+ * vCPU gave it. EINVAL when the vCPU's affinity and the thread's own
+ * mask have no online CPU in common (sched_setaffinity()'s errno for a
+ * mask outside the cpuset).
+ */
 int axvm_vcpu_pin(struct axvm_vcpu *vcpu)
 {
 	struct axvm_vcpu_pin *pin = &vcpu->pin;

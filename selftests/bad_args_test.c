@@ -66,6 +66,9 @@ TEST_F(bad, null_and_wild_pointers)
 		EXPECT_ERRNO(EFAULT, ioctl(self->vcpu, AXVM_SET_SYSREG, p));
 		EXPECT_ERRNO(EFAULT, ioctl(self->vcpu, AXVM_INJECT_IRQ, p));
 		EXPECT_ERRNO(EFAULT, ioctl(self->vcpu, AXVM_GET_EXIT_STATS, p));
+		EXPECT_ERRNO(EFAULT, ioctl(self->vcpu, AXVM_GET_VCPU_STATE, p));
+		EXPECT_ERRNO(EFAULT, ioctl(self->vcpu, AXVM_SET_VCPU_STATE, p));
+		EXPECT_ERRNO(EFAULT, ioctl(self->vcpu, AXVM_TRANSLATE, p));
 	}
 }
 

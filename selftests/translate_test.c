@@ -55,10 +55,10 @@ FIXTURE_TEARDOWN(tr)
 		test_vm_free(self->vm);
 }
 
-/* Entry @i of the table in page @n of the region. */
-static uint64_t *ent(FIXTURE_DATA(tr) *self, unsigned int n, unsigned int i)
+/* Entry @i of the table in page @n of the region at @pt. */
+static uint64_t *ent(uint64_t *pt, unsigned int n, unsigned int i)
 {
-	return &self->pt[n * 512 + i];
+	return &pt[n * 512 + i];
 }
 
 static uint64_t tbl(unsigned int n)
@@ -80,26 +80,26 @@ static int translate(int fd, uint64_t gva, uint64_t *gpa, uint32_t *flags)
 
 #define EXPECT_MAPS(gva, want_gpa, want_flags)				\
 	do {								\
-		uint64_t _gpa = 0;					\
+		uint64_t _gva = (gva), _gpa = 0;			\
 		uint32_t _flags = 0;					\
 									\
-		EXPECT_EQ(0, translate(self->v->fd, (gva), &_gpa,	\
+		EXPECT_EQ(0, translate(self->v->fd, _gva, &_gpa,	\
 				       &_flags))			\
-			TH_LOG("gva %#llx", (unsigned long long)(gva));	\
+			TH_LOG("gva %#llx", (unsigned long long)_gva);	\
 		EXPECT_EQ((uint64_t)(want_gpa), _gpa)			\
-			TH_LOG("gva %#llx", (unsigned long long)(gva));	\
+			TH_LOG("gva %#llx", (unsigned long long)_gva);	\
 		EXPECT_EQ((uint32_t)(want_flags), _flags)		\
-			TH_LOG("gva %#llx", (unsigned long long)(gva));	\
+			TH_LOG("gva %#llx", (unsigned long long)_gva);	\
 	} while (0)
 
 #define EXPECT_FAILS(gva, err)						\
 	do {								\
-		uint64_t _gpa;						\
+		uint64_t _gva = (gva), _gpa;				\
 		uint32_t _flags;					\
 									\
-		EXPECT_EQ(err, translate(self->v->fd, (gva), &_gpa,	\
+		EXPECT_EQ(err, translate(self->v->fd, _gva, &_gpa,	\
 					 &_flags))			\
-			TH_LOG("gva %#llx", (unsigned long long)(gva));	\
+			TH_LOG("gva %#llx", (unsigned long long)_gva);	\
 	} while (0)
 
 /* VA 0x40203000 + i * 4 KiB: top-level 0 or 1, 1, 1, 3 + i. */
@@ -144,17 +144,17 @@ TEST_F(tr, x86_4_level)
 	cr4 = axvm_get_sysreg(self->v->fd, AXVM_SYSREG_X86_CR4);
 	/* SMEP: the kernel does not execute user pages. */
 	ux = cr4 & CR4_SMEP ? 0 : X;
-	*ent(self, 0, 0) = tbl(1) | P | RW | US;	/* PML4 -> PDPT */
-	*ent(self, 1, 1) = tbl(2) | P | RW | US;	/* PDPT -> PD */
-	*ent(self, 2, 1) = tbl(3) | P | RW | US;	/* PD -> PT */
-	*ent(self, 3, 3) = 0x12345000ULL | P | RW;
-	*ent(self, 3, 4) = 0x22346000ULL | P | RW | US;
-	*ent(self, 3, 5) = 0x32347000ULL | P | US | XD;
-	*ent(self, 3, 6) = 0x42348000ULL | RW;		/* not present */
-	*ent(self, 2, 2) = 0x80000000ULL | P | PS;	/* 2 MiB, read-only */
-	*ent(self, 1, 2) = 0xc0000000ULL | P | RW | PS;	/* 1 GiB */
-	*ent(self, 1, 3) = tbl(4) | P | US;		/* read-only above */
-	*ent(self, 4, 0) = 0x1600000ULL | P | RW | US | PS;
+	*ent(self->pt, 0, 0) = tbl(1) | P | RW | US;	/* PML4 -> PDPT */
+	*ent(self->pt, 1, 1) = tbl(2) | P | RW | US;	/* PDPT -> PD */
+	*ent(self->pt, 2, 1) = tbl(3) | P | RW | US;	/* PD -> PT */
+	*ent(self->pt, 3, 3) = 0x12345000ULL | P | RW;
+	*ent(self->pt, 3, 4) = 0x22346000ULL | P | RW | US;
+	*ent(self->pt, 3, 5) = 0x32347000ULL | P | US | XD;
+	*ent(self->pt, 3, 6) = 0x42348000ULL | RW;		/* not present */
+	*ent(self->pt, 2, 2) = 0x80000000ULL | P | PS;	/* 2 MiB, read-only */
+	*ent(self->pt, 1, 2) = 0xc0000000ULL | P | RW | PS;	/* 1 GiB */
+	*ent(self->pt, 1, 3) = tbl(4) | P | US;		/* read-only above */
+	*ent(self->pt, 4, 0) = 0x1600000ULL | P | RW | US | PS;
 	ASSERT_EQ(0, axvm_set_sysreg(self->v->fd, AXVM_SYSREG_X86_CR3,
 				     PT_GPA));
 
@@ -195,17 +195,17 @@ TEST_F(tr, riscv_sv39_and_sv48)
 	if (!self->vm)
 		return;
 	fd = self->v->fd;
-	*ent(self, 0, 1) = PTE(tbl(1)) | PTE_V;
-	*ent(self, 1, 1) = PTE(tbl(2)) | PTE_V;
-	*ent(self, 2, 3) = PTE(0x12345000ULL) | PTE_V | PTE_R | PTE_W | PTE_X;
-	*ent(self, 2, 4) = PTE(0x22346000ULL) | PTE_V | PTE_R | PTE_W | PTE_U;
-	*ent(self, 2, 5) = PTE(0x32347000ULL) | PTE_V | PTE_W;	/* W, no R */
-	*ent(self, 2, 6) = PTE(0x42348000ULL) | PTE_V | PTE_R | PTE_X |
+	*ent(self->pt, 0, 1) = PTE(tbl(1)) | PTE_V;
+	*ent(self->pt, 1, 1) = PTE(tbl(2)) | PTE_V;
+	*ent(self->pt, 2, 3) = PTE(0x12345000ULL) | PTE_V | PTE_R | PTE_W | PTE_X;
+	*ent(self->pt, 2, 4) = PTE(0x22346000ULL) | PTE_V | PTE_R | PTE_W | PTE_U;
+	*ent(self->pt, 2, 5) = PTE(0x32347000ULL) | PTE_V | PTE_W;	/* W, no R */
+	*ent(self->pt, 2, 6) = PTE(0x42348000ULL) | PTE_V | PTE_R | PTE_X |
 			   PTE_U;
-	*ent(self, 2, 7) = PTE(0x52349000ULL) | PTE_R | PTE_W;	/* no V */
-	*ent(self, 0, 2) = PTE(0x80000000ULL) | PTE_V | PTE_R | PTE_X;
-	*ent(self, 0, 3) = PTE(0x80200000ULL) | PTE_V | PTE_R;	/* misaligned */
-	*ent(self, 1, 2) = PTE(0x1600000ULL) | PTE_V | PTE_R | PTE_W;
+	*ent(self->pt, 2, 7) = PTE(0x52349000ULL) | PTE_R | PTE_W;	/* no V */
+	*ent(self->pt, 0, 2) = PTE(0x80000000ULL) | PTE_V | PTE_R | PTE_X;
+	*ent(self->pt, 0, 3) = PTE(0x80200000ULL) | PTE_V | PTE_R;	/* misaligned */
+	*ent(self->pt, 1, 2) = PTE(0x1600000ULL) | PTE_V | PTE_R | PTE_W;
 
 	ASSERT_EQ(0, axvm_set_sysreg(fd, AXVM_SYSREG_RISCV_CSR(CSR_SATP),
 				     SATP(8, PT_GPA)));
@@ -221,7 +221,7 @@ TEST_F(tr, riscv_sv39_and_sv48)
 	EXPECT_FAILS(0xffffffc000000000ULL, ENOENT);	/* valid, unmapped */
 
 	/* Sv48: one level more above the same tables. */
-	*ent(self, 5, 0) = PTE(tbl(0)) | PTE_V;
+	*ent(self->pt, 5, 0) = PTE(tbl(0)) | PTE_V;
 	ASSERT_EQ(0, axvm_set_sysreg(fd, AXVM_SYSREG_RISCV_CSR(CSR_SATP),
 				     SATP(9, tbl(5))));
 	EXPECT_MAPS(VA_PAGE(0) + 0x123, 0x12345123, W | X);
@@ -266,20 +266,20 @@ TEST_F(tr, arm64_4k_granule)
 	if (!self->vm)
 		return;
 	fd = self->v->fd;
-	*ent(self, 0, 0) = tbl(1) | D_VALID | D_TABLE;	/* L0 -> L1 */
-	*ent(self, 1, 1) = tbl(2) | D_VALID | D_TABLE;	/* L1 -> L2 */
-	*ent(self, 2, 1) = tbl(3) | D_VALID | D_TABLE;	/* L2 -> L3 */
-	*ent(self, 3, 3) = 0x12345000ULL | D_VALID | D_TABLE | D_AF;
-	*ent(self, 3, 4) = 0x22346000ULL | D_VALID | D_TABLE | D_AF | D_AP1;
-	*ent(self, 3, 5) = 0x32347000ULL | D_VALID | D_TABLE | D_AF | D_AP1 |
+	*ent(self->pt, 0, 0) = tbl(1) | D_VALID | D_TABLE;	/* L0 -> L1 */
+	*ent(self->pt, 1, 1) = tbl(2) | D_VALID | D_TABLE;	/* L1 -> L2 */
+	*ent(self->pt, 2, 1) = tbl(3) | D_VALID | D_TABLE;	/* L2 -> L3 */
+	*ent(self->pt, 3, 3) = 0x12345000ULL | D_VALID | D_TABLE | D_AF;
+	*ent(self->pt, 3, 4) = 0x22346000ULL | D_VALID | D_TABLE | D_AF | D_AP1;
+	*ent(self->pt, 3, 5) = 0x32347000ULL | D_VALID | D_TABLE | D_AF | D_AP1 |
 			   D_AP2 | D_PXN;
-	*ent(self, 3, 6) = 0x42348000ULL | D_VALID | D_AF;	/* reserved */
-	*ent(self, 2, 2) = 0x80000000ULL | D_VALID | D_AF | D_AP2; /* 2 MiB */
-	*ent(self, 1, 2) = 0xc0000000ULL | D_VALID | D_AF;	/* 1 GiB */
-	*ent(self, 1, 3) = tbl(4) | D_VALID | D_TABLE | D_APTABLE1;
-	*ent(self, 4, 0) = 0x1600000ULL | D_VALID | D_AF;
+	*ent(self->pt, 3, 6) = 0x42348000ULL | D_VALID | D_AF;	/* reserved */
+	*ent(self->pt, 2, 2) = 0x80000000ULL | D_VALID | D_AF | D_AP2; /* 2 MiB */
+	*ent(self->pt, 1, 2) = 0xc0000000ULL | D_VALID | D_AF;	/* 1 GiB */
+	*ent(self->pt, 1, 3) = tbl(4) | D_VALID | D_TABLE | D_APTABLE1;
+	*ent(self->pt, 4, 0) = 0x1600000ULL | D_VALID | D_AF;
 	/* TTBR1, 39 bits: level 1 first; entry 2 a 1 GiB block. */
-	*ent(self, 5, 2) = 0x40000000ULL | D_VALID | D_AF | D_PXN;
+	*ent(self->pt, 5, 2) = 0x40000000ULL | D_VALID | D_AF | D_PXN;
 
 	ASSERT_EQ(0, axvm_set_sysreg(fd, TTBR0_EL1, tbl(0)));
 	ASSERT_EQ(0, axvm_set_sysreg(fd, TTBR1_EL1, tbl(5)));
@@ -323,11 +323,11 @@ TEST_F(tr, arm64_64k_granule)
 	if (!self->vm)
 		return;
 	fd = self->v->fd;
-	*ent(self, 16, 0) = tbl(32) | D_VALID | D_TABLE;
-	*ent(self, 32, 1) = tbl(48) | D_VALID | D_TABLE;
-	*ent(self, 48, 1) = 0x7770000ULL | D_VALID | D_TABLE | D_AF;
-	*ent(self, 32, 2) = 0x60000000ULL | D_VALID | D_AF | D_AP2;
-	*ent(self, 16, 1) = 0x80000000ULL | D_VALID | D_AF;  /* no L1 block */
+	*ent(self->pt, 16, 0) = tbl(32) | D_VALID | D_TABLE;
+	*ent(self->pt, 32, 1) = tbl(48) | D_VALID | D_TABLE;
+	*ent(self->pt, 48, 1) = 0x7770000ULL | D_VALID | D_TABLE | D_AF;
+	*ent(self->pt, 32, 2) = 0x60000000ULL | D_VALID | D_AF | D_AP2;
+	*ent(self->pt, 16, 1) = 0x80000000ULL | D_VALID | D_AF;  /* no L1 block */
 	ASSERT_EQ(0, axvm_set_sysreg(fd, TTBR0_EL1, tbl(16)));
 	ASSERT_EQ(0, axvm_set_sysreg(fd, TCR_EL1, 16ULL | 1ULL << 14));
 	ASSERT_EQ(0, axvm_set_sysreg(fd, SCTLR_EL1,

@@ -86,7 +86,7 @@ enum op {
 	OP_SIGNAL_MSI, OP_SET_HC_FILTER, OP_GET_DIRTY_LOG, OP_POPULATE,
 	OP_RUN, OP_GET_REGS, OP_SET_REGS, OP_GET_SYSREG, OP_SET_SYSREG,
 	OP_INJECT_IRQ, OP_GET_EXIT_STATS, OP_SET_CPUID, OP_GET_CPUID,
-	OP_NMI,
+	OP_NMI, OP_GET_VCPU_STATE, OP_SET_VCPU_STATE, OP_TRANSLATE,
 	OP_RANDOM_IOCTL,
 	NR_IOCTL_OPS,
 	/* Not ioctls: what happens to the fds and mappings around them. */
@@ -158,6 +158,13 @@ static const struct ioc_desc descs[NR_OPS] = {
 	[OP_GET_CPUID] = { "GET_CPUID", AXVM_GET_CPUID, K_VCPU, A_PTR, 2,
 			   { EINVAL, E2BIG, ENOMEM, EIO } },
 	[OP_NMI] = { "NMI", AXVM_NMI, K_VCPU, A_VAL, 1, { EINVAL, EIO } },
+	[OP_GET_VCPU_STATE] = { "GET_VCPU_STATE", AXVM_GET_VCPU_STATE, K_VCPU,
+				A_PTR, 2, { EIO } },
+	/* A power state that sleeps in RUN ends with the signaller's EINTR. */
+	[OP_SET_VCPU_STATE] = { "SET_VCPU_STATE", AXVM_SET_VCPU_STATE, K_VCPU,
+				A_PTR, 2, { EINVAL, EINTR, EIO } },
+	[OP_TRANSLATE] = { "TRANSLATE", AXVM_TRANSLATE, K_VCPU, A_PTR, 2,
+			   { EINVAL, ENOENT, EOPNOTSUPP, EINTR, EIO } },
 	/* A number that is no ioctl of this fd: ENOTTY. */
 	[OP_RANDOM_IOCTL] = { "random number", 0, K_ANY, A_PTR, 2,
 			      { ENOTTY, EBADF } },
@@ -780,6 +787,24 @@ static void gen_call(struct thr *t, struct call *c)
 	case OP_GET_CPUID:
 		gen_cpuid(t, (void *)c->buf, op == OP_SET_CPUID);
 		break;
+	case OP_SET_VCPU_STATE: {
+		struct axvm_vcpu_state *s = (void *)c->buf;
+
+		s->state = chance(t, 90) ? 0 : boundary(t);
+		s->power = chance(t, 85) ? below(t, AXVM_POWER_SUSPENDED + 2) :
+			   boundary(t);
+		s->flags = chance(t, 95) ? 0 : boundary(t);
+		s->reserved = chance(t, 95) ? 0 : boundary(t);
+		break;
+	}
+	case OP_TRANSLATE: {
+		struct axvm_translation *tr = (void *)c->buf;
+
+		tr->gva = chance(t, 50) ? below(t, 1 << 20) * g.page :
+			  boundary(t);
+		tr->reserved = chance(t, 95) ? 0 : boundary(t);
+		break;
+	}
 	case OP_RANDOM_IOCTL:
 		/*
 		 * Only the module's type: other types reach the VFS's own

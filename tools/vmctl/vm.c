@@ -639,6 +639,7 @@ static int vm_create(struct vm *vm)
 	struct axvm_vcpu_create c;
 	struct vcpu *v;
 	unsigned int i;
+	int flags;
 
 	/* EINTR: a signal came while the module read the address space. */
 	do
@@ -656,11 +657,10 @@ static int vm_create(struct vm *vm)
 	}
 	if (vm->arch->create_irqchip && vm->arch->create_irqchip(vm) < 0)
 		return -1;
-	if (o->vcpu_flags & AXVM_VCPU_PASSTHROUGH_TIMER &&
-	    !(ioctl(vm->sys_fd, AXVM_CHECK_CAP, AXVM_CAP_VCPU_FLAGS) &
-	      AXVM_VCPU_PASSTHROUGH_TIMER)) {
+	flags = ioctl(vm->sys_fd, AXVM_CHECK_CAP, AXVM_CAP_VCPU_FLAGS);
+	if (o->vcpu_flags & ~(flags < 0 ? 0 : (uint32_t)flags)) {
 		fprintf(stderr,
-			"vmctl: --passthrough-timer: the module cannot give this architecture's guests a timer (arm64 only)\n");
+			"vmctl: --passthrough-timer: the module does not offer AXVM_VCPU_PASSTHROUGH_TIMER here (arm64 only)\n");
 		return -1;
 	}
 	for (i = 0; i < vm->nvcpus; i++) {

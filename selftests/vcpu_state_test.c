@@ -85,6 +85,29 @@ static void *run_thread(void *p)
 	return NULL;
 }
 
+/* RUN @v in a thread of its own; back once GET reports @state. */
+static void run_until(struct __test_metadata *_metadata, struct runner *r,
+		      pthread_t *t, struct test_vcpu *v, uint32_t state)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 };
+
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	r->v = v;
+	ASSERT_EQ(0, pthread_create(t, NULL, run_thread, r));
+	while (get_state(v->fd).state != state)
+		sched_yield();
+}
+
+/* A signal ends that RUN with EINTR; the thread is gone after. */
+static void stop_run(struct __test_metadata *_metadata, struct runner *r,
+		     pthread_t t)
+{
+	ASSERT_EQ(0, pthread_kill(t, SIGUSR1));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(-1, r->ret);
+	EXPECT_EQ(EINTR, r->err);
+}
+
 /*
  * The axvcpu life: Created (no RUN yet), Ready after a RUN (its thread is
  * still on the vCPU's CPUs), Running while a thread is inside RUN, Free
@@ -93,7 +116,6 @@ static void *run_thread(void *p)
  */
 TEST_F(state, created_ready_running_free)
 {
-	struct sigaction sa = { .sa_handler = on_usr1 };
 	struct axvm_vcpu_state s;
 	struct runner r = { 0 };
 	struct test_vcpu *v;
@@ -123,16 +145,9 @@ TEST_F(state, created_ready_running_free)
 	EXPECT_EQ(AXVM_POWER_ON, s.power);
 
 	/* Another thread inside RUN, the guest spinning: Running. */
-	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
-	r.v = v;
-	ASSERT_EQ(0, pthread_create(&t, NULL, run_thread, &r));
-	while (get_state(v->fd).state != AXVM_VCPU_STATE_RUNNING)
-		sched_yield();
+	run_until(_metadata, &r, &t, v, AXVM_VCPU_STATE_RUNNING);
 	EXPECT_EQ(AXVM_POWER_ON, get_state(v->fd).power);
-	ASSERT_EQ(0, pthread_kill(t, SIGUSR1));
-	ASSERT_EQ(0, pthread_join(t, NULL));
-	EXPECT_EQ(-1, r.ret);
-	EXPECT_EQ(EINTR, r.err);
+	stop_run(_metadata, &r, t);
 	/* That thread, the one RUN bound last, has exited. */
 	EXPECT_EQ(AXVM_VCPU_STATE_FREE, get_state(v->fd).state);
 
@@ -183,7 +198,6 @@ GUEST_CODE static void guest_halt(void)
 /* Asleep in the kernel inside RUN (a halt the kernel waits out): Blocked. */
 TEST_F(state, blocked_while_halted)
 {
-	struct sigaction sa = { .sa_handler = on_usr1 };
 	struct runner r = { 0 };
 	struct test_vcpu *v;
 	pthread_t t;
@@ -202,20 +216,13 @@ TEST_F(state, blocked_while_halted)
 #endif
 	v = test_vcpu_add_default(self->vm, 0, guest_halt, 0);
 	ASSERT_NE(NULL, v);
-	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
-	r.v = v;
-	ASSERT_EQ(0, pthread_create(&t, NULL, run_thread, &r));
-	while (get_state(v->fd).state != AXVM_VCPU_STATE_BLOCKED)
-		sched_yield();
+	run_until(_metadata, &r, &t, v, AXVM_VCPU_STATE_BLOCKED);
 #ifdef __x86_64__
 	EXPECT_EQ(AXVM_POWER_HALTED, get_state(v->fd).power);
 #else
 	EXPECT_EQ(AXVM_POWER_ON, get_state(v->fd).power);
 #endif
-	ASSERT_EQ(0, pthread_kill(t, SIGUSR1));
-	ASSERT_EQ(0, pthread_join(t, NULL));
-	EXPECT_EQ(-1, r.ret);
-	EXPECT_EQ(EINTR, r.err);
+	stop_run(_metadata, &r, t);
 }
 
 /*
@@ -335,7 +342,6 @@ TEST_F(state, x86_wait_for_sipi_sleeps_in_run)
 		.type = AXVM_IRQCHIP_X86, .nr_irqs = 24,
 		.base = { IOAPIC_GPA }, .size = { 0x1000 },
 	};
-	struct sigaction sa = { .sa_handler = on_usr1 };
 	struct axvm_regs before, after;
 	struct runner r = { 0 };
 	struct test_vcpu *v;
@@ -350,16 +356,9 @@ TEST_F(state, x86_wait_for_sipi_sleeps_in_run)
 	ASSERT_EQ(0, set_power(v->fd, AXVM_POWER_WAIT_SIPI));
 	EXPECT_EQ(AXVM_POWER_WAIT_SIPI, get_state(v->fd).power);
 	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_REGS, &before));
-	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
-	r.v = v;
-	ASSERT_EQ(0, pthread_create(&t, NULL, run_thread, &r));
-	while (get_state(v->fd).state != AXVM_VCPU_STATE_BLOCKED)
-		sched_yield();
+	run_until(_metadata, &r, &t, v, AXVM_VCPU_STATE_BLOCKED);
 	EXPECT_EQ(AXVM_POWER_WAIT_SIPI, get_state(v->fd).power);
-	ASSERT_EQ(0, pthread_kill(t, SIGUSR1));
-	ASSERT_EQ(0, pthread_join(t, NULL));
-	EXPECT_EQ(-1, r.ret);
-	EXPECT_EQ(EINTR, r.err);
+	stop_run(_metadata, &r, t);
 	/* Its guest never ran: every register as it was. */
 	ASSERT_EQ(0, ioctl(v->fd, AXVM_GET_REGS, &after));
 	EXPECT_EQ(0, memcmp(&before, &after, sizeof(before)));

@@ -116,6 +116,12 @@ struct axvm_vm {
 	u32 irqchip;
 	u32 irqchip_lines;
 
+	/*
+	 * AXVM_CAP_USER_IPI enabled (under lock, before any vCPU): the
+	 * backend turns the IPIs vCPUs send into AXVM_EXIT_IPI.
+	 */
+	bool user_ipi;
+
 	/* AXVM_SET_HYPERCALL_FILTER's ranges, sorted; fixed once vCPUs exist. */
 	struct axvm_hypercall_filter *hc_ranges;
 	unsigned int hc_nr;
@@ -178,6 +184,9 @@ int axvm_vm_check_owner(struct axvm_vm *vm);
 int axvm_irqchip_create(struct axvm_vm *vm, void __user *argp);
 int axvm_irqchip_line(struct axvm_vm *vm, void __user *argp);
 int axvm_irqchip_msi(struct axvm_vm *vm, void __user *argp);
+
+/* kmod/enable_cap.c: AXVM_ENABLE_CAP. */
+int axvm_vm_enable_cap(struct axvm_vm *vm, void __user *argp);
 
 /* kmod/hypercall.c: AXVM_SET_HYPERCALL_FILTER, at most this many ranges. */
 #define AXVM_HYPERCALL_MAX_RANGES	128

@@ -61,6 +61,11 @@ struct axvm_arch_info {
 	/* AXVM_INJECT_IRQ reaches no guest without an irqchip: ENODEV. */
 	bool inject_needs_irqchip;
 	/*
+	 * It makes AXVM_EXIT_IPI of the IPIs a vCPU sends when the VM
+	 * enabled AXVM_CAP_USER_IPI (vm->user_ipi).
+	 */
+	bool user_ipi;
+	/*
 	 * AXVM_SET_HYPERCALL_FILTER: whether [base, base + nr) may be
 	 * filtered; NULL where the backend has no filter.
 	 */

@@ -28,7 +28,7 @@ int axvm_irqchip_create(struct axvm_vm *vm, void __user *argp)
 	mutex_lock(&vm->lock);
 	if (vm->irqchip)
 		ret = -EEXIST;
-	else if (vm->nr_vcpus)
+	else if (vm->nr_vcpus || vm->user_ipi)
 		ret = -EBUSY;
 	else
 		ret = axvm_arch_irqchip_create(vm, &cfg);

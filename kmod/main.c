@@ -47,6 +47,8 @@ static long axvm_check_cap(unsigned long cap)
 		return 1;
 	case AXVM_CAP_VCPU_FLAGS:
 		return axvm_info.vcpu_flags;
+	case AXVM_CAP_USER_IPI:
+		return axvm_info.user_ipi;
 	default:
 		return 0;
 	}

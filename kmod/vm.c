@@ -149,6 +149,8 @@ static long axvm_vm_ioctl(struct file *file, unsigned int cmd,
 		return axvm_dirty_log_get(vm, argp);
 	case AXVM_POPULATE:
 		return axvm_mem_populate(vm, argp);
+	case AXVM_ENABLE_CAP:
+		return axvm_vm_enable_cap(vm, argp);
 	default:
 		return -ENOTTY;
 	}

@@ -268,8 +268,10 @@ static void report_exit(struct vcpu *v, const char *what)
 			(unsigned long long)r->npf.flags);
 		break;
 	case AXVM_EXIT_IPI:
-		fprintf(stderr, " target %#llx vector %u",
-			(unsigned long long)r->ipi.target, r->ipi.vector);
+		fprintf(stderr, " target %#llx aux %#llx all %u self %u vector %u",
+			(unsigned long long)r->ipi.target_cpu,
+			(unsigned long long)r->ipi.target_cpu_aux,
+			r->ipi.send_to_all, r->ipi.send_to_self, r->ipi.vector);
 		break;
 	}
 	fputc('\n', stderr);

@@ -41,6 +41,7 @@
 #define AXVM_CAP_DIRTY_LOG		14	/* AXVM_MEM_LOG_DIRTY works */
 #define AXVM_CAP_USER_FAULT		15	/* AXVM_MEM_USER_FAULT works */
 #define AXVM_CAP_VCPU_FLAGS		16	/* axvm_vcpu_create.flags taken */
+#define AXVM_CAP_USER_IPI		17	/* 1: AXVM_ENABLE_CAP takes it */
 
 /* System ioctls, on the /dev/axvm fd. */
 #define AXVM_GET_API_VERSION	_IO(AXVMIO, 0x00)
@@ -137,6 +138,24 @@ struct axvm_vcpu_create {
 	_IOW(AXVMIO, 0x15, struct axvm_hypercall_filter)
 #define AXVM_GET_DIRTY_LOG	_IOW(AXVMIO, 0x16, struct axvm_dirty_log)
 #define AXVM_POPULATE		_IOW(AXVMIO, 0x17, struct axvm_populate)
+#define AXVM_ENABLE_CAP		_IOW(AXVMIO, 0x18, struct axvm_enable_cap)
+
+/**
+ * struct axvm_enable_cap - turn on a VM capability (AXVM_ENABLE_CAP)
+ * @cap: the AXVM_CAP_* to enable; those AXVM_CHECK_CAP reports as 1
+ *	here and api.rst names as enabled per VM
+ * @flags: must be 0
+ * @args: the capability's arguments; unused ones must be 0
+ *
+ * AXVM_CAP_USER_IPI (no arguments): the IPIs a vCPU sends are
+ * AXVM_EXIT_IPI exits that the VMM delivers with AXVM_INJECT_IRQ. Enabled
+ * before the first vCPU, in a VM without an in-kernel irqchip.
+ */
+struct axvm_enable_cap {
+	__u32 cap;
+	__u32 flags;
+	__u64 args[4];
+};
 
 /*
  * The VM's in-kernel interrupt controller, created once and before any
@@ -415,11 +434,14 @@ struct axvm_run {
 			__u64 hardware_reason;
 			__u64 data;
 		} fail_entry;
-		/* AXVM_EXIT_IPI */
+		/* AXVM_EXIT_IPI (AXVM_CAP_USER_IPI); per arch in api.rst */
 		struct {
-			__u64 target;	/* arch_id */
-			__u32 vector;
-			__u32 padding;
+			__u64 target_cpu;	/* arch_id, or its base */
+			__u64 target_cpu_aux;	/* a target mask, or more */
+			__u8 send_to_all;	/* every vCPU but the sender */
+			__u8 send_to_self;	/* the sender */
+			__u8 padding[2];
+			__u32 vector;		/* the AXVM_INJECT_IRQ number */
 		} ipi;
 		/* AXVM_EXIT_INTERNAL_ERROR */
 		struct {

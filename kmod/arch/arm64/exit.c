@@ -6,6 +6,8 @@
  */
 #define pr_fmt(fmt) "axvm: " fmt
 
+#include <linux/bitfield.h>
+#include <linux/irqchip/arm-gic-v3.h>
 #include <uapi/linux/psci.h>
 #include <asm/esr.h>
 #include <asm/kvm_arm.h>
@@ -157,6 +159,33 @@ static int axvm_arm64_abort(struct axvm_vcpu *vcpu,
 	return axvm_arm64_mmio(vcpu, e, ipa);
 }
 
+/*
+ * AXVM_CAP_USER_IPI: a write of ICC_SGI1R_EL1 (GICv3 12.2.22) as the
+ * exit. IRM 1 is every PE but the sender; else the targets are the PEs
+ * Aff3.Aff2.Aff1.(RS * 16 + n) for each bit n of TargetList, given as
+ * that base (Aff0 RS * 16) and the list. The VMM makes INTID pending on
+ * each: AXVM_INJECT_IRQ.
+ */
+static int axvm_arm64_user_sgi(struct axvm_vcpu *vcpu, u64 val)
+{
+	struct axvm_run *run = vcpu->run;
+	bool irm = val & BIT_ULL(ICC_SGI1R_IRQ_ROUTING_MODE_BIT);
+
+	memset(&run->ipi, 0, sizeof(run->ipi));
+	run->ipi.vector = FIELD_GET(ICC_SGI1R_SGI_ID_MASK, val);
+	run->ipi.send_to_all = irm;
+	if (!irm) {
+		run->ipi.target_cpu =
+			FIELD_GET(ICC_SGI1R_AFFINITY_3_MASK, val) << 32 |
+			FIELD_GET(ICC_SGI1R_AFFINITY_2_MASK, val) << 16 |
+			FIELD_GET(ICC_SGI1R_AFFINITY_1_MASK, val) << 8 |
+			FIELD_GET(ICC_SGI1R_RS_MASK, val) * 16;
+		run->ipi.target_cpu_aux =
+			FIELD_GET(ICC_SGI1R_TARGET_LIST_MASK, val);
+	}
+	return AXVM_EXIT_IPI;
+}
+
 static int axvm_arm64_sysreg(struct axvm_vcpu *vcpu,
 			     const struct axvm_arm64_exit *e)
 {
@@ -184,7 +213,15 @@ static int axvm_arm64_sysreg(struct axvm_vcpu *vcpu,
 			axvm_arm64_set_x(a, rt, val);
 		return AXVM_EXIT_SYSREG | AXVM_ARCH_EXIT_HANDLED;
 	}
-	/* ICC_SGI1R_EL1 and ICC_ASGI1R_EL1 trap with HCR_EL2.IMO set. */
+	/*
+	 * ICC_SGI1R_EL1 and ICC_ASGI1R_EL1 trap with HCR_EL2.IMO set. With
+	 * the VMM's IPIs (and no distributor), only SGI1R is one: Group 1
+	 * of this Security state, what the vCPUs' list registers carry;
+	 * ASGI1R and SGI0R stay sysreg exits.
+	 */
+	if (vcpu->vm->user_ipi && op0 == 3 && op1 == 0 && crn == 12 &&
+	    crm == 11 && op2 == 5 && !(iss & ESR_ELx_SYS64_ISS_DIR_READ))
+		return axvm_arm64_user_sgi(vcpu, axvm_arm64_get_x(a, rt));
 	if (axvm_vgic_has_dist(vcpu) && op0 == 3 && op1 == 0 && crn == 12 &&
 	    crm == 11 && (op2 == 5 || op2 == 6 || op2 == 7)) {
 		if (iss & ESR_ELx_SYS64_ISS_DIR_READ)

@@ -184,6 +184,9 @@ int axvm_arch_probe(struct axvm_arch_info *info)
 		/* No CPU interface for a guest without the irqchip's GICC. */
 		info->irqchips = BIT(AXVM_IRQCHIP_GICV2);
 		info->inject_needs_irqchip = true;
+	} else {
+		/* Its SGIs reach a vCPU's list registers by AXVM_INJECT_IRQ. */
+		info->user_ipi = true;
 	}
 
 	pfr0 = read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1);

@@ -6,7 +6,9 @@
  * own ICC_* registers (the hardware's virtual interface). Lines are
  * level: a line still raised after the guest's EOI is signalled again
  * on the next entry; a lowered line withdraws an entry the guest has not
- * acknowledged yet.
+ * acknowledged yet. SGIs (INTID 0-15) are edge, as the GIC has them: a
+ * raise makes one pending, taken off the line when it is listed, and a
+ * listed one stays until the guest takes it.
  */
 #define pr_fmt(fmt) "axvm: " fmt
 
@@ -23,6 +25,7 @@
 #define AXVM_VGIC_PRIORITY	0xa0ULL
 #define AXVM_LR_STATE_PENDING	BIT_ULL(62)
 #define AXVM_LR_STATE_ACTIVE	(2ULL << 62)
+#define AXVM_VGIC_NR_SGIS	16
 
 static unsigned int axvm_vgic_nr_lrs;
 static unsigned int axvm_vgic_nr_aprs;
@@ -338,6 +341,28 @@ static u32 axvm_vgic_timers_watched(const u64 *lr, unsigned int n,
 }
 
 /*
+ * A raise of SGI @intid that is listed already: one that is pending
+ * still is the same edge (the GIC holds one pending state per SGI); one
+ * the guest has active becomes active and pending. False when its entry
+ * is both already: the raise waits for the next entry.
+ */
+static bool axvm_vgic_sgi_relist(u64 *lr, unsigned int n, u32 intid)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if ((lr[i] & ICH_LR_VIRTUAL_ID_MASK) != intid ||
+		    !(lr[i] & ICH_LR_STATE))
+			continue;
+		if ((lr[i] & ICH_LR_STATE) == ICH_LR_STATE)
+			return false;
+		lr[i] |= AXVM_LR_STATE_PENDING;
+		return true;
+	}
+	return false;
+}
+
+/*
  * Rebuild the list registers for an entry: keep what the guest has
  * active, drop pending entries whose line went low, add raised lines
  * that have no entry. Interrupts are disabled and guest mode is set.
@@ -369,6 +394,7 @@ u32 axvm_arm64_vgic_load(struct axvm_vcpu *vcpu, u32 timer_lines)
 			continue;
 		}
 		if (!(lr[i] & AXVM_LR_STATE_ACTIVE) &&
+		    intid >= AXVM_VGIC_NR_SGIS &&
 		    !axvm_vgic_line(vcpu, intid, timer_lines)) {
 			lr[i] = 0;
 			continue;
@@ -377,9 +403,15 @@ u32 axvm_arm64_vgic_load(struct axvm_vcpu *vcpu, u32 timer_lines)
 			__set_bit(intid, listed);
 	}
 
+	/* SGIs are taken off irq_pending: AXVM_INJECT_IRQ's lock. */
+	spin_lock(&vcpu->irq_lock);
 	for_each_set_bit(irq, vcpu->irq_pending, axvm_info.nr_irqs) {
-		if (test_bit(irq, listed))
+		if (test_bit(irq, listed)) {
+			if (irq < AXVM_VGIC_NR_SGIS &&
+			    axvm_vgic_sgi_relist(lr, n, irq))
+				__clear_bit(irq, vcpu->irq_pending);
 			continue;
+		}
 		while (free < n && lr[free] & ICH_LR_STATE)
 			free++;
 		if (free == n) {
@@ -390,7 +422,10 @@ u32 axvm_arm64_vgic_load(struct axvm_vcpu *vcpu, u32 timer_lines)
 			   axvm_vgic_level_flags() |
 			   (AXVM_VGIC_PRIORITY << ICH_LR_PRIORITY_SHIFT);
 		__set_bit(irq, listed);
+		if (irq < AXVM_VGIC_NR_SGIS)
+			__clear_bit(irq, vcpu->irq_pending);
 	}
+	spin_unlock(&vcpu->irq_lock);
 	for (t = 0; t < ARRAY_SIZE(axvm_vgic_timer_ppi); t++) {
 		u32 ppi = axvm_vgic_timer_ppi[t];
 

@@ -163,6 +163,7 @@ int axvm_arch_probe(struct axvm_arch_info *info)
 	info->nr_irqs = IRQ_VS_EXT + 1;	/* hvip bits */
 	info->irq_valid = axvm_riscv_irq_valid;
 	info->irqchips = BIT(AXVM_IRQCHIP_PLIC);
+	info->user_ipi = true;
 
 	if (!riscv_isa_extension_available(NULL, h)) {
 		pr_err("the CPU has no H extension\n");

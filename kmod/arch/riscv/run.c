@@ -26,13 +26,30 @@ static_assert(offsetof(struct axvm_riscv_ctx, host_stvec) == 296);
 static_assert(offsetof(struct axvm_riscv_ctx, host_sscratch) == 304);
 static_assert(offsetof(struct axvm_riscv_ctx, host_s) == 312);
 
-/* The VS interrupts pending for the next entry, as hvip bits. */
+/*
+ * The VS interrupts pending for the next entry, as hvip bits. VSSIP is
+ * an edge, an IPI: from the SBI or from AXVM_INJECT_IRQ (the VMM's IPI),
+ * it is set once and then the guest's to clear in its sip, as SBI 2.0
+ * sPI says of send_ipi.
+ */
 static u64 axvm_riscv_hvip(struct axvm_vcpu *vcpu, bool consume)
 {
 	struct axvm_riscv_vcpu *r = vcpu->arch;
 	u64 hvip = r->hvip & AXVM_RISCV_VSSIP;
+	unsigned long *line = vcpu->irq_pending;
 
-	hvip |= READ_ONCE(vcpu->irq_pending[0]) & AXVM_RISCV_VS_IRQS;
+	hvip |= READ_ONCE(line[0]) & (AXVM_RISCV_VSTIP | AXVM_RISCV_VSEIP);
+	if (test_bit(IRQ_VS_SOFT, line)) {
+		if (!consume) {
+			hvip |= AXVM_RISCV_VSSIP;
+		} else {
+			/* AXVM_INJECT_IRQ changes the word under this lock. */
+			spin_lock(&vcpu->irq_lock);
+			if (__test_and_clear_bit(IRQ_VS_SOFT, line))
+				hvip |= AXVM_RISCV_VSSIP;
+			spin_unlock(&vcpu->irq_lock);
+		}
+	}
 	if (consume ? atomic_xchg(&r->ipi, 0) : atomic_read(&r->ipi))
 		hvip |= AXVM_RISCV_VSSIP;
 	if (axvm_riscv_timer_expired(r))

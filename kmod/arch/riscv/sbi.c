@@ -70,6 +70,41 @@ static long axvm_sbi_for_harts(struct axvm_vcpu *vcpu, unsigned long mask,
 	return SBI_SUCCESS;
 }
 
+/* A hart of the set exists: all there is to check before the exit. */
+static int axvm_sbi_hart_exists(struct axvm_vcpu *target, void *unused)
+{
+	return 0;
+}
+
+/*
+ * AXVM_CAP_USER_IPI: a valid send_ipi (SBI 2.0, 7.1) returns SUCCESS to
+ * the guest and is the exit: hart_mask_base and hart_mask as the call
+ * gave them, -1 (every hart, the sender's too) as send_to_all and
+ * send_to_self. The VMM raises VSSIP (AXVM_INJECT_IRQ 2) on each.
+ */
+static int axvm_sbi_user_ipi(struct axvm_vcpu *vcpu, unsigned long mask,
+			     unsigned long base)
+{
+	struct axvm_riscv_vcpu *r = vcpu->arch;
+	struct axvm_run *run = vcpu->run;
+	long err = axvm_sbi_for_harts(vcpu, mask, base, axvm_sbi_hart_exists);
+
+	r->ctx.x[10] = err;
+	r->ctx.x[11] = 0;
+	if (err)
+		return AXVM_EXIT_HYPERCALL | AXVM_ARCH_EXIT_HANDLED;
+	memset(&run->ipi, 0, sizeof(run->ipi));
+	run->ipi.vector = IRQ_VS_SOFT;
+	if (base == -1UL) {
+		run->ipi.send_to_all = 1;
+		run->ipi.send_to_self = 1;
+	} else {
+		run->ipi.target_cpu = base;
+		run->ipi.target_cpu_aux = mask;
+	}
+	return AXVM_EXIT_IPI;
+}
+
 static int axvm_sbi_send_ipi(struct axvm_vcpu *target, void *unused)
 {
 	struct axvm_riscv_vcpu *r = target->arch;
@@ -402,6 +437,8 @@ int axvm_riscv_sbi(struct axvm_vcpu *vcpu, const struct axvm_riscv_exit *e)
 		r->ctx.x[10] = -1UL;
 		return AXVM_EXIT_SYSTEM_DOWN;
 	case SBI_EXT_IPI:
+		if (fid == SBI_EXT_IPI_SEND_IPI && vcpu->vm->user_ipi)
+			return axvm_sbi_user_ipi(vcpu, a[0], a[1]);
 		if (fid == SBI_EXT_IPI_SEND_IPI)
 			ret.error = axvm_sbi_for_harts(vcpu, a[0], a[1],
 						       axvm_sbi_send_ipi);

@@ -27,6 +27,7 @@ int axvm_arch_probe(struct axvm_arch_info *info)
 	info->nr_irqs = 256;		/* interrupt vectors */
 	info->cpuid_entries = AXVM_X86_CPUID_ENTRIES;
 	info->irqchips = BIT(AXVM_IRQCHIP_X86);
+	info->user_ipi = true;
 
 	/*
 	 * Raw CPUID, not boot_cpu_has(): the kernel hides VMX when firmware

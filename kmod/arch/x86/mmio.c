@@ -376,6 +376,7 @@ static int axvm_x86_mmio_write(struct axvm_x86_vcpu *x, u64 gpa, u64 v)
 {
 	const struct axvm_x86_insn *insn = &x->mmio_insn;
 	struct axvm_run *run = x->vcpu->run;
+	int ret;
 
 	run->mmio.phys_addr = gpa;
 	run->mmio.len = insn->size;
@@ -383,7 +384,12 @@ static int axvm_x86_mmio_write(struct axvm_x86_vcpu *x, u64 gpa, u64 v)
 	run->mmio.sign_extend = 0;
 	run->mmio.reg = insn->reg;
 	run->mmio.data = v & axvm_x86_mask(insn->size);
-	if (!axvm_x86_chip_mmio(x, gpa, insn->size, true, &run->mmio.data))
+	ret = axvm_x86_user_ipi_mmio(x, gpa, insn->size, true,
+				     &run->mmio.data);
+	if (ret > 0)
+		return ret;
+	if (!ret ||
+	    !axvm_x86_chip_mmio(x, gpa, insn->size, true, &run->mmio.data))
 		return AXVM_EXIT_MMIO | AXVM_ARCH_EXIT_HANDLED;
 	return AXVM_EXIT_MMIO;
 }
@@ -511,7 +517,8 @@ static int axvm_x86_mmio_read(struct axvm_x86_vcpu *x, u64 gpa)
 	struct axvm_run *run = x->vcpu->run;
 	u64 v = 0;
 
-	if (!axvm_x86_chip_mmio(x, gpa, insn->size, false, &v) ||
+	if (!axvm_x86_user_ipi_mmio(x, gpa, insn->size, false, &v) ||
+	    !axvm_x86_chip_mmio(x, gpa, insn->size, false, &v) ||
 	    !axvm_mem_read(x->vcpu->vm, gpa, &v, insn->size))
 		return axvm_x86_mmio_finish(x, v);
 	run->mmio.phys_addr = gpa;

@@ -127,6 +127,7 @@ struct axvm_x86_vcpu {
 	struct axvm_vcpu *vcpu;
 	void *hw;		/* the SVM or VMX half's own state */
 	struct axvm_lapic *apic;	/* with an irqchip, else NULL */
+	u32 user_icr_lo, user_icr_hi;	/* user_ipi.c: AXVM_CAP_USER_IPI */
 	/* INIT: drop the event and interrupt shadow the hardware kept. */
 	bool drop_events;
 
@@ -278,6 +279,8 @@ void axvm_x86_nmi_reset(struct axvm_x86_vcpu *x);
 
 /* mmio.c: MMIO and string I/O, completed for the guest. */
 int axvm_x86_mmio(struct axvm_x86_vcpu *x, u64 gpa, bool write);
+int axvm_x86_user_ipi_mmio(struct axvm_x86_vcpu *x, u64 gpa,
+			   unsigned int len, bool write, u64 *val);
 int axvm_x86_mmio_complete(struct axvm_x86_vcpu *x, u64 data);
 int axvm_x86_string_io(struct axvm_x86_vcpu *x, u16 port, unsigned int size,
 		       bool in, u64 next_rip);

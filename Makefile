@@ -29,9 +29,9 @@ UDEVDIR ?= /etc/udev/rules.d
 DKMS_SRC ?= /usr/src
 
 SELFTESTS := api_test bad_args_test guest_fuzz_test guest_lib_test \
-	     guest_memory_test guest_run_test ioctl_fuzz_test linux_boot_test \
-	     memory_test module_test pin_test translate_test vcpu_state_test \
-	     vm_test vmctl_test fault_test
+	     guest_memory_test guest_run_test ioctl_fuzz_test ipi_test \
+	     linux_boot_test memory_test module_test pin_test translate_test \
+	     vcpu_state_test vm_test vmctl_test fault_test
 ifneq ($(filter x86 x86_64,$(ARCH)),)
 SELFTESTS += kvm_coexist_test x86_test x86_irqchip_test x86_host_test \
 	     x86_mmio_test

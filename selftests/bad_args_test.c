@@ -60,6 +60,7 @@ TEST_F(bad, null_and_wild_pointers)
 		EXPECT_ERRNO(EFAULT, ioctl(self->vm, AXVM_CREATE_VCPU, p));
 		EXPECT_ERRNO(EFAULT, ioctl(self->vm, AXVM_GET_DIRTY_LOG, p));
 		EXPECT_ERRNO(EFAULT, ioctl(self->vm, AXVM_POPULATE, p));
+		EXPECT_ERRNO(EFAULT, ioctl(self->vm, AXVM_ENABLE_CAP, p));
 		EXPECT_ERRNO(EFAULT, ioctl(self->vcpu, AXVM_GET_REGS, p));
 		EXPECT_ERRNO(EFAULT, ioctl(self->vcpu, AXVM_SET_REGS, p));
 		EXPECT_ERRNO(EFAULT, ioctl(self->vcpu, AXVM_GET_SYSREG, p));

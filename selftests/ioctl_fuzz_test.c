@@ -84,6 +84,7 @@ enum op {
 	OP_API_VERSION, OP_CHECK_CAP, OP_CREATE_VM, OP_MMAP_SIZE,
 	OP_SET_REGION, OP_CREATE_VCPU, OP_CREATE_IRQCHIP, OP_IRQ_LINE,
 	OP_SIGNAL_MSI, OP_SET_HC_FILTER, OP_GET_DIRTY_LOG, OP_POPULATE,
+	OP_ENABLE_CAP,
 	OP_RUN, OP_GET_REGS, OP_SET_REGS, OP_GET_SYSREG, OP_SET_SYSREG,
 	OP_INJECT_IRQ, OP_GET_EXIT_STATS, OP_SET_CPUID, OP_GET_CPUID,
 	OP_NMI, OP_GET_VCPU_STATE, OP_SET_VCPU_STATE, OP_TRANSLATE,
@@ -138,6 +139,8 @@ static const struct ioc_desc descs[NR_OPS] = {
 			       A_PTR, 3, { EINVAL, ENOENT, ENOMEM, EIO } },
 	[OP_POPULATE] = { "POPULATE", AXVM_POPULATE, K_VM, A_PTR, 2,
 			  { EINVAL, ENOENT, EIO } },
+	[OP_ENABLE_CAP] = { "ENABLE_CAP", AXVM_ENABLE_CAP, K_VM, A_PTR, 2,
+			    { EINVAL, EBUSY, EIO } },
 	[OP_RUN] = { "RUN", AXVM_RUN, K_VCPU, A_VAL, 3,
 		     { EINTR, EBUSY, EOPNOTSUPP, EINVAL, EIO, ENOMEM } },
 	/* "All fail with EIO outside the VM's creator" */
@@ -759,6 +762,16 @@ static void gen_call(struct thr *t, struct call *c)
 		p->offset = chance(t, 80) ? below(t, 8) * g.page : boundary(t);
 		p->size = chance(t, 80) ? (1 + below(t, 8)) * g.page :
 			  boundary(t);
+		break;
+	}
+	case OP_ENABLE_CAP: {
+		struct axvm_enable_cap *e = (void *)c->buf;
+
+		e->cap = chance(t, 80) ? AXVM_CAP_USER_IPI :
+			 chance(t, 50) ? below(t, 32) : boundary(t);
+		e->flags = chance(t, 95) ? 0 : boundary(t);
+		for (w = 0; w < 4; w++)
+			e->args[w] = chance(t, 95) ? 0 : boundary(t);
 		break;
 	}
 	case OP_RUN:

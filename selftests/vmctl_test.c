@@ -4,7 +4,8 @@
  * in /guests) print through the machine's UART and power off, reset,
  * crash, spin or make an exit vmctl cannot handle; vmctl's exit status
  * and output are checked, as are its argument errors, Ctrl-C, the
- * console file, exit tracing and SMP start-up.
+ * console file, exit tracing, SMP start-up and IPIs that vmctl
+ * delivers (--ipi user).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -41,7 +42,7 @@ struct result {
 	int status;		/* exit status, or 128 + signal */
 	int pinned_to_1;	/* threads of vmctl allowed on CPU 1 only */
 	char out[8192];
-	char err[8192];
+	char err[16384];	/* --trace lines of a few hundred exits */
 };
 
 /* Wait up to 20 s for the guest's greeting on vmctl's output. */
@@ -139,6 +140,18 @@ static void run_vmctl(struct result *r, int sig, int sig_ms,
 
 #define VMCTL_RUN(r, ...)						\
 	run_vmctl(r, 0, 0, (const char *const []){ __VA_ARGS__, NULL })
+
+/* AXVM_CHECK_CAP(AXVM_CAP_USER_IPI): 1 where --ipi user can work. */
+static int user_ipi_cap(void)
+{
+	int sys = axvm_open(), cap;
+
+	if (sys < 0)
+		return 0;
+	cap = axvm_cap(sys, AXVM_CAP_USER_IPI);
+	close(sys);
+	return cap;
+}
 
 static int lines(const char *s)
 {
@@ -383,7 +396,122 @@ TEST_F(vmctl, smp_cpu_up)
 	EXPECT_STREQ(HELLO "axvm-guest: cpu 1 up\naxvm-guest: both cpus ran\n",
 		     self->r.out);
 }
+
+/*
+ * The same start-up with --ipi user: the VM has no in-kernel irqchip
+ * (api.rst, AXVM_ENABLE_CAP: "the VM then has no in-kernel irqchip"),
+ * and PSCI CPU_ON / SBI HSM hart_start do not need one: they remain
+ * CPU-up exits that vmctl answers.
+ */
+TEST_F(vmctl, smp_cpu_up_user_ipi)
+{
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs 2 CPUs");
+	if (user_ipi_cap() != 1)
+		SKIP(return, "AXVM_CAP_USER_IPI is 0 here");
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/SMP.elf", "--cpus",
+		  "2", "--pin", "1,0", "--ipi", "user");
+	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
+	EXPECT_STREQ(HELLO "axvm-guest: cpu 1 up\naxvm-guest: both cpus ran\n",
+		     self->r.out);
+}
+
+#define IPI_OUT	HELLO "axvm-guest: cpu 1 got ipi\naxvm-guest: cpu 0 got ipi\n"
+#ifdef __aarch64__
+#define IPI_TRACE0 "vmctl: vcpu 0: ipi vector 3 target 0 aux 0x2 all 0 self 0\n"
+#define IPI_TRACE1 "vmctl: vcpu 1: ipi vector 5 target 0 aux 0 all 1 self 0\n"
+#else
+#define IPI_TRACE0 "vmctl: vcpu 0: ipi vector 2 target 0x1 aux 0x1 all 0 self 0\n"
+#define IPI_TRACE1 "vmctl: vcpu 1: ipi vector 2 target 0 aux 0x1 all 0 self 0\n"
 #endif
+
+/*
+ * --ipi user: every IPI the guest sends is an AXVM_EXIT_IPI that vmctl
+ * delivers with AXVM_INJECT_IRQ, two here. CPU 0 sends CPU 1 one, CPU 1
+ * answers from its handler, and each handler checks what it took.
+ * arm64: ICC_SGI1R_EL1 (GICv3 12.2.22) with IRM 0 targets "the PEs
+ * specified by Aff3.Aff2.Aff1.<target list>" (SGI 3, TargetList bit 1:
+ * CPU 1); with IRM 1 "all PEs in the system, excluding self" (SGI 5 from
+ * CPU 1: CPU 0); ICC_IAR1_EL1 gives the INTID. riscv64: SBI sPI send_ipi
+ * (SBI 2.0, 7.1) to hart_mask_base + each bit of hart_mask (mask 1 base
+ * 1, then mask 1 base 0), a supervisor software interrupt (scause
+ * interrupt | 1). --trace shows each exit's fields (api.rst,
+ * AXVM_EXIT_IPI): the SGI's INTID, Aff3.Aff2.Aff1.RS*16 as target and
+ * the TargetList; VSSIP (2), hart_mask_base and hart_mask.
+ */
+TEST_F(vmctl, ipis_through_vmctl)
+{
+	if (user_ipi_cap() != 1)
+		SKIP(return, "AXVM_CAP_USER_IPI is 0 here");
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/IPI.elf", "--cpus",
+		  "2", "--ipi", "user", "--stats", "--trace");
+	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
+	EXPECT_STREQ(IPI_OUT, self->r.out);
+	EXPECT_NE(NULL, strstr(self->r.err, "\nvmctl: stats: exit ipi=2\n"))
+		TH_LOG("stderr: %s", self->r.err);
+	EXPECT_NE(NULL, strstr(self->r.err, IPI_TRACE0))
+		TH_LOG("stderr: %s", self->r.err);
+	EXPECT_NE(NULL, strstr(self->r.err, IPI_TRACE1))
+		TH_LOG("stderr: %s", self->r.err);
+}
+#endif
+
+#if defined(__riscv)
+/*
+ * Without --ipi the same guest's SBI send_ipi calls are the kernel's
+ * (api.rst, riscv64 SBI: "IPI send_ipi (mask, base ...): VSSIP on each
+ * target"), and none reaches vmctl.
+ */
+TEST_F(vmctl, ipis_in_kernel)
+{
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/IPI.elf", "--cpus",
+		  "2", "--stats");
+	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
+	EXPECT_STREQ(IPI_OUT, self->r.out);
+	EXPECT_NE(NULL, strstr(self->r.err, "\nvmctl: stats: exit ipi=0\n"))
+		TH_LOG("stderr: %s", self->r.err);
+}
+#endif
+
+#ifdef __x86_64__
+/*
+ * x86 has no SMP guest here (its APs need INIT/SIPI from an APIC, which
+ * --ipi user leaves out): a guest still boots and powers off without
+ * the in-kernel irqchip, and a value that is neither kernel nor user is
+ * an argument error.
+ */
+TEST_F(vmctl, user_ipi_option)
+{
+	if (user_ipi_cap() != 1)
+		SKIP(return, "AXVM_CAP_USER_IPI is 0 here");
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/POWEROFF.elf",
+		  "--ipi", "user");
+	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
+	EXPECT_STREQ(HELLO, self->r.out);
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/POWEROFF.elf",
+		  "--ipi", "bogus");
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_STREQ("vmctl: --ipi 'bogus': not kernel or user\n",
+		     self->r.err);
+}
+#endif
+
+/*
+ * Where the module cannot leave IPIs to vmctl (an arm64 GICv2 host,
+ * whose guests take interrupts only through the irqchip's CPU
+ * interface), --ipi user is one error line before any guest runs.
+ */
+TEST_F(vmctl, user_ipi_refused_without_the_cap)
+{
+	if (user_ipi_cap() == 1)
+		SKIP(return, "AXVM_CAP_USER_IPI is 1 here");
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/POWEROFF.elf",
+		  "--ipi", "user");
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_EQ(1, lines(self->r.err)) TH_LOG("stderr: %s", self->r.err);
+	EXPECT_NE(NULL, strstr(self->r.err, "vmctl: --ipi user: "));
+	EXPECT_STREQ("", self->r.out);
+}
 
 #if defined(__riscv)
 #define IN_FILE		"/tmp/vmctl.in"
@@ -551,6 +679,8 @@ TEST_F(vmctl, argument_errors)
 		{ "run", "--kernel", "/guests/POWEROFF.elf", "extra", NULL },
 		{ "run", "--kernel", "/guests/POWEROFF.elf",
 		  "--virtio-transport", "usb", NULL },
+		{ "run", "--kernel", "/guests/POWEROFF.elf", "--ipi", "bogus",
+		  NULL },
 #ifndef __x86_64__
 		/* virtio-pci is x86's: these machines have no PCI host. */
 		{ "run", "--kernel", "/guests/POWEROFF.elf",

@@ -3,6 +3,8 @@
  * A bare-metal riscv64 guest for vmctl's lane tests: it prints through
  * the 16550 at 0x10000000 and ends as ACTION says. With SMP it first
  * starts hart 1 with SBI HSM hart_start, which prints and sets a flag.
+ * With IPI the two harts exchange SBI IPIs (supervisor software
+ * interrupts), each printing when its interrupt came.
  * DBCN checks the SBI debug console, echoes a byte read by the legacy
  * getchar, then a line it reads through DBCN.
  */
@@ -11,6 +13,7 @@
 #define SBI_EXT_HSM		0x48534d
 #define SBI_EXT_SRST		0x53525354
 #define SBI_EXT_DBCN		0x4442434e
+#define SBI_EXT_IPI		0x735049
 #define SBI_ERR_INVALID_PARAM	-3
 
 #define ACTION_POWEROFF		0
@@ -20,6 +23,23 @@
 #define ACTION_SMP		4
 #define ACTION_UNHANDLED	5
 #define ACTION_DBCN		6
+#define ACTION_IPI		7
+
+#define SIP_SSIP		2	/* also sie.SSIE */
+#define SSTATUS_SIE		2
+#define SCAUSE_SSI		0x8000000000000001	/* interrupt, 1 */
+
+/*
+ * Take supervisor software interrupts at trap. Inline, not a call: the
+ * handler may come before a return would. Clobbers t0.
+ */
+	.macro	irq_on
+	la	t0, trap
+	csrw	stvec, t0
+	li	t0, SIP_SSIP
+	csrs	sie, t0
+	csrsi	sstatus, SSTATUS_SIE
+	.endm
 
 	.text
 	.globl	_start
@@ -49,8 +69,36 @@ _start:
 #if ACTION == ACTION_DBCN
 	call	dbcn
 #endif
+#if ACTION == ACTION_IPI
+	li	tp, 0			/* the hart id, for the handler */
+	li	a7, SBI_EXT_HSM
+	li	a6, 0			/* hart_start */
+	li	a0, 1
+	la	a1, ipi_hart1
+	li	a2, 0
+	ecall
+	bnez	a0, fail
+	la	s0, ready
+5:	lw	s1, 0(s0)
+	beqz	s1, 5b
+	/* send_ipi: hart_mask bit 0 of hart_mask_base 1, hart 1 only. */
+	li	a7, SBI_EXT_IPI
+	li	a6, 0
+	li	a0, 1
+	li	a1, 1
+	ecall
+	bnez	a0, fail
+	irq_on
+	/* Registers the handler leaves alone: s0, s1. */
+	la	s0, got0
+6:	lw	s1, 0(s0)
+	bnez	s1, 7f
+	wfi
+	j	6b
+7:	csrci	sstatus, SSTATUS_SIE
+#endif
 #if ACTION == ACTION_POWEROFF || ACTION == ACTION_SMP || \
-	ACTION == ACTION_DBCN
+	ACTION == ACTION_DBCN || ACTION == ACTION_IPI
 	li	a0, 0			/* shutdown */
 	li	a1, 0			/* no reason */
 	j	srst
@@ -95,6 +143,61 @@ secondary:
 	li	a6, 1			/* hart_stop */
 	ecall
 	j	fail
+#endif
+
+#if ACTION == ACTION_IPI
+/* Hart 1: ready for an IPI, then stopped once its handler ran. */
+ipi_hart1:
+	li	t0, 1
+	bne	a0, t0, fail
+	li	tp, 1
+	irq_on
+	la	s0, ready
+	li	s1, 1
+	sw	s1, 0(s0)
+	la	s0, got1
+5:	lw	s1, 0(s0)
+	bnez	s1, 6f
+	wfi
+	j	5b
+6:	csrci	sstatus, SSTATUS_SIE
+	li	a7, SBI_EXT_HSM
+	li	a6, 1			/* hart_stop */
+	ecall
+	j	fail
+
+/*
+ * The trap, either hart: it must be the supervisor software interrupt,
+ * whose sip.SSIP the guest clears itself (SBI 2.0, 7.1: send_ipi sets
+ * it pending). Hart 1 answers with send_ipi to hart 0 alone: a base of
+ * -1 would name every hart, itself too. ra goes through sscratch (puts
+ * is a call); the interrupted loops keep only s0 and s1.
+ */
+	.balign	4
+trap:
+	csrw	sscratch, ra
+	csrr	t0, scause
+	li	t1, SCAUSE_SSI
+	bne	t0, t1, fail
+	csrci	sip, SIP_SSIP
+	bnez	tp, 5f
+	la	a1, got_cpu0
+	call	puts
+	la	t0, got0
+	j	6f
+5:	la	a1, got_cpu1
+	call	puts
+	li	a7, SBI_EXT_IPI
+	li	a6, 0			/* send_ipi */
+	li	a0, 1			/* hart_mask: base + 0 */
+	li	a1, 0			/* hart_mask_base */
+	ecall
+	bnez	a0, fail
+	la	t0, got1
+6:	li	t1, 1
+	sw	t1, 0(t0)
+	csrr	ra, sscratch
+	sret
 #endif
 
 #if ACTION == ACTION_DBCN
@@ -205,6 +308,14 @@ hello:	.asciz	"axvm-guest: hello from riscv64\n"
 cpu1:	.asciz	"axvm-guest: cpu 1 up\n"
 both:	.asciz	"axvm-guest: both cpus ran\n"
 failed:	.asciz	"axvm-guest: FAILED\n"
+#if ACTION == ACTION_IPI
+	.balign	4
+ready:	.word	0
+got0:	.word	0
+got1:	.word	0
+got_cpu0:	.asciz	"axvm-guest: cpu 0 got ipi\n"
+got_cpu1:	.asciz	"axvm-guest: cpu 1 got ipi\n"
+#endif
 #if ACTION == ACTION_DBCN
 dbcn_msg:	.ascii	"axvm-guest: dbcn write\n"
 dbcn_end:

@@ -11,13 +11,14 @@ GUEST_FLAGS := -nostdlib -static -no-pie -Wl,-n -Wl,--no-warn-rwx-segments -Wl,-
 ifeq ($(ARCH),arm64)
 GUEST_SRC := selftests/guests/guest_arm64.S
 GUEST_LOAD := 0x80000000
-GUEST_ACTIONS := POWEROFF RESET SPIN UNHANDLED SMP
+GUEST_ACTIONS := POWEROFF RESET SPIN UNHANDLED SMP IPI
 endif
 ifeq ($(ARCH),riscv)
 GUEST_SRC := selftests/guests/guest_riscv64.S
 GUEST_LOAD := 0x80000000
-GUEST_ACTIONS := POWEROFF RESET SPIN CRASH UNHANDLED SMP DBCN
-GUEST_FLAGS += -march=rv64imac -mabi=lp64
+GUEST_ACTIONS := POWEROFF RESET SPIN CRASH UNHANDLED SMP DBCN IPI
+# Zicsr: binutils 2.38 on want it named for the IPI action's CSRs.
+GUEST_FLAGS += -march=rv64imac_zicsr -mabi=lp64
 endif
 ifneq ($(filter x86 x86_64,$(ARCH)),)
 GUEST_SRC := selftests/guests/guest_x86.S

@@ -152,6 +152,23 @@ static void arm64_irq_set(struct irq_line *line, int level)
 		vm_kick_halted(vm);
 }
 
+/*
+ * A write of ICC_SGI1R_EL1 (GICv3 12.2.22): IRM 1 is every PE but the
+ * sender (send_to_all, set already); else the PEs Aff3.Aff2.Aff1.n for
+ * n = RS * 16 + each bit of the 16-bit TargetList, which the module
+ * gives as the base target_cpu and the list in target_cpu_aux.
+ */
+static enum vm_ipi arm64_ipi_targets(struct vcpu *v, uint64_t *targets,
+				     const char **why)
+{
+	const struct axvm_run *r = v->run;
+
+	if (!r->ipi.send_to_all)
+		*targets |= vm_vcpus_at(v->vm, r->ipi.target_cpu,
+					r->ipi.target_cpu_aux & 0xffff);
+	return VM_IPI_IRQ;
+}
+
 const struct arch arch_arm64 = {
 	.name = "arm64",
 	.arch = AXVM_ARCH_ARM64,
@@ -164,4 +181,5 @@ const struct arch arch_arm64 = {
 	.create_irqchip = arm64_create_irqchip,
 	.irq_set = arm64_irq_set,
 	.system_down = vm_down_status,
+	.ipi_targets = arm64_ipi_targets,
 };

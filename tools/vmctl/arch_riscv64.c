@@ -312,6 +312,23 @@ static int riscv64_system_down(struct vcpu *v)
 	return vm_down_status(v);
 }
 
+/*
+ * SBI sPI send_ipi (SBI 2.0, 7.1): hart hart_mask_base + n for each bit
+ * n of hart_mask; a base of -1 (every hart, the sender included) comes
+ * as send_to_all and send_to_self, set already. The module has checked
+ * that each hart exists.
+ */
+static enum vm_ipi riscv64_ipi_targets(struct vcpu *v, uint64_t *targets,
+				       const char **why)
+{
+	const struct axvm_run *r = v->run;
+
+	if (!r->ipi.send_to_all && !r->ipi.send_to_self)
+		*targets |= vm_vcpus_at(v->vm, r->ipi.target_cpu,
+					r->ipi.target_cpu_aux);
+	return VM_IPI_IRQ;
+}
+
 const struct arch arch_riscv64 = {
 	.name = "riscv64",
 	.arch = AXVM_ARCH_RISCV64,
@@ -324,4 +341,5 @@ const struct arch arch_riscv64 = {
 	.create_irqchip = riscv64_create_irqchip,
 	.irq_set = riscv64_irq_set,
 	.system_down = riscv64_system_down,
+	.ipi_targets = riscv64_ipi_targets,
 };

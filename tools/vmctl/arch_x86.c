@@ -217,11 +217,13 @@ static bool is_bzimage(const struct file_buf *f)
 	       !memcmp(f->data + BP_HEADER_MAGIC, "HdrS", 4);
 }
 
+/* The VM gets the module's irqchip: --ipi user leaves it out. */
 static bool x86_has_irqchip(struct vm *vm)
 {
 	int types = ioctl(vm->sys_fd, AXVM_CHECK_CAP, AXVM_CAP_IRQCHIP);
 
-	return types > 0 && (types & (1 << AXVM_IRQCHIP_X86));
+	return !vm->opts->user_ipi && types > 0 &&
+	       (types & (1 << AXVM_IRQCHIP_X86));
 }
 
 /*
@@ -604,7 +606,7 @@ static int x86_add_devices(struct vm *vm)
 	if (pci && !x86_has_irqchip(vm)) {
 		if (vm->opts->virtio_transport == VIRTIO_TRANSPORT_PCI) {
 			fprintf(stderr,
-				"vmctl: --virtio-transport pci: the module has no x86 irqchip for MSI-X\n");
+				"vmctl: --virtio-transport pci: MSI-X needs the module's x86 irqchip (absent, or --ipi user)\n");
 			return -1;
 		}
 		pci = false;
@@ -626,6 +628,65 @@ static int x86_add_devices(struct vm *vm)
 	return devices_add(vm, &md);
 }
 
+/* The xAPIC's ICR low half (SDM 10.6.1), as the module gives it. */
+#define ICR_DELIVERY(icr)	(((icr) >> 8) & 7)
+#define ICR_FIXED		0
+#define ICR_LOWEST		1
+#define ICR_SMI			2
+#define ICR_NMI			4
+#define ICR_INIT		5
+#define ICR_STARTUP		6
+#define ICR_LOGICAL		(1U << 11)
+#define APIC_ID_BROADCAST	0xff
+
+/*
+ * A write of the ICR low half. Fixed and lowest-priority IPIs are the
+ * vector on each target, NMIs an NMI. vmctl has no local APIC: INIT and
+ * STARTUP, which would reset and start a vCPU, SMIs and the logical
+ * destination mode (whose match needs the targets' LDR and DFR) are
+ * beyond it. In physical mode the destination is an APIC id, 0xff all
+ * of them (SDM 10.6.2.1); lowest priority goes to one target, the first
+ * (vmctl keeps no TPR to arbitrate by).
+ */
+static enum vm_ipi x86_ipi_targets(struct vcpu *v, uint64_t *targets,
+				   const char **why)
+{
+	const struct axvm_run *r = v->run;
+	uint32_t icr = r->ipi.target_cpu_aux;
+
+	switch (ICR_DELIVERY(icr)) {
+	case ICR_FIXED:
+	case ICR_LOWEST:
+	case ICR_NMI:
+		break;
+	case ICR_INIT:
+		*why = "an INIT IPI, which needs a local APIC vmctl does not have";
+		return VM_IPI_CANNOT;
+	case ICR_STARTUP:
+		*why = "a STARTUP IPI, which needs a local APIC vmctl does not have";
+		return VM_IPI_CANNOT;
+	case ICR_SMI:
+		*why = "an SMI IPI, and vmctl has no SMM";
+		return VM_IPI_CANNOT;
+	default:
+		*why = "an IPI of a reserved delivery mode";
+		return VM_IPI_CANNOT;
+	}
+	if (!r->ipi.send_to_all && !r->ipi.send_to_self) {
+		if (icr & ICR_LOGICAL) {
+			*why = "a logical-destination IPI, and vmctl keeps no LDR to match";
+			return VM_IPI_CANNOT;
+		}
+		if (r->ipi.target_cpu == APIC_ID_BROADCAST)
+			*targets = vm_all_vcpus(v->vm);
+		else
+			*targets |= vm_vcpus_at(v->vm, r->ipi.target_cpu, 1);
+	}
+	if (ICR_DELIVERY(icr) == ICR_LOWEST)
+		*targets &= -*targets;
+	return ICR_DELIVERY(icr) == ICR_NMI ? VM_IPI_NMI : VM_IPI_IRQ;
+}
+
 const struct arch arch_x86 = {
 	.name = "x86-64",
 	.arch = AXVM_ARCH_X86_VMX,
@@ -639,4 +700,5 @@ const struct arch arch_x86 = {
 	.aps_in_kernel = true,
 	.irq_set = x86_irq_set,
 	.system_down = vm_down_status,
+	.ipi_targets = x86_ipi_targets,
 };

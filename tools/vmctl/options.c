@@ -28,6 +28,7 @@ enum {
 	OPT_STATS,
 	OPT_DEVICE,
 	OPT_PTIMER,
+	OPT_IPI,
 };
 
 static const struct option run_options[] = {
@@ -49,6 +50,7 @@ static const struct option run_options[] = {
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ "passthrough-timer", no_argument, NULL, OPT_PTIMER },
+	{ "ipi", required_argument, NULL, OPT_IPI },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -85,6 +87,9 @@ void vm_opts_usage(FILE *f)
 		"      --passthrough-timer\n"
 		"                        arm64: every vCPU owns the EL1 physical\n"
 		"                        timer, its accesses do not trap\n"
+		"      --ipi kernel|user where IPIs between vCPUs go: the module's\n"
+		"                        irqchip or SBI (kernel, the default), or\n"
+		"                        vmctl, without an in-kernel irqchip (user)\n"
 		"      --trace           print every exit that reaches vmctl\n"
 		"      --stats           at the end, the module's exit counts of\n"
 		"                        all vCPUs by reason and the share that\n"
@@ -306,6 +311,14 @@ int vm_opts_parse(struct vm_opts *o, int argc, char **argv, bool *help)
 			break;
 		case OPT_PTIMER:
 			o->vcpu_flags |= AXVM_VCPU_PASSTHROUGH_TIMER;
+			break;
+		case OPT_IPI:
+			if (!strcmp(optarg, "user"))
+				o->user_ipi = true;
+			else if (!strcmp(optarg, "kernel"))
+				o->user_ipi = false;
+			else
+				ret = bad("--ipi", optarg, "not kernel or user");
 			break;
 		case 'h':
 			*help = true;

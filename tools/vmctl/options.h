@@ -53,6 +53,7 @@ struct vm_opts {
 	bool trace;
 	bool stats;			/* exit counts on stderr at the end */
 	uint32_t vcpu_flags;		/* AXVM_VCPU_* of every vCPU */
+	bool user_ipi;			/* --ipi user: IPIs exit to vmctl */
 };
 
 /* 0, or VMCTL_ERROR with one line on stderr; *help set for --help. */

@@ -112,6 +112,24 @@ void vm_kick_halted(struct vm *vm)
 	pthread_mutex_unlock(&vm->lock);
 }
 
+uint64_t vm_vcpus_at(const struct vm *vm, uint64_t base, uint64_t mask)
+{
+	uint64_t set = 0, n;
+	unsigned int i;
+
+	for (i = 0; i < vm->nvcpus; i++) {
+		n = vm->vcpus[i].arch_id - base;
+		if (vm->vcpus[i].arch_id >= base && n < 64 && (mask >> n & 1))
+			set |= 1ULL << i;
+	}
+	return set;
+}
+
+uint64_t vm_all_vcpus(const struct vm *vm)
+{
+	return vm->nvcpus >= 64 ? ~0ULL : (1ULL << vm->nvcpus) - 1;
+}
+
 void *vm_ram(struct vm *vm, uint64_t gpa, uint64_t len, const char *what)
 {
 	void *p = guest_ptr(&vm->mem, gpa, len);
@@ -231,6 +249,14 @@ static void trace_exit(struct vcpu *v)
 	case AXVM_EXIT_SYSREG:
 		/* trace_sysreg(), with the value vmctl answers. */
 		break;
+	case AXVM_EXIT_IPI:
+		fprintf(stderr,
+			"vmctl: vcpu %u: ipi vector %u target %#llx aux %#llx all %u self %u\n",
+			v->id, r->ipi.vector,
+			(unsigned long long)r->ipi.target_cpu,
+			(unsigned long long)r->ipi.target_cpu_aux,
+			r->ipi.send_to_all, r->ipi.send_to_self);
+		break;
 	default:
 		fprintf(stderr, "vmctl: vcpu %u: %s\n", v->id,
 			exit_name(r->exit_reason));
@@ -339,6 +365,56 @@ static void vcpu_cpu_up(struct vcpu *v)
 }
 
 /*
+ * An IPI the module left to vmctl (--ipi user): its interrupt on every
+ * target that exists, as hardware drops one to a CPU that is not there.
+ * A target that is off gets it too, pending in the kernel until it
+ * runs; one inside RUN is kicked by the module, one halted in vmctl is
+ * woken here.
+ */
+static void vcpu_ipi(struct vcpu *v)
+{
+	struct axvm_run *r = v->run;
+	struct vm *vm = v->vm;
+	struct axvm_irq irq = {
+		.irq = r->ipi.vector,
+		.flags = AXVM_IRQ_LEVEL_HIGH,
+	};
+	uint64_t targets = 0;
+	const char *why = "an IPI vmctl cannot deliver";
+	enum vm_ipi how;
+	unsigned int i;
+	int ret;
+
+	if (r->ipi.send_to_all)
+		targets |= vm_all_vcpus(vm) & ~(1ULL << v->id);
+	if (r->ipi.send_to_self)
+		targets |= 1ULL << v->id;
+	how = vm->arch->ipi_targets(v, &targets, &why);
+	if (how == VM_IPI_CANNOT) {
+		report_exit(v, why);
+		vm_stop(vm, VMCTL_UNHANDLED);
+		return;
+	}
+	for (i = 0; i < vm->nvcpus; i++) {
+		if (!(targets >> i & 1))
+			continue;
+		if (how == VM_IPI_NMI)
+			ret = ioctl(vm->vcpus[i].fd, AXVM_NMI, 0);
+		else
+			ret = ioctl(vm->vcpus[i].fd, AXVM_INJECT_IRQ, &irq);
+		if (ret) {
+			fprintf(stderr, "vmctl: vCPU %u: %s of vCPU %u's IPI: %s\n",
+				i, how == VM_IPI_NMI ? "AXVM_NMI" :
+				"AXVM_INJECT_IRQ", v->id, strerror(errno));
+			vm_stop(vm, VMCTL_ERROR);
+			return;
+		}
+	}
+	if (targets)
+		vm_kick_halted(vm);
+}
+
+/*
  * A crashed guest's registers, for its bug report: the PC, the flags
  * (PSTATE, RFLAGS, the privilege mode) and the general registers in the
  * uAPI's order (Documentation/api.rst, AXVM_GET_REGS).
@@ -399,6 +475,9 @@ static void vcpu_exit(struct vcpu *v)
 		break;
 	case AXVM_EXIT_CPU_UP:
 		vcpu_cpu_up(v);
+		break;
+	case AXVM_EXIT_IPI:
+		vcpu_ipi(v);
 		break;
 	case AXVM_EXIT_CPU_DOWN:
 		pthread_mutex_lock(&vm->lock);
@@ -628,6 +707,27 @@ static void vm_prepare_vcpus(struct vm *vm)
 	vm->nvcpus = vm->opts->ncpus;
 }
 
+/*
+ * --ipi user: the module leaves the guest's IPIs to vmctl, in a VM that
+ * then has no in-kernel irqchip (api.rst, AXVM_ENABLE_CAP).
+ */
+static int vm_enable_user_ipi(struct vm *vm)
+{
+	struct axvm_enable_cap cap = { .cap = AXVM_CAP_USER_IPI };
+
+	if (ioctl(vm->sys_fd, AXVM_CHECK_CAP, AXVM_CAP_USER_IPI) != 1) {
+		fprintf(stderr,
+			"vmctl: --ipi user: the module cannot leave IPIs to vmctl here (AXVM_CAP_USER_IPI is not 1)\n");
+		return -1;
+	}
+	if (ioctl(vm->fd, AXVM_ENABLE_CAP, &cap)) {
+		fprintf(stderr, "vmctl: --ipi user: AXVM_ENABLE_CAP: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* The VM itself, its RAM and its vCPUs, once everything is in place. */
 static int vm_create(struct vm *vm)
 {
@@ -657,8 +757,13 @@ static int vm_create(struct vm *vm)
 			(unsigned long long)r.guest_phys_addr, strerror(errno));
 		return -1;
 	}
-	if (vm->arch->create_irqchip && vm->arch->create_irqchip(vm) < 0)
+	if (o->user_ipi) {
+		if (vm_enable_user_ipi(vm))
+			return -1;
+	} else if (vm->arch->create_irqchip &&
+		   vm->arch->create_irqchip(vm) < 0) {
 		return -1;
+	}
 	flags = ioctl(vm->sys_fd, AXVM_CHECK_CAP, AXVM_CAP_VCPU_FLAGS);
 	if (o->vcpu_flags & ~(flags < 0 ? 0 : (uint32_t)flags)) {
 		fprintf(stderr,

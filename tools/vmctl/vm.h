@@ -44,6 +44,13 @@ struct boot_info {
 	bool elf;
 };
 
+/* How the targets of an AXVM_EXIT_IPI (--ipi user) get it. */
+enum vm_ipi {
+	VM_IPI_IRQ,		/* AXVM_INJECT_IRQ of ipi.vector */
+	VM_IPI_NMI,		/* x86: AXVM_NMI */
+	VM_IPI_CANNOT,		/* not one vmctl can deliver: stop */
+};
+
 /* An architecture's machine: addresses, devices, boot and exits. */
 struct arch {
 	const char *name;
@@ -71,6 +78,14 @@ struct arch {
 	void (*irq_set)(struct irq_line *line, int level);
 	/* The status a SYSTEM_DOWN exit means. */
 	int (*system_down)(struct vcpu *v);
+	/*
+	 * An AXVM_EXIT_IPI: *targets (bit i for vcpus[i]) holds the vCPUs
+	 * send_to_all and send_to_self name; add those target_cpu and
+	 * target_cpu_aux name and say how they get it. For VM_IPI_CANNOT,
+	 * *why names the IPI vmctl cannot deliver.
+	 */
+	enum vm_ipi (*ipi_targets)(struct vcpu *v, uint64_t *targets,
+				   const char **why);
 };
 
 extern const struct arch arch_arm64, arch_riscv64, arch_x86;
@@ -143,6 +158,13 @@ void vm_irqchip_line(struct vm *vm, unsigned int irq, int level);
 void vm_signal_msi(struct vm *vm, uint64_t address, uint32_t data);
 /* Wake vCPUs halted in vmctl: an interrupt was raised. */
 void vm_kick_halted(struct vm *vm);
+/*
+ * The vCPUs (bit i for vcpus[i]) whose arch_id is @base + n for a bit n
+ * set in @mask; ids without a vCPU are left out.
+ */
+uint64_t vm_vcpus_at(const struct vm *vm, uint64_t base, uint64_t mask);
+/* Every vCPU of the VM, as a vm_vcpus_at() set. */
+uint64_t vm_all_vcpus(const struct vm *vm);
 
 /* Host pointer into guest RAM or NULL, with a message naming @what. */
 void *vm_ram(struct vm *vm, uint64_t gpa, uint64_t len, const char *what);

@@ -494,6 +494,26 @@ TEST_F(vmctl, user_ipi_option)
 	EXPECT_STREQ("vmctl: --ipi 'bogus': not kernel or user\n",
 		     self->r.err);
 }
+
+/*
+ * An IPI to itself (SDM 10.6.1, ICR shorthand 01 "Self", fixed, vector
+ * 0x40): the module's exit, vmctl's x86 decode and INJECT_IRQ of the
+ * vector, which the guest takes through its IDT before it powers off.
+ */
+TEST_F(vmctl, ipi_to_self_through_vmctl)
+{
+	if (user_ipi_cap() != 1)
+		SKIP(return, "AXVM_CAP_USER_IPI is 0 here");
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/IPI.elf", "--ipi",
+		  "user", "--stats", "--trace");
+	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
+	EXPECT_STREQ(HELLO "axvm-guest: got ipi\n", self->r.out);
+	EXPECT_NE(NULL, strstr(self->r.err, "\nvmctl: stats: exit ipi=1\n"))
+		TH_LOG("stderr: %s", self->r.err);
+	EXPECT_NE(NULL, strstr(self->r.err,
+			       "vmctl: vcpu 0: ipi vector 64 target 0 aux 0x40040 all 0 self 1\n"))
+		TH_LOG("stderr: %s", self->r.err);
+}
 #endif
 
 /*

@@ -91,10 +91,11 @@ $(OUT)/libfdt.a: $(LIBFDT_OBJS)
 	$(CROSS_COMPILE)ar rcs $@ $^
 
 vmctl: $(OUT)/vmctl
-$(OUT)/vmctl: tools/vmctl/*.c tools/vmctl/*.h uapi/linux/axvm.h $(LIBFDT_DEP)
+$(OUT)/vmctl: tools/vmctl/*.c tools/vmctl/*.h uapi/linux/axvm.h dkms.conf \
+	      $(LIBFDT_DEP)
 	@mkdir -p $(OUT)
-	$(USER_CC) $(USER_CFLAGS) $(LIBFDT_CFLAGS) -o $@ tools/vmctl/*.c \
-		$(LIBFDT_LIB)
+	$(USER_CC) $(USER_CFLAGS) $(LIBFDT_CFLAGS) -DVMCTL_VERSION='"$(VERSION)"' \
+		-o $@ tools/vmctl/*.c $(LIBFDT_LIB)
 
 include selftests/guests/guests.mk
 

@@ -5,7 +5,9 @@
  * crash, spin or make an exit vmctl cannot handle; vmctl's exit status
  * and output are checked, as are its argument errors, Ctrl-C, the
  * console file, exit tracing, SMP start-up and IPIs that vmctl
- * delivers (--ipi user).
+ * delivers (--ipi user); and what a new user meets first: --version,
+ * info's capabilities, --device on either side of the command, image
+ * errors without the module, and a log that a typo leaves alone.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -162,6 +164,19 @@ static int lines(const char *s)
 	return n;
 }
 
+static int count_prefixed(const char *s, const char *prefix)
+{
+	int n = 0;
+
+	while (*s) {
+		n += !strncmp(s, prefix, strlen(prefix));
+		s = strchrnul(s, '\n');
+		if (*s)
+			s++;
+	}
+	return n;
+}
+
 FIXTURE(vmctl) {
 	struct result r;
 	long refcnt;
@@ -193,6 +208,75 @@ TEST_F(vmctl, info)
 	EXPECT_EQ(0, self->r.status);
 	EXPECT_NE(NULL, strstr(self->r.out, "api-version: "));
 	EXPECT_NE(NULL, strstr(self->r.out, "cap run: 1"));
+}
+
+/* "vmctl <dkms.conf's PACKAGE_VERSION>", as an option and a command. */
+TEST_F(vmctl, version)
+{
+	static const char *const ways[][2] = {
+		{ "--version", NULL },
+		{ "version", NULL },
+	};
+	unsigned int i;
+
+	ASSERT_LT(0, strlen(AXVM_PACKAGE_VERSION));
+	for (i = 0; i < ARRAY_SIZE(ways); i++) {
+		run_vmctl(&self->r, 0, 0, ways[i]);
+		EXPECT_EQ(0, self->r.status) TH_LOG("%s", ways[i][0]);
+		EXPECT_STREQ("vmctl " AXVM_PACKAGE_VERSION "\n", self->r.out);
+		EXPECT_STREQ("", self->r.err);
+	}
+}
+
+/*
+ * Every AXVM_CAP_* of the uAPI, each once, with what AXVM_CHECK_CAP
+ * says of it: a line "cap NAME: VALUE".
+ */
+TEST_F(vmctl, info_lists_every_capability)
+{
+	static const struct {
+		int cap;
+		const char *name;
+	} caps[] = {
+		{ AXVM_CAP_ARCH, "arch" },
+		{ AXVM_CAP_RUN, "run" },
+		{ AXVM_CAP_MAX_VCPUS, "max-vcpus" },
+		{ AXVM_CAP_MAX_VCPU_ID, "max-vcpu-id" },
+		{ AXVM_CAP_NR_MEM_REGIONS, "mem-regions" },
+		{ AXVM_CAP_READONLY_MEM, "readonly-mem" },
+		{ AXVM_CAP_GUEST_PHYS_BITS, "guest-phys-bits" },
+		{ AXVM_CAP_EXIT_STATS, "exit-stats" },
+		{ AXVM_CAP_NR_IRQS, "irqs" },
+		{ AXVM_CAP_IMMEDIATE_EXIT, "immediate-exit" },
+		{ AXVM_CAP_CPUID, "cpuid" },
+		{ AXVM_CAP_IRQCHIP, "irqchip" },
+		{ AXVM_CAP_HYPERCALL_FILTER, "hypercall-filter" },
+		{ AXVM_CAP_DIRTY_LOG, "dirty-log" },
+		{ AXVM_CAP_USER_FAULT, "user-fault" },
+		{ AXVM_CAP_VCPU_FLAGS, "vcpu-flags" },
+		{ AXVM_CAP_USER_IPI, "user-ipi" },
+	};
+	char line[64], name[32];
+	unsigned int i;
+	int sys;
+
+	/* Numbered from 1 on: the table has each up to the last. */
+	ASSERT_EQ(AXVM_CAP_USER_IPI, (int)ARRAY_SIZE(caps));
+	VMCTL_RUN(&self->r, "info");
+	ASSERT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	sys = axvm_open();
+	ASSERT_GE(sys, 0);
+	for (i = 0; i < ARRAY_SIZE(caps); i++) {
+		snprintf(name, sizeof(name), "cap %s: ", caps[i].name);
+		snprintf(line, sizeof(line), "\n%s%d\n", name,
+			 axvm_cap(sys, caps[i].cap));
+		EXPECT_NE(NULL, strstr(self->r.out, line))
+			TH_LOG("%s not in:\n%s", line + 1, self->r.out);
+		EXPECT_EQ(1, count_prefixed(self->r.out, name))
+			TH_LOG("%s", name);
+	}
+	close(sys);
+	EXPECT_EQ((int)ARRAY_SIZE(caps), count_prefixed(self->r.out, "cap "));
 }
 
 /* A raw binary at a load address prints and powers off: status 0. */
@@ -231,20 +315,38 @@ TEST_F(vmctl, passthrough_timer)
 #endif
 }
 
+/* A reset is status 2 and one line saying so. */
 TEST_F(vmctl, reset_is_status_2)
 {
 	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/RESET.elf");
 	EXPECT_EQ(2, self->r.status) TH_LOG("stderr: %s", self->r.err);
 	EXPECT_STREQ(HELLO, self->r.out);
+	EXPECT_STREQ("vmctl: the guest reset\n", self->r.err);
 }
 
 #if !defined(__aarch64__)
-/* x86: a triple fault; riscv64: SBI SRST with "system failure". */
+#ifdef __x86_64__
+#define CRASH_LINE	"vmctl: the guest crashed (a triple fault)\n"
+#else
+#define CRASH_LINE	"vmctl: the guest crashed (it reported a system failure)\n"
+#endif
+
+/*
+ * x86: a triple fault; riscv64: SBI SRST with "system failure". The exit
+ * and the registers are printed, and last a line saying what happened.
+ */
 TEST_F(vmctl, crash_is_status_3)
 {
+	size_t len, line = strlen(CRASH_LINE);
+
 	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/CRASH.elf");
 	EXPECT_EQ(3, self->r.status) TH_LOG("stderr: %s", self->r.err);
 	EXPECT_STREQ(HELLO, self->r.out);
+	len = strlen(self->r.err);
+	ASSERT_LE(line, len) TH_LOG("stderr: %s", self->r.err);
+	EXPECT_STREQ(CRASH_LINE, self->r.err + len - line)
+		TH_LOG("stderr: %s", self->r.err);
+	EXPECT_NE(NULL, strstr(self->r.err, "system down: exit system-down"));
 }
 #endif
 
@@ -286,8 +388,16 @@ TEST_F(vmctl, pin_sets_the_vcpu_thread_affinity)
 	EXPECT_EQ(1, self->r.pinned_to_1);
 }
 
+#define CON_KEPT	"the log of the run before\n"
+
+/* The console in a file, which a run that boots empties first. */
 TEST_F(vmctl, console_to_file)
 {
+	int fd = open(CON_FILE, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(strlen(CON_KEPT), write(fd, CON_KEPT, strlen(CON_KEPT)));
+	close(fd);
 	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/POWEROFF.elf",
 		  "--console", CON_FILE);
 	EXPECT_EQ(0, self->r.status) TH_LOG("stderr: %s", self->r.err);
@@ -326,19 +436,6 @@ TEST_F(vmctl, trace_decodes_sysregs)
 		TH_LOG("stderr: %s", self->r.err);
 }
 #endif
-
-static int count_prefixed(const char *s, const char *prefix)
-{
-	int n = 0;
-
-	while (*s) {
-		n += !strncmp(s, prefix, strlen(prefix));
-		s = strchrnul(s, '\n');
-		if (*s)
-			s++;
-	}
-	return n;
-}
 
 #define STATS_FMT \
 	"vmctl: stats: exits=%llu to-user=%llu share=%*u.%*u%% runs=%llu vcpus=%u"
@@ -795,5 +892,182 @@ TEST_F(vmctl, image_errors)
 		  "--memory", "1M");
 	EXPECT_EQ(1, self->r.status) TH_LOG("%s", self->r.err);
 }
+
+/*
+ * --console FILE is emptied only when the guest is about to run: an
+ * image that does not exist, that vmctl cannot start (refused before the
+ * module is opened) or that does not fit in RAM (refused as it is
+ * loaded, the file open) is one error line, and the file keeps what it
+ * had.
+ */
+TEST_F(vmctl, console_file_kept_on_errors)
+{
+	static const char *const bad[][10] = {
+		{ "run", "--console", CON_FILE, "--kernel", "/nonexistent",
+		  NULL },
+		{ "run", "--console", CON_FILE, "--kernel",
+		  "/guests/POWEROFF.bin", NULL },
+		{ "run", "--console", CON_FILE, "--kernel",
+		  "/guests/POWEROFF.bin", "--load", "0xfffffffffff00000", NULL },
+		{ "run", "--console", CON_FILE, "--kernel", "/vmctl", "--load",
+		  RAW_LOAD, "--memory", "1M", NULL },
+	};
+	char con[128];
+	unsigned int i;
+	int fd;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		fd = open(CON_FILE, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		ASSERT_GE(fd, 0);
+		ASSERT_EQ(strlen(CON_KEPT), write(fd, CON_KEPT, strlen(CON_KEPT)));
+		close(fd);
+		run_vmctl(&self->r, 0, 0, bad[i]);
+		EXPECT_EQ(1, self->r.status) TH_LOG("case %u: %s", i, self->r.err);
+		EXPECT_EQ(1, lines(self->r.err)) TH_LOG("case %u: %s", i, self->r.err);
+		EXPECT_EQ(0, strncmp(self->r.err, "vmctl: ", 7));
+		axvm_slurp(CON_FILE, con, sizeof(con));
+		EXPECT_STREQ(CON_KEPT, con) TH_LOG("case %u", i);
+	}
+	unlink(CON_FILE);
+}
+
+#ifdef __x86_64__
+#define NOT_AN_IMAGE	"/guests/POWEROFF.bin: neither a bzImage nor an ELF; give --load for a raw binary\n"
+#elif defined(__aarch64__)
+#define NOT_AN_IMAGE	"/guests/POWEROFF.bin: neither an ELF nor an arm64 Image; give --load for a raw binary\n"
+#else
+#define NOT_AN_IMAGE	"/guests/POWEROFF.bin: neither an ELF nor a riscv64 Image; give --load for a raw binary\n"
+#endif
+
+/*
+ * Where the module is not loaded, an image vmctl cannot start is still
+ * named as such: images are read and recognised before the device is
+ * opened, with --device before or after the command. A good image gets
+ * as far as the device.
+ */
+TEST_F(vmctl, image_checked_before_the_device)
+{
+	VMCTL_RUN(&self->r, "--device", "/nonexistent/axvm", "run", "--kernel",
+		  "/guests/POWEROFF.bin");
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_STREQ("vmctl: " NOT_AN_IMAGE, self->r.err);
+	VMCTL_RUN(&self->r, "run", "--device", "/nonexistent/axvm", "--kernel",
+		  "/guests/POWEROFF.bin");
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_STREQ("vmctl: " NOT_AN_IMAGE, self->r.err);
+	VMCTL_RUN(&self->r, "--device", "/nonexistent/axvm", "run", "--kernel",
+		  "/nonexistent.img");
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_STREQ("vmctl: --kernel '/nonexistent.img': No such file or directory\n",
+		     self->r.err);
+	VMCTL_RUN(&self->r, "--device", "/nonexistent/axvm", "run", "--kernel",
+		  "/guests/POWEROFF.elf");
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_EQ(1, lines(self->r.err)) TH_LOG("%s", self->r.err);
+	EXPECT_NE(NULL, strstr(self->r.err, "vmctl: /nonexistent/axvm: "))
+		TH_LOG("%s", self->r.err);
+}
+
+/*
+ * --device before the command or after it; after "run" it is one of
+ * run's options, and the last one given wins.
+ */
+TEST_F(vmctl, device_option_on_either_side)
+{
+	VMCTL_RUN(&self->r, "info", "--device", AXVM_DEV);
+	EXPECT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	EXPECT_NE(NULL, strstr(self->r.out, "cap run: 1"));
+	VMCTL_RUN(&self->r, "info", "--device", "/nonexistent");
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "module is not loaded"))
+		TH_LOG("%s", self->r.err);
+	VMCTL_RUN(&self->r, "--device", AXVM_DEV, "run", "--memory", "32M",
+		  "--kernel", "/guests/POWEROFF.elf");
+	EXPECT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	EXPECT_STREQ(HELLO, self->r.out);
+	VMCTL_RUN(&self->r, "--device", "/nonexistent", "run", "--memory",
+		  "32M", "--kernel", "/guests/POWEROFF.elf", "--device",
+		  AXVM_DEV);
+	EXPECT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	EXPECT_STREQ(HELLO, self->r.out);
+	VMCTL_RUN(&self->r, "info", "--device");
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_STREQ("vmctl: option '--device' needs a value\n", self->r.err);
+}
+
+#define NOT_AXVM \
+	"vmctl: /dev/null: not an axvm device (AXVM_GET_API_VERSION: Inappropriate ioctl for device)\n"
+
+/* A node that opens but is not axvm's: one line with the ioctl's errno. */
+TEST_F(vmctl, not_an_axvm_device)
+{
+	VMCTL_RUN(&self->r, "--device", "/dev/null", "info");
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_STREQ(NOT_AXVM, self->r.err);
+	EXPECT_STREQ("", self->r.out);
+	VMCTL_RUN(&self->r, "info", "--device", "/dev/null");
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_STREQ(NOT_AXVM, self->r.err);
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/POWEROFF.elf",
+		  "--device", "/dev/null");
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_STREQ(NOT_AXVM, self->r.err);
+}
+
+/* A command line of @len characters: "x=aaa...a". */
+static char *long_line(size_t len)
+{
+	char *s = malloc(len + 1);
+
+	if (s) {
+		memset(s, 'a', len);
+		memcpy(s, "x=", 2);
+		s[len] = '\0';
+	}
+	return s;
+}
+
+#ifndef __x86_64__
+/*
+ * A long --append: the device tree grows with its bootargs, here to
+ * more than the 64 KiB it has without them (an argument can be 128 KiB,
+ * MAX_ARG_STRLEN).
+ */
+TEST_F(vmctl, long_append_grows_the_device_tree)
+{
+	static const size_t lens[] = { 3000, 100000 };
+	unsigned int i;
+	char *line;
+
+	for (i = 0; i < ARRAY_SIZE(lens); i++) {
+		line = long_line(lens[i]);
+		ASSERT_NE(NULL, line);
+		VMCTL_RUN(&self->r, "run", "--kernel", "/guests/POWEROFF.elf",
+			  "--append", line);
+		free(line);
+		EXPECT_EQ(0, self->r.status)
+			TH_LOG("%zu: %s", lens[i], self->r.err);
+		EXPECT_STREQ(HELLO, self->r.out);
+	}
+}
+#else
+/*
+ * x86 command lines have a hard limit, Linux's 2048 bytes: a longer one
+ * is one line naming --append (a Multiboot kernel takes it; other ELF
+ * images get no command line).
+ */
+TEST_F(vmctl, long_append_is_refused_in_one_line)
+{
+	char *line = long_line(3000);
+
+	ASSERT_NE(NULL, line);
+	VMCTL_RUN(&self->r, "run", "--kernel", "/guests/MULTIBOOT.elf",
+		  "--append", line);
+	free(line);
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_STREQ("vmctl: --append: command line too long (at most 2047 bytes on x86)\n",
+		     self->r.err);
+}
+#endif
 
 TEST_HARNESS_MAIN

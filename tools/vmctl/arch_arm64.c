@@ -38,7 +38,7 @@ static const struct machine_devices arm64_devices = {
 };
 
 static const struct image_header arm64_image = {
-	.arch = "arm64",
+	.what = "an arm64 Image",
 	.magic_off = 0x38,
 	.magic = "ARM\x64",
 	.magic_len = 4,
@@ -85,6 +85,11 @@ static void arm64_fill_dt(struct vm *vm, struct fdt_machine *m)
 		m->gicr_size = ARM64_GICC_SIZE;
 	}
 	boot_dt_fill_common(vm, m);
+}
+
+static int arm64_check_kernel(struct vm *vm)
+{
+	return boot_dt_check(vm, &arm64_image);
 }
 
 static int arm64_load(struct vm *vm)
@@ -175,6 +180,7 @@ const struct arch arch_arm64 = {
 	.ram_base = 0x80000000ULL,
 	.arch_id = arm64_arch_id,
 	.add_devices = arm64_add_devices,
+	.check_kernel = arm64_check_kernel,
 	.load = arm64_load,
 	.boot_regs = arm64_boot_regs,
 	.hypercall = arm64_hypercall,

@@ -46,7 +46,7 @@ static const struct machine_devices riscv64_devices = {
 };
 
 static const struct image_header riscv64_image = {
-	.arch = "riscv64",
+	.what = "a riscv64 Image",
 	.magic_off = 0x38,
 	.magic = "RSC\x05",
 	.magic_len = 4,
@@ -167,6 +167,11 @@ static void riscv64_fill_dt(struct vm *vm, struct fdt_machine *m)
 	m->isa = riscv64_isa;
 	m->mmu_type = riscv64_mmu;
 	boot_dt_fill_common(vm, m);
+}
+
+static int riscv64_check_kernel(struct vm *vm)
+{
+	return boot_dt_check(vm, &riscv64_image);
 }
 
 static int riscv64_load(struct vm *vm)
@@ -335,6 +340,7 @@ const struct arch arch_riscv64 = {
 	.ram_base = 0x80000000ULL,
 	.arch_id = riscv64_arch_id,
 	.add_devices = riscv64_add_devices,
+	.check_kernel = riscv64_check_kernel,
 	.load = riscv64_load,
 	.boot_regs = riscv64_boot_regs,
 	.hypercall = riscv64_hypercall,

@@ -272,18 +272,23 @@ static unsigned int x86_memory_map(const struct vm *vm,
 	return n;
 }
 
-/* The Linux/x86 64-bit boot protocol (Documentation/x86/boot.rst). */
-static int x86_load_bzimage(struct vm *vm, struct file_buf *f)
+/* The real-mode setup code's size: the kernel proper follows it. */
+static size_t bz_setup_size(const struct file_buf *f)
 {
 	unsigned int setup_sects = f->data[BP_SETUP_SECTS] ?: 4;
-	size_t setup = (setup_sects + 1) * 512ULL, hdr_len;
-	struct x86_mem_range map[X86_MEM_RANGES_MAX];
-	char cmdline[BOOT_CMDLINE_MAX];
-	uint64_t ram_end = vm->mem.base + vm->mem.size, initrd_max;
-	uint8_t *zp, *e820;
-	unsigned int n, i;
-	size_t len;
 
+	return (setup_sects + 1) * 512ULL;
+}
+
+/* The setup header's length, which its jump at 0x200 gives. */
+static size_t bz_hdr_len(const struct file_buf *f)
+{
+	return 0x202 + f->data[BP_HDR_END_JUMP] - BP_HDR;
+}
+
+/* A bzImage this loader can start: its headers, before any VM. */
+static int x86_check_bzimage(const struct file_buf *f)
+{
 	if (get_le(f->data + BP_VERSION, 2) < 0x20c ||
 	    !(get_le(f->data + BP_XLOADFLAGS, 2) & XLF_KERNEL_64)) {
 		fprintf(stderr,
@@ -291,12 +296,32 @@ static int x86_load_bzimage(struct vm *vm, struct file_buf *f)
 			f->path);
 		return -1;
 	}
-	if (setup >= f->size) {
+	if (bz_setup_size(f) >= f->size) {
 		fprintf(stderr, "vmctl: %s: truncated bzImage\n", f->path);
 		return -1;
 	}
+	if (BP_HDR + bz_hdr_len(f) > 4096 || BP_HDR + bz_hdr_len(f) > f->size) {
+		fprintf(stderr, "vmctl: %s: bad setup header length\n", f->path);
+		return -1;
+	}
+	return 0;
+}
+
+/* The Linux/x86 64-bit boot protocol (Documentation/x86/boot.rst). */
+static int x86_load_bzimage(struct vm *vm, const struct file_buf *f)
+{
+	size_t setup = bz_setup_size(f), hdr_len = bz_hdr_len(f);
+	struct x86_mem_range map[X86_MEM_RANGES_MAX];
+	char cmdline[BOOT_CMDLINE_MAX];
+	uint64_t ram_end = vm->mem.base + vm->mem.size, initrd_max;
+	uint8_t *zp, *e820;
+	unsigned int n, i;
+	size_t len;
+
 	if (x86_cmdline(vm, cmdline, sizeof(cmdline))) {
-		fprintf(stderr, "vmctl: --append: command line too long\n");
+		fprintf(stderr,
+			"vmctl: --append: command line too long (at most %d bytes on x86)\n",
+			BOOT_CMDLINE_MAX - 1);
 		return -1;
 	}
 	len = strlen(cmdline) + 1;
@@ -314,11 +339,6 @@ static int x86_load_bzimage(struct vm *vm, struct file_buf *f)
 
 	/* The zero page: the image's setup header, then what we fill in. */
 	memset(zp, 0, 4096);
-	hdr_len = 0x202 + f->data[BP_HDR_END_JUMP] - BP_HDR;
-	if (BP_HDR + hdr_len > 4096 || BP_HDR + hdr_len > f->size) {
-		fprintf(stderr, "vmctl: %s: bad setup header length\n", f->path);
-		return -1;
-	}
 	memcpy(zp + BP_HDR, f->data + BP_HDR, hdr_len);
 	zp[BP_TYPE_OF_LOADER] = 0xff;
 	zp[BP_LOADFLAGS] |= LOADED_HIGH;
@@ -383,7 +403,9 @@ static int x86_load_multiboot(struct vm *vm, const struct file_buf *f)
 	if (mb <= 0)
 		return mb;
 	if (x86_cmdline(vm, cmdline, sizeof(cmdline))) {
-		fprintf(stderr, "vmctl: --append: command line too long\n");
+		fprintf(stderr,
+			"vmctl: --append: command line too long (at most %d bytes on x86)\n",
+			BOOT_CMDLINE_MAX - 1);
 		return -1;
 	}
 	if (load_initrd(vm, vm->boot.kernel_end, ram_end))
@@ -393,10 +415,37 @@ static int x86_load_multiboot(struct vm *vm, const struct file_buf *f)
 	return x86_multiboot_info ? 0 : -1;
 }
 
+/* What the image is, from its headers: all known before a VM exists. */
+static int x86_check_kernel(struct vm *vm)
+{
+	const struct vm_opts *o = vm->opts;
+	const struct file_buf *f = &vm->kernel;
+	uint32_t flags;
+
+	if (o->load_addr != VMCTL_NO_ADDR) {
+		vm->kernel_kind = KERNEL_RAW;
+	} else if (is_elf(f)) {
+		/* A Multiboot header that asks for a video mode fails. */
+		if (elf_check(f, EM_X86_64) || multiboot_header(f, &flags) < 0)
+			return -1;
+		vm->kernel_kind = KERNEL_ELF;
+	} else if (is_bzimage(f)) {
+		if (x86_check_bzimage(f))
+			return -1;
+		vm->kernel_kind = KERNEL_LINUX;
+	} else {
+		fprintf(stderr,
+			"vmctl: %s: neither a bzImage nor an ELF; give --load for a raw binary\n",
+			f->path);
+		return -1;
+	}
+	return 0;
+}
+
 static int x86_load(struct vm *vm)
 {
 	const struct vm_opts *o = vm->opts;
-	struct file_buf f;
+	const struct file_buf *f = &vm->kernel;
 	int ret = -1;
 
 	if (vm->mem.size < (16ULL << 20)) {
@@ -409,10 +458,9 @@ static int x86_load(struct vm *vm)
 			X86_VIRTIO_BASE >> 20);
 		return -1;
 	}
-	if (file_read(o->kernel, &f))
-		return -1;
-	if (o->load_addr != VMCTL_NO_ADDR) {
-		ret = load_bytes(vm, &f, 0, f.size, o->load_addr);
+	switch (vm->kernel_kind) {
+	case KERNEL_RAW:
+		ret = load_bytes(vm, f, 0, f->size, o->load_addr);
 		if (!ret && o->entry >= 0x100000) {
 			fprintf(stderr,
 				"vmctl: --entry %#llx: x86 raw images start in real mode, below 1 MiB\n",
@@ -422,34 +470,32 @@ static int x86_load(struct vm *vm)
 		x86_boot_mode = X86_BOOT_REAL;
 		vm->boot.entry = o->entry;
 		vm->boot.kernel_start = o->load_addr;
-		vm->boot.kernel_end = o->load_addr + f.size;
-	} else if (is_elf(&f)) {
+		vm->boot.kernel_end = o->load_addr + f->size;
+		break;
+	case KERNEL_ELF:
 		/* A position-independent one at 1 MiB, as Multiboot loads. */
-		ret = load_elf(vm, &f, EM_X86_64, 0x100000, &vm->boot.entry,
+		ret = load_elf(vm, f, EM_X86_64, 0x100000, &vm->boot.entry,
 			       &vm->boot.kernel_start, &vm->boot.kernel_end);
 		x86_boot_mode = X86_BOOT_FLAT32;
 		vm->boot.elf = true;
 		if (!ret && vm->boot.entry > 0xffffffffULL) {
 			fprintf(stderr,
 				"vmctl: %s: entry above 4 GiB; x86 ELF images start in 32-bit mode\n",
-				f.path);
+				f->path);
 			ret = -1;
 		}
 		if (!ret)
-			ret = x86_load_multiboot(vm, &f);
-	} else if (is_bzimage(&f)) {
-		ret = x86_load_bzimage(vm, &f);
-	} else {
-		fprintf(stderr,
-			"vmctl: %s: neither a bzImage nor an ELF; give --load for a raw binary\n",
-			f.path);
+			ret = x86_load_multiboot(vm, f);
+		break;
+	case KERNEL_LINUX:
+		ret = x86_load_bzimage(vm, f);
+		break;
 	}
 	if (!ret && o->initrd && !vm->boot.is_linux && !x86_multiboot_info) {
 		fprintf(stderr,
 			"vmctl: --initrd is for Linux and Multiboot kernels\n");
 		ret = -1;
 	}
-	file_free(&f);
 	return ret;
 }
 
@@ -693,6 +739,7 @@ const struct arch arch_x86 = {
 	.ram_base = 0,
 	.arch_id = x86_arch_id,
 	.add_devices = x86_add_devices,
+	.check_kernel = x86_check_kernel,
 	.load = x86_load,
 	.boot_regs = x86_boot_regs,
 	.hypercall = x86_hypercall,

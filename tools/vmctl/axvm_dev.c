@@ -89,6 +89,14 @@ int axvm_dev_open(const char *dev)
 		return -1;
 	}
 	version = ioctl(fd, AXVM_GET_API_VERSION, 0);
+	/* Any node opens: one that refuses axvm's first ioctl is not ours. */
+	if (version < 0) {
+		fprintf(stderr,
+			"vmctl: %s: not an axvm device (AXVM_GET_API_VERSION: %s)\n",
+			dev, strerror(errno));
+		close(fd);
+		return -1;
+	}
 	if (version != AXVM_API_VERSION) {
 		fprintf(stderr,
 			"vmctl: %s: API version %d, vmctl speaks %d: use vmctl and axvm.ko of one release\n",

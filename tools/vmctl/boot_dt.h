@@ -14,13 +14,19 @@ struct vm;
 
 /* Linux "Image" headers (arm64 booting.rst, riscv boot-image-header.rst). */
 struct image_header {
-	const char *arch;
+	const char *what;		/* "an arm64 Image" */
 	unsigned int magic_off;
 	const char *magic;
 	unsigned int magic_len;
 	uint64_t default_text_offset;	/* when image_size is 0 */
 	uint16_t elf_machine;
 };
+
+/*
+ * What vm->kernel is: an Image of @ih, an ELF for its machine, or raw
+ * with --load. Sets vm->kernel_kind; -1 with a message when none.
+ */
+int boot_dt_check(struct vm *vm, const struct image_header *ih);
 
 /*
  * The guest image (Image, ELF, or raw with --load) into RAM, then the

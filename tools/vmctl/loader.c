@@ -212,6 +212,28 @@ static int elf_header(const struct file_buf *f, struct elf_image *im)
 	return 0;
 }
 
+/* The header, and that it is an executable that @machine runs. */
+static int elf_check_header(const struct file_buf *f, uint16_t machine,
+			    struct elf_image *im)
+{
+	if (elf_header(f, im))
+		return -1;
+	/* x86 also takes 32-bit (EM_386) images, as Multiboot loaders do. */
+	if (im->elf32 ? !(machine == EM_X86_64 && im->machine == EM_386) :
+			im->machine != machine)
+		return elf_bad(f, "built for another architecture");
+	if (im->type != ET_EXEC && (im->type != ET_DYN || im->elf32))
+		return elf_bad(f, "not an executable (ET_EXEC, or ET_DYN for 64-bit)");
+	return 0;
+}
+
+int elf_check(const struct file_buf *f, uint16_t machine)
+{
+	struct elf_image im;
+
+	return elf_check_header(f, machine, &im);
+}
+
 /* Program header @i, widened to the 64-bit layout. */
 static void elf_phdr(const struct file_buf *f, const struct elf_image *im,
 		     unsigned int i, Elf64_Phdr *ph)
@@ -246,14 +268,8 @@ int load_elf(struct vm *vm, const struct file_buf *f, uint16_t machine,
 	bool pie;
 	uint8_t *dst;
 
-	if (elf_header(f, &im))
+	if (elf_check_header(f, machine, &im))
 		return -1;
-	/* x86 also takes 32-bit (EM_386) images, as Multiboot loaders do. */
-	if (im.elf32 ? !(machine == EM_X86_64 && im.machine == EM_386) :
-		       im.machine != machine)
-		return elf_bad(f, "built for another architecture");
-	if (im.type != ET_EXEC && (im.type != ET_DYN || im.elf32))
-		return elf_bad(f, "not an executable (ET_EXEC, or ET_DYN for 64-bit)");
 	pie = im.type == ET_DYN;
 	/*
 	 * A position-independent image goes to @dyn_base: its lowest

@@ -21,7 +21,19 @@ struct file_buf {
 int file_read(const char *path, struct file_buf *f);
 void file_free(struct file_buf *f);
 
+/* What the --kernel file is, as the architecture's check_kernel found. */
+enum kernel_kind {
+	KERNEL_RAW,		/* --load: bytes at an address */
+	KERNEL_ELF,
+	KERNEL_LINUX,		/* arm64 or riscv64 Image, x86 bzImage */
+};
+
 bool is_elf(const struct file_buf *f);
+/*
+ * Whether @f's ELF header is one load_elf() takes for @machine: -1 with
+ * a message when not. Needs no RAM, so images are checked before a VM.
+ */
+int elf_check(const struct file_buf *f, uint16_t machine);
 /*
  * PT_LOAD segments at their physical addresses, which must lie in guest
  * RAM; @machine is the ELF e_machine the architecture runs. An ET_DYN

@@ -66,7 +66,8 @@ void vm_opts_usage(FILE *f)
 		"      --load ADDR       raw binary: guest physical load address\n"
 		"      --entry ADDR      raw binary: where to start (default --load)\n"
 		"  -i, --initrd FILE     initial ramdisk\n"
-		"  -a, --append LINE     kernel command line\n"
+		"  -a, --append LINE     kernel command line (x86: up to 2047\n"
+		"                        bytes)\n"
 		"  -m, --memory SIZE     guest RAM, K/M/G suffixes (default 256M)\n"
 		"  -c, --cpus N          vCPUs (default 1, at most %d)\n"
 		"  -p, --pin LIST        host CPU of each vCPU, e.g. 0,1; default:\n"
@@ -74,7 +75,8 @@ void vm_opts_usage(FILE *f)
 		"      --dtb FILE        device tree to give the guest (arm64,\n"
 		"                        riscv64) instead of the generated one\n"
 		"      --console FILE    console output to FILE, no input (default:\n"
-		"                        standard input and output)\n"
+		"                        standard input and output); FILE is\n"
+		"                        emptied only once the guest is to run\n"
 		"      --disk FILE[,ro]  virtio block device on FILE, read-only with\n"
 		"                        ,ro (up to %d)\n"
 		"      --rng             virtio entropy device\n"
@@ -94,11 +96,13 @@ void vm_opts_usage(FILE *f)
 		"      --stats           at the end, the module's exit counts of\n"
 		"                        all vCPUs by reason and the share that\n"
 		"                        reached vmctl, on standard error\n"
-		"      --device PATH     the axvm device (default /dev/axvm)\n"
+		"      --device PATH     the axvm device (default /dev/axvm, or the\n"
+		"                        --device before run)\n"
 		"  -h, --help            this text\n"
 		"\n"
 		"exit status: 0 guest powered off, 1 vmctl error, 2 guest reset,\n"
-		"3 guest crashed, 4 unhandled guest exit, 128+N stopped by signal N\n",
+		"3 guest crashed, 4 unhandled guest exit, 128+N stopped by signal N;\n"
+		"a reset or a crash is also said on standard error\n",
 		VMCTL_MAX_VCPUS, VMCTL_MAX_DISKS);
 }
 
@@ -217,14 +221,15 @@ static int parse_disk(struct vm_opts *o, char *arg)
 	return 0;
 }
 
-int vm_opts_parse(struct vm_opts *o, int argc, char **argv, bool *help)
+int vm_opts_parse(struct vm_opts *o, int argc, char **argv,
+		  const char *device, bool *help)
 {
 	unsigned int npin = 0, i;
 	uint64_t v;
 	int c, ret;
 
 	memset(o, 0, sizeof(*o));
-	o->device = "/dev/axvm";
+	o->device = device;
 	o->mem_size = 256ULL << 20;
 	o->ncpus = 1;
 	o->load_addr = VMCTL_NO_ADDR;
@@ -232,7 +237,8 @@ int vm_opts_parse(struct vm_opts *o, int argc, char **argv, bool *help)
 	for (i = 0; i < VMCTL_MAX_VCPUS; i++)
 		o->pin[i] = -1;
 	*help = false;
-	optind = 1;
+	/* 0, not 1: glibc then forgets main()'s "+" (stop at the command). */
+	optind = 0;
 	opterr = 0;
 
 	while ((c = getopt_long(argc, argv, ":m:c:p:k:i:a:h", run_options,

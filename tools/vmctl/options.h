@@ -56,8 +56,12 @@ struct vm_opts {
 	bool user_ipi;			/* --ipi user: IPIs exit to vmctl */
 };
 
-/* 0, or VMCTL_ERROR with one line on stderr; *help set for --help. */
-int vm_opts_parse(struct vm_opts *o, int argc, char **argv, bool *help);
+/*
+ * 0, or VMCTL_ERROR with one line on stderr; *help set for --help.
+ * @device: the axvm device unless --device names another.
+ */
+int vm_opts_parse(struct vm_opts *o, int argc, char **argv,
+		  const char *device, bool *help);
 void vm_opts_usage(FILE *f);
 
 #endif /* VMCTL_OPTIONS_H */

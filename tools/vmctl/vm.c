@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,7 +24,8 @@
 #define RAM_ALIGN	(2ULL << 20)	/* GPA = HVA modulo 2 MiB */
 #define CTRL_A		0x01
 
-void vm_stop(struct vm *vm, int status)
+/* vm_stop(), and for a crash what the guest did, said when vmctl ends. */
+static void vm_stop_why(struct vm *vm, int status, const char *why)
 {
 	unsigned int i;
 
@@ -34,6 +36,7 @@ void vm_stop(struct vm *vm, int status)
 	}
 	vm->stopping = true;
 	vm->status = status;
+	vm->crash_why = why;
 	pthread_cond_broadcast(&vm->cond);
 	/*
 	 * immediate_exit covers a vCPU about to enter RUN, the signal one
@@ -47,6 +50,11 @@ void vm_stop(struct vm *vm, int status)
 	}
 	pthread_kill(vm->main_thread, SIGUSR2);
 	pthread_mutex_unlock(&vm->lock);
+}
+
+void vm_stop(struct vm *vm, int status)
+{
+	vm_stop_why(vm, status, NULL);
 }
 
 void vm_own(struct vm *vm, void (*destroy)(void *), void *dev)
@@ -490,13 +498,20 @@ static void vcpu_exit(struct vcpu *v)
 			report_exit(v, "system down");
 		if (status == VMCTL_CRASH)
 			report_regs(v);
-		vm_stop(vm, status);
+		/*
+		 * The module's crash is x86's: a triple fault, or an
+		 * exception raised again in its own delivery, which would
+		 * end in one. riscv64's is the guest's own SRST.
+		 */
+		vm_stop_why(vm, status,
+			    r->system_down.type == AXVM_SYSTEM_DOWN_CRASH ?
+			    "a triple fault" : "it reported a system failure");
 		break;
 	case AXVM_EXIT_INTR:
 		break;
 	case AXVM_EXIT_FAIL_ENTRY:
 		report_exit(v, "the CPU refused to enter the guest");
-		vm_stop(vm, VMCTL_CRASH);
+		vm_stop_why(vm, VMCTL_CRASH, "the CPU refused to enter it");
 		break;
 	default:
 		report_exit(v, "exit vmctl cannot handle");
@@ -646,6 +661,17 @@ static void *input_thread(void *arg)
 }
 
 /* ------------------------------------------------------------------ */
+
+/* vmctl runs guests of the architecture it was built for. */
+#if defined(__aarch64__)
+#define HOST_ARCH	(&arch_arm64)
+#elif defined(__riscv) && __riscv_xlen == 64
+#define HOST_ARCH	(&arch_riscv64)
+#elif defined(__x86_64__)
+#define HOST_ARCH	(&arch_x86)
+#else
+#error "vmctl runs on arm64, riscv64 and x86-64 hosts"
+#endif
 
 static const struct arch *arch_of(int sys_fd)
 {
@@ -803,9 +829,10 @@ static int vm_open(struct vm *vm)
 	vm->sys_fd = axvm_dev_open(dev);
 	if (vm->sys_fd < 0)
 		return -1;
-	vm->arch = arch_of(vm->sys_fd);
-	if (!vm->arch) {
-		fprintf(stderr, "vmctl: %s: unknown architecture\n", dev);
+	if (arch_of(vm->sys_fd) != vm->arch) {
+		fprintf(stderr, "vmctl: %s: not a module for %s guests (AXVM_CAP_ARCH %d)\n",
+			dev, vm->arch->name,
+			ioctl(vm->sys_fd, AXVM_CHECK_CAP, AXVM_CAP_ARCH));
 		return -1;
 	}
 	if (ioctl(vm->sys_fd, AXVM_CHECK_CAP, AXVM_CAP_RUN) <= 0) {
@@ -824,6 +851,10 @@ static int vm_open(struct vm *vm)
 	return 0;
 }
 
+/*
+ * The console's fd, which the UART models keep. A file is not truncated
+ * here: vm_console_empty() does that once the guest is about to run.
+ */
 static int vm_console(struct vm *vm)
 {
 	if (!vm->opts->console) {
@@ -833,8 +864,28 @@ static int vm_console(struct vm *vm)
 	}
 	vm->con_in = -1;
 	vm->con_out = open(vm->opts->console,
-			   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+			   O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (vm->con_out < 0) {
+		fprintf(stderr, "vmctl: --console '%s': %s\n",
+			vm->opts->console, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Empty a console file only when nothing can fail any more but the guest:
+ * a typo in an image or an option leaves the last run's log as it was.
+ * A FIFO or a terminal is not a file to truncate.
+ */
+static int vm_console_empty(struct vm *vm)
+{
+	struct stat st;
+
+	if (!vm->opts->console || fstat(vm->con_out, &st) ||
+	    !S_ISREG(st.st_mode))
+		return 0;
+	if (ftruncate(vm->con_out, 0)) {
 		fprintf(stderr, "vmctl: --console '%s': %s\n",
 			vm->opts->console, strerror(errno));
 		return -1;
@@ -854,6 +905,7 @@ static void vm_free(struct vm *vm)
 		if (vm->vcpus[i].fd >= 0)
 			close(vm->vcpus[i].fd);
 	}
+	file_free(&vm->kernel);
 	if (vm->mem_map)
 		munmap(vm->mem_map, vm->mem_map_size);
 	if (vm->fd >= 0)
@@ -963,6 +1015,16 @@ static void vm_print_stats(struct vm *vm)
 	vm_stats_print(stderr, &s);
 }
 
+/* Reset and crash end vmctl as power-off does: say which it was. */
+static void vm_say_end(struct vm *vm)
+{
+	if (vm->status == VMCTL_RESET)
+		fprintf(stderr, "vmctl: the guest reset\n");
+	else if (vm->status == VMCTL_CRASH)
+		fprintf(stderr, "vmctl: the guest crashed (%s)\n",
+			vm->crash_why ?: "a crash report");
+}
+
 int vm_run(const struct vm_opts *opts)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
@@ -983,13 +1045,22 @@ int vm_run(const struct vm_opts *opts)
 	pthread_cond_init(&vm->cond, NULL);
 	vm_signals(&wait);
 
-	if (vm_open(vm) || vm_console(vm) || vm_alloc_ram(vm))
+	/* The image first: its errors do not depend on the module. */
+	vm->arch = HOST_ARCH;
+	if (file_read(opts->kernel, &vm->kernel) ||
+	    vm->arch->check_kernel(vm) || vm_open(vm) || vm_console(vm) ||
+	    vm_alloc_ram(vm))
 		goto out;
 	vm_prepare_vcpus(vm);
-	if (vm->arch->add_devices(vm) || vm->arch->load(vm) || vm_create(vm) ||
-	    vm->arch->boot_regs(&vm->vcpus[0], vm->boot.entry, 0, true))
+	if (vm->arch->add_devices(vm) || vm->arch->load(vm))
+		goto out;
+	file_free(&vm->kernel);
+	if (vm_create(vm) ||
+	    vm->arch->boot_regs(&vm->vcpus[0], vm->boot.entry, 0, true) ||
+	    vm_console_empty(vm))
 		goto out;
 	ret = vm_start(vm, &wait);
+	vm_say_end(vm);
 	if (opts->stats)
 		vm_print_stats(vm);
 out:

@@ -11,6 +11,7 @@
 #include <linux/axvm.h>
 
 #include "devices.h"
+#include "loader.h"
 #include "options.h"
 #include "vmctl.h"
 
@@ -57,6 +58,12 @@ struct arch {
 	int arch;			/* AXVM_ARCH_* */
 	uint64_t ram_base;
 	uint64_t (*arch_id)(unsigned int vcpu);
+	/*
+	 * What vm->kernel is, from its headers (sets vm->kernel_kind): an
+	 * image this machine cannot start fails before the module is
+	 * opened, so vmctl says so where axvm is not loaded too.
+	 */
+	int (*check_kernel)(struct vm *vm);
 	/* Add the console, RTC and virtio devices to vm->bus. */
 	int (*add_devices)(struct vm *vm);
 	/* Kernel, initrd and DT into RAM; fills vm->boot. */
@@ -105,6 +112,8 @@ struct vm {
 	struct vcpu vcpus[VMCTL_MAX_VCPUS];
 	unsigned int nvcpus;
 	struct boot_info boot;
+	struct file_buf kernel;		/* --kernel, until it is loaded */
+	enum kernel_kind kernel_kind;
 
 	/* Console: output fd, input fd (-1: none). */
 	int con_out;
@@ -134,6 +143,7 @@ struct vm {
 	pthread_cond_t cond;		/* vCPU on/off, stop, interrupts */
 	bool stopping;
 	int status;			/* enum vmctl_status, once stopping */
+	const char *crash_why;		/* VMCTL_CRASH: what the guest did */
 	unsigned int irq_gen;		/* bumped on every raise: HALT wakes */
 	pthread_t main_thread;
 };

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,13 @@
 #include "axvm_dev.h"
 #include "options.h"
 #include "vm.h"
+
+/* dkms.conf's PACKAGE_VERSION, which the Makefile passes. */
+#ifndef VMCTL_VERSION
+#error "build vmctl with -DVMCTL_VERSION (the Makefile does)"
+#endif
+
+#define DEFAULT_DEVICE	"/dev/axvm"
 
 static const char *arch_name(int arch)
 {
@@ -32,62 +40,121 @@ static const char *arch_name(int arch)
 	}
 }
 
-static const struct {
-	int cap;
-	const char *name;
-} caps[] = {
-	{ AXVM_CAP_RUN, "run" },
-	{ AXVM_CAP_MAX_VCPUS, "max-vcpus" },
-	{ AXVM_CAP_MAX_VCPU_ID, "max-vcpu-id" },
-	{ AXVM_CAP_NR_MEM_REGIONS, "mem-regions" },
-	{ AXVM_CAP_READONLY_MEM, "readonly-mem" },
-	{ AXVM_CAP_GUEST_PHYS_BITS, "guest-phys-bits" },
-	{ AXVM_CAP_EXIT_STATS, "exit-stats" },
-	{ AXVM_CAP_NR_IRQS, "irqs" },
-	{ AXVM_CAP_IMMEDIATE_EXIT, "immediate-exit" },
+/* Every AXVM_CAP_* of the uAPI, by number: info lists them all. */
+static const char *const cap_names[] = {
+	[AXVM_CAP_ARCH] = "arch",
+	[AXVM_CAP_RUN] = "run",
+	[AXVM_CAP_MAX_VCPUS] = "max-vcpus",
+	[AXVM_CAP_MAX_VCPU_ID] = "max-vcpu-id",
+	[AXVM_CAP_NR_MEM_REGIONS] = "mem-regions",
+	[AXVM_CAP_READONLY_MEM] = "readonly-mem",
+	[AXVM_CAP_GUEST_PHYS_BITS] = "guest-phys-bits",
+	[AXVM_CAP_EXIT_STATS] = "exit-stats",
+	[AXVM_CAP_NR_IRQS] = "irqs",
+	[AXVM_CAP_IMMEDIATE_EXIT] = "immediate-exit",
+	[AXVM_CAP_CPUID] = "cpuid",
+	[AXVM_CAP_IRQCHIP] = "irqchip",
+	[AXVM_CAP_HYPERCALL_FILTER] = "hypercall-filter",
+	[AXVM_CAP_DIRTY_LOG] = "dirty-log",
+	[AXVM_CAP_USER_FAULT] = "user-fault",
+	[AXVM_CAP_VCPU_FLAGS] = "vcpu-flags",
+	[AXVM_CAP_USER_IPI] = "user-ipi",
 };
-
-static int cmd_info(const char *dev)
-{
-	int fd = axvm_dev_open(dev);
-	size_t i;
-
-	if (fd < 0)
-		return 1;
-	printf("api-version: %d\n", AXVM_API_VERSION);
-	printf("arch: %s\n", arch_name(ioctl(fd, AXVM_CHECK_CAP, AXVM_CAP_ARCH)));
-	printf("cpus: %ld online, %ld configured\n",
-	       sysconf(_SC_NPROCESSORS_ONLN), sysconf(_SC_NPROCESSORS_CONF));
-	for (i = 0; i < ARRAY_SIZE(caps); i++)
-		printf("cap %s: %d\n", caps[i].name,
-		       ioctl(fd, AXVM_CHECK_CAP, caps[i].cap));
-	close(fd);
-	return 0;
-}
 
 static void print_help(FILE *f)
 {
 	fprintf(f,
-		"usage: vmctl [--device PATH] info\n"
-		"       vmctl run [options] --kernel FILE\n"
+		"usage: vmctl [--device PATH] info [--device PATH]\n"
+		"       vmctl [--device PATH] run [options] --kernel FILE\n"
+		"       vmctl version | --version | --help\n"
 		"\n"
 		"commands:\n"
 		"  info      print the module's API version, architecture,\n"
 		"            CPUs and capabilities\n"
 		"  run       boot a guest (vmctl run --help for its options)\n"
+		"  version   print vmctl's version\n"
 		"\n"
 		"options:\n"
-		"  --device PATH   the axvm device (default /dev/axvm)\n"
+		"  --device PATH   the axvm device (default " DEFAULT_DEVICE "),\n"
+		"                  before or after the command\n"
+		"  --version       vmctl's version\n"
 		"  --help          this text\n");
 }
 
-static int cmd_run(int argc, char **argv)
+static int print_version(void)
+{
+	printf("vmctl %s\n", VMCTL_VERSION);
+	return 0;
+}
+
+/* One line for a command-line error, as "run" says them. */
+static int arg_error(char **argv, int c)
+{
+	if (c == ':')
+		fprintf(stderr, "vmctl: option '%s' needs a value\n",
+			argv[optind - 1]);
+	else
+		fprintf(stderr, "vmctl: unknown option '%s' (see vmctl --help)\n",
+			argv[optind - 1]);
+	return VMCTL_ERROR;
+}
+
+static int extra_arg(const char *cmd, const char *arg)
+{
+	fprintf(stderr, "vmctl: %s '%s': unexpected argument\n", cmd, arg);
+	return VMCTL_ERROR;
+}
+
+static const struct option info_options[] = {
+	{ "device", required_argument, NULL, 'd' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* "info" and its arguments (argv[0] is "info"). */
+static int cmd_info(int argc, char **argv, const char *dev)
+{
+	size_t i;
+	int fd, c;
+
+	/* 0, not 1: glibc then forgets main()'s "+" (stop at the command). */
+	optind = 0;
+	while ((c = getopt_long(argc, argv, ":h", info_options, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dev = optarg;
+			break;
+		case 'h':
+			print_help(stdout);
+			return 0;
+		default:
+			return arg_error(argv, c);
+		}
+	}
+	if (optind < argc)
+		return extra_arg("info", argv[optind]);
+	fd = axvm_dev_open(dev);
+	if (fd < 0)
+		return VMCTL_ERROR;
+	printf("api-version: %d\n", AXVM_API_VERSION);
+	printf("arch: %s\n", arch_name(ioctl(fd, AXVM_CHECK_CAP, AXVM_CAP_ARCH)));
+	printf("cpus: %ld online, %ld configured\n",
+	       sysconf(_SC_NPROCESSORS_ONLN), sysconf(_SC_NPROCESSORS_CONF));
+	for (i = 0; i < ARRAY_SIZE(cap_names); i++)
+		if (cap_names[i])
+			printf("cap %s: %d\n", cap_names[i],
+			       ioctl(fd, AXVM_CHECK_CAP, i));
+	close(fd);
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv, const char *dev)
 {
 	struct vm_opts o;
 	bool help;
 	int ret;
 
-	ret = vm_opts_parse(&o, argc, argv, &help);
+	ret = vm_opts_parse(&o, argc, argv, dev, &help);
 	if (ret)
 		return ret;
 	if (help) {
@@ -97,29 +164,51 @@ static int cmd_run(int argc, char **argv)
 	return vm_run(&o);
 }
 
+static const struct option main_options[] = {
+	{ "device", required_argument, NULL, 'd' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
 int main(int argc, char **argv)
 {
-	const char *dev = "/dev/axvm";
-	int i;
+	const char *dev = DEFAULT_DEVICE;
+	const char *cmd;
+	int c;
 
 	setvbuf(stderr, NULL, _IOLBF, 0);
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+	/* "+": options up to the command; the command parses the rest. */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:h", main_options, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dev = optarg;
+			break;
+		case 'V':
+			return print_version();
+		case 'h':
 			print_help(stdout);
 			return 0;
+		default:
+			return arg_error(argv, c);
 		}
-		if (!strcmp(argv[i], "--device") && i + 1 < argc) {
-			dev = argv[++i];
-			continue;
-		}
-		if (!strcmp(argv[i], "info") && i == argc - 1)
-			return cmd_info(dev);
-		if (!strcmp(argv[i], "run") && i == 1)
-			return cmd_run(argc - i, argv + i);
-		fprintf(stderr, "vmctl: unknown argument '%s' (see vmctl --help)\n",
-			argv[i]);
+	}
+	if (optind == argc) {
+		print_help(stderr);
 		return VMCTL_ERROR;
 	}
-	print_help(stderr);
+	cmd = argv[optind];
+	argc -= optind;
+	argv += optind;
+	if (!strcmp(cmd, "info"))
+		return cmd_info(argc, argv, dev);
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc, argv, dev);
+	if (!strcmp(cmd, "version"))
+		return argc > 1 ? extra_arg("version", argv[1]) :
+				  print_version();
+	fprintf(stderr, "vmctl: unknown argument '%s' (see vmctl --help)\n",
+		cmd);
 	return VMCTL_ERROR;
 }

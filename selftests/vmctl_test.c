@@ -3,20 +3,23 @@
  * vmctl against the module: bare-metal guests (selftests/guests, packed
  * in /guests) print through the machine's UART and power off, reset,
  * crash, spin or make an exit vmctl cannot handle; vmctl's exit status
- * and output are checked, as are its argument errors, Ctrl-C, the
- * console file, exit tracing, SMP start-up and IPIs that vmctl
- * delivers (--ipi user); and what a new user meets first: --version,
- * info's capabilities, --device on either side of the command, image
- * errors without the module, and a log that a typo leaves alone.
+ * and output are checked, as are its argument errors, Ctrl-C, Ctrl-A x
+ * on a terminal while the guest does not read it, the console file,
+ * exit tracing, SMP start-up and IPIs that vmctl delivers (--ipi user);
+ * and what a new user meets first: --version, info's capabilities,
+ * --device on either side of the command, image errors without the
+ * module, and a log that a typo leaves alone.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <grp.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 
 #include "axvm_util.h"
@@ -87,17 +90,14 @@ static int count_pinned_to_1(pid_t pid)
 static uid_t run_as;
 /* What vmctl reads on its standard input; NULL: /dev/null. */
 static const char *stdin_file;
+/* An open file for vmctl's standard input instead, when not -1. */
+static int stdin_fd = -1;
 
-/*
- * Run vmctl with @argv (NULL-ended, without "vmctl"); if @sig, send it
- * @sig_ms after the guest said hello. Stdin is stdin_file.
- */
-static void run_vmctl(struct result *r, int sig, int sig_ms,
-		      const char *const *argv)
+/* Start vmctl with @argv (NULL-ended, without "vmctl"). */
+static pid_t spawn_vmctl(const char *const *argv)
 {
 	const char *args[32] = { "vmctl" };
-	struct timespec ts = { sig_ms / 1000, (sig_ms % 1000) * 1000000L };
-	int status, i, n = 1;
+	int i, n = 1;
 	pid_t pid;
 
 	/* 32M of guest RAM is plenty and quick to pin in an emulator. */
@@ -112,8 +112,8 @@ static void run_vmctl(struct result *r, int sig, int sig_ms,
 	unlink(OUT_FILE);	/* no greeting from the run before */
 	pid = fork();
 	if (pid == 0) {
-		int in = open(stdin_file ? stdin_file : "/dev/null",
-			      O_RDONLY);
+		int in = stdin_fd >= 0 ? stdin_fd :
+			 open(stdin_file ? stdin_file : "/dev/null", O_RDONLY);
 		int out = open(OUT_FILE, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		int err = open(ERR_FILE, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
@@ -126,18 +126,39 @@ static void run_vmctl(struct result *r, int sig, int sig_ms,
 		execv(VMCTL, (char *const *)args);
 		_exit(127);
 	}
+	return pid;
+}
+
+/* Wait for vmctl to exit, however long: the harness's timeout bounds it. */
+static void reap_vmctl(struct result *r, pid_t pid)
+{
+	int status;
+
+	r->status = -1;
+	if (pid > 0 && waitpid(pid, &status, 0) == pid)
+		r->status = WIFEXITED(status) ? WEXITSTATUS(status) :
+			    128 + WTERMSIG(status);
+	axvm_slurp(OUT_FILE, r->out, sizeof(r->out));
+	axvm_slurp(ERR_FILE, r->err, sizeof(r->err));
+}
+
+/*
+ * Run vmctl with @argv; if @sig, send it @sig_ms after the guest said
+ * hello. Stdin is stdin_file.
+ */
+static void run_vmctl(struct result *r, int sig, int sig_ms,
+		      const char *const *argv)
+{
+	struct timespec ts = { sig_ms / 1000, (sig_ms % 1000) * 1000000L };
+	pid_t pid = spawn_vmctl(argv);
+
 	if (sig) {
 		wait_hello(r);
 		r->pinned_to_1 = count_pinned_to_1(pid);
 		nanosleep(&ts, NULL);
 		kill(pid, sig);
 	}
-	r->status = -1;
-	if (waitpid(pid, &status, 0) == pid)
-		r->status = WIFEXITED(status) ? WEXITSTATUS(status) :
-			    128 + WTERMSIG(status);
-	axvm_slurp(OUT_FILE, r->out, sizeof(r->out));
-	axvm_slurp(ERR_FILE, r->err, sizeof(r->err));
+	reap_vmctl(r, pid);
 }
 
 #define VMCTL_RUN(r, ...)						\
@@ -386,6 +407,60 @@ TEST_F(vmctl, pin_sets_the_vcpu_thread_affinity)
 	run_vmctl(&self->r, SIGTERM, 100, argv);
 	EXPECT_EQ(128 + SIGTERM, self->r.status) TH_LOG("stderr: %s", self->r.err);
 	EXPECT_EQ(1, self->r.pinned_to_1);
+}
+
+/*
+ * Ctrl-A x on a terminal stops a guest that never reads its UART, after
+ * more keys than the UART's FIFO holds: status 130, as for Ctrl-C. The
+ * terminal's settings, raw while vmctl ran, are as they were.
+ */
+TEST_F(vmctl, escape_while_the_guest_does_not_read)
+{
+	static const char *const argv[] = {
+		"run", "--kernel", "/guests/SPIN.elf", NULL
+	};
+	struct termios before, after;
+	char keys[100 + 2];	/* more than a FIFO of 16 or 32, then Ctrl-A x */
+	int master, slave;
+	pid_t pid;
+
+	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0) {
+		/* The test initramfs mounts no devpts, which /dev/ptmx needs. */
+		mkdir("/dev/pts", 0755);
+		mount("devpts", "/dev/pts", "devpts", 0, "ptmxmode=0666");
+		master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	}
+	ASSERT_LE(0, master) TH_LOG("posix_openpt: %s", strerror(errno));
+	ASSERT_EQ(0, grantpt(master));
+	ASSERT_EQ(0, unlockpt(master));
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	ASSERT_LE(0, slave);
+	memset(&before, 0, sizeof(before));
+	memset(&after, 0, sizeof(after));
+	ASSERT_EQ(0, tcgetattr(slave, &before));
+
+	stdin_fd = slave;
+	pid = spawn_vmctl(argv);
+	stdin_fd = -1;
+	ASSERT_LT(0, pid);
+	/* vmctl made the terminal raw before the guest could say hello. */
+	wait_hello(&self->r);
+	memset(keys, 'a', sizeof(keys) - 2);
+	keys[sizeof(keys) - 2] = 0x01;	/* Ctrl-A */
+	keys[sizeof(keys) - 1] = 'x';
+	EXPECT_EQ((ssize_t)sizeof(keys), write(master, keys, sizeof(keys)));
+	reap_vmctl(&self->r, pid);
+	EXPECT_EQ(128 + SIGINT, self->r.status) TH_LOG("stderr: %s", self->r.err);
+	EXPECT_STREQ(HELLO, self->r.out);
+	ASSERT_EQ(0, tcgetattr(slave, &after));
+	EXPECT_EQ(before.c_iflag, after.c_iflag);
+	EXPECT_EQ(before.c_oflag, after.c_oflag);
+	EXPECT_EQ(before.c_cflag, after.c_cflag);
+	EXPECT_EQ(before.c_lflag, after.c_lflag);
+	EXPECT_EQ(0, memcmp(before.c_cc, after.c_cc, sizeof(before.c_cc)));
+	close(slave);
+	close(master);
 }
 
 #define CON_KEPT	"the log of the run before\n"

@@ -607,55 +607,96 @@ static void tty_make_raw(void)
 struct input_ctx {
 	struct vm *vm;
 	int wake[2];
+	uint8_t q[4096];	/* read, not yet taken by the UART */
+	size_t qlen;
+	bool escape;		/* the last byte read was Ctrl-A */
 };
 
+/* Whether Ctrl-A x ends in @buf (its Ctrl-A perhaps the read before). */
+static bool input_escape(struct input_ctx *c, const uint8_t *buf, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (c->escape && buf[i] == 'x')
+			return true;
+		c->escape = buf[i] == CTRL_A;
+	}
+	return false;
+}
+
+/* As much of the queue as the UART's FIFO has room for. */
+static void input_feed(struct input_ctx *c)
+{
+	struct vm *vm = c->vm;
+	size_t n = vm->con_room ? vm->con_room(vm->con_dev) : c->qlen;
+
+	if (n > c->qlen)
+		n = c->qlen;
+	if (!n)
+		return;
+	if (vm->con_input)
+		vm->con_input(vm->con_dev, c->q, n);
+	if (vm->vcon_input)
+		vm->vcon_input(vm->vcon_dev, c->q, n);
+	c->qlen -= n;
+	memmove(c->q, c->q + n, c->qlen);
+	vm_kick_halted(vm);
+}
+
 /*
- * Console input: no more than the UART's FIFO has room for at a time, so
- * that a paste is not lost while the guest drains it; the virtio console
- * gets the same bytes.
+ * Console input: queued here and given to the UART as its FIFO has room,
+ * so that a paste is not lost while the guest drains it; the virtio
+ * console gets the same bytes. A terminal is read even with the queue
+ * full (what does not fit is dropped), so that Ctrl-A x works while the
+ * guest does not read its console; a pipe or file then waits.
  */
 static void *input_thread(void *arg)
 {
 	struct input_ctx *c = arg;
 	struct vm *vm = c->vm;
 	struct pollfd p[2] = {
-		{ .fd = vm->con_in, .events = POLLIN },
+		{ .events = POLLIN },
 		{ .fd = c->wake[0], .events = POLLIN },
 	};
-	bool escape = false;
-	uint8_t buf[256];
-	size_t room;
-	ssize_t n, i;
+	bool eof = false;
+	uint8_t drop[256], *dst;
+	size_t max;
+	ssize_t n;
 
 	for (;;) {
-		room = vm->con_room ? vm->con_room(vm->con_dev) : sizeof(buf);
-		if (room > sizeof(buf))
-			room = sizeof(buf);
-		/* A full FIFO: look again in 10 ms, or when woken. */
-		p[0].events = room ? POLLIN : 0;
-		if (poll(p, 2, room ? -1 : 10) < 0 && errno != EINTR)
+		input_feed(c);
+		if (eof && !c->qlen)
+			break;
+		/* A negative fd is left out: no POLLHUP while not reading. */
+		p[0].fd = !eof && (c->qlen < sizeof(c->q) || tty_raw) ?
+			  vm->con_in : -1;
+		/* Bytes the FIFO has no room for: look again in 10 ms. */
+		if (poll(p, 2, c->qlen ? 10 : -1) < 0 && errno != EINTR)
 			break;
 		if (p[1].revents)
 			break;
-		if (!room || !(p[0].revents & (POLLIN | POLLHUP)))
+		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
-		n = read(vm->con_in, buf, room);
-		if (n <= 0)
-			break;
-		if (tty_raw) {
-			for (i = 0; i < n; i++) {
-				if (escape && buf[i] == 'x') {
-					vm_stop(vm, VMCTL_SIGNALLED + SIGINT);
-					return NULL;
-				}
-				escape = buf[i] == CTRL_A;
-			}
+		dst = c->q + c->qlen;
+		max = sizeof(c->q) - c->qlen;
+		if (!max) {
+			dst = drop;
+			max = sizeof(drop);
 		}
-		if (vm->con_input)
-			vm->con_input(vm->con_dev, buf, n);
-		if (vm->vcon_input)
-			vm->vcon_input(vm->vcon_dev, buf, n);
-		vm_kick_halted(vm);
+		n = read(vm->con_in, dst, max);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0) {
+			eof = true;
+			continue;
+		}
+		if (tty_raw && input_escape(c, dst, n)) {
+			vm_stop(vm, VMCTL_SIGNALLED + SIGINT);
+			break;
+		}
+		if (dst != drop)
+			c->qlen += n;
 	}
 	return NULL;
 }

@@ -9,9 +9,17 @@
 #ifndef AXVM_SELFTEST_HARNESS_H
 #define AXVM_SELFTEST_HARNESS_H
 
+#include <errno.h>
 #include <stdlib.h>
 
 #include "kselftest_harness.h"
+
+/* @call fails with errno @err: -1, and that errno (0 before it). */
+#define EXPECT_ERRNO(err, call) do {					\
+		errno = 0;						\
+		EXPECT_EQ(-1, (long)(call));				\
+		EXPECT_EQ(err, errno) TH_LOG("%s", #call);		\
+	} while (0)
 
 /* AXVM_TIMEOUT_SCALE, at least 1: tests scale their own limits by it. */
 static inline long axvm_timeout_scale(void)

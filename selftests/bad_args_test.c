@@ -42,12 +42,6 @@ FIXTURE_TEARDOWN(bad)
 	close(self->sys);
 }
 
-#define EXPECT_ERRNO(err, call) do {					\
-		errno = 0;						\
-		EXPECT_EQ(-1, (long)(call));				\
-		EXPECT_EQ(err, errno) TH_LOG("%s", #call);		\
-	} while (0)
-
 TEST_F(bad, null_and_wild_pointers)
 {
 	void *ptrs[] = { NULL, unmapped_user_address(), WILD_KERNEL };

@@ -30,12 +30,6 @@
 
 #define NR_VCPUS	3
 
-#define EXPECT_ERRNO(err, call) do {					\
-		errno = 0;						\
-		EXPECT_EQ(-1, (long)(call));				\
-		EXPECT_EQ(err, errno) TH_LOG("%s", #call);		\
-	} while (0)
-
 /* Guest memory: what each vCPU took, and where its stack is. */
 static volatile uint64_t taken[NR_VCPUS];	/* a bit per vector */
 static volatile uint64_t count[NR_VCPUS];

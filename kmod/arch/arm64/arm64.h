@@ -234,6 +234,7 @@ bool axvm_vgic_dist_pending(struct axvm_vcpu *vcpu, u32 timer_lines);
 bool axvm_vgic_mmio(struct axvm_vcpu *vcpu, u64 ipa, unsigned int len,
 		    bool write, u64 *val);
 bool axvm_vgic_cpuif_map(struct axvm_vcpu *vcpu, u64 ipa);
+u64 axvm_vgic_sgi1r_base(u64 val);
 void axvm_vgic_sgi(struct axvm_vcpu *vcpu, u64 val);
 
 /* timer.c: the EL1 virtual and physical timers. */

@@ -175,11 +175,7 @@ static int axvm_arm64_user_sgi(struct axvm_vcpu *vcpu, u64 val)
 	run->ipi.vector = FIELD_GET(ICC_SGI1R_SGI_ID_MASK, val);
 	run->ipi.send_to_all = irm;
 	if (!irm) {
-		run->ipi.target_cpu =
-			FIELD_GET(ICC_SGI1R_AFFINITY_3_MASK, val) << 32 |
-			FIELD_GET(ICC_SGI1R_AFFINITY_2_MASK, val) << 16 |
-			FIELD_GET(ICC_SGI1R_AFFINITY_1_MASK, val) << 8 |
-			FIELD_GET(ICC_SGI1R_RS_MASK, val) * 16;
+		run->ipi.target_cpu = axvm_vgic_sgi1r_base(val);
 		run->ipi.target_cpu_aux =
 			FIELD_GET(ICC_SGI1R_TARGET_LIST_MASK, val);
 	}

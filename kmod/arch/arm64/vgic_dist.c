@@ -32,7 +32,6 @@
 /* Affinity fields of MPIDR and of GICD_IROUTER. */
 #define AXVM_GIC_AFF_MASK	0xff00ffffffULL
 #define AXVM_IROUTER_IRM	BIT_ULL(31)
-#define AXVM_ICC_SGI_IRM	BIT_ULL(40)
 
 /* GICv2: PIDR2.ArchRev 2; the CPU interface's 8 KiB; 8 CPUs at most. */
 #define AXVM_GICV2_PIDR2	0x2b
@@ -330,6 +329,19 @@ int axvm_arch_signal_msi(struct axvm_vm *vm, const struct axvm_msi *msi)
 }
 
 /*
+ * ICC_SGI1R_EL1's targets without IRM (GICv3 12.2.22): the PEs
+ * Aff3.Aff2.Aff1.(RS * 16 + n) for each bit n of TargetList. Returns
+ * the affinity of bit 0, in MPIDR layout: bit n's is that + n.
+ */
+u64 axvm_vgic_sgi1r_base(u64 val)
+{
+	return FIELD_GET(ICC_SGI1R_AFFINITY_3_MASK, val) << 32 |
+	       FIELD_GET(ICC_SGI1R_AFFINITY_2_MASK, val) << 16 |
+	       FIELD_GET(ICC_SGI1R_AFFINITY_1_MASK, val) << 8 |
+	       FIELD_GET(ICC_SGI1R_RS_MASK, val) * 16;
+}
+
+/*
  * ICC_SGI1R_EL1 (and its alias ASGI1R) written by @vcpu: make SGI
  * INTID pending at each target, the sender excluded with IRM.
  */
@@ -337,10 +349,7 @@ void axvm_vgic_sgi(struct axvm_vcpu *vcpu, u64 val)
 {
 	struct axvm_vgic_dist *d = axvm_vgic_dist(vcpu->vm);
 	u32 intid = FIELD_GET(ICC_SGI1R_SGI_ID_MASK, val);
-	u64 aff = FIELD_GET(ICC_SGI1R_AFFINITY_1_MASK, val) << 8 |
-		  FIELD_GET(ICC_SGI1R_AFFINITY_2_MASK, val) << 16 |
-		  FIELD_GET(ICC_SGI1R_AFFINITY_3_MASK, val) << 32;
-	u32 rs = FIELD_GET(ICC_SGI1R_RS_MASK, val);
+	u64 base = axvm_vgic_sgi1r_base(val);
 	u16 targets = FIELD_GET(ICC_SGI1R_TARGET_LIST_MASK, val);
 	struct axvm_vgic_kick k;
 	unsigned long flags;
@@ -355,11 +364,11 @@ void axvm_vgic_sgi(struct axvm_vcpu *vcpu, u64 val)
 		if (!v)
 			continue;
 		id = v->arch_id;
-		if (val & AXVM_ICC_SGI_IRM) {
+		if (val & BIT_ULL(ICC_SGI1R_IRQ_ROUTING_MODE_BIT)) {
 			if (v == vcpu)
 				continue;
-		} else if ((id & ~0xffULL) != aff || (id & 0xff) / 16 != rs ||
-			   !(targets & BIT((id & 0xff) % 16))) {
+		} else if ((id & ~0xfULL) != base ||
+			   !(targets & BIT(id & 0xf))) {
 			continue;
 		}
 		((struct axvm_arm64_vcpu *)v->arch)->vgic.priv[intid].latch =

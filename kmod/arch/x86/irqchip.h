@@ -19,6 +19,8 @@
 #define AXVM_IOAPIC_MAX_PINS	120	/* the version register's 8 bits */
 #define AXVM_XAPIC_MAX_ID	254	/* 0xff is the broadcast id */
 #define AXVM_PIT_IRQ_PIN	2	/* IRQ0 -> GSI 2, as ACPI tables say */
+/* The ICR's destination shorthand, bits 19:18 (SDM 10.6.1). */
+#define AXVM_LAPIC_SHORTHAND	GENMASK(19, 18)
 
 /* What a vCPU does between runs of guest code. */
 enum axvm_x86_mp_state {

@@ -19,7 +19,6 @@
 
 #define AXVM_LAPIC_VERSION	0x14			/* an xAPIC */
 #define AXVM_LAPIC_NR_LVT	6	/* timer, thermal, PMC, LINT0/1, error */
-#define AXVM_LAPIC_SHORTHAND	0xc0000
 #define AXVM_LVT_TIMER_MODE	(3 << 17)
 /* The timer's input clock: 1 GHz, before the divider. */
 #define AXVM_LAPIC_NS_PER_TICK	1

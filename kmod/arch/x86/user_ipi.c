@@ -16,10 +16,9 @@
 /* The page at its reset place: IA32_APIC_BASE is the VMM's here. */
 #define AXVM_USER_ICR_LO	(AXVM_LAPIC_BASE + APIC_ICR)
 #define AXVM_USER_ICR_HI	(AXVM_LAPIC_BASE + APIC_ICR2)
-#define AXVM_ICR_SHORTHAND	GENMASK(19, 18)
 /* ICR low: the bits that are not reserved (SDM Figure 10-12). */
 #define AXVM_ICR_LO_BITS	(GENMASK(11, 0) | BIT(14) | BIT(15) | \
-				 AXVM_ICR_SHORTHAND)
+				 AXVM_LAPIC_SHORTHAND)
 
 static int axvm_x86_user_ipi_send(struct axvm_x86_vcpu *x)
 {
@@ -29,7 +28,7 @@ static int axvm_x86_user_ipi_send(struct axvm_x86_vcpu *x)
 	memset(&run->ipi, 0, sizeof(run->ipi));
 	run->ipi.vector = icr & APIC_VECTOR_MASK;
 	run->ipi.target_cpu_aux = icr;
-	switch (icr & AXVM_ICR_SHORTHAND) {
+	switch (icr & AXVM_LAPIC_SHORTHAND) {
 	case APIC_DEST_SELF:
 		run->ipi.send_to_self = 1;
 		break;
